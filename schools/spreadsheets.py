@@ -1,0 +1,821 @@
+"""Reading uploaded spreadsheets and finding the table inside them.
+
+Every import in the portal (pupil/household lists, device deliveries, coverage
+surveys, carrier status files, school and account lists) goes through here:
+
+1. ``read_rows()`` turns an upload (xlsx/xlsm/ods/xls/csv, detected by content)
+   into a ``Sheet`` of raw cell values, refusing anything unsafe or unreadable with
+   a ``SpreadsheetError`` whose ``message`` is one Vietnamese sentence.
+2. ``locate_table()`` (or the non-raising ``guess_table()``) finds the header row
+   below the official title block, maps columns to fields through ``ColumnSpec``
+   synonyms, and ``Table.data_rows()`` yields data rows with their Excel row
+   numbers, skipping totals and stopping at the signature block.
+3. ``write_error_copy()`` returns the original rows with a "Lỗi" column so a school
+   can fix its file and upload it again.
+
+Pure Python: no models, no database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import python_calamine
+from django.utils.translation import gettext as _
+
+from schools.normalize import clean_text, fold
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "HEADER_SCAN_ROWS",
+    "ColumnSpec",
+    "Sheet",
+    "SpreadsheetError",
+    "Table",
+    "guess_table",
+    "locate_table",
+    "read_rows",
+    "write_error_copy",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+HEADER_SCAN_ROWS = 30
+# A zip whose members expand beyond this, or by more than this ratio, is refused
+# before any XML parser sees it.  Real 20 MB workbooks stay far below both.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Small XML parts (styles, repeated empty cells) legitimately compress more than
+# 100:1, so the ratio only counts for members big enough to hurt.
+_RATIO_CHECK_MIN_BYTES = 10 * 1024 * 1024
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+class SpreadsheetError(Exception):
+    """An upload that cannot be used, with one clear Vietnamese sentence for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Sheet:
+    """Raw cells of one worksheet.
+
+    ``rows[0]`` is Excel row 1 (leading blank rows are kept so row numbers match
+    what the user sees).  Values are as calamine gives them: ``str`` ("" for an
+    empty cell), ``float`` (also for integers), ``int``, ``bool``, ``date``,
+    ``datetime``, ``time``.  ``merged`` lists merged ranges as 0-based
+    ``((first_row, first_col), (last_row, last_col))`` when the format reports them.
+    """
+
+    rows: list[list[Any]]
+    sheet_name: str = ""
+    format: str = ""
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    def cell(self, row_index: int, col: int) -> Any:
+        """Value at 0-based (row, col), ``""`` outside the data."""
+        if 0 <= row_index < len(self.rows) and 0 <= col < len(self.rows[row_index]):
+            return self.rows[row_index][col]
+        return ""
+
+
+# ----------------------------------------------------------------------- reading
+
+
+def _too_big(max_bytes: int) -> SpreadsheetError:
+    megabytes = max_bytes / (1024 * 1024)
+    size = f"{megabytes:.0f}" if megabytes >= 1 else f"{megabytes:.2f}"
+    return SpreadsheetError(_("Tệp vượt quá giới hạn %(size)s MB.") % {"size": size})
+
+
+def _not_a_spreadsheet() -> SpreadsheetError:
+    return SpreadsheetError(
+        _("Tệp không phải là bảng tính Excel (.xlsx, .xls), .ods hoặc .csv; hãy chọn đúng tệp.")
+    )
+
+
+def _corrupt() -> SpreadsheetError:
+    return SpreadsheetError(
+        _("Tệp bảng tính bị hỏng hoặc không đọc được; hãy mở bằng Excel và lưu lại rồi thử lại.")
+    )
+
+
+def _encrypted() -> SpreadsheetError:
+    return SpreadsheetError(
+        _("Tệp được đặt mật khẩu; hãy gỡ mật khẩu trong Excel rồi tải lên lại.")
+    )
+
+
+def _empty() -> SpreadsheetError:
+    return SpreadsheetError(_("Tệp không có dữ liệu: mọi trang tính đều trống."))
+
+
+def _read_source(source: Any, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes`` (+1 to detect overflow) from a path, bytes or file."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        if len(data) > max_bytes:
+            raise _too_big(max_bytes)
+        return data
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            if path.stat().st_size > max_bytes:
+                raise _too_big(max_bytes)
+            with path.open("rb") as fh:
+                return fh.read(max_bytes + 1)
+        except OSError:
+            raise SpreadsheetError(_("Không mở được tệp đã chọn.")) from None
+    # File-like, e.g. Django UploadedFile: trust .size when present (avoids reading
+    # a huge temporary file), but still cap the read.
+    size = getattr(source, "size", None)
+    if isinstance(size, int) and size > max_bytes:
+        raise _too_big(max_bytes)
+    if hasattr(source, "seek"):
+        with contextlib.suppress(OSError, ValueError):
+            source.seek(0)
+    try:
+        data = source.read(max_bytes + 1)
+    except (OSError, ValueError):
+        raise SpreadsheetError(_("Không mở được tệp đã chọn.")) from None
+    if isinstance(data, str):  # text-mode file object
+        data = data.encode("utf-8")
+    if len(data) > max_bytes:
+        raise _too_big(max_bytes)
+    return data
+
+
+def _check_zip(data: bytes) -> str:
+    """Validate a zip container before parsing it and return its format name."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {info.filename for info in members}
+            mimetype = b""
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size < 200:
+                    mimetype = archive.read("mimetype").strip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise _corrupt() from None
+    # Declared sizes come from the central directory; zipfile itself refuses to
+    # inflate past them (CRC/size check), so trusting them here is sound.
+    total = 0
+    for info in members:
+        total += info.file_size
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise SpreadsheetError(
+                _("Tệp bị từ chối vì giải nén ra dung lượng quá lớn (nghi là tệp độc hại).")
+            )
+        if info.file_size > _RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise SpreadsheetError(
+                _("Tệp bị từ chối vì tỉ lệ nén bất thường (nghi là tệp độc hại).")
+            )
+    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+        return "ods"
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        raise _corrupt()  # an xlsx missing its workbook part
+    # .docx, .pptx, .odt, plain zip archives...
+    raise _not_a_spreadsheet()
+
+
+def _check_ole2(data: bytes) -> str:
+    # Office encrypts xlsx by wrapping it in an OLE2 container with these streams;
+    # directory entry names are UTF-16LE, so a raw byte search finds them.
+    if (
+        "EncryptedPackage".encode("utf-16-le") in data
+        or "EncryptionInfo".encode("utf-16-le") in data
+    ):
+        raise _encrypted()
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return "xls"
+    raise _not_a_spreadsheet()  # .doc, .ppt, .msg, ...
+
+
+_BINARY_MAGICS = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"BM",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x1f\x8b",
+    b"MZ",
+    b"\x7fELF",
+    b"{\\rtf",
+)
+
+
+def _detect_format(data: bytes) -> str:
+    if not data:
+        raise _empty()
+    if data.startswith(_ZIP_MAGICS):
+        return _check_zip(data)
+    if data.startswith(_OLE2_MAGIC):
+        return _check_ole2(data)
+    head = data[:1024]
+    if head.startswith(_BINARY_MAGICS) or b"\x00" in head:
+        raise _not_a_spreadsheet()
+    lowered = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if lowered.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        # Many web systems export an HTML table named ".xls".
+        raise SpreadsheetError(
+            _(
+                "Tệp là trang web (HTML/XML) được đổi tên thành bảng tính; "
+                "hãy mở bằng Excel và lưu lại dạng .xlsx."
+            )
+        )
+    return "csv"
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Windows Vietnamese first: it decodes the tone marks Excel writes in
+    # "CSV (Windows)" files; cp1252 catches the few bytes cp1258 leaves undefined.
+    for encoding in ("cp1258", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    text = _decode_text(data)
+    sample = text[:20000]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error:
+        raise _corrupt() from None
+
+
+def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], str, list]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise _encrypted() from None
+    except Exception:  # calamine raises several types (CalamineError, XmlError, ZipError,...)
+        raise _corrupt() from None
+    # Row limit plus room for the title block and header, so a huge sheet is
+    # never fully materialised.
+    nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
+    try:
+        for meta in workbook.sheets_metadata:
+            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+                continue
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+            if any(not _is_blank_row(row) for row in rows):
+                merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+                return [list(row) for row in rows], meta.name, merged
+    except python_calamine.PasswordError:
+        raise _encrypted() from None
+    except Exception:
+        raise _corrupt() from None
+    raise _empty()
+
+
+def _is_blank_row(row: Sequence[Any]) -> bool:
+    return all(clean_text(v) == "" for v in row)
+
+
+def read_rows(
+    source: str | os.PathLike[str] | bytes | IO[bytes] | Any,
+    *,
+    filename: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int | None = None,
+) -> Sheet:
+    """Read the first non-empty visible worksheet of an uploaded file.
+
+    ``source`` is a path, raw bytes or a binary file-like object (a Django
+    ``UploadedFile``).  The format is decided by content, never by ``filename``
+    (kept for messages and logs only).  ``max_rows`` limits the number of
+    non-blank rows after the first ``HEADER_SCAN_ROWS`` rows (title and header
+    allowance).  Any problem raises ``SpreadsheetError`` with a Vietnamese sentence;
+    no parser exception escapes.
+    """
+    data = _read_source(source, max_bytes)
+    fmt = _detect_format(data)
+    merged: list = []
+    if fmt == "csv":
+        rows = _read_csv(data)
+        sheet_name = Path(filename).stem if filename else ""
+    else:
+        rows, sheet_name, merged = _read_workbook(data, max_rows)
+    while rows and _is_blank_row(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise _empty()
+    if max_rows is not None:
+        body = rows[HEADER_SCAN_ROWS:]
+        if sum(1 for row in body if not _is_blank_row(row)) > max_rows:
+            raise SpreadsheetError(
+                _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
+                % {"max": max_rows}
+            )
+    return Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged)
+
+
+# -------------------------------------------------------------- header detection
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One field an importer wants, and the header wordings that name it."""
+
+    field: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = False
+
+    def match_keys(self) -> list[str]:
+        """Matching keys of the label and synonyms, longest first."""
+        keys = {_header_key(s) for s in (self.label, *self.synonyms)}
+        return sorted((k for k in keys if k), key=len, reverse=True)
+
+
+def _header_key(value: Any) -> str:
+    # "Thôn / bản:", "Ngày sinh (*)" and "SỐ ĐT" must compare equal to the
+    # synonyms "thôn/bản", "ngày sinh", "số đt".
+    return re.sub(r"[^a-z0-9]+", " ", fold(value)).strip()
+
+
+_STT_KEYS = {"stt", "tt", "so tt", "so thu tu", "thu tu"}
+_COLUMN_NUMBER_RE = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?$", re.IGNORECASE)
+_TOTAL_KEYS = {"tong cong", "cong", "tong so", "tong", "cong tong"}
+_SIGNATURE_KEYS = (
+    "nguoi lap bieu",
+    "nguoi lap",
+    "hieu truong",
+    "pho hieu truong",
+    "thu truong don vi",
+    "ke toan",
+    "xac nhan cua",
+    "truong phong",
+    "giam doc",
+)
+_PLACE_DATE_RE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
+
+
+@dataclass
+class _Candidate:
+    header_row: int  # 0-based index of the last header row
+    first_row: int  # 0-based index of the first header row
+    mapping: dict[str, int]
+    headers: dict[int, str]
+    score: tuple[int, int, int]
+
+
+def _merged_value(sheet: Sheet, row: int, col: int) -> Any:
+    """Value of (row, col), or of the top-left cell of the merged range holding it."""
+    value = sheet.cell(row, col)
+    if clean_text(value):
+        return value
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 <= row <= r2 and c1 <= col <= c2:
+            return sheet.cell(r1, c1)
+    return value
+
+
+def _merge_top(sheet: Sheet, row: int, cols: Iterable[int]) -> int:
+    """First row of the header block: a header cell merged down from above starts it."""
+    top = row
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 < row <= r2 and any(c1 <= col <= c2 for col in cols):
+            top = min(top, r1)
+    return top
+
+
+def _header_texts(sheet: Sheet, row: int, with_parent: bool) -> dict[int, list[str]]:
+    """Candidate header texts per column for a header ending at ``row``.
+
+    Single-row header: the cell text.  Two-row header: a cell empty in the lower
+    row takes the upper text (vertically merged "Họ và tên"); otherwise the lower
+    text is tried alone and prefixed by its (horizontally merged) parent.
+    """
+    width = sheet.width
+    texts: dict[int, list[str]] = {}
+    parent_carry = ""
+    for col in range(width):
+        child = clean_text(_merged_value(sheet, row, col))
+        if not with_parent:
+            if child:
+                texts[col] = [child]
+            continue
+        parent_raw = clean_text(sheet.cell(row - 1, col))
+        parent = clean_text(_merged_value(sheet, row - 1, col))
+        if parent_raw:
+            parent_carry = parent_raw
+        elif not sheet.merged and child:
+            # No merge information (xls/csv): a blank upper cell above a filled
+            # lower one continues the group label to its left.
+            parent = parent_carry
+        elif not child:
+            parent_carry = ""
+        if child and parent and parent != child:
+            texts[col] = [child, f"{parent} {child}"]
+        elif child or parent:
+            texts[col] = [child or parent]
+    return texts
+
+
+def _match(texts: Sequence[str], spec: ColumnSpec) -> tuple[int, int] | None:
+    """Score of the best synonym match of any of ``texts``: (exact?, length)."""
+    best: tuple[int, int] | None = None
+    for text in texts:
+        key = _header_key(text)
+        if not key:
+            continue
+        for syn in spec.match_keys():
+            if key == syn:
+                score = (1, len(syn))
+            elif key.startswith(syn + " "):
+                score = (0, len(syn))
+            else:
+                continue
+            if best is None or score > best:
+                best = score
+    return best
+
+
+def _assign(texts: Mapping[int, Sequence[str]], columns: Sequence[ColumnSpec]) -> dict[str, int]:
+    """Greedy one-to-one assignment of fields to columns, best matches first.
+
+    Exact matches beat prefix matches, then longer synonyms beat shorter ones, so
+    "Họ tên cha/mẹ" goes to the guardian field, and "Họ và tên" (exact) wins the
+    pupil-name field over "Họ tên cha/mẹ/người giám hộ" (prefix of "họ tên").
+    """
+    scored: list[tuple[tuple[int, int], int, str]] = []
+    for col, candidates in texts.items():
+        if _header_key(candidates[0]) in _STT_KEYS:
+            continue
+        for spec in columns:
+            score = _match(candidates, spec)
+            if score is not None:
+                scored.append((score, -col, spec.field))
+    scored.sort(reverse=True)
+    mapping: dict[str, int] = {}
+    taken: set[int] = set()
+    for _score, neg_col, name in scored:
+        col = -neg_col
+        if name in mapping or col in taken:
+            continue
+        mapping[name] = col
+        taken.add(col)
+    return mapping
+
+
+def _score(mapping: Mapping[str, int], columns: Sequence[ColumnSpec]) -> tuple[int, int]:
+    required = sum(1 for spec in columns if spec.required and spec.field in mapping)
+    return required, len(mapping)
+
+
+def _is_column_number_row(row: Sequence[Any]) -> bool:
+    values = [clean_text(v) for v in row if clean_text(v)]
+    if len(values) < 2:
+        return False
+    # Numeric cells come back from calamine as floats (1.0, 2.0).
+    return all(
+        _COLUMN_NUMBER_RE.match(v.removesuffix(".0")) or re.fullmatch(r"\(\d+\)\s*=.*", v)
+        for v in values
+    )
+
+
+def _best_candidate(
+    sheet: Sheet, columns: Sequence[ColumnSpec], scan_rows: int
+) -> _Candidate | None:
+    best: _Candidate | None = None
+    for row in range(min(scan_rows, len(sheet.rows))):
+        if _is_blank_row(sheet.rows[row]):
+            continue
+        options = [False, True] if row > 0 else [False]
+        for with_parent in options:
+            texts = _header_texts(sheet, row, with_parent)
+            mapping = _assign(texts, columns)
+            if not mapping:
+                continue
+            required, matched = _score(mapping, columns)
+            # Ties prefer the single-row reading (with_parent False sorts first
+            # with a higher third component).
+            score = (required, matched, 0 if with_parent else 1)
+            if best is None or score > best.score:
+                headers = {col: vals[-1] for col, vals in texts.items()}
+                top = _merge_top(sheet, row, headers)
+                best = _Candidate(
+                    header_row=row,
+                    first_row=min(top, row - 1) if with_parent else top,
+                    mapping=mapping,
+                    headers=headers,
+                    score=score,
+                )
+    return best
+
+
+@dataclass
+class Table:
+    """A located table: where its header is and which column holds which field.
+
+    ``header_row`` is the 1-based Excel row of the last header row (0 when no
+    header was found).  ``headers`` maps every non-empty header column to its
+    text (two-row headers combined "Thông tin hộ Diện hộ").
+    """
+
+    sheet: Sheet
+    columns: Sequence[ColumnSpec]
+    header_row: int
+    mapping: dict[str, int]
+    headers: dict[int, str]
+    unknown_columns: list[tuple[int, str]]
+    missing_required: list[ColumnSpec]
+    title_lines: list[str]
+    first_data_index: int  # 0-based index of the first row after the header block
+    first_header_row: int = 0  # 1-based; differs from header_row for two-row headers
+
+    @property
+    def found(self) -> bool:
+        """True when a header row was found and every required column is mapped."""
+        return self.header_row > 0 and not self.missing_required
+
+    def field_labels(self) -> dict[str, str]:
+        """Header text per mapped field, for error messages ("Ngày sinh")."""
+        labels = {spec.field: spec.label for spec in self.columns}
+        for name, col in self.mapping.items():
+            text = self.headers.get(col)
+            if text:
+                # Two-row headers store "Parent Child"; the child alone reads better.
+                own = clean_text(_merged_value(self.sheet, self.header_row - 1, col))
+                labels[name] = own or text
+        return labels
+
+    def _row_kind(self, row: Sequence[Any]) -> str:
+        cells = [clean_text(v) for v in row]
+        filled = [c for c in cells if c]
+        if not filled:
+            return "blank"
+        keys = [_header_key(c) for c in filled]
+        if any(k in _TOTAL_KEYS or k.startswith("tong cong") for k in keys):
+            return "total"
+        required_cols = {
+            self.mapping[s.field] for s in self.columns if s.required and s.field in self.mapping
+        }
+        signature_cols = {
+            i
+            for i, c in enumerate(cells)
+            if c and any(_header_key(c).startswith(sig) for sig in _SIGNATURE_KEYS)
+        }
+        if signature_cols:
+            # "Hiệu trưởng" may be a staff member's position in a data row: it is a
+            # signature only when the required data columns are otherwise empty.
+            others = {i for i, c in enumerate(cells) if c} - signature_cols
+            if not (others & required_cols):
+                return "signature"
+        if len(filled) <= 2 and any(_PLACE_DATE_RE.search(fold(c)) for c in filled):
+            return "signature"
+        return "data"
+
+    def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Yield ``(excel_row_number, {field: raw_value})`` for each data row.
+
+        Blank rows and totals rows ("Tổng cộng", "Cộng") are skipped; the first
+        signature-block row ("Người lập biểu", "Hiệu trưởng", "..., ngày .. tháng ..
+        năm ..") after data began ends the table.
+        """
+        if self.header_row <= 0:
+            return
+        data_began = False
+        for index in range(self.first_data_index, len(self.sheet.rows)):
+            row = self.sheet.rows[index]
+            kind = self._row_kind(row)
+            if kind == "signature":
+                if data_began:
+                    return
+                continue
+            if kind != "data":
+                continue
+            values = {
+                name: (row[col] if col < len(row) else "") for name, col in self.mapping.items()
+            }
+            if all(clean_text(v) == "" for v in values.values()):
+                continue  # only unmapped columns (e.g. STT) filled in
+            data_began = True
+            yield index + 1, values
+
+
+def _build_table(
+    sheet: Sheet,
+    columns: Sequence[ColumnSpec],
+    candidate: _Candidate | None,
+    override: Mapping[str, int] | None,
+    header_row: int | None,
+) -> Table:
+    if header_row is not None:
+        # The user chose the header row; re-read its texts as a single row.
+        index = header_row - 1
+        if not 0 <= index < len(sheet.rows):
+            raise SpreadsheetError(_("Dòng tiêu đề đã chọn nằm ngoài bảng tính."))
+        texts = _header_texts(sheet, index, with_parent=False)
+        candidate = _Candidate(
+            header_row=index,
+            first_row=index,
+            mapping=_assign(texts, columns),
+            headers={col: vals[-1] for col, vals in texts.items()},
+            score=(0, 0, 0),
+        )
+    mapping = dict(candidate.mapping) if candidate else {}
+    if override:
+        width = sheet.width
+        known = {spec.field for spec in columns}
+        for name, col in override.items():
+            if name not in known or not 0 <= col < max(width, 1):
+                raise SpreadsheetError(
+                    _("Cột đã chọn cho “%(field)s” không có trong bảng tính.") % {"field": name}
+                )
+        overridden = set(override.values())
+        mapping = {n: c for n, c in mapping.items() if c not in overridden and n not in override}
+        mapping.update(override)
+    headers = dict(candidate.headers) if candidate else {}
+    if candidate is None:
+        return Table(
+            sheet=sheet,
+            columns=columns,
+            header_row=0,
+            mapping=mapping,
+            headers={},
+            unknown_columns=[],
+            missing_required=[s for s in columns if s.required and s.field not in mapping],
+            title_lines=[],
+            first_data_index=0,
+        )
+    mapped_cols = set(mapping.values())
+    unknown = [
+        (col, text)
+        for col, text in sorted(headers.items())
+        if col not in mapped_cols and _header_key(text) not in _STT_KEYS
+    ]
+    title_lines = [
+        clean_text(v) for row in sheet.rows[: candidate.first_row] for v in row if clean_text(v)
+    ]
+    first_data = candidate.header_row + 1
+    if first_data < len(sheet.rows) and _is_column_number_row(sheet.rows[first_data]):
+        first_data += 1
+    return Table(
+        sheet=sheet,
+        columns=columns,
+        header_row=candidate.header_row + 1,
+        mapping=mapping,
+        headers=headers,
+        unknown_columns=unknown,
+        missing_required=[s for s in columns if s.required and s.field not in mapping],
+        title_lines=title_lines,
+        first_data_index=first_data,
+        first_header_row=candidate.first_row + 1,
+    )
+
+
+def guess_table(
+    sheet: Sheet,
+    columns: Sequence[ColumnSpec],
+    *,
+    override: Mapping[str, int] | None = None,
+    header_row: int | None = None,
+    scan_rows: int = HEADER_SCAN_ROWS,
+) -> Table:
+    """Best-guess ``Table`` without raising when columns are missing.
+
+    For a UI that shows the detected mapping and lets the user correct it:
+    check ``table.found`` / ``table.missing_required``, then call ``locate_table``
+    again with ``override`` (``{field: column_index}``) and/or ``header_row``
+    (1-based).  Raises ``SpreadsheetError`` only for an invalid override.
+    """
+    candidate = None if header_row is not None else _best_candidate(sheet, columns, scan_rows)
+    return _build_table(sheet, columns, candidate, override, header_row)
+
+
+def locate_table(
+    sheet: Sheet,
+    columns: Sequence[ColumnSpec],
+    *,
+    override: Mapping[str, int] | None = None,
+    header_row: int | None = None,
+    scan_rows: int = HEADER_SCAN_ROWS,
+) -> Table:
+    """Find the header row in the first ``scan_rows`` rows and map columns to fields.
+
+    Raises ``SpreadsheetError`` when no header row is found or required columns
+    are missing.  See ``guess_table`` for the non-raising variant and the meaning
+    of ``override`` and ``header_row``.
+    """
+    table = guess_table(
+        sheet, columns, override=override, header_row=header_row, scan_rows=scan_rows
+    )
+    if table.header_row == 0 or (not table.mapping):
+        raise SpreadsheetError(
+            _(
+                'Không tìm thấy dòng tiêu đề cột (ví dụ "Họ và tên", "Ngày sinh") '
+                "trong 30 dòng đầu của tệp."
+            )
+        )
+    if table.missing_required:
+        labels = ", ".join(f"“{spec.label}”" for spec in table.missing_required)
+        raise SpreadsheetError(
+            _("Dòng tiêu đề (dòng %(row)s) thiếu cột bắt buộc: %(labels)s.")
+            % {"row": table.header_row, "labels": labels}
+        )
+    return table
+
+
+# ------------------------------------------------------------------ error copy
+
+
+def write_error_copy(
+    sheet: Sheet, table: Table, errors_by_row: Mapping[int, Sequence[str]]
+) -> bytes:
+    """Return an .xlsx of the original rows plus a last column "Lỗi" with each row's errors.
+
+    ``errors_by_row`` is keyed by 1-based Excel row number (as in
+    ``ImportReport.errors_by_row()``).  Header rows are bold; every value is
+    neutralised against formula injection.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    from schools.exporters import neutralize
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=(sheet.sheet_name or "Danh sách")[:31] or "Sheet1")
+    bold = Font(bold=True)
+    red = Font(color="C00000")
+    width = sheet.width
+    error_col = width
+    worksheet.column_dimensions[_column_letter(error_col)].width = 60
+    header_index = table.header_row - 1  # -1 when no header was found
+    header_top = table.first_header_row - 1
+    for index, row in enumerate(sheet.rows):
+        is_header = 0 <= header_top <= index <= header_index
+        cells: list[Any] = []
+        for col in range(width):
+            value = neutralize(row[col] if col < len(row) else "")
+            cell = WriteOnlyCell(worksheet, value=value)
+            if is_header:
+                cell.font = bold
+            cells.append(cell)
+        if index == header_index:
+            tail = WriteOnlyCell(worksheet, value=_("Lỗi"))
+            tail.font = bold
+            cells.append(tail)
+        else:
+            messages = errors_by_row.get(index + 1)
+            if messages:
+                tail = WriteOnlyCell(worksheet, value=neutralize("; ".join(messages)))
+                tail.font = red
+                tail.alignment = Alignment(wrap_text=True, vertical="top")
+                cells.append(tail)
+        worksheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
