@@ -13,6 +13,7 @@ import enum
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import IO, Any
@@ -22,9 +23,14 @@ from zoneinfo import ZoneInfo
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from schools.normalize import fold
-
-__all__ = ["XLSX_CONTENT_TYPE", "XlsxExporter", "neutralize", "resolve", "to_excel_value"]
+__all__ = [
+    "XLSX_CONTENT_TYPE",
+    "XlsxExporter",
+    "content_disposition",
+    "neutralize",
+    "resolve",
+    "to_excel_value",
+]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -200,9 +206,16 @@ def content_disposition(filename: str) -> str:
     # Strip path separators and control characters a browser could misuse.
     filename = re.sub(r'[\x00-\x1f\x7f/\\"]+', "_", filename).strip() or "export.xlsx"
     stem, dot, ext = filename.rpartition(".")
-    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", fold(stem if dot else filename)).strip("_")
+    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", _strip_accents(stem if dot else filename))
+    ascii_stem = ascii_stem.strip("_")
     fallback = f"{ascii_stem or 'export'}.{ext}" if dot else ascii_stem or "export"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _strip_accents(text: str) -> str:
+    # Like normalize.fold() but keeping case, for a readable ASCII file name.
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _safe_sheet_name(name: str) -> str:
