@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate worker beat lint typecheck check-deploy benchmarks clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PYTHON))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py load_units
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+worker: $(STAMP)
+	$(BIN)/celery -A laocai_portal worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A laocai_portal beat --loglevel=INFO
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	DEBUG=True $(BIN)/mypy .
+
+check-deploy: $(STAMP)
+	DEBUG=False SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/import_students.py
+	$(BIN)/python benchmarks/dashboard.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(label=_("Tên đăng nhập"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(
+        label=_("Mật khẩu"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    error_messages = {
+        "invalid_login": _("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "inactive": _("Tài khoản này đã bị khóa."),
+    }
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel danh sách tài khoản (.xlsx)"))
+    dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False, initial=True)

@@ -1,0 +1,38 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Role
+from accounts.services import create_user
+
+ROLE_ALIASES = {"school": "school_staff", "district": "district_officer", "province": "province_officer", "admin": "admin"}
+
+
+class Command(BaseCommand):
+    help = "Tạo tài khoản gắn với một đơn vị: --role school|district|province|admin (hoặc mã vai trò) --unit MÃ."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True)
+        parser.add_argument("--unit", default="", help="Mã trường (role school) hoặc mã huyện (role district)")
+        parser.add_argument("--password", default=None)
+        parser.add_argument("--full-name", default="")
+        parser.add_argument("--email", default="")
+
+    def handle(self, *args, **opts):
+        code = ROLE_ALIASES.get(opts["role"], opts["role"])
+        role = Role.objects.filter(code=code).first()
+        if role is None:
+            raise CommandError(f"Không có vai trò “{opts['role']}”.")
+        try:
+            user = create_user(
+                actor=None,
+                username=opts["username"],
+                role=role,
+                unit_code=opts["unit"],
+                full_name=opts["full_name"],
+                email=opts["email"],
+                password=opts["password"],
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Đã tạo tài khoản {user.username} ({role.name}, {user.unit_label})."))

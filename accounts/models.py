@@ -1,0 +1,241 @@
+"""Users, roles with capabilities, the audit trail and in-portal notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CAPABILITIES: tuple[tuple[str, str], ...] = (
+    ("can_import", _("Nhập danh sách từ tệp")),
+    ("can_edit_students", _("Thêm, sửa học sinh")),
+    ("can_propose", _("Lập danh sách đề xuất")),
+    ("can_approve", _("Phê duyệt, từ chối đề xuất")),
+    ("can_manage_rounds", _("Mở đợt hỗ trợ, giao chỉ tiêu")),
+    ("can_allocate", _("Cấp phát thiết bị, gói cước")),
+    ("can_manage_coverage", _("Quản lý điểm phủ sóng")),
+    ("can_report_coverage", _("Báo cáo sóng tại trường")),
+    ("can_manage_donations", _("Quản lý tài trợ")),
+    ("can_view_reports", _("Xem báo cáo, thống kê")),
+    ("can_manage_users", _("Quản lý tài khoản")),
+)
+CAPABILITY_NAMES = frozenset(name for name, _label in CAPABILITIES)
+
+
+class Role(models.Model):
+    """A role is data: an administrator can add one (e.g. a carrier's coverage officer)."""
+
+    class Level(models.TextChoices):
+        SCHOOL = "school", _("Trường")
+        DISTRICT = "district", _("Phòng GD&ĐT")
+        PROVINCE = "province", _("Sở GD&ĐT / cấp tỉnh")
+        ADMIN = "admin", _("Quản trị hệ thống")
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên vai trò"), max_length=100)
+    level = models.CharField(_("cấp"), max_length=10, choices=Level.choices)
+    can_import = models.BooleanField(_("Nhập danh sách từ tệp"), default=False)
+    can_edit_students = models.BooleanField(_("Thêm, sửa học sinh"), default=False)
+    can_propose = models.BooleanField(_("Lập danh sách đề xuất"), default=False)
+    can_approve = models.BooleanField(_("Phê duyệt, từ chối đề xuất"), default=False)
+    can_manage_rounds = models.BooleanField(_("Mở đợt hỗ trợ, giao chỉ tiêu"), default=False)
+    can_allocate = models.BooleanField(_("Cấp phát thiết bị, gói cước"), default=False)
+    can_manage_coverage = models.BooleanField(_("Quản lý điểm phủ sóng"), default=False)
+    can_report_coverage = models.BooleanField(_("Báo cáo sóng tại trường"), default=False)
+    can_manage_donations = models.BooleanField(_("Quản lý tài trợ"), default=False)
+    can_view_reports = models.BooleanField(_("Xem báo cáo, thống kê"), default=False)
+    can_manage_users = models.BooleanField(_("Quản lý tài khoản"), default=False)
+
+    class Meta:
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(name for name in CAPABILITY_NAMES if getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a user may look: one school, one district, or the whole province."""
+
+    level: str
+    province_id: int | None = None
+    district_id: int | None = None
+    school_id: int | None = None
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.level in (Role.Level.PROVINCE, Role.Level.ADMIN)
+
+    @property
+    def is_district(self) -> bool:
+        return self.level == Role.Level.DISTRICT
+
+    @property
+    def is_school(self) -> bool:
+        return self.level == Role.Level.SCHOOL
+
+
+class PortalUserManager(UserManager["User"]):
+    def get_queryset(self):
+        return super().get_queryset().select_related("role", "school", "district", "province")
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("vai trò"))
+    province = models.ForeignKey(
+        "schools.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("tỉnh")
+    )
+    district = models.ForeignKey(
+        "schools.District", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("phòng GD&ĐT")
+    )
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("trường")
+    )
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(school__isnull=True, district__isnull=True)
+                    | models.Q(school__isnull=False, district__isnull=True, province__isnull=True)
+                    | models.Q(school__isnull=True, district__isnull=False, province__isnull=True)
+                ),
+                name="user_belongs_to_one_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role_id is None:
+            return
+        level = self.role.level
+        required = {
+            Role.Level.SCHOOL: ("school", _("Tài khoản cấp trường phải gắn với một trường.")),
+            Role.Level.DISTRICT: ("district", _("Tài khoản Phòng GD&ĐT phải gắn với một huyện.")),
+            Role.Level.PROVINCE: ("province", _("Tài khoản cấp tỉnh phải gắn với một tỉnh.")),
+        }
+        if level in required:
+            field, message = required[level]
+            if getattr(self, f"{field}_id") is None:
+                raise ValidationError({field: message})
+        others = {"school", "district", "province"} - {required.get(level, ("",))[0]}
+        if level != Role.Level.ADMIN:
+            for field in others:
+                if getattr(self, f"{field}_id") is not None:
+                    raise ValidationError({field: _("Một tài khoản chỉ thuộc về một đơn vị.")})
+
+    @cached_property
+    def capabilities(self) -> frozenset[str]:
+        if not self.is_active:
+            return frozenset()
+        if self.is_superuser:
+            return CAPABILITY_NAMES
+        return self.role.capabilities() if self.role_id else frozenset()
+
+    def can(self, capability: str) -> bool:
+        if capability not in CAPABILITY_NAMES:
+            raise ValueError(f"Unknown capability {capability!r}")
+        return capability in self.capabilities
+
+    @cached_property
+    def scope(self) -> Scope:
+        if not self.is_authenticated or not self.is_active:
+            return Scope(level="none")
+        if self.school_id:
+            school = self.school
+            assert school is not None
+            return Scope(level=Role.Level.SCHOOL, district_id=school.district_id, school_id=school.pk)
+        if self.district_id:
+            district = self.district
+            assert district is not None
+            return Scope(level=Role.Level.DISTRICT, province_id=district.province_id, district_id=district.pk)
+        if self.province_id:
+            return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
+        if self.is_superuser or (self.role_id and self.role.level == Role.Level.ADMIN):
+            from schools.models import Province
+
+            first = Province.objects.order_by("code").values_list("pk", flat=True).first()
+            return Scope(level=Role.Level.ADMIN, province_id=first)
+        return Scope(level="none")
+
+    @property
+    def unit_label(self) -> str:
+        if self.school_id:
+            return str(self.school)
+        if self.district_id:
+            return _("Phòng GD&ĐT %(name)s") % {"name": self.district}
+        if self.province_id:
+            return _("Sở GD&ĐT %(name)s") % {"name": self.province}
+        return str(_("Quản trị hệ thống"))
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, and what changed. Written by services only."""
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events", verbose_name=_("người thực hiện")
+    )
+    action = models.CharField(_("hành động"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("loại đối tượng"))
+    object_id = models.CharField(_("mã đối tượng"), max_length=64)
+    object_repr = models.CharField(_("đối tượng"), max_length=255)
+    changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    district_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    school_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("người nhận"))
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    verb = models.CharField(_("sự kiện"), max_length=60)
+    message = models.CharField(_("nội dung"), max_length=500)
+    url = models.CharField(_("đường dẫn"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("đã gửi e-mail lúc"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.message

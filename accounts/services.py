@@ -1,0 +1,144 @@
+"""Writes for accounts: the audit trail, notifications, user creation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, Notification, Role, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of ``fields`` as JSON-friendly data, for before/after diffs."""
+    data: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            data[name] = sorted(str(v) for v in getattr(obj, name).all()) if obj.pk else []
+        elif field.is_relation:
+            related = getattr(obj, name)
+            data[name] = str(related) if related is not None else None
+        else:
+            data[name] = _jsonable(getattr(obj, name))
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field that changed."""
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def record_audit(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    school_id: int | None = None,
+    district_id: int | None = None,
+) -> AuditEvent:
+    """Leave an audit record: who (``actor``), what (``action`` on ``obj``), before/after."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        changes=_jsonable_dict(changes or {}),
+        reason=reason,
+        school_id_snapshot=school_id,
+        district_id_snapshot=district_id,
+    )
+
+
+def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in data.items()}
+
+
+def notify(*, recipients: Iterable[User], verb: str, message: str, url: str = "", email: bool = True) -> list[Notification]:
+    """Create in-portal notifications; e-mail them from a task once the transaction commits."""
+    notes = Notification.objects.bulk_create(
+        [Notification(recipient=user, verb=verb, message=message[:500], url=url) for user in recipients if user.is_active]
+    )
+    if email and notes:
+        from accounts.tasks import send_notification_emails
+
+        ids = [n.pk for n in notes]
+        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return notes
+
+
+@transaction.atomic
+def mark_notifications_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: User | None,
+    username: str,
+    role: Role,
+    unit_code: str = "",
+    full_name: str = "",
+    email: str = "",
+    password: str | None = None,
+) -> User:
+    """Create an account attached to the unit (school or district code) its role requires."""
+    from django.core.exceptions import ValidationError
+
+    from schools.models import District, Province, School
+
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(_("Tên đăng nhập “%(u)s” đã tồn tại.") % {"u": username})
+    user = User(username=username, role=role, full_name=full_name, email=email)
+    if role.level == Role.Level.SCHOOL:
+        user.school = School.objects.filter(code=unit_code).first()
+        if user.school is None:
+            raise ValidationError(_("Không tìm thấy trường có mã “%(c)s”.") % {"c": unit_code})
+    elif role.level == Role.Level.DISTRICT:
+        user.district = District.objects.filter(code=unit_code).first()
+        if user.district is None:
+            raise ValidationError(_("Không tìm thấy huyện có mã “%(c)s”.") % {"c": unit_code})
+    elif role.level == Role.Level.PROVINCE:
+        user.province = (
+            Province.objects.filter(code=unit_code).first() if unit_code else Province.objects.order_by("code").first()
+        )
+        if user.province is None:
+            raise ValidationError(_("Không tìm thấy tỉnh có mã “%(c)s”.") % {"c": unit_code})
+    else:
+        user.is_staff = True
+        user.is_superuser = True
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    record_audit(actor=actor, action="user.create", obj=user, changes={"role": role.code, "unit": unit_code})
+    return user

@@ -1,0 +1,56 @@
+"""Login, the role's home page, notifications and password pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import LoginForm
+from schools import selectors as school_selectors
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own unit: its school, its district, or the province."""
+    scope = request.user.scope  # type: ignore[union-attr]
+    if scope.is_school:
+        context = {"school": school_selectors.school_overview(user=request.user, pk=scope.school_id)}  # type: ignore[arg-type]
+        return render(request, "accounts/home_school.html", context)
+    if scope.is_district:
+        context = {"district": school_selectors.district_overview(user=request.user, pk=scope.district_id)}  # type: ignore[arg-type]
+        return render(request, "accounts/home_district.html", context)
+    if scope.is_provincial:
+        context = {"districts": school_selectors.province_overview(user=request.user)}  # type: ignore[arg-type]
+        return render(request, "accounts/home_province.html", context)
+    return render(request, "accounts/home_none.html")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.mark_notifications_read(user=request.user, ids=ids)  # type: ignore[arg-type]
+    return redirect("accounts:notifications")

@@ -1,0 +1,171 @@
+"""Coverage points (schools, school sites, village centres), their signal and the plans to cover them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from schools.choices import Carrier
+from schools.models import Commune, District, School, SchoolSite, Village
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Technology(models.IntegerChoices):
+    """Ordered, so "best technology" is a max() and "usable data" is ≥ 3G."""
+
+    NONE = 0, _("Không có sóng")
+    G2 = 2, "2G"
+    G3 = 3, "3G"
+    G4 = 4, "4G"
+    G5 = 5, "5G"
+
+
+# Mobile data is usable from 3G; 3G alone is patchy (lõm sóng), 4G and better is covered.
+USABLE_FROM = Technology.G3
+GOOD_FROM = Technology.G4
+
+
+class CoveragePointQuerySet(models.QuerySet["CoveragePoint"]):
+    def visible_to(self, user: User) -> CoveragePointQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(district_id=scope.district_id)
+        if scope.is_school:
+            return self.filter(models.Q(school_id=scope.school_id) | models.Q(site__school_id=scope.school_id))
+        return self.none()
+
+    def no_signal(self) -> CoveragePointQuerySet:
+        return self.filter(best_technology__lt=USABLE_FROM)
+
+    def weak(self) -> CoveragePointQuerySet:
+        return self.filter(best_technology__gte=USABLE_FROM, best_technology__lt=GOOD_FROM)
+
+
+class CoveragePoint(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("Trường")
+        SITE = "site", _("Điểm trường")
+        VILLAGE = "village", _("Trung tâm thôn/bản")
+
+    kind = models.CharField(_("loại điểm"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("tên điểm"), max_length=200)
+    school = models.OneToOneField(School, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point")
+    site = models.OneToOneField(SchoolSite, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True, related_name="coverage_points")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("xã"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("huyện"))
+    latitude = models.FloatField(_("vĩ độ"))
+    longitude = models.FloatField(_("kinh độ"))
+    on_ministry_list = models.BooleanField(_("thuộc danh sách của Bộ TT&TT"), default=False)
+    best_technology = models.PositiveSmallIntegerField(
+        _("công nghệ tốt nhất"), choices=Technology.choices, default=Technology.NONE, editable=False
+    )
+    notes = models.TextField(_("ghi chú"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CoveragePointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("điểm phủ sóng")
+        verbose_name_plural = _("điểm phủ sóng")
+        ordering = ["district__code", "commune__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="school", school__isnull=False)
+                    | models.Q(kind="site", site__isnull=False)
+                    | models.Q(kind="village", village__isnull=False)
+                ),
+                name="coverage_point_kind_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_no_signal(self) -> bool:
+        return self.best_technology < USABLE_FROM
+
+    @property
+    def is_weak(self) -> bool:
+        return USABLE_FROM <= self.best_technology < GOOD_FROM
+
+
+class CarrierSignal(models.Model):
+    """The best technology one carrier offers at a point, from the latest measurement."""
+
+    class Source(models.TextChoices):
+        SCHOOL_REPORT = "school", _("Nhà trường báo cáo")
+        CARRIER_SURVEY = "carrier", _("Nhà mạng khảo sát")
+        MINISTRY_LIST = "ministry", _("Danh sách của Bộ")
+
+    point = models.ForeignKey(CoveragePoint, on_delete=models.CASCADE, related_name="signals")
+    carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
+    technology = models.PositiveSmallIntegerField(_("công nghệ"), choices=Technology.choices)
+    measured_on = models.DateField(_("ngày đo"))
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("sóng theo nhà mạng")
+        verbose_name_plural = _("sóng theo nhà mạng")
+        constraints = [models.UniqueConstraint(fields=["point", "carrier"], name="signal_one_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.point} · {self.get_carrier_display()}: {self.get_technology_display()}"
+
+
+class CoveragePlan(models.Model):
+    class Solution(models.TextChoices):
+        NEW_BTS = "new_bts", _("Xây trạm BTS mới")
+        UPGRADE = "upgrade", _("Nâng cấp trạm")
+        REPEATER = "repeater", _("Lắp bộ lặp sóng")
+
+    class Stage(models.IntegerChoices):
+        SURVEYED = 1, _("Đã khảo sát")
+        PLANNED = 2, _("Đã lập kế hoạch")
+        CONSTRUCTION = 3, _("Đang thi công")
+        ON_AIR = 4, _("Đã phát sóng")
+        VERIFIED = 5, _("Đã nghiệm thu")
+
+    point = models.OneToOneField(CoveragePoint, on_delete=models.CASCADE, related_name="plan")
+    carrier = models.CharField(_("nhà mạng thực hiện"), max_length=20, choices=Carrier.choices)
+    target_date = models.DateField(_("thời hạn"))
+    solution = models.CharField(_("giải pháp"), max_length=10, choices=Solution.choices)
+    stage = models.PositiveSmallIntegerField(_("giai đoạn"), choices=Stage.choices, default=Stage.SURVEYED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kế hoạch phủ sóng")
+        verbose_name_plural = _("kế hoạch phủ sóng")
+
+    def __str__(self) -> str:
+        return f"{self.point} – {self.get_stage_display()}"
+
+    @property
+    def is_covered(self) -> bool:
+        return self.stage == self.Stage.VERIFIED
+
+
+class PlanNote(models.Model):
+    plan = models.ForeignKey(CoveragePlan, on_delete=models.CASCADE, related_name="notes")
+    stage = models.PositiveSmallIntegerField(_("giai đoạn"), choices=CoveragePlan.Stage.choices)
+    text = models.TextField(_("nội dung"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ghi chú tiến độ")
+        verbose_name_plural = _("ghi chú tiến độ")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

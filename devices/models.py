@@ -1,0 +1,343 @@
+"""Serialised device inventory, allocation and handover; SIM data packages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from schools.choices import Carrier, DeviceType
+from schools.models import District, School
+from students.models import Student, phone_validator
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class DeviceSource(models.Model):
+    """Where a batch of devices came from: a donation receipt or a purchase.
+
+    The donations app attaches its receipts and spendings to a source (one-to-one),
+    so a device reaches its donor without devices depending on donations.
+    """
+
+    class Kind(models.TextChoices):
+        DONATION = "donation", _("Tài trợ hiện vật")
+        PURCHASE = "purchase", _("Mua sắm")
+
+    kind = models.CharField(_("nguồn"), max_length=10, choices=Kind.choices)
+    reference = models.CharField(_("số chứng từ / biên bản"), max_length=120)
+    received_on = models.DateField(_("ngày nhận"))
+    note = models.TextField(_("ghi chú"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nguồn thiết bị")
+        verbose_name_plural = _("nguồn thiết bị")
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class DeviceQuerySet(models.QuerySet["Device"]):
+    def visible_to(self, user: User) -> DeviceQuerySet:
+        """Province sees all; a district its stock and its schools'; a school its own."""
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+        if scope.is_school:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+
+class Device(models.Model):
+    class Condition(models.TextChoices):
+        NEW = "new", _("Mới")
+        USED_GOOD = "used_good", _("Đã qua sử dụng, tốt")
+        REFURBISHED = "refurbished", _("Tân trang")
+        DAMAGED = "damaged", _("Hỏng")
+
+    class Holder(models.TextChoices):
+        PROVINCE = "province", _("Kho Sở GD&ĐT")
+        DISTRICT = "district", _("Kho Phòng GD&ĐT")
+        SCHOOL = "school", _("Kho trường")
+        PUPIL = "pupil", _("Học sinh")
+
+    class Status(models.TextChoices):
+        IN_STOCK = "in_stock", _("Trong kho")
+        IN_TRANSIT = "in_transit", _("Đang chuyển")
+        RESERVED = "reserved", _("Đã phân bổ, chờ bàn giao")
+        HANDED_OVER = "handed_over", _("Đã bàn giao")
+        RETURNED = "returned", _("Đã thu hồi")
+        LOST = "lost", _("Mất")
+        DAMAGED = "damaged", _("Hỏng")
+        WRITTEN_OFF = "written_off", _("Đã thanh lý")
+
+    device_type = models.CharField(_("loại thiết bị"), max_length=20, choices=DeviceType.choices)
+    make = models.CharField(_("hãng"), max_length=60)
+    model_name = models.CharField(_("model"), max_length=120)
+    serial_number = models.CharField(_("số serial"), max_length=60, unique=True)
+    imei = models.CharField(_("IMEI"), max_length=15, null=True, blank=True, unique=True)
+    condition = models.CharField(_("tình trạng"), max_length=12, choices=Condition.choices, default=Condition.NEW)
+    source = models.ForeignKey(DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name=_("nguồn"))
+    holder = models.CharField(_("nơi giữ"), max_length=10, choices=Holder.choices, default=Holder.PROVINCE)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="devices")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="devices")
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.IN_STOCK)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thiết bị")
+        verbose_name_plural = _("thiết bị")
+        ordering = ["device_type", "serial_number"]
+        indexes = [
+            models.Index(fields=["holder", "district", "school", "status"], name="device_location_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_device_type_display()} {self.make} {self.model_name} ({self.serial_number})"
+
+
+class TransferQuerySet(models.QuerySet["StockTransfer"]):
+    def visible_to(self, user: User) -> TransferQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(
+                models.Q(to_district_id=scope.district_id)
+                | models.Q(from_district_id=scope.district_id)
+                | models.Q(to_school__district_id=scope.district_id)
+            )
+        if scope.is_school:
+            return self.filter(to_school_id=scope.school_id)
+        return self.none()
+
+
+class StockTransfer(models.Model):
+    """Devices moved one step down (province → district → school); the receiver confirms."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Đã gửi, chờ nhận")
+        RECEIVED = "received", _("Đã nhận")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    from_district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    devices = models.ManyToManyField(Device, related_name="transfers")
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.SENT)
+    note = models.TextField(_("ghi chú"), blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("phiếu điều chuyển")
+        verbose_name_plural = _("phiếu điều chuyển")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_district__isnull=False) | models.Q(to_school__isnull=False), name="transfer_has_destination"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.to_school or self.to_district}"
+
+
+def scan_upload_path(instance: Allocation, filename: str) -> str:
+    return f"handover-scans/{instance.school_id}/{instance.pk}-{filename[-60:]}"
+
+
+OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
+
+
+class AllocationQuerySet(models.QuerySet["Allocation"]):
+    def visible_to(self, user: User) -> AllocationQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(school__district_id=scope.district_id)
+        if scope.is_school:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+    def open(self) -> AllocationQuerySet:
+        return self.filter(OPEN_ALLOCATION)
+
+
+class Allocation(models.Model):
+    """A device given or lent to an approved beneficiary."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Đã phân bổ, chờ bàn giao")
+        HANDED_OVER = "handed_over", _("Đã bàn giao")
+        RETURNED = "returned", _("Đã thu hồi")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    class Terms(models.TextChoices):
+        GIFT = "gift", _("Tặng")
+        LOAN = "loan", _("Cho mượn")
+
+    class ReturnReason(models.TextChoices):
+        LOAN_ENDED = "loan_ended", _("Hết thời hạn mượn")
+        LEFT_SCHOOL = "left_school", _("Học sinh chuyển/nghỉ học")
+        RECOVERY = "recovery", _("Thu hồi thiết bị")
+
+    class ReturnCondition(models.TextChoices):
+        GOOD = "good", _("Còn tốt")
+        DAMAGED = "damaged", _("Hỏng")
+        LOST = "lost", _("Mất")
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("thiết bị"))
+    device_type = models.CharField(max_length=20, choices=DeviceType.choices, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("học sinh"))
+    proposal_item = models.ForeignKey(
+        "rounds.ProposalItem", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("đề xuất được duyệt")
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="allocations")
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.RESERVED)
+    terms = models.CharField(_("hình thức"), max_length=5, choices=Terms.choices, default=Terms.GIFT)
+    loan_until = models.DateField(_("mượn đến ngày"), null=True, blank=True)
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField(auto_now_add=True)
+    handover_date = models.DateField(_("ngày bàn giao"), null=True, blank=True)
+    signed_scan = models.FileField(_("biên bản đã ký (bản quét)"), upload_to=scan_upload_path, blank=True)
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    returned_at = models.DateField(_("ngày thu hồi"), null=True, blank=True)
+    return_reason = models.CharField(_("lý do thu hồi"), max_length=20, choices=ReturnReason.choices, blank=True)
+    return_condition = models.CharField(_("tình trạng khi thu hồi"), max_length=10, choices=ReturnCondition.choices, blank=True)
+    return_note = models.TextField(_("ghi chú thu hồi"), blank=True)
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cấp phát thiết bị")
+        verbose_name_plural = _("cấp phát thiết bị")
+        ordering = ["-allocated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device"], condition=OPEN_ALLOCATION, name="allocation_one_open_per_device"),
+            models.UniqueConstraint(
+                fields=["student", "device_type"], condition=OPEN_ALLOCATION, name="allocation_one_open_type_per_pupil"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(terms="loan") | models.Q(loan_until__isnull=False), name="allocation_loan_has_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} → {self.student}"
+
+
+class DataPackage(models.Model):
+    """Gói cước: reference data."""
+
+    carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
+    name = models.CharField(_("tên gói"), max_length=80)
+    data_per_day_mb = models.PositiveIntegerField(_("dung lượng/ngày (MB)"), null=True, blank=True)
+    data_per_month_mb = models.PositiveIntegerField(_("dung lượng/tháng (MB)"), null=True, blank=True)
+    price_vnd_per_month = models.PositiveIntegerField(_("giá (đồng/tháng)"))
+    free_months = models.PositiveSmallIntegerField(_("số tháng miễn phí"), default=0)
+    is_active = models.BooleanField(_("đang cung cấp"), default=True)
+
+    class Meta:
+        verbose_name = _("gói cước")
+        verbose_name_plural = _("gói cước")
+        ordering = ["carrier", "name"]
+        constraints = [models.UniqueConstraint(fields=["carrier", "name"], name="package_unique_name_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.get_carrier_display()} {self.name}"
+
+
+ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
+
+
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    def visible_to(self, user: User) -> SubscriptionQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(student__school__district_id=scope.district_id)
+        if scope.is_school:
+            return self.filter(student__school_id=scope.school_id)
+        return self.none()
+
+
+class Subscription(models.Model):
+    """A SIM data package for one beneficiary."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Đã đăng ký, chờ kích hoạt")
+        ACTIVE = "active", _("Đang hoạt động")
+        SUSPENDED = "suspended", _("Tạm ngưng")
+        EXPIRED = "expired", _("Hết hạn")
+        PROBLEM = "problem", _("Có sự cố")
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("học sinh"))
+    proposal_item = models.ForeignKey("rounds.ProposalItem", on_delete=models.PROTECT, related_name="subscriptions")
+    package = models.ForeignKey(DataPackage, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("gói cước"))
+    carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
+    phone = models.CharField(_("số thuê bao"), max_length=10, validators=[phone_validator])
+    iccid = models.CharField(_("số ICCID"), max_length=20, blank=True)
+    starts_on = models.DateField(_("ngày bắt đầu"), null=True, blank=True)
+    ends_on = models.DateField(_("ngày kết thúc"), null=True, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    expiry_notified_on = models.DateField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thuê bao gói cước")
+        verbose_name_plural = _("thuê bao gói cước")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=ACTIVE_SUBSCRIPTION, name="subscription_phone_unique_active"),
+            models.UniqueConstraint(fields=["student"], condition=ACTIVE_SUBSCRIPTION, name="subscription_one_active_per_pupil"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} – {self.package}"
+
+
+class SubscriptionProblem(models.Model):
+    class Kind(models.TextChoices):
+        NO_SIGNAL = "no_signal", _("Không có sóng")
+        SIM_LOCKED = "sim_locked", _("SIM bị khóa")
+        NOT_ACTIVATED = "not_activated", _("Chưa được kích hoạt")
+        SLOW = "slow", _("Tốc độ chậm")
+        OTHER = "other", _("Khác")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(_("sự cố"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("mô tả"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("cách xử lý"), blank=True)
+
+    class Meta:
+        verbose_name = _("sự cố thuê bao")
+        verbose_name_plural = _("sự cố thuê bao")
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} – {self.get_kind_display()}"

@@ -1,0 +1,181 @@
+"""Donors, pledges, receipts (cash and in kind) and spending."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from devices.models import DeviceSource
+from schools.choices import SupportKind
+
+tax_code_validator = RegexValidator(r"^(\d{10}|\d{13})$", _("Mã số thuế gồm 10 hoặc 13 chữ số."))
+
+
+class Donor(models.Model):
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Doanh nghiệp")
+        ASSOCIATION = "association", _("Hội, đoàn thể, tổ chức")
+        EDUCATION_STAFF = "education", _("Trường học, cán bộ ngành giáo dục")
+        INDIVIDUAL = "individual", _("Cá nhân")
+        OTHER = "other", _("Khác")
+
+    kind = models.CharField(_("loại nhà tài trợ"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("tên"), max_length=200)
+    tax_code = models.CharField(_("mã số thuế"), max_length=13, blank=True, validators=[tax_code_validator])
+    contact_name = models.CharField(_("người liên hệ"), max_length=150, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    public_consent = models.BooleanField(_("đồng ý công khai tên"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nhà tài trợ")
+        verbose_name_plural = _("nhà tài trợ")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tax_code"], condition=~models.Q(tax_code=""), name="donor_unique_tax_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_name(self) -> str:
+        return self.name if self.public_consent else str(_("Nhà tài trợ ẩn danh"))
+
+
+class Pledge(models.Model):
+    """Cam kết ủng hộ: cash and/or in kind."""
+
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("nhà tài trợ"))
+    pledged_on = models.DateField(_("ngày cam kết"))
+    round = models.ForeignKey(
+        "rounds.SupportRound", on_delete=models.PROTECT, null=True, blank=True, related_name="pledges", verbose_name=_("đợt")
+    )
+    purpose = models.CharField(_("mục đích"), max_length=255, blank=True)
+    cash_amount = models.PositiveBigIntegerField(_("số tiền cam kết (đồng)"), default=0)
+    note = models.TextField(_("ghi chú"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cam kết ủng hộ")
+        verbose_name_plural = _("cam kết ủng hộ")
+        ordering = ["-pledged_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.donor} – {self.pledged_on:%d/%m/%Y}"
+
+
+class PledgeItem(models.Model):
+    """An in-kind part of a pledge: so many devices of a type, or data packages for so many months."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("loại"), max_length=20, choices=SupportKind.choices)
+    quantity = models.PositiveIntegerField(_("số lượng"), validators=[MinValueValidator(1)])
+    months = models.PositiveSmallIntegerField(_("số tháng (gói cước)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hiện vật cam kết")
+        verbose_name_plural = _("hiện vật cam kết")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.get_kind_display()}"
+
+
+class Instalment(models.Model):
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
+    due_on = models.DateField(_("hạn"))
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"))
+
+    class Meta:
+        verbose_name = _("đợt nộp")
+        verbose_name_plural = _("đợt nộp")
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"{self.due_on:%d/%m/%Y}: {self.amount}"
+
+
+class FundAccount(models.Model):
+    name = models.CharField(_("tên tài khoản"), max_length=200)
+    bank = models.CharField(_("ngân hàng / kho bạc"), max_length=200)
+    number = models.CharField(_("số tài khoản"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("tài khoản quỹ")
+        verbose_name_plural = _("tài khoản quỹ")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.bank})"
+
+
+class CashReceipt(models.Model):
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="cash_receipts")
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
+    received_on = models.DateField(_("ngày nhận"))
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("tài khoản"))
+    reference = models.CharField(_("số chứng từ ngân hàng/kho bạc"), max_length=80, unique=True)
+    over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu thu tiền")
+        verbose_name_plural = _("phiếu thu tiền")
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.amount}"
+
+
+class InKindReceipt(models.Model):
+    """A delivery of devices against a pledge; the devices enter stock with this source."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="inkind_receipts")
+    source = models.OneToOneField(DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt")
+    over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("biên bản nhận hiện vật")
+        verbose_name_plural = _("biên bản nhận hiện vật")
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return str(self.source)
+
+
+class Spending(models.Model):
+    """Cash spent on devices or data packages, linked to what it bought."""
+
+    class Purpose(models.TextChoices):
+        DEVICES = "devices", _("Mua thiết bị")
+        DATA = "data", _("Mua gói cước")
+        OTHER = "other", _("Khác")
+
+    spent_on = models.DateField(_("ngày chi"))
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="spendings")
+    purpose = models.CharField(_("mục đích"), max_length=10, choices=Purpose.choices)
+    reference = models.CharField(_("số chứng từ"), max_length=80, unique=True)
+    description = models.TextField(_("nội dung"), blank=True)
+    purchase = models.OneToOneField(
+        DeviceSource, on_delete=models.PROTECT, null=True, blank=True, related_name="spending", verbose_name=_("lô thiết bị mua")
+    )
+    receipts = models.ManyToManyField(CashReceipt, blank=True, related_name="spendings", verbose_name=_("từ khoản thu"))
+    subscriptions_count = models.PositiveIntegerField(_("số thuê bao được mua"), default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("khoản chi")
+        verbose_name_plural = _("khoản chi")
+        ordering = ["-spent_on"]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.amount}"

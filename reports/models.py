@@ -1,0 +1,118 @@
+"""Progress reports, outreach activities and background exports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import District, School
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class ProgressReport(models.Model):
+    """Báo cáo tiến độ for one period; the same period always yields the same report."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        RUNNING = "running", _("Đang lập")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    period_start = models.DateField(_("từ ngày"))
+    period_end = models.DateField(_("đến ngày"))
+    number = models.CharField(_("số báo cáo"), max_length=40, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    figures = models.JSONField(_("số liệu"), default=dict, blank=True)
+    xlsx = models.FileField(_("tệp Excel"), upload_to="reports/", blank=True)
+    pdf = models.FileField(_("tệp PDF"), upload_to="reports/", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("báo cáo tiến độ")
+        verbose_name_plural = _("báo cáo tiến độ")
+        ordering = ["-period_end", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["period_start", "period_end"], name="report_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.number or _('Báo cáo')} ({self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y})"
+
+
+class OutreachQuerySet(models.QuerySet["OutreachActivity"]):
+    def visible_to(self, user: User) -> OutreachQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+        if scope.is_school:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+
+class OutreachActivity(models.Model):
+    """Tuyên truyền: media posts, launch events, broadcasts."""
+
+    class Channel(models.TextChoices):
+        WEBSITE = "website", _("Cổng/trang thông tin điện tử")
+        SOCIAL = "social", _("Mạng xã hội")
+        TV_RADIO = "broadcast", _("Phát thanh, truyền hình")
+        PRESS = "press", _("Báo chí")
+        EVENT = "event", _("Lễ phát động, sự kiện")
+        LOUDSPEAKER = "loudspeaker", _("Loa truyền thanh cơ sở")
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    held_on = models.DateField(_("ngày"))
+    channel = models.CharField(_("hình thức"), max_length=12, choices=Channel.choices)
+    title = models.CharField(_("nội dung"), max_length=255)
+    link = models.URLField(_("đường dẫn"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutreachQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hoạt động tuyên truyền")
+        verbose_name_plural = _("hoạt động tuyên truyền")
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExportJob(models.Model):
+    """A big list exported in the background; the user downloads it when ready."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        RUNNING = "running", _("Đang xuất")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    exporter = models.CharField(max_length=80)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("tệp xuất")
+        verbose_name_plural = _("tệp xuất")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.exporter} #{self.pk}"

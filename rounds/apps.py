@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoundsConfig(AppConfig):
+    name = "rounds"
+    verbose_name = _("Đợt hỗ trợ và phê duyệt")

@@ -1,0 +1,191 @@
+"""Support rounds, quotas, proposals and the approval of beneficiaries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from schools.choices import SupportKind
+from schools.models import District, School
+from students.models import Student
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class SupportRound(models.Model):
+    """Đợt hỗ trợ: what the province offers in one campaign and until when."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang chuẩn bị")
+        OPEN = "open", _("Đang mở")
+        CLOSED = "closed", _("Đã đóng")
+
+    name = models.CharField(_("tên đợt"), max_length=200)
+    school_year = models.CharField(_("năm học"), max_length=9, help_text=_("Ví dụ 2021-2022"))
+    starts_on = models.DateField(_("ngày bắt đầu"))
+    ends_on = models.DateField(_("hạn đề xuất"))
+    offers = models.JSONField(
+        _("hình thức hỗ trợ"), default=list, help_text=_("Danh sách loại hỗ trợ: computer, tablet, smartphone, data")
+    )
+    requires_province_confirmation = models.BooleanField(_("Sở phải xác nhận sau khi Phòng duyệt"), default=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    description = models.TextField(_("mô tả"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đợt hỗ trợ")
+        verbose_name_plural = _("đợt hỗ trợ")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="round_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.school_year})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def offers_kind(self, kind: str) -> bool:
+        return kind in (self.offers or [])
+
+
+class Quota(models.Model):
+    """Chỉ tiêu: how many pupils of one kind of support a district (or a school of it) may get."""
+
+    round = models.ForeignKey(SupportRound, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("đợt"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("huyện"))
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="quotas", verbose_name=_("trường")
+    )
+    kind = models.CharField(_("loại hỗ trợ"), max_length=20, choices=SupportKind.choices)
+    amount = models.PositiveIntegerField(_("chỉ tiêu"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "district", "kind"], condition=models.Q(school__isnull=True), name="quota_unique_district"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "school", "kind"], condition=models.Q(school__isnull=False), name="quota_unique_school"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = self.school or self.district
+        return f"{unit} · {self.get_kind_display()}: {self.amount}"
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def visible_to(self, user: User) -> ProposalQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.filter(school__district__province_id=scope.province_id)
+        if scope.is_district:
+            return self.filter(school__district_id=scope.district_id)
+        if scope.is_school:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+
+class Proposal(models.Model):
+    """One school's list of proposed beneficiaries in one round."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang lập")
+        SUBMITTED = "submitted", _("Đã gửi Phòng GD&ĐT")
+        RETURNED = "returned", _("Trả lại để chỉnh sửa")
+        APPROVED = "approved", _("Phòng GD&ĐT đã duyệt")
+        CONFIRMED = "confirmed", _("Sở GD&ĐT đã xác nhận")
+        REJECTED = "rejected", _("Bị từ chối")
+
+    round = models.ForeignKey(SupportRound, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("đợt"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("trường"))
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1, help_text="Optimistic lock against concurrent edits.")
+    note = models.TextField(_("ghi chú / lý do gần nhất"), blank=True)
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("danh sách đề xuất")
+        verbose_name_plural = _("danh sách đề xuất")
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["round", "school"], name="proposal_one_per_school_round")]
+
+    def __str__(self) -> str:
+        return f"{self.school} – {self.round}"
+
+
+class ProposalItemQuerySet(models.QuerySet["ProposalItem"]):
+    def visible_to(self, user: User) -> ProposalItemQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.filter(proposal__school__district__province_id=scope.province_id)
+        if scope.is_district:
+            return self.filter(proposal__school__district_id=scope.district_id)
+        if scope.is_school:
+            return self.filter(proposal__school_id=scope.school_id)
+        return self.none()
+
+    def beneficiaries(self) -> ProposalItemQuerySet:
+        """Items whose support is final: approved, and confirmed where the round requires it."""
+        return self.filter(status=ProposalItem.Status.APPROVED).filter(
+            models.Q(proposal__status=Proposal.Status.CONFIRMED)
+            | models.Q(proposal__status=Proposal.Status.APPROVED, round__requires_province_confirmation=False)
+        )
+
+
+class ProposalItem(models.Model):
+    """One pupil proposed for one kind of support."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Đề xuất")
+        APPROVED = "approved", _("Được duyệt")
+        REJECTED = "rejected", _("Không duyệt")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="items", verbose_name=_("danh sách"))
+    round = models.ForeignKey(SupportRound, on_delete=models.PROTECT, related_name="items", editable=False)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="proposal_items", verbose_name=_("học sinh"))
+    kind = models.CharField(_("loại hỗ trợ"), max_length=20, choices=SupportKind.choices)
+    priority = models.PositiveIntegerField(_("thứ tự ưu tiên"), default=0)
+    status = models.CharField(_("kết quả"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    reason = models.TextField(_("lý do"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ProposalItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("học sinh được đề xuất")
+        verbose_name_plural = _("học sinh được đề xuất")
+        ordering = ["proposal", "priority", "pk"]
+        constraints = [
+            # A pupil is a beneficiary of one kind of support at most once per round.
+            models.UniqueConstraint(fields=["round", "student", "kind"], name="item_once_per_round_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} – {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.round_id is None and self.proposal_id is not None:
+            self.round_id = self.proposal.round_id
+        super().save(*args, **kwargs)

@@ -1,0 +1,284 @@
+"""The province's places: the administrative hierarchy and its schools.
+
+The hierarchy is data, not code: the 2025 reform abolished districts, so
+nothing here assumes nine districts or even that districts exist for ever.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# Roughly the bounding box of Lào Cai; coordinates outside it are typing errors.
+LAT_RANGE = (21.8, 22.9)
+LON_RANGE = (103.5, 104.7)
+
+
+def inside_province(lat: float | None, lon: float | None) -> bool:
+    if lat is None or lon is None:
+        return False
+    return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
+
+
+class Province(models.Model):
+    code = models.CharField(_("mã"), max_length=10, unique=True)
+    name = models.CharField(_("tên"), max_length=100)
+
+    class Meta:
+        verbose_name = _("tỉnh")
+        verbose_name_plural = _("tỉnh")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DistrictQuerySet(models.QuerySet["District"]):
+    def visible_to(self, user: User) -> DistrictQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.filter(province_id=scope.province_id)
+        if scope.district_id:
+            return self.filter(pk=scope.district_id)
+        return self.none()
+
+
+class District(models.Model):
+    class Kind(models.TextChoices):
+        CITY = "city", _("Thành phố")
+        TOWN = "town", _("Thị xã")
+        DISTRICT = "district", _("Huyện")
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("tỉnh"))
+    code = models.CharField(_("mã"), max_length=10, unique=True)
+    name = models.CharField(_("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Huyện Bảo Yên”."))
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("huyện/thị xã/thành phố")
+        verbose_name_plural = _("huyện/thị xã/thành phố")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Commune(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "commune", _("Xã")
+        WARD = "ward", _("Phường")
+        TOWNSHIP = "township", _("Thị trấn")
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện"))
+    code = models.CharField(_("mã"), max_length=10, unique=True)
+    name = models.CharField(_("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Xã Tân Tiến”."))
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.COMMUNE)
+
+    class Meta:
+        verbose_name = _("xã/phường/thị trấn")
+        verbose_name_plural = _("xã/phường/thị trấn")
+        ordering = ["district__code", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Village(models.Model):
+    """A thôn/bản. There is no official list, so villages are created as they are named."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("xã"))
+    name = models.CharField(_("tên"), max_length=150)
+    key = models.CharField(max_length=150, editable=False, help_text="Accent-insensitive name used for matching.")
+    latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
+    longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thôn/bản")
+        verbose_name_plural = _("thôn/bản")
+        ordering = ["commune__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["commune", "key"], name="village_unique_per_commune")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from schools.normalize import fold, strip_unit_prefix
+
+        self.key = fold(strip_unit_prefix(self.name))
+        super().save(*args, **kwargs)
+
+
+class SchoolQuerySet(models.QuerySet["School"]):
+    def visible_to(self, user: User) -> SchoolQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.filter(district__province_id=scope.province_id)
+        if scope.district_id:
+            return self.filter(district_id=scope.district_id)
+        if scope.school_id:
+            return self.filter(pk=scope.school_id)
+        return self.none()
+
+
+class School(models.Model):
+    class Level(models.TextChoices):
+        PRESCHOOL = "MN", _("Mầm non")
+        PRIMARY = "TH", _("Tiểu học")
+        LOWER_SECONDARY = "THCS", _("Trung học cơ sở")
+        UPPER_SECONDARY = "THPT", _("Trung học phổ thông")
+        PRIMARY_LOWER = "TH&THCS", _("Tiểu học và THCS")
+        LOWER_UPPER = "THCS&THPT", _("THCS và THPT")
+        CONTINUING = "GDTX", _("GDNN-GDTX")
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Phổ thông")
+        BOARDING = "PTDTNT", _("Phổ thông dân tộc nội trú")
+        SEMI_BOARDING = "PTDTBT", _("Phổ thông dân tộc bán trú")
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools", verbose_name=_("huyện"))
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="schools", verbose_name=_("xã"))
+    code = models.CharField(_("mã trường"), max_length=20, unique=True)
+    name = models.CharField(_("tên trường"), max_length=200)
+    level = models.CharField(_("cấp học"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("loại hình"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
+    longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trường")
+        verbose_name_plural = _("trường")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="school_latitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grades(self) -> range:
+        """The grades (1–12) this school teaches, from its level."""
+        return GRADES_BY_LEVEL.get(self.level, range(0))
+
+
+GRADES_BY_LEVEL: dict[str, range] = {
+    School.Level.PRESCHOOL: range(0),
+    School.Level.PRIMARY: range(1, 6),
+    School.Level.LOWER_SECONDARY: range(6, 10),
+    School.Level.UPPER_SECONDARY: range(10, 13),
+    School.Level.PRIMARY_LOWER: range(1, 10),
+    School.Level.LOWER_UPPER: range(6, 13),
+    School.Level.CONTINUING: range(6, 13),
+}
+
+
+class SchoolSite(models.Model):
+    """A điểm trường: a satellite classroom of a school, often in a remote village."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trường"))
+    name = models.CharField(_("tên điểm trường"), max_length=200)
+    village = models.ForeignKey(
+        Village, on_delete=models.SET_NULL, null=True, blank=True, related_name="school_sites", verbose_name=_("thôn/bản")
+    )
+    latitude = models.FloatField(_("vĩ độ"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("kinh độ"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+
+    class Meta:
+        verbose_name = _("điểm trường")
+        verbose_name_plural = _("điểm trường")
+        ordering = ["school__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="school_site_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.school.name} – {self.name}"
+
+
+class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
+    def visible_to(self, user: User) -> ImportBatchQuerySet:
+        scope = user.scope
+        if scope.is_provincial:
+            return self.all()
+        if scope.is_district:
+            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+        if scope.is_school:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+
+def import_upload_path(instance: ImportBatch, filename: str) -> str:
+    return f"imports/{instance.kind}/{instance.file_sha256[:2]}/{instance.file_sha256}-{filename[-80:]}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet (any kind of import): who, when, which file, what came of it."""
+
+    class Kind(models.TextChoices):
+        STUDENTS = "students", _("Danh sách học sinh")
+        DEVICES = "devices", _("Danh sách thiết bị giao nhận")
+        SUBSCRIPTIONS = "subscriptions", _("Tệp trạng thái thuê bao")
+        COVERAGE = "coverage", _("Khảo sát phủ sóng")
+        SCHOOLS = "schools", _("Danh sách trường")
+        ACCOUNTS = "accounts", _("Danh sách tài khoản")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Đã tải lên")
+        VALIDATING = "validating", _("Đang kiểm tra")
+        VALIDATED = "validated", _("Đã kiểm tra")
+        IMPORTING = "importing", _("Đang nhập")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Thất bại")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="import_batches", verbose_name=_("người tải lên")
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    file = models.FileField(_("tệp"), upload_to=import_upload_path, max_length=300)
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    file_sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, db_index=True)
+    options = models.JSONField(_("tùy chọn"), default=dict, blank=True)
+    mapping = models.JSONField(_("ánh xạ cột"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("số dòng dữ liệu"), default=0)
+    created = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    error_count = models.PositiveIntegerField(_("số lỗi"), default=0)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)
+    message = models.TextField(_("thông báo"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lần nhập tệp")
+        verbose_name_plural = _("lần nhập tệp")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "status"], name="importbatch_kind_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.file_name} ({self.uploaded_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)

@@ -1,0 +1,106 @@
+"""One fixture per role, on a small province: two districts, three schools.
+
+- ``school_staff``: staff of ``school`` (district ``district``)
+- ``other_school_staff``: staff of ``other_school`` in the same district
+- ``district_officer``: the office of ``district``
+- ``other_district_officer``: the office of ``other_district``
+- ``province_official``: the provincial Department of Education
+- ``admin_user``: a site administrator
+- ``outsider``: logged in, but with no role and no unit
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.factories import UserFactory, role
+from tests.schools.factories import CommuneFactory, DistrictFactory, ProvinceFactory, SchoolFactory
+
+
+@pytest.fixture
+def province(db):
+    return ProvinceFactory()
+
+
+@pytest.fixture
+def district(province):
+    return DistrictFactory(province=province, code="87", name="Huyện Bảo Yên")
+
+
+@pytest.fixture
+def other_district(province):
+    return DistrictFactory(province=province, code="84", name="Huyện Si Ma Cai")
+
+
+@pytest.fixture
+def commune(district):
+    return CommuneFactory(district=district, code="02980", name="Xã Tân Tiến")
+
+
+@pytest.fixture
+def school(commune):
+    return SchoolFactory(commune=commune, district=commune.district, code="08700002", name="Trường PTDTBT THCS Tân Tiến")
+
+
+@pytest.fixture
+def other_school(district):
+    commune = CommuneFactory(district=district, code="02953", name="Xã Nghĩa Đô")
+    return SchoolFactory(commune=commune, district=district, code="08700003", name="Trường TH&THCS Nghĩa Đô",
+                         level="TH&THCS")
+
+
+@pytest.fixture
+def far_school(other_district):
+    commune = CommuneFactory(district=other_district, code="02800", name="Xã Nàn Sán")
+    return SchoolFactory(commune=commune, district=other_district, code="08400001", name="Trường PTDTBT THCS Nàn Sán")
+
+
+@pytest.fixture
+def school_staff(school):
+    return UserFactory(username="truong", role=role("school_staff"), school=school)
+
+
+@pytest.fixture
+def other_school_staff(other_school):
+    return UserFactory(username="truong_khac", role=role("school_staff"), school=other_school)
+
+
+@pytest.fixture
+def far_school_staff(far_school):
+    return UserFactory(username="truong_xa", role=role("school_staff"), school=far_school)
+
+
+@pytest.fixture
+def district_officer(district):
+    return UserFactory(username="phong", role=role("district_officer"), district=district)
+
+
+@pytest.fixture
+def other_district_officer(other_district):
+    return UserFactory(username="phong_khac", role=role("district_officer"), district=other_district)
+
+
+@pytest.fixture
+def province_official(province):
+    return UserFactory(username="so", role=role("province_officer"), province=province)
+
+
+@pytest.fixture
+def admin_user(province):
+    return UserFactory(username="quantri", role=role("admin"), is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="nguoi_ngoai")
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` logs the test client in as ``user``."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login
