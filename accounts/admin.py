@@ -11,14 +11,32 @@ from accounts.models import AuditEvent, Notification, Role, User
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "level", "can_import", "can_propose", "can_approve", "can_allocate", "can_view_reports")
+    list_display = (
+        "name",
+        "code",
+        "level",
+        "can_import",
+        "can_propose",
+        "can_approve",
+        "can_allocate",
+        "can_view_reports",
+    )
     list_filter = ("level",)
     search_fields = ("name", "code")
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "full_name", "email", "role", "school", "district", "province", "is_active")
+    list_display = (
+        "username",
+        "full_name",
+        "email",
+        "role",
+        "school",
+        "district",
+        "province",
+        "is_active",
+    )
     list_filter = ("role", "is_active", "district")
     search_fields = ("username", "full_name", "email", "school__code", "school__name")
     autocomplete_fields = ("school", "district")
@@ -31,12 +49,34 @@ class UserAdmin(BaseUserAdmin):
         (_("Thời điểm"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "email", "role", "province", "district", "school", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "full_name",
+                    "email",
+                    "role",
+                    "province",
+                    "district",
+                    "school",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
     )
     change_list_template = "admin/accounts/user/change_list.html"
 
     def get_urls(self):
-        return [path("nhap-tu-excel/", self.admin_site.admin_view(self.import_view), name="accounts_user_import")] + super().get_urls()
+        return [
+            path(
+                "nhap-tu-excel/",
+                self.admin_site.admin_view(self.import_view),
+                name="accounts_user_import",
+            )
+        ] + super().get_urls()
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Bulk creation of accounts from an .xlsx; any bad row means nothing is written."""
@@ -53,7 +93,12 @@ class UserAdmin(BaseUserAdmin):
             if report.ok and not form.cleaned_data["dry_run"]:
                 messages.success(request, _("Đã tạo %(n)d tài khoản.") % {"n": report.created})
                 return redirect("admin:accounts_user_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "report": report, "title": _("Nhập tài khoản từ Excel")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "report": report,
+            "title": _("Nhập tài khoản từ Excel"),
+        }
         return render(request, "admin/accounts/user/import.html", context)
 
 

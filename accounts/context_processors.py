@@ -13,7 +13,11 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("Đợt hỗ trợ"), "rounds:list", ("can_propose", "can_approve", "can_manage_rounds")),
     (_("Thiết bị"), "devices:stock", ("can_allocate", "can_view_reports")),
     (_("Gói cước"), "devices:subscriptions", ("can_allocate",)),
-    (_("Phủ sóng"), "coverage:map", ("can_manage_coverage", "can_report_coverage", "can_view_reports")),
+    (
+        _("Phủ sóng"),
+        "coverage:map",
+        ("can_manage_coverage", "can_report_coverage", "can_view_reports"),
+    ),
     (_("Tài trợ"), "donations:donors", ("can_manage_donations",)),
     (_("Báo cáo"), "reports:dashboard", ("can_view_reports",)),
 )
@@ -32,7 +36,9 @@ def portal(request: HttpRequest) -> dict[str, object]:
         except NoReverseMatch:
             # Parts of the portal that are not installed in this deployment stay hidden.
             continue
-        items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+        items.append(
+            {"label": label, "url": url, "active": request.path.startswith(url) and url != "/"}
+        )
     return {
         "nav_items": items,
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),  # type: ignore[union-attr]

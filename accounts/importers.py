@@ -22,7 +22,11 @@ COLUMNS = [
     ColumnSpec("role", "Vai trò", ("Role",), required=True),
     ColumnSpec("unit", "Mã đơn vị", ("Mã trường", "Mã huyện", "Đơn vị"), required=False),
 ]
-ROLE_ALIASES = {"school": "school_staff", "district": "district_officer", "province": "province_officer"}
+ROLE_ALIASES = {
+    "school": "school_staff",
+    "district": "district_officer",
+    "province": "province_officer",
+}
 
 
 def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> ImportReport:
@@ -40,28 +44,71 @@ def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> Impor
     taken = {u.lower() for u in User.objects.values_list("username", flat=True)}
     seen = DuplicateTracker()
     valid: list[dict[str, Any]] = []
-    labels = table.field_labels
+    labels = table.field_labels()
     for row, values in rows:
         username = clean_text(values.get("username"))
-        role = roles.get(ROLE_ALIASES.get(clean_text(values.get("role")), clean_text(values.get("role"))))
+        role = roles.get(
+            ROLE_ALIASES.get(clean_text(values.get("role")), clean_text(values.get("role")))
+        )
         unit = clean_text(values.get("unit")).split(".")[0]
         errors = []
         if not username:
-            errors.append(RowError(row, labels.get("username", "Tên đăng nhập"), "username", _("bắt buộc")))
+            errors.append(
+                RowError(row, labels.get("username", "Tên đăng nhập"), "username", _("bắt buộc"))
+            )
         elif username.lower() in taken:
-            errors.append(RowError(row, labels.get("username", "Tên đăng nhập"), "username", _("tên đăng nhập đã tồn tại")))
+            errors.append(
+                RowError(
+                    row,
+                    labels.get("username", "Tên đăng nhập"),
+                    "username",
+                    _("tên đăng nhập đã tồn tại"),
+                )
+            )
         elif (first := seen.seen(username.lower(), row)) is not None:
-            errors.append(RowError(row, labels.get("username", "Tên đăng nhập"), "username", _("trùng với dòng %(r)d") % {"r": first}))
+            errors.append(
+                RowError(
+                    row,
+                    labels.get("username", "Tên đăng nhập"),
+                    "username",
+                    _("trùng với dòng %(r)d") % {"r": first},
+                )
+            )
         if role is None:
-            errors.append(RowError(row, labels.get("role", "Vai trò"), "role", _("vai trò không thuộc danh mục")))
+            errors.append(
+                RowError(
+                    row, labels.get("role", "Vai trò"), "role", _("vai trò không thuộc danh mục")
+                )
+            )
         elif role.level == Role.Level.SCHOOL and unit not in schools:
-            errors.append(RowError(row, labels.get("unit", "Mã đơn vị"), "unit", _("không tìm thấy trường có mã này")))
+            errors.append(
+                RowError(
+                    row,
+                    labels.get("unit", "Mã đơn vị"),
+                    "unit",
+                    _("không tìm thấy trường có mã này"),
+                )
+            )
         elif role.level == Role.Level.DISTRICT and unit not in districts:
-            errors.append(RowError(row, labels.get("unit", "Mã đơn vị"), "unit", _("không tìm thấy huyện có mã này")))
+            errors.append(
+                RowError(
+                    row,
+                    labels.get("unit", "Mã đơn vị"),
+                    "unit",
+                    _("không tìm thấy huyện có mã này"),
+                )
+            )
         report.errors.extend(errors)
         if not errors:
-            valid.append({"username": username, "role": role, "unit_code": unit,
-                          "full_name": clean_text(values.get("full_name")), "email": clean_text(values.get("email"))})
+            valid.append(
+                {
+                    "username": username,
+                    "role": role,
+                    "unit_code": unit,
+                    "full_name": clean_text(values.get("full_name")),
+                    "email": clean_text(values.get("email")),
+                }
+            )
     if report.errors or dry_run:
         return report
     try:

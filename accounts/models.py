@@ -93,15 +93,37 @@ class PortalUserManager(UserManager["User"]):
 class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("vai trò"))
+    role = models.ForeignKey(
+        Role,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("vai trò"),
+    )
     province = models.ForeignKey(
-        "schools.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("tỉnh")
+        "schools.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("tỉnh"),
     )
     district = models.ForeignKey(
-        "schools.District", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("phòng GD&ĐT")
+        "schools.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("phòng GD&ĐT"),
     )
     school = models.ForeignKey(
-        "schools.School", on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("trường")
+        "schools.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("trường"),
     )
 
     objects = PortalUserManager()
@@ -164,11 +186,15 @@ class User(AbstractUser):
         if self.school_id:
             school = self.school
             assert school is not None
-            return Scope(level=Role.Level.SCHOOL, district_id=school.district_id, school_id=school.pk)
+            return Scope(
+                level=Role.Level.SCHOOL, district_id=school.district_id, school_id=school.pk
+            )
         if self.district_id:
             district = self.district
             assert district is not None
-            return Scope(level=Role.Level.DISTRICT, province_id=district.province_id, district_id=district.pk)
+            return Scope(
+                level=Role.Level.DISTRICT, province_id=district.province_id, district_id=district.pk
+            )
         if self.province_id:
             return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
         if self.is_superuser or (self.role_id and self.role.level == Role.Level.ADMIN):
@@ -194,10 +220,17 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events", verbose_name=_("người thực hiện")
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("người thực hiện"),
     )
     action = models.CharField(_("hành động"), max_length=60, db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("loại đối tượng"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("loại đối tượng")
+    )
     object_id = models.CharField(_("mã đối tượng"), max_length=64)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
@@ -209,7 +242,9 @@ class AuditEvent(models.Model):
         verbose_name = _("nhật ký thay đổi")
         verbose_name_plural = _("nhật ký thay đổi")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
@@ -221,7 +256,9 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("người nhận"))
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("người nhận")
+    )
     created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
     verb = models.CharField(_("sự kiện"), max_length=60)
     message = models.CharField(_("nội dung"), max_length=500)

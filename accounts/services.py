@@ -75,10 +75,16 @@ def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in data.items()}
 
 
-def notify(*, recipients: Iterable[User], verb: str, message: str, url: str = "", email: bool = True) -> list[Notification]:
+def notify(
+    *, recipients: Iterable[User], verb: str, message: str, url: str = "", email: bool = True
+) -> list[Notification]:
     """Create in-portal notifications; e-mail them from a task once the transaction commits."""
     notes = Notification.objects.bulk_create(
-        [Notification(recipient=user, verb=verb, message=message[:500], url=url) for user in recipients if user.is_active]
+        [
+            Notification(recipient=user, verb=verb, message=message[:500], url=url)
+            for user in recipients
+            if user.is_active
+        ]
     )
     if email and notes:
         from accounts.tasks import send_notification_emails
@@ -127,7 +133,9 @@ def create_user(
             raise ValidationError(_("Không tìm thấy huyện có mã “%(c)s”.") % {"c": unit_code})
     elif role.level == Role.Level.PROVINCE:
         user.province = (
-            Province.objects.filter(code=unit_code).first() if unit_code else Province.objects.order_by("code").first()
+            Province.objects.filter(code=unit_code).first()
+            if unit_code
+            else Province.objects.order_by("code").first()
         )
         if user.province is None:
             raise ValidationError(_("Không tìm thấy tỉnh có mã “%(c)s”.") % {"c": unit_code})
@@ -140,5 +148,7 @@ def create_user(
     else:
         user.set_unusable_password()
     user.save()
-    record_audit(actor=actor, action="user.create", obj=user, changes={"role": role.code, "unit": unit_code})
+    record_audit(
+        actor=actor, action="user.create", obj=user, changes={"role": role.code, "unit": unit_code}
+    )
     return user

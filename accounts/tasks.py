@@ -14,7 +14,9 @@ from accounts.models import Notification
 def send_notification_emails(self, notification_ids: list[int]) -> int:
     """E-mail each notification once; safe to run twice (already e-mailed ones are skipped)."""
     sent = 0
-    pending = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("recipient")
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient")
     for note in pending:
         if not note.recipient.email:
             continue
@@ -27,6 +29,8 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
             )
         except OSError as exc:
             raise self.retry(exc=exc) from exc
-        Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+        Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
         sent += 1
     return sent

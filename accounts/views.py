@@ -31,10 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     scope = request.user.scope  # type: ignore[union-attr]
     if scope.is_school:
-        context = {"school": school_selectors.school_overview(user=request.user, pk=scope.school_id)}  # type: ignore[arg-type]
+        context = {
+            "school": school_selectors.school_overview(user=request.user, pk=scope.school_id)
+        }  # type: ignore[arg-type]
         return render(request, "accounts/home_school.html", context)
     if scope.is_district:
-        context = {"district": school_selectors.district_overview(user=request.user, pk=scope.district_id)}  # type: ignore[arg-type]
+        context = {
+            "district": school_selectors.district_overview(user=request.user, pk=scope.district_id)
+        }  # type: ignore[arg-type]
         return render(request, "accounts/home_district.html", context)
     if scope.is_provincial:
         context = {"districts": school_selectors.province_overview(user=request.user)}  # type: ignore[arg-type]
@@ -44,7 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(selectors.notifications_for(request.user), 30).get_page(
+        request.GET.get("page")
+    )  # type: ignore[arg-type]
     return render(request, "accounts/notifications.html", {"page": page})
 
 

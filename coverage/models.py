@@ -38,7 +38,9 @@ class CoveragePointQuerySet(models.QuerySet["CoveragePoint"]):
         if scope.is_district:
             return self.filter(district_id=scope.district_id)
         if scope.is_school:
-            return self.filter(models.Q(school_id=scope.school_id) | models.Q(site__school_id=scope.school_id))
+            return self.filter(
+                models.Q(school_id=scope.school_id) | models.Q(site__school_id=scope.school_id)
+            )
         return self.none()
 
     def no_signal(self) -> CoveragePointQuerySet:
@@ -56,11 +58,21 @@ class CoveragePoint(models.Model):
 
     kind = models.CharField(_("loại điểm"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("tên điểm"), max_length=200)
-    school = models.OneToOneField(School, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point")
-    site = models.OneToOneField(SchoolSite, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True, related_name="coverage_points")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("xã"))
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("huyện"))
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point"
+    )
+    site = models.OneToOneField(
+        SchoolSite, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point"
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="coverage_points"
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("xã")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("huyện")
+    )
     latitude = models.FloatField(_("vĩ độ"))
     longitude = models.FloatField(_("kinh độ"))
     on_ministry_list = models.BooleanField(_("thuộc danh sách của Bộ TT&TT"), default=False)
@@ -112,12 +124,16 @@ class CarrierSignal(models.Model):
     technology = models.PositiveSmallIntegerField(_("công nghệ"), choices=Technology.choices)
     measured_on = models.DateField(_("ngày đo"))
     source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("sóng theo nhà mạng")
         verbose_name_plural = _("sóng theo nhà mạng")
-        constraints = [models.UniqueConstraint(fields=["point", "carrier"], name="signal_one_per_carrier")]
+        constraints = [
+            models.UniqueConstraint(fields=["point", "carrier"], name="signal_one_per_carrier")
+        ]
 
     def __str__(self) -> str:
         return f"{self.point} · {self.get_carrier_display()}: {self.get_technology_display()}"
@@ -140,7 +156,9 @@ class CoveragePlan(models.Model):
     carrier = models.CharField(_("nhà mạng thực hiện"), max_length=20, choices=Carrier.choices)
     target_date = models.DateField(_("thời hạn"))
     solution = models.CharField(_("giải pháp"), max_length=10, choices=Solution.choices)
-    stage = models.PositiveSmallIntegerField(_("giai đoạn"), choices=Stage.choices, default=Stage.SURVEYED)
+    stage = models.PositiveSmallIntegerField(
+        _("giai đoạn"), choices=Stage.choices, default=Stage.SURVEYED
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -31,7 +31,9 @@ class DeviceSource(models.Model):
     reference = models.CharField(_("số chứng từ / biên bản"), max_length=120)
     received_on = models.DateField(_("ngày nhận"))
     note = models.TextField(_("ghi chú"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,7 +52,10 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         if scope.is_provincial:
             return self.all()
         if scope.is_district:
-            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+            return self.filter(
+                models.Q(district_id=scope.district_id)
+                | models.Q(school__district_id=scope.district_id)
+            )
         if scope.is_school:
             return self.filter(school_id=scope.school_id)
         return self.none()
@@ -84,12 +89,24 @@ class Device(models.Model):
     model_name = models.CharField(_("model"), max_length=120)
     serial_number = models.CharField(_("số serial"), max_length=60, unique=True)
     imei = models.CharField(_("IMEI"), max_length=15, null=True, blank=True, unique=True)
-    condition = models.CharField(_("tình trạng"), max_length=12, choices=Condition.choices, default=Condition.NEW)
-    source = models.ForeignKey(DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name=_("nguồn"))
-    holder = models.CharField(_("nơi giữ"), max_length=10, choices=Holder.choices, default=Holder.PROVINCE)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="devices")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="devices")
-    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.IN_STOCK)
+    condition = models.CharField(
+        _("tình trạng"), max_length=12, choices=Condition.choices, default=Condition.NEW
+    )
+    source = models.ForeignKey(
+        DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name=_("nguồn")
+    )
+    holder = models.CharField(
+        _("nơi giữ"), max_length=10, choices=Holder.choices, default=Holder.PROVINCE
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.IN_STOCK
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,11 +117,15 @@ class Device(models.Model):
         verbose_name_plural = _("thiết bị")
         ordering = ["device_type", "serial_number"]
         indexes = [
-            models.Index(fields=["holder", "district", "school", "status"], name="device_location_idx"),
+            models.Index(
+                fields=["holder", "district", "school", "status"], name="device_location_idx"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_device_type_display()} {self.make} {self.model_name} ({self.serial_number})"
+        return (
+            f"{self.get_device_type_display()} {self.make} {self.model_name} ({self.serial_number})"
+        )
 
 
 class TransferQuerySet(models.QuerySet["StockTransfer"]):
@@ -131,15 +152,27 @@ class StockTransfer(models.Model):
         RECEIVED = "received", _("Đã nhận")
         CANCELLED = "cancelled", _("Đã hủy")
 
-    from_district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    to_district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    to_school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     devices = models.ManyToManyField(Device, related_name="transfers")
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.SENT)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.SENT
+    )
     note = models.TextField(_("ghi chú"), blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField(auto_now_add=True)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     received_at = models.DateTimeField(null=True, blank=True)
 
     objects = TransferQuerySet.as_manager()
@@ -150,7 +183,8 @@ class StockTransfer(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(to_district__isnull=False) | models.Q(to_school__isnull=False), name="transfer_has_destination"
+                condition=models.Q(to_district__isnull=False) | models.Q(to_school__isnull=False),
+                name="transfer_has_destination",
             )
         ]
 
@@ -203,24 +237,45 @@ class Allocation(models.Model):
         DAMAGED = "damaged", _("Hỏng")
         LOST = "lost", _("Mất")
 
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("thiết bị"))
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("thiết bị")
+    )
     device_type = models.CharField(max_length=20, choices=DeviceType.choices, editable=False)
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("học sinh"))
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("học sinh")
+    )
     proposal_item = models.ForeignKey(
-        "rounds.ProposalItem", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("đề xuất được duyệt")
+        "rounds.ProposalItem",
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("đề xuất được duyệt"),
     )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="allocations")
-    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.RESERVED)
-    terms = models.CharField(_("hình thức"), max_length=5, choices=Terms.choices, default=Terms.GIFT)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.RESERVED
+    )
+    terms = models.CharField(
+        _("hình thức"), max_length=5, choices=Terms.choices, default=Terms.GIFT
+    )
     loan_until = models.DateField(_("mượn đến ngày"), null=True, blank=True)
-    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     allocated_at = models.DateTimeField(auto_now_add=True)
     handover_date = models.DateField(_("ngày bàn giao"), null=True, blank=True)
-    signed_scan = models.FileField(_("biên bản đã ký (bản quét)"), upload_to=scan_upload_path, blank=True)
-    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_scan = models.FileField(
+        _("biên bản đã ký (bản quét)"), upload_to=scan_upload_path, blank=True
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     returned_at = models.DateField(_("ngày thu hồi"), null=True, blank=True)
-    return_reason = models.CharField(_("lý do thu hồi"), max_length=20, choices=ReturnReason.choices, blank=True)
-    return_condition = models.CharField(_("tình trạng khi thu hồi"), max_length=10, choices=ReturnCondition.choices, blank=True)
+    return_reason = models.CharField(
+        _("lý do thu hồi"), max_length=20, choices=ReturnReason.choices, blank=True
+    )
+    return_condition = models.CharField(
+        _("tình trạng khi thu hồi"), max_length=10, choices=ReturnCondition.choices, blank=True
+    )
     return_note = models.TextField(_("ghi chú thu hồi"), blank=True)
 
     objects = AllocationQuerySet.as_manager()
@@ -230,12 +285,17 @@ class Allocation(models.Model):
         verbose_name_plural = _("cấp phát thiết bị")
         ordering = ["-allocated_at"]
         constraints = [
-            models.UniqueConstraint(fields=["device"], condition=OPEN_ALLOCATION, name="allocation_one_open_per_device"),
             models.UniqueConstraint(
-                fields=["student", "device_type"], condition=OPEN_ALLOCATION, name="allocation_one_open_type_per_pupil"
+                fields=["device"], condition=OPEN_ALLOCATION, name="allocation_one_open_per_device"
+            ),
+            models.UniqueConstraint(
+                fields=["student", "device_type"],
+                condition=OPEN_ALLOCATION,
+                name="allocation_one_open_type_per_pupil",
             ),
             models.CheckConstraint(
-                condition=~models.Q(terms="loan") | models.Q(loan_until__isnull=False), name="allocation_loan_has_end"
+                condition=~models.Q(terms="loan") | models.Q(loan_until__isnull=False),
+                name="allocation_loan_has_end",
             ),
         ]
 
@@ -249,7 +309,9 @@ class DataPackage(models.Model):
     carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
     name = models.CharField(_("tên gói"), max_length=80)
     data_per_day_mb = models.PositiveIntegerField(_("dung lượng/ngày (MB)"), null=True, blank=True)
-    data_per_month_mb = models.PositiveIntegerField(_("dung lượng/tháng (MB)"), null=True, blank=True)
+    data_per_month_mb = models.PositiveIntegerField(
+        _("dung lượng/tháng (MB)"), null=True, blank=True
+    )
     price_vnd_per_month = models.PositiveIntegerField(_("giá (đồng/tháng)"))
     free_months = models.PositiveSmallIntegerField(_("số tháng miễn phí"), default=0)
     is_active = models.BooleanField(_("đang cung cấp"), default=True)
@@ -258,7 +320,11 @@ class DataPackage(models.Model):
         verbose_name = _("gói cước")
         verbose_name_plural = _("gói cước")
         ordering = ["carrier", "name"]
-        constraints = [models.UniqueConstraint(fields=["carrier", "name"], name="package_unique_name_per_carrier")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "name"], name="package_unique_name_per_carrier"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.name}"
@@ -289,17 +355,30 @@ class Subscription(models.Model):
         EXPIRED = "expired", _("Hết hạn")
         PROBLEM = "problem", _("Có sự cố")
 
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("học sinh"))
-    proposal_item = models.ForeignKey("rounds.ProposalItem", on_delete=models.PROTECT, related_name="subscriptions")
-    package = models.ForeignKey(DataPackage, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("gói cước"))
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("học sinh")
+    )
+    proposal_item = models.ForeignKey(
+        "rounds.ProposalItem", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    package = models.ForeignKey(
+        DataPackage,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("gói cước"),
+    )
     carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
     phone = models.CharField(_("số thuê bao"), max_length=10, validators=[phone_validator])
     iccid = models.CharField(_("số ICCID"), max_length=20, blank=True)
     starts_on = models.DateField(_("ngày bắt đầu"), null=True, blank=True)
     ends_on = models.DateField(_("ngày kết thúc"), null=True, blank=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
     expiry_notified_on = models.DateField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -310,8 +389,16 @@ class Subscription(models.Model):
         verbose_name_plural = _("thuê bao gói cước")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["phone"], condition=ACTIVE_SUBSCRIPTION, name="subscription_phone_unique_active"),
-            models.UniqueConstraint(fields=["student"], condition=ACTIVE_SUBSCRIPTION, name="subscription_one_active_per_pupil"),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=ACTIVE_SUBSCRIPTION,
+                name="subscription_phone_unique_active",
+            ),
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=ACTIVE_SUBSCRIPTION,
+                name="subscription_one_active_per_pupil",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,10 +413,14 @@ class SubscriptionProblem(models.Model):
         SLOW = "slow", _("Tốc độ chậm")
         OTHER = "other", _("Khác")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="problems")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="problems"
+    )
     kind = models.CharField(_("sự cố"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("mô tả"), blank=True)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     reported_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("cách xử lý"), blank=True)

@@ -23,7 +23,9 @@ class Donor(models.Model):
 
     kind = models.CharField(_("loại nhà tài trợ"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("tên"), max_length=200)
-    tax_code = models.CharField(_("mã số thuế"), max_length=13, blank=True, validators=[tax_code_validator])
+    tax_code = models.CharField(
+        _("mã số thuế"), max_length=13, blank=True, validators=[tax_code_validator]
+    )
     contact_name = models.CharField(_("người liên hệ"), max_length=150, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -36,7 +38,9 @@ class Donor(models.Model):
         verbose_name_plural = _("nhà tài trợ")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tax_code"], condition=~models.Q(tax_code=""), name="donor_unique_tax_code"),
+            models.UniqueConstraint(
+                fields=["tax_code"], condition=~models.Q(tax_code=""), name="donor_unique_tax_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -50,15 +54,24 @@ class Donor(models.Model):
 class Pledge(models.Model):
     """Cam kết ủng hộ: cash and/or in kind."""
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("nhà tài trợ"))
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("nhà tài trợ")
+    )
     pledged_on = models.DateField(_("ngày cam kết"))
     round = models.ForeignKey(
-        "rounds.SupportRound", on_delete=models.PROTECT, null=True, blank=True, related_name="pledges", verbose_name=_("đợt")
+        "rounds.SupportRound",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("đợt"),
     )
     purpose = models.CharField(_("mục đích"), max_length=255, blank=True)
     cash_amount = models.PositiveBigIntegerField(_("số tiền cam kết (đồng)"), default=0)
     note = models.TextField(_("ghi chú"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,10 +130,14 @@ class CashReceipt(models.Model):
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="cash_receipts")
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
     received_on = models.DateField(_("ngày nhận"))
-    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("tài khoản"))
+    account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("tài khoản")
+    )
     reference = models.CharField(_("số chứng từ ngân hàng/kho bạc"), max_length=80, unique=True)
     over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,9 +153,13 @@ class InKindReceipt(models.Model):
     """A delivery of devices against a pledge; the devices enter stock with this source."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="inkind_receipts")
-    source = models.OneToOneField(DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt")
+    source = models.OneToOneField(
+        DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt"
+    )
     over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -165,11 +186,20 @@ class Spending(models.Model):
     reference = models.CharField(_("số chứng từ"), max_length=80, unique=True)
     description = models.TextField(_("nội dung"), blank=True)
     purchase = models.OneToOneField(
-        DeviceSource, on_delete=models.PROTECT, null=True, blank=True, related_name="spending", verbose_name=_("lô thiết bị mua")
+        DeviceSource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="spending",
+        verbose_name=_("lô thiết bị mua"),
     )
-    receipts = models.ManyToManyField(CashReceipt, blank=True, related_name="spendings", verbose_name=_("từ khoản thu"))
+    receipts = models.ManyToManyField(
+        CashReceipt, blank=True, related_name="spendings", verbose_name=_("từ khoản thu")
+    )
     subscriptions_count = models.PositiveIntegerField(_("số thuê bao được mua"), default=0)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,12 +26,16 @@ class ProgressReport(models.Model):
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     number = models.CharField(_("số báo cáo"), max_length=40, blank=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     figures = models.JSONField(_("số liệu"), default=dict, blank=True)
     xlsx = models.FileField(_("tệp Excel"), upload_to="reports/", blank=True)
     pdf = models.FileField(_("tệp PDF"), upload_to="reports/", blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     generated_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -41,7 +45,11 @@ class ProgressReport(models.Model):
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
         ordering = ["-period_end", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["period_start", "period_end"], name="report_one_per_period")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="report_one_per_period"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or _('Báo cáo')} ({self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y})"
@@ -53,7 +61,10 @@ class OutreachQuerySet(models.QuerySet["OutreachActivity"]):
         if scope.is_provincial:
             return self.all()
         if scope.is_district:
-            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+            return self.filter(
+                models.Q(district_id=scope.district_id)
+                | models.Q(school__district_id=scope.district_id)
+            )
         if scope.is_school:
             return self.filter(school_id=scope.school_id)
         return self.none()
@@ -70,13 +81,19 @@ class OutreachActivity(models.Model):
         EVENT = "event", _("Lễ phát động, sự kiện")
         LOUDSPEAKER = "loudspeaker", _("Loa truyền thanh cơ sở")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     held_on = models.DateField(_("ngày"))
     channel = models.CharField(_("hình thức"), max_length=12, choices=Channel.choices)
     title = models.CharField(_("nội dung"), max_length=255)
     link = models.URLField(_("đường dẫn"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OutreachQuerySet.as_manager()
@@ -99,7 +116,9 @@ class ExportJob(models.Model):
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
     exporter = models.CharField(max_length=80)
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

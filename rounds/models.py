@@ -29,12 +29,20 @@ class SupportRound(models.Model):
     starts_on = models.DateField(_("ngày bắt đầu"))
     ends_on = models.DateField(_("hạn đề xuất"))
     offers = models.JSONField(
-        _("hình thức hỗ trợ"), default=list, help_text=_("Danh sách loại hỗ trợ: computer, tablet, smartphone, data")
+        _("hình thức hỗ trợ"),
+        default=list,
+        help_text=_("Danh sách loại hỗ trợ: computer, tablet, smartphone, data"),
     )
-    requires_province_confirmation = models.BooleanField(_("Sở phải xác nhận sau khi Phòng duyệt"), default=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    requires_province_confirmation = models.BooleanField(
+        _("Sở phải xác nhận sau khi Phòng duyệt"), default=True
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     description = models.TextField(_("mô tả"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,7 +50,9 @@ class SupportRound(models.Model):
         verbose_name_plural = _("đợt hỗ trợ")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="round_dates_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="round_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,10 +69,19 @@ class SupportRound(models.Model):
 class Quota(models.Model):
     """Chỉ tiêu: how many pupils of one kind of support a district (or a school of it) may get."""
 
-    round = models.ForeignKey(SupportRound, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("đợt"))
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("huyện"))
+    round = models.ForeignKey(
+        SupportRound, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("đợt")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("huyện")
+    )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="quotas", verbose_name=_("trường")
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotas",
+        verbose_name=_("trường"),
     )
     kind = models.CharField(_("loại hỗ trợ"), max_length=20, choices=SupportKind.choices)
     amount = models.PositiveIntegerField(_("chỉ tiêu"))
@@ -73,10 +92,14 @@ class Quota(models.Model):
         verbose_name_plural = _("chỉ tiêu")
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "district", "kind"], condition=models.Q(school__isnull=True), name="quota_unique_district"
+                fields=["round", "district", "kind"],
+                condition=models.Q(school__isnull=True),
+                name="quota_unique_district",
             ),
             models.UniqueConstraint(
-                fields=["round", "school", "kind"], condition=models.Q(school__isnull=False), name="quota_unique_school"
+                fields=["round", "school", "kind"],
+                condition=models.Q(school__isnull=False),
+                name="quota_unique_school",
             ),
         ]
 
@@ -108,17 +131,31 @@ class Proposal(models.Model):
         CONFIRMED = "confirmed", _("Sở GD&ĐT đã xác nhận")
         REJECTED = "rejected", _("Bị từ chối")
 
-    round = models.ForeignKey(SupportRound, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("đợt"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("trường"))
-    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    version = models.PositiveIntegerField(_("phiên bản"), default=1, help_text="Optimistic lock against concurrent edits.")
+    round = models.ForeignKey(
+        SupportRound, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("đợt")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("trường")
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(
+        _("phiên bản"), default=1, help_text="Optimistic lock against concurrent edits."
+    )
     note = models.TextField(_("ghi chú / lý do gần nhất"), blank=True)
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,7 +165,11 @@ class Proposal(models.Model):
         verbose_name = _("danh sách đề xuất")
         verbose_name_plural = _("danh sách đề xuất")
         ordering = ["-updated_at"]
-        constraints = [models.UniqueConstraint(fields=["round", "school"], name="proposal_one_per_school_round")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "school"], name="proposal_one_per_school_round"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.school} – {self.round}"
@@ -149,7 +190,10 @@ class ProposalItemQuerySet(models.QuerySet["ProposalItem"]):
         """Items whose support is final: approved, and confirmed where the round requires it."""
         return self.filter(status=ProposalItem.Status.APPROVED).filter(
             models.Q(proposal__status=Proposal.Status.CONFIRMED)
-            | models.Q(proposal__status=Proposal.Status.APPROVED, round__requires_province_confirmation=False)
+            | models.Q(
+                proposal__status=Proposal.Status.APPROVED,
+                round__requires_province_confirmation=False,
+            )
         )
 
 
@@ -161,15 +205,25 @@ class ProposalItem(models.Model):
         APPROVED = "approved", _("Được duyệt")
         REJECTED = "rejected", _("Không duyệt")
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="items", verbose_name=_("danh sách"))
-    round = models.ForeignKey(SupportRound, on_delete=models.PROTECT, related_name="items", editable=False)
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="proposal_items", verbose_name=_("học sinh"))
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="items", verbose_name=_("danh sách")
+    )
+    round = models.ForeignKey(
+        SupportRound, on_delete=models.PROTECT, related_name="items", editable=False
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="proposal_items", verbose_name=_("học sinh")
+    )
     kind = models.CharField(_("loại hỗ trợ"), max_length=20, choices=SupportKind.choices)
     priority = models.PositiveIntegerField(_("thứ tự ưu tiên"), default=0)
-    status = models.CharField(_("kết quả"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    status = models.CharField(
+        _("kết quả"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
     reason = models.TextField(_("lý do"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ProposalItemQuerySet.as_manager()
 
@@ -179,7 +233,9 @@ class ProposalItem(models.Model):
         ordering = ["proposal", "priority", "pk"]
         constraints = [
             # A pupil is a beneficiary of one kind of support at most once per round.
-            models.UniqueConstraint(fields=["round", "student", "kind"], name="item_once_per_round_kind"),
+            models.UniqueConstraint(
+                fields=["round", "student", "kind"], name="item_once_per_round_kind"
+            ),
         ]
 
     def __str__(self) -> str:

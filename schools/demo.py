@@ -11,7 +11,15 @@ DEMO_SCHOOLS = [
     ("08700002", "Trường PTDTBT THCS Tân Tiến", "THCS", "87", "Xã Tân Tiến", 22.690561, 103.865193),
     ("08700003", "Trường TH&THCS Nghĩa Đô", "TH&THCS", "87", "Xã Nghĩa Đô", 22.621529, 104.12912),
     ("08700004", "Trường PTDTBT TH Vĩnh Yên", "TH", "87", "Xã Vĩnh Yên", 22.334799, 104.256692),
-    ("08700005", "Trường PTDTBT THCS Điện Quan", "THCS", "87", "Xã Điện Quan", 22.322497, 104.190281),
+    (
+        "08700005",
+        "Trường PTDTBT THCS Điện Quan",
+        "THCS",
+        "87",
+        "Xã Điện Quan",
+        22.322497,
+        104.190281,
+    ),
     ("08700006", "Trường TH&THCS Xuân Hoà", "TH&THCS", "87", "Xã Xuân Hoà", 22.341913, 103.881642),
     ("08400001", "Trường PTDTBT THCS Sín Chéng", "THCS", "84", "Xã Sín Chéng", 22.7405, 104.2460),
     ("08500001", "Trường PTDTBT TH Bản Già", "TH", "85", "Xã Bản Già", 22.5930, 104.2860),
@@ -33,14 +41,25 @@ def seed(context: dict) -> None:
             continue
         School.objects.update_or_create(
             code=code,
-            defaults={"name": name, "level": level, "district_id": commune.district_id, "commune": commune,
-                      "latitude": lat, "longitude": lon,
-                      "kind": School.Kind.SEMI_BOARDING if "PTDTBT" in name else School.Kind.REGULAR},
+            defaults={
+                "name": name,
+                "level": level,
+                "district_id": commune.district_id,
+                "commune": commune,
+                "latitude": lat,
+                "longitude": lon,
+                "kind": School.Kind.SEMI_BOARDING if "PTDTBT" in name else School.Kind.REGULAR,
+            },
         )
     for code, site_name, village_name in DEMO_SITES:
         school = School.objects.get(code=code)
         village, _created = get_or_create_village(commune=school.commune, name=village_name)
         SchoolSite.objects.get_or_create(
-            school=school, name=site_name,
-            defaults={"village": village, "latitude": (school.latitude or 22.5) + 0.01, "longitude": (school.longitude or 104) + 0.01},
+            school=school,
+            name=site_name,
+            defaults={
+                "village": village,
+                "latitude": (school.latitude or 22.5) + 0.01,
+                "longitude": (school.longitude or 104) + 0.01,
+            },
         )

@@ -55,9 +55,13 @@ class District(models.Model):
         TOWN = "town", _("Thị xã")
         DISTRICT = "district", _("Huyện")
 
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("tỉnh"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("tỉnh")
+    )
     code = models.CharField(_("mã"), max_length=10, unique=True)
-    name = models.CharField(_("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Huyện Bảo Yên”."))
+    name = models.CharField(
+        _("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Huyện Bảo Yên”.")
+    )
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
 
@@ -78,9 +82,13 @@ class Commune(models.Model):
         WARD = "ward", _("Phường")
         TOWNSHIP = "township", _("Thị trấn")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện")
+    )
     code = models.CharField(_("mã"), max_length=10, unique=True)
-    name = models.CharField(_("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Xã Tân Tiến”."))
+    name = models.CharField(
+        _("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Xã Tân Tiến”.")
+    )
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.COMMUNE)
 
     class Meta:
@@ -95,9 +103,13 @@ class Commune(models.Model):
 class Village(models.Model):
     """A thôn/bản. There is no official list, so villages are created as they are named."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("xã"))
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="villages", verbose_name=_("xã")
+    )
     name = models.CharField(_("tên"), max_length=150)
-    key = models.CharField(max_length=150, editable=False, help_text="Accent-insensitive name used for matching.")
+    key = models.CharField(
+        max_length=150, editable=False, help_text="Accent-insensitive name used for matching."
+    )
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
     longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
 
@@ -105,7 +117,9 @@ class Village(models.Model):
         verbose_name = _("thôn/bản")
         verbose_name_plural = _("thôn/bản")
         ordering = ["commune__code", "name"]
-        constraints = [models.UniqueConstraint(fields=["commune", "key"], name="village_unique_per_commune")]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "key"], name="village_unique_per_commune")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -144,12 +158,18 @@ class School(models.Model):
         BOARDING = "PTDTNT", _("Phổ thông dân tộc nội trú")
         SEMI_BOARDING = "PTDTBT", _("Phổ thông dân tộc bán trú")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools", verbose_name=_("huyện"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="schools", verbose_name=_("xã"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="schools", verbose_name=_("huyện")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="schools", verbose_name=_("xã")
+    )
     code = models.CharField(_("mã trường"), max_length=20, unique=True)
     name = models.CharField(_("tên trường"), max_length=200)
     level = models.CharField(_("cấp học"), max_length=10, choices=Level.choices)
-    kind = models.CharField(_("loại hình"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    kind = models.CharField(
+        _("loại hình"), max_length=10, choices=Kind.choices, default=Kind.REGULAR
+    )
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
     longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
@@ -162,7 +182,8 @@ class School(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
                 name="school_latitude_range",
             ),
         ]
@@ -190,19 +211,38 @@ GRADES_BY_LEVEL: dict[str, range] = {
 class SchoolSite(models.Model):
     """A điểm trường: a satellite classroom of a school, often in a remote village."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trường"))
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trường")
+    )
     name = models.CharField(_("tên điểm trường"), max_length=200)
     village = models.ForeignKey(
-        Village, on_delete=models.SET_NULL, null=True, blank=True, related_name="school_sites", verbose_name=_("thôn/bản")
+        Village,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="school_sites",
+        verbose_name=_("thôn/bản"),
     )
-    latitude = models.FloatField(_("vĩ độ"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(_("kinh độ"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    latitude = models.FloatField(
+        _("vĩ độ"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        _("kinh độ"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     class Meta:
         verbose_name = _("điểm trường")
         verbose_name_plural = _("điểm trường")
         ordering = ["school__code", "name"]
-        constraints = [models.UniqueConstraint(fields=["school", "name"], name="school_site_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="school_site_unique_name")
+        ]
 
     def __str__(self) -> str:
         return f"{self.school.name} – {self.name}"
@@ -214,7 +254,10 @@ class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
         if scope.is_provincial:
             return self.all()
         if scope.is_district:
-            return self.filter(models.Q(district_id=scope.district_id) | models.Q(school__district_id=scope.district_id))
+            return self.filter(
+                models.Q(district_id=scope.district_id)
+                | models.Q(school__district_id=scope.district_id)
+            )
         if scope.is_school:
             return self.filter(school_id=scope.school_id)
         return self.none()
@@ -245,14 +288,23 @@ class ImportBatch(models.Model):
         CANCELLED = "cancelled", _("Đã hủy")
 
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
-    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.UPLOADED
+    )
     uploaded_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="import_batches", verbose_name=_("người tải lên")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        verbose_name=_("người tải lên"),
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     finished_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     file = models.FileField(_("tệp"), upload_to=import_upload_path, max_length=300)
     file_name = models.CharField(_("tên tệp"), max_length=255)
     file_sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, db_index=True)

@@ -46,19 +46,29 @@ def load_units(*, province_code: str = "10") -> UnitsResult:
         raise ValueError(_("Không có tỉnh mã %(c)s trong danh mục.") % {"c": province_code})
     result = UnitsResult()
     short_name = strip_unit_prefix(entry["name"])
-    province, created = Province.objects.get_or_create(code=f"{int(province_code):02d}", defaults={"name": short_name})
+    province, created = Province.objects.get_or_create(
+        code=f"{int(province_code):02d}", defaults={"name": short_name}
+    )
     result.created += created
     for d in entry["districts"]:
         district, created = District.objects.update_or_create(
             code=str(d["code"]),
-            defaults={"province": province, "name": d["name"], "kind": _kind(d["name"], DISTRICT_KINDS, District.Kind.DISTRICT)},
+            defaults={
+                "province": province,
+                "name": d["name"],
+                "kind": _kind(d["name"], DISTRICT_KINDS, District.Kind.DISTRICT),
+            },
         )
         result.created += created
         result.districts += 1
         for w in d["wards"]:
-            _, created = Commune.objects.update_or_create(
+            _commune, created = Commune.objects.update_or_create(
                 code=str(w["code"]),
-                defaults={"district": district, "name": w["name"], "kind": _kind(w["name"], COMMUNE_KINDS, Commune.Kind.COMMUNE)},
+                defaults={
+                    "district": district,
+                    "name": w["name"],
+                    "kind": _kind(w["name"], COMMUNE_KINDS, Commune.Kind.COMMUNE),
+                },
             )
             result.created += created
             result.communes += 1
@@ -66,7 +76,9 @@ def load_units(*, province_code: str = "10") -> UnitsResult:
 
 
 SCHOOL_COLUMNS = ("Mã trường", "Tên trường", "Cấp học", "Huyện", "Xã", "Vĩ độ", "Kinh độ")
-LEVEL_KEYS = {fold(v): v for v in School.Level.values} | {fold(label): v for v, label in School.Level.choices}
+LEVEL_KEYS = {fold(v): v for v in School.Level.values} | {
+    fold(label): v for v, label in School.Level.choices
+}
 
 
 def _school_kind(name: str) -> str:
@@ -90,14 +102,18 @@ def get_or_create_village(*, commune: Commune, name: str) -> tuple[Village, bool
     return village, True
 
 
-def import_schools(*, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False) -> ImportReport:
+def import_schools(
+    *, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False
+) -> ImportReport:
     """Create or update schools by code from rows already read from a spreadsheet.
 
     Every row is validated first; any error means nothing is written.
     """
     report = ImportReport(rows=len(rows))
     districts = {unit_key(d.name): d for d in District.objects.all()}
-    communes: dict[tuple[int, str], Commune] = {(c.district_id, unit_key(c.name)): c for c in Commune.objects.all()}
+    communes: dict[tuple[int, str], Commune] = {
+        (c.district_id, unit_key(c.name)): c for c in Commune.objects.all()
+    }
     existing = {s.code: s for s in School.objects.all()}
     planned: list[tuple[School, bool]] = []
     for row, values in rows:
@@ -109,18 +125,36 @@ def import_schools(*, rows: list[tuple[int, dict[str, object]]], actor: User | N
         if not name:
             report.errors.append(RowError(row, "Tên trường", "name", _("thiếu tên trường")))
             continue
-        level = LEVEL_KEYS.get(fold(clean_text(values.get("level"))).replace(" ", ""), LEVEL_KEYS.get(fold(clean_text(values.get("level")))))
+        level = LEVEL_KEYS.get(
+            fold(clean_text(values.get("level"))).replace(" ", ""),
+            LEVEL_KEYS.get(fold(clean_text(values.get("level")))),
+        )
         if level is None:
-            report.errors.append(RowError(row, "Cấp học", "level", _("cấp học không thuộc danh mục")))
+            report.errors.append(
+                RowError(row, "Cấp học", "level", _("cấp học không thuộc danh mục"))
+            )
             continue
         district = districts.get(unit_key(clean_text(values.get("district"))))
         if district is None:
-            report.errors.append(RowError(row, "Huyện", "district", _("không tìm thấy huyện “%(v)s”") % {"v": values.get("district")}))
+            report.errors.append(
+                RowError(
+                    row,
+                    "Huyện",
+                    "district",
+                    _("không tìm thấy huyện “%(v)s”") % {"v": values.get("district")},
+                )
+            )
             continue
         commune = communes.get((district.pk, unit_key(clean_text(values.get("commune")))))
         if commune is None:
             report.errors.append(
-                RowError(row, "Xã", "commune", _("không tìm thấy xã “%(v)s” trong %(d)s") % {"v": values.get("commune"), "d": district})
+                RowError(
+                    row,
+                    "Xã",
+                    "commune",
+                    _("không tìm thấy xã “%(v)s” trong %(d)s")
+                    % {"v": values.get("commune"), "d": district},
+                )
             )
             continue
         try:
@@ -135,7 +169,12 @@ def import_schools(*, rows: list[tuple[int, dict[str, object]]], actor: User | N
         school = existing.get(code) or School(code=code)
         before = (school.name, school.level, school.commune_id, school.latitude, school.longitude)
         school.name, school.level, school.kind = name, level, _school_kind(name)
-        school.district, school.commune, school.latitude, school.longitude = district, commune, lat, lon
+        school.district, school.commune, school.latitude, school.longitude = (
+            district,
+            commune,
+            lat,
+            lon,
+        )
         after = (school.name, school.level, school.commune_id, school.latitude, school.longitude)
         if school.pk is None:
             report.created += 1
@@ -150,5 +189,10 @@ def import_schools(*, rows: list[tuple[int, dict[str, object]]], actor: User | N
     with transaction.atomic():
         for school, created in planned:
             school.save()
-            record_audit(actor=actor, action="school.create" if created else "school.update", obj=school, school_id=school.pk)
+            record_audit(
+                actor=actor,
+                action="school.create" if created else "school.update",
+                obj=school,
+                school_id=school.pk,
+            )
     return report

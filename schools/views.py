@@ -32,10 +32,16 @@ def school_list(request: HttpRequest) -> HttpResponse:
         schools = schools.filter(district_id=int(district_id))
     if query:
         wanted = fold(query)
-        ids = [pk for pk, name, code in schools.values_list("pk", "name", "code") if wanted in fold(name) or wanted in code]
+        ids = [
+            pk
+            for pk, name, code in schools.values_list("pk", "name", "code")
+            if wanted in fold(name) or wanted in code
+        ]
         schools = schools.filter(pk__in=ids)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
     districts = selectors.visible_districts(request.user)  # type: ignore[arg-type]
     return render(
-        request, "schools/school_list.html", {"page": page, "query": query, "districts": districts, "district_id": district_id}
+        request,
+        "schools/school_list.html",
+        {"page": page, "query": query, "districts": districts, "district_id": district_id},
     )

@@ -15,10 +15,19 @@ from schools.models import Commune, School, Village
 if TYPE_CHECKING:
     from accounts.models import User
 
-pupil_code_validator = RegexValidator(r"^\d{10}$", _("Mã định danh học sinh phải gồm đúng 10 chữ số."))
-personal_id_validator = RegexValidator(r"^\d{12}$", _("Số định danh cá nhân phải gồm đúng 12 chữ số."))
-guardian_id_validator = RegexValidator(r"^(\d{9}|\d{12})$", _("Số CCCD/CMND phải gồm 12 hoặc 9 chữ số."))
-phone_validator = RegexValidator(r"^0[35789]\d{8}$", _("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09."))
+pupil_code_validator = RegexValidator(
+    r"^\d{10}$", _("Mã định danh học sinh phải gồm đúng 10 chữ số.")
+)
+personal_id_validator = RegexValidator(
+    r"^\d{12}$", _("Số định danh cá nhân phải gồm đúng 12 chữ số.")
+)
+guardian_id_validator = RegexValidator(
+    r"^(\d{9}|\d{12})$", _("Số CCCD/CMND phải gồm 12 hoặc 9 chữ số.")
+)
+phone_validator = RegexValidator(
+    r"^0[35789]\d{8}$",
+    _("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09."),
+)
 
 
 class Ethnicity(models.Model):
@@ -27,7 +36,10 @@ class Ethnicity(models.Model):
     code = models.CharField(_("mã"), max_length=4, unique=True)
     name = models.CharField(_("tên dân tộc"), max_length=50, unique=True)
     aliases = models.CharField(
-        _("cách viết khác"), max_length=255, blank=True, help_text=_("Phân cách bằng dấu phẩy, ví dụ: H'Mông, Hmông, Mèo")
+        _("cách viết khác"),
+        max_length=255,
+        blank=True,
+        help_text=_("Phân cách bằng dấu phẩy, ví dụ: H'Mông, Hmông, Mèo"),
     )
 
     class Meta:
@@ -45,10 +57,15 @@ class HouseholdCategory(models.Model):
     code = models.SlugField(_("mã"), max_length=30, unique=True)
     name = models.CharField(_("tên diện"), max_length=100, unique=True)
     priority = models.PositiveSmallIntegerField(
-        _("thứ tự ưu tiên"), default=50, help_text=_("Số nhỏ được ưu tiên trước khi gợi ý thứ tự đề xuất.")
+        _("thứ tự ưu tiên"),
+        default=50,
+        help_text=_("Số nhỏ được ưu tiên trước khi gợi ý thứ tự đề xuất."),
     )
     synonyms = models.CharField(
-        _("cách viết khác"), max_length=255, blank=True, help_text=_("Phân cách bằng dấu phẩy, ví dụ: HN, Nghèo")
+        _("cách viết khác"),
+        max_length=255,
+        blank=True,
+        help_text=_("Phân cách bằng dấu phẩy, ví dụ: HN, Nghèo"),
     )
     is_active = models.BooleanField(_("đang dùng"), default=True)
 
@@ -64,17 +81,34 @@ class HouseholdCategory(models.Model):
 class Household(models.Model):
     """A household; siblings share one."""
 
-    category = models.ForeignKey(HouseholdCategory, on_delete=models.PROTECT, related_name="households", verbose_name=_("diện hộ"))
-    code = models.CharField(
-        _("số giấy chứng nhận / mã hộ"), max_length=80, blank=True, help_text=_("Ví dụ 12/GCN-HN.HCN hoặc HN-0123")
+    category = models.ForeignKey(
+        HouseholdCategory,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("diện hộ"),
     )
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households", verbose_name=_("xã/phường"))
+    code = models.CharField(
+        _("số giấy chứng nhận / mã hộ"),
+        max_length=80,
+        blank=True,
+        help_text=_("Ví dụ 12/GCN-HN.HCN hoặc HN-0123"),
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="households", verbose_name=_("xã/phường")
+    )
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="households", verbose_name=_("thôn/bản")
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("thôn/bản"),
     )
     guardian_name = models.CharField(_("họ tên cha/mẹ/người giám hộ"), max_length=150, blank=True)
     guardian_relation = models.CharField(_("quan hệ"), max_length=40, blank=True)
-    guardian_phone = models.CharField(_("số điện thoại"), max_length=10, blank=True, validators=[phone_validator])
+    guardian_phone = models.CharField(
+        _("số điện thoại"), max_length=10, blank=True, validators=[phone_validator]
+    )
     guardian_id_number = models.CharField(
         _("CCCD/CMND người giám hộ"), max_length=12, blank=True, validators=[guardian_id_validator]
     )
@@ -86,7 +120,9 @@ class Household(models.Model):
         verbose_name_plural = _("hộ gia đình")
         constraints = [
             models.UniqueConstraint(
-                fields=["commune", "code"], condition=~models.Q(code=""), name="household_code_unique_per_commune"
+                fields=["commune", "code"],
+                condition=~models.Q(code=""),
+                name="household_code_unique_per_commune",
             )
         ]
         indexes = [models.Index(fields=["commune", "guardian_name"], name="household_guardian_idx")]
@@ -122,36 +158,74 @@ class Student(models.Model):
         LEFT = "left", _("Đã chuyển/nghỉ học")
         GRADUATED = "graduated", _("Đã tốt nghiệp")
 
-    pupil_code = models.CharField(_("mã định danh học sinh"), max_length=10, unique=True, validators=[pupil_code_validator])
+    pupil_code = models.CharField(
+        _("mã định danh học sinh"), max_length=10, unique=True, validators=[pupil_code_validator]
+    )
     full_name = models.CharField(_("họ và tên"), max_length=150)
-    name_key = models.CharField(max_length=150, editable=False, db_index=True, help_text="Accent-folded full name, for search.")
-    sort_key = models.CharField(max_length=160, editable=False, db_index=True, help_text="Given, middle, family (folded).")
+    name_key = models.CharField(
+        max_length=150,
+        editable=False,
+        db_index=True,
+        help_text="Accent-folded full name, for search.",
+    )
+    sort_key = models.CharField(
+        max_length=160, editable=False, db_index=True, help_text="Given, middle, family (folded)."
+    )
     date_of_birth = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
-    ethnicity = models.ForeignKey(Ethnicity, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("dân tộc"))
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students", verbose_name=_("trường"))
+    ethnicity = models.ForeignKey(
+        Ethnicity, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("dân tộc")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="students", verbose_name=_("trường")
+    )
     class_name = models.CharField(_("lớp"), max_length=20)
     grade = models.PositiveSmallIntegerField(_("khối"))
     personal_id = models.CharField(
         _("số định danh cá nhân"), max_length=12, blank=True, validators=[personal_id_validator]
     )
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("hộ gia đình"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="students", verbose_name=_("xã/phường cư trú"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("hộ gia đình")
+    )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        related_name="students",
+        verbose_name=_("xã/phường cư trú"),
+    )
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="students", verbose_name=_("thôn/bản cư trú")
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="students",
+        verbose_name=_("thôn/bản cư trú"),
     )
     has_device = models.BooleanField(_("đã có thiết bị học tập"), default=False)
-    need_device = models.CharField(_("nhu cầu thiết bị"), max_length=20, choices=DeviceNeed.choices, blank=True, default="")
+    need_device = models.CharField(
+        _("nhu cầu thiết bị"), max_length=20, choices=DeviceNeed.choices, blank=True, default=""
+    )
     need_data = models.BooleanField(_("nhu cầu gói cước"), default=False)
     notes = models.TextField(_("ghi chú"), blank=True)
-    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.STUDYING)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.STUDYING
+    )
     eligibility_locked = models.BooleanField(
-        _("đã khóa thông tin xét duyệt"), default=False, help_text=_("Khóa khi học sinh đã được duyệt hỗ trợ.")
+        _("đã khóa thông tin xét duyệt"),
+        default=False,
+        help_text=_("Khóa khi học sinh đã được duyệt hỗ trợ."),
     )
     import_batch = models.ForeignKey(
-        "schools.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lần nhập")
+        "schools.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lần nhập"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
@@ -165,7 +239,9 @@ class Student(models.Model):
         verbose_name_plural = _("học sinh")
         ordering = ["sort_key", "date_of_birth", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=12), name="student_grade_1_12"),
+            models.CheckConstraint(
+                condition=models.Q(grade__gte=1, grade__lte=12), name="student_grade_1_12"
+            ),
         ]
         indexes = [
             models.Index(fields=["school", "sort_key"], name="student_school_sort_idx"),

@@ -39,20 +39,32 @@ def commune(district):
 
 @pytest.fixture
 def school(commune):
-    return SchoolFactory(commune=commune, district=commune.district, code="08700002", name="Trường PTDTBT THCS Tân Tiến")
+    return SchoolFactory(
+        commune=commune,
+        district=commune.district,
+        code="08700002",
+        name="Trường PTDTBT THCS Tân Tiến",
+    )
 
 
 @pytest.fixture
 def other_school(district):
     commune = CommuneFactory(district=district, code="02953", name="Xã Nghĩa Đô")
-    return SchoolFactory(commune=commune, district=district, code="08700003", name="Trường TH&THCS Nghĩa Đô",
-                         level="TH&THCS")
+    return SchoolFactory(
+        commune=commune,
+        district=district,
+        code="08700003",
+        name="Trường TH&THCS Nghĩa Đô",
+        level="TH&THCS",
+    )
 
 
 @pytest.fixture
 def far_school(other_district):
     commune = CommuneFactory(district=other_district, code="02800", name="Xã Nàn Sán")
-    return SchoolFactory(commune=commune, district=other_district, code="08400001", name="Trường PTDTBT THCS Nàn Sán")
+    return SchoolFactory(
+        commune=commune, district=other_district, code="08400001", name="Trường PTDTBT THCS Nàn Sán"
+    )
 
 
 @pytest.fixture
@@ -77,7 +89,9 @@ def district_officer(district):
 
 @pytest.fixture
 def other_district_officer(other_district):
-    return UserFactory(username="phong_khac", role=role("district_officer"), district=other_district)
+    return UserFactory(
+        username="phong_khac", role=role("district_officer"), district=other_district
+    )
 
 
 @pytest.fixture

@@ -4,7 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Role
 from accounts.services import create_user
 
-ROLE_ALIASES = {"school": "school_staff", "district": "district_officer", "province": "province_officer", "admin": "admin"}
+ROLE_ALIASES = {
+    "school": "school_staff",
+    "district": "district_officer",
+    "province": "province_officer",
+    "admin": "admin",
+}
 
 
 class Command(BaseCommand):
@@ -13,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--role", required=True)
-        parser.add_argument("--unit", default="", help="Mã trường (role school) hoặc mã huyện (role district)")
+        parser.add_argument(
+            "--unit", default="", help="Mã trường (role school) hoặc mã huyện (role district)"
+        )
         parser.add_argument("--password", default=None)
         parser.add_argument("--full-name", default="")
         parser.add_argument("--email", default="")
@@ -35,4 +42,8 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Đã tạo tài khoản {user.username} ({role.name}, {user.unit_label})."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Đã tạo tài khoản {user.username} ({role.name}, {user.unit_label})."
+            )
+        )

@@ -9,14 +9,25 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each app may ship a ``demo.py`` with ``seed(context)``; they run in dependency order.
-DEMO_APPS = ["schools", "accounts", "students", "rounds", "devices", "coverage", "donations", "reports"]
+DEMO_APPS = [
+    "schools",
+    "accounts",
+    "students",
+    "rounds",
+    "devices",
+    "coverage",
+    "donations",
+    "reports",
+]
 
 
 class Command(BaseCommand):
     help = "Tạo dữ liệu mẫu và tài khoản demo (chỉ khi DEBUG bật)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="Bỏ qua nếu cơ sở dữ liệu đã có người dùng")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Bỏ qua nếu cơ sở dữ liệu đã có người dùng"
+        )
 
     def handle(self, *args, if_empty: bool = False, **options):
         if not settings.DEBUG:
@@ -40,10 +51,12 @@ class Command(BaseCommand):
         line = "=" * 64
         self.stdout.write(line)
         self.stdout.write("Tài khoản demo (mật khẩu chỉ hiện một lần):")
-        for username, role in [("demo_truong", "Trường PTDTBT THCS Tân Tiến (08700002)"),
-                               ("demo_phong", "Phòng GD&ĐT huyện Bảo Yên"),
-                               ("demo_so", "Sở GD&ĐT tỉnh Lào Cai"),
-                               ("demo_admin", "Quản trị hệ thống")]:
+        for username, role in [
+            ("demo_truong", "Trường PTDTBT THCS Tân Tiến (08700002)"),
+            ("demo_phong", "Phòng GD&ĐT huyện Bảo Yên"),
+            ("demo_so", "Sở GD&ĐT tỉnh Lào Cai"),
+            ("demo_admin", "Quản trị hệ thống"),
+        ]:
             self.stdout.write(f"  {username:<12} {role}")
         self.stdout.write(f"  Mật khẩu: {password}")
         self.stdout.write(line)

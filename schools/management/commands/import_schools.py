@@ -7,7 +7,12 @@ COLUMNS = [
     ColumnSpec("code", "Mã trường", ("Mã", "Mã đơn vị"), required=True),
     ColumnSpec("name", "Tên trường", ("Tên đơn vị", "Trường"), required=True),
     ColumnSpec("level", "Cấp học", ("Cấp", "Bậc học"), required=True),
-    ColumnSpec("district", "Huyện", ("Huyện/thị xã/thành phố", "Quận/huyện", "Đơn vị cấp huyện"), required=True),
+    ColumnSpec(
+        "district",
+        "Huyện",
+        ("Huyện/thị xã/thành phố", "Quận/huyện", "Đơn vị cấp huyện"),
+        required=True,
+    ),
     ColumnSpec("commune", "Xã", ("Xã/phường", "Xã/phường/thị trấn", "Phường/xã"), required=True),
     ColumnSpec("lat", "Vĩ độ", ("Latitude", "Lat")),
     ColumnSpec("lon", "Kinh độ", ("Longitude", "Lon", "Lng")),

@@ -4,7 +4,9 @@ from schools.services import load_units
 
 
 class Command(BaseCommand):
-    help = "Nạp tỉnh, các huyện và xã với mã GSO từ gói vietnam-provinces (mặc định Lào Cai, mã 10)."
+    help = (
+        "Nạp tỉnh, các huyện và xã với mã GSO từ gói vietnam-provinces (mặc định Lào Cai, mã 10)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default="10", help="Mã tỉnh (GSO), mặc định 10 = Lào Cai")
