@@ -334,3 +334,31 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)
+
+
+class ExportJob(models.Model):
+    """A big list exported in the background; the user downloads it when ready."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        RUNNING = "running", _("Đang xuất")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="export_jobs")
+    exporter = models.CharField(max_length=80)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("tệp xuất")
+        verbose_name_plural = _("tệp xuất")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.exporter} #{self.pk}"
