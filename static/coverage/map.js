@@ -27,20 +27,23 @@
     });
   }
 
+  // Background drawings sit under the points (overlay pane is z-index 400).
+  map.createPane("cov-background").style.zIndex = 350;
   // Plain background: the province's bounding box and a 0.1° grid with labels.
   var background = L.layerGroup().addTo(map);
   L.rectangle(bounds, { color: "#0b6e4f", weight: 1.5, dashArray: "6 4", fill: true, fillColor: "#ffffff",
-    fillOpacity: 0.55, interactive: false }).addTo(background);
+    fillOpacity: 0.55, interactive: false, pane: "cov-background" }).addTo(background);
   var south = config.bounds[0][0], west = config.bounds[0][1], north = config.bounds[1][0], east = config.bounds[1][1];
   var step = 0.1, lat, lon;
   for (lat = Math.ceil(south / step) * step; lat < north; lat += step) {
-    L.polyline([[lat, west], [lat, east]], { color: "#d0d5dd", weight: 0.6, interactive: false }).addTo(background);
-    L.marker([lat, west], { interactive: false, icon: L.divIcon({ className: "cov-grid-label",
+    L.polyline([[lat, west], [lat, east]], { color: "#d0d5dd", weight: 0.6, interactive: false, pane: "cov-background" }).addTo(background);
+    L.marker([lat, west], { interactive: false, pane: "cov-background", icon: L.divIcon({ className: "cov-grid-label",
       html: lat.toFixed(1) + "°N", iconSize: [44, 12], iconAnchor: [46, 6] }) }).addTo(background);
   }
   for (lon = Math.ceil(west / step) * step; lon < east; lon += step) {
-    L.polyline([[south, lon], [north, lon]], { color: "#d0d5dd", weight: 0.6, interactive: false }).addTo(background);
-    L.marker([south, lon], { interactive: false, icon: L.divIcon({ className: "cov-grid-label",
+    L.polyline([[south, lon], [north, lon]], { color: "#d0d5dd", weight: 0.6, interactive: false, pane: "cov-background" }).addTo(background);
+    if (Math.round(lon * 10) % 2) { continue; }
+    L.marker([south, lon], { interactive: false, pane: "cov-background", icon: L.divIcon({ className: "cov-grid-label",
       html: lon.toFixed(1) + "°E", iconSize: [50, 12], iconAnchor: [25, -4] }) }).addTo(background);
   }
 
@@ -52,8 +55,9 @@
   });
   Object.keys(centres).forEach(function (id) {
     var c = centres[id];
-    L.tooltip({ permanent: true, direction: "center", className: "cov-district-label", interactive: false })
-      .setLatLng([c.lat / c.n, c.lon / c.n]).setContent(escapeHtml(c.name)).addTo(background);
+    L.marker([c.lat / c.n, c.lon / c.n], { interactive: false, keyboard: false, pane: "cov-background",
+      icon: L.divIcon({ className: "cov-district-label", html: escapeHtml(c.name), iconSize: [180, 16], iconAnchor: [90, -8] })
+    }).addTo(background);
   });
 
   // Optional tiles; if they fail, hide them and say so (the points stay).
@@ -91,7 +95,7 @@
   var layer = L.featureGroup().addTo(map);
   points.forEach(function (p) {
     p.marker = L.circleMarker([p.lat, p.lon], {
-      radius: p.kind === "village" ? 7 : 6,
+      radius: p.kind === "village" ? 8 : 7,
       color: p.ministry ? "#1d2939" : "#ffffff",
       weight: p.ministry ? 3 : 1.5,
       fillColor: COLORS[p.status] || COLORS.unknown,
