@@ -9,6 +9,7 @@ already exist are left alone, so seeding twice adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from coverage import services
 from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
@@ -149,7 +150,7 @@ PLAN_NOTES = {
 }
 
 
-def _signals(actor, point: CoveragePoint, signals: dict[str, int], when: dt.date) -> None:
+def _signals(actor, point: CoveragePoint, signals: dict[Any, int], when: dt.date) -> None:
     for carrier, technology in signals.items():
         services.record_signal(
             actor=actor,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from schools.choices import Carrier
 from schools.exporters import XlsxExporter
@@ -20,7 +20,7 @@ def _base_columns() -> list:
         (_("Thôn/bản"), lambda r: r.point.village.name if r.point.village else ""),
         (_("Vĩ độ"), "point.latitude"),
         (_("Kinh độ"), "point.longitude"),
-        *[(Carrier(c).label, lambda r, c=c: r.technology_label(c)) for c in MAIN_CARRIERS],
+        *[(str(Carrier(c).label), lambda r, c=c: r.technology_label(c)) for c in MAIN_CARRIERS],
         (_("Công nghệ tốt nhất"), "best_label"),
         (_("Tình trạng"), "status_label"),
         (_("Giai đoạn kế hoạch"), "stage_label"),
@@ -29,30 +29,30 @@ def _base_columns() -> list:
 
 
 class PointExporter(XlsxExporter):
-    title = _("Danh sách điểm phủ sóng")  # type: ignore[assignment]
     sheet_name = "Điểm phủ sóng"
 
     def __init__(self) -> None:
         super().__init__(
+            title=_("Danh sách điểm phủ sóng"),
             columns=[
                 *_base_columns(),
                 (_("HS cần hỗ trợ sống tại thôn"), "needy"),
                 (_("HS được duyệt hỗ trợ"), "beneficiaries"),
-            ]
+            ],
         )
 
 
 class GapRankingExporter(XlsxExporter):
-    title = _("Thứ tự ưu tiên phủ sóng theo số học sinh cần hỗ trợ")  # type: ignore[assignment]
     sheet_name = "Ưu tiên phủ sóng"
 
     def __init__(self) -> None:
         super().__init__(
+            title=_("Thứ tự ưu tiên phủ sóng theo số học sinh cần hỗ trợ"),
             columns=[
                 (_("Thứ tự"), "rank"),
                 *_base_columns(),
                 (_("HS cần hỗ trợ"), "needy"),
                 (_("HS được duyệt hỗ trợ"), "beneficiaries"),
                 (_("Tổng HS ưu tiên"), "priority"),
-            ]
+            ],
         )

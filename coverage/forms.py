@@ -72,7 +72,8 @@ class PointForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind == CoveragePoint.Kind.SCHOOL and not data.get("school"):
             self.add_error("school", _("Chọn trường."))
@@ -139,7 +140,8 @@ class SchoolReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.school = school
         self.sites = {str(s.pk): s for s in school.sites.all()}
-        self.fields["target"].choices = [("school", school.name)] + [
+        target: forms.ChoiceField = self.fields["target"]  # type: ignore[assignment]
+        target.choices = [("school", school.name)] + [
             (f"site:{pk}", site.name) for pk, site in self.sites.items()
         ]
 

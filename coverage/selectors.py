@@ -362,7 +362,7 @@ def village_signals(village_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         return result
     # The village centre is the reference; a school or site in the village stands in
     # when the centre has not been measured.  Among equals the best signal wins.
-    kind_rank = {
+    kind_rank: dict[str, int] = {
         CoveragePoint.Kind.VILLAGE: 0,
         CoveragePoint.Kind.SITE: 1,
         CoveragePoint.Kind.SCHOOL: 2,

@@ -286,9 +286,9 @@ def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã ghi nhận kết quả đo sóng."))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        for error_list in form.errors.values():
+            for error_text in error_list:
+                messages.error(request, str(error_text))
     return redirect("coverage:detail", pk=point.pk)
 
 
