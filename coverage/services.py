@@ -310,9 +310,13 @@ def record_signal(
         obj=point,
         changes={
             f"signal.{carrier}": [old_technology, technology],
-            "best_technology": [old_best, point.best_technology],
             "measured_on": [None, measured_on],
             "source": [None, source],
+            **(
+                {"best_technology": [old_best, point.best_technology]}
+                if point.best_technology != old_best
+                else {}
+            ),
         },
         district_id=point.district_id,
     )

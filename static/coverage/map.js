@@ -127,8 +127,15 @@
     var shown = 0;
     points.forEach(function (p) { if (matches(p, f)) { layer.addLayer(p.marker); shown += 1; } });
     if (count) { count.textContent = shown + " / " + points.length + " " + labels.shown; }
-    if (fit && shown && f.district) { map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 12 }); }
-    else if (fit) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    fitTo(shown && (f.district || !fit) ? layer.getBounds() : null);
+  }
+  // Show the points of the user's scope (a school sees its own few), else the province.
+  function fitTo(pointBounds) {
+    if (pointBounds && pointBounds.isValid()) {
+      map.fitBounds(pointBounds.pad(0.25), { maxZoom: 12, padding: [20, 20] });
+    } else {
+      map.fitBounds(bounds, { padding: [10, 10] });
+    }
   }
   if (form) {
     form.addEventListener("change", function () {
