@@ -200,7 +200,6 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "signal_form": SignalForm(school_report=not can_manage) if can_report else None,
         "note_form": NoteForm() if can_manage and point.current_plan else None,
-        "village_signal": selectors.village_signal(point.village_id),
     }
     return _render(request, "coverage/point_detail.html", context)
 

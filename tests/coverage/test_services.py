@@ -294,3 +294,43 @@ def test_plan_stages_need_notes_and_verification_needs_4g(commune, coverage_offi
             solution="upgrade",
             note="Kế hoạch thứ hai",
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signals_keep_the_best_technology(coverage_officer, commune):
+    """Two carriers reported at the same moment: the point ends with the best of both."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    point = CoveragePointFactory(village=VillageFactory(commune=commune))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def report(carrier, technology):
+        try:
+            barrier.wait()
+            services.record_signal(
+                actor=coverage_officer,
+                point=point,
+                carrier=carrier,
+                technology=technology,
+                measured_on=dt.date(2021, 10, 1),
+                source="carrier",
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=a) for a in (("viettel", 2), ("vnpt", 4))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    point.refresh_from_db()
+    assert point.best_technology == 4 and point.signals.count() == 2
