@@ -434,3 +434,48 @@ def test_import_pages_are_scoped(client_for, coverage_officer, school_staff):
         .status_code
         == 404
     )
+
+
+def test_officer_edits_school_point_village_and_ministry_flag(
+    client_for, coverage_officer, own_point, commune
+):
+    from accounts.models import AuditEvent
+
+    village = VillageFactory(commune=commune, name="Thôn Nà Lang")
+    client = client_for(coverage_officer)
+    response = client.post(
+        reverse("coverage:edit", args=[own_point.pk]),
+        {
+            "name": own_point.name,
+            "village": village.pk,
+            "latitude": "22.41",
+            "longitude": "104.01",
+            "notes": "Trường đứng ở thôn Nà Lang",
+        },
+    )
+    assert response.status_code == 302
+    own_point.refresh_from_db()
+    assert own_point.village == village and own_point.latitude == 22.41
+    client.post(reverse("coverage:ministry", args=[own_point.pk]), {"on_list": "1"})
+    own_point.refresh_from_db()
+    assert own_point.on_ministry_list
+    assert (
+        AuditEvent.objects.filter(
+            action="coverage.point.update", object_id=str(own_point.pk)
+        ).count()
+        == 2
+    )
+
+
+def test_plan_note_is_logged(client_for, coverage_officer, own_point):
+    from coverage.models import PlanNote
+
+    plan(own_point, CoveragePlan.Stage.CONSTRUCTION)
+    client = client_for(coverage_officer)
+    client.post(
+        reverse("coverage:plan_note", args=[own_point.pk]), {"text": "Đã kéo xong điện lưới"}
+    )
+    note = PlanNote.objects.get()
+    assert (note.text, note.stage, note.author) == ("Đã kéo xong điện lưới", 3, coverage_officer)
+    page = client.get(reverse("coverage:detail", args=[own_point.pk])).content.decode()
+    assert "Đã kéo xong điện lưới" in page and "coverage.plan.note" in page
