@@ -284,6 +284,11 @@ def _rows(points: Iterable[CoveragePoint]) -> list[PointRow]:
     return rows
 
 
+def point_row(point: CoveragePoint) -> PointRow:
+    """One point's row (status, per-carrier technology, pupil counts) for its detail page."""
+    return _rows([point])[0]
+
+
 SORTS: dict[str, Any] = {
     "name": lambda r: (fold(r.point.name), r.point.pk),
     "district": lambda r: (r.point.district.code, fold(r.point.commune.name), fold(r.point.name)),

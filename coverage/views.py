@@ -190,10 +190,9 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = user.can(MANAGE)  # type: ignore[union-attr]
     school_id = point.school_id or (point.site.school_id if point.site else None)
     can_report = can_manage or services.may_report_for_school(user, school_id)  # type: ignore[arg-type]
-    rows = selectors._rows([point])
     context = {
         "point": point,
-        "row": rows[0],
+        "row": selectors.point_row(point),
         "plan": point.current_plan,
         "notes": selectors.plan_notes(point),
         "history": selectors.point_history(point),
