@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,23 @@ USABLE_FROM = Technology.G3
 GOOD_FROM = Technology.G4
 
 
+class PointStatus(models.TextChoices):
+    """What the map colours and the progress counts.
+
+    ``best_technology`` is NULL until a first measurement: a point nobody has
+    measured is "unknown", not "no signal", so it neither inflates the list of
+    no-signal villages nor counts as covered.  A point with a coverage plan counts
+    as covered only once the plan is verified (nghiệm thu), even if a carrier
+    already reports 4G there ("pending").
+    """
+
+    UNKNOWN = "unknown", _("Chưa đo")
+    NO_SIGNAL = "no_signal", _("Trắng sóng")
+    WEAK = "weak", _("Lõm sóng (chỉ 3G)")
+    PENDING = "pending", _("Đã có sóng, chờ nghiệm thu")
+    COVERED = "covered", _("Đã phủ sóng")
+
+
 class CoveragePointQuerySet(models.QuerySet["CoveragePoint"]):
     def visible_to(self, user: User) -> CoveragePointQuerySet:
         scope = user.scope
@@ -43,11 +61,23 @@ class CoveragePointQuerySet(models.QuerySet["CoveragePoint"]):
             )
         return self.none()
 
+    def unmeasured(self) -> CoveragePointQuerySet:
+        return self.filter(best_technology__isnull=True)
+
     def no_signal(self) -> CoveragePointQuerySet:
+        """Thôn trắng sóng: measured, and no carrier offers usable mobile data (< 3G)."""
         return self.filter(best_technology__lt=USABLE_FROM)
 
     def weak(self) -> CoveragePointQuerySet:
+        """Lõm sóng: the best any carrier offers is 3G."""
         return self.filter(best_technology__gte=USABLE_FROM, best_technology__lt=GOOD_FROM)
+
+    def covered(self) -> CoveragePointQuerySet:
+        """4G or better, and any coverage plan for the point verified."""
+        return self.filter(COVERED_Q)
+
+    def with_status(self, status: str) -> CoveragePointQuerySet:
+        return self.filter(STATUS_Q[status])
 
 
 class CoveragePoint(models.Model):
@@ -77,7 +107,12 @@ class CoveragePoint(models.Model):
     longitude = models.FloatField(_("kinh độ"))
     on_ministry_list = models.BooleanField(_("thuộc danh sách của Bộ TT&TT"), default=False)
     best_technology = models.PositiveSmallIntegerField(
-        _("công nghệ tốt nhất"), choices=Technology.choices, default=Technology.NONE, editable=False
+        _("công nghệ tốt nhất"),
+        choices=Technology.choices,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Tốt nhất trong các nhà mạng; trống khi chưa đo."),
     )
     notes = models.TextField(_("ghi chú"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -103,12 +138,40 @@ class CoveragePoint(models.Model):
         return self.name
 
     @property
+    def is_measured(self) -> bool:
+        return self.best_technology is not None
+
+    @property
     def has_no_signal(self) -> bool:
-        return self.best_technology < USABLE_FROM
+        return self.best_technology is not None and self.best_technology < USABLE_FROM
 
     @property
     def is_weak(self) -> bool:
-        return USABLE_FROM <= self.best_technology < GOOD_FROM
+        return self.best_technology is not None and USABLE_FROM <= self.best_technology < GOOD_FROM
+
+    @property
+    def current_plan(self) -> CoveragePlan | None:
+        try:
+            return self.plan
+        except ObjectDoesNotExist:
+            return None
+
+    @property
+    def status(self) -> str:
+        """One of ``PointStatus`` (load with ``select_related("plan")`` in lists)."""
+        if self.best_technology is None:
+            return PointStatus.UNKNOWN
+        if self.best_technology < USABLE_FROM:
+            return PointStatus.NO_SIGNAL
+        if self.best_technology < GOOD_FROM:
+            return PointStatus.WEAK
+        plan = self.current_plan
+        if plan is not None and not plan.is_covered:
+            return PointStatus.PENDING
+        return PointStatus.COVERED
+
+    def get_status_display(self) -> str:
+        return str(PointStatus(self.status).label)
 
 
 class CarrierSignal(models.Model):
@@ -187,3 +250,18 @@ class PlanNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+# The querysets above use these at call time; they need CoveragePlan defined.
+_VERIFIED = CoveragePlan.Stage.VERIFIED
+COVERED_Q = models.Q(best_technology__gte=GOOD_FROM) & (
+    models.Q(plan__isnull=True) | models.Q(plan__stage=_VERIFIED)
+)
+STATUS_Q: dict[str, models.Q] = {
+    PointStatus.UNKNOWN: models.Q(best_technology__isnull=True),
+    PointStatus.NO_SIGNAL: models.Q(best_technology__lt=USABLE_FROM),
+    PointStatus.WEAK: models.Q(best_technology__gte=USABLE_FROM, best_technology__lt=GOOD_FROM),
+    PointStatus.PENDING: models.Q(best_technology__gte=GOOD_FROM, plan__isnull=False)
+    & ~models.Q(plan__stage=_VERIFIED),
+    PointStatus.COVERED: COVERED_Q,
+}

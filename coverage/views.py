@@ -1,0 +1,485 @@
+"""Coverage pages: map, list, gap ranking, progress, point detail, forms and survey import.
+
+Reading needs any of ``VIEW_CAPABILITIES`` and shows only points in the user's
+scope; writing is decided again by ``coverage.services`` (404 outside scope).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import capability_required, get_for_user
+from coverage import selectors, services
+from coverage.exporters import GapRankingExporter, PointExporter
+from coverage.forms import (
+    NoteForm,
+    PlanForm,
+    PointEditForm,
+    PointForm,
+    SchoolReportForm,
+    SignalForm,
+    SurveyUploadForm,
+)
+from coverage.importers import COLUMNS as SURVEY_COLUMNS
+from coverage.models import CoveragePlan, CoveragePoint, PointStatus
+from schools.choices import Carrier
+from schools.exporters import content_disposition
+from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
+from schools.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
+
+VIEW_CAPABILITIES = ("can_manage_coverage", "can_report_coverage", "can_view_reports")
+MANAGE = "can_manage_coverage"
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Render a coverage page with what its tabs need to know about the user."""
+    user = request.user
+    context.setdefault("perms_manage", user.can(MANAGE))  # type: ignore[union-attr]
+    context.setdefault(
+        "perms_report",
+        user.can("can_report_coverage") and user.scope.is_school,  # type: ignore[union-attr]
+    )
+    return render(request, template, context)
+
+
+SORT_COLUMNS = (
+    ("name", _lazy("Điểm")),
+    ("district", _lazy("Huyện / xã")),
+    ("status", _lazy("Tình trạng")),
+    ("best", _lazy("Tốt nhất")),
+    ("stage", _lazy("Kế hoạch")),
+    ("needy", _lazy("HS cần hỗ trợ")),
+)
+
+
+def _filter_context(request: HttpRequest, filters: selectors.PointFilters) -> dict:
+    return {
+        "filters": filters,
+        "districts": selectors.visible_districts(request.user),  # type: ignore[arg-type]
+        "carriers": Carrier.choices,
+        "kinds": CoveragePoint.Kind.choices,
+        "stages": CoveragePlan.Stage.choices,
+        "statuses": PointStatus.choices,
+        "querystring": filters.as_querystring(),
+    }
+
+
+# ---------------------------------------------------------------------- reading
+
+
+@require_GET
+@capability_required(*VIEW_CAPABILITIES)
+def point_map(request: HttpRequest) -> HttpResponse:
+    filters = selectors.PointFilters.from_params(request.GET)
+    config = {
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "bounds": [[LAT_RANGE[0], LON_RANGE[0]], [LAT_RANGE[1], LON_RANGE[1]]],
+        "statusLabels": dict(PointStatus.choices),
+        "labels": {
+            "commune": _("Xã"),
+            "school": _("Trường"),
+            "plan": _("Kế hoạch"),
+            "noPlan": _("Chưa có kế hoạch"),
+            "needy": _("HS cần hỗ trợ sống tại thôn"),
+            "beneficiaries": _("HS được duyệt hỗ trợ"),
+            "ministry": _("Thuộc danh sách của Bộ"),
+            "noSignalData": _("Chưa có kết quả đo"),
+            "detail": _("Xem chi tiết"),
+            "shown": _("điểm đang hiển thị"),
+            "tilesFailed": _(
+                "Không tải được bản đồ nền; các điểm vẫn hiển thị trên nền trống theo tọa độ."
+            ),
+        },
+    }
+    context = {
+        **_filter_context(request, filters),
+        "points": selectors.map_points(request.user),  # type: ignore[arg-type]
+        "map_config": config,
+        "can_manage": request.user.can(MANAGE),  # type: ignore[union-attr]
+    }
+    return _render(request, "coverage/map.html", context)
+
+
+@require_GET
+@capability_required(*VIEW_CAPABILITIES)
+def point_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.PointFilters.from_params(request.GET)
+    sort = request.GET.get("sort", "district")
+    if sort.lstrip("-") not in selectors.SORTS:
+        sort = "district"
+    rows = selectors.point_rows(request.user, filters, sort=sort)  # type: ignore[arg-type]
+    if request.GET.get("format") == "xlsx":
+        return PointExporter().as_http_response(rows, _("Điểm phủ sóng.xlsx"))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    querystring = "&".join(q for q in (filters.as_querystring(), f"sort={sort}") if q)
+    context = {
+        **_filter_context(request, filters),
+        "page": page,
+        "sort": sort,
+        "querystring": querystring,
+        "filter_querystring": filters.as_querystring(),
+        "can_manage": request.user.can(MANAGE),  # type: ignore[union-attr]
+        "total": len(rows),
+        "sort_columns": SORT_COLUMNS,
+    }
+    return _render(request, "coverage/point_list.html", context)
+
+
+@require_GET
+@capability_required(*VIEW_CAPABILITIES)
+def gap_ranking(request: HttpRequest) -> HttpResponse:
+    include_weak = request.GET.get("weak") == "1"
+    district = request.GET.get("district", "")
+    district_id = int(district) if district.isdigit() else None
+    rows = selectors.gap_ranking(
+        request.user,  # type: ignore[arg-type]
+        include_weak=include_weak,
+        district=district_id,
+    )
+    if request.GET.get("format") == "xlsx":
+        return GapRankingExporter().as_http_response(rows, _("Ưu tiên phủ sóng.xlsx"))
+    context = {
+        "rows": rows,
+        "include_weak": include_weak,
+        "district_id": district_id,
+        "districts": selectors.visible_districts(request.user),  # type: ignore[arg-type]
+        "total_priority": sum(r.priority for r in rows),
+    }
+    return _render(request, "coverage/gap_ranking.html", context)
+
+
+@require_GET
+@capability_required(*VIEW_CAPABILITIES)
+def progress(request: HttpRequest) -> HttpResponse:
+    rows = selectors.progress_by_district(request.user)  # type: ignore[arg-type]
+    ministry = selectors.ministry_points(request.user)  # type: ignore[arg-type]
+    context = {
+        "rows": rows,
+        "total": selectors.progress_total(rows),
+        "ministry": ministry,
+        "ministry_covered": sum(1 for r in ministry if r.status == PointStatus.COVERED),
+    }
+    return _render(request, "coverage/progress.html", context)
+
+
+@require_GET
+@capability_required(*VIEW_CAPABILITIES)
+def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    point = selectors.point_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+    user = request.user
+    can_manage = user.can(MANAGE)  # type: ignore[union-attr]
+    school_id = point.school_id or (point.site.school_id if point.site else None)
+    can_report = can_manage or services.may_report_for_school(user, school_id)  # type: ignore[arg-type]
+    context = {
+        "point": point,
+        "row": selectors.point_row(point),
+        "plan": point.current_plan,
+        "notes": selectors.plan_notes(point),
+        "history": selectors.point_history(point),
+        "can_manage": can_manage,
+        "signal_form": SignalForm(school_report=not can_manage) if can_report else None,
+        "note_form": NoteForm() if can_manage and point.current_plan else None,
+    }
+    return _render(request, "coverage/point_detail.html", context)
+
+
+# ---------------------------------------------------------------------- writing
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(MANAGE)
+def point_create(request: HttpRequest) -> HttpResponse:
+    form = PointForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            point = services.create_point(
+                actor=request.user,  # type: ignore[arg-type]
+                kind=data["kind"],
+                school=data["school"],
+                site=data["site"],
+                village=data["village"],
+                commune=data["commune"],
+                village_name=data["village_name"],
+                name=data["name"].strip(),
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                on_ministry_list=data["on_ministry_list"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Đã thêm điểm phủ sóng “%(n)s”.") % {"n": point.name})
+            return redirect("coverage:detail", pk=point.pk)
+    return _render(request, "coverage/point_form.html", {"form": form, "point": None})
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(MANAGE)
+def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    original = CoveragePoint.objects.get(pk=point.pk)
+    form = PointEditForm(request.POST or None, instance=point)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_point(
+                actor=request.user,  # type: ignore[arg-type]
+                point=original,
+                name=data["name"],
+                village=data.get("village"),
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                on_ministry_list=data["on_ministry_list"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Đã lưu điểm phủ sóng."))
+            return redirect("coverage:detail", pk=point.pk)
+    return _render(request, "coverage/point_form.html", {"form": form, "point": original})
+
+
+@require_POST
+@capability_required(MANAGE, "can_report_coverage")
+def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    can_manage = request.user.can(MANAGE)  # type: ignore[union-attr]
+    form = SignalForm(request.POST, school_report=not can_manage)
+    if form.is_valid():
+        try:
+            services.record_signal(
+                actor=request.user,  # type: ignore[arg-type]
+                point=point,
+                carrier=form.cleaned_data["carrier"],
+                technology=form.cleaned_data["technology"],
+                measured_on=form.cleaned_data["measured_on"],
+                source=form.cleaned_data.get("source") or "school",
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Đã ghi nhận kết quả đo sóng."))
+    else:
+        for error_list in form.errors.values():
+            for error_text in error_list:
+                messages.error(request, str(error_text))
+    return redirect("coverage:detail", pk=point.pk)
+
+
+@require_POST
+@capability_required(MANAGE)
+def ministry_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    on_list = request.POST.get("on_list") == "1"
+    services.set_ministry_list(
+        actor=request.user,  # type: ignore[arg-type]
+        point=point,
+        on_list=on_list,
+        reason=request.POST.get("reason", "").strip(),
+    )
+    messages.success(
+        request,
+        _("Đã đưa điểm vào danh sách của Bộ.")
+        if on_list
+        else _("Đã bỏ điểm khỏi danh sách của Bộ."),
+    )
+    return redirect("coverage:detail", pk=point.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(MANAGE)
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create the point's plan, or update it (carrier, date, solution, stage) with a note."""
+    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)  # type: ignore[arg-type]
+    plan = point.current_plan
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if plan is None:
+                services.create_plan(
+                    actor=request.user,  # type: ignore[arg-type]
+                    point=point,
+                    carrier=data["carrier"],
+                    target_date=data["target_date"],
+                    solution=data["solution"],
+                    stage=data["stage"],
+                    note=data["note"],
+                )
+            else:
+                services.update_plan(
+                    actor=request.user,  # type: ignore[arg-type]
+                    plan=CoveragePlan.objects.get(pk=plan.pk),
+                    carrier=data["carrier"],
+                    target_date=data["target_date"],
+                    solution=data["solution"],
+                    stage=data["stage"],
+                    note=data["note"],
+                )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Đã lưu kế hoạch phủ sóng."))
+            return redirect("coverage:detail", pk=point.pk)
+    return _render(request, "coverage/plan_form.html", {"form": form, "point": point, "plan": plan})
+
+
+@require_POST
+@capability_required(MANAGE)
+def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)  # type: ignore[arg-type]
+    if point.current_plan is None:
+        raise Http404
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_plan_note(
+            actor=request.user,  # type: ignore[arg-type]
+            plan=point.current_plan,
+            text=form.cleaned_data["text"],
+        )
+        messages.success(request, _("Đã thêm ghi chú tiến độ."))
+    else:
+        messages.error(request, _("Cần ghi nội dung tiến độ."))
+    return redirect("coverage:detail", pk=point.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("can_report_coverage")
+def school_report(request: HttpRequest) -> HttpResponse:
+    """A school reports the signal measured at the school or one of its sites."""
+    school_id = request.user.scope.school_id  # type: ignore[union-attr]
+    if not school_id:
+        raise Http404
+    school = get_object_or_404(School.objects.prefetch_related("sites"), pk=school_id)
+    form = SchoolReportForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signal = services.report_school_signal(
+                actor=request.user,  # type: ignore[arg-type]
+                carrier=form.cleaned_data["carrier"],
+                technology=form.cleaned_data["technology"],
+                measured_on=form.cleaned_data["measured_on"],
+                **form.target_objects(),
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận báo cáo sóng. Cảm ơn nhà trường."))
+            return redirect("coverage:detail", pk=signal.point_id)
+    points = selectors.point_rows(request.user, selectors.PointFilters())  # type: ignore[arg-type]
+    return _render(
+        request,
+        "coverage/school_report.html",
+        {
+            "form": form,
+            "school": school,
+            "rows": points,
+            "inside": inside_province(school.latitude, school.longitude),
+        },
+    )
+
+
+# ------------------------------------------------------------------------ import
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(MANAGE)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = SurveyUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        batch = services.upload_survey(actor=request.user, upload=form.cleaned_data["file"])  # type: ignore[arg-type]
+        return redirect("coverage:import_detail", pk=batch.pk)
+    batches = (
+        ImportBatch.objects.visible_to(request.user)  # type: ignore[arg-type]
+        .filter(kind=ImportBatch.Kind.COVERAGE)
+        .select_related("uploaded_by")[:10]
+    )
+    return _render(request, "coverage/import_upload.html", {"form": form, "batches": batches})
+
+
+def _coverage_batch(request: HttpRequest, pk: int) -> ImportBatch:
+    return get_for_user(
+        ImportBatch.objects.filter(kind=ImportBatch.Kind.COVERAGE).select_related("uploaded_by"),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+
+
+@require_GET
+@capability_required(MANAGE)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _coverage_batch(request, pk)
+    return _render(
+        request, "coverage/import_detail.html", {"batch": batch, "errors": batch.errors[:500]}
+    )
+
+
+@require_POST
+@capability_required(MANAGE)
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _coverage_batch(request, pk)
+    try:
+        batch = services.confirm_survey(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if batch.status == ImportBatch.Status.DONE:
+            messages.success(
+                request,
+                _("Đã nhập: %(c)s điểm mới, %(u)s điểm cập nhật.")
+                % {"c": batch.created, "u": batch.updated},
+            )
+        else:
+            messages.error(request, _("Không nhập được; không có dữ liệu nào được ghi."))
+    return redirect("coverage:import_detail", pk=batch.pk)
+
+
+@require_GET
+@capability_required(MANAGE)
+def import_error_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file with a "Lỗi" column, for the user to fix and upload again."""
+    batch = _coverage_batch(request, pk)
+    errors_by_row: dict[int, list[str]] = {}
+    for error in batch.errors:
+        text = f"{error['column']}: {error['message']}" if error["column"] else error["message"]
+        errors_by_row.setdefault(error["row"], []).append(text)
+    try:
+        with batch.file.open("rb") as handle:
+            sheet = read_rows(handle.read(), filename=batch.file_name)
+        table = guess_table(sheet, SURVEY_COLUMNS)
+    except SpreadsheetError as exc:
+        messages.error(request, exc.message)
+        return redirect("coverage:import_detail", pk=batch.pk)
+    response = HttpResponse(
+        write_error_copy(sheet, table, errors_by_row),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition(
+        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx"
+    )
+    return response

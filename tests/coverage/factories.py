@@ -1,0 +1,105 @@
+"""Factories for coverage tests, plus small helpers to put pupils in villages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import factory
+
+from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
+from schools.choices import Carrier
+from tests.schools.factories import VillageFactory
+
+_codes = itertools.count(1)
+
+
+class CoveragePointFactory(factory.django.DjangoModelFactory):
+    """A village-centre point (the commune and district follow the village)."""
+
+    class Meta:
+        model = CoveragePoint
+
+    kind = CoveragePoint.Kind.VILLAGE
+    village = factory.SubFactory(VillageFactory)
+    name = factory.LazyAttribute(lambda o: o.village.name)
+    commune = factory.LazyAttribute(lambda o: o.village.commune)
+    district = factory.LazyAttribute(lambda o: o.village.commune.district)
+    latitude = 22.5
+    longitude = 104.0
+
+
+def signal(
+    point: CoveragePoint, carrier: str = Carrier.VIETTEL, technology: int = 4
+) -> CarrierSignal:
+    """Store a signal and the derived best technology directly (no service, no audit)."""
+    s = CarrierSignal.objects.create(
+        point=point,
+        carrier=carrier,
+        technology=technology,
+        measured_on=dt.date(2021, 10, 1),
+        source=CarrierSignal.Source.CARRIER_SURVEY,
+    )
+    best = max(point.signals.values_list("technology", flat=True))
+    CoveragePoint.objects.filter(pk=point.pk).update(best_technology=best)
+    point.best_technology = best
+    return s
+
+
+def plan(point: CoveragePoint, stage: int = CoveragePlan.Stage.SURVEYED) -> CoveragePlan:
+    return CoveragePlan.objects.create(
+        point=point,
+        carrier=Carrier.VIETTEL,
+        target_date=dt.date(2022, 6, 30),
+        solution=CoveragePlan.Solution.NEW_BTS,
+        stage=stage,
+    )
+
+
+def pupil(
+    school, village, *, need_device: str = "", need_data: bool = False, status: str = "studying"
+):
+    """A pupil of ``school`` living in ``village``."""
+    from students.models import Household, HouseholdCategory, Student
+
+    household = Household.objects.create(
+        category=HouseholdCategory.objects.order_by("priority").first(),
+        commune=village.commune,
+        village=village,
+    )
+    n = next(_codes)
+    return Student.objects.create(
+        pupil_code=f"{n:010d}",
+        full_name=f"Giàng Seo Phủ {n}",
+        date_of_birth=dt.date(2010, 1, 1),
+        gender="M",
+        school=school,
+        class_name="6A",
+        grade=6,
+        household=household,
+        commune=village.commune,
+        village=village,
+        need_device=need_device,
+        need_data=need_data,
+        status=status,
+    )
+
+
+def beneficiary(student, user) -> None:
+    """Make ``student`` an approved beneficiary of a round."""
+    from rounds.models import Proposal, ProposalItem, SupportRound
+
+    rnd = SupportRound.objects.filter(name="Đợt thử").first() or SupportRound.objects.create(
+        name="Đợt thử",
+        school_year="2021-2022",
+        starts_on=dt.date(2021, 9, 1),
+        ends_on=dt.date(2021, 10, 1),
+        requires_province_confirmation=False,
+        created_by=user,
+    )
+    proposal, _ = Proposal.objects.get_or_create(
+        round=rnd, school=student.school, defaults={"status": Proposal.Status.APPROVED}
+    )
+    ProposalItem.objects.create(
+        proposal=proposal, student=student, kind="tablet", status=ProposalItem.Status.APPROVED
+    )
