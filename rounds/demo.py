@@ -14,8 +14,16 @@ from students.models import Student
 
 ROUND_NAME = "Đợt 1 năm học 2021-2022"
 OFFERS = [SupportKind.TABLET, SupportKind.COMPUTER, SupportKind.DATA]
-DISTRICT_QUOTA = {SupportKind.TABLET: 120, SupportKind.COMPUTER: 30, SupportKind.DATA: 150}
-SCHOOL_QUOTA = {SupportKind.TABLET: 15, SupportKind.COMPUTER: 4, SupportKind.DATA: 20}
+DISTRICT_QUOTA: dict[str, int] = {
+    SupportKind.TABLET: 120,
+    SupportKind.COMPUTER: 30,
+    SupportKind.DATA: 150,
+}
+SCHOOL_QUOTA: dict[str, int] = {
+    SupportKind.TABLET: 15,
+    SupportKind.COMPUTER: 4,
+    SupportKind.DATA: 20,
+}
 DEMO_SCHOOL = "08700002"
 APPROVED_SCHOOL = "08700003"
 

@@ -236,7 +236,7 @@ def district_inbox(
                 ],
             )
         )
-    status_order = {Proposal.Status.SUBMITTED: 0}
+    status_order: dict[str, int] = {Proposal.Status.SUBMITTED.value: 0}
     result.sort(
         key=lambda r: (
             status_order.get(r.proposal.status if r.proposal else "", 1),

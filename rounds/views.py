@@ -283,6 +283,11 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for k, label in selectors.offered_kinds(round_)
     ]
     transitions = available_transitions(proposal, user)
+    path = [Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.APPROVED]
+    if round_.requires_province_confirmation:
+        path.append(Proposal.Status.CONFIRMED)
+    if proposal.status in (Proposal.Status.RETURNED, Proposal.Status.REJECTED):
+        path.insert(2, Proposal.Status(proposal.status))
     return render(
         request,
         "rounds/proposal_detail.html",
@@ -298,6 +303,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "candidates": selectors.candidates(proposal) if can_edit else [],
             "history": history_for(proposal)[:100],
             "is_school": user.scope.is_school,
+            "steps": [(s.value, s.label) for s in path],
         },
     )
 
@@ -347,7 +353,8 @@ def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
     remove = parse_ids(request.POST.getlist("remove"))
     priorities: dict[int, int] = {}
     kinds: dict[int, str] = {}
-    for key, value in request.POST.items():
+    for key, raw in request.POST.items():
+        value = str(raw)
         if key.startswith("priority_") and key[9:].isdigit() and value.strip().isdigit():
             priorities[int(key[9:])] = int(value)
         if key.startswith("kind_") and key[5:].isdigit():
