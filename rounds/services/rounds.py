@@ -129,16 +129,10 @@ def _approved_count(round_: SupportRound, kind: str, *, district_id: int) -> int
     ).count()
 
 
-@transaction.atomic
-def set_district_quota(
-    *, actor: User, round: SupportRound, district: District, kind: str, amount: int
-) -> Quota:
-    """Set how many pupils of ``kind`` a district may have approved in the round."""
-    require_province(actor)
-    round_ = SupportRound.objects.get(pk=round.pk)
-    require_not_closed(round_)
-    if district.province_id != actor.scope.province_id:
-        raise Http404
+def _apply_district_quota(
+    round_: SupportRound, district: District, kind: str, amount: int
+) -> tuple[Quota, int | None]:
+    """Write one district quota under its row lock; returns it and the old amount."""
     if not round_.offers_kind(kind):
         raise RoundsError(_("Đợt hỗ trợ không có hình thức hỗ trợ này."))
     if amount < 0:
@@ -175,32 +169,38 @@ def set_district_quota(
     elif quota.amount != amount:
         quota.amount = amount
         quota.save(update_fields=["amount", "updated_at"])
-    if old != amount:
-        record_audit(
-            actor=actor,
-            action="quota.district",
-            obj=round_,
-            changes={f"{district.code}/{kind}": [old, amount]},
-            district_id=district.pk,
-        )
-    return quota
+    return quota, old
+
+
+@transaction.atomic
+def set_district_quota(
+    *, actor: User, round: SupportRound, district: District, kind: str, amount: int
+) -> Quota:
+    """Set how many pupils of ``kind`` a district may have approved in the round."""
+    set_district_quotas(actor=actor, round=round, amounts={(district.pk, kind): amount})
+    return Quota.objects.get(round=round, district=district, school__isnull=True, kind=kind)
 
 
 @transaction.atomic
 def set_district_quotas(
     *, actor: User, round: SupportRound, amounts: Mapping[tuple[int, str], int]
 ) -> int:
-    """Set many district quotas at once (the province's quota grid); all or nothing."""
+    """Set district quotas (the province's quota grid) all or nothing, in one audit entry."""
     require_province(actor)
+    round_ = SupportRound.objects.get(pk=round.pk)
+    require_not_closed(round_)
     districts = {d.pk: d for d in District.objects.visible_to(actor)}
-    changed = 0
+    changes: dict[str, list[int | None]] = {}
     for (district_id, kind), amount in sorted(amounts.items()):
         district = districts.get(district_id)
         if district is None:
             raise Http404
-        set_district_quota(actor=actor, round=round, district=district, kind=kind, amount=amount)
-        changed += 1
-    return changed
+        _quota, old = _apply_district_quota(round_, district, kind, amount)
+        if old != amount and not (old is None and amount == 0):
+            changes[f"{district.name} – {SupportKind(kind).label}"] = [old, amount]
+    if changes:
+        record_audit(actor=actor, action="round.district_quotas", obj=round_, changes=changes)
+    return len(changes)
 
 
 @transaction.atomic
@@ -262,6 +262,7 @@ def split_school_quota(
                 )
                 % {"total": total, "limit": limit, "kind": SupportKind(kind).label}
             )
+    changes: dict[str, list[int | None]] = {}
     for (school_id, kind), amount in sorted(amounts.items()):
         quota = existing.get((school_id, kind))
         old = quota.amount if quota else None
@@ -273,11 +274,12 @@ def split_school_quota(
             quota.amount = amount
             quota.save(update_fields=["amount", "updated_at"])
         if old != amount and not (old is None and amount == 0):
-            record_audit(
-                actor=actor,
-                action="quota.school",
-                obj=round_,
-                changes={f"{schools[school_id].code}/{kind}": [old, amount]},
-                school_id=school_id,
-                district_id=district.pk,
-            )
+            changes[f"{schools[school_id].name} – {SupportKind(kind).label}"] = [old, amount]
+    if changes:
+        record_audit(
+            actor=actor,
+            action="round.school_quotas",
+            obj=round_,
+            changes=changes,
+            district_id=district.pk,
+        )

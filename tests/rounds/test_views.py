@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from rounds.models import Proposal, Quota, SupportRound
 from schools.exporters import XLSX_CONTENT_TYPE
 from tests.rounds.factories import (
@@ -152,6 +153,11 @@ def test_province_sets_quotas_in_grid(client_for, province_official, support_rou
         q.kind: q.amount for q in Quota.objects.filter(round=support_round, school__isnull=True)
     }
     assert quotas == {"tablet": 40, "data": 1000}
+    (event,) = AuditEvent.objects.filter(action="round.district_quotas")
+    assert event.changes == {
+        "Huyện Bảo Yên – Gói cước dữ liệu": [None, 1000],
+        "Huyện Bảo Yên – Máy tính bảng": [None, 40],
+    }
 
 
 def test_district_splits_quota_and_overshoot_is_refused(
