@@ -492,3 +492,26 @@ def test_school_cannot_unlock(submitted, district_officer, school_staff, pupils)
     services.approve_proposal(actor=district_officer, proposal=submitted, version=None)
     with pytest.raises(Http404):
         services.unlock_eligibility(actor=school_staff, student=pupils[0], reason="x")
+
+
+def test_submission_time_is_recorded(draft, school_staff, pupils):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    services.add_proposal_items(
+        actor=school_staff, proposal=draft, entries=[(pupils[0].pk, "tablet")], version=None
+    )
+    moment = dt.datetime(2021, 10, 5, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(moment, tick=False):
+        services.submit_proposal(actor=school_staff, proposal=draft, version=None)
+    draft.refresh_from_db()
+    assert draft.submitted_at == moment
+    assert draft.submitted_by == school_staff
+
+
+def test_round_cannot_drop_an_offer_already_proposed(submitted, province_official, support_round):
+    with pytest.raises(RoundsError, match="đã có học sinh"):
+        services.update_round(actor=province_official, round=support_round, offers=["data"])
+    assert fresh(support_round).offers == ["tablet", "data"]

@@ -408,3 +408,60 @@ def test_whole_flow_for_one_school_as_each_role(
     page = client_for(school_staff).get(url("proposal", proposal.pk))
     assert not page.context["can_edit"] and page.context["transitions"] == []
     assert school_staff.notifications.filter(verb="proposal.confirm").count() == 1
+
+
+def test_province_edits_and_closes_round(client_for, province_official, support_round):
+    client = client_for(province_official)
+    response = client.post(
+        url("edit", support_round.pk),
+        {
+            "name": "Đợt 1 (bổ sung)",
+            "school_year": "2021-2022",
+            "starts_on": "2021-09-20",
+            "ends_on": "2022-01-15",
+            "offers": ["tablet", "data", "computer"],
+        },
+    )
+    assert response.status_code == 302
+    support_round.refresh_from_db()
+    assert support_round.name == "Đợt 1 (bổ sung)"
+    assert support_round.offers == ["computer", "tablet", "data"]
+    assert not support_round.requires_province_confirmation
+    client.post(url("close", support_round.pk), {"reason": "Hết hạn đề xuất"})
+    support_round.refresh_from_db()
+    assert support_round.status == "closed"
+    page = client.get(url("detail", support_round.pk))
+    assert "round.close" in page.content.decode() and "Hết hạn đề xuất" in page.content.decode()
+
+
+def test_nobody_acts_on_closed_round_via_pages(
+    client_for, submitted, support_round, district_officer, school_staff
+):
+    SupportRound.objects.filter(pk=support_round.pk).update(status="closed")
+    response = client_for(district_officer).post(
+        url("proposal_transition", submitted.pk, "approve"), {"version": 1}, follow=True
+    )
+    assert "Đợt hỗ trợ đã đóng" in response.content.decode()
+    assert not response.context["transitions"] and not response.context["can_decide"]
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+    response = client_for(school_staff).post(url("proposal_start", support_round.pk), follow=True)
+    assert "Đợt hỗ trợ đã đóng" in response.content.decode()
+
+
+def test_proposal_export_lists_pupils_with_masked_codes(client_for, district_officer, submitted):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client_for(district_officer).get(url("proposal_export", submitted.pk))
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(values) if row[0] == "Thứ tự ưu tiên")
+    rows = values[header + 1 :]
+    assert len(rows) == 4
+    first = submitted.items.order_by("priority").first()
+    assert rows[0][2] == first.student.full_name
+    assert rows[0][1] == first.student.masked_pupil_code
+    assert first.student.pupil_code not in str(values)
