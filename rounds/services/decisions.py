@@ -49,9 +49,9 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
         raise RoundsError(_("Danh sách chưa có học sinh nào."))
     quotas = {
         q.kind: q.amount
-        for q in Quota.objects.select_for_update().filter(
-            round=locked.round, school=locked.school, kind__in=list(counts)
-        )
+        for q in Quota.objects.select_for_update()
+        .filter(round=locked.round, school=locked.school, kind__in=list(counts))
+        .order_by("pk")
     }
     for kind, n in sorted(counts.items()):
         limit = quotas.get(kind, 0)
