@@ -195,6 +195,7 @@ def _populate(round_, district, schools: int, pupils: int):
 
 
 def _count(client, path):
+    client.get(path)  # warm process-wide caches (content types) so counts do not depend on order
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     assert response.status_code == 200
@@ -465,3 +466,23 @@ def test_proposal_export_lists_pupils_with_masked_codes(client_for, district_off
     assert rows[0][2] == first.student.full_name
     assert rows[0][1] == first.student.masked_pupil_code
     assert first.student.pupil_code not in str(values)
+
+
+@pytest.mark.parametrize("who", ["school_staff", "district_officer"])
+def test_proposal_page_runs_fixed_number_of_queries(
+    request, client_for, support_round, school, quotas, django_assert_num_queries, who
+):
+    proposal = ProposalFactory(
+        round=support_round, school=school, status="draft" if who == "school_staff" else "submitted"
+    )
+    ProposalItemFactory(proposal=proposal)
+    PupilFactory(school=school)
+    client = client_for(request.getfixturevalue(who))
+    path = url("proposal", proposal.pk)
+    small = _count(client, path)
+    for _ in range(8):
+        ProposalItemFactory(proposal=proposal)
+        PupilFactory(school=school, need_data=True)
+    with django_assert_num_queries(small):
+        response = client.get(path)
+    assert len(response.context["items"]) == 9
