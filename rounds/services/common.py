@@ -11,9 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import notify, record_audit
 from rounds.models import Proposal, SupportRound
-from rounds.workflow import (
-    RoundsError,
-)
+from rounds.workflow import RoundsError
 from schools.choices import SupportKind
 
 ROUND_FIELDS = (

@@ -18,11 +18,7 @@ from rounds.services.common import (
     require_capability,
     require_open,
 )
-from rounds.workflow import (
-    EDITABLE_STATES,
-    RoundsError,
-    acts_at_level,
-)
+from rounds.workflow import EDITABLE_STATES, RoundsError, acts_at_level
 from schools.choices import SupportKind
 from students.models import Student
 

@@ -21,9 +21,7 @@ from rounds.services.common import (
     require_not_closed,
     require_province,
 )
-from rounds.workflow import (
-    RoundsError,
-)
+from rounds.workflow import RoundsError
 from schools.choices import SupportKind
 from schools.models import District, School
 
