@@ -65,6 +65,10 @@ class SupportRound(models.Model):
     def offers_kind(self, kind: str) -> bool:
         return kind in (self.offers or [])
 
+    @property
+    def offers_display(self) -> list[str]:
+        return [str(SupportKind(k).label) for k in SupportKind.values if self.offers_kind(k)]
+
 
 class Quota(models.Model):
     """Chỉ tiêu: how many pupils of one kind of support a district (or a school of it) may get."""

@@ -1,0 +1,128 @@
+"""Demo round: open, quotas for every district, one list waiting, one approved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from rounds import services
+from rounds.models import Proposal, ProposalItem, SupportRound
+from schools.choices import SupportKind
+from schools.models import District, School
+from students.models import Student
+
+ROUND_NAME = "Đợt 1 năm học 2021-2022"
+OFFERS = [SupportKind.TABLET, SupportKind.COMPUTER, SupportKind.DATA]
+DISTRICT_QUOTA: dict[str, int] = {
+    SupportKind.TABLET: 120,
+    SupportKind.COMPUTER: 30,
+    SupportKind.DATA: 150,
+}
+SCHOOL_QUOTA: dict[str, int] = {
+    SupportKind.TABLET: 15,
+    SupportKind.COMPUTER: 4,
+    SupportKind.DATA: 20,
+}
+DEMO_SCHOOL = "08700002"
+APPROVED_SCHOOL = "08700003"
+
+
+def seed(context: dict) -> None:
+    users = context.get("users", {})
+    province_user, district_user = users.get("province"), users.get("district")
+    if province_user is None or district_user is None:
+        return
+    if SupportRound.objects.filter(name=ROUND_NAME).exists():
+        return
+    round_ = services.open_round(
+        actor=province_user,
+        name=ROUND_NAME,
+        school_year="2021-2022",
+        starts_on=dt.date(2021, 9, 20),
+        ends_on=dt.date(2021, 12, 31),
+        offers=[str(k) for k in OFFERS],
+        requires_province_confirmation=True,
+        description="Máy tính bảng, máy tính và gói cước 4G cho học sinh hộ nghèo, cận nghèo, "
+        "có bố/mẹ mất do COVID-19 và hoàn cảnh khó khăn (Kế hoạch 365/KH-UBND).",
+    )
+    services.set_district_quotas(
+        actor=province_user,
+        round=round_,
+        amounts={
+            (d.pk, str(kind)): amount
+            for d in District.objects.filter(province_id=province_user.province_id)
+            for kind, amount in DISTRICT_QUOTA.items()
+        },
+    )
+    district = district_user.district
+    schools = list(School.objects.filter(district=district))
+    services.split_school_quota(
+        actor=district_user,
+        round=round_,
+        district=district,
+        amounts={(s.pk, str(k)): amount for s in schools for k, amount in SCHOOL_QUOTA.items()},
+    )
+    _proposal(round_, DEMO_SCHOOL, 10, district_user, approve=False)
+    _proposal(round_, APPROVED_SCHOOL, 8, district_user, approve=True)
+
+
+def _proposal(round_, code: str, size: int, district_user, *, approve: bool) -> None:
+    """Build a school's list from its registry as its own staff would; none without pupils."""
+    from accounts.models import User
+
+    school = School.objects.filter(code=code).first()
+    if school is None:
+        return
+    pupils = list(
+        Student.objects.filter(school=school, status=Student.Status.STUDYING)
+        .exclude(need_device="", need_data=False)
+        .order_by("pk")[: size * 2]
+    )
+    if not pupils:
+        return
+    staff = User.objects.filter(school=school, role__can_propose=True, is_active=True).first()
+    entries = _fitting_entries(round_, pupils, size)
+    if not entries:
+        return
+    if staff is not None:
+        proposal = services.start_proposal(actor=staff, round=round_)
+        services.add_proposal_items(actor=staff, proposal=proposal, entries=entries, version=None)
+        services.apply_suggested_order(actor=staff, proposal=proposal, version=None)
+        services.submit_proposal(actor=staff, proposal=proposal, version=None)
+    else:
+        # The demo has no account for this school: its list arrives as if sent on paper.
+        proposal = Proposal.objects.create(
+            round=round_,
+            school=school,
+            status=Proposal.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+        ProposalItem.objects.bulk_create(
+            ProposalItem(proposal=proposal, round=round_, student_id=pk, kind=kind, priority=n)
+            for n, (pk, kind) in enumerate(entries, start=1)
+        )
+    if approve:
+        services.approve_proposal(
+            actor=district_user,
+            proposal=Proposal.objects.get(pk=proposal.pk),
+            version=None,
+            note="Đã đối chiếu danh sách hộ nghèo của xã.",
+        )
+
+
+def _fitting_entries(round_, pupils, size: int) -> list[tuple[int, str]]:
+    """(pupil, kind) pairs within the school quota: the device they need, else data."""
+    counts: dict[str, int] = {}
+    entries: list[tuple[int, str]] = []
+    for pupil in pupils:
+        kind = pupil.need_device if round_.offers_kind(pupil.need_device) else ""
+        if not kind and pupil.need_data:
+            kind = str(SupportKind.DATA)
+        if not kind or counts.get(kind, 0) >= SCHOOL_QUOTA.get(kind, 0):
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        entries.append((pupil.pk, kind))
+        if len(entries) >= size:
+            break
+    return entries

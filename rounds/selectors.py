@@ -1,0 +1,333 @@
+"""Reads for support rounds; each page's data in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from schools.choices import SupportKind
+from schools.models import District, School
+from students.models import HouseholdCategory, Student
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SUBMITTED_ONCE = (
+    Proposal.Status.SUBMITTED,
+    Proposal.Status.RETURNED,
+    Proposal.Status.APPROVED,
+    Proposal.Status.CONFIRMED,
+    Proposal.Status.REJECTED,
+)
+
+
+def visible_rounds(user: User) -> QuerySet[SupportRound]:
+    """Province: every round. District and school: open rounds and those they took part in."""
+    scope = user.scope
+    rounds = SupportRound.objects.all()
+    if scope.is_provincial:
+        return rounds
+    if scope.is_district:
+        return rounds.filter(
+            Q(status=SupportRound.Status.OPEN) | Q(quotas__district_id=scope.district_id)
+        ).distinct()
+    if scope.is_school:
+        return rounds.filter(
+            Q(status=SupportRound.Status.OPEN) | Q(proposals__school_id=scope.school_id)
+        ).distinct()
+    return rounds.none()
+
+
+def get_round(user: User, pk: int) -> SupportRound:
+    round_ = visible_rounds(user).filter(pk=pk).first()
+    if round_ is None:
+        raise Http404
+    return round_
+
+
+def offered_kinds(round_: SupportRound) -> list[tuple[str, str]]:
+    return [(k, str(SupportKind(k).label)) for k in SupportKind.values if round_.offers_kind(k)]
+
+
+@dataclass
+class KindProgress:
+    kind: str
+    label: str
+    quota: int = 0
+    split: int = 0
+    proposed: int = 0
+    approved: int = 0
+    confirmed: int = 0
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.approved / self.quota)) if self.quota else 0
+
+
+@dataclass
+class UnitProgress:
+    unit: object
+    kinds: list[KindProgress] = field(default_factory=list)
+
+
+def _item_counts(round_: SupportRound, group: str, **filters) -> dict[tuple, dict[str, int]]:
+    """Per (group value, kind): proposed / approved / confirmed counts, in one query."""
+    rows = (
+        ProposalItem.objects.filter(round=round_, proposal__status__in=SUBMITTED_ONCE, **filters)
+        .order_by()
+        .values(group, "kind")
+        .annotate(
+            proposed=Count("pk"),
+            approved=Count("pk", filter=Q(status=ProposalItem.Status.APPROVED)),
+            confirmed=Count(
+                "pk",
+                filter=Q(
+                    status=ProposalItem.Status.APPROVED,
+                    proposal__status=Proposal.Status.CONFIRMED,
+                ),
+            ),
+        )
+    )
+    return {(r[group], r["kind"]): r for r in rows}
+
+
+def round_overview(round_: SupportRound, user: User) -> list[UnitProgress]:
+    """Every visible district's quota and progress per kind (three queries)."""
+    districts = list(District.objects.visible_to(user).filter(is_active=True).order_by("code"))
+    quotas: dict[tuple[int, str], int] = {}
+    split: dict[tuple[int, str], int] = defaultdict(int)
+    for q in Quota.objects.filter(round=round_).values(
+        "district_id", "school_id", "kind", "amount"
+    ):
+        key = (q["district_id"], q["kind"])
+        if q["school_id"] is None:
+            quotas[key] = q["amount"]
+        else:
+            split[key] += q["amount"]
+    counts = _item_counts(round_, "proposal__school__district_id")
+    return [
+        UnitProgress(
+            unit=d,
+            kinds=[
+                _progress(
+                    kind,
+                    label,
+                    quotas.get((d.pk, kind), 0),
+                    split[(d.pk, kind)],
+                    counts.get((d.pk, kind)),
+                )
+                for kind, label in offered_kinds(round_)
+            ],
+        )
+        for d in districts
+    ]
+
+
+def _progress(kind: str, label: str, quota: int, split: int, row: dict | None) -> KindProgress:
+    row = row or {}
+    return KindProgress(
+        kind=kind,
+        label=label,
+        quota=quota,
+        split=split,
+        proposed=row.get("proposed", 0),
+        approved=row.get("approved", 0),
+        confirmed=row.get("confirmed", 0),
+    )
+
+
+def totals(units: list[UnitProgress], round_: SupportRound) -> list[KindProgress]:
+    result = []
+    for index, (kind, label) in enumerate(offered_kinds(round_)):
+        total = KindProgress(kind=kind, label=label)
+        for unit in units:
+            k = unit.kinds[index]
+            total.quota += k.quota
+            total.split += k.split
+            total.proposed += k.proposed
+            total.approved += k.approved
+            total.confirmed += k.confirmed
+        result.append(total)
+    return result
+
+
+@dataclass
+class InboxRow:
+    school: School
+    proposal: Proposal | None
+    quotas: dict[str, int]
+    kinds: dict[str, int]
+    categories: dict[int, int]
+    total: int
+    kind_cells: list[dict] = field(default_factory=list)
+    category_cells: list[int] = field(default_factory=list)
+
+    @property
+    def waiting_since(self):
+        if self.proposal and self.proposal.status == Proposal.Status.SUBMITTED:
+            return self.proposal.submitted_at
+        return None
+
+
+def district_inbox(
+    round_: SupportRound,
+    district: District,
+    categories_order: list[HouseholdCategory] | None = None,
+) -> list[InboxRow]:
+    """The district's schools with their list's status, counts per kind and category.
+
+    Four queries whatever the number of schools or pupils.
+    """
+    kinds_order = offered_kinds(round_)
+    schools = list(School.objects.filter(district=district).order_by("name"))
+    proposals = {
+        p.school_id: p
+        for p in Proposal.objects.filter(round=round_, school__district=district).select_related(
+            "submitted_by"
+        )
+    }
+    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+    categories: dict[int, dict[int, int]] = defaultdict(dict)
+    totals_by_proposal: dict[int, int] = defaultdict(int)
+    rows = (
+        ProposalItem.objects.filter(round=round_, proposal__school__district=district)
+        .order_by()
+        .values("proposal_id", "kind", "student__household__category_id")
+        .annotate(n=Count("pk"))
+    )
+    for r in rows:
+        pid = r["proposal_id"]
+        kinds[pid][r["kind"]] = kinds[pid].get(r["kind"], 0) + r["n"]
+        cat = r["student__household__category_id"]
+        categories[pid][cat] = categories[pid].get(cat, 0) + r["n"]
+        totals_by_proposal[pid] += r["n"]
+    school_quotas: dict[int, dict[str, int]] = defaultdict(dict)
+    for q in Quota.objects.filter(round=round_, district=district, school__isnull=False).values(
+        "school_id", "kind", "amount"
+    ):
+        school_quotas[q["school_id"]][q["kind"]] = q["amount"]
+    result = []
+    for school in schools:
+        proposal = proposals.get(school.pk)
+        pid = proposal.pk if proposal else 0
+        result.append(
+            InboxRow(
+                school=school,
+                proposal=proposal,
+                quotas=school_quotas[school.pk],
+                kinds=kinds.get(pid, {}),
+                categories=categories.get(pid, {}),
+                total=totals_by_proposal.get(pid, 0),
+                kind_cells=[
+                    {
+                        "kind": k,
+                        "count": kinds.get(pid, {}).get(k, 0),
+                        "quota": school_quotas[school.pk].get(k, 0),
+                    }
+                    for k, _label in kinds_order
+                ],
+                category_cells=[
+                    categories.get(pid, {}).get(c.pk, 0) for c in (categories_order or [])
+                ],
+            )
+        )
+    status_order: dict[str, int] = {Proposal.Status.SUBMITTED.value: 0}
+    result.sort(
+        key=lambda r: (
+            status_order.get(r.proposal.status if r.proposal else "", 1),
+            r.proposal.submitted_at.timestamp() if r.proposal and r.proposal.submitted_at else 0,
+        )
+    )
+    return result
+
+
+def district_progress(round_: SupportRound, district: District) -> list[KindProgress]:
+    quotas = {
+        q.kind: q.amount
+        for q in Quota.objects.filter(round=round_, district=district, school__isnull=True)
+    }
+    split = dict(
+        Quota.objects.filter(round=round_, district=district, school__isnull=False)
+        .order_by()
+        .values_list("kind")
+        .annotate(total=Sum("amount"))
+    )
+    counts = _item_counts(
+        round_, "proposal__school__district_id", proposal__school__district=district
+    )
+    return [
+        _progress(
+            kind, label, quotas.get(kind, 0), split.get(kind, 0), counts.get((district.pk, kind))
+        )
+        for kind, label in offered_kinds(round_)
+    ]
+
+
+def school_quotas(round_: SupportRound, school: School) -> dict[str, int]:
+    return {q.kind: q.amount for q in Quota.objects.filter(round=round_, school=school)}
+
+
+def active_categories() -> list[HouseholdCategory]:
+    return list(HouseholdCategory.objects.order_by("priority", "name"))
+
+
+def get_proposal(user: User, pk: int) -> Proposal:
+    proposal = (
+        Proposal.objects.visible_to(user)
+        .select_related(
+            "round", "school", "school__district", "submitted_by", "decided_by", "confirmed_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def proposal_items(proposal: Proposal) -> QuerySet[ProposalItem]:
+    return proposal.items.select_related(
+        "student", "student__household__category", "decided_by"
+    ).order_by("priority", "pk")
+
+
+def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
+    """Pupils of the school who need support the round offers and are not listed for it yet."""
+    round_ = proposal.round
+    taken = set(
+        ProposalItem.objects.filter(
+            round=round_, student__school_id=proposal.school_id
+        ).values_list("student_id", "kind")
+    )
+    students = (
+        Student.objects.filter(school_id=proposal.school_id, status=Student.Status.STUDYING)
+        .filter(~Q(need_device="") | Q(need_data=True))
+        .select_related("household__category")
+        .vietnamese_order()
+    )
+    result = []
+    for student in students:
+        wanted = []
+        if student.need_device:
+            wanted.append(student.need_device)
+        if student.need_data:
+            wanted.append(SupportKind.DATA.value)
+        for kind in wanted:
+            if round_.offers_kind(kind) and (student.pk, kind) not in taken:
+                result.append((student, kind))
+    return result
+
+
+def student_round_items(student: Student) -> QuerySet[ProposalItem]:
+    return student.proposal_items.select_related("round", "proposal", "decided_by").order_by(
+        "-round__starts_on", "kind"
+    )
+
+
+def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:
+    return proposal_items(proposal).select_related("student__village", "student__commune")

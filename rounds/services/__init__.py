@@ -1,0 +1,66 @@
+"""Writes for support rounds: rounds, quotas, proposals and their approval.
+
+Every function here is atomic, checks the acting user's scope itself (404 when out
+of scope), refuses to touch a closed round, leaves an audit record and notifies the
+next actor. Quotas are counted under row locks on the ``Quota`` rows, so two officers
+approving at the same time cannot exceed them. Lists carry a version number: a write
+made from a stale page is refused instead of silently overwriting someone else's.
+"""
+
+from rounds.services.common import QuotaExceeded, StaleProposal, stale_message
+from rounds.services.decisions import (
+    approve_items,
+    approve_proposal,
+    confirm_proposal,
+    reject_items,
+    reject_proposal,
+    return_proposal,
+    submit_proposal,
+    unlock_eligibility,
+)
+from rounds.services.proposals import (
+    add_proposal_items,
+    apply_suggested_order,
+    remove_proposal_items,
+    reorder_proposal_items,
+    start_proposal,
+    suggest_order,
+    suggestion_key,
+)
+from rounds.services.rounds import (
+    close_round,
+    open_round,
+    set_district_quota,
+    set_district_quotas,
+    split_school_quota,
+    update_round,
+)
+from rounds.workflow import RoundsError
+
+__all__ = [
+    "QuotaExceeded",
+    "RoundsError",
+    "StaleProposal",
+    "add_proposal_items",
+    "apply_suggested_order",
+    "approve_items",
+    "approve_proposal",
+    "close_round",
+    "confirm_proposal",
+    "open_round",
+    "reject_items",
+    "reject_proposal",
+    "remove_proposal_items",
+    "reorder_proposal_items",
+    "return_proposal",
+    "set_district_quota",
+    "set_district_quotas",
+    "split_school_quota",
+    "stale_message",
+    "start_proposal",
+    "submit_proposal",
+    "suggest_order",
+    "suggestion_key",
+    "unlock_eligibility",
+    "update_round",
+]

@@ -1,0 +1,392 @@
+"""Moving a list through its states, deciding single pupils, the eligibility lock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import record_audit
+from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.services.common import (
+    QuotaExceeded,
+    audit_transition,
+    bump_version,
+    district_officers,
+    lock_proposal,
+    notify_next,
+    province_officers,
+    require_capability,
+    require_open,
+    school_staff_of,
+)
+from rounds.workflow import (
+    DECIDABLE_STATES,
+    RoundsError,
+    acts_at_level,
+    check_transition,
+)
+from schools.choices import SupportKind
+from schools.models import School
+from students.models import Student
+
+# --- proposals: transitions -----------------------------------------------------------
+
+
+@transaction.atomic
+def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> Proposal:
+    """Send the school's list to the district; refused beyond the school's quota per kind."""
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("submit", locked, actor)
+    counts = Counter(locked.items.values_list("kind", flat=True))
+    if not counts:
+        raise RoundsError(_("Danh sách chưa có học sinh nào."))
+    quotas = {
+        q.kind: q.amount
+        for q in Quota.objects.select_for_update()
+        .filter(round=locked.round, school=locked.school, kind__in=list(counts))
+        .order_by("pk")
+    }
+    for kind, n in sorted(counts.items()):
+        limit = quotas.get(kind, 0)
+        if n > limit:
+            raise QuotaExceeded(
+                _(
+                    "Danh sách có %(n)s học sinh đề xuất %(kind)s, vượt chỉ tiêu của trường "
+                    "(%(limit)s). Bớt học sinh hoặc đề nghị Phòng GD&ĐT điều chỉnh chỉ tiêu."
+                )
+                % {"n": n, "kind": SupportKind(kind).label, "limit": limit}
+            )
+    old = locked.status
+    locked.status = transition.target
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = actor
+    locked.note = ""
+    bump_version(locked, "status", "submitted_at", "submitted_by", "note")
+    audit_transition(actor, locked, transition.verb, old, kinds=dict(counts))
+    notify_next(
+        locked,
+        district_officers(locked.school.district_id),
+        transition.verb,
+        _("%(school)s đã gửi danh sách đề xuất %(n)s học sinh – %(round)s.")
+        % {"school": locked.school, "n": sum(counts.values()), "round": locked.round.name},
+    )
+    return locked
+
+
+def _lock_district_quotas(round_: SupportRound, district_id: int, kinds: Iterable[str]) -> dict:
+    return {
+        q.kind: q
+        for q in Quota.objects.select_for_update()
+        .filter(round=round_, district_id=district_id, school__isnull=True, kind__in=set(kinds))
+        .order_by("pk")
+    }
+
+
+def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> None:
+    """Approve ``items`` of a locked proposal within the district's quotas; lock eligibility."""
+    if not items:
+        return
+    district_id = proposal.school.district_id
+    wanted = Counter(i.kind for i in items)
+    quotas = _lock_district_quotas(proposal.round, district_id, wanted)
+    # Counted after the locks are held: approvals committed meanwhile are visible here.
+    approved = dict(
+        ProposalItem.objects.filter(
+            round=proposal.round,
+            proposal__school__district_id=district_id,
+            status=ProposalItem.Status.APPROVED,
+            kind__in=list(wanted),
+        )
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    for kind, n in sorted(wanted.items()):
+        limit = quotas[kind].amount if kind in quotas else 0
+        already = approved.get(kind, 0)
+        if already + n > limit:
+            raise QuotaExceeded(
+                _(
+                    "Không thể duyệt: chỉ tiêu %(kind)s của huyện là %(limit)s, đã duyệt "
+                    "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+                    "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
+                )
+                % {
+                    "kind": SupportKind(kind).label,
+                    "limit": limit,
+                    "already": already,
+                    "n": n,
+                    "left": max(limit - already, 0),
+                }
+            )
+    now = timezone.now()
+    ProposalItem.objects.filter(pk__in=[i.pk for i in items]).update(
+        status=ProposalItem.Status.APPROVED, decided_at=now, decided_by=actor, reason=""
+    )
+    student_ids = {i.student_id for i in items}
+    to_lock = list(Student.objects.filter(pk__in=student_ids, eligibility_locked=False))
+    Student.objects.filter(pk__in=[s.pk for s in to_lock]).update(eligibility_locked=True)
+    for student in to_lock:
+        record_audit(
+            actor=actor,
+            action="student.lock_eligibility",
+            obj=student,
+            changes={"eligibility_locked": [False, True]},
+            reason=_("Được duyệt trong %(round)s") % {"round": proposal.round.name},
+            school_id=student.school_id,
+            district_id=district_id,
+        )
+
+
+def _release_locks(actor: User, student_ids: Iterable[int], reason: str) -> None:
+    """Unlock pupils who are no longer approved for anything (after a return or rejection)."""
+    still = set(
+        ProposalItem.objects.filter(
+            student_id__in=list(student_ids), status=ProposalItem.Status.APPROVED
+        ).values_list("student_id", flat=True)
+    )
+    free = list(Student.objects.filter(pk__in=set(student_ids) - still, eligibility_locked=True))
+    Student.objects.filter(pk__in=[s.pk for s in free]).update(eligibility_locked=False)
+    for student in free:
+        record_audit(
+            actor=actor,
+            action="student.unlock_eligibility",
+            obj=student,
+            changes={"eligibility_locked": [True, False]},
+            reason=reason,
+            school_id=student.school_id,
+            district_id=student.school.district_id if student.school_id else None,
+        )
+
+
+@transaction.atomic
+def approve_proposal(
+    *, actor: User, proposal: Proposal, version: int | None, note: str = ""
+) -> Proposal:
+    """Approve the list: every pupil not rejected individually, within the district's quota."""
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("approve", locked, actor)
+    pending = list(locked.items.filter(status=ProposalItem.Status.PROPOSED))
+    _approve(actor, locked, pending)
+    if not locked.items.filter(status=ProposalItem.Status.APPROVED).exists():
+        raise RoundsError(
+            _("Không có học sinh nào được duyệt; hãy dùng “Từ chối” nếu không duyệt danh sách.")
+        )
+    old = locked.status
+    locked.status = transition.target
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.note = note
+    bump_version(locked, "status", "decided_at", "decided_by", "note")
+    approved = locked.items.filter(status=ProposalItem.Status.APPROVED).count()
+    audit_transition(actor, locked, transition.verb, old, note, approved=approved)
+    message = _(
+        "Phòng GD&ĐT đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s."
+    ) % {
+        "n": approved,
+        "school": locked.school,
+        "round": locked.round.name,
+    }
+    notify_next(locked, school_staff_of(locked.school_id), transition.verb, message)
+    if locked.round.requires_province_confirmation:
+        notify_next(
+            locked,
+            province_officers(locked.school.district.province_id),
+            "proposal.awaiting_confirmation",
+            message + " " + _("Chờ Sở GD&ĐT xác nhận."),
+        )
+    return locked
+
+
+@transaction.atomic
+def reject_proposal(
+    *, actor: User, proposal: Proposal, reason: str, version: int | None
+) -> Proposal:
+    """Reject the whole list; a reason is required and is sent to the school."""
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("reject", locked, actor, reason)
+    items = list(locked.items.all())
+    now = timezone.now()
+    locked.items.update(
+        status=ProposalItem.Status.REJECTED, decided_at=now, decided_by=actor, reason=reason
+    )
+    _release_locks(actor, [i.student_id for i in items], reason)
+    old = locked.status
+    locked.status = transition.target
+    locked.decided_at = now
+    locked.decided_by = actor
+    locked.note = reason
+    bump_version(locked, "status", "decided_at", "decided_by", "note")
+    audit_transition(actor, locked, transition.verb, old, reason)
+    notify_next(
+        locked,
+        school_staff_of(locked.school_id),
+        transition.verb,
+        _("Phòng GD&ĐT đã từ chối danh sách đề xuất của %(school)s. Lý do: %(reason)s")
+        % {"school": locked.school, "reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def return_proposal(*, actor: User, proposal: Proposal, note: str, version: int | None) -> Proposal:
+    """Send the list back to the school for correction; decisions made so far are reset."""
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("return", locked, actor, note)
+    student_ids = list(locked.items.values_list("student_id", flat=True))
+    locked.items.update(
+        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    )
+    _release_locks(actor, student_ids, note)
+    old = locked.status
+    locked.status = transition.target
+    locked.note = note
+    bump_version(locked, "status", "note")
+    audit_transition(actor, locked, transition.verb, old, note)
+    notify_next(
+        locked,
+        school_staff_of(locked.school_id),
+        transition.verb,
+        _("Phòng GD&ĐT trả lại danh sách đề xuất của %(school)s để chỉnh sửa: %(note)s")
+        % {"school": locked.school, "note": note},
+    )
+    return locked
+
+
+@transaction.atomic
+def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) -> Proposal:
+    """The province confirms a district-approved list (rounds that require it)."""
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("confirm", locked, actor)
+    old = locked.status
+    locked.status = transition.target
+    locked.confirmed_at = timezone.now()
+    locked.confirmed_by = actor
+    bump_version(locked, "status", "confirmed_at", "confirmed_by")
+    audit_transition(actor, locked, transition.verb, old)
+    message = _("Sở GD&ĐT đã xác nhận danh sách đề xuất của %(school)s – %(round)s.") % {
+        "school": locked.school,
+        "round": locked.round.name,
+    }
+    notify_next(
+        locked,
+        school_staff_of(locked.school_id) + district_officers(locked.school.district_id),
+        transition.verb,
+        message,
+    )
+    return locked
+
+
+def _decidable(actor: User, proposal: Proposal | int, version: int | None) -> Proposal:
+    locked = lock_proposal(actor, proposal, version)
+    if not actor.can("can_approve") or not acts_at_level(actor, locked, "district"):
+        raise Http404
+    require_open(locked.round)
+    if locked.status not in DECIDABLE_STATES:
+        raise RoundsError(_("Chỉ quyết định từng học sinh khi danh sách đang chờ Phòng duyệt."))
+    return locked
+
+
+@transaction.atomic
+def approve_items(
+    *, actor: User, proposal: Proposal, item_ids: Iterable[int], version: int | None
+) -> int:
+    """Approve single pupils of a submitted list, within the district's quota."""
+    locked = _decidable(actor, proposal, version)
+    items = list(
+        locked.items.filter(pk__in=list(item_ids)).exclude(status=ProposalItem.Status.APPROVED)
+    )
+    if not items:
+        return 0
+    _approve(actor, locked, items)
+    bump_version(locked)
+    record_audit(
+        actor=actor,
+        action="proposal.approve_items",
+        obj=locked,
+        changes={"pupils": [None, [str(i) for i in items]]},
+        school_id=locked.school_id,
+        district_id=locked.school.district_id,
+    )
+    return len(items)
+
+
+@transaction.atomic
+def reject_items(
+    *, actor: User, proposal: Proposal, item_ids: Iterable[int], reason: str, version: int | None
+) -> int:
+    """Reject single pupils of a submitted list; a reason is required."""
+    if not reason.strip():
+        raise RoundsError(_("Vui lòng nhập lý do không duyệt."))
+    locked = _decidable(actor, proposal, version)
+    items = list(
+        locked.items.filter(pk__in=list(item_ids)).exclude(status=ProposalItem.Status.REJECTED)
+    )
+    if not items:
+        return 0
+    ProposalItem.objects.filter(pk__in=[i.pk for i in items]).update(
+        status=ProposalItem.Status.REJECTED,
+        decided_at=timezone.now(),
+        decided_by=actor,
+        reason=reason,
+    )
+    _release_locks(actor, [i.student_id for i in items], reason)
+    bump_version(locked)
+    record_audit(
+        actor=actor,
+        action="proposal.reject_items",
+        obj=locked,
+        changes={"pupils": [None, [str(i) for i in items]]},
+        reason=reason,
+        school_id=locked.school_id,
+        district_id=locked.school.district_id,
+    )
+    return len(items)
+
+
+@transaction.atomic
+def unlock_eligibility(*, actor: User, student: Student, reason: str) -> Student:
+    """Let the registry edit an approved pupil's eligibility data again (approvers only)."""
+    require_capability(actor, "can_approve")
+    scope = actor.scope
+    locked = (
+        Student.objects.select_for_update(of=("self",))
+        .select_related("school")
+        .filter(pk=student.pk)
+        .first()
+    )
+    if locked is None:
+        raise Http404
+    district_id = locked.school.district_id
+    allowed = (scope.is_district and scope.district_id == district_id) or (
+        scope.is_provincial
+        and scope.province_id is not None
+        and School.objects.filter(
+            pk=locked.school_id, district__province_id=scope.province_id
+        ).exists()
+    )
+    if not allowed:
+        raise Http404
+    if not reason.strip():
+        raise RoundsError(_("Vui lòng nhập lý do mở khóa."))
+    if not locked.eligibility_locked:
+        raise RoundsError(_("Thông tin xét duyệt của học sinh này không bị khóa."))
+    locked.eligibility_locked = False
+    locked.save(update_fields=["eligibility_locked", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="student.unlock_eligibility",
+        obj=locked,
+        changes={"eligibility_locked": [True, False]},
+        reason=reason,
+        school_id=locked.school_id,
+        district_id=district_id,
+    )
+    return locked

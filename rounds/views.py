@@ -1,0 +1,536 @@
+"""Pages for support rounds: thin views over rounds.selectors and rounds.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import capability_required
+from accounts.selectors import history_for
+from rounds import selectors, services
+from rounds.exporters import overview_exporter, proposal_exporter
+from rounds.forms import (
+    ReasonForm,
+    RoundForm,
+    UnlockForm,
+    parse_amount_grid,
+    parse_ids,
+    parse_version,
+)
+from rounds.models import Proposal, SupportRound
+from rounds.workflow import (
+    DECIDABLE_STATES,
+    EDITABLE_STATES,
+    TRANSITIONS,
+    RoundsError,
+    acts_at_level,
+    available_transitions,
+)
+from schools.models import District, School
+from students.models import Student
+
+ROUND_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
+
+
+def _user(request: HttpRequest):
+    return request.user
+
+
+# --- rounds ---------------------------------------------------------------------------
+
+
+@capability_required(*ROUND_VIEWERS)
+def round_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    rounds = list(selectors.visible_rounds(user))
+    return render(
+        request,
+        "rounds/round_list.html",
+        {
+            "rounds": rounds,
+            "can_create": user.can("can_manage_rounds") and user.scope.is_provincial,
+        },
+    )
+
+
+def _province_manager(request: HttpRequest) -> None:
+    if not _user(request).scope.is_provincial:
+        raise Http404
+
+
+@capability_required("can_manage_rounds")
+def round_create(request: HttpRequest) -> HttpResponse:
+    _province_manager(request)
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round_ = services.open_round(actor=_user(request), **form.cleaned_data)
+        except RoundsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các huyện."))
+            return redirect("rounds:quotas", round_.pk)
+    return render(request, "rounds/round_form.html", {"form": form, "round": None})
+
+
+@capability_required("can_manage_rounds")
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _province_manager(request)
+    round_ = selectors.get_round(_user(request), pk)
+    form = RoundForm(request.POST or None, instance=SupportRound.objects.get(pk=round_.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_round(actor=_user(request), round=round_, **form.cleaned_data)
+        except RoundsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã lưu đợt hỗ trợ."))
+            return redirect("rounds:detail", round_.pk)
+    return render(request, "rounds/round_form.html", {"form": form, "round": round_})
+
+
+@require_POST
+@capability_required("can_manage_rounds")
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _province_manager(request)
+    round_ = selectors.get_round(_user(request), pk)
+    try:
+        services.close_round(
+            actor=_user(request), round=round_, reason=request.POST.get("reason", "")
+        )
+    except RoundsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã đóng đợt hỗ trợ."))
+    return redirect("rounds:detail", round_.pk)
+
+
+@capability_required(*ROUND_VIEWERS)
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    round_ = selectors.get_round(user, pk)
+    scope = user.scope
+    context: dict = {"round": round_, "kinds": selectors.offered_kinds(round_)}
+    if scope.is_provincial:
+        units = selectors.round_overview(round_, user)
+        context.update(
+            units=units,
+            totals=selectors.totals(units, round_),
+            can_manage=user.can("can_manage_rounds"),
+            awaiting=Proposal.objects.filter(round=round_, status=Proposal.Status.APPROVED)
+            .select_related("school", "school__district")
+            .order_by("decided_at")
+            if round_.requires_province_confirmation
+            else [],
+            history=history_for(round_)[:50],
+        )
+        return render(request, "rounds/round_overview.html", context)
+    if scope.is_district:
+        district = District.objects.get(pk=scope.district_id)
+        context.update(
+            district=district,
+            progress=selectors.district_progress(round_, district),
+            can_approve=user.can("can_approve"),
+        )
+        return render(request, "rounds/round_district.html", context)
+    school = School.objects.select_related("district").get(pk=scope.school_id)
+    context.update(
+        school=school,
+        quotas=selectors.school_quotas(round_, school),
+        proposal=Proposal.objects.filter(round=round_, school=school).first(),
+        can_propose=user.can("can_propose"),
+    )
+    return render(request, "rounds/round_school.html", context)
+
+
+@capability_required("can_manage_rounds")
+def round_quotas(request: HttpRequest, pk: int) -> HttpResponse:
+    _province_manager(request)
+    user = _user(request)
+    round_ = selectors.get_round(user, pk)
+    if request.method == "POST":
+        amounts, errors = parse_amount_grid(request.POST, "q")
+        for error in errors:
+            messages.error(request, error)
+        if not errors:
+            try:
+                services.set_district_quotas(actor=user, round=round_, amounts=amounts)
+            except RoundsError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Đã lưu chỉ tiêu các huyện."))
+                return redirect("rounds:detail", round_.pk)
+    units = selectors.round_overview(round_, user)
+    return render(request, "rounds/round_quotas.html", {"round": round_, "units": units})
+
+
+def _own_district(request: HttpRequest) -> District:
+    scope = _user(request).scope
+    if not scope.is_district:
+        raise Http404
+    return District.objects.get(pk=scope.district_id)
+
+
+@capability_required("can_approve")
+def round_split(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    district = _own_district(request)
+    round_ = selectors.get_round(user, pk)
+    if request.method == "POST":
+        amounts, errors = parse_amount_grid(request.POST, "s")
+        for error in errors:
+            messages.error(request, error)
+        if not errors:
+            try:
+                services.split_school_quota(
+                    actor=user, round=round_, district=district, amounts=amounts
+                )
+            except RoundsError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Đã giao chỉ tiêu cho các trường."))
+                return redirect("rounds:inbox", round_.pk)
+    rows = selectors.district_inbox(round_, district)
+    rows.sort(key=lambda r: r.school.name)
+    return render(
+        request,
+        "rounds/round_split.html",
+        {
+            "round": round_,
+            "district": district,
+            "rows": rows,
+            "kinds": selectors.offered_kinds(round_),
+            "progress": selectors.district_progress(round_, district),
+        },
+    )
+
+
+@capability_required("can_approve")
+def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    district = _own_district(request)
+    round_ = selectors.get_round(user, pk)
+    categories = selectors.active_categories()
+    return render(
+        request,
+        "rounds/round_inbox.html",
+        {
+            "round": round_,
+            "district": district,
+            "rows": selectors.district_inbox(round_, district, categories),
+            "kinds": selectors.offered_kinds(round_),
+            "categories": categories,
+            "progress": selectors.district_progress(round_, district),
+        },
+    )
+
+
+@capability_required("can_approve", "can_manage_rounds")
+def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    if user.scope.is_school:
+        raise Http404
+    round_ = selectors.get_round(user, pk)
+    units = selectors.round_overview(round_, user)
+    rows = [(unit.unit, k) for unit in units for k in unit.kinds]
+    return overview_exporter(round_).as_http_response(rows, f"Tiến độ {round_.name}.xlsx")
+
+
+# --- proposals ------------------------------------------------------------------------
+
+
+@require_POST
+@capability_required("can_propose")
+def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    round_ = selectors.get_round(user, pk)
+    try:
+        proposal = services.start_proposal(actor=user, round=round_)
+    except RoundsError as exc:
+        messages.error(request, exc.message)
+        return redirect("rounds:detail", round_.pk)
+    return redirect("rounds:proposal", proposal.pk)
+
+
+@capability_required(*ROUND_VIEWERS)
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    round_ = proposal.round
+    can_edit = (
+        round_.is_open
+        and proposal.status in EDITABLE_STATES
+        and user.can("can_propose")
+        and acts_at_level(user, proposal, "school")
+    )
+    can_decide = (
+        round_.is_open
+        and proposal.status in DECIDABLE_STATES
+        and user.can("can_approve")
+        and acts_at_level(user, proposal, "district")
+    )
+    items = list(selectors.proposal_items(proposal))
+    quotas = selectors.school_quotas(round_, proposal.school)
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    kinds = [
+        {"kind": k, "label": label, "quota": quotas.get(k, 0), "count": counts.get(k, 0)}
+        for k, label in selectors.offered_kinds(round_)
+    ]
+    transitions = available_transitions(proposal, user)
+    path = [Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.APPROVED]
+    if round_.requires_province_confirmation:
+        path.append(Proposal.Status.CONFIRMED)
+    if proposal.status in (Proposal.Status.RETURNED, Proposal.Status.REJECTED):
+        path.insert(2, Proposal.Status(proposal.status))
+    return render(
+        request,
+        "rounds/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "round": round_,
+            "items": items,
+            "kinds": kinds,
+            "kind_choices": selectors.offered_kinds(round_),
+            "can_edit": can_edit,
+            "can_decide": can_decide,
+            "transitions": transitions,
+            "candidates": selectors.candidates(proposal) if can_edit else [],
+            "history": history_for(proposal)[:100],
+            "is_school": user.scope.is_school,
+            "steps": [(s.value, s.label) for s in path],
+        },
+    )
+
+
+def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except services.StaleProposal as exc:
+        messages.warning(request, exc.message)
+    except RoundsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("rounds:proposal", proposal.pk)
+
+
+@require_POST
+@capability_required("can_propose")
+def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    entries = []
+    for value in request.POST.getlist("add"):
+        student_id, _sep, kind = value.partition(":")
+        if student_id.isdigit() and kind:
+            entries.append((int(student_id), kind))
+    if not entries:
+        messages.warning(request, _("Chưa chọn học sinh nào."))
+        return redirect("rounds:proposal", proposal.pk)
+    return _run(
+        request,
+        proposal,
+        lambda: services.add_proposal_items(
+            actor=user, proposal=proposal, entries=entries, version=parse_version(request.POST)
+        ),
+        _("Đã thêm %(n)s học sinh vào danh sách.") % {"n": len(entries)},
+    )
+
+
+@require_POST
+@capability_required("can_propose")
+def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the builder table: priorities, kinds, and removal of ticked pupils."""
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    version = parse_version(request.POST)
+    remove = parse_ids(request.POST.getlist("remove"))
+    priorities: dict[int, int] = {}
+    kinds: dict[int, str] = {}
+    for key, raw in request.POST.items():
+        value = str(raw)
+        if key.startswith("priority_") and key[9:].isdigit() and value.strip().isdigit():
+            priorities[int(key[9:])] = int(value)
+        if key.startswith("kind_") and key[5:].isdigit():
+            kinds[int(key[5:])] = value
+
+    def save() -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            current = version
+            if remove:
+                services.remove_proposal_items(
+                    actor=user, proposal=proposal, item_ids=remove, version=current
+                )
+                current = None  # the version was checked and bumped by the removal
+            services.reorder_proposal_items(
+                actor=user,
+                proposal=proposal,
+                priorities=priorities,
+                kinds={k: v for k, v in kinds.items() if k not in remove},
+                version=current,
+            )
+
+    return _run(request, proposal, save, _("Đã lưu danh sách."))
+
+
+@require_POST
+@capability_required("can_propose")
+def proposal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    return _run(
+        request,
+        proposal,
+        lambda: services.apply_suggested_order(
+            actor=user, proposal=proposal, version=parse_version(request.POST)
+        ),
+        _("Đã sắp xếp theo thứ tự ưu tiên gợi ý."),
+    )
+
+
+TRANSITION_MESSAGES = {
+    "submit": _("Đã gửi danh sách tới Phòng GD&ĐT."),
+    "approve": _("Đã duyệt danh sách."),
+    "reject": _("Đã từ chối danh sách."),
+    "return": _("Đã trả lại danh sách để trường chỉnh sửa."),
+    "confirm": _("Đã xác nhận danh sách."),
+}
+
+
+@require_POST
+@capability_required("can_propose", "can_approve")
+def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    if name not in TRANSITIONS:
+        raise Http404
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    form = ReasonForm(request.POST)
+    reason = form.data.get("reason", "").strip()
+    version = parse_version(request.POST)
+    actions = {
+        "submit": lambda: services.submit_proposal(actor=user, proposal=proposal, version=version),
+        "approve": lambda: services.approve_proposal(
+            actor=user, proposal=proposal, version=version, note=reason
+        ),
+        "reject": lambda: services.reject_proposal(
+            actor=user, proposal=proposal, reason=reason, version=version
+        ),
+        "return": lambda: services.return_proposal(
+            actor=user, proposal=proposal, note=reason, version=version
+        ),
+        "confirm": lambda: services.confirm_proposal(
+            actor=user, proposal=proposal, version=version
+        ),
+    }
+    return _run(request, proposal, actions[name], str(TRANSITION_MESSAGES[name]))
+
+
+@require_POST
+@capability_required("can_approve")
+def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    proposal = selectors.get_proposal(user, pk)
+    ids = parse_ids(request.POST.getlist("items"))
+    version = parse_version(request.POST)
+    if not ids:
+        messages.warning(request, _("Chưa chọn học sinh nào."))
+        return redirect("rounds:proposal", proposal.pk)
+    if request.POST.get("action") == "approve":
+        return _run(
+            request,
+            proposal,
+            lambda: services.approve_items(
+                actor=user, proposal=proposal, item_ids=ids, version=version
+            ),
+            _("Đã duyệt %(n)s học sinh.") % {"n": len(ids)},
+        )
+    if request.POST.get("action") == "reject":
+        return _run(
+            request,
+            proposal,
+            lambda: services.reject_items(
+                actor=user,
+                proposal=proposal,
+                item_ids=ids,
+                reason=request.POST.get("reason", ""),
+                version=version,
+            ),
+            _("Đã không duyệt %(n)s học sinh.") % {"n": len(ids)},
+        )
+    raise Http404
+
+
+@capability_required(*ROUND_VIEWERS)
+def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.get_proposal(_user(request), pk)
+    return proposal_exporter(proposal).as_http_response(
+        selectors.proposal_export_rows(proposal),
+        f"Danh sách đề xuất {proposal.school.name}.xlsx",
+    )
+
+
+# --- pupils ---------------------------------------------------------------------------
+
+
+def _student(request: HttpRequest, pk: int) -> Student:
+    student = (
+        Student.objects.visible_to(_user(request))
+        .select_related("school", "household__category")
+        .filter(pk=pk)
+        .first()
+    )
+    if student is None:
+        raise Http404
+    return student
+
+
+@capability_required(*ROUND_VIEWERS)
+def student_history(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    student = _student(request, pk)
+    scope = user.scope
+    can_unlock = (
+        student.eligibility_locked
+        and user.can("can_approve")
+        and (scope.is_provincial or scope.district_id == student.school.district_id)
+        and not scope.is_school
+    )
+    return render(
+        request,
+        "rounds/student_history.html",
+        {
+            "student": student,
+            "items": selectors.student_round_items(student),
+            "history": history_for(student)[:100],
+            "can_unlock": can_unlock,
+            "form": UnlockForm(),
+        },
+    )
+
+
+@require_POST
+@capability_required("can_approve")
+def student_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    student = _student(request, pk)
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Vui lòng nhập lý do mở khóa."))
+    else:
+        try:
+            services.unlock_eligibility(
+                actor=user, student=student, reason=form.cleaned_data["reason"]
+            )
+        except RoundsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã mở khóa thông tin xét duyệt của học sinh."))
+    return redirect(reverse("rounds:student_history", args=[student.pk]))

@@ -1,0 +1,178 @@
+"""The proposal state machine, as data: every allowed transition lives in ``TRANSITIONS``.
+
+Services ask ``check_transition()`` before changing a proposal's status; templates
+ask ``available_transitions()`` which buttons to show. Nothing else decides who may
+move a list from one state to another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from rounds.models import Proposal
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+Status = Proposal.Status
+
+
+class RoundsError(Exception):
+    """A domain rule refused the action; ``message`` is a Vietnamese sentence for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionNotAllowed(RoundsError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str | Promise
+    sources: frozenset[str]
+    target: str
+    capability: str
+    level: str  # the unit level of the acting user: school, district or province
+    reason_required: bool = False
+    # None: any round; True: only when the round requires the province's confirmation.
+    needs_confirmation_round: bool | None = None
+    verb: str = ""
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            name="submit",
+            label=gettext_lazy("Gửi Phòng GD&ĐT"),
+            sources=frozenset({Status.DRAFT, Status.RETURNED}),
+            target=Status.SUBMITTED,
+            capability="can_propose",
+            level=Role.Level.SCHOOL,
+            verb="proposal.submit",
+        ),
+        Transition(
+            name="approve",
+            label=gettext_lazy("Duyệt danh sách"),
+            sources=frozenset({Status.SUBMITTED}),
+            target=Status.APPROVED,
+            capability="can_approve",
+            level=Role.Level.DISTRICT,
+            verb="proposal.approve",
+        ),
+        Transition(
+            name="reject",
+            label=gettext_lazy("Từ chối"),
+            sources=frozenset({Status.SUBMITTED}),
+            target=Status.REJECTED,
+            capability="can_approve",
+            level=Role.Level.DISTRICT,
+            reason_required=True,
+            verb="proposal.reject",
+        ),
+        Transition(
+            name="return",
+            label=gettext_lazy("Trả lại để chỉnh sửa"),
+            sources=frozenset({Status.SUBMITTED}),
+            target=Status.RETURNED,
+            capability="can_approve",
+            level=Role.Level.DISTRICT,
+            reason_required=True,
+            verb="proposal.return",
+        ),
+        Transition(
+            name="confirm",
+            label=gettext_lazy("Sở xác nhận"),
+            sources=frozenset({Status.APPROVED}),
+            target=Status.CONFIRMED,
+            capability="can_approve",
+            level=Role.Level.PROVINCE,
+            needs_confirmation_round=True,
+            verb="proposal.confirm",
+        ),
+    )
+}
+
+# States in which the school may change its list.
+EDITABLE_STATES = frozenset({Status.DRAFT, Status.RETURNED})
+# States in which the district may decide single pupils.
+DECIDABLE_STATES = frozenset({Status.SUBMITTED})
+
+
+def acts_at_level(user: User, proposal: Proposal, level: str) -> bool:
+    """Whether ``user`` is the unit that acts at ``level`` for this proposal's school."""
+    scope = user.scope
+    school = proposal.school
+    if level == Role.Level.SCHOOL:
+        return scope.is_school and scope.school_id == school.pk
+    if level == Role.Level.DISTRICT:
+        return scope.is_district and scope.district_id == school.district_id
+    if level == Role.Level.PROVINCE:
+        return scope.is_provincial and scope.province_id == school.district.province_id
+    return False
+
+
+def in_scope(user: User, proposal: Proposal) -> bool:
+    """Anyone who may see the proposal: its school, its district, its province."""
+    scope = user.scope
+    school = proposal.school
+    if scope.is_provincial:
+        return scope.province_id == school.district.province_id
+    if scope.is_district:
+        return scope.district_id == school.district_id
+    if scope.is_school:
+        return scope.school_id == school.pk
+    return False
+
+
+def is_allowed(name: str, proposal: Proposal, user: User) -> bool:
+    transition = TRANSITIONS[name]
+    if proposal.status not in transition.sources:
+        return False
+    if not user.can(transition.capability) or not acts_at_level(user, proposal, transition.level):
+        return False
+    if not proposal.round.is_open:
+        return False
+    needs = transition.needs_confirmation_round
+    return needs is None or needs == proposal.round.requires_province_confirmation
+
+
+def check_transition(name: str, proposal: Proposal, user: User, reason: str = "") -> Transition:
+    """Raise unless ``user`` may apply transition ``name`` to ``proposal`` now.
+
+    Out of scope answers 404 (existence does not leak); a wrong role or state
+    raises ``TransitionNotAllowed`` with a sentence the user can read.
+    """
+    transition = TRANSITIONS[name]
+    if not in_scope(user, proposal):
+        raise Http404
+    if not user.can(transition.capability) or not acts_at_level(user, proposal, transition.level):
+        raise Http404
+    if not proposal.round.is_open:
+        raise TransitionNotAllowed(_("Đợt hỗ trợ đã đóng hoặc chưa mở; không thể thao tác."))
+    if proposal.status not in transition.sources:
+        raise TransitionNotAllowed(
+            _("Không thể “%(action)s” danh sách đang ở trạng thái “%(status)s”.")
+            % {"action": transition.label, "status": proposal.get_status_display()}
+        )
+    needs = transition.needs_confirmation_round
+    if needs is not None and needs != proposal.round.requires_province_confirmation:
+        raise TransitionNotAllowed(_("Đợt hỗ trợ này không cần Sở xác nhận."))
+    if transition.reason_required and not reason.strip():
+        raise TransitionNotAllowed(_("Vui lòng nhập lý do."))
+    return transition
+
+
+def available_transitions(proposal: Proposal, user: User) -> list[Transition]:
+    return [t for name, t in TRANSITIONS.items() if is_allowed(name, proposal, user)]

@@ -1,0 +1,81 @@
+"""Factories for rounds tests; pupils get their own names so they never clash with students'."""
+
+import datetime as dt
+
+import factory
+
+from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from schools.choices import DeviceNeed, SupportKind
+from students.models import Household, HouseholdCategory, Student
+from tests.schools.factories import CommuneFactory, SchoolFactory
+
+
+def category(code: str = "poor") -> HouseholdCategory:
+    return HouseholdCategory.objects.get(code=code)
+
+
+class PupilHouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    category = factory.LazyFunction(category)
+    commune = factory.SubFactory(CommuneFactory)
+    guardian_name = factory.Sequence(lambda n: f"Giàng A Phủ {n}")
+
+
+class PupilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    pupil_code = factory.Sequence(lambda n: f"{1000000000 + n}")
+    full_name = factory.Sequence(lambda n: f"Giàng Seo Phủ {n}")
+    name_key = factory.LazyAttribute(lambda o: o.full_name.lower())
+    sort_key = factory.LazyAttribute(lambda o: o.full_name.lower())
+    date_of_birth = dt.date(2010, 5, 7)
+    gender = Student.Gender.MALE
+    school = factory.SubFactory(SchoolFactory)
+    class_name = "8A"
+    grade = 8
+    household = factory.LazyAttribute(lambda o: PupilHouseholdFactory(commune=o.school.commune))
+    commune = factory.LazyAttribute(lambda o: o.school.commune)
+    has_device = False
+    need_device = DeviceNeed.TABLET
+    need_data = False
+
+
+class SupportRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportRound
+
+    name = factory.Sequence(lambda n: f"Đợt {n} năm học 2021-2022")
+    school_year = "2021-2022"
+    starts_on = dt.date(2021, 9, 20)
+    ends_on = dt.date(2021, 12, 31)
+    offers = factory.LazyFunction(lambda: [SupportKind.TABLET.value, SupportKind.DATA.value])
+    requires_province_confirmation = True
+    status = SupportRound.Status.OPEN
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quota
+
+    kind = SupportKind.TABLET
+    amount = 10
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    status = Proposal.Status.DRAFT
+
+
+class ProposalItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProposalItem
+
+    round = factory.LazyAttribute(lambda o: o.proposal.round)
+    student = factory.LazyAttribute(lambda o: PupilFactory(school=o.proposal.school))
+    kind = SupportKind.TABLET
+    priority = factory.Sequence(lambda n: n + 1)
