@@ -249,6 +249,11 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
 
+    @property
+    def change_list(self) -> list[tuple[str, object]]:
+        """The changes as pairs: templates cannot use ``changes.items`` when a field is named "items"."""
+        return sorted((self.changes or {}).items())
+
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
