@@ -67,10 +67,12 @@ def totals_row(figures: dict[str, Any]) -> list[Any]:
     return ["", "Tổng cộng", *[t[key] for key, _label in COLUMNS], figures["outreach"]["period"]]
 
 
-def change_rows(figures: dict[str, Any]) -> list[list[Any]]:
+def change_rows(figures: dict[str, Any], *, signed: bool = True) -> list[list[Any]]:
+    """Per district, the change of each figure since the previous report ("+3", or 3)."""
     changes = figures.get("changes") or {}
+    fmt = _signed if signed else int
     return [
-        [d["name"], *[_signed(changes.get(d["code"], {}).get(k, 0)) for k in CHANGE_KEYS]]
+        [d["name"], *[fmt(changes.get(d["code"], {}).get(k, 0)) for k in CHANGE_KEYS]]
         for d in figures["districts"]
     ]
 
@@ -205,8 +207,10 @@ def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> b
         ]
     )
     changes.append(change_headers())
-    for values in change_rows(figures):
+    for values in change_rows(figures, signed=False):
         changes.append([neutralize(v) for v in values])
+        for cell in changes[changes.max_row][1:]:
+            cell.number_format = "+#,##0;-#,##0;0"
     changes.column_dimensions["A"].width = 30
 
     comp = wb.create_sheet("Chưa cập nhật")

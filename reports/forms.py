@@ -35,6 +35,8 @@ class ReportPeriodForm(forms.Form):
 
 
 class OutreachForm(forms.ModelForm):
+    link = forms.URLField(label=_("Đường dẫn"), required=False, assume_scheme="https")
+
     class Meta:
         model = OutreachActivity
         fields = ["held_on", "channel", "title", "link"]

@@ -142,7 +142,7 @@ def _pct(part: int, whole: int) -> int:
 def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     """Progress towards the programme's goal, for progress bars."""
     t = board.totals
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "label": "Học sinh khó khăn đã được duyệt hỗ trợ",
             "done": t.approved,
@@ -174,7 +174,7 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
             }
         )
     for item in items:
-        item["percent"] = min(_pct(item["done"], item["goal"]), 100)
+        item["percent"] = min(_pct(int(item["done"]), int(item["goal"] or 0)), 100)
     return items
 
 
@@ -191,17 +191,27 @@ def resolve_scope(
     """
     scope = user.scope
     school = district = None
+    if (
+        scope.is_school
+        and district_id not in (None, "")
+        and str(district_id) != str(scope.district_id)
+    ):
+        raise Http404
+    if scope.is_school and school_id not in (None, "") and str(school_id) != str(scope.school_id):
+        # School.visible_to lets school staff list their district's schools; figures
+        # of another school are still not theirs.
+        raise Http404
     if school_id not in (None, ""):
         school = _get_visible(School.objects.select_related("district"), user, school_id)
         return Level.SCHOOL, school.district, school
     if scope.is_school:
-        school = School.objects.select_related("district").get(pk=scope.school_id)
+        school = School.objects.select_related("district").get(pk=int(scope.school_id or 0))
         return Level.SCHOOL, school.district, school
     if district_id not in (None, ""):
         district = _get_visible(District.objects.all(), user, district_id)
         return Level.DISTRICT, district, None
     if scope.is_district:
-        return Level.DISTRICT, District.objects.get(pk=scope.district_id), None
+        return Level.DISTRICT, District.objects.get(pk=int(scope.district_id or 0)), None
     if scope.is_provincial:
         return Level.PROVINCE, None, None
     raise Http404
@@ -259,6 +269,7 @@ def build_dashboard(
     and receipts.
     """
     filters = filters or Filters()
+    units: Any
     if level == Level.PROVINCE:
         units = District.objects.filter(is_active=True)
         if province_id:
@@ -462,7 +473,7 @@ def schools_updated_between(start: Any, end: Any) -> set[int]:
     def between(path: str) -> Q:
         return Q(**{f"{path}__gte": window["gte"], f"{path}__lt": window["lt"]})
 
-    ids: set[int] = set()
+    ids: set[int | None] = set()
     ids.update(
         Student.objects.filter(between("updated_at")).values_list("school_id", flat=True).distinct()
     )

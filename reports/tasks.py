@@ -9,16 +9,17 @@ from celery import shared_task
 from reports import services
 from reports.models import ProgressReport
 
-RETRY = {
-    "autoretry_for": (OSError,),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
-
-@shared_task(time_limit=15 * 60, soft_time_limit=14 * 60, acks_late=True, **RETRY)
+@shared_task(
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def generate_progress_report(period_end_iso: str | None = None) -> int:
     """The weekly report (beat): the week ending ``period_end_iso``, default last week.
 
@@ -31,7 +32,16 @@ def generate_progress_report(period_end_iso: str | None = None) -> int:
     return services.generate_report(start, end).pk
 
 
-@shared_task(time_limit=15 * 60, soft_time_limit=14 * 60, acks_late=True, **RETRY)
+@shared_task(
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def build_progress_report(report_id: int) -> int:
     """An on-demand report already recorded as a row."""
     return services.generate_existing_report(report_id=report_id).pk

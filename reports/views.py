@@ -178,7 +178,7 @@ def report_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @capability_required("can_view_reports")
-def report_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The stored files are never served publicly: only provincial users get them here."""
     _require_provincial(_user(request))
     report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)
@@ -191,7 +191,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     response = FileResponse(field.open("rb"), content_type=content_type)
     name = f"Bao-cao-{report.number.replace('/', '-')}.{kind}"
     response["Content-Disposition"] = content_disposition(name)
-    return response
+    return response  # type: ignore[return-value]
 
 
 # --- outreach log -----------------------------------------------------------------------------
