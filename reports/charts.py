@@ -23,15 +23,36 @@ def _fmt(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def _short(label: str, limit: int = 40) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _legend(
+    entries: Sequence[tuple[str, str]], *, x0: int, width: int, y0: int = 4
+) -> tuple[list[str], int]:
+    """Legend swatches laid out left to right, wrapping to a new line; (svg parts, height)."""
+    parts, x, y = [], x0, y0
+    for text, color in entries:
+        step = 30 + int(7.2 * len(text))
+        if x > x0 and x + step > width:
+            x, y = x0, y + 20
+        parts.append(f'<rect x="{x}" y="{y + 2}" width="12" height="12" fill="{escape(color)}"/>')
+        parts.append(f'<text x="{x + 16}" y="{y + 12}" fill="#344054">{escape(text)}</text>')
+        x += step
+    return parts, y - y0 + 18
+
+
 def bar_chart(
-    labels: Sequence[str], series: Sequence[Series], *, title: str, label_width: int = 190
+    labels: Sequence[str], series: Sequence[Series], *, title: str, label_width: int = 280
 ) -> SafeString:
     """Horizontal grouped bars, one group per label (district or school), with a legend.
 
     Every text is escaped; the result is safe to put in a template as is.
     """
     bar_h, gap, group_gap = 12, 2, 12
-    width, right_pad, top = 760, 56, 34
+    width, right_pad = 1000, 64
+    legend, legend_h = _legend([(s.label, s.color) for s in series], x0=label_width, width=width)
+    top = legend_h + 14
     group_h = len(series) * (bar_h + gap) - gap
     height = top + len(labels) * (group_h + group_gap) + 8
     peak = max([v for s in series for v in s.values] + [1])
@@ -42,16 +63,12 @@ def bar_chart(
         f'font-family="system-ui, sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
     ]
-    x = label_width
-    for s in series:
-        parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{escape(s.color)}"/>')
-        parts.append(f'<text x="{x + 16}" y="16" fill="#344054">{escape(s.label)}</text>')
-        x += 24 + 7 * len(s.label)
+    parts.extend(legend)
     for i, label in enumerate(labels):
         y0 = top + i * (group_h + group_gap)
         parts.append(
             f'<text x="{label_width - 8}" y="{y0 + group_h / 2 + 4}" text-anchor="end" '
-            f'fill="#101828">{escape(label[:34])}</text>'
+            f'fill="#101828">{escape(_short(label))}</text>'
         )
         for j, s in enumerate(series):
             value = s.values[i] if i < len(s.values) else 0
@@ -77,7 +94,11 @@ def bar_chart(
 def stacked_bar(parts: Sequence[tuple[str, int, str]], *, title: str) -> SafeString:
     """One horizontal bar split into shares (e.g. needy pupils by household category)."""
     total = sum(n for _label, n, _color in parts) or 1
-    width, height = 760, 58
+    width = 1000
+    legend, legend_h = _legend(
+        [(f"{label}: {_fmt(n)}", color) for label, n, color in parts], x0=0, width=width, y0=34
+    )
+    height = 34 + legend_h + 4
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
@@ -91,11 +112,6 @@ def stacked_bar(parts: Sequence[tuple[str, int, str]], *, title: str) -> SafeStr
             f"<title>{escape(label)}: {_fmt(n)}</title></rect>"
         )
         x += w
-    x = 0
-    for label, n, color in parts:
-        text = f"{label}: {_fmt(n)}"
-        out.append(f'<rect x="{x}" y="34" width="12" height="12" fill="{escape(color)}"/>')
-        out.append(f'<text x="{x + 16}" y="44" fill="#344054">{escape(text)}</text>')
-        x += 28 + 7 * len(text)
+    out.extend(legend)
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above

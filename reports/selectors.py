@@ -129,7 +129,11 @@ class Dashboard:
         return self.level == Level.PROVINCE
 
     def category_rows(self) -> list[tuple[UnitFigures, list[int]]]:
-        return [(row, [row.by_category.get(c.pk, 0) for c in self.categories]) for row in self.rows]
+        return [
+            (row, [row.by_category.get(c.pk, 0) for c in self.categories])
+            for row in self.rows
+            if row.pk is not None  # village centres have no pupils
+        ]
 
     def category_totals(self) -> list[int]:
         return [self.totals.by_category.get(c.pk, 0) for c in self.categories]
@@ -501,7 +505,11 @@ def schools_updated_between(start: Any, end: Any) -> set[int]:
 
 
 def completeness(start: Any, end: Any) -> dict[str, Any]:
-    """Districts and active schools with no data update in [start, end)."""
+    """Districts and active schools with no data update in [start, end).
+
+    A school is up to date when ``schools_updated_between`` finds it; a district
+    when one of its schools is, or when an audit event was recorded for it.
+    """
     updated = schools_updated_between(start, end)
     schools = list(
         School.objects.filter(is_active=True)
@@ -513,8 +521,19 @@ def completeness(start: Any, end: Any) -> dict[str, Any]:
         by_district[s.district_id].append(s)
     stale_schools = [s for s in schools if s.pk not in updated]
     districts = list(District.objects.filter(is_active=True).order_by("code"))
+    from accounts.models import AuditEvent
+
+    # A district office's own recorded actions (approvals, allocations, outreach…) count too.
+    district_actions = set(
+        AuditEvent.objects.filter(at__gte=start, at__lt=end, district_id_snapshot__isnull=False)
+        .values_list("district_id_snapshot", flat=True)
+        .distinct()
+    )
     stale_districts = [
-        d for d in districts if not any(s.pk in updated for s in by_district.get(d.pk, []))
+        d
+        for d in districts
+        if d.pk not in district_actions
+        and not any(s.pk in updated for s in by_district.get(d.pk, []))
     ]
     return {
         "since": start.isoformat(),

@@ -47,6 +47,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return exporters.categories_exporter(board).as_http_response(rows, "theo-dien-ho.xlsx")
     rounds, years = selectors.filter_choices()
     labels = [r.name for r in board.rows]
+    # Village centres only have coverage points: they stay out of the support chart.
+    pupils_rows = [r for r in board.rows if r.pk is not None]
     context: dict[str, Any] = {
         "board": board,
         "rounds": rounds,
@@ -56,15 +58,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "query": urlencode(_keep(request, "district", "school", "round", "year")),
         "filter_query": urlencode(_keep(request, "district", "school")),
         "support_chart": charts.bar_chart(
-            labels,
+            [r.name for r in pupils_rows],
             [
-                charts.Series(_("HS cần hỗ trợ"), [r.needy for r in board.rows], "#98a2b3"),
-                charts.Series(_("Được duyệt"), [r.approved for r in board.rows], "#2e6fbf"),
+                charts.Series(_("HS cần hỗ trợ"), [r.needy for r in pupils_rows], "#98a2b3"),
+                charts.Series(_("Được duyệt"), [r.approved for r in pupils_rows], "#2e6fbf"),
                 charts.Series(
-                    _("Đã bàn giao thiết bị"), [r.handed_over for r in board.rows], "#1f7a4d"
+                    _("Đã bàn giao thiết bị"), [r.handed_over for r in pupils_rows], "#1f7a4d"
                 ),
                 charts.Series(
-                    _("Gói cước hoạt động"), [r.data_active for r in board.rows], "#e3a008"
+                    _("Gói cước hoạt động"), [r.data_active for r in pupils_rows], "#e3a008"
                 ),
             ],
             title=_("Hỗ trợ theo đơn vị"),

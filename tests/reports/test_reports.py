@@ -276,3 +276,16 @@ def test_schedule_migration_created_the_weekly_task():
     )
     assert str(weekly.crontab.timezone) == "Asia/Ho_Chi_Minh"
     assert PeriodicTask.objects.filter(task="reports.tasks.process_pending_reports").exists()
+
+
+def test_district_office_action_counts_for_its_district(known, district_officer, district):
+    with time_machine.travel(dt.datetime(2021, 10, 6, 9, 0, tzinfo=VN), tick=False):
+        Student.objects.update(updated_at=dt.datetime(2021, 9, 1, tzinfo=VN))
+        services.create_outreach_activity(
+            actor=district_officer, held_on=dt.date(2021, 10, 6), channel="press", title="Báo"
+        )
+    with time_machine.travel(MONDAY, tick=False):
+        report = services.generate_report(dt.date(2021, 10, 4), dt.date(2021, 10, 10))
+    c = report.figures["completeness"]
+    assert [d["code"] for d in c["districts"]] == ["84"]
+    assert c["schools_updated"] == 0
