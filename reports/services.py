@@ -290,7 +290,7 @@ def enqueue_report(*, report_id: int) -> bool:
 
     try:
         build_progress_report.delay(report_id)
-    except (OperationalError, ConnectionError, OSError) as exc:
+    except OperationalError as exc:  # kombu wraps "connection refused" and the like
         logger.warning("Broker unavailable, report %s stays pending: %s", report_id, exc)
         ProgressReport.objects.filter(pk=report_id).update(enqueued_at=None)
         return False

@@ -100,7 +100,7 @@ def _enqueue(job_id: int) -> None:
 
     try:
         run_export.delay(job_id)
-    except (OperationalError, ConnectionError, OSError) as exc:
+    except OperationalError as exc:  # kombu wraps "connection refused" and the like
         logger.warning("Broker unavailable, export %s not started: %s", job_id, exc)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
             status=ExportJob.Status.FAILED,
