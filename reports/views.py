@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import capability_required, get_for_user
 from accounts.models import User
 from accounts.selectors import history_for
-from reports import charts, exporters, selectors, services
+from reports import charts, documents, exporters, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
 from schools.background_exports import background_threshold, clean_params, export_response
@@ -155,10 +155,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
     if report.waits_for_broker and services.enqueue_report(report_id=report.pk):
         report.refresh_from_db()
+    summary = documents.summary_lines(report.figures) if report.status == "done" else []
     return render(
         request,
         "reports/report_detail.html",
-        {"report": report, "history": history_for(report), "broker_message": BROKER_DOWN_MESSAGE},
+        {
+            "report": report,
+            "summary": summary,
+            "history": history_for(report),
+            "broker_message": BROKER_DOWN_MESSAGE,
+        },
     )
 
 

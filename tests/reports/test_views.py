@@ -239,7 +239,9 @@ def test_report_request_rejects_bad_period(client_for, province_official):
 def test_report_detail_shows_history(report, client_for, province_official):
     response = client_for(province_official).get(reverse("reports:report_detail", args=[report.pk]))
     assert response.status_code == 200
-    assert "report.generate" in response.content.decode()
+    content = response.content.decode()
+    assert "report.generate" in content
+    assert "Tài trợ bằng tiền: cam kết 15.000.000 đ, đã nhận 9.000.000 đ." in content
 
 
 # --- outreach ----------------------------------------------------------------------------
