@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Báo cáo")
+
+    def ready(self) -> None:
+        from reports.exporters import OutreachExporter
+        from reports.selectors import outreach_list
+        from schools.background_exports import register_export
+
+        register_export(
+            "reports.outreach",
+            label="Hoạt động tuyên truyền",
+            filename="hoat-dong-tuyen-truyen.xlsx",
+            exporter=OutreachExporter,
+            objects=outreach_list,
+        )

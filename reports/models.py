@@ -37,6 +37,12 @@ class ProgressReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set once the broker accepted the task; empty = to re-enqueue.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -53,6 +59,15 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number or _('Báo cáo')} ({self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def waits_for_broker(self) -> bool:
+        """Requested while the task queue was unreachable; re-enqueued later."""
+        return self.status == self.Status.PENDING and self.enqueued_at is None
 
 
 class OutreachQuerySet(models.QuerySet["OutreachActivity"]):
@@ -95,6 +110,7 @@ class OutreachActivity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = OutreachQuerySet.as_manager()
 
@@ -105,3 +121,11 @@ class OutreachActivity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def unit_label(self) -> str:
+        if self.school_id:
+            return str(self.school)
+        if self.district_id:
+            return str(self.district)
+        return str(_("Sở GD&ĐT"))

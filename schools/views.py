@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
-from schools import selectors
+from schools import background_exports, selectors
+from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
+from schools.models import ExportJob
 from schools.normalize import fold
 
 
@@ -45,3 +49,57 @@ def school_list(request: HttpRequest) -> HttpResponse:
         "schools/school_list.html",
         {"page": page, "query": query, "districts": districts, "district_id": district_id},
     )
+
+
+# --- background exports: start (POST), follow, download (only the requesting user) ---------
+
+
+@require_POST
+@capability_required()
+def export_start(request: HttpRequest, key: str) -> HttpResponse:
+    job = background_exports.start_export(
+        user=request.user,  # type: ignore[arg-type]
+        key=key,
+        params=background_exports.clean_params(request.POST),
+    )
+    return redirect("schools:export_detail", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+
+
+@capability_required()
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    entry = background_exports.get_export(job.exporter)
+    return render(request, "schools/export_detail.html", {"job": job, "entry": entry})
+
+
+@capability_required()
+def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "rows": job.rows,
+            "done": job.status == ExportJob.Status.DONE,
+            "finished": job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED),
+            "error": job.error,
+            "download_url": reverse("schools:export_download", args=[job.pk])
+            if job.status == ExportJob.Status.DONE
+            else "",
+        }
+    )
+
+
+@capability_required()
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    entry = background_exports.get_export(job.exporter)
+    response = FileResponse(job.file.open("rb"), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(entry.filename)
+    return response  # type: ignore[return-value]

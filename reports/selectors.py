@@ -1,0 +1,591 @@
+"""Reads for dashboards and progress reports.
+
+Every figure comes from one grouped aggregate query per source table
+(``COUNT(*) FILTER (WHERE …)`` grouped by district or school), so a dashboard
+makes the same number of queries for ten pupils or for the whole province.
+
+Definitions (shown on the dashboard and in the report):
+
+- needy pupils: pupils still studying who need a device or a data package
+  (``need_device`` set or ``need_data``), by household category;
+- proposed: proposal items (one pupil × one kind of support) in any proposal;
+- approved: the beneficiaries (``ProposalItem.objects.beneficiaries()``:
+  approved, and confirmed by the province where the round requires it);
+- devices handed over: allocations in status "handed over";
+- data packages active: subscriptions in status "active";
+- coverage points covered: coverage plan verified, or best technology 4G or better;
+- donations (province only): cash pledged and cash received.
+
+Round and school-year filters apply to proposals, allocations and subscriptions
+(through their proposal item's round) and to pledges; the registry of needy
+pupils and the coverage points have no round and are always current.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from coverage.models import GOOD_FROM, CoveragePlan, CoveragePoint
+from devices.models import Allocation, Subscription
+from donations.models import CashReceipt, Pledge
+from rounds.models import Proposal, ProposalItem, SupportRound
+from schools.choices import SupportKind
+from schools.models import District, School
+from students.models import HouseholdCategory, Student
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Level:
+    PROVINCE = "province"
+    DISTRICT = "district"
+    SCHOOL = "school"
+
+
+# Figures summed per row and in the totals row, in table order.
+COUNT_FIELDS = (
+    "needy",
+    "proposed",
+    "approved",
+    "approved_devices",
+    "approved_data",
+    "handed_over",
+    "data_active",
+    "coverage_covered",
+    "coverage_total",
+)
+
+NEEDS_SUPPORT = ~Q(need_device="") | Q(need_data=True)
+COVERED = Q(plan__stage=CoveragePlan.Stage.VERIFIED) | Q(best_technology__gte=GOOD_FROM)
+# The same rule as ProposalItem.objects.beneficiaries(), usable inside an aggregate;
+# tests/reports pin that both give the same count.
+BENEFICIARY = Q(status=ProposalItem.Status.APPROVED) & (
+    Q(proposal__status=Proposal.Status.CONFIRMED)
+    | Q(proposal__status=Proposal.Status.APPROVED, round__requires_province_confirmation=False)
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    round_id: int | None = None
+    school_year: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        query = {}
+        if self.round_id:
+            query["round"] = str(self.round_id)
+        if self.school_year:
+            query["year"] = self.school_year
+        return query
+
+
+@dataclass
+class UnitFigures:
+    """One row of the dashboard: a district, a school, or village centres of a district."""
+
+    pk: int | None
+    code: str
+    name: str
+    needy: int = 0
+    by_category: dict[int, int] = field(default_factory=dict)
+    proposed: int = 0
+    approved: int = 0
+    approved_devices: int = 0
+    approved_data: int = 0
+    handed_over: int = 0
+    data_active: int = 0
+    coverage_covered: int = 0
+    coverage_total: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.pk, "code": self.code, "name": self.name}
+        data.update({name: getattr(self, name) for name in COUNT_FIELDS})
+        data["by_category"] = {str(k): v for k, v in self.by_category.items()}
+        return data
+
+
+@dataclass
+class Dashboard:
+    level: str
+    title: str
+    district: District | None
+    school: School | None
+    filters: Filters
+    categories: list[HouseholdCategory]
+    rows: list[UnitFigures]
+    totals: UnitFigures
+    pledged: int | None = None
+    received: int | None = None
+
+    @property
+    def shows_donations(self) -> bool:
+        return self.level == Level.PROVINCE
+
+    def category_rows(self) -> list[tuple[UnitFigures, list[int]]]:
+        return [
+            (row, [row.by_category.get(c.pk, 0) for c in self.categories])
+            for row in self.rows
+            if row.pk is not None  # village centres have no pupils
+        ]
+
+    def category_totals(self) -> list[int]:
+        return [self.totals.by_category.get(c.pk, 0) for c in self.categories]
+
+
+def _pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def progress_items(board: Dashboard) -> list[dict[str, Any]]:
+    """Progress towards the programme's goal, for progress bars."""
+    t = board.totals
+    items: list[dict[str, Any]] = [
+        {
+            "label": "Học sinh khó khăn đã được duyệt hỗ trợ",
+            "done": t.approved,
+            "goal": t.needy,
+        },
+        {
+            "label": "Thiết bị đã bàn giao / suất thiết bị được duyệt",
+            "done": t.handed_over,
+            "goal": t.approved_devices,
+        },
+        {
+            "label": "Gói cước đang hoạt động / suất gói cước được duyệt",
+            "done": t.data_active,
+            "goal": t.approved_data,
+        },
+        {
+            "label": "Điểm đã phủ sóng / tổng số điểm",
+            "done": t.coverage_covered,
+            "goal": t.coverage_total,
+        },
+    ]
+    if board.shows_donations and board.pledged is not None:
+        items.append(
+            {
+                "label": "Tiền tài trợ đã nhận / đã cam kết",
+                "done": board.received or 0,
+                "goal": board.pledged,
+                "money": True,
+            }
+        )
+    for item in items:
+        item["percent"] = min(_pct(int(item["done"]), int(item["goal"] or 0)), 100)
+    return items
+
+
+# --- scope -----------------------------------------------------------------------------
+
+
+def resolve_scope(
+    user: User, *, district_id: str | int | None = None, school_id: str | int | None = None
+) -> tuple[str, District | None, School | None]:
+    """The level and unit a user asks to see; 404 outside their scope.
+
+    Province: every district, or one district (``district_id``) or school;
+    district office: its schools, or one of them; school staff: their school.
+    """
+    scope = user.scope
+    school = district = None
+    if (
+        scope.is_school
+        and district_id not in (None, "")
+        and str(district_id) != str(scope.district_id)
+    ):
+        raise Http404
+    if scope.is_school and school_id not in (None, "") and str(school_id) != str(scope.school_id):
+        # School.visible_to lets school staff list their district's schools; figures
+        # of another school are still not theirs.
+        raise Http404
+    if school_id not in (None, ""):
+        school = _get_visible(School.objects.select_related("district"), user, school_id)
+        return Level.SCHOOL, school.district, school
+    if scope.is_school:
+        school = School.objects.select_related("district").get(pk=int(scope.school_id or 0))
+        return Level.SCHOOL, school.district, school
+    if district_id not in (None, ""):
+        district = _get_visible(District.objects.all(), user, district_id)
+        return Level.DISTRICT, district, None
+    if scope.is_district:
+        return Level.DISTRICT, District.objects.get(pk=int(scope.district_id or 0)), None
+    if scope.is_provincial:
+        return Level.PROVINCE, None, None
+    raise Http404
+
+
+def _get_visible(queryset: Any, user: User, pk: str | int) -> Any:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    obj = queryset.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def filter_choices() -> tuple[list[SupportRound], list[str]]:
+    """Rounds and school years for the filter form (province-wide reference data)."""
+    rounds = list(SupportRound.objects.order_by("-starts_on", "-pk"))
+    years = sorted({r.school_year for r in rounds}, reverse=True)
+    return rounds, years
+
+
+def parse_filters(params: Any) -> Filters:
+    round_raw = str(params.get("round", "") or "")
+    year = str(params.get("year", "") or "").strip()[:9]
+    return Filters(round_id=int(round_raw) if round_raw.isdigit() else None, school_year=year)
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
+    """The dashboard a user asked for (``district``/``school``/``round``/``year`` params)."""
+    level, district, school = resolve_scope(
+        user, district_id=params.get("district"), school_id=params.get("school")
+    )
+    return build_dashboard(
+        level=level, district=district, school=school, filters=parse_filters(params)
+    )
+
+
+def build_dashboard(
+    *,
+    level: str,
+    district: District | None = None,
+    school: School | None = None,
+    filters: Filters | None = None,
+    province_id: int | None = None,
+) -> Dashboard:
+    """Figures per district (province), per school (district) or for one school.
+
+    A fixed number of queries: units, categories, pupils, proposal items,
+    allocations, subscriptions, coverage points, and for the province pledges
+    and receipts.
+    """
+    filters = filters or Filters()
+    units: Any
+    if level == Level.PROVINCE:
+        units = District.objects.filter(is_active=True)
+        if province_id:
+            units = units.filter(province_id=province_id)
+        title = "Toàn tỉnh"
+    elif level == Level.DISTRICT:
+        assert district is not None
+        units = School.objects.filter(district=district, is_active=True)
+        title = district.name
+    else:
+        assert school is not None
+        units = School.objects.filter(pk=school.pk)
+        title = school.name
+    rows = {u.pk: UnitFigures(pk=u.pk, code=u.code, name=u.name) for u in units.order_by("code")}
+    villages = UnitFigures(pk=None, code="", name="Trung tâm thôn/bản")
+    categories = list(HouseholdCategory.objects.order_by("priority", "name"))
+
+    def row(key: int | None) -> UnitFigures | None:
+        if key is None and level == Level.DISTRICT:
+            return villages
+        return rows.get(key) if key is not None else None
+
+    paths = _PATHS[level]
+    unit_filter = _unit_filter(level, district, school, province_id)
+
+    # 1. needy pupils per unit and household category
+    for item in (
+        Student.objects.filter(unit_filter("student"), NEEDS_SUPPORT, status="studying")
+        .values(unit=paths["student"], category=F("household__category_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if (target := row(item["unit"])) is not None:
+            target.needy += item["n"]
+            target.by_category[item["category"]] = item["n"]
+
+    # 2. proposals and beneficiaries
+    items = ProposalItem.objects.filter(unit_filter("item"), _round_filter(filters, "round"))
+    for item in (
+        items.values(unit=paths["item"])
+        .annotate(
+            proposed=Count("pk"),
+            approved=Count("pk", filter=BENEFICIARY),
+            approved_devices=Count("pk", filter=BENEFICIARY & ~Q(kind=SupportKind.DATA)),
+            approved_data=Count("pk", filter=BENEFICIARY & Q(kind=SupportKind.DATA)),
+        )
+        .order_by()
+    ):
+        if (target := row(item["unit"])) is not None:
+            for name in ("proposed", "approved", "approved_devices", "approved_data"):
+                setattr(target, name, item[name])
+
+    # 3. devices handed over
+    for item in (
+        Allocation.objects.filter(
+            unit_filter("allocation"),
+            _round_filter(filters, "proposal_item__round"),
+            status=Allocation.Status.HANDED_OVER,
+        )
+        .values(unit=paths["allocation"])
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if (target := row(item["unit"])) is not None:
+            target.handed_over = item["n"]
+
+    # 4. data packages active
+    for item in (
+        Subscription.objects.filter(
+            unit_filter("subscription"),
+            _round_filter(filters, "proposal_item__round"),
+            status=Subscription.Status.ACTIVE,
+        )
+        .values(unit=paths["subscription"])
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if (target := row(item["unit"])) is not None:
+            target.data_active = item["n"]
+
+    # 5. coverage points (no round: the network is there or not)
+    for item in (
+        CoveragePoint.objects.filter(unit_filter("coverage"))
+        .values(unit=paths["coverage"])
+        .annotate(total=Count("pk"), covered=Count("pk", filter=COVERED))
+        .order_by()
+    ):
+        if (target := row(item["unit"])) is not None:
+            target.coverage_total = item["total"]
+            target.coverage_covered = item["covered"]
+
+    result_rows = list(rows.values())
+    if level == Level.DISTRICT and villages.coverage_total:
+        result_rows.append(villages)
+    totals = UnitFigures(pk=None, code="", name="Tổng cộng")
+    for r in result_rows:
+        for name in COUNT_FIELDS:
+            setattr(totals, name, getattr(totals, name) + getattr(r, name))
+        for key, n in r.by_category.items():
+            totals.by_category[key] = totals.by_category.get(key, 0) + n
+    board = Dashboard(
+        level=level,
+        title=title,
+        district=district,
+        school=school,
+        filters=filters,
+        categories=categories,
+        rows=result_rows,
+        totals=totals,
+    )
+    if level == Level.PROVINCE:
+        board.pledged, board.received = donation_totals(filters)
+    return board
+
+
+def donation_totals(filters: Filters) -> tuple[int, int]:
+    """Cash pledged and cash received (province-wide), in VND."""
+    pledged = Pledge.objects.filter(_round_filter(filters, "round")).aggregate(
+        s=Coalesce(Sum("cash_amount"), 0)
+    )["s"]
+    received = CashReceipt.objects.filter(_round_filter(filters, "pledge__round")).aggregate(
+        s=Coalesce(Sum("amount"), 0)
+    )["s"]
+    return int(pledged), int(received)
+
+
+# Grouping expression per level and source: district for the province, school below.
+_PATHS: dict[str, dict[str, Any]] = {
+    Level.PROVINCE: {
+        "student": F("school__district_id"),
+        "item": F("proposal__school__district_id"),
+        "allocation": F("school__district_id"),
+        "subscription": F("student__school__district_id"),
+        "coverage": F("district_id"),
+    },
+}
+_PATHS[Level.DISTRICT] = {
+    "student": F("school_id"),
+    "item": F("proposal__school_id"),
+    "allocation": F("school_id"),
+    "subscription": F("student__school_id"),
+    "coverage": Coalesce("school_id", "site__school_id"),
+}
+_PATHS[Level.SCHOOL] = _PATHS[Level.DISTRICT]
+
+_SCHOOL_PATH = {
+    "student": "school",
+    "item": "proposal__school",
+    "allocation": "school",
+    "subscription": "student__school",
+}
+
+
+def _unit_filter(
+    level: str, district: District | None, school: School | None, province_id: int | None
+) -> Any:
+    def build(source: str) -> Q:
+        if level == Level.PROVINCE:
+            if not province_id:
+                return Q()
+            if source == "coverage":
+                return Q(district__province_id=province_id)
+            return Q(**{f"{_SCHOOL_PATH[source]}__district__province_id": province_id})
+        if level == Level.DISTRICT:
+            assert district is not None
+            if source == "coverage":
+                return Q(district_id=district.pk)
+            return Q(**{f"{_SCHOOL_PATH[source]}__district_id": district.pk})
+        assert school is not None
+        if source == "coverage":
+            return Q(school_id=school.pk) | Q(site__school_id=school.pk)
+        return Q(**{f"{_SCHOOL_PATH[source]}_id": school.pk})
+
+    return build
+
+
+def _round_filter(filters: Filters, path: str) -> Q:
+    q = Q()
+    if filters.round_id:
+        q &= Q(**{f"{path}_id": filters.round_id})
+    if filters.school_year:
+        q &= Q(**{f"{path}__school_year": filters.school_year})
+    return q
+
+
+# --- completeness and outreach -----------------------------------------------------------
+
+
+def schools_updated_between(start: Any, end: Any) -> set[int]:
+    """Schools with any data update in [start, end) (aware datetimes).
+
+    An update is any of: a pupil created or changed (``Student.updated_at``), a
+    proposal changed (``Proposal.updated_at``) or one of its items decided, a
+    device allocated to the school, or any audit event recorded for the school.
+    One query per source, whatever the data size.
+    """
+    from accounts.models import AuditEvent
+
+    window = {"gte": start, "lt": end}
+
+    def between(path: str) -> Q:
+        return Q(**{f"{path}__gte": window["gte"], f"{path}__lt": window["lt"]})
+
+    ids: set[int | None] = set()
+    ids.update(
+        Student.objects.filter(between("updated_at")).values_list("school_id", flat=True).distinct()
+    )
+    ids.update(
+        Proposal.objects.filter(between("updated_at"))
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
+    ids.update(
+        ProposalItem.objects.filter(between("decided_at"))
+        .values_list("proposal__school_id", flat=True)
+        .distinct()
+    )
+    ids.update(
+        Allocation.objects.filter(between("allocated_at"))
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
+    ids.update(
+        AuditEvent.objects.filter(between("at"), school_id_snapshot__isnull=False)
+        .values_list("school_id_snapshot", flat=True)
+        .distinct()
+    )
+    return {i for i in ids if i is not None}
+
+
+def completeness(start: Any, end: Any) -> dict[str, Any]:
+    """Districts and active schools with no data update in [start, end).
+
+    A school is up to date when ``schools_updated_between`` finds it; a district
+    when one of its schools is, or when an audit event was recorded for it.
+    """
+    updated = schools_updated_between(start, end)
+    schools = list(
+        School.objects.filter(is_active=True)
+        .select_related("district")
+        .order_by("district__code", "code")
+    )
+    by_district: dict[int, list[School]] = defaultdict(list)
+    for s in schools:
+        by_district[s.district_id].append(s)
+    stale_schools = [s for s in schools if s.pk not in updated]
+    districts = list(District.objects.filter(is_active=True).order_by("code"))
+    from accounts.models import AuditEvent
+
+    # A district office's own recorded actions (approvals, allocations, outreach…) count too.
+    district_actions = set(
+        AuditEvent.objects.filter(at__gte=start, at__lt=end, district_id_snapshot__isnull=False)
+        .values_list("district_id_snapshot", flat=True)
+        .distinct()
+    )
+    stale_districts = [
+        d
+        for d in districts
+        if d.pk not in district_actions
+        and not any(s.pk in updated for s in by_district.get(d.pk, []))
+    ]
+    return {
+        "since": start.isoformat(),
+        "until": end.isoformat(),
+        "schools_total": len(schools),
+        "schools_updated": len(schools) - len(stale_schools),
+        "districts": [{"code": d.code, "name": d.name} for d in stale_districts],
+        "schools": [
+            {"code": s.code, "name": s.name, "district": s.district.name} for s in stale_schools
+        ],
+    }
+
+
+def outreach_counts(period_start: Any, period_end: Any) -> dict[str, Any]:
+    """Outreach activities held in the period and since the start, per district and channel."""
+    from reports.models import OutreachActivity
+
+    district = Coalesce("district_id", "school__district_id")
+    in_period = Q(held_on__gte=period_start, held_on__lte=period_end)
+    rows = (
+        OutreachActivity.objects.filter(held_on__lte=period_end)
+        .values(unit=district, ch=F("channel"))
+        .annotate(total=Count("pk"), period=Count("pk", filter=in_period))
+        .order_by()
+    )
+    per_district: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "period": 0})
+    per_channel: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "period": 0})
+    total = period = 0
+    for r in rows:
+        key = str(r["unit"]) if r["unit"] is not None else "province"
+        per_district[key]["total"] += r["total"]
+        per_district[key]["period"] += r["period"]
+        per_channel[r["ch"]]["total"] += r["total"]
+        per_channel[r["ch"]]["period"] += r["period"]
+        total += r["total"]
+        period += r["period"]
+    return {
+        "total": total,
+        "period": period,
+        "by_district": dict(per_district),
+        "by_channel": dict(per_channel),
+    }
+
+
+def outreach_list(user: User, params: Any) -> Any:
+    """The outreach activities a user may see, optionally of one channel, newest first."""
+    from reports.models import OutreachActivity
+
+    activities = OutreachActivity.objects.visible_to(user).select_related(
+        "school", "district", "created_by"
+    )
+    channel = params.get("channel", "")
+    if channel in OutreachActivity.Channel.values:
+        activities = activities.filter(channel=channel)
+    return activities.order_by("-held_on", "-pk")

@@ -1,0 +1,270 @@
+"""Dashboards, progress reports and the outreach log; thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import capability_required, get_for_user
+from accounts.models import User
+from accounts.selectors import history_for
+from reports import charts, documents, exporters, selectors, services
+from reports.forms import OutreachForm, ReportPeriodForm
+from reports.models import OutreachActivity, ProgressReport
+from schools.background_exports import background_threshold, clean_params, export_response
+from schools.documents import format_vnd
+from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _require_provincial(user: User) -> None:
+    if not (user.scope.is_provincial and user.can("can_view_reports")):
+        raise Http404
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required("can_view_reports")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    board = selectors.dashboard_for_user(_user(request), params=request.GET)
+    export = request.GET.get("export")
+    if export in ("figures", "categories"):
+        rows = [*board.rows, board.totals]
+        if export == "figures":
+            return exporters.figures_exporter(board).as_http_response(rows, "so-lieu.xlsx")
+        return exporters.categories_exporter(board).as_http_response(rows, "theo-dien-ho.xlsx")
+    rounds, years = selectors.filter_choices()
+    labels = [r.name for r in board.rows]
+    # Village centres only have coverage points: they stay out of the support chart.
+    pupils_rows = [r for r in board.rows if r.pk is not None]
+    context: dict[str, Any] = {
+        "board": board,
+        "rounds": rounds,
+        "years": years,
+        "progress": selectors.progress_items(board),
+        "category_rows": board.category_rows(),
+        "query": urlencode(_keep(request, "district", "school", "round", "year")),
+        "filter_query": urlencode(_keep(request, "district", "school")),
+        "support_chart": charts.bar_chart(
+            [r.name for r in pupils_rows],
+            [
+                charts.Series(_("HS cần hỗ trợ"), [r.needy for r in pupils_rows], "#98a2b3"),
+                charts.Series(_("Được duyệt"), [r.approved for r in pupils_rows], "#2e6fbf"),
+                charts.Series(
+                    _("Đã bàn giao thiết bị"), [r.handed_over for r in pupils_rows], "#1f7a4d"
+                ),
+                charts.Series(
+                    _("Gói cước hoạt động"), [r.data_active for r in pupils_rows], "#e3a008"
+                ),
+            ],
+            title=_("Hỗ trợ theo đơn vị"),
+        ),
+        "coverage_chart": charts.bar_chart(
+            labels,
+            [
+                charts.Series(_("Tổng số điểm"), [r.coverage_total for r in board.rows], "#98a2b3"),
+                charts.Series(
+                    _("Đã phủ sóng"), [r.coverage_covered for r in board.rows], "#1f7a4d"
+                ),
+            ],
+            title=_("Phủ sóng theo đơn vị"),
+        ),
+        "category_chart": charts.stacked_bar(
+            [
+                (c.name, n, charts.PALETTE[i % len(charts.PALETTE)])
+                for i, (c, n) in enumerate(
+                    zip(board.categories, board.category_totals(), strict=True)
+                )
+                if n
+            ],
+            title=_("Học sinh cần hỗ trợ theo diện hộ"),
+        ),
+        "pledged_vnd": format_vnd(board.pledged or 0),
+        "received_vnd": format_vnd(board.received or 0),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {n: request.GET[n] for n in names if request.GET.get(n)}
+
+
+# --- progress reports (provincial users only) ------------------------------------------------
+
+
+@require_GET
+@capability_required("can_view_reports")
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_provincial(user)
+    resent = services.requeue_waiting_reports()
+    if resent:
+        messages.info(
+            request, _("Đã gửi lại %(n)s yêu cầu lập báo cáo vào hàng đợi.") % {"n": resent}
+        )
+    start, end = services.previous_week()
+    form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
+    reports = ProgressReport.objects.select_related("requested_by").order_by("-period_end", "-pk")
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    return render(request, "reports/report_list.html", {"page": page, "form": form})
+
+
+@require_POST
+@capability_required("can_view_reports")
+def report_request(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_provincial(user)
+    form = ReportPeriodForm(request.POST)
+    if not form.is_valid():
+        reports = ProgressReport.objects.select_related("requested_by")
+        page = Paginator(reports, 25).get_page(1)
+        return render(request, "reports/report_list.html", {"page": page, "form": form}, status=400)
+    report, enqueued = services.request_report(
+        requested_by=user,
+        period_start=form.cleaned_data["period_start"],
+        period_end=form.cleaned_data["period_end"],
+    )
+    if not enqueued:
+        messages.warning(request, BROKER_DOWN_MESSAGE)
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+BROKER_DOWN_MESSAGE = _(
+    "Hàng đợi tác vụ tạm thời không kết nối được. Yêu cầu đã được ghi lại và báo cáo "
+    "sẽ được lập tự động khi hàng đợi hoạt động trở lại."
+)
+
+
+@require_GET
+@capability_required("can_view_reports")
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    _require_provincial(user)
+    report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
+    if report.waits_for_broker and services.enqueue_report(report_id=report.pk):
+        report.refresh_from_db()
+    summary = documents.summary_lines(report.figures) if report.status == "done" else []
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "summary": summary,
+            "history": history_for(report),
+            "broker_message": BROKER_DOWN_MESSAGE,
+        },
+    )
+
+
+@require_GET
+@capability_required("can_view_reports")
+def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+    _require_provincial(_user(request))
+    report = get_object_or_404(ProgressReport, pk=pk)
+    return JsonResponse(
+        {
+            "status": report.status,
+            "status_label": report.get_status_display(),
+            "progress": report.progress,
+            "finished": report.is_finished,
+            "waits_for_broker": report.waits_for_broker,
+        }
+    )
+
+
+@require_GET
+@capability_required("can_view_reports")
+def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The stored files are never served publicly: only provincial users get them here."""
+    _require_provincial(_user(request))
+    report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)
+    if kind not in ("xlsx", "pdf"):
+        raise Http404
+    field = getattr(report, kind)
+    if not field:
+        raise Http404
+    content_type = XLSX_CONTENT_TYPE if kind == "xlsx" else "application/pdf"
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    name = f"Bao-cao-{report.number.replace('/', '-')}.{kind}"
+    response["Content-Disposition"] = content_disposition(name)
+    return response  # type: ignore[return-value]
+
+
+# --- outreach log -----------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required("can_view_reports")
+def outreach_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    activities = selectors.outreach_list(user, request.GET)
+    if request.GET.get("export") == "xlsx":
+        return export_response(request, key="reports.outreach", objects=activities)
+    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    query = clean_params(request.GET)
+    editable = {a.pk for a in page if services.can_edit_outreach(user, a)}
+    return render(
+        request,
+        "reports/outreach_list.html",
+        {
+            "page": page,
+            "editable": editable,
+            "channels": OutreachActivity.Channel.choices,
+            "channel": request.GET.get("channel", ""),
+            "querystring": urlencode(query),
+            "background": page.paginator.count > background_threshold(),
+            "params": query,
+        },
+    )
+
+
+@capability_required("can_view_reports")
+def outreach_create(request: HttpRequest) -> HttpResponse:
+    form = OutreachForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.create_outreach_activity(actor=_user(request), **form.cleaned_data)
+        messages.success(request, _("Đã ghi hoạt động tuyên truyền."))
+        return redirect("reports:outreach_list")
+    return render(request, "reports/outreach_form.html", {"form": form})
+
+
+@capability_required("can_view_reports")
+def outreach_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    activity = get_for_user(OutreachActivity.objects.all(), user, pk=pk)
+    if not services.can_edit_outreach(user, activity):
+        raise Http404
+    # The form gets its own copy: validation writes into its instance, and the service
+    # needs the unchanged one to record what changed.
+    form = OutreachForm(request.POST or None, instance=OutreachActivity.objects.get(pk=activity.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_outreach_activity(actor=user, activity=activity, data=form.cleaned_data)
+        messages.success(request, _("Đã cập nhật hoạt động tuyên truyền."))
+        return redirect("reports:outreach_list")
+    return render(
+        request,
+        "reports/outreach_form.html",
+        {"form": form, "activity": activity, "history": history_for(activity)},
+    )
+
+
+@require_POST
+@capability_required("can_view_reports")
+def outreach_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    activity = get_for_user(OutreachActivity.objects.all(), user, pk=pk)
+    services.delete_outreach_activity(actor=user, activity=activity)
+    messages.success(request, _("Đã xóa hoạt động tuyên truyền."))
+    return redirect("reports:outreach_list")

@@ -1,0 +1,133 @@
+"""Big list exports run in a Celery task (``ExportJob``) and end with a download link.
+
+Any app registers its list once::
+
+    register_export(
+        "reports.outreach",
+        label="Hoạt động tuyên truyền",
+        filename="hoat-dong-tuyen-truyen.xlsx",
+        exporter=OutreachExporter,
+        objects=lambda user, params: outreach_list(user, params),
+    )
+
+``objects(user, params)`` must scope the rows to ``user`` (``visible_to``): the
+task runs as the requesting user, and only that user can download the file.
+A list view calls ``export_response()`` for ``?export=xlsx``: small lists
+download at once, big ones (``EXPORT_BACKGROUND_ROWS``) go through a job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import record_audit
+from schools.exporters import XlsxExporter
+from schools.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RegisteredExport:
+    key: str
+    label: str
+    filename: str
+    exporter: Callable[[], XlsxExporter]
+    objects: Callable[[User, dict[str, Any]], Iterable[Any]]
+
+
+_REGISTRY: dict[str, RegisteredExport] = {}
+
+
+def register_export(
+    key: str,
+    *,
+    label: str,
+    filename: str,
+    exporter: Callable[[], XlsxExporter],
+    objects: Callable[[User, dict[str, Any]], Iterable[Any]],
+) -> None:
+    _REGISTRY[key] = RegisteredExport(key, label, filename, exporter, objects)
+
+
+def get_export(key: str) -> RegisteredExport:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise Http404 from None
+
+
+def background_threshold() -> int:
+    return int(getattr(settings, "EXPORT_BACKGROUND_ROWS", 5000))
+
+
+def clean_params(params: Any) -> dict[str, str]:
+    """The list's filters from a QueryDict, without paging or the export switch."""
+    return {
+        k: str(v)[:200]
+        for k, v in params.items()
+        if k not in {"page", "export", "csrfmiddlewaretoken", "exporter"}
+    }
+
+
+@transaction.atomic
+def start_export(*, user: User, key: str, params: dict[str, str]) -> ExportJob:
+    """Record an export job for ``user`` and run it in the background after commit."""
+    get_export(key)
+    job = ExportJob.objects.create(user=user, exporter=key, params=params)
+    record_audit(actor=user, action="export.start", obj=job, changes={"exporter": [None, key]})
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from kombu.exceptions import OperationalError
+
+    from schools.tasks import run_export
+
+    try:
+        run_export.delay(job_id)
+    except OperationalError as exc:  # kombu wraps "connection refused" and the like
+        logger.warning("Broker unavailable, export %s not started: %s", job_id, exc)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+            status=ExportJob.Status.FAILED,
+            error=_("Hàng đợi tác vụ đang tạm ngưng; vui lòng thử lại sau ít phút."),
+            finished_at=timezone.now(),
+        )
+
+
+def export_response(
+    request: HttpRequest, *, key: str, objects: Any, count: int | None = None
+) -> HttpResponse:
+    """``?export=xlsx`` on a list page: download a small list now.
+
+    A big list is not built inside the request: the user is sent back to the list,
+    whose "Xuất Excel (chạy nền)" button POSTs to ``schools:export_start``.
+    """
+    entry = get_export(key)
+    total = count if count is not None else objects.count()
+    if total <= background_threshold():
+        return entry.exporter().as_http_response(objects, entry.filename)
+    messages.warning(
+        request,
+        _(
+            "Danh sách có %(n)s dòng: hãy bấm “Xuất Excel (chạy nền)” để hệ thống "
+            "lập tệp và đưa đường dẫn tải về."
+        )
+        % {"n": total},
+    )
+    query = clean_params(request.GET)
+    return redirect(request.path + ("?" + urlencode(query) if query else ""))
