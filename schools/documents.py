@@ -52,13 +52,16 @@ _NUMERIC = re.compile(r"^[+-]?[\d.,\s]+(đ|%)?$")
 
 
 def _font_cache_dir() -> Path:
-    """MEDIA_ROOT/fonts when Django settings are usable, else the system temp dir."""
+    """FONT_CACHE_DIR or MEDIA_ROOT/fonts when Django settings are usable, else the system temp dir."""
     try:
         from django.conf import settings
 
+        explicit = getattr(settings, "FONT_CACHE_DIR", None)
         media_root = settings.MEDIA_ROOT
     except Exception:  # settings absent or not configured: stay usable without Django
-        media_root = None
+        explicit = media_root = None
+    if explicit:
+        return Path(explicit)
     if media_root:
         return Path(media_root) / "fonts"
     return Path(tempfile.gettempdir()) / "laocai_portal_fonts"

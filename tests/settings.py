@@ -27,3 +27,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
 LANGUAGE_CODE = "vi"
+# Static instances of the PDF font take seconds to build: keep them between runs.
+FONT_CACHE_DIR = Path(tempfile.gettempdir()) / "laocai-test-fonts"  # noqa: F405
