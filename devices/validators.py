@@ -99,7 +99,7 @@ def _key(value: Any) -> str:
 
 
 def parse_device_type(value: Any) -> str:
-    """"Máy tính bảng", "tablet", "MTB" -> ``DeviceType.TABLET`` (also the stored codes)."""
+    """ "Máy tính bảng", "tablet", "MTB" -> ``DeviceType.TABLET`` (also the stored codes)."""
     key = _key(value)
     for choice in DeviceType:
         if key in (_key(choice.value), _key(choice.label)):
@@ -129,7 +129,7 @@ _CONDITION_WORDS: dict[str, str] = {
 
 
 def parse_condition(value: Any) -> str:
-    """"Mới", "đã qua sử dụng", "tân trang", "hỏng" -> ``Device.Condition``."""
+    """ "Mới", "đã qua sử dụng", "tân trang", "hỏng" -> ``Device.Condition``."""
     key = _key(value)
     for choice in Device.Condition:
         if key in (_key(choice.value), _key(choice.label)):

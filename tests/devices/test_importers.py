@@ -128,7 +128,7 @@ def test_serial_or_imei_already_in_stock_is_an_error(province_official, purchase
     )
     assert [str(e) for e in report.errors] == [
         "Dòng 4, Số serial: số serial S1 đã có trong kho",
-        "Dòng 5, IMEI: IMEI %s đã có trong kho" % GOOD_IMEI_2,
+        f"Dòng 5, IMEI: IMEI {GOOD_IMEI_2} đã có trong kho",
     ]
     assert Device.objects.count() == 1
 
