@@ -672,7 +672,8 @@ def create_subscription(
     try:
         phone = normalize_phone(phone)
     except ValueError as exc:
-        errors["phone"] = str(exc).capitalize() + "."
+        message = str(exc)
+        errors["phone"] = message[:1].upper() + message[1:] + "."
     if iccid:
         try:
             iccid = normalize_iccid(iccid)
