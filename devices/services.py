@@ -219,7 +219,7 @@ def create_transfer(
         action="transfer.send",
         obj=transfer,
         changes={"devices": [None, len(ids)], "to": [None, destination]},
-        district_id=(to_district.pk if to_district else to_school.district_id),  # type: ignore[union-attr]
+        district_id=(to_district.pk if to_district else to_school.district_id),
         school_id=to_school.pk if to_school else None,
     )
     url = reverse("devices:transfer_detail", args=[transfer.pk])
@@ -822,7 +822,7 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
             action="subscription.expire",
             obj=subscription,
             changes={"status": [before, Subscription.Status.EXPIRED]},
-            reason=_("Hết hạn ngày %(d)s") % {"d": subscription.ends_on.strftime("%d/%m/%Y")},  # type: ignore[union-attr]
+            reason=_("Hết hạn ngày %(d)s") % {"d": subscription.ends_on.strftime("%d/%m/%Y")},
         )
     expiring = list(
         Subscription.objects.select_for_update(of=("self",))
