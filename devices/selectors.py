@@ -281,8 +281,9 @@ def subscription_list(user: User, *, status: str = "", expiring: bool = False, q
     return qs.order_by("-created_at", "-pk")
 
 
-def device_history(device: Device) -> dict:
-    """Everything that happened to a device: allocations, transfers and the audit trail."""
+def device_history(device: Device, user: User) -> dict:
+    """Everything that happened to a device: allocations, the transfers the user may
+    open, and the audit trail."""
     from accounts.selectors import history_for
 
     return {
@@ -292,9 +293,9 @@ def device_history(device: Device) -> dict:
             )
         ),
         "transfers": list(
-            device.transfers.select_related("to_district", "to_school", "from_district").order_by(
-                "-sent_at"
-            )
+            device.transfers.visible_to(user)
+            .select_related("to_district", "to_school", "from_district")
+            .order_by("-sent_at")
         ),
         "history": list(history_for(device)),
     }
@@ -303,10 +304,10 @@ def device_history(device: Device) -> dict:
 def student_device_history(student: Student) -> dict:
     """For the pupil's page: the pupil's devices and data packages, newest first."""
     return {
-        "allocations": list(
+        "device_allocations": list(
             student.allocations.select_related("device", "school").order_by("-allocated_at")
         ),
-        "subscriptions": list(
+        "data_subscriptions": list(
             student.subscriptions.select_related("package").order_by("-created_at")
         ),
     }

@@ -89,7 +89,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    context = {"device": device, **selectors.device_history(device)}
+    context = {"device": device, **selectors.device_history(device, request.user)}
     return render(request, "devices/device_detail.html", context)
 
 

@@ -556,3 +556,13 @@ def test_list_pages_make_a_fixed_number_of_queries(
     _grow(school, district, purchase, school_staff, 4)
     assert _queries(client, url) == small
     assert small <= 12
+
+
+def test_pupil_page_include_lists_devices_and_packages(world, rf, school_staff):
+    from django.template import Context, Template
+
+    html = Template("{% load devices_tags %}{% student_devices student %}").render(
+        Context({"student": world["allocation"].student, "user": school_staff})
+    )
+    assert world["device"].serial_number in html
+    assert world["subscription"].package.name in html
