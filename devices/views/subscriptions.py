@@ -60,6 +60,8 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     ).order_by("sort_key")
     initial = {"student": request.GET.get("student")}
     form = SubscriptionForm(request.POST or None, students=students, initial=initial)
+    chosen = students.filter(pk=request.GET.get("student") or 0).first()
+    warning = selectors.signal_warning(chosen) if chosen else ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,8 +78,10 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
             report_errors(request, exc, form)
         else:
             messages.success(request, _("Đã đăng ký gói cước cho %(n)s.") % {"n": data["student"]})
+            if warning := selectors.signal_warning(data["student"]):
+                messages.warning(request, warning)
             return redirect("devices:subscription_detail", pk=subscription.pk)
-    return render(request, "devices/subscription_form.html", {"form": form})
+    return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
 
 
 def _subscription(request: HttpRequest, pk: int) -> Subscription:
@@ -94,6 +98,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "subscription": subscription,
         "problems": subscription.problems.select_related("reported_by"),
+        "signal_warning": selectors.signal_warning(subscription.student),
         "problem_form": ProblemForm(),
         "resolve_form": ResolveForm(),
         "history": history_for(subscription),

@@ -566,3 +566,39 @@ def test_pupil_page_include_lists_devices_and_packages(world, rf, school_staff):
     )
     assert world["device"].serial_number in html
     assert world["subscription"].package.name in html
+
+
+def test_subscribing_a_pupil_from_a_no_signal_village_warns(client_for, school_staff, school):
+    from unittest import mock
+
+    package = DataPackageFactory()
+    pupil = StudentFactory(school=school, full_name="Thào Seo Lử")
+    approve(pupil, "data")
+    client = client_for(school_staff)
+    with mock.patch("devices.selectors.home_signal", return_value="no_signal"):
+        form = client.get(reverse("devices:subscription_create"), {"student": pupil.pk})
+        response = client.post(
+            reverse("devices:subscription_create"),
+            {
+                "student": pupil.pk,
+                "carrier": package.carrier,
+                "package": package.pk,
+                "phone": "0912345678",
+                "starts_on": "2026-11-01",
+            },
+            follow=True,
+        )
+    assert "thôn trắng sóng" in form.content.decode()
+    page = response.content.decode()
+    assert "Đã đăng ký gói cước" in page and "Thào Seo Lử ở chưa có sóng" in page
+
+
+def test_no_warning_when_signal_is_unknown_or_covered(school):
+    from unittest import mock
+
+    from devices.selectors import signal_warning
+
+    pupil = StudentFactory(school=school)
+    for status in ("covered", "unknown"):
+        with mock.patch("devices.selectors.home_signal", return_value=status):
+            assert signal_warning(pupil) == ""
