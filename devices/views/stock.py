@@ -172,8 +172,8 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/import_result.html", {"batch": batch, "source": source})
 
 
-@require_POST
 @capability_required("can_allocate", "can_manage_donations")
+@require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
@@ -329,8 +329,8 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/transfer_detail.html", context)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
@@ -342,8 +342,8 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:transfer_detail", pk=transfer.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:

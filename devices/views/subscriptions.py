@@ -106,8 +106,8 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/subscription_detail.html", context)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
     form = ProblemForm(request.POST)
@@ -128,8 +128,8 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=subscription.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     problem = SubscriptionProblem.objects.filter(
         pk=pk,
@@ -210,8 +210,8 @@ def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/status_import_result.html", {"batch": batch})
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
