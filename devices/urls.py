@@ -7,6 +7,7 @@ app_name = "devices"
 urlpatterns = [
     path("", stock.stock, name="stock"),
     path("<int:pk>/", stock.device_detail, name="device_detail"),
+    path("<int:pk>/thanh-ly/", stock.device_write_off, name="device_write_off"),
     path("nhap/", stock.receive, name="receive"),
     path("nhap-tep/", stock.import_devices, name="import"),
     path("nhap-tep/<int:pk>/", stock.import_result, name="import_result"),

@@ -89,8 +89,27 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    context = {"device": device, **selectors.device_history(device, request.user)}
+    context = {
+        "device": device,
+        "can_write_off": services.can_write_off(request.user, device),
+        **selectors.device_history(device, request.user),
+    }
     return render(request, "devices/device_detail.html", context)
+
+
+@capability_required("can_allocate")
+@require_POST
+def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+    device = get_for_user(Device.objects.all(), request.user, pk=pk)
+    try:
+        services.write_off_device(
+            actor=request.user, device=device, reason=request.POST.get("reason", "")[:300]
+        )
+    except ValidationError as exc:
+        report_errors(request, exc)
+    else:
+        messages.success(request, _("Đã thanh lý thiết bị %(s)s.") % {"s": device.serial_number})
+    return redirect("devices:device_detail", pk=device.pk)
 
 
 def _require_receiver(request: HttpRequest) -> None:

@@ -162,6 +162,7 @@ def test_page_access(request, client, world, name, key, ok, hidden):
 
 
 POST_ONLY = [
+    ("device_write_off", "device"),
     ("transfer_confirm", "transfer"),
     ("transfer_cancel", "transfer"),
     ("allocation_handover", "allocation"),
@@ -545,17 +546,29 @@ LISTS = [
 ]
 
 
-@pytest.mark.parametrize("name", LISTS)
 @pytest.mark.parametrize("who", ["school_staff", "district_officer", "province_official"])
 def test_list_pages_make_a_fixed_number_of_queries(
-    request, client, world, school, district, purchase, school_staff, name, who
+    request, client, world, school, district, purchase, school_staff, who
 ):
+    """Each list page costs the same number of queries for 1 or 5 rows of everything."""
     client.force_login(request.getfixturevalue(who))
-    url = reverse(f"devices:{name}")
-    small = _queries(client, url)
+    urls = [reverse(f"devices:{name}") for name in LISTS]
+    small = [_queries(client, url) for url in urls]
     _grow(school, district, purchase, school_staff, 4)
-    assert _queries(client, url) == small
-    assert small <= 12
+    assert [_queries(client, url) for url in urls] == small
+    assert max(small) <= 12
+
+
+def test_device_write_off_through_the_page(client_for, world, school_staff):
+    device = world["spare"]
+    client = client_for(school_staff)
+    assert (
+        "Thanh lý thiết bị"
+        in client.get(reverse("devices:device_detail", args=[device.pk])).content.decode()
+    )
+    client.post(reverse("devices:device_write_off", args=[device.pk]), {"reason": "Rơi vỡ"})
+    device.refresh_from_db()
+    assert device.status == Device.Status.WRITTEN_OFF
 
 
 def test_pupil_page_include_lists_devices_and_packages(world, rf, school_staff):
