@@ -615,3 +615,20 @@ def test_no_warning_when_signal_is_unknown_or_covered(school):
     for status in ("covered", "unknown"):
         with mock.patch("devices.selectors.home_signal", return_value=status):
             assert signal_warning(pupil) == ""
+
+
+def test_province_sends_a_quantity_of_one_type(client_for, province_official, district, purchase):
+    tablets = [DeviceFactory(source=purchase) for _ in range(3)]
+    DeviceFactory(source=purchase, device_type="laptop", imei=None)
+    client = client_for(province_official)
+    too_many = client.post(
+        reverse("devices:transfer_create"),
+        {"to_district": district.pk, "device_type": "tablet", "quantity": 4},
+    )
+    assert "Kho chỉ còn 3 thiết bị loại này" in too_many.content.decode()
+    client.post(
+        reverse("devices:transfer_create"),
+        {"to_district": district.pk, "device_type": "tablet", "quantity": 2},
+    )
+    transfer = StockTransfer.objects.get()
+    assert sorted(d.pk for d in transfer.devices.all()) == [t.pk for t in tablets[:2]]
