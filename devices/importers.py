@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CARRIER_COLUMNS",
+    "error_copy",
     "DEVICE_COLUMNS",
     "DeviceRow",
     "StatusRow",
@@ -471,3 +472,19 @@ def import_carrier_statuses(
                 school_id=sub.student.school_id,
             )
     return report
+
+
+def error_copy(
+    source: Any, errors: list[dict[str, Any]], *, columns: Any = DEVICE_COLUMNS
+) -> bytes:
+    """The uploaded file back as .xlsx with a "Lỗi" column (``errors`` as stored on the
+    ``ImportBatch``), so the sender can correct it and upload it again."""
+    from schools.spreadsheets import write_error_copy
+
+    sheet = read_rows(source, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
+    table = locate_table(sheet, columns)
+    by_row: dict[int, list[str]] = {}
+    for error in errors:
+        text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
+        by_row.setdefault(int(error["row"]), []).append(text)
+    return write_error_copy(sheet, table, by_row)

@@ -19,10 +19,11 @@ from devices.exporters import (
     TransferExporter,
 )
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
-from devices.importers import import_device_list
+from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
 from schools.choices import DeviceType
+from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import District, ImportBatch, School
 from schools.spreadsheets import SpreadsheetError
 
@@ -189,6 +190,28 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
     return render(request, "devices/import_result.html", {"batch": batch, "source": source})
+
+
+@capability_required("can_allocate", "can_manage_donations")
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded delivery list with a "Lỗi" column to correct and upload again."""
+    _require_receiver(request)
+    batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
+    return _error_copy_response(batch, DEVICE_COLUMNS)
+
+
+def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
+    if not batch.errors or not batch.file:
+        raise Http404
+    try:
+        with batch.file.open("rb") as fh:
+            data = error_copy(fh, batch.errors, columns=columns)
+    except SpreadsheetError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    stem = batch.file_name.rsplit(".", 1)[0] or "danh-sach"
+    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
+    return response
 
 
 @capability_required("can_allocate", "can_manage_donations")

@@ -14,7 +14,7 @@ from accounts.selectors import history_for
 from devices import selectors, services
 from devices.exporters import PackageExporter, SubscriptionExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
-from devices.importers import import_carrier_statuses
+from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import DataPackage, Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from schools.models import ImportBatch
@@ -208,6 +208,14 @@ def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
 def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     return render(request, "devices/status_import_result.html", {"batch": batch})
+
+
+@capability_required("can_allocate")
+def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The carrier file with a "Lỗi" column."""
+    from devices.views.stock import _error_copy_response
+
+    return _error_copy_response(_own_batch(request, pk), CARRIER_COLUMNS)
 
 
 @capability_required("can_allocate")

@@ -632,3 +632,27 @@ def test_province_sends_a_quantity_of_one_type(client_for, province_official, di
     )
     transfer = StockTransfer.objects.get()
     assert sorted(d.pk for d in transfer.devices.all()) == [t.pk for t in tablets[:2]]
+
+
+def test_error_copy_of_a_delivery_list(client_for, province_official, school_staff, purchase):
+    from openpyxl import load_workbook
+
+    data = xlsx(
+        [
+            ["Loại thiết bị", "Hãng", "Model", "Số serial", "IMEI"],
+            ["Máy tính bảng", "Samsung", "Tab A7", "A-1", "123"],
+        ]
+    )
+    client = client_for(province_official)
+    client.post(
+        reverse("devices:import"),
+        {"device_source": purchase.pk, "file": SimpleUploadedFile("giao.xlsx", data)},
+    )
+    batch = ImportBatch.objects.get()
+    response = client.get(reverse("devices:import_errors", args=[batch.pk]))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][-1] == "Lỗi" and "IMEI: phải gồm đúng 15 chữ số" in rows[1][-1]
+    assert (
+        client_for(school_staff).get(reverse("devices:import_errors", args=[batch.pk])).status_code
+        == 404
+    )
