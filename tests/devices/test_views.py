@@ -656,3 +656,20 @@ def test_error_copy_of_a_delivery_list(client_for, province_official, school_sta
         client_for(school_staff).get(reverse("devices:import_errors", args=[batch.pk])).status_code
         == 404
     )
+
+
+def test_carrier_status_file_through_the_pages(client_for, world, district_officer):
+    subscription = world["subscription"]
+    data = xlsx([["Số thuê bao", "Trạng thái"], [subscription.phone, "Tạm ngưng"]])
+    client = client_for(district_officer)
+    response = client.post(
+        reverse("devices:status_import"), {"file": SimpleUploadedFile("vnpt.xlsx", data)}
+    )
+    batch = ImportBatch.objects.get(kind=ImportBatch.Kind.SUBSCRIPTIONS)
+    assert response["Location"] == reverse("devices:status_import_result", args=[batch.pk])
+    assert batch.updated == 1 and batch.error_count == 0
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PROBLEM  # dry run wrote nothing
+    client.post(reverse("devices:status_import_confirm", args=[batch.pk]))
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.SUSPENDED
