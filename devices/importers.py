@@ -41,7 +41,7 @@ from devices.validators import (
     parse_condition,
     parse_device_type,
 )
-from schools.importing import DuplicateTracker, ImportReport, RowValidator
+from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from schools.normalize import clean_text, fold, normalize_phone, parse_date
 from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
@@ -167,9 +167,7 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
     return report, valid
 
 
-def _no_rows_error(header_row: int):
-    from schools.importing import RowError
-
+def _no_rows_error(header_row: int) -> RowError:
     return RowError(
         row=header_row, column="", field="", message=_("không có dòng dữ liệu nào dưới tiêu đề")
     )
@@ -177,8 +175,6 @@ def _no_rows_error(header_row: int):
 
 def _check_against_stock(report: ImportReport, rows: list[DeviceRow], labels: dict) -> None:
     """Serials/IMEIs already in the portal are errors (two queries, whatever the file size)."""
-    from schools.importing import RowError
-
     serials = {r.serial_number for r in rows}
     imeis = {r.imei for r in rows if r.imei}
     known_serials = set(

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -245,7 +246,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)
     if report.ok:
         messages.success(request, _("Đã nhập %(n)s thiết bị vào kho.") % {"n": report.created})
-        return redirect(f"{_stock_url()}?source={source.pk}")
+        return redirect(f"{reverse('devices:stock')}?source={source.pk}")
     messages.error(request, _("Không nhập được: dữ liệu đã thay đổi kể từ lần kiểm tra."))
     return redirect("devices:import_result", pk=batch.pk)
 
@@ -255,12 +256,6 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
     if source is None:
         raise Http404
     return source
-
-
-def _stock_url() -> str:
-    from django.urls import reverse
-
-    return reverse("devices:stock")
 
 
 @capability_required(*VIEW)
@@ -283,14 +278,8 @@ def source_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         source = services.create_device_source(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Đã tạo nguồn %(s)s.") % {"s": source})
-        return redirect(f"{_receive_url()}?source={source.pk}")
+        return redirect(f"{reverse('devices:receive')}?source={source.pk}")
     return render(request, "devices/source_form.html", {"form": form})
-
-
-def _receive_url() -> str:
-    from django.urls import reverse
-
-    return reverse("devices:receive")
 
 
 # ------------------------------------------------------------------ transfers
