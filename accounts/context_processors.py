@@ -36,9 +36,13 @@ def portal(request: HttpRequest) -> dict[str, object]:
         except NoReverseMatch:
             # Parts of the portal that are not installed in this deployment stay hidden.
             continue
-        items.append(
-            {"label": label, "url": url, "active": request.path.startswith(url) and url != "/"}
-        )
+        items.append({"label": label, "url": url, "active": False})
+    # Highlight only the entry whose address is the longest prefix of this page's.
+    matches = [
+        item for item in items if item["url"] != "/" and request.path.startswith(item["url"])
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),  # type: ignore[union-attr]
