@@ -1,0 +1,258 @@
+"""The delivery-list importer: devices arriving at the provincial stock from an .xlsx.
+
+Built on the shared import machinery (``schools.spreadsheets`` to read the file and
+find the table, ``schools.importing`` for row errors and the report): every row is
+validated first, errors are reported by Excel row and column, and only a file
+without errors is written, all in one transaction.
+
+Public API (also used by the donations app for in-kind receipts)::
+
+    report, rows = parse_device_list(upload)          # no database writes
+    report = import_device_list(actor=user, source=upload,
+                                device_source=source, dry_run=True)   # preview
+    report = import_device_list(actor=user, source=upload,
+                                device_source=source, dry_run=False)  # write
+
+A file that cannot be read at all raises ``schools.spreadsheets.SpreadsheetError``
+(its ``message`` is one Vietnamese sentence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.services import record_audit
+from devices.models import Device, DeviceSource
+from devices.selectors import can_receive_devices
+from devices.validators import (
+    IMEI_TYPES,
+    normalize_imei,
+    normalize_serial,
+    parse_condition,
+    parse_device_type,
+)
+from schools.importing import DuplicateTracker, ImportReport, RowValidator
+from schools.normalize import clean_text
+from schools.spreadsheets import ColumnSpec, locate_table, read_rows
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+__all__ = ["DEVICE_COLUMNS", "DeviceRow", "import_device_list", "parse_device_list"]
+
+MAX_ROWS = 5000
+
+DEVICE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "device_type",
+        "Loại thiết bị",
+        ("loại", "loại máy", "chủng loại", "thiết bị", "tên thiết bị", "loại tb", "device type"),
+        required=True,
+    ),
+    ColumnSpec("make", "Hãng", ("hãng sản xuất", "nhà sản xuất", "thương hiệu", "make", "brand")),
+    ColumnSpec(
+        "model_name",
+        "Model",
+        ("mẫu", "mẫu máy", "kiểu máy", "model máy", "dòng máy", "tên model"),
+        required=True,
+    ),
+    ColumnSpec(
+        "serial_number",
+        "Số serial",
+        ("serial", "số seri", "seri", "số sê-ri", "s/n", "sn", "serial number", "số máy"),
+        required=True,
+    ),
+    ColumnSpec("imei", "IMEI", ("số imei", "mã imei", "imei 1", "imei1")),
+    ColumnSpec(
+        "condition",
+        "Tình trạng",
+        ("tình trạng máy", "hiện trạng", "chất lượng", "condition", "tình trạng thiết bị"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One valid row of a delivery list."""
+
+    row: int
+    device_type: str
+    make: str
+    model_name: str
+    serial_number: str
+    imei: str | None
+    condition: str
+
+
+def _max_bytes() -> int:
+    return int(settings.IMPORT_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def _text(limit: int):
+    def parse(value: Any) -> str:
+        text = clean_text(value)
+        if len(text) > limit:
+            raise ValueError(_("dài quá %(n)s ký tự") % {"n": limit})
+        return text
+
+    return parse
+
+
+def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport, list[DeviceRow]]:
+    """Read and validate a delivery list without writing anything.
+
+    Checks every row (type, model, serial, IMEI with its Luhn digit for tablets and
+    phones, condition), serials and IMEIs repeated in the file ("trùng với dòng N")
+    and those already in the stock.  Returns the report (``created`` = rows that
+    would be created) and the valid rows; rows are only usable when ``report.ok``.
+    """
+    sheet = read_rows(source, filename=filename, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
+    table = locate_table(sheet, DEVICE_COLUMNS)
+    labels = table.field_labels()
+    report = ImportReport(rows=0)
+    serials = DuplicateTracker()
+    imeis = DuplicateTracker()
+    rows: list[DeviceRow] = []
+    for row, values in table.data_rows():
+        report.rows += 1
+        v = RowValidator(row, values, labels=labels, errors=report.errors)
+        device_type = v.field("device_type", parse_device_type, required=True)
+        make = v.field("make", _text(60), required=True)
+        model_name = v.field("model_name", _text(120), required=True)
+        serial = v.field("serial_number", normalize_serial, required=True)
+        imei = v.field("imei", normalize_imei, required=device_type in IMEI_TYPES)
+        condition = v.field("condition", parse_condition, default=Device.Condition.NEW)
+        if serial and (first := serials.seen(serial, row)) is not None:
+            v.error("serial_number", _("trùng với dòng %(row)s") % {"row": first})
+        if imei and (first := imeis.seen(imei, row)) is not None:
+            v.error("imei", _("trùng với dòng %(row)s") % {"row": first})
+        if v.ok:
+            rows.append(
+                DeviceRow(
+                    row=row,
+                    device_type=device_type,
+                    make=make,
+                    model_name=model_name,
+                    serial_number=serial,
+                    imei=imei or None,
+                    condition=condition,
+                )
+            )
+    _check_against_stock(report, rows, labels)
+    if report.rows == 0:
+        report.errors.append(_no_rows_error(table.header_row))
+    report.errors.sort(key=lambda e: e.row)
+    valid = [r for r in rows if r.row not in set(report.error_rows())]
+    report.created = len(valid)
+    return report, valid
+
+
+def _no_rows_error(header_row: int):
+    from schools.importing import RowError
+
+    return RowError(
+        row=header_row, column="", field="", message=_("không có dòng dữ liệu nào dưới tiêu đề")
+    )
+
+
+def _check_against_stock(report: ImportReport, rows: list[DeviceRow], labels: dict) -> None:
+    """Serials/IMEIs already in the portal are errors (two queries, whatever the file size)."""
+    from schools.importing import RowError
+
+    serials = {r.serial_number for r in rows}
+    imeis = {r.imei for r in rows if r.imei}
+    known_serials = set(
+        Device.objects.filter(serial_number__in=serials).values_list("serial_number", flat=True)
+    )
+    known_imeis = set(Device.objects.filter(imei__in=imeis).values_list("imei", flat=True))
+    for r in rows:
+        if r.serial_number in known_serials:
+            report.errors.append(
+                RowError(
+                    row=r.row,
+                    column=labels.get("serial_number", "Số serial"),
+                    field="serial_number",
+                    message=_("số serial %(s)s đã có trong kho") % {"s": r.serial_number},
+                )
+            )
+        if r.imei and r.imei in known_imeis:
+            report.errors.append(
+                RowError(
+                    row=r.row,
+                    column=labels.get("imei", "IMEI"),
+                    field="imei",
+                    message=_("IMEI %(i)s đã có trong kho") % {"i": r.imei},
+                )
+            )
+
+
+def import_device_list(
+    *, actor: User, source: Any, device_source: DeviceSource, dry_run: bool, filename: str = ""
+) -> ImportReport:
+    """Validate a delivery list and, unless ``dry_run`` or any row has an error, create
+    every device in the provincial stock with ``device_source`` (all or nothing).
+
+    Only provincial users who receive devices (``can_allocate`` or
+    ``can_manage_donations``) may import.  Each device gets a "device.receive"
+    audit entry.
+    """
+    if not can_receive_devices(actor):
+        raise PermissionDenied
+    report, rows = parse_device_list(source, filename=filename)
+    if dry_run or not report.ok:
+        return report
+    with transaction.atomic():
+        # Re-check under the transaction: a parallel import may have taken a serial.
+        recheck = ImportReport(rows=report.rows)
+        _check_against_stock(recheck, rows, {})
+        if not recheck.ok:
+            recheck.created = 0
+            return recheck
+        devices = Device.objects.bulk_create(
+            [
+                Device(
+                    device_type=r.device_type,
+                    make=r.make,
+                    model_name=r.model_name,
+                    serial_number=r.serial_number,
+                    imei=r.imei,
+                    condition=r.condition,
+                    source=device_source,
+                    holder=Device.Holder.PROVINCE,
+                    status=Device.Status.IN_STOCK,
+                )
+                for r in rows
+            ]
+        )
+        if any(d.pk is None for d in devices):  # backends without RETURNING
+            by_serial = dict(
+                Device.objects.filter(
+                    serial_number__in=[d.serial_number for d in devices]
+                ).values_list("serial_number", "pk")
+            )
+            for d in devices:
+                d.pk = by_serial[d.serial_number]
+        for device, r in zip(devices, rows, strict=True):
+            record_audit(
+                actor=actor,
+                action="device.receive",
+                obj=device,
+                changes={"source": [None, str(device_source)], "holder": [None, device.holder]},
+                reason=_("Nhập từ danh sách giao nhận %(f)s, dòng %(r)s")
+                % {"f": filename, "r": r.row},
+            )
+        record_audit(
+            actor=actor,
+            action="device_source.import",
+            obj=device_source,
+            changes={"devices": [None, len(devices)]},
+            reason=filename,
+        )
+    report.created = len(devices)
+    return report
