@@ -37,6 +37,7 @@ from schools.choices import DeviceType, SupportKind
 from schools.documents import format_vnd
 from schools.importing import ImportReport
 from schools.normalize import clean_text, normalize_phone
+from schools.spreadsheets import SpreadsheetError
 
 DONOR_FIELDS = (
     "kind",
@@ -61,12 +62,12 @@ DEVICE_KINDS = frozenset(KIND_OF_DEVICE.values())
 class DeliveryImportError(ValidationError):
     """The delivery list could not be imported; ``report`` says which rows are wrong."""
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, field: str = "delivery_file") -> None:
         self.report = report
-        super().__init__(
-            _("Danh sách thiết bị có %(n)s lỗi, chưa nhận thiết bị nào.")
-            % {"n": len(report.errors)}
-        )
+        message = _("Danh sách thiết bị có %(n)s lỗi, chưa nhận thiết bị nào.") % {
+            "n": len(report.errors)
+        }
+        super().__init__({field: [message, *(str(e) for e in report.errors[:50])]})
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,13 @@ class InstalmentSpec:
 def _require_manager(actor: User) -> None:
     if not manages_donations(actor):
         raise PermissionDenied
+
+
+def _refresh_public_page() -> None:
+    """Once the change is committed, the public page shows it on its next request."""
+    from donations.public import clear_public_cache
+
+    transaction.on_commit(clear_public_cache)
 
 
 def normalize_tax_code(value: Any) -> str:
@@ -185,6 +193,7 @@ def update_donor(*, actor: User, donor: Donor, **values: Any) -> Donor:
     if changes:
         donor.save()
         record_audit(actor=actor, action="donation.donor.update", obj=donor, changes=changes)
+    _refresh_public_page()
     return donor
 
 
@@ -262,6 +271,7 @@ def create_pledge(
             "instalments": [None, [f"{i.due_on:%d/%m/%Y}: {i.amount}" for i in instalments]],
         },
     )
+    _refresh_public_page()
     return pledge
 
 
@@ -365,6 +375,7 @@ def record_cash_receipt(
         },
         reason=reason,
     )
+    _refresh_public_page()
     return receipt
 
 
@@ -388,6 +399,7 @@ def _import_delivery(
     received_on: dt.date,
     note: str,
     delivery_file: IO[bytes] | Any,
+    file_field: str = "delivery_file",
 ) -> tuple[DeviceSource, ImportReport, Counter[str]]:
     """Create a device source and import its device list through the devices importer.
 
@@ -403,22 +415,31 @@ def _import_delivery(
         note=note.strip(),
         created_by=actor,
     )
-    report = import_device_list(
-        actor=actor, source=delivery_file, device_source=source, dry_run=False
-    )
+    try:
+        report = import_device_list(
+            actor=actor,
+            source=delivery_file,
+            device_source=source,
+            dry_run=False,
+            filename=getattr(delivery_file, "name", "") or "",
+        )
+    except SpreadsheetError as exc:
+        raise ValidationError({file_field: [exc.message]}) from exc
     if not report.ok:
-        raise DeliveryImportError(report)
+        raise DeliveryImportError(report, field=file_field)
     created = Counter(
         Device.objects.filter(source=source).values_list("device_type", flat=True).iterator()
     )
     total = sum(created.values())
     if report.updated or total != report.created or total == 0:
         raise ValidationError(
-            _(
-                "Danh sách giao nhận chỉ được tạo thiết bị mới: %(created)s thiết bị mới, "
-                "%(updated)s thiết bị đã có trong kho. Kiểm tra lại số serial/IMEI."
-            )
-            % {"created": total, "updated": report.updated + report.unchanged}
+            {
+                file_field: _(
+                    "Danh sách giao nhận chỉ được tạo thiết bị mới: %(created)s thiết bị mới, "
+                    "%(updated)s thiết bị đã có trong kho. Kiểm tra lại số serial/IMEI."
+                )
+                % {"created": total, "updated": report.updated + report.unchanged}
+            }
         )
     return source, report, created
 
@@ -515,6 +536,7 @@ def record_inkind_receipt(
         },
         reason=reason,
     )
+    _refresh_public_page()
     return receipt
 
 
@@ -603,6 +625,7 @@ def record_spending(
             received_on=spent_on,
             note=description,
             delivery_file=purchase_file,
+            file_field="purchase_file",
         )
     spending = Spending.objects.create(
         spent_on=spent_on,
@@ -629,4 +652,5 @@ def record_spending(
             "draws": [None, [f"{r.reference}: {take}" for r, take in draws]],
         },
     )
+    _refresh_public_page()
     return spending
