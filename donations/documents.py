@@ -81,8 +81,14 @@ def inkind_receipt_pdf(receipt: InKindReceipt) -> bytes:
     _donor_lines(doc, donor)
     doc.paragraph(
         f"Sở Giáo dục và Đào tạo tỉnh Lào Cai xác nhận đã tiếp nhận tài trợ bằng hiện vật "
-        f"của {donor.name} cho Chương trình {PROGRAMME}, theo biên bản giao nhận số "
-        f"{source.reference} {format_date_vi(source.received_on)}, gồm {len(devices)} thiết bị:"
+        f"của {donor.name} cho Chương trình {PROGRAMME}, cụ thể:"
+    )
+    doc.key_values(
+        [
+            ("Biên bản giao nhận số", source.reference),
+            ("Ngày nhận", f"{source.received_on:%d/%m/%Y}"),
+            ("Số thiết bị", f"{len(devices)} thiết bị, nhập kho Sở Giáo dục và Đào tạo"),
+        ]
     )
     doc.table(
         ["STT", "Loại thiết bị", "Hãng, model", "Số serial", "IMEI", "Tình trạng"],

@@ -66,3 +66,76 @@ class CashReceiptFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(FundAccountFactory)
     reference = factory.Sequence(lambda n: f"KB-{n:05d}")
     recorded_by = factory.SubFactory(UserFactory)
+
+
+def make_pupil(
+    school, *, full_name: str, pupil_code: str, personal_id: str = "", village_name: str = ""
+):
+    """A pupil with a poor household (only what traceability and privacy tests need)."""
+    from schools.services import get_or_create_village
+    from students.models import Household, HouseholdCategory, Student, name_keys
+
+    category = HouseholdCategory.objects.order_by(
+        "priority"
+    ).first() or HouseholdCategory.objects.create(code="ho-ngheo", name="Hộ nghèo")
+    village = None
+    if village_name:
+        village, _ = get_or_create_village(commune=school.commune, name=village_name)
+    household = Household.objects.create(
+        category=category,
+        commune=school.commune,
+        village=village,
+        code=f"{pupil_code[-4:]}/GCN-HN.HCN",
+        guardian_name=f"Phụ huynh của {full_name}",
+    )
+    name_key, sort_key = name_keys(full_name)
+    return Student.objects.create(
+        pupil_code=pupil_code,
+        full_name=full_name,
+        name_key=name_key,
+        sort_key=sort_key,
+        date_of_birth=dt.date(2010, 5, 7),
+        gender="M",
+        school=school,
+        class_name="6A",
+        grade=6,
+        personal_id=personal_id,
+        household=household,
+        commune=school.commune,
+        village=village,
+    )
+
+
+def allocate(device, pupil, *, by, handed_over: bool = False):
+    """An approved proposal item and an open allocation of ``device`` to ``pupil``."""
+    from devices.models import Allocation, Device
+    from rounds.models import Proposal, ProposalItem, SupportRound
+
+    support_round, _ = SupportRound.objects.get_or_create(
+        name="Đợt 1",
+        defaults={
+            "school_year": "2021-2022",
+            "starts_on": dt.date(2021, 9, 1),
+            "ends_on": dt.date(2021, 12, 31),
+            "created_by": by,
+        },
+    )
+    proposal, _ = Proposal.objects.get_or_create(round=support_round, school=pupil.school)
+    item = ProposalItem.objects.create(
+        proposal=proposal, student=pupil, kind="tablet", status=ProposalItem.Status.APPROVED
+    )
+    device.school = pupil.school
+    device.district = pupil.school.district
+    device.holder = Device.Holder.PUPIL if handed_over else Device.Holder.SCHOOL
+    device.status = Device.Status.HANDED_OVER if handed_over else Device.Status.RESERVED
+    device.save()
+    return Allocation.objects.create(
+        device=device,
+        device_type=device.device_type,
+        student=pupil,
+        proposal_item=item,
+        school=pupil.school,
+        status=Allocation.Status.HANDED_OVER if handed_over else Allocation.Status.RESERVED,
+        allocated_by=by,
+        handover_date=dt.date(2021, 11, 2) if handed_over else None,
+    )
