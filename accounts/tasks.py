@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Notification
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, time_limit=120)
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, time_limit=120, soft_time_limit=100)
 def send_notification_emails(self, notification_ids: list[int]) -> int:
     """E-mail each notification once; safe to run twice (already e-mailed ones are skipped)."""
     sent = 0

@@ -19,32 +19,45 @@ A file that cannot be read at all raises ``schools.spreadsheets.SpreadsheetError
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import record_audit
-from devices.models import Device, DeviceSource
+from devices.models import Device, DeviceSource, Subscription
 from devices.selectors import can_receive_devices
 from devices.validators import (
     IMEI_TYPES,
+    normalize_iccid,
     normalize_imei,
     normalize_serial,
     parse_condition,
     parse_device_type,
 )
 from schools.importing import DuplicateTracker, ImportReport, RowValidator
-from schools.normalize import clean_text
-from schools.spreadsheets import ColumnSpec, locate_table, read_rows
+from schools.normalize import clean_text, fold, normalize_phone, parse_date
+from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-__all__ = ["DEVICE_COLUMNS", "DeviceRow", "import_device_list", "parse_device_list"]
+__all__ = [
+    "CARRIER_COLUMNS",
+    "DEVICE_COLUMNS",
+    "DeviceRow",
+    "StatusRow",
+    "import_carrier_statuses",
+    "import_device_list",
+    "parse_carrier_statuses",
+    "parse_device_list",
+]
 
 MAX_ROWS = 5000
 
@@ -255,4 +268,205 @@ def import_device_list(
             reason=filename,
         )
     report.created = len(devices)
+    return report
+
+
+# ------------------------------------------------------------ carrier status file
+
+CARRIER_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "phone",
+        "Số thuê bao",
+        ("số điện thoại", "sđt", "số đt", "điện thoại", "msisdn", "số tb", "thuê bao", "isdn"),
+    ),
+    ColumnSpec("iccid", "ICCID", ("số iccid", "serial sim", "số serial sim", "số sim", "mã sim")),
+    ColumnSpec(
+        "status",
+        "Trạng thái",
+        ("tình trạng", "trạng thái thuê bao", "trạng thái tb", "status", "tình trạng thuê bao"),
+        required=True,
+    ),
+    ColumnSpec(
+        "activated_on", "Ngày kích hoạt", ("ngày hoạt động", "ngày đấu nối", "ngày kích hoạt gói")
+    ),
+)
+
+_STATUS_WORDS: dict[str, str] = {
+    "hoat dong": Subscription.Status.ACTIVE,
+    "dang hoat dong": Subscription.Status.ACTIVE,
+    "da kich hoat": Subscription.Status.ACTIVE,
+    "kich hoat": Subscription.Status.ACTIVE,
+    "active": Subscription.Status.ACTIVE,
+    "tam ngung": Subscription.Status.SUSPENDED,
+    "tam ngat": Subscription.Status.SUSPENDED,
+    "khoa": Subscription.Status.SUSPENDED,
+    "khoa 1 chieu": Subscription.Status.SUSPENDED,
+    "khoa 2 chieu": Subscription.Status.SUSPENDED,
+    "suspended": Subscription.Status.SUSPENDED,
+    "het han": Subscription.Status.EXPIRED,
+    "da huy": Subscription.Status.EXPIRED,
+    "huy": Subscription.Status.EXPIRED,
+    "expired": Subscription.Status.EXPIRED,
+}
+
+
+def parse_carrier_status(value: Any) -> str:
+    """ "Hoạt động", "Tạm ngưng", "Khóa 2 chiều", "Hết hạn" -> ``Subscription.Status``."""
+    key = re.sub(r"[^a-z0-9]+", " ", fold(value)).strip()
+    if key in _STATUS_WORDS:
+        return _STATUS_WORDS[key]
+    raise ValueError(_("không thuộc danh mục (hoạt động, tạm ngưng, hết hạn)"))
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One valid row of a carrier's status file, matched to a subscription."""
+
+    row: int
+    subscription_id: int
+    status: str
+    activated_on: dt.date | None
+
+
+def parse_carrier_statuses(
+    source: Any, *, actor: User, filename: str = ""
+) -> tuple[ImportReport, list[StatusRow]]:
+    """Validate a carrier's status file against the subscriptions ``actor`` may see.
+
+    Errors: a number or ICCID that matches no subscription, phone and ICCID that
+    point to different subscriptions, one subscription listed twice with different
+    statuses ("mâu thuẫn với dòng N"), and an expired subscription reported active.
+    ``updated``/``unchanged`` in the report count rows that would change a status.
+    """
+    sheet = read_rows(source, filename=filename, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
+    table = locate_table(sheet, CARRIER_COLUMNS)
+    if "phone" not in table.mapping and "iccid" not in table.mapping:
+        raise SpreadsheetError(
+            _("Tệp phải có cột “Số thuê bao” hoặc cột “ICCID” để nhận ra thuê bao.")
+        )
+    labels = table.field_labels()
+    report = ImportReport(rows=0)
+    parsed: list[tuple[RowValidator, str | None, str | None, str, dt.date | None]] = []
+    for row, values in table.data_rows():
+        report.rows += 1
+        v = RowValidator(row, values, labels=labels, errors=report.errors)
+        phone = v.field("phone", normalize_phone)
+        iccid = v.field("iccid", normalize_iccid)
+        status = v.field("status", parse_carrier_status, required=True)
+        activated_on = v.field("activated_on", parse_date)
+        if not clean_text(v.value("phone")) and not clean_text(v.value("iccid")):
+            v.row_error(_("thiếu số thuê bao hoặc ICCID"))
+        parsed.append((v, phone, iccid, status, activated_on))
+
+    visible = Subscription.objects.visible_to(actor)
+    phones = {p for _v, p, _i, _s, _a in parsed if p}
+    iccids = {i for _v, _p, i, _s, _a in parsed if i}
+    # Active subscriptions first: a number reused after an expired SIM means the new one.
+    candidates = list(
+        visible.filter(models.Q(phone__in=phones) | models.Q(iccid__in=iccids))
+        .order_by("-created_at", "-pk")
+        .only("pk", "phone", "iccid", "status", "ends_on")
+    )
+    by_phone: dict[str, Subscription] = {}
+    by_iccid: dict[str, Subscription] = {}
+    for sub in sorted(candidates, key=lambda s: s.status == Subscription.Status.EXPIRED):
+        by_phone.setdefault(sub.phone, sub)
+        if sub.iccid:
+            by_iccid.setdefault(sub.iccid, sub)
+
+    first_row: dict[int, tuple[int, str]] = {}
+    rows: list[StatusRow] = []
+    today = timezone.localdate()
+    for v, phone, iccid, status, activated_on in parsed:
+        if not v.ok:
+            continue
+        sub_by_phone = by_phone.get(phone) if phone else None
+        sub_by_iccid = by_iccid.get(iccid) if iccid else None
+        if phone and sub_by_phone is None:
+            v.error("phone", _("không có thuê bao nào với số %(p)s") % {"p": phone})
+            continue
+        if iccid and sub_by_iccid is None:
+            v.error("iccid", _("không có thuê bao nào với ICCID %(i)s") % {"i": iccid})
+            continue
+        sub = sub_by_phone or sub_by_iccid
+        assert sub is not None
+        if sub_by_phone and sub_by_iccid and sub_by_phone.pk != sub_by_iccid.pk:
+            v.row_error(_("số thuê bao và ICCID thuộc hai thuê bao khác nhau"))
+            continue
+        seen = first_row.get(sub.pk)
+        if seen is not None:
+            if seen[1] != status:
+                v.row_error(
+                    _("trạng thái mâu thuẫn với dòng %(row)s của cùng thuê bao") % {"row": seen[0]}
+                )
+            else:
+                v.duplicate_of(seen[0])
+            continue
+        first_row[sub.pk] = (v.row, status)
+        ended = sub.ends_on is not None and sub.ends_on < today
+        if status == Subscription.Status.ACTIVE and (
+            sub.status == Subscription.Status.EXPIRED or ended
+        ):
+            v.error(
+                "status",
+                _("thuê bao %(p)s đã hết hạn (ngày %(d)s) nhưng tệp báo đang hoạt động")
+                % {
+                    "p": sub.phone,
+                    "d": sub.ends_on.strftime("%d/%m/%Y") if sub.ends_on else "—",
+                },
+            )
+            continue
+        if sub.status == status:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+        rows.append(StatusRow(v.row, sub.pk, status, activated_on))
+    report.errors.sort(key=lambda e: e.row)
+    return report, rows
+
+
+def import_carrier_statuses(
+    *, actor: User, source: Any, dry_run: bool, filename: str = ""
+) -> ImportReport:
+    """Apply a carrier's activation/status file (all rows or none).
+
+    A subscription activated for the first time starts on its activation date (or
+    today) and its free period is recomputed from there.
+    """
+    from devices.services import subscription_end
+
+    if not actor.can("can_allocate"):
+        raise PermissionDenied
+    report, rows = parse_carrier_statuses(source, actor=actor, filename=filename)
+    if dry_run or not report.ok:
+        return report
+    with transaction.atomic():
+        subs = {
+            s.pk: s
+            for s in Subscription.objects.select_for_update()
+            .select_related("package", "student")
+            .filter(pk__in=[r.subscription_id for r in rows])
+        }
+        for r in rows:
+            sub = subs[r.subscription_id]
+            if sub.status == r.status:
+                continue
+            before = {"status": sub.status, "starts_on": sub.starts_on, "ends_on": sub.ends_on}
+            if (
+                r.status == Subscription.Status.ACTIVE
+                and sub.status == Subscription.Status.REQUESTED
+            ):
+                sub.starts_on = r.activated_on or timezone.localdate()
+                sub.ends_on = subscription_end(sub.starts_on, sub.package)
+            sub.status = r.status
+            sub.save(update_fields=["status", "starts_on", "ends_on", "updated_at"])
+            after = {"status": sub.status, "starts_on": sub.starts_on, "ends_on": sub.ends_on}
+            record_audit(
+                actor=actor,
+                action="subscription.carrier_status",
+                obj=sub,
+                changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+                reason=_("Tệp trạng thái nhà mạng %(f)s, dòng %(r)s") % {"f": filename, "r": r.row},
+                school_id=sub.student.school_id,
+            )
     return report

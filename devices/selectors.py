@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from devices.models import (
+    ACTIVE_SUBSCRIPTION,
+    Allocation,
+    Device,
+    DeviceSource,
+    StockTransfer,
+    Subscription,
+)
+from rounds.models import ProposalItem
+from schools.choices import NEED_SATISFIED_BY, DeviceType, SupportKind
+from schools.models import District, School
+from schools.normalize import fold
+from students.models import Student
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -15,3 +34,285 @@ def can_receive_devices(user: User) -> bool:
         and user.scope.is_provincial
         and (user.can("can_allocate") or user.can("can_manage_donations"))
     )
+
+
+def kinds_for_device_type(device_type: str) -> list[str]:
+    """Support kinds (``SupportKind``) that a device of this type satisfies."""
+    return sorted(str(kind) for kind, types in NEED_SATISFIED_BY.items() if device_type in types)
+
+
+def device_types_for_kind(kind: str) -> frozenset[str]:
+    return NEED_SATISFIED_BY.get(kind, frozenset())
+
+
+def approved_item_for_device(*, student: Student, device_type: str) -> ProposalItem | None:
+    """The pupil's approved (final) support item that this device type fulfils, if any."""
+    return (
+        ProposalItem.objects.beneficiaries()
+        .filter(
+            student=student,
+            kind__in=kinds_for_device_type(device_type),
+            proposal__school_id=student.school_id,
+        )
+        .order_by("-round__starts_on", "pk")
+        .first()
+    )
+
+
+def approved_item_for_data(*, student: Student) -> ProposalItem | None:
+    """The pupil's approved (final) data-package item, if any."""
+    return (
+        ProposalItem.objects.beneficiaries()
+        .filter(student=student, kind=SupportKind.DATA, proposal__school_id=student.school_id)
+        .order_by("-round__starts_on", "pk")
+        .first()
+    )
+
+
+def unit_users(*, district: District | None = None, school: School | None = None) -> list[User]:
+    """Active users of a school or district who handle devices (recipients of notices)."""
+    from accounts.models import User
+
+    users = User.objects.filter(is_active=True, role__can_allocate=True)
+    if school is not None:
+        return list(users.filter(school=school))
+    if district is not None:
+        return list(users.filter(district=district))
+    return []
+
+
+def stock_counts(devices: QuerySet[Device]) -> dict[tuple[str, str], int]:
+    """Devices in stock per (holder, device type) in one query."""
+    rows = (
+        devices.filter(status=Device.Status.IN_STOCK)
+        .values("holder", "device_type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(r["holder"], r["device_type"]): r["n"] for r in rows}
+
+
+# ------------------------------------------------------------------ list pages
+
+
+def sendable_stock(user: User) -> QuerySet[Device]:
+    """The devices the user's unit may send down: its own, in stock (province or district)."""
+    scope = user.scope
+    base = Device.objects.filter(status=Device.Status.IN_STOCK)
+    if scope.is_provincial:
+        return base.filter(holder=Device.Holder.PROVINCE).order_by("device_type", "serial_number")
+    if scope.is_district:
+        return base.filter(holder=Device.Holder.DISTRICT, district_id=scope.district_id).order_by(
+            "device_type", "serial_number"
+        )
+    return base.none()
+
+
+def device_list(
+    user: User, *, device_type: str = "", status: str = "", q: str = "", source: int | None = None
+):
+    """Devices the user may see, filtered, with what the list shows joined in."""
+    qs = Device.objects.visible_to(user).select_related("source", "district", "school")
+    if source:
+        qs = qs.filter(source_id=source)
+    if device_type:
+        qs = qs.filter(device_type=device_type)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        q = q.strip().upper().replace(" ", "")
+        qs = qs.filter(Q(serial_number__contains=q) | Q(imei__contains=q))
+    return qs.order_by("device_type", "serial_number")
+
+
+def _type_columns(rows, key: str) -> list[dict]:
+    """Pivot ``values(key, "device_type").annotate(n)`` rows into one row per ``key``."""
+    table: dict = {}
+    for r in rows:
+        entry = table.setdefault(
+            r[key], {"key": r[key], "types": dict.fromkeys(DeviceType.values, 0), "total": 0}
+        )
+        entry["types"][r["device_type"]] += r["n"]
+        entry["total"] += r["n"]
+    for entry in table.values():
+        entry["cells"] = [entry["types"][t] for t in DeviceType.values]
+    return list(table.values())
+
+
+def stock_per_district(user: User) -> list[dict]:
+    """Province: devices in stock per district (district store and its schools) and type.
+
+    One query for the counts, one for the district names; the provincial store is
+    the row whose district is ``None``.
+    """
+    rows = (
+        Device.objects.visible_to(user)
+        .filter(status=Device.Status.IN_STOCK)
+        .values("district_id", "device_type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    table = _type_columns(rows, "district_id")
+    names = dict(
+        District.objects.filter(pk__in=[r["key"] for r in table if r["key"]]).values_list(
+            "pk", "name"
+        )
+    )
+    for entry in table:
+        entry["name"] = names.get(entry["key"], "") if entry["key"] else _("Kho Sở GD&ĐT")
+    return sorted(table, key=lambda e: (e["key"] is not None, e["name"]))
+
+
+def stock_per_school(user: User) -> list[dict]:
+    """District: per school (and the district's own store) devices in stock per type,
+    with reserved and handed-over counts; two queries."""
+    rows = (
+        Device.objects.visible_to(user)
+        .values("school_id", "device_type")
+        .annotate(n=Count("pk", filter=Q(status=Device.Status.IN_STOCK)))
+        .order_by()
+    )
+    table = _type_columns(rows, "school_id")
+    handed = (
+        Device.objects.visible_to(user)
+        .values("school_id")
+        .annotate(
+            reserved=Count("pk", filter=Q(status=Device.Status.RESERVED)),
+            handed_over=Count("pk", filter=Q(status=Device.Status.HANDED_OVER)),
+        )
+        .order_by()
+    )
+    extra = {r["school_id"]: r for r in handed}
+    schools = dict(
+        School.objects.filter(pk__in=[e["key"] for e in table if e["key"]]).values_list(
+            "pk", "name"
+        )
+    )
+    for entry in table:
+        entry["name"] = schools.get(entry["key"], "") if entry["key"] else _("Kho Phòng GD&ĐT")
+        entry["reserved"] = extra.get(entry["key"], {}).get("reserved", 0)
+        entry["handed_over"] = extra.get(entry["key"], {}).get("handed_over", 0)
+    return sorted(table, key=lambda e: (e["key"] is not None, e["name"]))
+
+
+def sources_with_counts(user: User):
+    """Device sources with how many of their devices the user sees, by status."""
+    visible = Device.objects.visible_to(user)
+    return (
+        DeviceSource.objects.annotate(
+            total=Count("devices", filter=Q(devices__in=visible)),
+            in_stock=Count(
+                "devices", filter=Q(devices__in=visible, devices__status=Device.Status.IN_STOCK)
+            ),
+            handed_over=Count(
+                "devices", filter=Q(devices__in=visible, devices__status=Device.Status.HANDED_OVER)
+            ),
+        )
+        .filter(total__gt=0)
+        .select_related("created_by")
+        .order_by("-received_on", "-pk")
+    )
+
+
+def transfer_list(user: User):
+    return (
+        StockTransfer.objects.visible_to(user)
+        .select_related("from_district", "to_district", "to_school", "sent_by", "received_by")
+        .annotate(device_count=Count("devices"))
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def allocation_list(user: User, *, school_id: int | None = None, status: str = ""):
+    qs = Allocation.objects.visible_to(user).select_related(
+        "device", "student", "school", "proposal_item"
+    )
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-allocated_at", "-pk")
+
+
+def beneficiaries_without_device(user: User):
+    """Approved device beneficiaries of the user's schools with no open allocation for that item."""
+    open_allocation = Allocation.objects.open().filter(proposal_item=OuterRef("pk"))
+    return (
+        ProposalItem.objects.visible_to(user)
+        .beneficiaries()
+        .filter(kind__in=list(NEED_SATISFIED_BY), student__status=Student.Status.STUDYING)
+        .exclude(Exists(open_allocation))
+        .select_related("student", "proposal__school", "round")
+        .order_by("proposal__school__name", "student__sort_key", "pk")
+    )
+
+
+def beneficiaries_without_package(user: User):
+    """Approved data-package beneficiaries with no active subscription."""
+    active = Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=OuterRef("student"))
+    return (
+        ProposalItem.objects.visible_to(user)
+        .beneficiaries()
+        .filter(kind=SupportKind.DATA, student__status=Student.Status.STUDYING)
+        .exclude(Exists(active))
+        .select_related("student", "proposal__school", "round")
+        .order_by("proposal__school__name", "student__sort_key", "pk")
+    )
+
+
+def school_stock(school_id: int):
+    """Devices a school can allocate now."""
+    return Device.objects.filter(
+        school_id=school_id, holder=Device.Holder.SCHOOL, status=Device.Status.IN_STOCK
+    ).order_by("device_type", "serial_number")
+
+
+def subscription_list(user: User, *, status: str = "", expiring: bool = False, q: str = ""):
+    qs = Subscription.objects.visible_to(user).select_related("student__school", "package")
+    if status:
+        qs = qs.filter(status=status)
+    if expiring:
+        today = timezone.localdate()
+        qs = qs.filter(
+            ACTIVE_SUBSCRIPTION, ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=14)
+        )
+    if q:
+        qs = qs.filter(Q(phone__contains=q.strip()) | Q(student__name_key__contains=fold(q)))
+    return qs.order_by("-created_at", "-pk")
+
+
+def device_history(device: Device) -> dict:
+    """Everything that happened to a device: allocations, transfers and the audit trail."""
+    from accounts.selectors import history_for
+
+    return {
+        "allocations": list(
+            device.allocations.select_related("student", "school", "allocated_by").order_by(
+                "-allocated_at"
+            )
+        ),
+        "transfers": list(
+            device.transfers.select_related("to_district", "to_school", "from_district").order_by(
+                "-sent_at"
+            )
+        ),
+        "history": list(history_for(device)),
+    }
+
+
+def student_device_history(student: Student) -> dict:
+    """For the pupil's page: the pupil's devices and data packages, newest first."""
+    return {
+        "allocations": list(
+            student.allocations.select_related("device", "school").order_by("-allocated_at")
+        ),
+        "subscriptions": list(
+            student.subscriptions.select_related("package").order_by("-created_at")
+        ),
+    }
+
+
+def subscription_counts(user: User) -> dict[str, int]:
+    """Subscriptions the user sees, per status (one query)."""
+    rows = Subscription.objects.visible_to(user).values("status").annotate(n=Count("pk")).order_by()
+    return {r["status"]: r["n"] for r in rows}

@@ -44,7 +44,7 @@ class DistrictQuerySet(models.QuerySet["District"]):
         scope = user.scope
         if scope.is_provincial:
             return self.filter(province_id=scope.province_id)
-        if scope.district_id:
+        if scope.is_district:
             return self.filter(pk=scope.district_id)
         return self.none()
 
@@ -136,9 +136,9 @@ class SchoolQuerySet(models.QuerySet["School"]):
         scope = user.scope
         if scope.is_provincial:
             return self.filter(district__province_id=scope.province_id)
-        if scope.district_id:
+        if scope.is_district:
             return self.filter(district_id=scope.district_id)
-        if scope.school_id:
+        if scope.is_school:
             return self.filter(pk=scope.school_id)
         return self.none()
 

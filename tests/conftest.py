@@ -118,3 +118,21 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Transactional tests flush the database, data migrations included; put reference data back."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module in (
+        "accounts.migrations.0003_default_roles",
+        "students.migrations.0002_reference_data",
+    ):
+        importlib.import_module(module).load(apps, None)

@@ -23,3 +23,30 @@ def xlsx(rows: list[list], title: str | None = None) -> bytes:
 @pytest.fixture
 def purchase(province_official):
     return DeviceSourceFactory(created_by=province_official, reference="HĐ 12/2021/HĐMB")
+
+
+@pytest.fixture
+def school_tablet(school, purchase):
+    from devices.models import Device
+    from tests.devices.factories import DeviceFactory
+
+    return DeviceFactory(
+        source=purchase, holder=Device.Holder.SCHOOL, school=school, district=school.district
+    )
+
+
+@pytest.fixture
+def pupil(school):
+    from tests.devices.factories import StudentFactory
+
+    return StudentFactory(school=school, full_name="Giàng Thị Mai")
+
+
+@pytest.fixture
+def beneficiary(pupil):
+    """``pupil``, approved (and confirmed) for a tablet and a data package."""
+    from tests.devices.factories import approve
+
+    approve(pupil, "tablet")
+    approve(pupil, "data")
+    return pupil

@@ -3,6 +3,8 @@ import datetime as dt
 import factory
 
 from devices.models import DataPackage, Device, DeviceSource, Subscription
+from rounds.models import Proposal, ProposalItem, SupportRound
+from students.models import Household, HouseholdCategory, Student
 from devices.validators import luhn_check_digit
 from schools.choices import Carrier, DeviceType
 from tests.accounts.factories import UserFactory
@@ -57,3 +59,60 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"091{n:07d}")
     iccid = factory.Sequence(lambda n: f"8984{n:015d}")
     created_by = factory.SubFactory(UserFactory)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    category = factory.LazyFunction(lambda: HouseholdCategory.objects.order_by("priority").first())
+    commune = None
+    guardian_name = factory.Sequence(lambda n: f"Giàng Seo Chứ {n}")
+    guardian_relation = "Bố"
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    pupil_code = factory.Sequence(lambda n: f"{1087000000 + n:010d}")
+    full_name = factory.Sequence(lambda n: f"Giàng Thị Mai {n}")
+    date_of_birth = dt.date(2010, 5, 7)
+    gender = Student.Gender.FEMALE
+    school = None
+    class_name = "7A"
+    grade = 7
+    commune = factory.LazyAttribute(lambda o: o.school.commune)
+    household = factory.LazyAttribute(lambda o: HouseholdFactory(commune=o.school.commune))
+    need_device = "tablet"
+    need_data = True
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportRound
+
+    name = factory.Sequence(lambda n: f"Đợt {n} năm học 2021-2022")
+    school_year = "2021-2022"
+    starts_on = dt.date(2021, 9, 15)
+    ends_on = dt.date(2021, 10, 15)
+    offers = ["computer", "tablet", "smartphone", "data"]
+    requires_province_confirmation = True
+    status = SupportRound.Status.OPEN
+    created_by = factory.SubFactory(UserFactory)
+
+
+def approve(student: Student, kind: str, *, confirmed: bool = True, round=None) -> ProposalItem:
+    """Make ``student`` a final beneficiary of ``kind`` (or only proposed when not confirmed)."""
+    round = round or SupportRound.objects.first() or RoundFactory()
+    proposal, _ = Proposal.objects.get_or_create(
+        round=round,
+        school=student.school,
+        defaults={"status": Proposal.Status.CONFIRMED if confirmed else Proposal.Status.SUBMITTED},
+    )
+    return ProposalItem.objects.create(
+        proposal=proposal,
+        student=student,
+        kind=kind,
+        status=ProposalItem.Status.APPROVED if confirmed else ProposalItem.Status.PROPOSED,
+    )

@@ -1,0 +1,80 @@
+"""Admin: data packages are reference data edited here; the rest is read-mostly.
+
+Devices, allocations and subscriptions change through the portal's services (which
+check scope and leave an audit trail), so their admin pages are read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from devices.models import (
+    Allocation,
+    DataPackage,
+    Device,
+    DeviceSource,
+    StockTransfer,
+    Subscription,
+)
+
+
+@admin.register(DataPackage)
+class DataPackageAdmin(admin.ModelAdmin):
+    list_display = (
+        "carrier",
+        "name",
+        "data_per_day_mb",
+        "data_per_month_mb",
+        "price_vnd_per_month",
+        "free_months",
+        "is_active",
+    )
+    list_filter = ("carrier", "is_active")
+    search_fields = ("name",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeviceSource)
+class DeviceSourceAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "reference", "received_on", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("reference",)
+
+
+@admin.register(Device)
+class DeviceAdmin(ReadOnlyAdmin):
+    list_display = ("serial_number", "device_type", "make", "model_name", "holder", "status")
+    list_filter = ("device_type", "holder", "status", "condition")
+    search_fields = ("serial_number", "imei")
+    list_select_related = ("source",)
+
+
+@admin.register(StockTransfer)
+class StockTransferAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "to_district", "to_school", "status", "sent_at", "received_at")
+    list_filter = ("status",)
+    list_select_related = ("to_district", "to_school")
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = ("device", "student", "school", "status", "terms", "handover_date")
+    list_filter = ("status", "terms")
+    list_select_related = ("device", "student", "school")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ("phone", "student", "package", "status", "starts_on", "ends_on")
+    list_filter = ("status", "carrier")
+    list_select_related = ("student", "package")

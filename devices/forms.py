@@ -1,0 +1,236 @@
+"""Forms for devices and data packages: they validate and normalise, services write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from devices.models import (
+    Allocation,
+    DataPackage,
+    Device,
+    DeviceSource,
+    SubscriptionProblem,
+)
+from devices.validators import IMEI_TYPES, normalize_iccid, normalize_imei, normalize_serial
+from schools.choices import Carrier, DeviceType
+from schools.normalize import normalize_phone
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _clean_with(fn, value: Any) -> Any:
+    try:
+        return fn(value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc).capitalize()) from None
+
+
+class DeviceSourceForm(forms.ModelForm):
+    class Meta:
+        model = DeviceSource
+        fields = ["kind", "reference", "received_on", "note"]
+        widgets = {"received_on": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class SourceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: DeviceSource) -> str:
+        return f"{obj} – {obj.received_on:%d/%m/%Y}"
+
+
+class ReceiveDeviceForm(forms.Form):
+    device_source = SourceChoiceField(
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+    )
+    device_type = forms.ChoiceField(label=_("Loại thiết bị"), choices=DeviceType.choices)
+    make = forms.CharField(label=_("Hãng"), max_length=60)
+    model_name = forms.CharField(label=_("Model"), max_length=120)
+    serial_number = forms.CharField(label=_("Số serial"), max_length=80)
+    imei = forms.CharField(
+        label=_("IMEI"),
+        max_length=30,
+        required=False,
+        help_text=_("15 chữ số; bắt buộc với máy tính bảng và điện thoại."),
+    )
+    condition = forms.ChoiceField(
+        label=_("Tình trạng"), choices=Device.Condition.choices, initial=Device.Condition.NEW
+    )
+
+    def clean_serial_number(self) -> str:
+        return _clean_with(normalize_serial, self.cleaned_data["serial_number"])
+
+    def clean_imei(self) -> str:
+        value = self.cleaned_data["imei"]
+        return _clean_with(normalize_imei, value) if value.strip() else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("device_type") in IMEI_TYPES
+            and not data.get("imei")
+            and "imei" not in self.errors
+        ):
+            self.add_error("imei", _("Máy tính bảng và điện thoại phải có IMEI."))
+        return data
+
+
+class DeviceImportForm(forms.Form):
+    device_source = SourceChoiceField(
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+    )
+    file = forms.FileField(
+        label=_("Danh sách giao nhận (.xlsx)"),
+        help_text=_("Các cột: Loại thiết bị, Hãng, Model, Số serial, IMEI, Tình trạng."),
+    )
+
+
+class StatusImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp trạng thái của nhà mạng (.xlsx)"),
+        help_text=_(
+            "Cột Số thuê bao hoặc ICCID, và cột Trạng thái (hoạt động, tạm ngưng, hết hạn)."
+        ),
+    )
+
+
+class DeviceMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Device) -> str:
+        return f"{obj.get_device_type_display()} {obj.make} {obj.model_name} – {obj.serial_number}"
+
+
+class TransferForm(forms.Form):
+    """Province → district (``to_district``) or district → school (``to_school``)."""
+
+    to_district = forms.ModelChoiceField(
+        label=_("Chuyển đến Phòng GD&ĐT"), queryset=None, required=False
+    )
+    to_school = forms.ModelChoiceField(label=_("Chuyển đến trường"), queryset=None, required=False)
+    devices = DeviceMultipleChoiceField(
+        label=_("Thiết bị"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, stock, districts=None, schools=None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["devices"].queryset = stock
+        if districts is not None:
+            self.fields["to_district"].queryset = districts
+            self.fields["to_district"].required = True
+            del self.fields["to_school"]
+        else:
+            self.fields["to_school"].queryset = schools
+            self.fields["to_school"].required = True
+            del self.fields["to_district"]
+
+
+class AllocateForm(forms.Form):
+    device = forms.ModelChoiceField(label=_("Thiết bị trong kho trường"), queryset=None)
+    terms = forms.ChoiceField(
+        label=_("Hình thức"), choices=Allocation.Terms.choices, initial=Allocation.Terms.GIFT
+    )
+    loan_until = forms.DateField(label=_("Mượn đến ngày"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, devices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = devices
+        self.fields["device"].label_from_instance = lambda d: (
+            f"{d.get_device_type_display()} {d.make} {d.model_name} – {d.serial_number}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("terms") == Allocation.Terms.LOAN and not data.get("loan_until"):
+            self.add_error("loan_until", _("Cho mượn phải có ngày hết hạn mượn."))
+        return data
+
+
+class HandoverForm(forms.Form):
+    handover_date = forms.DateField(
+        label=_("Ngày bàn giao"), widget=DATE_INPUT, initial=timezone.localdate
+    )
+    scan = forms.FileField(
+        label=_("Biên bản đã ký (bản quét PDF, JPEG hoặc PNG)"),
+        help_text=_("Tối đa %(n)s MB.") % {"n": settings.SCAN_MAX_UPLOAD_MB},
+    )
+
+
+class ReturnForm(forms.Form):
+    returned_on = forms.DateField(
+        label=_("Ngày thu hồi"), widget=DATE_INPUT, initial=timezone.localdate
+    )
+    reason = forms.ChoiceField(label=_("Lý do"), choices=Allocation.ReturnReason.choices)
+    condition = forms.ChoiceField(
+        label=_("Tình trạng khi thu hồi"), choices=Allocation.ReturnCondition.choices
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi thiết bị bị mất."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("condition") == Allocation.ReturnCondition.LOST
+            and not data.get("note", "").strip()
+        ):
+            self.add_error("note", _("Thiết bị bị mất: hãy ghi rõ hoàn cảnh."))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do hủy"), max_length=300)
+
+
+class SubscriptionForm(forms.Form):
+    student = forms.ModelChoiceField(label=_("Học sinh được duyệt gói cước"), queryset=None)
+    carrier = forms.ChoiceField(label=_("Nhà mạng"), choices=Carrier.choices)
+    package = forms.ModelChoiceField(
+        label=_("Gói cước"), queryset=DataPackage.objects.filter(is_active=True)
+    )
+    phone = forms.CharField(label=_("Số thuê bao"), max_length=20)
+    iccid = forms.CharField(label=_("Số ICCID (in trên SIM)"), max_length=25, required=False)
+    starts_on = forms.DateField(
+        label=_("Ngày bắt đầu"), widget=DATE_INPUT, initial=timezone.localdate
+    )
+
+    def __init__(self, *args: Any, students, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["student"].queryset = students
+        self.fields["student"].label_from_instance = lambda s: f"{s.full_name} – {s.class_name}"
+
+    def clean_phone(self) -> str:
+        return _clean_with(normalize_phone, self.cleaned_data["phone"])
+
+    def clean_iccid(self) -> str:
+        value = self.cleaned_data["iccid"]
+        return _clean_with(normalize_iccid, value) if value.strip() else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        package = data.get("package")
+        if package is not None and data.get("carrier") and package.carrier != data["carrier"]:
+            self.add_error("package", _("Gói cước này không thuộc nhà mạng đã chọn."))
+        starts_on = data.get("starts_on")
+        if starts_on and starts_on > timezone.localdate() + dt.timedelta(days=60):
+            self.add_error("starts_on", _("Ngày bắt đầu quá xa."))
+        return data
+
+
+class ProblemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Sự cố"), choices=SubscriptionProblem.Kind.choices)
+    description = forms.CharField(
+        label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("Cách xử lý"), widget=forms.Textarea(attrs={"rows": 2}))

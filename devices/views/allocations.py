@@ -1,0 +1,249 @@
+"""Allocation of devices to approved pupils: beneficiaries, handover record, returns."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import capability_required, get_for_user
+from accounts.selectors import history_for
+from devices import selectors, services
+from devices.documents import handover_pdf
+from devices.exporters import AllocationExporter, BeneficiaryExporter
+from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
+from devices.models import Allocation
+from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from rounds.models import ProposalItem
+from schools.choices import NEED_SATISFIED_BY
+from schools.models import School
+
+VIEW = ("can_allocate", "can_view_reports")
+
+
+@capability_required("can_allocate")
+def beneficiaries(request: HttpRequest) -> HttpResponse:
+    """Approved beneficiaries still waiting for their device or data package."""
+    user = request.user
+    waiting_devices = selectors.beneficiaries_without_device(user)  # type: ignore[arg-type]
+    waiting_data = selectors.beneficiaries_without_package(user)  # type: ignore[arg-type]
+    if wants_export(request):
+        return BeneficiaryExporter().as_http_response(
+            waiting_devices, "Học sinh chờ nhận thiết bị.xlsx"
+        )
+    if wants_export(request, "data"):
+        return BeneficiaryExporter().as_http_response(waiting_data, "Học sinh chờ gói cước.xlsx")
+    context = {
+        "waiting_data": waiting_data[:200],
+        "waiting_data_count": waiting_data.count(),
+        "is_school": user.scope.is_school,  # type: ignore[union-attr]
+        **paginate(request, waiting_devices),
+    }
+    return render(request, "devices/beneficiaries.html", context)
+
+
+@capability_required("can_allocate")
+def allocate(request: HttpRequest, item: int) -> HttpResponse:
+    """Pick a device of the school's stock for one approved beneficiary."""
+    school_id = own_school_id(request)
+    proposal_item = get_for_user(
+        ProposalItem.objects.beneficiaries().select_related("student", "round"),
+        request.user,  # type: ignore[arg-type]
+        pk=item,
+        kind__in=list(NEED_SATISFIED_BY),
+    )
+    student = proposal_item.student
+    devices = selectors.school_stock(school_id).filter(
+        device_type__in=NEED_SATISFIED_BY[proposal_item.kind]
+    )
+    form = AllocateForm(request.POST or None, devices=devices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            allocation = services.allocate_device(
+                actor=request.user,  # type: ignore[arg-type]
+                device=form.cleaned_data["device"],
+                student=student,
+                terms=form.cleaned_data["terms"],
+                loan_until=form.cleaned_data.get("loan_until"),
+            )
+        except ValidationError as exc:
+            report_errors(request, exc, form)
+        else:
+            messages.success(
+                request,
+                _("Đã phân bổ thiết bị cho %(name)s; hãy in biên bản bàn giao.")
+                % {"name": student.full_name},
+            )
+            return redirect("devices:allocation_detail", pk=allocation.pk)
+    context = {"item": proposal_item, "student": student, "form": form}
+    return render(request, "devices/allocate.html", context)
+
+
+@capability_required(*VIEW)
+def allocations(request: HttpRequest) -> HttpResponse:
+    """Allocations and handovers; districts and the province filter by school."""
+    user = request.user
+    school_id = request.GET.get("school", "")
+    status = choice(request, "status", Allocation.Status)
+    items = selectors.allocation_list(
+        user,  # type: ignore[arg-type]
+        school_id=int(school_id) if school_id.isdigit() else None,
+        status=status,
+    )
+    if wants_export(request):
+        return AllocationExporter().as_http_response(items, "Cấp phát thiết bị.xlsx")
+    scope = user.scope  # type: ignore[union-attr]
+    schools = (
+        School.objects.none()
+        if scope.is_school
+        else School.objects.filter(
+            pk__in=Allocation.objects.visible_to(user).values("school_id")  # type: ignore[arg-type]
+        ).order_by("name")
+    )
+    context = {
+        "schools": schools,
+        "status_choices": Allocation.Status.choices,
+        "filters": {"school": school_id, "status": status},
+        **paginate(request, items),
+    }
+    return render(request, "devices/allocations.html", context)
+
+
+def _allocation(request: HttpRequest, pk: int) -> Allocation:
+    return get_for_user(
+        Allocation.objects.select_related(
+            "device",
+            "student__household",
+            "student__village",
+            "student__commune",
+            "school__district",
+            "school__commune",
+            "proposal_item__round",
+            "allocated_by",
+            "handed_over_by",
+        ),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+
+
+@capability_required(*VIEW)
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _allocation(request, pk)
+    is_school = request.user.scope.is_school and request.user.can("can_allocate")  # type: ignore[union-attr]
+    context = {
+        "allocation": allocation,
+        "can_act": is_school,
+        "handover_form": HandoverForm(),
+        "return_form": ReturnForm(),
+        "cancel_form": CancelForm(),
+        "history": history_for(allocation),
+    }
+    return render(request, "devices/allocation_detail.html", context)
+
+
+@capability_required(*VIEW)
+def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable handover record (biên bản bàn giao)."""
+    allocation = _allocation(request, pk)
+    if allocation.status == Allocation.Status.CANCELLED:
+        raise Http404
+    response = HttpResponse(handover_pdf(allocation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-ban-ban-giao-{allocation.pk}.pdf"'
+    return response
+
+
+@capability_required(*VIEW)
+def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed scan uploaded by the school (served only through the scope check)."""
+    allocation = _allocation(request, pk)
+    if not allocation.signed_scan:
+        raise Http404
+    content_type = (
+        mimetypes.guess_type(allocation.signed_scan.name)[0] or "application/octet-stream"
+    )
+    return FileResponse(allocation.signed_scan.open("rb"), content_type=content_type)
+
+
+def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
+    own_school_id(request)
+    return _allocation(request, pk)
+
+
+@require_POST
+@capability_required("can_allocate")
+def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _school_allocation(request, pk)
+    form = HandoverForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.record_handover(
+                actor=request.user,  # type: ignore[arg-type]
+                allocation=allocation,
+                scan=form.cleaned_data["scan"],
+                handover_date=form.cleaned_data["handover_date"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận bàn giao thiết bị."))
+    else:
+        _form_errors(request, form)
+    return redirect("devices:allocation_detail", pk=allocation.pk)
+
+
+@require_POST
+@capability_required("can_allocate")
+def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _school_allocation(request, pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_return(
+                actor=request.user,  # type: ignore[arg-type]
+                allocation=allocation,
+                reason=form.cleaned_data["reason"],
+                condition=form.cleaned_data["condition"],
+                returned_on=form.cleaned_data["returned_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận thu hồi thiết bị."))
+    else:
+        _form_errors(request, form)
+    return redirect("devices:allocation_detail", pk=allocation.pk)
+
+
+@require_POST
+@capability_required("can_allocate")
+def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _school_allocation(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_allocation(
+                actor=request.user,  # type: ignore[arg-type]
+                allocation=allocation,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, _("Đã hủy phân bổ; thiết bị trở lại kho trường."))
+    else:
+        _form_errors(request, form)
+    return redirect("devices:allocation_detail", pk=allocation.pk)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else message)

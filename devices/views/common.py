@@ -1,0 +1,54 @@
+"""Small helpers shared by the devices views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest
+
+PER_PAGE = 50
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> dict[str, Any]:
+    """``page`` and the ``querystring`` (filters without ``page``) for includes/pagination."""
+    page: Page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("export", None)
+    return {"page": page, "querystring": params.urlencode()}
+
+
+def wants_export(request: HttpRequest, name: str = "xlsx") -> bool:
+    return request.GET.get("export") == name
+
+
+def choice(request: HttpRequest, name: str, choices: Any) -> str:
+    """A GET filter value if it is one of ``choices`` (TextChoices), else ""."""
+    value = request.GET.get(name, "")
+    return value if value in choices.values else ""
+
+
+def own_school_id(request: HttpRequest) -> int:
+    """The school of a school user; other users get 404 (school-only pages)."""
+    scope = request.user.scope  # type: ignore[union-attr]
+    if not scope.is_school or scope.school_id is None:
+        raise Http404
+    return scope.school_id
+
+
+def report_errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:
+    """Show a service's refusal: on the form's fields when it has them, else as a message."""
+    if form is not None and hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            if field in form.fields:
+                for message in errors:
+                    form.add_error(field, message)
+            else:
+                for message in errors:
+                    messages.error(request, message)
+        return
+    for message in error.messages:
+        messages.error(request, message)

@@ -1,0 +1,359 @@
+"""Stock pages: inventory per unit, device detail, receiving, sources and transfers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import capability_required, get_for_user
+from devices import selectors, services
+from devices.exporters import (
+    DeviceExporter,
+    DistrictStockExporter,
+    SchoolStockExporter,
+    SourceExporter,
+    TransferExporter,
+)
+from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
+from devices.importers import import_device_list
+from devices.models import Device, DeviceSource, StockTransfer
+from devices.views.common import choice, paginate, report_errors, wants_export
+from schools.choices import DeviceType
+from schools.models import District, ImportBatch, School
+from schools.spreadsheets import SpreadsheetError
+
+VIEW = ("can_allocate", "can_view_reports")
+
+
+@capability_required(*VIEW)
+def stock(request: HttpRequest) -> HttpResponse:
+    """Province: stock per district and type; district: per school; school: its devices."""
+    user = request.user
+    scope = user.scope  # type: ignore[union-attr]
+    filters = {
+        "device_type": choice(request, "type", DeviceType),
+        "status": choice(request, "status", Device.Status),
+        "q": request.GET.get("q", "")[:60],
+    }
+    source = request.GET.get("source", "")
+    devices = selectors.device_list(
+        user,  # type: ignore[arg-type]
+        source=int(source) if source.isdigit() else None,
+        **filters,
+    )  # type: ignore[arg-type]
+    if wants_export(request):
+        return DeviceExporter().as_http_response(devices, "Danh sách thiết bị.xlsx")
+    if scope.is_provincial:
+        summary, summary_exporter = selectors.stock_per_district(user), DistrictStockExporter  # type: ignore[arg-type]
+    else:
+        summary, summary_exporter = selectors.stock_per_school(user), SchoolStockExporter  # type: ignore[arg-type]
+    if wants_export(request, "summary"):
+        return summary_exporter().as_http_response(summary, "Tồn kho thiết bị.xlsx")
+    pending = (
+        StockTransfer.objects.visible_to(user)  # type: ignore[arg-type]
+        .filter(status=StockTransfer.Status.SENT)
+        .filter(**_incoming_filter(user))
+        .count()
+    )
+    context = {
+        "summary": summary,
+        "type_labels": DeviceType.labels,
+        "filters": filters,
+        "type_choices": DeviceType.choices,
+        "status_choices": Device.Status.choices,
+        "pending_incoming": pending,
+        "can_receive": selectors.can_receive_devices(user),  # type: ignore[arg-type]
+        "can_send": user.can("can_allocate") and not scope.is_school,  # type: ignore[union-attr]
+        **paginate(request, devices),
+    }
+    return render(request, "devices/stock.html", context)
+
+
+def _incoming_filter(user) -> dict:
+    scope = user.scope
+    if scope.is_school:
+        return {"to_school_id": scope.school_id}
+    if scope.is_district:
+        return {"to_district_id": scope.district_id}
+    return {"pk__in": []}
+
+
+@capability_required(*VIEW)
+def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    device = get_for_user(
+        Device.objects.select_related("source", "district", "school"),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+    context = {"device": device, **selectors.device_history(device)}
+    return render(request, "devices/device_detail.html", context)
+
+
+def _require_receiver(request: HttpRequest) -> None:
+    if not selectors.can_receive_devices(request.user):  # type: ignore[arg-type]
+        raise Http404
+
+
+@capability_required("can_allocate", "can_manage_donations")
+def receive(request: HttpRequest) -> HttpResponse:
+    """Enter one device into the provincial stock."""
+    _require_receiver(request)
+    form = ReceiveDeviceForm(
+        request.POST or None, initial={"device_source": request.GET.get("source")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.receive_device(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            report_errors(request, exc, form)
+        else:
+            messages.success(
+                request, _("Đã nhập thiết bị %(s)s vào kho.") % {"s": device.serial_number}
+            )
+            return redirect("devices:receive")
+    return render(request, "devices/receive.html", {"form": form})
+
+
+@capability_required("can_allocate", "can_manage_donations")
+def import_devices(request: HttpRequest) -> HttpResponse:
+    """Upload a delivery list: dry run with row errors, then confirm."""
+    _require_receiver(request)
+    form = DeviceImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        source = form.cleaned_data["device_source"]
+        batch = services.store_import_upload(
+            actor=request.user,  # type: ignore[arg-type]
+            kind=ImportBatch.Kind.DEVICES,
+            upload=upload,
+            options={"device_source": source.pk},
+        )
+        try:
+            report = import_device_list(
+                actor=request.user,
+                source=upload,
+                device_source=source,
+                dry_run=True,
+                filename=upload.name,
+            )
+        except SpreadsheetError as exc:
+            services.record_import_result(
+                actor=request.user,
+                batch=batch,
+                report=None,
+                dry_run=True,
+                message=exc.message,  # type: ignore[arg-type]
+            )
+            form.add_error("file", exc.message)
+        else:
+            services.record_import_result(
+                actor=request.user, batch=batch, report=report, dry_run=True
+            )  # type: ignore[arg-type]
+            return redirect("devices:import_result", pk=batch.pk)
+    return render(request, "devices/import.html", {"form": form})
+
+
+def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
+    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)  # type: ignore[arg-type]
+    if batch.uploaded_by_id != request.user.pk:
+        raise Http404
+    return batch
+
+
+@capability_required("can_allocate", "can_manage_donations")
+def import_result(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_receiver(request)
+    batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
+    source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
+    return render(request, "devices/import_result.html", {"batch": batch, "source": source})
+
+
+@require_POST
+@capability_required("can_allocate", "can_manage_donations")
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_receiver(request)
+    batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
+    if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
+        messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))
+        return redirect("devices:import_result", pk=batch.pk)
+    source = _batch_source(batch)
+    try:
+        with batch.file.open("rb") as fh:
+            report = import_device_list(
+                actor=request.user,
+                source=fh,
+                device_source=source,
+                dry_run=False,
+                filename=batch.file_name,
+            )
+    except SpreadsheetError as exc:
+        services.record_import_result(
+            actor=request.user,
+            batch=batch,
+            report=None,
+            dry_run=False,
+            message=exc.message,  # type: ignore[arg-type]
+        )
+        messages.error(request, exc.message)
+        return redirect("devices:import_result", pk=batch.pk)
+    services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)  # type: ignore[arg-type]
+    if report.ok:
+        messages.success(request, _("Đã nhập %(n)s thiết bị vào kho.") % {"n": report.created})
+        return redirect(f"{_stock_url()}?source={source.pk}")
+    messages.error(request, _("Không nhập được: dữ liệu đã thay đổi kể từ lần kiểm tra."))
+    return redirect("devices:import_result", pk=batch.pk)
+
+
+def _batch_source(batch: ImportBatch) -> DeviceSource:
+    source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
+    if source is None:
+        raise Http404
+    return source
+
+
+def _stock_url() -> str:
+    from django.urls import reverse
+
+    return reverse("devices:stock")
+
+
+@capability_required(*VIEW)
+def sources(request: HttpRequest) -> HttpResponse:
+    """Devices by source (purchase or donation receipt)."""
+    items = selectors.sources_with_counts(request.user)  # type: ignore[arg-type]
+    if wants_export(request):
+        return SourceExporter().as_http_response(items, "Thiết bị theo nguồn.xlsx")
+    context = {
+        "can_receive": selectors.can_receive_devices(request.user),
+        **paginate(request, items),
+    }  # type: ignore[arg-type]
+    return render(request, "devices/sources.html", context)
+
+
+@capability_required("can_allocate", "can_manage_donations")
+def source_create(request: HttpRequest) -> HttpResponse:
+    _require_receiver(request)
+    form = DeviceSourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = services.create_device_source(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, _("Đã tạo nguồn %(s)s.") % {"s": source})
+        return redirect(f"{_receive_url()}?source={source.pk}")
+    return render(request, "devices/source_form.html", {"form": form})
+
+
+def _receive_url() -> str:
+    from django.urls import reverse
+
+    return reverse("devices:receive")
+
+
+# ------------------------------------------------------------------ transfers
+
+
+@capability_required(*VIEW)
+def transfers(request: HttpRequest) -> HttpResponse:
+    items = selectors.transfer_list(request.user)  # type: ignore[arg-type]
+    if wants_export(request):
+        return TransferExporter().as_http_response(items, "Phiếu điều chuyển.xlsx")
+    scope = request.user.scope  # type: ignore[union-attr]
+    context = {
+        "can_send": request.user.can("can_allocate") and not scope.is_school,  # type: ignore[union-attr]
+        **paginate(request, items),
+    }
+    return render(request, "devices/transfers.html", context)
+
+
+def _transfer_form(request: HttpRequest) -> TransferForm:
+    user = request.user
+    scope = user.scope  # type: ignore[union-attr]
+    stock_qs = selectors.sendable_stock(user)  # type: ignore[arg-type]
+    if scope.is_provincial:
+        districts = District.objects.filter(province_id=scope.province_id).order_by("name")
+        return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
+    if scope.is_district:
+        schools = School.objects.filter(district_id=scope.district_id).order_by("name")
+        return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
+    raise Http404
+
+
+@capability_required("can_allocate")
+def transfer_create(request: HttpRequest) -> HttpResponse:
+    form = _transfer_form(request)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer = services.create_transfer(
+                actor=request.user,  # type: ignore[arg-type]
+                devices=data["devices"],
+                to_district=data.get("to_district"),
+                to_school=data.get("to_school"),
+                note=data.get("note", ""),
+            )
+        except ValidationError as exc:
+            report_errors(request, exc, form)
+        else:
+            messages.success(request, _("Đã gửi phiếu điều chuyển #%(n)s.") % {"n": transfer.pk})
+            return redirect("devices:transfer_detail", pk=transfer.pk)
+    return render(request, "devices/transfer_form.html", {"form": form})
+
+
+@capability_required(*VIEW)
+def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_for_user(
+        StockTransfer.objects.select_related(
+            "from_district", "to_district", "to_school", "sent_by", "received_by"
+        ),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+    scope = request.user.scope  # type: ignore[union-attr]
+    can_act = request.user.can("can_allocate") and transfer.status == StockTransfer.Status.SENT  # type: ignore[union-attr]
+    is_receiver = (transfer.to_school_id and scope.school_id == transfer.to_school_id) or (
+        transfer.to_school_id is None
+        and scope.is_district
+        and scope.district_id == transfer.to_district_id
+    )
+    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
+        scope.is_district and transfer.from_district_id == scope.district_id
+    )
+    context = {
+        "transfer": transfer,
+        "devices": transfer.devices.order_by("device_type", "serial_number"),
+        "can_confirm": can_act and is_receiver,
+        "can_cancel": can_act and is_sender,
+    }
+    return render(request, "devices/transfer_detail.html", context)
+
+
+@require_POST
+@capability_required("can_allocate")
+def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    try:
+        services.confirm_transfer(actor=request.user, transfer=transfer)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        report_errors(request, exc)
+    else:
+        messages.success(request, _("Đã xác nhận nhận thiết bị; thiết bị đã vào kho của đơn vị."))
+    return redirect("devices:transfer_detail", pk=transfer.pk)
+
+
+@require_POST
+@capability_required("can_allocate")
+def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    try:
+        services.cancel_transfer(
+            actor=request.user,
+            transfer=transfer,
+            reason=request.POST.get("reason", "")[:300],  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        report_errors(request, exc)
+    else:
+        messages.success(request, _("Đã hủy phiếu điều chuyển; thiết bị trở lại kho."))
+    return redirect("devices:transfer_detail", pk=transfer.pk)

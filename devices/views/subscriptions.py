@@ -1,0 +1,238 @@
+"""Data packages: the package list, subscriptions, problems and carrier status files."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import capability_required, get_for_user
+from accounts.selectors import history_for
+from devices import selectors, services
+from devices.exporters import PackageExporter, SubscriptionExporter
+from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
+from devices.importers import import_carrier_statuses
+from devices.models import DataPackage, Subscription, SubscriptionProblem
+from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from schools.models import ImportBatch
+from schools.spreadsheets import SpreadsheetError
+from students.models import Student
+
+
+@capability_required("can_allocate")
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    status = choice(request, "status", Subscription.Status)
+    expiring = request.GET.get("expiring") == "1"
+    items = selectors.subscription_list(
+        request.user,  # type: ignore[arg-type]
+        status=status,
+        expiring=expiring,
+        q=request.GET.get("q", "")[:60],
+    )
+    if wants_export(request):
+        return SubscriptionExporter().as_http_response(items, "Thuê bao gói cước.xlsx")
+    context = {
+        "status_choices": Subscription.Status.choices,
+        "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
+        "counts": selectors.subscription_counts(request.user),  # type: ignore[arg-type]
+        "is_school": request.user.scope.is_school,  # type: ignore[union-attr]
+        **paginate(request, items),
+    }
+    return render(request, "devices/subscriptions.html", context)
+
+
+@capability_required("can_allocate")
+def packages(request: HttpRequest) -> HttpResponse:
+    items = DataPackage.objects.order_by("carrier", "name")
+    if wants_export(request):
+        return PackageExporter().as_http_response(items, "Danh mục gói cước.xlsx")
+    return render(request, "devices/packages.html", {"packages": items})
+
+
+@capability_required("can_allocate")
+def subscription_create(request: HttpRequest) -> HttpResponse:
+    own_school_id(request)
+    students = Student.objects.filter(
+        pk__in=selectors.beneficiaries_without_package(request.user).values("student_id")  # type: ignore[arg-type]
+    ).order_by("sort_key")
+    initial = {"student": request.GET.get("student")}
+    form = SubscriptionForm(request.POST or None, students=students, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            subscription = services.create_subscription(
+                actor=request.user,  # type: ignore[arg-type]
+                student=data["student"],
+                package=data["package"],
+                phone=data["phone"],
+                iccid=data["iccid"],
+                carrier=data["carrier"],
+                starts_on=data["starts_on"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc, form)
+        else:
+            messages.success(request, _("Đã đăng ký gói cước cho %(n)s.") % {"n": data["student"]})
+            return redirect("devices:subscription_detail", pk=subscription.pk)
+    return render(request, "devices/subscription_form.html", {"form": form})
+
+
+def _subscription(request: HttpRequest, pk: int) -> Subscription:
+    return get_for_user(
+        Subscription.objects.select_related("student__school", "package", "created_by"),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+
+
+@capability_required("can_allocate")
+def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = _subscription(request, pk)
+    context = {
+        "subscription": subscription,
+        "problems": subscription.problems.select_related("reported_by"),
+        "problem_form": ProblemForm(),
+        "resolve_form": ResolveForm(),
+        "history": history_for(subscription),
+    }
+    return render(request, "devices/subscription_detail.html", context)
+
+
+@require_POST
+@capability_required("can_allocate")
+def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = _subscription(request, pk)
+    form = ProblemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_problem(
+                actor=request.user,  # type: ignore[arg-type]
+                subscription=subscription,
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận sự cố."))
+    else:
+        messages.error(request, _("Chọn loại sự cố."))
+    return redirect("devices:subscription_detail", pk=subscription.pk)
+
+
+@require_POST
+@capability_required("can_allocate")
+def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = SubscriptionProblem.objects.filter(
+        pk=pk,
+        subscription__in=Subscription.objects.visible_to(request.user),  # type: ignore[arg-type]
+    ).first()
+    if problem is None:
+        raise Http404
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_problem(
+                actor=request.user,  # type: ignore[arg-type]
+                problem=problem,
+                resolution=form.cleaned_data["resolution"],
+            )
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận cách xử lý sự cố."))
+    else:
+        messages.error(request, _("Ghi rõ cách xử lý."))
+    return redirect("devices:subscription_detail", pk=problem.subscription_id)
+
+
+@capability_required("can_allocate")
+def status_import(request: HttpRequest) -> HttpResponse:
+    """A carrier's activation/status file: dry run with row errors, then confirm."""
+    form = StatusImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = services.store_import_upload(
+            actor=request.user,  # type: ignore[arg-type]
+            kind=ImportBatch.Kind.SUBSCRIPTIONS,
+            upload=upload,
+        )
+        try:
+            report = import_carrier_statuses(
+                actor=request.user,  # type: ignore[arg-type]
+                source=upload,
+                dry_run=True,
+                filename=upload.name,
+            )
+        except SpreadsheetError as exc:
+            services.record_import_result(
+                actor=request.user,  # type: ignore[arg-type]
+                batch=batch,
+                report=None,
+                dry_run=True,
+                message=exc.message,
+            )
+            form.add_error("file", exc.message)
+        else:
+            services.record_import_result(
+                actor=request.user,  # type: ignore[arg-type]
+                batch=batch,
+                report=report,
+                dry_run=True,
+            )
+            return redirect("devices:status_import_result", pk=batch.pk)
+    return render(request, "devices/status_import.html", {"form": form})
+
+
+def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
+    batch = get_for_user(
+        ImportBatch.objects.all(),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+        kind=ImportBatch.Kind.SUBSCRIPTIONS,
+    )
+    if batch.uploaded_by_id != request.user.pk:
+        raise Http404
+    return batch
+
+
+@capability_required("can_allocate")
+def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _own_batch(request, pk)
+    return render(request, "devices/status_import_result.html", {"batch": batch})
+
+
+@require_POST
+@capability_required("can_allocate")
+def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _own_batch(request, pk)
+    if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
+        messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))
+        return redirect("devices:status_import_result", pk=batch.pk)
+    try:
+        with batch.file.open("rb") as fh:
+            report = import_carrier_statuses(
+                actor=request.user,  # type: ignore[arg-type]
+                source=fh,
+                dry_run=False,
+                filename=batch.file_name,
+            )
+    except SpreadsheetError as exc:
+        messages.error(request, exc.message)
+        return redirect("devices:status_import_result", pk=batch.pk)
+    services.record_import_result(
+        actor=request.user,  # type: ignore[arg-type]
+        batch=batch,
+        report=report,
+        dry_run=False,
+    )
+    if report.ok:
+        messages.success(
+            request, _("Đã cập nhật trạng thái %(n)s thuê bao.") % {"n": report.updated}
+        )
+        return redirect("devices:subscriptions")
+    messages.error(request, _("Không cập nhật được: dữ liệu đã thay đổi kể từ lần kiểm tra."))
+    return redirect("devices:status_import_result", pk=batch.pk)
