@@ -61,7 +61,9 @@ class PledgeForm(forms.Form):
         label=_("Đợt hỗ trợ"), queryset=SupportRound.objects.none(), required=False
     )
     purpose = forms.CharField(label=_("Mục đích"), max_length=255, required=False)
-    note = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea, required=False)
+    note = forms.CharField(
+        label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,7 +145,9 @@ class InKindReceiptForm(OverDeliveryMixin, forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs=XLSX_ACCEPT),
     )
-    note = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea, required=False)
+    note = forms.CharField(
+        label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     field_order = ["reference", "received_on", "delivery_file", "note"]
 
@@ -160,7 +164,9 @@ class SpendingForm(forms.Form):
     )
     reference = forms.CharField(label=_("Số chứng từ chi"), max_length=80)
     purpose = forms.ChoiceField(label=_("Mục đích"), choices=Spending.Purpose.choices)
-    description = forms.CharField(label=_("Nội dung"), widget=forms.Textarea, required=False)
+    description = forms.CharField(
+        label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     receipts = forms.ModelMultipleChoiceField(
         label=_("Chi từ các khoản thu"),
         queryset=CashReceipt.objects.none(),

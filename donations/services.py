@@ -267,7 +267,7 @@ def create_pledge(
         changes={
             "donor": [None, str(donor)],
             "cash_amount": [None, cash_amount],
-            "items": [None, [f"{i.quantity} × {i.kind}" for i in items]],
+            "in_kind": [None, [f"{i.quantity} × {i.kind}" for i in items]],
             "instalments": [None, [f"{i.due_on:%d/%m/%Y}: {i.amount}" for i in instalments]],
         },
     )

@@ -154,6 +154,8 @@ def test_create_donor_and_pledge_through_the_pages(client_for, manager):
     pledge = Pledge.objects.get(donor=donor)
     assert response.status_code == 302
     assert pledge.instalments.count() == 2 and pledge.items.get().quantity == 50
+    page = client.get(response["Location"])  # its history renders
+    assert page.status_code == 200 and "donation.pledge.create" in page.content.decode()
 
 
 def test_pledge_form_shows_instalment_mismatch(client_for, manager):
