@@ -26,7 +26,7 @@ def _document(number: str, date) -> OfficialDocument:  # type: ignore[no-untyped
 def _donor_lines(doc: OfficialDocument, donor: Donor) -> None:
     pairs = [("Kính gửi", donor.name)]
     if donor.tax_code:
-        pairs.append(("Mã số thuế", donor.tax_code))
+        pairs.append(("Mã số thuế", donor.tax_code_display))
     if donor.address:
         pairs.append(("Địa chỉ", donor.address))
     doc.key_values(pairs)

@@ -87,6 +87,12 @@ class Donor(models.Model):
         return self.name
 
     @property
+    def tax_code_display(self) -> str:
+        """A branch's 13-digit code the way it is printed: 0100109106-012."""
+        code = self.tax_code
+        return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
+
+    @property
     def public_name(self) -> str:
         return self.name if self.public_consent else str(_("Nhà tài trợ ẩn danh"))
 

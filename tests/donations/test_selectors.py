@@ -156,3 +156,22 @@ def test_donor_totals(manager):
     row = selectors.donors_with_totals(manager).get(pk=donor.pk)
     assert (row.pledge_count, row.pledged_cash, row.received_cash) == (2, 75_000_000, 15_000_000)
     assert (row.pledged_devices, row.received_devices) == (7, 2)
+
+
+def test_device_donor_snippet_links_for_managers_and_names_publicly_for_others(
+    manager, district_officer, school, far_school
+):
+    from django.template import Context, Template
+
+    donor, devices, bought = small_programme(manager, school, far_school)
+    snippet = Template("{% load donations_tags %}{% device_donor device %}")
+    html = snippet.render(Context({"device": devices[0], "user": manager}))
+    assert f"/tai-tro/nha-tai-tro/{donor.pk}/" in html and "Viettel Lào Cai" in html
+    html = snippet.render(Context({"device": devices[0], "user": district_officer}))
+    assert "href" not in html and "Viettel Lào Cai" in html
+    donor.public_consent = False
+    donor.save()
+    html = snippet.render(Context({"device": devices[0], "user": district_officer}))
+    assert "Viettel" not in html and "Nhà tài trợ ẩn danh" in html
+    html = snippet.render(Context({"device": bought, "user": manager}))
+    assert "Mua bằng tiền tài trợ" in html and "Viettel Lào Cai" in html

@@ -407,3 +407,8 @@ def test_spending_receipts_must_be_from_its_account(manager, account):
             receipts=[receipt],
         )
     assert "receipts" in exc.value.error_dict
+
+
+def test_branch_tax_code_is_displayed_with_its_dash():
+    assert Donor(tax_code="0100109106012").tax_code_display == "0100109106-012"
+    assert Donor(tax_code="0100109106").tax_code_display == "0100109106"
