@@ -97,6 +97,12 @@ PledgeItemFormSet = forms.formset_factory(PledgeItemForm, extra=3, max_num=10)
 InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=4, max_num=24)
 
 
+def _preselect_single_account(form: forms.Form) -> None:
+    accounts = list(FundAccount.objects.order_by("pk")[:2])
+    if len(accounts) == 1:
+        form.fields["account"].initial = accounts[0].pk
+
+
 class OverDeliveryMixin(forms.Form):
     over_delivery = forms.BooleanField(
         label=_("Vượt cam kết: tôi xác nhận nhà tài trợ thực sự giao nhiều hơn số đã cam kết"),
@@ -126,6 +132,7 @@ class CashReceiptForm(OverDeliveryMixin, forms.Form):
     def __init__(self, *args: Any, remaining: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate()
+        _preselect_single_account(self)
         if remaining is not None:
             self.fields["amount"].help_text = _("Còn lại theo cam kết: %(r)s") % {
                 "r": format_vnd(remaining)
@@ -192,6 +199,7 @@ class SpendingForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["spent_on"].initial = timezone.localdate()
+        _preselect_single_account(self)
         field = self.fields["receipts"]
         field.queryset = CashReceipt.objects.filter(pk__in=[r.pk for r in receipts])  # type: ignore[attr-defined]
         labels = {
