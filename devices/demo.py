@@ -32,6 +32,13 @@ def _imei(n: int) -> str:
     return body + luhn_check_digit(body)
 
 
+def _end_of_school_year() -> dt.date:
+    """31 May of the current school year (loans end with it)."""
+    today = timezone.localdate()
+    end = dt.date(today.year, 5, 31)
+    return end if end > today else dt.date(today.year + 1, 5, 31)
+
+
 def seed(context: dict) -> None:
     users = context.get("users", {})
     province_user, district_user, school_user = (
@@ -145,7 +152,7 @@ def _allocations(school_user) -> None:
             device=device,
             student=item.student,
             terms=Allocation.Terms.LOAN if made % 2 else Allocation.Terms.GIFT,
-            loan_until=dt.date(2026, 5, 31) if made % 2 else None,
+            loan_until=_end_of_school_year() if made % 2 else None,
         )
         if made < 2:
             allocation.refresh_from_db()

@@ -28,7 +28,8 @@ def _clean_with(fn, value: Any) -> Any:
     try:
         return fn(value)
     except ValueError as exc:
-        raise forms.ValidationError(str(exc).capitalize()) from None
+        message = str(exc)
+        raise forms.ValidationError(message[:1].upper() + message[1:]) from None
 
 
 class DeviceSourceForm(forms.ModelForm):

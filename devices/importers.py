@@ -346,7 +346,7 @@ def parse_carrier_statuses(
         )
     labels = table.field_labels()
     report = ImportReport(rows=0)
-    parsed: list[tuple[RowValidator, str | None, str | None, str, dt.date | None]] = []
+    parsed: list[tuple[RowValidator, bool, str | None, str | None, str, dt.date | None]] = []
     for row, values in table.data_rows():
         report.rows += 1
         v = RowValidator(row, values, labels=labels, errors=report.errors)
@@ -356,11 +356,12 @@ def parse_carrier_statuses(
         activated_on = v.field("activated_on", parse_date)
         if not clean_text(v.value("phone")) and not clean_text(v.value("iccid")):
             v.row_error(_("thiếu số thuê bao hoặc ICCID"))
-        parsed.append((v, phone, iccid, status, activated_on))
+        # v.ok is only meaningful until the next row appends to the shared error list.
+        parsed.append((v, v.ok, phone, iccid, status, activated_on))
 
     visible = Subscription.objects.visible_to(actor)
-    phones = {p for _v, p, _i, _s, _a in parsed if p}
-    iccids = {i for _v, _p, i, _s, _a in parsed if i}
+    phones = {p for _v, _ok, p, _i, _s, _a in parsed if p}
+    iccids = {i for _v, _ok, _p, i, _s, _a in parsed if i}
     # Active subscriptions first: a number reused after an expired SIM means the new one.
     candidates = list(
         visible.filter(models.Q(phone__in=phones) | models.Q(iccid__in=iccids))
@@ -377,8 +378,8 @@ def parse_carrier_statuses(
     first_row: dict[int, tuple[int, str]] = {}
     rows: list[StatusRow] = []
     today = timezone.localdate()
-    for v, phone, iccid, status, activated_on in parsed:
-        if not v.ok:
+    for v, valid, phone, iccid, status, activated_on in parsed:
+        if not valid:
             continue
         sub_by_phone = by_phone.get(phone) if phone else None
         sub_by_iccid = by_iccid.get(iccid) if iccid else None

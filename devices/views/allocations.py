@@ -30,8 +30,8 @@ VIEW = ("can_allocate", "can_view_reports")
 def beneficiaries(request: HttpRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
     user = request.user
-    waiting_devices = selectors.beneficiaries_without_device(user)  # type: ignore[arg-type]
-    waiting_data = selectors.beneficiaries_without_package(user)  # type: ignore[arg-type]
+    waiting_devices = selectors.beneficiaries_without_device(user)
+    waiting_data = selectors.beneficiaries_without_package(user)
     if wants_export(request):
         return BeneficiaryExporter().as_http_response(
             waiting_devices, "Học sinh chờ nhận thiết bị.xlsx"
@@ -41,7 +41,7 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
     context = {
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
-        "is_school": user.scope.is_school,  # type: ignore[union-attr]
+        "is_school": user.scope.is_school,
         **paginate(request, waiting_devices),
     }
     return render(request, "devices/beneficiaries.html", context)
@@ -53,7 +53,7 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
     school_id = own_school_id(request)
     proposal_item = get_for_user(
         ProposalItem.objects.beneficiaries().select_related("student", "round"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=item,
         kind__in=list(NEED_SATISFIED_BY),
     )
@@ -65,7 +65,7 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             allocation = services.allocate_device(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 device=form.cleaned_data["device"],
                 student=student,
                 terms=form.cleaned_data["terms"],
@@ -91,18 +91,18 @@ def allocations(request: HttpRequest) -> HttpResponse:
     school_id = request.GET.get("school", "")
     status = choice(request, "status", Allocation.Status)
     items = selectors.allocation_list(
-        user,  # type: ignore[arg-type]
+        user,
         school_id=int(school_id) if school_id.isdigit() else None,
         status=status,
     )
     if wants_export(request):
         return AllocationExporter().as_http_response(items, "Cấp phát thiết bị.xlsx")
-    scope = user.scope  # type: ignore[union-attr]
+    scope = user.scope
     schools = (
         School.objects.none()
         if scope.is_school
         else School.objects.filter(
-            pk__in=Allocation.objects.visible_to(user).values("school_id")  # type: ignore[arg-type]
+            pk__in=Allocation.objects.visible_to(user).values("school_id")
         ).order_by("name")
     )
     context = {
@@ -127,7 +127,7 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
             "allocated_by",
             "handed_over_by",
         ),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
 
@@ -135,7 +135,7 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
 @capability_required(*VIEW)
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
-    is_school = request.user.scope.is_school and request.user.can("can_allocate")  # type: ignore[union-attr]
+    is_school = request.user.scope.is_school and request.user.can("can_allocate")
     context = {
         "allocation": allocation,
         "can_act": is_school,
@@ -183,7 +183,7 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.record_handover(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 allocation=allocation,
                 scan=form.cleaned_data["scan"],
                 handover_date=form.cleaned_data["handover_date"],
@@ -205,7 +205,7 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.record_return(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 allocation=allocation,
                 reason=form.cleaned_data["reason"],
                 condition=form.cleaned_data["condition"],
@@ -229,7 +229,7 @@ def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.cancel_allocation(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 allocation=allocation,
                 reason=form.cleaned_data["reason"],
             )

@@ -33,7 +33,7 @@ def choice(request: HttpRequest, name: str, choices: Any) -> str:
 
 def own_school_id(request: HttpRequest) -> int:
     """The school of a school user; other users get 404 (school-only pages)."""
-    scope = request.user.scope  # type: ignore[union-attr]
+    scope = request.user.scope
     if not scope.is_school or scope.school_id is None:
         raise Http404
     return scope.school_id

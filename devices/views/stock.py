@@ -33,7 +33,7 @@ VIEW = ("can_allocate", "can_view_reports")
 def stock(request: HttpRequest) -> HttpResponse:
     """Province: stock per district and type; district: per school; school: its devices."""
     user = request.user
-    scope = user.scope  # type: ignore[union-attr]
+    scope = user.scope
     filters = {
         "device_type": choice(request, "type", DeviceType),
         "status": choice(request, "status", Device.Status),
@@ -41,20 +41,20 @@ def stock(request: HttpRequest) -> HttpResponse:
     }
     source = request.GET.get("source", "")
     devices = selectors.device_list(
-        user,  # type: ignore[arg-type]
+        user,
         source=int(source) if source.isdigit() else None,
         **filters,
-    )  # type: ignore[arg-type]
+    )
     if wants_export(request):
         return DeviceExporter().as_http_response(devices, "Danh sách thiết bị.xlsx")
     if scope.is_provincial:
-        summary, summary_exporter = selectors.stock_per_district(user), DistrictStockExporter  # type: ignore[arg-type]
+        summary, summary_exporter = selectors.stock_per_district(user), DistrictStockExporter
     else:
-        summary, summary_exporter = selectors.stock_per_school(user), SchoolStockExporter  # type: ignore[arg-type]
+        summary, summary_exporter = selectors.stock_per_school(user), SchoolStockExporter
     if wants_export(request, "summary"):
         return summary_exporter().as_http_response(summary, "Tồn kho thiết bị.xlsx")
     pending = (
-        StockTransfer.objects.visible_to(user)  # type: ignore[arg-type]
+        StockTransfer.objects.visible_to(user)
         .filter(status=StockTransfer.Status.SENT)
         .filter(**_incoming_filter(user))
         .count()
@@ -66,8 +66,8 @@ def stock(request: HttpRequest) -> HttpResponse:
         "type_choices": DeviceType.choices,
         "status_choices": Device.Status.choices,
         "pending_incoming": pending,
-        "can_receive": selectors.can_receive_devices(user),  # type: ignore[arg-type]
-        "can_send": user.can("can_allocate") and not scope.is_school,  # type: ignore[union-attr]
+        "can_receive": selectors.can_receive_devices(user),
+        "can_send": user.can("can_allocate") and not scope.is_school,
         **paginate(request, devices),
     }
     return render(request, "devices/stock.html", context)
@@ -86,7 +86,7 @@ def _incoming_filter(user) -> dict:
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     device = get_for_user(
         Device.objects.select_related("source", "district", "school"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
     context = {"device": device, **selectors.device_history(device)}
@@ -94,7 +94,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_receiver(request: HttpRequest) -> None:
-    if not selectors.can_receive_devices(request.user):  # type: ignore[arg-type]
+    if not selectors.can_receive_devices(request.user):
         raise Http404
 
 
@@ -107,7 +107,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.receive_device(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            device = services.receive_device(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             report_errors(request, exc, form)
         else:
@@ -127,7 +127,7 @@ def import_devices(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
         batch = services.store_import_upload(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             kind=ImportBatch.Kind.DEVICES,
             upload=upload,
             options={"device_source": source.pk},
@@ -146,19 +146,19 @@ def import_devices(request: HttpRequest) -> HttpResponse:
                 batch=batch,
                 report=None,
                 dry_run=True,
-                message=exc.message,  # type: ignore[arg-type]
+                message=exc.message,
             )
             form.add_error("file", exc.message)
         else:
             services.record_import_result(
                 actor=request.user, batch=batch, report=report, dry_run=True
-            )  # type: ignore[arg-type]
+            )
             return redirect("devices:import_result", pk=batch.pk)
     return render(request, "devices/import.html", {"form": form})
 
 
 def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
-    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)  # type: ignore[arg-type]
+    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
     if batch.uploaded_by_id != request.user.pk:
         raise Http404
     return batch
@@ -196,11 +196,11 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             batch=batch,
             report=None,
             dry_run=False,
-            message=exc.message,  # type: ignore[arg-type]
+            message=exc.message,
         )
         messages.error(request, exc.message)
         return redirect("devices:import_result", pk=batch.pk)
-    services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)  # type: ignore[arg-type]
+    services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)
     if report.ok:
         messages.success(request, _("Đã nhập %(n)s thiết bị vào kho.") % {"n": report.created})
         return redirect(f"{_stock_url()}?source={source.pk}")
@@ -224,13 +224,13 @@ def _stock_url() -> str:
 @capability_required(*VIEW)
 def sources(request: HttpRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
-    items = selectors.sources_with_counts(request.user)  # type: ignore[arg-type]
+    items = selectors.sources_with_counts(request.user)
     if wants_export(request):
         return SourceExporter().as_http_response(items, "Thiết bị theo nguồn.xlsx")
     context = {
         "can_receive": selectors.can_receive_devices(request.user),
         **paginate(request, items),
-    }  # type: ignore[arg-type]
+    }
     return render(request, "devices/sources.html", context)
 
 
@@ -239,7 +239,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
     _require_receiver(request)
     form = DeviceSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        source = services.create_device_source(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        source = services.create_device_source(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Đã tạo nguồn %(s)s.") % {"s": source})
         return redirect(f"{_receive_url()}?source={source.pk}")
     return render(request, "devices/source_form.html", {"form": form})
@@ -256,12 +256,12 @@ def _receive_url() -> str:
 
 @capability_required(*VIEW)
 def transfers(request: HttpRequest) -> HttpResponse:
-    items = selectors.transfer_list(request.user)  # type: ignore[arg-type]
+    items = selectors.transfer_list(request.user)
     if wants_export(request):
         return TransferExporter().as_http_response(items, "Phiếu điều chuyển.xlsx")
-    scope = request.user.scope  # type: ignore[union-attr]
+    scope = request.user.scope
     context = {
-        "can_send": request.user.can("can_allocate") and not scope.is_school,  # type: ignore[union-attr]
+        "can_send": request.user.can("can_allocate") and not scope.is_school,
         **paginate(request, items),
     }
     return render(request, "devices/transfers.html", context)
@@ -269,8 +269,8 @@ def transfers(request: HttpRequest) -> HttpResponse:
 
 def _transfer_form(request: HttpRequest) -> TransferForm:
     user = request.user
-    scope = user.scope  # type: ignore[union-attr]
-    stock_qs = selectors.sendable_stock(user)  # type: ignore[arg-type]
+    scope = user.scope
+    stock_qs = selectors.sendable_stock(user)
     if scope.is_provincial:
         districts = District.objects.filter(province_id=scope.province_id).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
@@ -287,7 +287,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             transfer = services.create_transfer(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 devices=data["devices"],
                 to_district=data.get("to_district"),
                 to_school=data.get("to_school"),
@@ -307,11 +307,11 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         StockTransfer.objects.select_related(
             "from_district", "to_district", "to_school", "sent_by", "received_by"
         ),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
-    scope = request.user.scope  # type: ignore[union-attr]
-    can_act = request.user.can("can_allocate") and transfer.status == StockTransfer.Status.SENT  # type: ignore[union-attr]
+    scope = request.user.scope
+    can_act = request.user.can("can_allocate") and transfer.status == StockTransfer.Status.SENT
     is_receiver = (transfer.to_school_id and scope.school_id == transfer.to_school_id) or (
         transfer.to_school_id is None
         and scope.is_district
@@ -332,9 +332,9 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("can_allocate")
 def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
-        services.confirm_transfer(actor=request.user, transfer=transfer)  # type: ignore[arg-type]
+        services.confirm_transfer(actor=request.user, transfer=transfer)
     except ValidationError as exc:
         report_errors(request, exc)
     else:
@@ -345,12 +345,12 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("can_allocate")
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.cancel_transfer(
             actor=request.user,
             transfer=transfer,
-            reason=request.POST.get("reason", "")[:300],  # type: ignore[arg-type]
+            reason=request.POST.get("reason", "")[:300],
         )
     except ValidationError as exc:
         report_errors(request, exc)

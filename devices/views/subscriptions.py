@@ -27,7 +27,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     status = choice(request, "status", Subscription.Status)
     expiring = request.GET.get("expiring") == "1"
     items = selectors.subscription_list(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         status=status,
         expiring=expiring,
         q=request.GET.get("q", "")[:60],
@@ -37,8 +37,8 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     context = {
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
-        "counts": selectors.subscription_counts(request.user),  # type: ignore[arg-type]
-        "is_school": request.user.scope.is_school,  # type: ignore[union-attr]
+        "counts": selectors.subscription_counts(request.user),
+        "is_school": request.user.scope.is_school,
         **paginate(request, items),
     }
     return render(request, "devices/subscriptions.html", context)
@@ -56,7 +56,7 @@ def packages(request: HttpRequest) -> HttpResponse:
 def subscription_create(request: HttpRequest) -> HttpResponse:
     own_school_id(request)
     students = Student.objects.filter(
-        pk__in=selectors.beneficiaries_without_package(request.user).values("student_id")  # type: ignore[arg-type]
+        pk__in=selectors.beneficiaries_without_package(request.user).values("student_id")
     ).order_by("sort_key")
     initial = {"student": request.GET.get("student")}
     form = SubscriptionForm(request.POST or None, students=students, initial=initial)
@@ -64,7 +64,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             subscription = services.create_subscription(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 student=data["student"],
                 package=data["package"],
                 phone=data["phone"],
@@ -83,7 +83,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
 def _subscription(request: HttpRequest, pk: int) -> Subscription:
     return get_for_user(
         Subscription.objects.select_related("student__school", "package", "created_by"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
 
@@ -109,7 +109,7 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.report_problem(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 subscription=subscription,
                 kind=form.cleaned_data["kind"],
                 description=form.cleaned_data["description"],
@@ -128,7 +128,7 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     problem = SubscriptionProblem.objects.filter(
         pk=pk,
-        subscription__in=Subscription.objects.visible_to(request.user),  # type: ignore[arg-type]
+        subscription__in=Subscription.objects.visible_to(request.user),
     ).first()
     if problem is None:
         raise Http404
@@ -136,7 +136,7 @@ def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.resolve_problem(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 problem=problem,
                 resolution=form.cleaned_data["resolution"],
             )
@@ -156,20 +156,20 @@ def status_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         batch = services.store_import_upload(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
         )
         try:
             report = import_carrier_statuses(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 source=upload,
                 dry_run=True,
                 filename=upload.name,
             )
         except SpreadsheetError as exc:
             services.record_import_result(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 batch=batch,
                 report=None,
                 dry_run=True,
@@ -178,7 +178,7 @@ def status_import(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.message)
         else:
             services.record_import_result(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 batch=batch,
                 report=report,
                 dry_run=True,
@@ -190,7 +190,7 @@ def status_import(request: HttpRequest) -> HttpResponse:
 def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
     batch = get_for_user(
         ImportBatch.objects.all(),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
         kind=ImportBatch.Kind.SUBSCRIPTIONS,
     )
@@ -215,7 +215,7 @@ def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with batch.file.open("rb") as fh:
             report = import_carrier_statuses(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 source=fh,
                 dry_run=False,
                 filename=batch.file_name,
@@ -224,7 +224,7 @@ def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("devices:status_import_result", pk=batch.pk)
     services.record_import_result(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         batch=batch,
         report=report,
         dry_run=False,

@@ -50,3 +50,20 @@ def beneficiary(pupil):
     approve(pupil, "tablet")
     approve(pupil, "data")
     return pupil
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stable_font_cache():
+    """Build the PDF fonts once per machine, not once per test run.
+
+    ``tests/settings.py`` gives every run a fresh MEDIA_ROOT, where the official
+    document renderer caches its fonts; instancing them takes ~20 s per run.  The
+    fonts do not depend on the test, so they are kept in the system temp dir.
+    """
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    stable = Path(tempfile.gettempdir()) / "laocai_portal_fonts"
+    with mock.patch("schools.documents._font_cache_dir", return_value=stable):
+        yield

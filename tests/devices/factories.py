@@ -3,10 +3,10 @@ import datetime as dt
 import factory
 
 from devices.models import DataPackage, Device, DeviceSource, Subscription
-from rounds.models import Proposal, ProposalItem, SupportRound
-from students.models import Household, HouseholdCategory, Student
 from devices.validators import luhn_check_digit
+from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier, DeviceType
+from students.models import Household, HouseholdCategory, Student
 from tests.accounts.factories import UserFactory
 
 

@@ -1,0 +1,23 @@
+"""Helpers shared by the devices services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def require(actor: User, *capabilities: str) -> None:
+    """PermissionDenied unless the actor's role has one of ``capabilities``."""
+    if not any(actor.can(c) for c in capabilities):
+        raise PermissionDenied
+
+
+def today() -> dt.date:
+    """Today in Vietnam."""
+    return timezone.localdate()

@@ -1,0 +1,366 @@
+"""Receiving devices into the provincial stock, transfers down the hierarchy, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.services import notify, record_audit
+from devices.models import (
+    Device,
+    DeviceSource,
+    StockTransfer,
+)
+from devices.selectors import (
+    can_receive_devices,
+    sendable_stock,
+    unit_users,
+)
+from devices.services.base import require
+from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
+from schools.importing import ImportReport
+from schools.models import District, ImportBatch, School
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import User
+
+
+# ----------------------------------------------------------------- receiving
+
+
+@transaction.atomic
+def create_device_source(
+    *, actor: User, kind: str, reference: str, received_on: dt.date, note: str = ""
+) -> DeviceSource:
+    """Record where a batch of devices comes from (a purchase or an in-kind donation)."""
+    if not can_receive_devices(actor):
+        raise PermissionDenied
+    source = DeviceSource.objects.create(
+        kind=kind, reference=reference, received_on=received_on, note=note, created_by=actor
+    )
+    record_audit(
+        actor=actor,
+        action="device_source.create",
+        obj=source,
+        changes={"kind": [None, kind], "reference": [None, reference]},
+    )
+    return source
+
+
+@transaction.atomic
+def receive_device(
+    *,
+    actor: User,
+    device_source: DeviceSource,
+    device_type: str,
+    make: str,
+    model_name: str,
+    serial_number: str,
+    imei: str = "",
+    condition: str = Device.Condition.NEW,
+) -> Device:
+    """Enter one device into the provincial stock.
+
+    Serial and IMEI are normalised; the IMEI is required (and Luhn-checked) for
+    tablets and smartphones; a serial or IMEI already in the stock is refused.
+    """
+    if not can_receive_devices(actor):
+        raise PermissionDenied
+    try:
+        serial = normalize_serial(serial_number)
+    except ValueError as exc:
+        raise ValidationError({"serial_number": str(exc)}) from None
+    clean_imei: str | None = None
+    if imei:
+        try:
+            clean_imei = normalize_imei(imei)
+        except ValueError as exc:
+            raise ValidationError({"imei": str(exc)}) from None
+    elif device_type in IMEI_TYPES:
+        raise ValidationError({"imei": _("Máy tính bảng và điện thoại phải có IMEI.")})
+    if Device.objects.filter(serial_number=serial).exists():
+        raise ValidationError(
+            {"serial_number": _("Số serial %(s)s đã có trong kho.") % {"s": serial}}
+        )
+    if clean_imei and Device.objects.filter(imei=clean_imei).exists():
+        raise ValidationError({"imei": _("IMEI %(i)s đã có trong kho.") % {"i": clean_imei}})
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                device_type=device_type,
+                make=make.strip(),
+                model_name=model_name.strip(),
+                serial_number=serial,
+                imei=clean_imei,
+                condition=condition,
+                source=device_source,
+                holder=Device.Holder.PROVINCE,
+                status=Device.Status.IN_STOCK,
+            )
+    except IntegrityError:
+        # Another user entered the same serial/IMEI a moment ago.
+        raise ValidationError(_("Số serial hoặc IMEI này vừa được nhập vào kho.")) from None
+    record_audit(
+        actor=actor,
+        action="device.receive",
+        obj=device,
+        changes={"source": [None, str(device_source)], "holder": [None, device.holder]},
+    )
+    return device
+
+
+# ------------------------------------------------------------------ transfers
+
+
+@transaction.atomic
+def create_transfer(
+    *,
+    actor: User,
+    devices: Iterable[Device],
+    to_district: District | None = None,
+    to_school: School | None = None,
+    note: str = "",
+) -> StockTransfer:
+    """Send devices one step down: province → district, or district → one of its schools.
+
+    Only devices in the sender's own stock and in stock (not reserved, damaged...)
+    may be sent; they are "in transit" until the receiver confirms.
+    """
+    require(actor, "can_allocate")
+    scope = actor.scope
+    if scope.is_provincial:
+        if to_district is None or to_school is not None:
+            raise ValidationError(_("Sở GD&ĐT điều chuyển thiết bị cho một Phòng GD&ĐT."))
+    elif scope.is_district:
+        if to_school is None or to_district is not None:
+            raise ValidationError(_("Phòng GD&ĐT điều chuyển thiết bị cho một trường."))
+        if to_school.district_id != scope.district_id:
+            raise Http404
+    else:
+        raise PermissionDenied
+    ids = sorted({d.pk for d in devices})
+    if not ids:
+        raise ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
+    # Lock the rows so two transfers cannot take the same device.
+    locked = list(sendable_stock(actor).select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(locked) != len(ids):
+        raise ValidationError(
+            _(
+                "Có thiết bị không còn trong kho của đơn vị (đã điều chuyển, phân bổ hoặc "
+                "không thuộc đơn vị); hãy tải lại trang và chọn lại."
+            )
+        )
+    transfer = StockTransfer.objects.create(
+        from_district_id=scope.district_id if scope.is_district else None,
+        to_district=to_district,
+        to_school=to_school,
+        note=note,
+        sent_by=actor,
+    )
+    transfer.devices.set(locked)
+    Device.objects.filter(pk__in=ids).update(
+        status=Device.Status.IN_TRANSIT, updated_at=timezone.now()
+    )
+    destination = str(to_school or to_district)
+    for device in locked:
+        record_audit(
+            actor=actor,
+            action="device.transfer_send",
+            obj=device,
+            changes={"status": [Device.Status.IN_STOCK, Device.Status.IN_TRANSIT]},
+            reason=_("Phiếu điều chuyển #%(n)s đến %(to)s") % {"n": transfer.pk, "to": destination},
+        )
+    record_audit(
+        actor=actor,
+        action="transfer.send",
+        obj=transfer,
+        changes={"devices": [None, len(ids)], "to": [None, destination]},
+        district_id=(to_district.pk if to_district else to_school.district_id),
+        school_id=to_school.pk if to_school else None,
+    )
+    url = reverse("devices:transfer_detail", args=[transfer.pk])
+    message = _("%(n)s thiết bị đang được chuyển đến %(to)s; hãy xác nhận khi nhận được.") % {
+        "n": len(ids),
+        "to": destination,
+    }
+    notify(
+        recipients=unit_users(district=to_district, school=to_school),
+        verb="transfer.sent",
+        message=message,
+        url=url,
+    )
+    return transfer
+
+
+def _is_receiver(actor: User, transfer: StockTransfer) -> bool:
+    scope = actor.scope
+    if transfer.to_school_id is not None:
+        return scope.is_school and scope.school_id == transfer.to_school_id
+    return scope.is_district and scope.district_id == transfer.to_district_id
+
+
+@transaction.atomic
+def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
+    """The receiving unit confirms it got the devices; they enter its stock."""
+    require(actor, "can_allocate")
+    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
+    if not _is_receiver(actor, transfer):
+        raise Http404
+    if transfer.status != StockTransfer.Status.SENT:
+        raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
+    devices = list(transfer.devices.select_for_update().order_by("pk"))
+    if transfer.to_school_id is not None:
+        school = transfer.to_school
+        assert school is not None
+        changes = {
+            "holder": Device.Holder.SCHOOL,
+            "district_id": school.district_id,
+            "school_id": school.pk,
+        }
+    else:
+        changes = {
+            "holder": Device.Holder.DISTRICT,
+            "district_id": transfer.to_district_id,
+            "school_id": None,
+        }
+    now = timezone.now()
+    Device.objects.filter(pk__in=[d.pk for d in devices]).update(
+        status=Device.Status.IN_STOCK, updated_at=now, **changes
+    )
+    for device in devices:
+        record_audit(
+            actor=actor,
+            action="device.transfer_receive",
+            obj=device,
+            changes={
+                "holder": [device.holder, changes["holder"]],
+                "status": [device.status, Device.Status.IN_STOCK],
+            },
+            reason=_("Nhận theo phiếu điều chuyển #%(n)s") % {"n": transfer.pk},
+        )
+    transfer.status = StockTransfer.Status.RECEIVED
+    transfer.received_by = actor
+    transfer.received_at = now
+    transfer.save(update_fields=["status", "received_by", "received_at"])
+    record_audit(
+        actor=actor,
+        action="transfer.receive",
+        obj=transfer,
+        changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED]},
+    )
+    return transfer
+
+
+@transaction.atomic
+def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -> StockTransfer:
+    """The sender withdraws a transfer not yet received; the devices are back in its stock."""
+    require(actor, "can_allocate")
+    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
+    scope = actor.scope
+    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
+        scope.is_district and transfer.from_district_id == scope.district_id
+    )
+    if not is_sender:
+        raise Http404
+    if transfer.status != StockTransfer.Status.SENT:
+        raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
+    devices = list(transfer.devices.select_for_update().order_by("pk"))
+    Device.objects.filter(pk__in=[d.pk for d in devices]).update(
+        status=Device.Status.IN_STOCK, updated_at=timezone.now()
+    )
+    for device in devices:
+        record_audit(
+            actor=actor,
+            action="device.transfer_cancel",
+            obj=device,
+            changes={"status": [Device.Status.IN_TRANSIT, Device.Status.IN_STOCK]},
+            reason=reason,
+        )
+    transfer.status = StockTransfer.Status.CANCELLED
+    transfer.save(update_fields=["status"])
+    record_audit(
+        actor=actor,
+        action="transfer.cancel",
+        obj=transfer,
+        changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.CANCELLED]},
+        reason=reason,
+    )
+    return transfer
+
+
+# ------------------------------------------------------------ uploaded files
+
+
+@transaction.atomic
+def store_import_upload(
+    *, actor: User, kind: str, upload: UploadedFile, options: dict[str, Any] | None = None
+) -> ImportBatch:
+    """Keep an uploaded spreadsheet as an ``ImportBatch`` so its dry run can be confirmed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    scope = actor.scope
+    batch = ImportBatch(
+        kind=kind,
+        uploaded_by=actor,
+        file_name=(upload.name or "")[-255:],
+        file_sha256=digest.hexdigest(),
+        options=options or {},
+        district_id=scope.district_id if scope.is_district else None,
+        school_id=scope.school_id if scope.is_school else None,
+    )
+    batch.file.save(upload.name or "upload.xlsx", upload, save=False)
+    batch.save()
+    record_audit(actor=actor, action="import.upload", obj=batch, changes={"kind": [None, kind]})
+    return batch
+
+
+@transaction.atomic
+def record_import_result(
+    *,
+    actor: User,
+    batch: ImportBatch,
+    report: ImportReport | None,
+    dry_run: bool,
+    message: str = "",
+) -> ImportBatch:
+    """Store a dry run's or an import's outcome on its batch."""
+    if report is None:
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = message
+    else:
+        batch.rows = report.rows
+        batch.created = report.created
+        batch.updated = report.updated
+        batch.unchanged = report.unchanged
+        batch.error_count = len(report.errors)
+        batch.errors = [e.as_dict() for e in report.errors]
+        if not report.ok:
+            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.FAILED
+        else:
+            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.DONE
+    batch.progress = 100
+    if not dry_run or report is None:
+        batch.finished_at = timezone.now()
+    batch.save()
+    if not dry_run and report is not None and report.ok:
+        record_audit(
+            actor=actor,
+            action="import.done",
+            obj=batch,
+            changes={"created": [None, report.created], "updated": [None, report.updated]},
+        )
+    return batch
