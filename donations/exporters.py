@@ -90,6 +90,7 @@ class TracedDeviceExporter(XlsxExporter):
         (_("Trạng thái"), lambda r: r[0].get_status_display()),
         (_("Huyện"), lambda r: r[1]["district"]),
         (_("Trường"), lambda r: r[1]["school"]),
+        (_("Đang chuyển đến"), lambda r: r[1]["in_transit_to"]),
         (_("Đã bàn giao"), lambda r: r[1]["handed_over"]),
         (_("Ngày bàn giao"), lambda r: r[1]["handover_date"]),
     )

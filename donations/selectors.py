@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.access import get_for_user
 from accounts.models import User
-from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource
+from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, StockTransfer
 from donations.models import (
     CashReceipt,
     Donor,
@@ -205,6 +205,9 @@ def overdue_donor_ids(donor_ids: list[int], on: dt.date | None = None) -> set[in
 def traced_devices(queryset: QuerySet[Device]) -> QuerySet[Device]:
     """Devices with where they went: district, school, open allocation and its status."""
     open_allocation = Allocation.objects.filter(OPEN_ALLOCATION, device=OuterRef("pk"))
+    in_transit = StockTransfer.objects.filter(
+        devices=OuterRef("pk"), status=StockTransfer.Status.SENT
+    ).order_by("-sent_at")
     return queryset.select_related(
         "district", "school__district", "source__donation_receipt__pledge__donor"
     ).annotate(
@@ -212,6 +215,8 @@ def traced_devices(queryset: QuerySet[Device]) -> QuerySet[Device]:
         allocation_school_name=Subquery(open_allocation.values("school__name")[:1]),
         allocation_district_name=Subquery(open_allocation.values("school__district__name")[:1]),
         handover_date=Subquery(open_allocation.values("handover_date")[:1]),
+        transit_district_name=Subquery(in_transit.values("to_district__name")[:1]),
+        transit_school_name=Subquery(in_transit.values("to_school__name")[:1]),
     )
 
 
@@ -234,6 +239,7 @@ def device_place(device: Device) -> dict[str, Any]:
         "handed_over": handed_over,
         "allocated": bool(d.allocation_status),
         "handover_date": d.handover_date,
+        "in_transit_to": d.transit_school_name or d.transit_district_name or "",
     }
 
 

@@ -175,3 +175,16 @@ def test_device_donor_snippet_links_for_managers_and_names_publicly_for_others(
     assert "Viettel" not in html and "Nhà tài trợ ẩn danh" in html
     html = snippet.render(Context({"device": bought, "user": manager}))
     assert "Mua bằng tiền tài trợ" in html and "Viettel Lào Cai" in html
+
+
+def test_device_on_its_way_shows_its_destination(manager, school, far_school):
+    from devices.models import StockTransfer
+
+    donor, devices, _bought = small_programme(manager, school, far_school)
+    transfer = StockTransfer.objects.create(to_district=far_school.district, sent_by=manager)
+    transfer.devices.add(devices[3])
+    places = {
+        d.serial_number: p for d, p in selectors.donor_trace(user=manager, pk=donor.pk).devices
+    }
+    assert places["T003"]["in_transit_to"] == far_school.district.name
+    assert places["T000"]["in_transit_to"] == ""
