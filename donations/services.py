@@ -487,6 +487,17 @@ def record_inkind_receipt(
     pledge = _lock_pledge(pledge)
     if not clean_text(reference):
         raise ValidationError({"reference": [_("Nhập số biên bản giao nhận.")]})
+    if DeviceSource.objects.filter(
+        kind=DeviceSource.Kind.DONATION, reference__iexact=clean_text(reference)
+    ).exists():
+        raise ValidationError(
+            {
+                "reference": [
+                    _("Biên bản giao nhận “%(ref)s” đã được ghi nhận.")
+                    % {"ref": clean_text(reference)}
+                ]
+            }
+        )
     before = devices_delivered(pledge)
     source, _report, created = _import_delivery(
         actor=actor,

@@ -412,3 +412,18 @@ def test_spending_receipts_must_be_from_its_account(manager, account):
 def test_branch_tax_code_is_displayed_with_its_dash():
     assert Donor(tax_code="0100109106012").tax_code_display == "0100109106-012"
     assert Donor(tax_code="0100109106").tax_code_display == "0100109106"
+
+
+def test_same_delivery_record_cannot_be_received_twice(manager):
+    pledge = PledgeFactory(created_by=manager, cash_amount=0)
+    PledgeItemFactory(pledge=pledge, kind=SupportKind.TABLET, quantity=10)
+    kwargs = {"actor": manager, "pledge": pledge, "received_on": dt.date(2021, 10, 20)}
+    services.record_inkind_receipt(
+        reference="BB 30/2021", delivery_file=upload(delivery_list("Z1")), **kwargs
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.record_inkind_receipt(
+            reference="bb 30/2021", delivery_file=upload(delivery_list("Z2", start=700)), **kwargs
+        )
+    assert "reference" in exc.value.error_dict
+    assert not Device.objects.filter(serial_number="Z2").exists()
