@@ -209,7 +209,7 @@ def _spending(actor, account: FundAccount, receipts, today: dt.date) -> None:  #
         count = purchase.devices.count()
         services.record_spending(
             actor=actor,
-            spent_on=purchase.received_on,
+            spent_on=today - dt.timedelta(days=60),
             amount=max(count, 1) * 3_450_000,
             account=account,
             purpose=Spending.Purpose.DEVICES,

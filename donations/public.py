@@ -33,6 +33,11 @@ PUPIL_COLUMNS = ("allocated", "handed_over", "subscriptions")
 SCHOOL_COLUMNS = ("devices", *PUPIL_COLUMNS)
 
 
+def _money(amount: int) -> str:
+    # A no-break space keeps "đ" next to its number in narrow cells and stat cards.
+    return format_vnd(amount).replace(" ", "\u00a0")
+
+
 def _number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
@@ -112,8 +117,8 @@ def _donor_rows() -> list[dict[str, Any]]:
             }
         )
     for row in named:
-        row["pledged_text"] = format_vnd(row["pledged"])
-        row["received_text"] = format_vnd(row["received"])
+        row["pledged_text"] = _money(row["pledged"])
+        row["received_text"] = _money(row["received"])
         row["percent"] = (
             min(round(100 * row["received"] / row["pledged"]), 100) if row["pledged"] else None
         )
@@ -215,8 +220,8 @@ def _totals() -> dict[str, Any]:
         covered=Count("pk", filter=Q(plan__stage=CoveragePlan.Stage.VERIFIED)),
     )
     return {
-        "pledged": format_vnd(pledged),
-        "received": format_vnd(received),
+        "pledged": _money(pledged),
+        "received": _money(received),
         "received_percent": min(round(100 * received / pledged), 100) if pledged else 0,
         "devices": _number(devices["total"]),
         "devices_donated": _number(devices["donated"]),

@@ -14,10 +14,10 @@ register = template.Library()
 
 @register.filter
 def vnd(amount: Any) -> str:
-    """``{{ 1234567|vnd }}`` -> ``1.234.567 đ``."""
+    """``{{ 1234567|vnd }}`` -> ``1.234.567 đ`` (a no-break space keeps "đ" on the line)."""
     if amount in (None, ""):
         return ""
-    return format_vnd(int(amount))
+    return format_vnd(int(amount)).replace(" ", "\u00a0")
 
 
 @register.inclusion_tag("donations/_device_donor.html", takes_context=True)

@@ -74,8 +74,8 @@ def test_public_page_needs_no_login(client, manager, school, far_school):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tập đoàn Viettel" in html
-    assert "203.000.000 đ" in html  # received, all donors
-    assert "503.000.000 đ" in html  # pledged
+    assert "203.000.000\u00a0đ" in html  # received, all donors
+    assert "503.000.000\u00a0đ" in html  # pledged
 
 
 def test_public_page_has_no_personal_data(client, manager, school, far_school):
@@ -104,7 +104,7 @@ def test_anonymous_donor_is_grouped_and_not_named(client, manager, school, far_s
     html = client.get(reverse("donations:public")).content.decode()
     assert "Bíhidden" not in html
     assert "Nhà tài trợ ẩn danh" in html
-    assert "3.000.000 đ" in html
+    assert "3.000.000\u00a0đ" in html
 
 
 def test_small_school_counts_are_suppressed(client, manager, school, far_school):
@@ -191,7 +191,7 @@ def test_a_new_receipt_refreshes_the_public_page(
 
     named, _hidden = programme(manager, school, far_school)
     url = reverse("donations:public")
-    assert "700.000.000 đ" not in client.get(url).content.decode()
+    assert "700.000.000\u00a0đ" not in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         services.record_cash_receipt(
             actor=manager,
@@ -201,7 +201,7 @@ def test_a_new_receipt_refreshes_the_public_page(
             account=account,
             reference="FT-NEW",
         )
-    assert "500.000.000 đ" in client.get(url).content.decode()
+    assert "500.000.000\u00a0đ" in client.get(url).content.decode()
 
 
 def test_public_page_query_count_does_not_grow(
