@@ -75,7 +75,8 @@ class PledgeForm(forms.Form):
 
 
 class PledgeItemForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Hiện vật"), choices=SupportKind.choices)
+    # A blank first choice, so the unused extra rows a browser submits stay unchanged (skipped).
+    kind = forms.ChoiceField(label=_("Hiện vật"), choices=[("", "---------"), *SupportKind.choices])
     quantity = forms.IntegerField(label=_("Số lượng"), min_value=1)
     months = forms.IntegerField(
         label=_("Số tháng (gói cước)"), min_value=1, max_value=60, required=False

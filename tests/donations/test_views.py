@@ -135,15 +135,25 @@ def test_create_donor_and_pledge_through_the_pages(client_for, manager):
     )
     donor = Donor.objects.get(tax_code="0100686209")
     assert response.status_code == 302
+    form = client.get(reverse("donations:pledge_create", args=[donor.pk])).content.decode()
+    # Unused in-kind rows start blank, so a browser submits them as unchanged.
+    select = form[form.index('name="items-2-kind"') :]
+    assert select[: select.index("</select>")].count('<option value="" selected>') == 1
     data = {
         "pledged_on": "2021-09-20",
         "cash_amount": "200000000",
         "purpose": "Máy tính bảng",
-        "items-TOTAL_FORMS": "1",
+        # A browser also sends the unused extra rows, blank.
+        "items-TOTAL_FORMS": "2",
         "items-INITIAL_FORMS": "0",
         "items-0-kind": "tablet",
         "items-0-quantity": "50",
-        "instalments-TOTAL_FORMS": "2",
+        "items-1-kind": "",
+        "items-1-quantity": "",
+        "items-1-months": "",
+        "instalments-2-due_on": "",
+        "instalments-2-amount": "",
+        "instalments-TOTAL_FORMS": "3",
         "instalments-INITIAL_FORMS": "0",
         "instalments-0-due_on": "2021-10-01",
         "instalments-0-amount": "100000000",
