@@ -39,12 +39,7 @@ def handover_pdf(allocation: Allocation) -> bytes:
         f"{school.district.name}, chúng tôi gồm:"
     )
     doc.heading("BÊN GIAO (Bên A): " + school.name.upper())
-    doc.key_values(
-        [
-            ("Đại diện", "....................................................."),
-            ("Chức vụ", "Hiệu trưởng"),
-        ]
-    )
+    doc.key_values([("Đại diện", "...................................... Chức vụ: Hiệu trưởng")])
     guardian = household.guardian_name or "....................................................."
     doc.heading("BÊN NHẬN (Bên B): CHA/MẸ HOẶC NGƯỜI GIÁM HỘ CỦA HỌC SINH")
     residence = ", ".join(
@@ -57,8 +52,11 @@ def handover_pdf(allocation: Allocation) -> bytes:
     )
     doc.key_values(
         [
-            ("Ông/bà", guardian),
-            ("Quan hệ với học sinh", household.guardian_relation or "........................"),
+            (
+                "Ông/bà",
+                f"{guardian} – quan hệ với học sinh: "
+                f"{household.guardian_relation or '..............'}",
+            ),
             ("Nơi cư trú", residence or "........................"),
         ]
     )
@@ -66,9 +64,11 @@ def handover_pdf(allocation: Allocation) -> bytes:
     doc.key_values(
         [
             ("Họ và tên", student.full_name),
-            ("Ngày sinh", student.date_of_birth.strftime("%d/%m/%Y")),
-            ("Lớp", student.class_name),
-            ("Mã định danh học sinh", student.pupil_code),
+            (
+                "Ngày sinh",
+                f"{student.date_of_birth:%d/%m/%Y} – lớp {student.class_name} – mã định danh "
+                f"{student.pupil_code}",
+            ),
         ]
     )
     doc.heading("THIẾT BỊ BÀN GIAO")

@@ -111,8 +111,23 @@ class TransferForm(forms.Form):
         label=_("Chuyển đến Phòng GD&ĐT"), queryset=None, required=False
     )
     to_school = forms.ModelChoiceField(label=_("Chuyển đến trường"), queryset=None, required=False)
+    device_type = forms.ChoiceField(
+        label=_("Gửi theo số lượng: loại thiết bị"),
+        choices=[("", "---------"), *DeviceType.choices],
+        required=False,
+    )
+    quantity = forms.IntegerField(
+        label=_("Số lượng"),
+        min_value=1,
+        max_value=5000,
+        required=False,
+        help_text=_("Hoặc chọn từng thiết bị theo số serial ở danh sách dưới."),
+    )
     devices = DeviceMultipleChoiceField(
-        label=_("Thiết bị"), queryset=None, widget=forms.CheckboxSelectMultiple
+        label=_("Thiết bị"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     note = forms.CharField(
         label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -120,6 +135,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, stock, districts=None, schools=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.stock = stock
         self.fields["devices"].queryset = stock
         if districts is not None:
             self.fields["to_district"].queryset = districts
@@ -129,6 +145,31 @@ class TransferForm(forms.Form):
             self.fields["to_school"].queryset = schools
             self.fields["to_school"].required = True
             del self.fields["to_district"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = list(data.get("devices") or [])
+        quantity, device_type = data.get("quantity"), data.get("device_type")
+        if quantity or device_type:
+            if chosen:
+                raise forms.ValidationError(
+                    _("Chọn thiết bị theo số serial hoặc theo số lượng, không chọn cả hai.")
+                )
+            if not (quantity and device_type):
+                raise forms.ValidationError(
+                    _("Gửi theo số lượng cần cả loại thiết bị và số lượng.")
+                )
+            # Oldest deliveries leave first.
+            chosen = list(self.stock.filter(device_type=device_type).order_by("pk")[:quantity])
+            if len(chosen) < quantity:
+                self.add_error(
+                    "quantity",
+                    _("Kho chỉ còn %(n)s thiết bị loại này.") % {"n": len(chosen)},
+                )
+        elif not chosen:
+            raise forms.ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
+        data["devices"] = chosen
+        return data
 
 
 class AllocateForm(forms.Form):

@@ -41,7 +41,7 @@ from devices.validators import (
     parse_condition,
     parse_device_type,
 )
-from schools.importing import DuplicateTracker, ImportReport, RowValidator
+from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from schools.normalize import clean_text, fold, normalize_phone, parse_date
 from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CARRIER_COLUMNS",
+    "error_copy",
     "DEVICE_COLUMNS",
     "DeviceRow",
     "StatusRow",
@@ -166,9 +167,7 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
     return report, valid
 
 
-def _no_rows_error(header_row: int):
-    from schools.importing import RowError
-
+def _no_rows_error(header_row: int) -> RowError:
     return RowError(
         row=header_row, column="", field="", message=_("không có dòng dữ liệu nào dưới tiêu đề")
     )
@@ -176,8 +175,6 @@ def _no_rows_error(header_row: int):
 
 def _check_against_stock(report: ImportReport, rows: list[DeviceRow], labels: dict) -> None:
     """Serials/IMEIs already in the portal are errors (two queries, whatever the file size)."""
-    from schools.importing import RowError
-
     serials = {r.serial_number for r in rows}
     imeis = {r.imei for r in rows if r.imei}
     known_serials = set(
@@ -471,3 +468,19 @@ def import_carrier_statuses(
                 school_id=sub.student.school_id,
             )
     return report
+
+
+def error_copy(
+    source: Any, errors: list[dict[str, Any]], *, columns: Any = DEVICE_COLUMNS
+) -> bytes:
+    """The uploaded file back as .xlsx with a "Lỗi" column (``errors`` as stored on the
+    ``ImportBatch``), so the sender can correct it and upload it again."""
+    from schools.spreadsheets import write_error_copy
+
+    sheet = read_rows(source, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
+    table = locate_table(sheet, columns)
+    by_row: dict[int, list[str]] = {}
+    for error in errors:
+        text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
+        by_row.setdefault(int(error["row"]), []).append(text)
+    return write_error_copy(sheet, table, by_row)

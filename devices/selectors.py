@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from devices.models import (
     ACTIVE_SUBSCRIPTION,
@@ -281,8 +282,9 @@ def subscription_list(user: User, *, status: str = "", expiring: bool = False, q
     return qs.order_by("-created_at", "-pk")
 
 
-def device_history(device: Device) -> dict:
-    """Everything that happened to a device: allocations, transfers and the audit trail."""
+def device_history(device: Device, user: User) -> dict:
+    """Everything that happened to a device: allocations, the transfers the user may
+    open, and the audit trail."""
     from accounts.selectors import history_for
 
     return {
@@ -292,9 +294,9 @@ def device_history(device: Device) -> dict:
             )
         ),
         "transfers": list(
-            device.transfers.select_related("to_district", "to_school", "from_district").order_by(
-                "-sent_at"
-            )
+            device.transfers.visible_to(user)
+            .select_related("to_district", "to_school", "from_district")
+            .order_by("-sent_at")
         ),
         "history": list(history_for(device)),
     }
@@ -303,10 +305,10 @@ def device_history(device: Device) -> dict:
 def student_device_history(student: Student) -> dict:
     """For the pupil's page: the pupil's devices and data packages, newest first."""
     return {
-        "allocations": list(
+        "device_allocations": list(
             student.allocations.select_related("device", "school").order_by("-allocated_at")
         ),
-        "subscriptions": list(
+        "data_subscriptions": list(
             student.subscriptions.select_related("package").order_by("-created_at")
         ),
     }
@@ -316,3 +318,34 @@ def subscription_counts(user: User) -> dict[str, int]:
     """Subscriptions the user sees, per status (one query)."""
     rows = Subscription.objects.visible_to(user).values("status").annotate(n=Count("pk")).order_by()
     return {r["status"]: r["n"] for r in rows}
+
+
+def home_signal(student: Student) -> str:
+    """Mobile signal at the pupil's home village: "no_signal", "weak", "covered" or "unknown".
+
+    Read from the coverage app's survey (``coverage.selectors.village_signal``); a
+    deployment without the coverage app answers "unknown".
+    """
+    try:
+        from coverage.selectors import village_signal
+    except ImportError:
+        return "unknown"
+    return str(village_signal(student.village_id).get("status", "unknown"))
+
+
+SIGNAL_WARNINGS = {
+    "no_signal": gettext_lazy(
+        "Thôn nơi học sinh %(name)s ở chưa có sóng di động (thôn trắng sóng): gói cước có "
+        "thể không dùng được tại nhà; hãy cân nhắc trước khi đăng ký."
+    ),
+    "weak": gettext_lazy(
+        "Sóng di động tại thôn nơi học sinh %(name)s ở yếu hoặc chập chờn (lõm sóng): gói "
+        "cước có thể không ổn định."
+    ),
+}
+
+
+def signal_warning(student: Student) -> str:
+    """A warning to show when giving a data package to a pupil whose village lacks signal."""
+    message = SIGNAL_WARNINGS.get(home_signal(student))
+    return str(message) % {"name": student.full_name} if message else ""

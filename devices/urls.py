@@ -7,10 +7,12 @@ app_name = "devices"
 urlpatterns = [
     path("", stock.stock, name="stock"),
     path("<int:pk>/", stock.device_detail, name="device_detail"),
+    path("<int:pk>/thanh-ly/", stock.device_write_off, name="device_write_off"),
     path("nhap/", stock.receive, name="receive"),
     path("nhap-tep/", stock.import_devices, name="import"),
     path("nhap-tep/<int:pk>/", stock.import_result, name="import_result"),
     path("nhap-tep/<int:pk>/xac-nhan/", stock.import_confirm, name="import_confirm"),
+    path("nhap-tep/<int:pk>/loi.xlsx", stock.import_errors, name="import_errors"),
     path("nguon/", stock.sources, name="sources"),
     path("nguon/them/", stock.source_create, name="source_create"),
     path("dieu-chuyen/", stock.transfers, name="transfers"),
@@ -42,6 +44,11 @@ urlpatterns = [
         "goi-cuoc/nhap-trang-thai/<int:pk>/",
         subscriptions.status_import_result,
         name="status_import_result",
+    ),
+    path(
+        "goi-cuoc/nhap-trang-thai/<int:pk>/loi.xlsx",
+        subscriptions.status_import_errors,
+        name="status_import_errors",
     ),
     path(
         "goi-cuoc/nhap-trang-thai/<int:pk>/xac-nhan/",

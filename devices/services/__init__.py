@@ -11,10 +11,12 @@ an actor outside the object's scope gets ``Http404``, a missing capability
 from devices.services.allocations import (
     SCAN_SIGNATURES,
     allocate_device,
+    can_write_off,
     cancel_allocation,
     check_scan,
     record_handover,
     record_return,
+    write_off_device,
 )
 from devices.services.stock import (
     cancel_transfer,
@@ -38,6 +40,7 @@ __all__ = [
     "EXPIRY_WARNING_DAYS",
     "SCAN_SIGNATURES",
     "allocate_device",
+    "can_write_off",
     "cancel_allocation",
     "cancel_transfer",
     "check_scan",
@@ -54,4 +57,5 @@ __all__ = [
     "resolve_problem",
     "store_import_upload",
     "subscription_end",
+    "write_off_device",
 ]

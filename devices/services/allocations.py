@@ -72,6 +72,11 @@ def allocate_device(
     school_id = _own_school(actor)
     if student.school_id != school_id:
         raise Http404
+    if student.status != Student.Status.STUDYING:
+        raise ValidationError(
+            _("Học sinh %(name)s không còn học tại trường; không thể cấp thiết bị.")
+            % {"name": student.full_name}
+        )
     if terms == Allocation.Terms.LOAN:
         if loan_until is None:
             raise ValidationError({"loan_until": _("Cho mượn phải có ngày hết hạn mượn.")})
@@ -337,3 +342,57 @@ def cancel_allocation(*, actor: User, allocation: Allocation, reason: str = "") 
         school_id=allocation.school_id,
     )
     return allocation
+
+
+WRITE_OFF_FROM = (
+    Device.Status.IN_STOCK,
+    Device.Status.DAMAGED,
+    Device.Status.LOST,
+    Device.Status.RETURNED,
+)
+
+
+def _holds(actor: User, device: Device) -> bool:
+    """The actor's unit holds the device (a school also answers for its pupils' devices)."""
+    scope = actor.scope
+    if device.holder in (Device.Holder.SCHOOL, Device.Holder.PUPIL):
+        return scope.is_school and scope.school_id == device.school_id
+    if device.holder == Device.Holder.DISTRICT:
+        return scope.is_district and scope.district_id == device.district_id
+    if device.holder == Device.Holder.PROVINCE:
+        return scope.is_provincial
+    return False
+
+
+def can_write_off(actor: User, device: Device) -> bool:
+    return actor.can("can_allocate") and _holds(actor, device) and device.status in WRITE_OFF_FROM
+
+
+@transaction.atomic
+def write_off_device(*, actor: User, device: Device, reason: str) -> Device:
+    """Take a lost, damaged or unusable device out of the stock for good (thanh lý)."""
+    require(actor, "can_allocate")
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if not _holds(actor, device):
+        raise Http404
+    if device.status not in WRITE_OFF_FROM:
+        raise ValidationError(
+            _("Thiết bị đang ở trạng thái “%(s)s”, không thể thanh lý.")
+            % {"s": device.get_status_display()}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Ghi rõ lý do thanh lý.")})
+    before = device.status
+    device.status = Device.Status.WRITTEN_OFF
+    device.save(update_fields=["status", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="device.write_off",
+        obj=device,
+        changes={"status": [before, device.status]},
+        reason=reason,
+        school_id=device.school_id,
+        district_id=device.district_id,
+    )
+    return device

@@ -33,3 +33,12 @@ def vnd(amount) -> str:
     from schools.documents import format_vnd
 
     return format_vnd(int(amount)) if amount is not None else ""
+
+
+@register.inclusion_tag("devices/_student_devices.html", takes_context=True)
+def student_devices(context, student) -> dict:
+    """The pupil's devices and data packages with their history, for the pupil's page:
+    ``{% load devices_tags %}{% student_devices student %}``."""
+    from devices.selectors import student_device_history
+
+    return {"student": student, "user": context.get("user"), **student_device_history(student)}

@@ -175,8 +175,8 @@ def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
     return _allocation(request, pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = HandoverForm(request.POST, request.FILES)
@@ -197,8 +197,8 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = ReturnForm(request.POST)
@@ -221,8 +221,8 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = CancelForm(request.POST)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,10 +20,11 @@ from devices.exporters import (
     TransferExporter,
 )
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
-from devices.importers import import_device_list
+from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
 from schools.choices import DeviceType
+from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import District, ImportBatch, School
 from schools.spreadsheets import SpreadsheetError
 
@@ -89,8 +91,27 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    context = {"device": device, **selectors.device_history(device)}
+    context = {
+        "device": device,
+        "can_write_off": services.can_write_off(request.user, device),
+        **selectors.device_history(device, request.user),
+    }
     return render(request, "devices/device_detail.html", context)
+
+
+@capability_required("can_allocate")
+@require_POST
+def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+    device = get_for_user(Device.objects.all(), request.user, pk=pk)
+    try:
+        services.write_off_device(
+            actor=request.user, device=device, reason=request.POST.get("reason", "")[:300]
+        )
+    except ValidationError as exc:
+        report_errors(request, exc)
+    else:
+        messages.success(request, _("Đã thanh lý thiết bị %(s)s.") % {"s": device.serial_number})
+    return redirect("devices:device_detail", pk=device.pk)
 
 
 def _require_receiver(request: HttpRequest) -> None:
@@ -172,8 +193,30 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/import_result.html", {"batch": batch, "source": source})
 
 
-@require_POST
 @capability_required("can_allocate", "can_manage_donations")
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded delivery list with a "Lỗi" column to correct and upload again."""
+    _require_receiver(request)
+    batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
+    return _error_copy_response(batch, DEVICE_COLUMNS)
+
+
+def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
+    if not batch.errors or not batch.file:
+        raise Http404
+    try:
+        with batch.file.open("rb") as fh:
+            data = error_copy(fh, batch.errors, columns=columns)
+    except SpreadsheetError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    stem = batch.file_name.rsplit(".", 1)[0] or "danh-sach"
+    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
+    return response
+
+
+@capability_required("can_allocate", "can_manage_donations")
+@require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
@@ -203,7 +246,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)
     if report.ok:
         messages.success(request, _("Đã nhập %(n)s thiết bị vào kho.") % {"n": report.created})
-        return redirect(f"{_stock_url()}?source={source.pk}")
+        return redirect(f"{reverse('devices:stock')}?source={source.pk}")
     messages.error(request, _("Không nhập được: dữ liệu đã thay đổi kể từ lần kiểm tra."))
     return redirect("devices:import_result", pk=batch.pk)
 
@@ -213,12 +256,6 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
     if source is None:
         raise Http404
     return source
-
-
-def _stock_url() -> str:
-    from django.urls import reverse
-
-    return reverse("devices:stock")
 
 
 @capability_required(*VIEW)
@@ -241,14 +278,8 @@ def source_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         source = services.create_device_source(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Đã tạo nguồn %(s)s.") % {"s": source})
-        return redirect(f"{_receive_url()}?source={source.pk}")
+        return redirect(f"{reverse('devices:receive')}?source={source.pk}")
     return render(request, "devices/source_form.html", {"form": form})
-
-
-def _receive_url() -> str:
-    from django.urls import reverse
-
-    return reverse("devices:receive")
 
 
 # ------------------------------------------------------------------ transfers
@@ -329,8 +360,8 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/transfer_detail.html", context)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
@@ -342,8 +373,8 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:transfer_detail", pk=transfer.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:

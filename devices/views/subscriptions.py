@@ -14,7 +14,7 @@ from accounts.selectors import history_for
 from devices import selectors, services
 from devices.exporters import PackageExporter, SubscriptionExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
-from devices.importers import import_carrier_statuses
+from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import DataPackage, Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from schools.models import ImportBatch
@@ -60,6 +60,8 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     ).order_by("sort_key")
     initial = {"student": request.GET.get("student")}
     form = SubscriptionForm(request.POST or None, students=students, initial=initial)
+    chosen = students.filter(pk=request.GET.get("student") or 0).first()
+    warning = selectors.signal_warning(chosen) if chosen else ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,8 +78,10 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
             report_errors(request, exc, form)
         else:
             messages.success(request, _("Đã đăng ký gói cước cho %(n)s.") % {"n": data["student"]})
+            if warning := selectors.signal_warning(data["student"]):
+                messages.warning(request, warning)
             return redirect("devices:subscription_detail", pk=subscription.pk)
-    return render(request, "devices/subscription_form.html", {"form": form})
+    return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
 
 
 def _subscription(request: HttpRequest, pk: int) -> Subscription:
@@ -94,6 +98,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "subscription": subscription,
         "problems": subscription.problems.select_related("reported_by"),
+        "signal_warning": selectors.signal_warning(subscription.student),
         "problem_form": ProblemForm(),
         "resolve_form": ResolveForm(),
         "history": history_for(subscription),
@@ -101,8 +106,8 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/subscription_detail.html", context)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
     form = ProblemForm(request.POST)
@@ -123,8 +128,8 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=subscription.pk)
 
 
-@require_POST
 @capability_required("can_allocate")
+@require_POST
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     problem = SubscriptionProblem.objects.filter(
         pk=pk,
@@ -205,8 +210,16 @@ def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/status_import_result.html", {"batch": batch})
 
 
-@require_POST
 @capability_required("can_allocate")
+def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The carrier file with a "Lỗi" column."""
+    from devices.views.stock import _error_copy_response
+
+    return _error_copy_response(_own_batch(request, pk), CARRIER_COLUMNS)
+
+
+@capability_required("can_allocate")
+@require_POST
 def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:

@@ -286,3 +286,32 @@ def test_return_cannot_precede_handover(school_staff, handed_over):
             condition="good",
             returned_on=dt.date(2021, 10, 1),
         )
+
+
+def test_pupil_who_left_school_gets_no_device(school_staff, school_tablet, beneficiary):
+    beneficiary.status = "left"
+    beneficiary.save()
+    with pytest.raises(ValidationError) as exc:
+        services.allocate_device(actor=school_staff, device=school_tablet, student=beneficiary)
+    assert "không còn học tại trường" in exc.value.messages[0]
+    assert nothing_written(school_tablet)
+
+
+def test_damaged_return_then_write_off(school_staff, other_school_staff, handed_over):
+    services.record_return(
+        actor=school_staff, allocation=handed_over, reason="recovery", condition="damaged"
+    )
+    device = Device.objects.get(pk=handed_over.device_id)
+    with pytest.raises(Http404):
+        services.write_off_device(actor=other_school_staff, device=device, reason="Vỡ màn hình")
+    with pytest.raises(ValidationError):
+        services.write_off_device(actor=school_staff, device=device, reason=" ")
+    services.write_off_device(actor=school_staff, device=device, reason="Vỡ màn hình, mainboard")
+    device.refresh_from_db()
+    assert device.status == Device.Status.WRITTEN_OFF
+    assert AuditEvent.objects.filter(action="device.write_off", object_id=str(device.pk)).exists()
+
+
+def test_handed_over_device_cannot_be_written_off(school_staff, handed_over):
+    with pytest.raises(ValidationError):
+        services.write_off_device(actor=school_staff, device=handed_over.device, reason="Nhầm")
