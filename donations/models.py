@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -10,7 +12,43 @@ from django.utils.translation import gettext_lazy as _
 from devices.models import DeviceSource
 from schools.choices import SupportKind
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 tax_code_validator = RegexValidator(r"^(\d{10}|\d{13})$", _("Mã số thuế gồm 10 hoặc 13 chữ số."))
+
+
+def manages_donations(user: User) -> bool:
+    """Donations are run by the province: a provincial user whose role manages them."""
+    return bool(
+        user.is_authenticated and user.scope.is_provincial and user.can("can_manage_donations")
+    )
+
+
+class DonorQuerySet(models.QuerySet["Donor"]):
+    def visible_to(self, user: User) -> DonorQuerySet:
+        """Donors are a provincial matter: only provincial donation managers see them."""
+        return self.all() if manages_donations(user) else self.none()
+
+
+class PledgeQuerySet(models.QuerySet["Pledge"]):
+    def visible_to(self, user: User) -> PledgeQuerySet:
+        return self.all() if manages_donations(user) else self.none()
+
+
+class CashReceiptQuerySet(models.QuerySet["CashReceipt"]):
+    def visible_to(self, user: User) -> CashReceiptQuerySet:
+        return self.all() if manages_donations(user) else self.none()
+
+
+class InKindReceiptQuerySet(models.QuerySet["InKindReceipt"]):
+    def visible_to(self, user: User) -> InKindReceiptQuerySet:
+        return self.all() if manages_donations(user) else self.none()
+
+
+class SpendingQuerySet(models.QuerySet["Spending"]):
+    def visible_to(self, user: User) -> SpendingQuerySet:
+        return self.all() if manages_donations(user) else self.none()
 
 
 class Donor(models.Model):
@@ -33,6 +71,8 @@ class Donor(models.Model):
     public_consent = models.BooleanField(_("đồng ý công khai tên"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DonorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("nhà tài trợ")
         verbose_name_plural = _("nhà tài trợ")
@@ -45,6 +85,12 @@ class Donor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tax_code_display(self) -> str:
+        """A branch's 13-digit code the way it is printed: 0100109106-012."""
+        code = self.tax_code
+        return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
 
     @property
     def public_name(self) -> str:
@@ -73,6 +119,8 @@ class Pledge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PledgeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cam kết ủng hộ")
@@ -135,15 +183,29 @@ class CashReceipt(models.Model):
     )
     reference = models.CharField(_("số chứng từ ngân hàng/kho bạc"), max_length=80, unique=True)
     over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
+    over_delivery_reason = models.CharField(
+        _("lý do nhận vượt cam kết"), max_length=255, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CashReceiptQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("phiếu thu tiền")
         verbose_name_plural = _("phiếu thu tiền")
         ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="cash_receipt_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(over_delivery=False) | ~models.Q(over_delivery_reason=""),
+                name="cash_receipt_over_delivery_confirmed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.amount}"
@@ -157,15 +219,26 @@ class InKindReceipt(models.Model):
         DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt"
     )
     over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
+    over_delivery_reason = models.CharField(
+        _("lý do nhận vượt cam kết"), max_length=255, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InKindReceiptQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("biên bản nhận hiện vật")
         verbose_name_plural = _("biên bản nhận hiện vật")
         ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(over_delivery=False) | ~models.Q(over_delivery_reason=""),
+                name="inkind_receipt_over_delivery_confirmed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.source)
@@ -194,7 +267,11 @@ class Spending(models.Model):
         verbose_name=_("lô thiết bị mua"),
     )
     receipts = models.ManyToManyField(
-        CashReceipt, blank=True, related_name="spendings", verbose_name=_("từ khoản thu")
+        CashReceipt,
+        through="SpendingDraw",
+        blank=True,
+        related_name="spendings",
+        verbose_name=_("từ khoản thu"),
     )
     subscriptions_count = models.PositiveIntegerField(_("số thuê bao được mua"), default=0)
     recorded_by = models.ForeignKey(
@@ -202,10 +279,40 @@ class Spending(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SpendingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("khoản chi")
         verbose_name_plural = _("khoản chi")
-        ordering = ["-spent_on"]
+        ordering = ["-spent_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(purpose="devices") | models.Q(purchase__isnull=False),
+                name="spending_devices_has_purchase",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="spending_amount_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.amount}"
+
+
+class SpendingDraw(models.Model):
+    """How much of one cash receipt a spending used, so cash traces to what it bought."""
+
+    spending = models.ForeignKey(Spending, on_delete=models.CASCADE, related_name="draws")
+    receipt = models.ForeignKey(CashReceipt, on_delete=models.PROTECT, related_name="draws")
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("nguồn tiền của khoản chi")
+        verbose_name_plural = _("nguồn tiền của khoản chi")
+        constraints = [
+            models.UniqueConstraint(fields=["spending", "receipt"], name="draw_once_per_receipt"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="draw_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt.reference} → {self.spending.reference}: {self.amount}"

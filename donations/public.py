@@ -1,0 +1,262 @@
+"""The public transparency page: programme totals safe to show without a login.
+
+Only aggregates leave this module: no pupil name, ID, household or village.
+Counts at school level below ``SUPPRESS_BELOW`` are shown as "<5" (and one more
+cell is hidden where a single hidden cell could be worked out from the district
+total), so a child cannot be re-identified.  The computed context is plain data,
+cached per language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from coverage.models import CoveragePlan, CoveragePoint
+from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, Subscription
+from donations.models import CashReceipt, Donor, Pledge, PledgeItem
+from donations.services import DEVICE_KINDS
+from schools.documents import format_vnd
+from schools.models import District, School
+
+SUPPRESS_BELOW = 5
+SUPPRESSED = "<5"
+CACHE_KEY = "donations:public:v1:{language}"
+# Counts about pupils: hidden when small, at school and at district level.
+PUPIL_COLUMNS = ("allocated", "handed_over", "subscriptions")
+SCHOOL_COLUMNS = ("devices", *PUPIL_COLUMNS)
+
+
+def _money(amount: int) -> str:
+    # A no-break space keeps "đ" next to its number in narrow cells and stat cards.
+    return format_vnd(amount).replace(" ", "\u00a0")
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def show(n: int, hidden: bool = False) -> str:
+    """A count as text, "<5" when small or when ``hidden`` by secondary suppression."""
+    return SUPPRESSED if hidden or n < SUPPRESS_BELOW else _number(n)
+
+
+def suppress_rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Replace each column's count by its display text in ``rows[i]["show"]``.
+
+    Primary suppression: any count below 5.  Secondary: when exactly one row of a
+    column is hidden, the next smallest is hidden too, so the hidden value cannot be
+    worked out by subtracting the others from a published total.
+    """
+    for row in rows:
+        row.setdefault("show", {})
+    for column in columns:
+        hidden = {i for i, row in enumerate(rows) if row[column] < SUPPRESS_BELOW}
+        if len(hidden) == 1 and len(rows) > 1:
+            others = sorted((row[column], i) for i, row in enumerate(rows) if i not in hidden)
+            hidden.add(others[0][1])
+        for i, row in enumerate(rows):
+            row["show"][column] = show(row[column], hidden=i in hidden)
+
+
+def _donor_rows() -> list[dict[str, Any]]:
+    donors = {d.pk: d for d in Donor.objects.only("pk", "name", "kind", "public_consent")}
+    pledged = dict(
+        Pledge.objects.values("donor_id")
+        .annotate(t=Sum("cash_amount"))
+        .values_list("donor_id", "t")
+    )
+    received = dict(
+        CashReceipt.objects.values("pledge__donor_id")
+        .annotate(t=Sum("amount"))
+        .values_list("pledge__donor_id", "t")
+    )
+    pledged_devices = dict(
+        PledgeItem.objects.filter(kind__in=sorted(DEVICE_KINDS))
+        .values("pledge__donor_id")
+        .annotate(t=Sum("quantity"))
+        .values_list("pledge__donor_id", "t")
+    )
+    received_devices = dict(
+        Device.objects.filter(source__donation_receipt__isnull=False)
+        .values("source__donation_receipt__pledge__donor_id")
+        .annotate(t=Count("pk"))
+        .values_list("source__donation_receipt__pledge__donor_id", "t")
+    )
+    named: list[dict[str, Any]] = []
+    anonymous = {"count": 0, "pledged": 0, "received": 0, "pledged_devices": 0, "devices": 0}
+    for pk, donor in donors.items():
+        values = {
+            "pledged": pledged.get(pk) or 0,
+            "received": received.get(pk) or 0,
+            "pledged_devices": pledged_devices.get(pk) or 0,
+            "devices": received_devices.get(pk) or 0,
+        }
+        if not any(values.values()):
+            continue
+        if donor.public_consent:
+            named.append({"name": donor.name, "kind": donor.get_kind_display(), **values})
+        else:
+            anonymous["count"] += 1
+            for key, value in values.items():
+                anonymous[key] += value
+    named.sort(key=lambda r: (-r["received"], -r["devices"], r["name"]))
+    if anonymous["count"]:
+        named.append(
+            {
+                "name": str(Donor(public_consent=False).public_name),
+                "kind": _("%(n)s nhà tài trợ") % {"n": anonymous["count"]},
+                "anonymous": True,
+                **{k: v for k, v in anonymous.items() if k != "count"},
+            }
+        )
+    for row in named:
+        row["pledged_text"] = _money(row["pledged"])
+        row["received_text"] = _money(row["received"])
+        row["percent"] = (
+            min(round(100 * row["received"] / row["pledged"]), 100) if row["pledged"] else None
+        )
+    return named
+
+
+def _place_rows() -> list[dict[str, Any]]:
+    """Per district, its schools: devices held, allocated, handed over, active data."""
+    at_school = dict(
+        Device.objects.filter(school__isnull=False)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    at_district = dict(
+        Device.objects.filter(school__isnull=True, district__isnull=False)
+        .values("district_id")
+        .annotate(n=Count("pk"))
+        .values_list("district_id", "n")
+    )
+    allocations: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for school_id, status, n in (
+        Allocation.objects.filter(OPEN_ALLOCATION)
+        .values("school_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "status", "n")
+    ):
+        allocations[school_id]["allocated"] += n
+        if status == Allocation.Status.HANDED_OVER:
+            allocations[school_id]["handed_over"] += n
+    subscriptions = dict(
+        Subscription.objects.filter(status=Subscription.Status.ACTIVE)
+        .values("student__school_id")
+        .annotate(n=Count("pk"))
+        .values_list("student__school_id", "n")
+    )
+    coverage = {
+        row["district_id"]: row
+        for row in CoveragePoint.objects.values("district_id").annotate(
+            points=Count("pk"),
+            covered=Count("pk", filter=Q(plan__stage=CoveragePlan.Stage.VERIFIED)),
+        )
+    }
+    school_ids = set(at_school) | set(allocations) | set(subscriptions)
+    schools = School.objects.filter(pk__in=school_ids).values("pk", "name", "district_id")
+    by_district: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for school in schools:
+        pk = school["pk"]
+        by_district[school["district_id"]].append(
+            {
+                "name": school["name"],
+                "devices": at_school.get(pk, 0),
+                "allocated": allocations[pk]["allocated"] if pk in allocations else 0,
+                "handed_over": allocations[pk]["handed_over"] if pk in allocations else 0,
+                "subscriptions": subscriptions.get(pk, 0),
+            }
+        )
+    district_ids = set(by_district) | set(at_district) | set(coverage)
+    districts = District.objects.filter(pk__in=district_ids).order_by("code").values("pk", "name")
+    rows: list[dict[str, Any]] = []
+    for district in districts:
+        pk = district["pk"]
+        schools_here = sorted(by_district.get(pk, []), key=lambda s: s["name"])
+        suppress_rows(schools_here, SCHOOL_COLUMNS)
+        cov = coverage.get(pk, {"points": 0, "covered": 0})
+        row: dict[str, Any] = {
+            "name": district["name"],
+            "devices": at_district.get(pk, 0) + sum(s["devices"] for s in schools_here),
+            "in_district_stock": at_district.get(pk, 0),
+            "allocated": sum(s["allocated"] for s in schools_here),
+            "handed_over": sum(s["handed_over"] for s in schools_here),
+            "subscriptions": sum(s["subscriptions"] for s in schools_here),
+            "coverage_points": cov["points"],
+            "coverage_covered": cov["covered"],
+            "schools": [{"name": s["name"], "show": s["show"]} for s in schools_here],
+        }
+        row["show"] = {"devices": _number(row["devices"])}
+        for column in PUPIL_COLUMNS:
+            row["show"][column] = show(row[column])
+        rows.append(row)
+    return rows
+
+
+def _totals() -> dict[str, Any]:
+    pledged = Pledge.objects.aggregate(t=Sum("cash_amount"))["t"] or 0
+    received = CashReceipt.objects.aggregate(t=Sum("amount"))["t"] or 0
+    devices = Device.objects.aggregate(
+        total=Count("pk"),
+        donated=Count("pk", filter=Q(source__kind=DeviceSource.Kind.DONATION)),
+        purchased=Count("pk", filter=Q(source__kind=DeviceSource.Kind.PURCHASE)),
+    )
+    allocations = Allocation.objects.filter(OPEN_ALLOCATION).aggregate(
+        allocated=Count("pk"),
+        handed_over=Count("pk", filter=Q(status=Allocation.Status.HANDED_OVER)),
+    )
+    active = Subscription.objects.filter(status=Subscription.Status.ACTIVE).count()
+    coverage = CoveragePoint.objects.aggregate(
+        points=Count("pk"),
+        covered=Count("pk", filter=Q(plan__stage=CoveragePlan.Stage.VERIFIED)),
+    )
+    return {
+        "pledged": _money(pledged),
+        "received": _money(received),
+        "received_percent": min(round(100 * received / pledged), 100) if pledged else 0,
+        "devices": _number(devices["total"]),
+        "devices_donated": _number(devices["donated"]),
+        "devices_purchased": _number(devices["purchased"]),
+        "allocated": _number(allocations["allocated"]),
+        "handed_over": _number(allocations["handed_over"]),
+        "subscriptions": _number(active),
+        "coverage_points": _number(coverage["points"]),
+        "coverage_covered": _number(coverage["covered"]),
+    }
+
+
+def compute_public_context() -> dict[str, Any]:
+    """The whole page's data as plain, picklable values (a fixed number of queries)."""
+    from django.utils import timezone
+
+    return {
+        "totals": _totals(),
+        "donors": _donor_rows(),
+        "districts": _place_rows(),
+        "generated_at": timezone.localtime(),
+        "suppress_below": SUPPRESS_BELOW,
+    }
+
+
+def public_context() -> dict[str, Any]:
+    """The cached context, per language; recomputed after PUBLIC_PAGE_CACHE_SECONDS."""
+    key = CACHE_KEY.format(language=get_language() or settings.LANGUAGE_CODE)
+    context = cache.get(key)
+    if context is None:
+        context = compute_public_context()
+        cache.set(key, context, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return context
+
+
+def clear_public_cache() -> None:
+    for code, _name in settings.LANGUAGES:
+        cache.delete(CACHE_KEY.format(language=code))

@@ -1,0 +1,387 @@
+"""Pages for donations. Everything but the public page is for provincial donation managers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import capability_required, get_for_user
+from accounts.selectors import history_for
+from donations import documents, exporters, selectors, services
+from donations.forms import (
+    CashReceiptForm,
+    DonorForm,
+    InKindReceiptForm,
+    InstalmentFormSet,
+    PledgeForm,
+    PledgeItemFormSet,
+    SpendingForm,
+)
+from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
+from donations.public import public_context
+from schools.documents import format_vnd
+from schools.normalize import fold
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def donation_manager_required(view: ViewFunc) -> ViewFunc:
+    """Login, the ``can_manage_donations`` capability and a provincial scope; else 404."""
+
+    @capability_required("can_manage_donations")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not manages_donations(request.user):  # type: ignore[arg-type]
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it names (else non-field)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                for message in e.messages:
+                    form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# ---------------------------------------------------------------- donors
+
+
+def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
+    donors = selectors.donors_with_totals(request.user)  # type: ignore[arg-type]
+    query = request.GET.get("q", "").strip()
+    if query:
+        wanted = fold(query)
+        ids = [
+            pk
+            for pk, name, tax in donors.values_list("pk", "name", "tax_code")
+            if wanted in fold(name) or wanted in tax
+        ]
+        donors = donors.filter(pk__in=ids)
+    rows = list(donors)
+    overdue = selectors.overdue_donor_ids([d.pk for d in rows])
+    for donor in rows:
+        donor.has_overdue = donor.pk in overdue  # type: ignore[attr-defined]
+    return rows, query
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def donor_list(request: HttpRequest) -> HttpResponse:
+    rows, query = _donor_list(request)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "donations/donor_list.html",
+        {
+            "page": page,
+            "query": query,
+            "querystring": f"q={query}" if query else "",
+            "totals": selectors.programme_totals(request.user),  # type: ignore[arg-type]
+            "accounts": selectors.fund_balances(),
+        },
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def donor_export(request: HttpRequest) -> HttpResponse:
+    rows, _query = _donor_list(request)
+    return exporters.DonorExporter().as_http_response(rows, "Nhà tài trợ.xlsx")
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def donor_create(request: HttpRequest) -> HttpResponse:
+    form = DonorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            donor = services.create_donor(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã thêm nhà tài trợ “%(n)s”.") % {"n": donor})
+            return redirect("donations:donor_detail", pk=donor.pk)
+    return render(request, "donations/form.html", {"form": form, "title": _("Thêm nhà tài trợ")})
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = get_for_user(Donor.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    form = DonorForm(request.POST or None, instance=donor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_donor(actor=request.user, donor=donor, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã lưu thông tin nhà tài trợ."))
+            return redirect("donations:donor_detail", pk=donor.pk)
+    return render(
+        request,
+        "donations/form.html",
+        {"form": form, "title": _("Sửa nhà tài trợ"), "back": donor},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    trace = selectors.donor_trace(user=request.user, pk=pk)  # type: ignore[arg-type]
+    return render(
+        request,
+        "donations/donor_detail.html",
+        {"trace": trace, "donor": trace.donor, "history": history_for(trace.donor)[:20]},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
+    trace = selectors.donor_trace(user=request.user, pk=pk)  # type: ignore[arg-type]
+    return exporters.TracedDeviceExporter().as_http_response(
+        trace.devices + trace.purchased, f"Thiết bị - {trace.donor.name}.xlsx"
+    )
+
+
+# ---------------------------------------------------------------- pledges
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
+    donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)  # type: ignore[arg-type]
+    data = request.POST if request.method == "POST" else None
+    form = PledgeForm(data)
+    items = PledgeItemFormSet(data, prefix="items")
+    instalments = InstalmentFormSet(data, prefix="instalments")
+    if request.method == "POST" and form.is_valid() and items.is_valid() and instalments.is_valid():
+        item_specs = [
+            services.ItemSpec(kind=f["kind"], quantity=f["quantity"], months=f.get("months"))
+            for f in items.cleaned_data
+            if f
+        ]
+        instalment_specs = [
+            services.InstalmentSpec(due_on=f["due_on"], amount=f["amount"])
+            for f in instalments.cleaned_data
+            if f
+        ]
+        try:
+            pledge = services.create_pledge(
+                actor=request.user,  # type: ignore[arg-type]
+                donor=donor,
+                items=item_specs,
+                instalments=instalment_specs,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận cam kết."))
+            return redirect("donations:pledge_detail", pk=pledge.pk)
+    return render(
+        request,
+        "donations/pledge_form.html",
+        {"form": form, "items": items, "instalments": instalments, "donor": donor},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+    return render(
+        request,
+        "donations/pledge_detail.html",
+        {"pledge": pledge, "history": history_for(pledge)[:20]},
+    )
+
+
+# ---------------------------------------------------------------- receipts
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
+    remaining: int = pledge.remaining_cash  # type: ignore[attr-defined]
+    form = CashReceiptForm(request.POST or None, remaining=remaining)
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = services.record_cash_receipt(
+                actor=request.user,  # type: ignore[arg-type]
+                pledge=pledge,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã ghi nhận khoản thu %(a)s (chứng từ %(r)s).")
+                % {"a": format_vnd(receipt.amount), "r": receipt.reference},
+            )
+            return redirect("donations:pledge_detail", pk=pledge.pk)
+    return render(
+        request,
+        "donations/receipt_form.html",
+        {"form": form, "pledge": pledge, "title": _("Ghi nhận khoản thu bằng tiền")},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
+    form = InKindReceiptForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = services.record_inkind_receipt(
+                actor=request.user,  # type: ignore[arg-type]
+                pledge=pledge,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã nhận %(n)s thiết bị vào kho Sở theo biên bản %(r)s.")
+                % {"n": receipt.source.devices.count(), "r": receipt.source.reference},
+            )
+            return redirect("donations:pledge_detail", pk=pledge.pk)
+    return render(
+        request,
+        "donations/receipt_form.html",
+        {
+            "form": form,
+            "pledge": pledge,
+            "multipart": True,
+            "title": _("Nhận tài trợ bằng hiện vật (thiết bị)"),
+        },
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def receipt_list(request: HttpRequest) -> HttpResponse:
+    receipts = selectors.cash_receipts(request.user)  # type: ignore[arg-type]
+    query = request.GET.get("q", "").strip()
+    if query:
+        receipts = receipts.filter(
+            Q(reference__icontains=query) | Q(pledge__donor__name__icontains=query)
+        )
+    if request.GET.get("format") == "xlsx":
+        return exporters.CashReceiptExporter().as_http_response(receipts, "Khoản thu.xlsx")
+    page = Paginator(receipts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "donations/receipt_list.html",
+        {"page": page, "query": query, "querystring": f"q={query}" if query else ""},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    receipt = get_for_user(
+        CashReceipt.objects.select_related("pledge__donor", "account"),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+    return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    receipt = get_for_user(
+        InKindReceipt.objects.select_related("pledge__donor", "source"),
+        request.user,  # type: ignore[arg-type]
+        pk=pk,
+    )
+    return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
+
+
+# ---------------------------------------------------------------- spending
+
+
+@donation_manager_required
+@require_http_methods(["GET"])
+def spending_list(request: HttpRequest) -> HttpResponse:
+    spendings = selectors.spendings(request.user)  # type: ignore[arg-type]
+    if request.GET.get("format") == "xlsx":
+        return exporters.SpendingExporter().as_http_response(spendings, "Khoản chi.xlsx")
+    page = Paginator(spendings, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "donations/spending_list.html",
+        {"page": page, "accounts": selectors.fund_balances()},
+    )
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def spending_create(request: HttpRequest) -> HttpResponse:
+    receipts = selectors.available_receipts(request.user)  # type: ignore[arg-type]
+    form = SpendingForm(
+        request.POST or None,
+        request.FILES or None,
+        receipts=receipts,
+        purchases=selectors.unlinked_purchases(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            spending = services.record_spending(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã ghi nhận khoản chi %(a)s.") % {"a": format_vnd(spending.amount)},
+            )
+            return redirect("donations:spendings")
+    return render(
+        request,
+        "donations/form.html",
+        {
+            "form": form,
+            "title": _("Ghi nhận khoản chi"),
+            "multipart": True,
+            "cancel": reverse("donations:spendings"),
+        },
+    )
+
+
+# ---------------------------------------------------------------- public
+
+
+@require_http_methods(["GET", "HEAD"])
+def public(request: HttpRequest) -> HttpResponse:
+    """Programme totals for everyone, no login: aggregates only, small counts hidden."""
+    return render(request, "donations/public.html", public_context())
