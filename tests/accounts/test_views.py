@@ -178,3 +178,8 @@ def test_logout_is_post_only(client_for, school_staff):
     client = client_for(school_staff)
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+def test_browser_language_does_not_override_vietnamese(client):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="vi"' in response.content.decode()
