@@ -17,21 +17,24 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
-from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator
+from schools.importing import DuplicateTracker, ImportReport, RowError
 from schools.models import District, ImportBatch, School, Village
-from schools.normalize import clean_text, fold, parse_bool_vi, parse_gender
+from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import ColumnSpec, Sheet, SpreadsheetError, Table, guess_table
-from students.models import Household, Student, name_keys
+from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
+from students.models import Household, Student
 from students.validation import (
     Lookups,
     birth_date,
@@ -258,14 +261,116 @@ HOUSEHOLD_FIELDS = (
 )
 _ELIGIBILITY_ATTRS = {"household_id", "need_device", "need_data", "has_device"}
 
+NEW_STUDENT_COLUMNS = (
+    "pupil_code",
+    *STUDENT_FIELDS,
+    "household_id",
+    "import_batch_id",
+    "created_by_id",
+    "status",
+    "eligibility_locked",
+    "created_at",
+    "updated_at",
+)
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "changes",
+    "reason",
+    "district_id_snapshot",
+    "school_id_snapshot",
+)
+WRITE_CHUNK = 5000
+
 ProgressCallback = Callable[[int], None]
 
 
-@dataclass
+def insert_rows(
+    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> list[int]:
+    """Insert ``rows`` (values in ``columns`` order, attnames) and return their new ids.
+
+    PostgreSQL: ids are reserved from the table's sequence in one query and the rows
+    are streamed with ``COPY`` (the bulk path of the province-wide import).  Other
+    databases: ``bulk_create``.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=1000)
+        return [obj.pk for obj in objects]
+    meta = model._meta
+    table = meta.db_table
+    fields = {f.attname: f for f in meta.concrete_fields}
+    db_columns = [fields[name].column for name in columns]
+    json_columns = {
+        i for i, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        quoted = ", ".join(connection.ops.quote_name(c) for c in ["id", *db_columns])
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+        ) as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                if json_columns:
+                    row = tuple(
+                        json.dumps(v, ensure_ascii=False) if i in json_columns else v
+                        for i, v in enumerate(row)
+                    )
+                copy.write_row((pk, *row))
+    return ids
+
+
+class _Record(tuple):
+    """A row's cleaned values: a tuple (compact for 100,000 rows) readable by field name."""
+
+    __slots__ = ()
+    NAMES: tuple[str, ...] = ()
+    INDEX: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, **values: Any) -> Any:
+        return cls(values[name] for name in cls.NAMES)
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if key.__class__ is str:
+            return tuple.__getitem__(self, self.INDEX[key])
+        return tuple.__getitem__(self, key)
+
+    def replace(self, **values: Any) -> Any:
+        items = list(self)
+        for name, value in values.items():
+            items[self.INDEX[name]] = value
+        return type(self)(items)
+
+
+class _StudentValues(_Record):
+    __slots__ = ()
+    NAMES = ("pupil_code", *STUDENT_FIELDS)
+    INDEX = {name: i for i, name in enumerate(NAMES)}
+
+
+class _HouseholdValues(_Record):
+    __slots__ = ()
+    NAMES = HOUSEHOLD_FIELDS
+    INDEX = {name: i for i, name in enumerate(NAMES)}
+
+
+@dataclass(slots=True)
 class _PlannedRow:
     row: int
-    student: dict[str, Any]
-    household: dict[str, Any]
+    student: Any  # _StudentValues
+    household: Any  # _HouseholdValues
     household_key: tuple[Any, ...]
     new_village: tuple[int, str, str] | None = None  # (commune_id, key, name)
 
@@ -277,6 +382,87 @@ class ImportPlan:
     report: ImportReport
     rows: list[_PlannedRow] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+
+
+_MISS = object()
+
+
+class _Checker:
+    """``RowValidator`` for big files: same messages, with per-value caches of normalisers.
+
+    Columns such as dates, communes, categories or classes repeat the same few
+    values thousands of times; each distinct value is normalised once.
+    """
+
+    __slots__ = ("errors", "labels", "required", "row", "start", "values")
+
+    def __init__(
+        self,
+        row: int,
+        values: Mapping[str, Any],
+        labels: Mapping[str, str],
+        errors: list[RowError],
+        required: str,
+    ) -> None:
+        self.row = row
+        self.values = values
+        self.labels = labels
+        self.errors = errors
+        self.required = required
+        self.start = len(errors)
+
+    @property
+    def ok(self) -> bool:
+        return len(self.errors) == self.start
+
+    def text(self, name: str) -> str:
+        raw = self.values.get(name, "")
+        return clean_text(raw) if raw != "" else ""
+
+    def field(
+        self,
+        name: str,
+        fn: Callable[[Any], Any],
+        *,
+        required: bool = False,
+        default: Any = None,
+        cache: dict[Any, Any] | None = None,
+        scope: Any = None,
+    ) -> Any:
+        raw = self.values.get(name, "")
+        if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
+            if required:
+                self.error(name, self.required)
+                return None
+            return default
+        if cache is None:
+            try:
+                return fn(raw)
+            except ValueError as exc:
+                self.error(name, str(exc) or _("không hợp lệ"))
+                return None
+        key = (scope, raw.__class__, raw)
+        hit = cache.get(key, _MISS)
+        if hit is _MISS:
+            try:
+                hit = (fn(raw), None)
+            except ValueError as exc:
+                hit = (None, str(exc) or _("không hợp lệ"))
+            cache[key] = hit
+        value, message = hit
+        if message is not None:
+            self.error(name, message)
+            return None
+        return value
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append(RowError(self.row, self.labels.get(name, name), name, message))
+
+    def row_error(self, message: str) -> None:
+        self.errors.append(RowError(self.row, "", "", message))
+
+    def duplicate_of(self, first_row: int) -> None:
+        self.row_error(_("trùng với dòng %(row)s") % {"row": first_row})
 
 
 def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
@@ -383,8 +569,17 @@ class StudentImporter:
 
     # --------------------------------------------------------------- validation
 
-    def validate(self, table: Table, *, progress: ProgressCallback | None = None) -> ImportPlan:
-        """Check every data row; no database writes.  Errors name row and header text."""
+    def validate(
+        self,
+        table: Table,
+        *,
+        progress: ProgressCallback | None = None,
+        release_rows: bool = False,
+    ) -> ImportPlan:
+        """Check every data row; no database writes.  Errors name row and header text.
+
+        ``release_rows`` frees each raw row of the sheet once validated (big files).
+        """
         self.resolve_default_school(table)
         lookups = self.lookups
         labels = table.field_labels()
@@ -396,27 +591,51 @@ class StudentImporter:
         household_first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
         pending_villages: dict[tuple[int, str], str] = {}
         today = self.today
-        rows = list(table.data_rows())
-        total = len(rows) or 1
+        rows = iter_data_rows(table, release=release_rows)
+        total = max(len(table.sheet.rows) - table.first_data_index, 1)
         step = max(total // 20, 500)
         default_school = self.school
         has_school_column = bool({"school", "school_code"} & table.mapping.keys())
+        required = _("bắt buộc")
+        caches: dict[str, dict[Any, Any]] = {
+            name: {}
+            for name in (
+                "date_of_birth",
+                "gender",
+                "ethnicity",
+                "school",
+                "class_name",
+                "category",
+                "needs",
+                "has_device",
+                "commune",
+                "village",
+            )
+        }
+        village_keys = caches["village"]
         for index, (row, values) in enumerate(rows):
             if progress is not None and index % step == 0:
                 progress(int(80 * index / total))
             report.rows += 1
-            v = RowValidator(row, values, labels=labels, errors=errors)
+            v = _Checker(row, values, labels, errors, required)
             name = v.field("full_name", normalize_name, required=True)
-            dob = v.field("date_of_birth", lambda x: birth_date(x, today=today), required=True)
-            gender = v.field("gender", parse_gender, required=True)
-            ethnicity = v.field("ethnicity", lookups.ethnicity)
+            dob = v.field(
+                "date_of_birth",
+                lambda x: birth_date(x, today=today),
+                required=True,
+                cache=caches["date_of_birth"],
+            )
+            gender = v.field("gender", parse_gender, required=True, cache=caches["gender"])
+            ethnicity = v.field("ethnicity", lookups.ethnicity, cache=caches["ethnicity"])
             school = default_school
             if has_school_column:
-                named = v.field("school_code", lookups.school) or v.field("school", lookups.school)
+                named = v.field("school_code", lookups.school, cache=caches["school"]) or v.field(
+                    "school", lookups.school, cache=caches["school"]
+                )
                 if named is not None:
                     school = named
                 elif v.ok and school is None:
-                    v.error("school", _("bắt buộc"))
+                    v.error("school", required)
             if school is not None and self.only_school_id and school.pk != self.only_school_id:
                 v.error(
                     "school" if "school" in values else "school_code",
@@ -425,27 +644,42 @@ class StudentImporter:
                 school = None
             if school is None and not has_school_column and v.ok:
                 v.row_error(_("không xác định được trường"))
-            class_info = v.field("class_name", lambda x, s=school: parse_class(x, s), required=True)
+            class_info = v.field(
+                "class_name",
+                lambda x, s=school: parse_class(x, s),
+                required=True,
+                cache=caches["class_name"],
+                scope=school.pk if school is not None else None,
+            )
             pupil_code = v.field("pupil_code", normalize_pupil_code, required=True)
             personal_id = v.field("personal_id", normalize_personal_id, default="")
             phone = v.field("guardian_phone", normalize_guardian_phone, default="")
             guardian_id = v.field("guardian_id_number", normalize_guardian_id, default="")
-            category = v.field("category", lookups.category, required=True)
-            needs = v.field("needs", parse_needs, default=("", False))
-            has_device = v.field("has_device", parse_bool_vi, default=False)
+            category = v.field(
+                "category", lookups.category, required=True, cache=caches["category"]
+            )
+            needs = v.field("needs", parse_needs, default=("", False), cache=caches["needs"])
+            has_device = v.field(
+                "has_device", parse_bool_vi, default=False, cache=caches["has_device"]
+            )
             district_id = school.district_id if school is not None else None
             commune = None
             if district_id is not None:
-                commune = v.field("commune", lambda x, d=district_id: lookups.commune(d, x))
+                commune = v.field(
+                    "commune",
+                    lambda x, d=district_id: lookups.commune(d, x),
+                    cache=caches["commune"],
+                    scope=district_id,
+                )
                 if commune is None and v.ok:
                     commune = school.commune  # type: ignore[union-attr]
-            village_name = clean_text(v.value("village"))
+            village_name = v.text("village")
             if len(village_name) > 150:
                 v.error("village", _("dài quá 150 ký tự"))
-            household_code = clean_text(v.value("household_code"))
+            household_code = v.text("household_code")
             if len(household_code) > 80:
                 v.error("household_code", _("dài quá 80 ký tự"))
-            guardian_name = clean_text(v.value("guardian_name"))[:150]
+            guardian_name = v.text("guardian_name")[:150]
 
             if pupil_code:
                 first = by_code.seen(pupil_code, row)
@@ -453,7 +687,8 @@ class StudentImporter:
                     v.duplicate_of(first)
                     continue
             if name and dob and school is not None:
-                first = by_identity.seen((fold(name), dob, school.pk), row)
+                name_key, sort_key = quick_name_keys(name)
+                first = by_identity.seen((name_key, dob, school.pk), row)
                 if first is not None:
                     v.duplicate_of(first)
                     continue
@@ -463,7 +698,9 @@ class StudentImporter:
             village_id: int | None = None
             new_village: tuple[int, str, str] | None = None
             if village_name:
-                vkey = village_key(village_name)
+                vkey = village_keys.get(village_name) or village_keys.setdefault(
+                    village_name, village_key(village_name)
+                )
                 existing_village = lookups.villages.get((commune.pk, vkey))
                 if existing_village is not None:
                     village_id = existing_village.pk
@@ -473,7 +710,7 @@ class StudentImporter:
             if household_code:
                 hkey: tuple[Any, ...] = ("code", commune.pk, household_code)
             elif guardian_name and phone:
-                hkey = ("guardian", commune.pk, fold(guardian_name), phone)
+                hkey = ("guardian", commune.pk, quick_fold(guardian_name), phone)
             else:
                 hkey = ("row", row)
             first_household = household_first.get(hkey)
@@ -485,41 +722,44 @@ class StudentImporter:
                     _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
                 )
                 continue
-            name_key, sort_key = name_keys(name)
             class_name, grade = class_info
             need_device, need_data = needs
             plan.rows.append(
                 _PlannedRow(
                     row=row,
-                    student={
-                        "pupil_code": pupil_code,
-                        "full_name": name,
-                        "name_key": name_key,
-                        "sort_key": sort_key,
-                        "date_of_birth": dob,
-                        "gender": gender,
-                        "ethnicity_id": ethnicity.pk if ethnicity is not None else None,
-                        "school_id": school.pk,
-                        "class_name": class_name,
-                        "grade": grade,
-                        "personal_id": personal_id,
-                        "commune_id": commune.pk,
-                        "village_id": village_id,
-                        "has_device": has_device,
-                        "need_device": need_device,
-                        "need_data": need_data,
-                        "notes": clean_text(v.value("notes")),
-                    },
-                    household={
-                        "category_id": category.pk,
-                        "code": household_code,
-                        "commune_id": commune.pk,
-                        "village_id": village_id,
-                        "guardian_name": guardian_name,
-                        "guardian_relation": clean_text(v.value("guardian_relation"))[:40],
-                        "guardian_phone": phone,
-                        "guardian_id_number": guardian_id,
-                    },
+                    student=_StudentValues.of(
+                        **{
+                            "pupil_code": pupil_code,
+                            "full_name": name,
+                            "name_key": name_key,
+                            "sort_key": sort_key,
+                            "date_of_birth": dob,
+                            "gender": gender,
+                            "ethnicity_id": ethnicity.pk if ethnicity is not None else None,
+                            "school_id": school.pk,
+                            "class_name": class_name,
+                            "grade": grade,
+                            "personal_id": personal_id,
+                            "commune_id": commune.pk,
+                            "village_id": village_id,
+                            "has_device": has_device,
+                            "need_device": need_device,
+                            "need_data": need_data,
+                            "notes": v.text("notes"),
+                        }
+                    ),
+                    household=_HouseholdValues.of(
+                        **{
+                            "category_id": category.pk,
+                            "code": household_code,
+                            "commune_id": commune.pk,
+                            "village_id": village_id,
+                            "guardian_name": guardian_name,
+                            "guardian_relation": v.text("guardian_relation")[:40],
+                            "guardian_phone": phone,
+                            "guardian_id_number": guardian_id,
+                        }
+                    ),
                     household_key=hkey,
                     new_village=new_village,
                 )
@@ -700,69 +940,85 @@ class StudentImporter:
             for planned in plan.rows:
                 if planned.new_village is not None:
                     village_id = new_villages[planned.new_village[:2]].pk
-                    planned.student["village_id"] = village_id
-                    planned.household["village_id"] = village_id
-        # 2. Households: one per key; siblings share it.
-        new_households: dict[tuple[Any, ...], Household] = {}
+                    planned.student = planned.student.replace(village_id=village_id)
+                    planned.household = planned.household.replace(village_id=village_id)
+        # 2. Households to update (existing ones whose data changed).
         changed_households: dict[int, Household] = {}
         for planned in plan.rows:
-            key = planned.household_key
-            household = households.get(key)
-            if household is None:
-                household = new_households.get(key)
-                if household is None:
-                    household = Household(**planned.household)
-                    household.created_at = household.updated_at = now
-                    new_households[key] = household
-                continue
-            if household.pk in changed_households:
+            household = households.get(planned.household_key)
+            if household is None or household.pk in changed_households:
                 continue
             if self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
                 household.updated_at = now
                 changed_households[household.pk] = household
-        if new_households:
-            Household.objects.bulk_create(new_households.values(), batch_size=2000)
-            households.update(new_households)
         if changed_households:
             Household.objects.bulk_update(
                 changed_households.values(), [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
             )
-        # 3. Pupils.
-        to_create: list[Student] = []
-        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
+        household_ids: dict[tuple[Any, ...], int] = {
+            key: household.pk for key, household in households.items()
+        }
+        # 3. New households and pupils, chunk by chunk so memory stays flat.
         batch_id = batch.pk if batch is not None else None
-        for planned in plan.rows:
-            household = households[planned.household_key]
-            student = existing.get(planned.student["pupil_code"])
-            if student is None:
-                student = Student(
-                    **planned.student,
-                    household_id=household.pk,
-                    import_batch_id=batch_id,
-                    created_by=self.actor,
+        actor_id = self.actor.pk if self.actor is not None else None
+        created = 0
+        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
+        for chunk in _chunks(plan.rows, WRITE_CHUNK):
+            new_keys: list[tuple[Any, ...]] = []
+            new_rows: list[tuple[Any, ...]] = []
+            for planned in chunk:
+                key = planned.household_key
+                if key not in household_ids:
+                    household_ids[key] = 0  # reserved; the id comes back from the insert
+                    new_keys.append(key)
+                    data = planned.household
+                    new_rows.append((*(data[f] for f in HOUSEHOLD_FIELDS), now, now))
+            if new_rows:
+                ids = insert_rows(
+                    Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows
                 )
-                student.created_at = student.updated_at = now
-                to_create.append(student)
-                continue
-            changes = self._diff(student, planned.student)
-            if student.household_id != household.pk:
-                changes["household"] = [student.household_id, household.pk]
-                student.household_id = household.pk
-            if changes or household.pk in changed_households:
-                self._apply(student, planned.student, STUDENT_FIELDS)
-                student.import_batch_id = batch_id
-                student.updated_at = now
-                to_update.append((student, changes))
-        if to_create:
-            Student.objects.bulk_create(to_create, batch_size=2000)
+                household_ids.update(zip(new_keys, ids, strict=True))
+            student_rows: list[tuple[Any, ...]] = []
+            for planned in chunk:
+                household_id = household_ids[planned.household_key]
+                student = existing.get(planned.student["pupil_code"])
+                if student is None:
+                    data = planned.student
+                    student_rows.append(
+                        (
+                            data["pupil_code"],
+                            *(data[f] for f in STUDENT_FIELDS),
+                            household_id,
+                            batch_id,
+                            actor_id,
+                            "studying",
+                            False,
+                            now,
+                            now,
+                        )
+                    )
+                    continue
+                changes = self._diff(student, planned.student)
+                if student.household_id != household_id:
+                    changes["household"] = [student.household_id, household_id]
+                    student.household_id = household_id
+                if changes or household_id in changed_households:
+                    self._apply(student, planned.student, STUDENT_FIELDS)
+                    student.import_batch_id = batch_id
+                    student.updated_at = now
+                    to_update.append((student, changes))
+            if student_rows:
+                ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
+                created += len(ids)
+                self._audit_created(student_rows, ids, batch=batch, now=now)
         if to_update:
             Student.objects.bulk_update(
                 [s for s, _c in to_update],
                 [*STUDENT_FIELDS, "household_id", "import_batch_id", "updated_at"],
                 batch_size=2000,
             )
-        self._audit(to_create, to_update, batch=batch)
-        return len(to_create), len(to_update)
+        self._audit_updated(to_update, batch=batch, created=created, now=now)
+        return created, len(to_update)
 
     @staticmethod
     def _apply(
@@ -786,66 +1042,97 @@ class StudentImporter:
             if name not in {"name_key", "sort_key"} and getattr(student, name) != data[name]
         }
 
-    def _audit(
+    def _reason(self, batch: ImportBatch | None) -> str:
+        if batch is None:
+            return _("Nhập từ tệp danh sách học sinh")
+        return _("Nhập từ tệp %(file)s") % {"file": batch.file_name}
+
+    def _district_of(self) -> dict[int, int]:
+        return {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
+
+    def _audit_created(
         self,
-        created: Sequence[Student],
+        rows: Sequence[tuple[Any, ...]],
+        ids: Sequence[int],
+        *,
+        batch: ImportBatch | None,
+        now: Any,
+    ) -> None:
+        """One ``student.create`` event per new pupil, inserted in bulk."""
+        content_type_id = ContentType.objects.get_for_model(Student).pk
+        actor_id = self.actor.pk if self.actor is not None else None
+        reason = self._reason(batch)
+        district_of = self._district_of()
+        code_at = NEW_STUDENT_COLUMNS.index("pupil_code")
+        name_at = NEW_STUDENT_COLUMNS.index("full_name")
+        school_at = NEW_STUDENT_COLUMNS.index("school_id")
+        class_at = NEW_STUDENT_COLUMNS.index("class_name")
+        events = [
+            (
+                now,
+                actor_id,
+                "student.create",
+                content_type_id,
+                str(pk),
+                row[name_at][:255],
+                {
+                    "pupil_code": [None, row[code_at]],
+                    "school": [None, row[school_at]],
+                    "class_name": [None, row[class_at]],
+                },
+                reason,
+                district_of.get(row[school_at]),
+                row[school_at],
+            )
+            for row, pk in zip(rows, ids, strict=True)
+        ]
+        insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+
+    def _audit_updated(
+        self,
         updated: Sequence[tuple[Student, dict[str, list[Any]]]],
         *,
         batch: ImportBatch | None,
+        created: int,
+        now: Any,
     ) -> None:
-        """One event per pupil (bulk) and one for the batch."""
-        student_type = ContentType.objects.get_for_model(Student)
+        """One ``student.update`` event per changed pupil and one event for the batch."""
+        student_type = ContentType.objects.get_for_model(Student).pk
         actor_id = self.actor.pk if self.actor is not None else None
-        reason = _("Nhập từ tệp %(file)s") % {"file": batch.file_name} if batch is not None else ""
-        events: list[AuditEvent] = []
-        district_of = {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
-        for student in created:
-            events.append(
-                AuditEvent(
-                    actor_id=actor_id,
-                    action="student.create",
-                    content_type=student_type,
-                    object_id=str(student.pk),
-                    object_repr=student.full_name[:255],
-                    changes={
-                        "pupil_code": [None, student.pupil_code],
-                        "school": [None, student.school_id],
-                        "class_name": [None, student.class_name],
-                    },
-                    reason=reason,
-                    school_id_snapshot=student.school_id,
-                    district_id_snapshot=district_of.get(student.school_id),
-                )
+        reason = self._reason(batch)
+        district_of = self._district_of()
+        events = [
+            (
+                now,
+                actor_id,
+                "student.update",
+                student_type,
+                str(student.pk),
+                student.full_name[:255],
+                {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
+                reason,
+                district_of.get(student.school_id),
+                student.school_id,
             )
-        for student, changes in updated:
-            events.append(
-                AuditEvent(
-                    actor_id=actor_id,
-                    action="student.update",
-                    content_type=student_type,
-                    object_id=str(student.pk),
-                    object_repr=student.full_name[:255],
-                    changes={k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
-                    reason=reason,
-                    school_id_snapshot=student.school_id,
-                    district_id_snapshot=district_of.get(student.school_id),
-                )
-            )
+            for student, changes in updated
+        ]
         if batch is not None:
             events.append(
-                AuditEvent(
-                    actor_id=actor_id,
-                    action="student.import",
-                    content_type=ContentType.objects.get_for_model(ImportBatch),
-                    object_id=str(batch.pk),
-                    object_repr=str(batch.file_name)[:255],
-                    changes={"created": len(created), "updated": len(updated)},
-                    reason=reason,
-                    school_id_snapshot=batch.school_id,
-                    district_id_snapshot=batch.district_id,
+                (
+                    now,
+                    actor_id,
+                    "student.import",
+                    ContentType.objects.get_for_model(ImportBatch).pk,
+                    str(batch.pk),
+                    str(batch.file_name)[:255],
+                    {"created": created, "updated": len(updated)},
+                    reason,
+                    batch.district_id,
+                    batch.school_id,
                 )
             )
-        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        if events:
+            insert_rows(AuditEvent, AUDIT_COLUMNS, events)
 
 
 def _json(value: Any) -> Any:

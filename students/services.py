@@ -331,7 +331,7 @@ def import_household_list(
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet, override=override, header_row=header_row)
     importer.check_table(table)
-    plan = importer.validate(table, progress=progress)
+    plan = importer.validate(table, progress=progress, release_rows=True)
     if dry_run:
         return plan.report
     return importer.write(plan, skip_invalid=skip_invalid, batch=batch, progress=progress)
@@ -510,7 +510,7 @@ def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
     try:
         _sheet, table, importer = _locate_for_batch(batch, actor)
         importer.check_table(table)
-        plan = importer.validate(table, progress=progress)
+        plan = importer.validate(table, progress=progress, release_rows=True)
     except SpreadsheetError as exc:
         _finish(batch_id, status=ImportBatch.Status.FAILED, message=exc.message)
         return ImportBatch.objects.get(pk=batch_id)
