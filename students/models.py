@@ -130,6 +130,10 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{self.category} – {self.guardian_name or self.code}"
 
+    @property
+    def masked_phone(self) -> str:
+        return mask(self.guardian_phone)
+
 
 class StudentQuerySet(models.QuerySet["Student"]):
     def visible_to(self, user: User) -> StudentQuerySet:
