@@ -43,6 +43,7 @@ def _pupils_for(school: School, count: int, rng: random.Random, start: int):
         code = f"{school.code[-4:]}{start + n:06d}"
         sibling = household is not None and n % 4 == 3
         if not sibling:
+            middle = rng.choice(["Văn", "Seo", "Thị"])
             village, _created = get_or_create_village(
                 commune=commune, name=f"Thôn {rng.choice(VILLAGES)}"
             )
@@ -51,8 +52,8 @@ def _pupils_for(school: School, count: int, rng: random.Random, start: int):
                 code=f"{rng.randint(1, 99)}/GCN-HN.HCN-{start + n:04d}",
                 commune=commune,
                 village=village,
-                guardian_name=f"{rng.choice(families)} {rng.choice(['Văn', 'Seo', 'Thị'])} {rng.choice(givens)}",
-                guardian_relation=rng.choice(["Bố", "Mẹ", "Ông", "Bà"]),
+                guardian_name=f"{rng.choice(families)} {middle} {rng.choice(givens)}",
+                guardian_relation=rng.choice(["Mẹ", "Bà"] if middle == "Thị" else ["Bố", "Ông"]),
                 guardian_phone=f"0{rng.choice('3789')}{rng.randint(10000000, 99999999)}",
             )
             family = household.guardian_name.split(" ")[0]

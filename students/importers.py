@@ -82,7 +82,9 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec("gender", "Giới tính", ("Nam/Nữ", "Nam, nữ", "Nam nữ", "GT", "Giới"), required=True),
     ColumnSpec("ethnicity", "Dân tộc", ("DT", "Dân tộc HS", "Thành phần dân tộc")),
-    ColumnSpec("class_name", "Lớp", ("Lớp học", "Lớp đang học", "Học lớp", "Lớp năm học")),
+    ColumnSpec(
+        "class_name", "Lớp", ("Lớp học", "Lớp đang học", "Học lớp", "Lớp năm học"), required=True
+    ),
     ColumnSpec(
         "pupil_code",
         "Mã định danh",
