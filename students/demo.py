@@ -56,9 +56,8 @@ def _pupils_for(school: School, count: int, rng: random.Random, start: int):
                 guardian_relation=rng.choice(["Mẹ", "Bà"] if middle == "Thị" else ["Bố", "Ông"]),
                 guardian_phone=f"0{rng.choice('3789')}{rng.randint(10000000, 99999999)}",
             )
-            family = household.guardian_name.split(" ")[0]
-        else:
-            family = household.guardian_name.split(" ")[0]
+        assert household is not None
+        family = household.guardian_name.split(" ")[0]
         grade = rng.choice(grades)
         full_name = f"{family} {rng.choice(middles)} {rng.choice(givens)}"
         need_device, need_data = rng.choice(NEEDS)

@@ -20,9 +20,9 @@ def _needs(student: Student) -> str:
 class StudentExporter(XlsxExporter):
     """The filtered registry list; personal ID and phone masked as on screen."""
 
-    title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")
+    title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")  # type: ignore[assignment]
     sheet_name = "Danh sách"
-    columns = (
+    columns = (  # type: ignore[assignment]
         (_("Họ và tên"), "full_name"),
         (_("Ngày sinh"), lambda s: s.date_of_birth.strftime("%d/%m/%Y")),
         (_("Giới tính"), "get_gender_display"),

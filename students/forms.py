@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from schools.choices import DeviceNeed
-from schools.models import School
+from schools.models import Commune, School
 from schools.normalize import clean_text
 from schools.spreadsheets import Table
 from students import validation
@@ -60,7 +60,9 @@ class StudentForm(forms.Form):
         required=False,
         help_text=_("Anh chị em cùng hộ dùng chung một mã hộ."),
     )
-    commune = forms.ModelChoiceField(label=_("Xã/phường cư trú"), queryset=None)  # type: ignore[arg-type]
+    commune: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Xã/phường cư trú"), queryset=Commune.objects.none()
+    )
     village_name = forms.CharField(label=_("Thôn/bản"), max_length=150, required=False)
     guardian_name = forms.CharField(
         label=_("Họ tên cha/mẹ/người giám hộ"), max_length=150, required=False
@@ -122,7 +124,7 @@ class StudentForm(forms.Form):
         return _clean_with(validation.normalize_name, value) if value else ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         school = cleaned.get("school")
         class_name = cleaned.get("class_name")
         if school is not None and class_name:
@@ -177,7 +179,7 @@ def initial_for(student: Student) -> dict[str, Any]:
         "category": household.category_id,
         "household_code": household.code,
         "commune": student.commune_id,
-        "village_name": student.village.name if student.village_id else "",
+        "village_name": student.village.name if student.village is not None else "",
         "guardian_name": household.guardian_name,
         "guardian_relation": household.guardian_relation,
         "guardian_phone": household.guardian_phone,
@@ -248,7 +250,7 @@ class MappingForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         used: dict[str, str] = {}
         for spec in COLUMNS:
             value = cleaned.get(spec.field)

@@ -490,7 +490,7 @@ class StudentImporter:
         today: dt.date | None = None,
     ) -> None:
         self.actor = actor if actor is not None and actor.pk else None
-        scope = actor.scope if self.actor is not None else None
+        scope = self.actor.scope if self.actor is not None else None
         self.only_school_id: int | None = None
         if scope is not None and scope.is_school:
             self.only_school_id = scope.school_id
@@ -648,7 +648,7 @@ class StudentImporter:
                 v.row_error(_("không xác định được trường"))
             class_info = v.field(
                 "class_name",
-                lambda x, s=school: parse_class(x, s),
+                lambda x, s=school: parse_class(x, s),  # type: ignore[misc]
                 required=True,
                 cache=caches["class_name"],
                 scope=school.pk if school is not None else None,
@@ -669,7 +669,7 @@ class StudentImporter:
             if district_id is not None:
                 commune = v.field(
                     "commune",
-                    lambda x, d=district_id: lookups.commune(d, x),
+                    lambda x, d=district_id: lookups.commune(d, x),  # type: ignore[misc]
                     cache=caches["commune"],
                     scope=district_id,
                 )
@@ -788,11 +788,12 @@ class StudentImporter:
         bad_rows: set[int] = set()
         labels = plan.labels
         for planned in plan.rows:
-            student = existing.get(planned.student["pupil_code"])
-            if student is None:
+            found = existing.get(planned.student["pupil_code"])
+            if found is None:
                 report.created += 1
                 kept.append(planned)
                 continue
+            student = found
             if not self._may_touch(student):
                 report.errors.append(
                     RowError(
@@ -1103,7 +1104,7 @@ class StudentImporter:
         actor_id = self.actor.pk if self.actor is not None else None
         reason = self._reason(batch)
         district_of = self._district_of()
-        events = [
+        events: list[tuple[Any, ...]] = [
             (
                 now,
                 actor_id,

@@ -13,13 +13,13 @@ from accounts.models import User
 from accounts.selectors import history_for
 from schools.models import Commune, ImportBatch, School
 from schools.normalize import fold
-from students.models import HouseholdCategory, Student
+from students.models import HouseholdCategory, Student, StudentQuerySet
 
 LIST_RELATED = ("school", "household__category", "village", "commune", "ethnicity")
 
 
-def visible_students(user: User) -> QuerySet[Student]:
-    return Student.objects.visible_to(user)
+def visible_students(user: User) -> StudentQuerySet:
+    return Student.objects.visible_to(user)  # type: ignore[attr-defined]
 
 
 def get_student_for_user(user: User, pk: int) -> Student:
@@ -72,7 +72,7 @@ class StudentFilters:
             school=number("school"),
         )
 
-    def apply(self, queryset: QuerySet[Student]) -> QuerySet[Student]:
+    def apply(self, queryset: StudentQuerySet) -> StudentQuerySet:
         if self.q:
             digits = self.q.replace(" ", "")
             if digits.isdigit():
@@ -100,7 +100,7 @@ class StudentFilters:
         return queryset
 
 
-def student_list(*, user: User, filters: StudentFilters) -> QuerySet[Student]:
+def student_list(*, user: User, filters: StudentFilters) -> StudentQuerySet:
     """The filtered registry in Vietnamese order, with everything a row shows joined in."""
     return filters.apply(visible_students(user)).select_related(*LIST_RELATED).vietnamese_order()
 
@@ -125,8 +125,8 @@ def communes_for(user: User) -> QuerySet[Commune]:
     scope = user.scope
     communes = Commune.objects.select_related("district").order_by("district__code", "name")
     if scope.is_provincial:
-        return communes.filter(district__province_id=scope.province_id)
-    return communes.filter(district_id=scope.district_id)
+        return communes.filter(district__province_id=scope.province_id)  # type: ignore[misc]
+    return communes.filter(district_id=scope.district_id)  # type: ignore[misc]
 
 
 def import_batches(user: User) -> QuerySet[ImportBatch]:

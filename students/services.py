@@ -88,7 +88,7 @@ class StudentData:
 
 
 def _check_school_scope(actor: User, school: School) -> None:
-    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():
+    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():  # type: ignore[misc]
         raise Http404
 
 
@@ -157,8 +157,10 @@ def _apply(student: Student, data: StudentData, household: Household) -> None:
 
 
 def _check_unique_code(data: StudentData, exclude_pk: int | None) -> None:
-    clash = Student.objects.filter(pupil_code=data.pupil_code).exclude(pk=exclude_pk).exists()
-    if clash:
+    same_code = Student.objects.filter(pupil_code=data.pupil_code)
+    if exclude_pk is not None:
+        same_code = same_code.exclude(pk=exclude_pk)
+    if same_code.exists():
         raise ValidationError(
             {"pupil_code": _("Mã định danh %(c)s đã có trong danh sách.") % {"c": data.pupil_code}}
         )
@@ -469,6 +471,7 @@ def start_batch(
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         _refuse_if_running(actor, batch.school, exclude=batch.pk)
+        allowed: tuple[str, ...]
         if phase == "validate":
             allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
             target = ImportBatch.Status.VALIDATING

@@ -228,7 +228,7 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
             for field, errors in form.errors.items():
                 messages.error(
                     request,
-                    f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}",
+                    f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}",
                 )
             return redirect("students:import_detail", pk=pk)
         services.save_mapping(actor=request.user, batch=batch, mapping=form.mapping())  # type: ignore[arg-type]
