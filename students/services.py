@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
 from students.importers import StudentImporter
 from students.models import Household, HouseholdCategory, Student, name_keys
+
+logger = logging.getLogger(__name__)
 
 STUDENT_AUDIT_FIELDS = (
     "pupil_code",
@@ -470,6 +473,11 @@ def start_batch(
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        # Serialise starts per school and per user, so two tabs (or two colleagues)
+        # cannot both pass the "nothing running" check.
+        if batch.school_id is not None:
+            list(School.objects.select_for_update().filter(pk=batch.school_id).values("pk"))
+        list(User.objects.select_for_update().filter(pk=actor.pk).values("pk"))
         _refuse_if_running(actor, batch.school, exclude=batch.pk)
         allowed: tuple[str, ...]
         if phase == "validate":
@@ -505,11 +513,26 @@ def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
     batch = ImportBatch.objects.select_related("uploaded_by", "school").filter(pk=batch_id).first()
     if batch is None or batch.status != running:
         return batch
-    actor = batch.uploaded_by
 
     def progress(percent: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(progress=min(percent, 99))
 
+    try:
+        return _run_batch(batch, phase=phase, progress=progress)
+    except Exception:
+        # Never leave a batch "running": it would block every later upload of the school.
+        logger.exception("Household-list import %s failed", batch_id)
+        _finish(
+            batch_id,
+            status=ImportBatch.Status.FAILED,
+            message=_("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại."),
+        )
+        raise
+
+
+def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
+    batch_id = batch.pk
+    actor = batch.uploaded_by
     try:
         _sheet, table, importer = _locate_for_batch(batch, actor)
         importer.check_table(table)
