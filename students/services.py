@@ -538,7 +538,9 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
         importer.check_table(table)
         plan = importer.validate(table, progress=progress, release_rows=True)
     except SpreadsheetError as exc:
-        _finish(batch_id, status=ImportBatch.Status.FAILED, message=exc.message)
+        # A column or school problem can be fixed on the mapping screen: back to step 2.
+        status = ImportBatch.Status.UPLOADED if phase == "validate" else ImportBatch.Status.FAILED
+        _finish(batch_id, status=status, message=exc.message, done=status != "uploaded")
         return ImportBatch.objects.get(pk=batch_id)
     report = plan.report
     if phase == "validate":

@@ -335,3 +335,17 @@ def test_command_fails_only_when_the_file_cannot_be_read(tmp_path, school):
         call_command("import_students", str(fake), "--format", "json")
     with pytest.raises(CommandError, match="Không tìm thấy trường"):
         call_command("import_students", str(fake), "--school", "99999999")
+
+
+def test_district_file_without_any_school_goes_back_to_the_mapping_step(
+    client_for, district_officer
+):
+    client = client_for(district_officer)
+    upload(client, standard([pupil(1)], title=["DANH SÁCH HỌC SINH"]))
+    batch = ImportBatch.objects.get()
+    assert batch.school is None
+    check(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == "uploaded"
+    assert "Không xác định được trường" in batch.message
+    assert Student.objects.count() == 0
