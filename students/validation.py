@@ -69,8 +69,13 @@ def normalize_personal_id(value: Any) -> str:
     return digits
 
 
+_CLEAN_MOBILE_RE = re.compile(r"0[35789]\d{8}")
+
+
 def normalize_guardian_phone(value: Any) -> str:
     """Mobile number: 10 digits starting 03/05/07/08/09 ("+84 9xx…" and lost zeros accepted)."""
+    if value.__class__ is str and _CLEAN_MOBILE_RE.fullmatch(value):
+        return value  # already clean: the common case, skip the general parser
     try:
         return normalize_phone(value)
     except ValueError:
