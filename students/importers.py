@@ -340,10 +340,6 @@ class _Record(tuple):
     NAMES: tuple[str, ...] = ()
     INDEX: dict[str, int] = {}
 
-    @classmethod
-    def of(cls, **values: Any) -> Any:
-        return cls(values[name] for name in cls.NAMES)
-
     def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
         if key.__class__ is str:
             return tuple.__getitem__(self, self.INDEX[key])
@@ -638,7 +634,7 @@ class StudentImporter:
                     school = named
                 elif v.ok and school is None:
                     v.error("school", required)
-            if school is not None and self.only_school_id and school.pk != self.only_school_id:
+            if school is not None and self.only_school_id and school.id != self.only_school_id:
                 v.error(
                     "school" if "school" in values else "school_code",
                     _("trường khác với trường của bạn"),
@@ -651,7 +647,7 @@ class StudentImporter:
                 lambda x, s=school: parse_class(x, s),  # type: ignore[misc]
                 required=True,
                 cache=caches["class_name"],
-                scope=school.pk if school is not None else None,
+                scope=school.id if school is not None else None,
             )
             pupil_code = v.field("pupil_code", normalize_pupil_code, required=True)
             personal_id = v.field("personal_id", normalize_personal_id, default="")
@@ -690,7 +686,7 @@ class StudentImporter:
                     continue
             if name and dob and school is not None:
                 name_key, sort_key = quick_name_keys(name)
-                first = by_identity.seen((name_key, dob, school.pk), row)
+                first = by_identity.seen((name_key, dob, school.id), row)
                 if first is not None:
                     v.duplicate_of(first)
                     continue
@@ -703,22 +699,22 @@ class StudentImporter:
                 vkey = village_keys.get(village_name) or village_keys.setdefault(
                     village_name, village_key(village_name)
                 )
-                existing_village = lookups.villages.get((commune.pk, vkey))
+                existing_village = lookups.villages.get((commune.id, vkey))
                 if existing_village is not None:
                     village_id = existing_village.pk
                 else:
-                    pending_villages.setdefault((commune.pk, vkey), village_name)
-                    new_village = (commune.pk, vkey, pending_villages[(commune.pk, vkey)])
+                    pending_villages.setdefault((commune.id, vkey), village_name)
+                    new_village = (commune.id, vkey, pending_villages[(commune.id, vkey)])
             if household_code:
-                hkey: tuple[Any, ...] = ("code", commune.pk, household_code)
+                hkey: tuple[Any, ...] = ("code", commune.id, household_code)
             elif guardian_name and phone:
-                hkey = ("guardian", commune.pk, quick_fold(guardian_name), phone)
+                hkey = ("guardian", commune.id, quick_fold(guardian_name), phone)
             else:
                 hkey = ("row", row)
             first_household = household_first.get(hkey)
             if first_household is None:
-                household_first[hkey] = (row, category.pk)
-            elif first_household[1] != category.pk:
+                household_first[hkey] = (row, category.id)
+            elif first_household[1] != category.id:
                 v.error(
                     "category",
                     _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
@@ -729,38 +725,39 @@ class StudentImporter:
             plan.rows.append(
                 _PlannedRow(
                     row=row,
-                    student=_StudentValues.of(
-                        **{
-                            "pupil_code": pupil_code,
-                            "full_name": name,
-                            "name_key": name_key,
-                            "sort_key": sort_key,
-                            "date_of_birth": dob,
-                            "gender": gender,
-                            "ethnicity_id": ethnicity.id if ethnicity is not None else None,
-                            "school_id": school.id,
-                            "class_name": class_name,
-                            "grade": grade,
-                            "personal_id": personal_id,
-                            "commune_id": commune.id,
-                            "village_id": village_id,
-                            "has_device": has_device,
-                            "need_device": need_device,
-                            "need_data": need_data,
-                            "notes": v.text("notes"),
-                        }
+                    # Positional, in _StudentValues.NAMES / _HouseholdValues.NAMES order.
+                    student=_StudentValues(
+                        (
+                            pupil_code,
+                            name,
+                            name_key,
+                            sort_key,
+                            dob,
+                            gender,
+                            ethnicity.id if ethnicity is not None else None,
+                            school.id,
+                            class_name,
+                            grade,
+                            personal_id,
+                            commune.id,
+                            village_id,
+                            has_device,
+                            need_device,
+                            need_data,
+                            v.text("notes"),
+                        )
                     ),
-                    household=_HouseholdValues.of(
-                        **{
-                            "category_id": category.id,
-                            "code": household_code,
-                            "commune_id": commune.id,
-                            "village_id": village_id,
-                            "guardian_name": guardian_name,
-                            "guardian_relation": v.text("guardian_relation")[:40],
-                            "guardian_phone": phone,
-                            "guardian_id_number": guardian_id,
-                        }
+                    household=_HouseholdValues(
+                        (
+                            category.id,
+                            household_code,
+                            commune.id,
+                            village_id,
+                            guardian_name,
+                            v.text("guardian_relation")[:40],
+                            phone,
+                            guardian_id,
+                        )
                     ),
                     household_key=hkey,
                     new_village=new_village,
