@@ -22,6 +22,7 @@ from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from students.fastrows import iter_data_rows
 from students.importers import StudentImporter
 from students.models import Household, HouseholdCategory, Student, name_keys
 
@@ -95,10 +96,8 @@ def _check_school_scope(actor: User, school: School) -> None:
         raise Http404
 
 
-def _household_for(
-    *, actor: User, data: StudentData, current: Household | None
-) -> tuple[Household, Household | None]:
-    """The household the pupil belongs to after the edit, and its state before (for audit).
+def _household_for(*, actor: User, data: StudentData, current: Household | None) -> Household:
+    """The household the pupil belongs to after the edit (changes to it are audited).
 
     A certificate number already on file in the commune joins its household (siblings);
     otherwise the pupil's own household is updated, or a new one created.
@@ -135,7 +134,7 @@ def _household_for(
                 changes=changes,
                 district_id=data.commune.district_id,
             )
-    return household, None
+    return household
 
 
 def _apply(student: Student, data: StudentData, household: Household) -> None:
@@ -174,7 +173,7 @@ def create_student(*, actor: User, data: StudentData) -> Student:
     """Register one pupil (and their household) typed in the browser."""
     _check_school_scope(actor, data.school)
     _check_unique_code(data, None)
-    household, _before = _household_for(actor=actor, data=data, current=None)
+    household = _household_for(actor=actor, data=data, current=None)
     student = Student(created_by=actor)
     _apply(student, data, household)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
@@ -227,7 +226,7 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
         raise ValidationError({"pupil_code": _("Mã định danh học sinh không được thay đổi.")})
     before = snapshot(student, STUDENT_AUDIT_FIELDS)
     old_household = student.household
-    household, _before = _household_for(actor=actor, data=data, current=old_household)
+    household = _household_for(actor=actor, data=data, current=old_household)
     _apply(student, data, household)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
     student.save()
@@ -428,7 +427,7 @@ def upload_household_list(*, actor: User, upload: Any, school: School | None = N
         file_name=upload.name[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
         mapping={},
-        rows=sum(1 for _row in table.data_rows()),
+        rows=sum(1 for _row in iter_data_rows(table)),
     )
     batch.file.save(upload.name[-80:], ContentFile(data), save=False)
     batch.save()
