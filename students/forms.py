@@ -91,6 +91,8 @@ class StudentForm(forms.Form):
         if user.scope.is_school:
             self.fields["school"].initial = user.school_id
             self.fields["school"].disabled = True
+            if student is None and user.school is not None:
+                self.fields["commune"].initial = user.school.commune_id
         if student is not None:
             self.fields["pupil_code"].disabled = True
         if student is not None and student.eligibility_locked:
