@@ -66,6 +66,14 @@ def _key(text: str) -> str:
 
 # A cell can only be a totals or signature marker if its key starts like one of them.
 _MARKER_HEADS = frozenset(k[:4] for k in (*_TOTAL_KEYS, *_SIGNATURE_KEYS))
+_LEADING_PUNCTUATION = " (*-.:'\"\t\r\n\u00a0\u2007\u202f\u200b\ufeff"
+# ... and so only if its first character is one of these letters (any case or tone
+# mark) or punctuation: one set lookup rules out most names, dates, codes and numbers.
+_MARKER_FIRST_CHARS = frozenset(
+    ch
+    for ch in map(chr, (*range(0x20, 0x250), *range(0x1E00, 0x1F00)))
+    if quick_fold(ch)[:1] in {k[0] for k in _MARKER_HEADS}
+) | frozenset(_LEADING_PUNCTUATION)
 
 
 def _row_kind(row: list[Any], required_cols: set[int]) -> str:
@@ -80,12 +88,12 @@ def _row_kind(row: list[Any], required_cols: set[int]) -> str:
         return "blank"
     signature_cols: set[int] = set()
     for index, text in filled:
-        if not text or len(text) > 120:
+        if not text or text[0] not in _MARKER_FIRST_CHARS or len(text) > 120:
             continue
         head = text[:8].lower()
         if not head.isascii():
             head = head.translate(_FOLD_TABLE)
-        if head.lstrip(" (*-.:'\"\t")[:4] not in _MARKER_HEADS:
+        if head.lstrip(_LEADING_PUNCTUATION)[:4] not in _MARKER_HEADS:
             continue
         key = _key(text)
         if key in _TOTAL_KEYS or key.startswith("tong cong"):

@@ -305,3 +305,17 @@ class TestFastPaths:
         SchoolFactory(code="08400099", name="Trường PTDTBT THCS Tân Tiến 2")
         report = run(standard([pupil(1)]), district_officer, dry_run=True)
         assert report.ok
+
+
+def test_totals_and_signature_rows_with_odd_spacing_are_recognised(school_staff):
+    rows = [
+        pupil(1),
+        ["", "\u00a0Tổng cộng: 1 học sinh"],
+        ["", "  (Người lập biểu)"],
+        pupil(2),
+    ]
+    data = standard(rows)
+    sheet = read_rows(data)
+    table = locate_table(sheet, COLUMNS)
+    assert [row for row, _values in iter_data_rows(table)] == [7]
+    assert list(iter_data_rows(table)) == list(table.data_rows())
