@@ -1,39 +1,37 @@
-"""The household-list importer: official pupil lists in, registry rows out, fast.
-
-Built for province-scale files (100,000 rows): the sheet is read once with
-python-calamine (``schools.spreadsheets.read_rows``), every row is validated in
-memory against reference data loaded in a few queries (``students.validation.Lookups``),
-existing pupils and households are fetched by key in chunks, and the result is
-written with ``bulk_create``/``bulk_update`` in one transaction, audited in bulk.
-
-Usage::
-
-    importer = StudentImporter(actor=user, school=default_school)
-    table = importer.locate(sheet)            # header row, mapping, title block
-    plan = importer.validate(table)           # every row checked, no writes
-    report = importer.write(plan, skip_invalid=False, batch=batch)
-"""
+"""``StudentImporter``: validates a located table of pupils and writes it in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
 from schools.importing import DuplicateTracker, ImportReport, RowError
 from schools.models import District, ImportBatch, School, Village
-from schools.normalize import clean_text, parse_bool_vi, parse_gender
-from schools.spreadsheets import ColumnSpec, Sheet, SpreadsheetError, Table, guess_table
+from schools.normalize import parse_bool_vi, parse_gender
+from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
+from students.importers.audit import audit_created, audit_updated
+from students.importers.bulk import WRITE_CHUNK, chunks, insert_rows
+from students.importers.columns import (
+    COLUMNS,
+    FIELD_LABELS,
+    HOUSEHOLD_FIELDS,
+    NEW_STUDENT_COLUMNS,
+    STUDENT_FIELDS,
+)
+from students.importers.rows import (
+    ImportPlan,
+    _Checker,
+    _HouseholdValues,
+    _PlannedRow,
+    _StudentValues,
+)
 from students.models import Household, Student
 from students.validation import (
     Lookups,
@@ -48,424 +46,10 @@ from students.validation import (
     village_key,
 )
 
-__all__ = ["COLUMNS", "FIELD_LABELS", "ImportPlan", "StudentImporter"]
+__all__ = ["StudentImporter"]
 
-COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec(
-        "full_name",
-        "Họ và tên",
-        (
-            "Họ tên",
-            "Họ tên HS",
-            "Họ và tên HS",
-            "Họ và tên học sinh",
-            "Họ tên học sinh",
-            "Tên học sinh",
-            "Học sinh",
-            "Họ và tên người học",
-        ),
-        required=True,
-    ),
-    ColumnSpec(
-        "date_of_birth",
-        "Ngày sinh",
-        (
-            "Ngày tháng năm sinh",
-            "Ngày, tháng, năm sinh",
-            "Ngày/tháng/năm sinh",
-            "Sinh ngày",
-            "NS",
-            "Ngày sinh (dd/mm/yyyy)",
-            "Ngày sinh học sinh",
-        ),
-        required=True,
-    ),
-    ColumnSpec("gender", "Giới tính", ("Nam/Nữ", "Nam, nữ", "Nam nữ", "GT", "Giới"), required=True),
-    ColumnSpec("ethnicity", "Dân tộc", ("DT", "Dân tộc HS", "Thành phần dân tộc")),
-    ColumnSpec(
-        "class_name", "Lớp", ("Lớp học", "Lớp đang học", "Học lớp", "Lớp năm học"), required=True
-    ),
-    ColumnSpec(
-        "pupil_code",
-        "Mã định danh",
-        (
-            "Mã học sinh",
-            "Mã định danh học sinh",
-            "Mã định danh HS",
-            "Mã HS",
-            "Mã số học sinh",
-            "Mã ĐDHS",
-            "Mã định danh bộ GD",
-            "Mã định danh ngành giáo dục",
-        ),
-        required=True,
-    ),
-    ColumnSpec(
-        "personal_id",
-        "Số định danh cá nhân",
-        (
-            "CCCD",
-            "Số CCCD",
-            "Căn cước công dân",
-            "Mã định danh cá nhân",
-            "Số ĐDCN",
-            "CCCD học sinh",
-            "Số định danh cá nhân học sinh",
-            "Số định danh cá nhân (CCCD)",
-        ),
-    ),
-    ColumnSpec(
-        "guardian_name",
-        "Họ tên cha/mẹ/người giám hộ",
-        (
-            "Họ tên cha/mẹ",
-            "Họ tên cha mẹ",
-            "Họ tên bố/mẹ",
-            "Họ tên cha, mẹ hoặc người giám hộ",
-            "Họ tên phụ huynh",
-            "Phụ huynh",
-            "Tên phụ huynh",
-            "Người giám hộ",
-            "Cha/mẹ hoặc người giám hộ",
-            "Họ tên chủ hộ",
-            "Chủ hộ",
-        ),
-    ),
-    ColumnSpec(
-        "guardian_relation", "Quan hệ", ("Quan hệ với học sinh", "Quan hệ với HS", "Mối quan hệ")
-    ),
-    ColumnSpec(
-        "guardian_phone",
-        "Số điện thoại",
-        (
-            "SĐT",
-            "SĐT liên hệ",
-            "Số ĐT",
-            "Điện thoại",
-            "Điện thoại liên hệ",
-            "Số điện thoại liên hệ",
-            "SĐT phụ huynh",
-            "Số điện thoại phụ huynh",
-            "Số điện thoại cha/mẹ",
-            "Số điện thoại người giám hộ",
-        ),
-    ),
-    ColumnSpec(
-        "guardian_id_number",
-        "CCCD người giám hộ",
-        (
-            "CCCD/CMND người giám hộ",
-            "CMND/CCCD phụ huynh",
-            "Số CCCD của cha/mẹ",
-            "CCCD cha/mẹ",
-            "CMND",
-            "Số CMND",
-        ),
-    ),
-    ColumnSpec(
-        "village",
-        "Thôn/bản",
-        ("Thôn", "Bản", "Thôn, bản", "Thôn/bản/tổ dân phố", "Thôn/tổ", "Tổ dân phố", "Thôn bản"),
-    ),
-    ColumnSpec(
-        "commune",
-        "Xã/phường",
-        ("Xã", "Phường", "Xã/phường/thị trấn", "Phường/xã", "Xã, phường", "Xã, phường, thị trấn"),
-    ),
-    ColumnSpec(
-        "category",
-        "Diện hộ",
-        (
-            "Đối tượng",
-            "Diện",
-            "Thuộc diện",
-            "Diện hộ gia đình",
-            "Đối tượng ưu tiên",
-            "Đối tượng hỗ trợ",
-            "Hộ nghèo/cận nghèo",
-            "Phân loại hộ",
-            "Diện đối tượng",
-        ),
-        required=True,
-    ),
-    ColumnSpec(
-        "household_code",
-        "Mã hộ",
-        (
-            "Số GCN hộ nghèo",
-            "Số GCN hộ nghèo, cận nghèo",
-            "Số GCN",
-            "Số giấy chứng nhận",
-            "Số giấy chứng nhận hộ nghèo",
-            "Mã hộ gia đình",
-            "Mã hộ nghèo",
-            "Số sổ hộ nghèo",
-        ),
-    ),
-    ColumnSpec(
-        "needs",
-        "Nhu cầu hỗ trợ",
-        (
-            "Nhu cầu",
-            "Nhu cầu thiết bị",
-            "Đề nghị hỗ trợ",
-            "Hình thức hỗ trợ",
-            "Đăng ký hỗ trợ",
-            "Nội dung hỗ trợ",
-            "Nhu cầu hỗ trợ thiết bị",
-        ),
-    ),
-    ColumnSpec(
-        "has_device",
-        "Đã có thiết bị",
-        (
-            "Đã có thiết bị học tập",
-            "Đã có thiết bị học trực tuyến",
-            "Có thiết bị",
-            "Đã có máy",
-            "Có thiết bị học tập",
-        ),
-    ),
-    ColumnSpec("school", "Trường", ("Tên trường", "Trường học", "Đơn vị", "Tên đơn vị")),
-    ColumnSpec("school_code", "Mã trường", ("Mã đơn vị", "Mã số trường")),
-    ColumnSpec("notes", "Ghi chú", ("Ghi chú khác", "Lý do", "Hoàn cảnh")),
-)
-FIELD_LABELS: dict[str, str] = {spec.field: spec.label for spec in COLUMNS}
-
-# Student fields the importer sets; compared to decide "updated" vs "unchanged".
-STUDENT_FIELDS = (
-    "full_name",
-    "name_key",
-    "sort_key",
-    "date_of_birth",
-    "gender",
-    "ethnicity_id",
-    "school_id",
-    "class_name",
-    "grade",
-    "personal_id",
-    "commune_id",
-    "village_id",
-    "has_device",
-    "need_device",
-    "need_data",
-    "notes",
-)
-HOUSEHOLD_FIELDS = (
-    "category_id",
-    "code",
-    "commune_id",
-    "village_id",
-    "guardian_name",
-    "guardian_relation",
-    "guardian_phone",
-    "guardian_id_number",
-)
 _ELIGIBILITY_ATTRS = {"household_id", "need_device", "need_data", "has_device"}
-
-NEW_STUDENT_COLUMNS = (
-    "pupil_code",
-    *STUDENT_FIELDS,
-    "household_id",
-    "import_batch_id",
-    "created_by_id",
-    "status",
-    "eligibility_locked",
-    "created_at",
-    "updated_at",
-)
-AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "action",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "changes",
-    "reason",
-    "district_id_snapshot",
-    "school_id_snapshot",
-)
-WRITE_CHUNK = 5000
-
 ProgressCallback = Callable[[int], None]
-
-
-def insert_rows(
-    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> list[int]:
-    """Insert ``rows`` (values in ``columns`` order, attnames) and return their new ids.
-
-    PostgreSQL: ids are reserved from the table's sequence in one query and the rows
-    are streamed with ``COPY`` (the bulk path of the province-wide import).  Other
-    databases: ``bulk_create``.
-    """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        model._default_manager.bulk_create(objects, batch_size=1000)
-        return [obj.pk for obj in objects]
-    meta = model._meta
-    table = meta.db_table
-    fields = {f.attname: f for f in meta.concrete_fields}
-    db_columns = [fields[name].column for name in columns]
-    json_columns = {
-        i for i, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        quoted = ", ".join(connection.ops.quote_name(c) for c in ["id", *db_columns])
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-        ) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                if json_columns:
-                    row = tuple(
-                        json.dumps(v, ensure_ascii=False) if i in json_columns else v
-                        for i, v in enumerate(row)
-                    )
-                copy.write_row((pk, *row))
-    return ids
-
-
-class _Record(tuple):
-    """A row's cleaned values: a tuple (compact for 100,000 rows) readable by field name."""
-
-    __slots__ = ()
-    NAMES: tuple[str, ...] = ()
-    INDEX: dict[str, int] = {}
-
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
-        if key.__class__ is str:
-            return tuple.__getitem__(self, self.INDEX[key])
-        return tuple.__getitem__(self, key)
-
-    def replace(self, **values: Any) -> Any:
-        items = list(self)
-        for name, value in values.items():
-            items[self.INDEX[name]] = value
-        return type(self)(items)
-
-
-class _StudentValues(_Record):
-    __slots__ = ()
-    NAMES = ("pupil_code", *STUDENT_FIELDS)
-    INDEX = {name: i for i, name in enumerate(NAMES)}
-
-
-class _HouseholdValues(_Record):
-    __slots__ = ()
-    NAMES = HOUSEHOLD_FIELDS
-    INDEX = {name: i for i, name in enumerate(NAMES)}
-
-
-@dataclass(slots=True)
-class _PlannedRow:
-    row: int
-    student: Any  # _StudentValues
-    household: Any  # _HouseholdValues
-    household_key: tuple[Any, ...]
-    new_village: tuple[int, str, str] | None = None  # (commune_id, key, name)
-
-
-@dataclass
-class ImportPlan:
-    """Outcome of validation: the report so far and the rows that may be written."""
-
-    report: ImportReport
-    rows: list[_PlannedRow] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-_MISS = object()
-
-
-class _Checker:
-    """``RowValidator`` for big files: same messages, with per-value caches of normalisers.
-
-    Columns such as dates, communes, categories or classes repeat the same few
-    values thousands of times; each distinct value is normalised once.
-    """
-
-    __slots__ = ("errors", "labels", "required", "row", "start", "values")
-
-    def __init__(
-        self,
-        row: int,
-        values: Mapping[str, Any],
-        labels: Mapping[str, str],
-        errors: list[RowError],
-        required: str,
-    ) -> None:
-        self.row = row
-        self.values = values
-        self.labels = labels
-        self.errors = errors
-        self.required = required
-        self.start = len(errors)
-
-    @property
-    def ok(self) -> bool:
-        return len(self.errors) == self.start
-
-    def text(self, name: str) -> str:
-        raw = self.values.get(name, "")
-        return clean_text(raw) if raw != "" else ""
-
-    def field(
-        self,
-        name: str,
-        fn: Callable[[Any], Any],
-        *,
-        required: bool = False,
-        default: Any = None,
-        cache: dict[Any, Any] | None = None,
-        scope: Any = None,
-    ) -> Any:
-        raw = self.values.get(name, "")
-        if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
-            if required:
-                self.error(name, self.required)
-                return None
-            return default
-        if cache is None:
-            try:
-                return fn(raw)
-            except ValueError as exc:
-                self.error(name, str(exc) or _("không hợp lệ"))
-                return None
-        key = (scope, raw.__class__, raw)
-        hit = cache.get(key, _MISS)
-        if hit is _MISS:
-            try:
-                hit = (fn(raw), None)
-            except ValueError as exc:
-                hit = (None, str(exc) or _("không hợp lệ"))
-            cache[key] = hit
-        value, message = hit
-        if message is not None:
-            self.error(name, message)
-            return None
-        return value
-
-    def error(self, name: str, message: str) -> None:
-        self.errors.append(RowError(self.row, self.labels.get(name, name), name, message))
-
-    def row_error(self, message: str) -> None:
-        self.errors.append(RowError(self.row, "", "", message))
-
-    def duplicate_of(self, first_row: int) -> None:
-        self.row_error(_("trùng với dòng %(row)s") % {"row": first_row})
-
-
-def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class StudentImporter:
@@ -773,7 +357,7 @@ class StudentImporter:
         report = plan.report
         codes = [p.student["pupil_code"] for p in plan.rows]
         existing: dict[str, Student] = {}
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             for student in Student.objects.filter(pupil_code__in=chunk).select_related(
                 "household", "school"
             ):
@@ -782,7 +366,6 @@ class StudentImporter:
         households = self._load_households(plan)
         self._households = households
         kept: list[_PlannedRow] = []
-        bad_rows: set[int] = set()
         labels = plan.labels
         for planned in plan.rows:
             found = existing.get(planned.student["pupil_code"])
@@ -800,7 +383,6 @@ class StudentImporter:
                         _("mã định danh đã thuộc học sinh của đơn vị khác"),
                     )
                 )
-                bad_rows.add(planned.row)
                 continue
             household = households.get(planned.household_key) or student.household
             changed = self._student_changes(student, planned) or self._household_changes(
@@ -824,7 +406,6 @@ class StudentImporter:
                         ),
                     )
                 )
-                bad_rows.add(planned.row)
                 continue
             if changed:
                 report.updated += 1
@@ -850,7 +431,7 @@ class StudentImporter:
             if key[0] == "code":
                 by_commune.setdefault(key[1], set()).add(key[2])
         pairs = [(commune_id, code) for commune_id, codes in by_commune.items() for code in codes]
-        for chunk in _chunks(pairs, 2000):
+        for chunk in chunks(pairs, 2000):
             commune_ids = {c for c, _code in chunk}
             codes = {code for _c, code in chunk}
             for household in Household.objects.filter(commune_id__in=commune_ids, code__in=codes):
@@ -961,9 +542,10 @@ class StudentImporter:
         # 3. New households and pupils, chunk by chunk so memory stays flat.
         batch_id = batch.pk if batch is not None else None
         actor_id = self.actor.pk if self.actor is not None else None
+        district_of = {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
         created = 0
         to_update: list[tuple[Student, dict[str, list[Any]]]] = []
-        for chunk in _chunks(plan.rows, WRITE_CHUNK):
+        for chunk in chunks(plan.rows, WRITE_CHUNK):
             new_keys: list[tuple[Any, ...]] = []
             new_rows: list[tuple[Any, ...]] = []
             for planned in chunk:
@@ -1010,14 +592,28 @@ class StudentImporter:
             if student_rows:
                 ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
                 created += len(ids)
-                self._audit_created(student_rows, ids, batch=batch, now=now)
+                audit_created(
+                    student_rows,
+                    ids,
+                    actor_id=actor_id,
+                    district_of=district_of,
+                    batch=batch,
+                    now=now,
+                )
         if to_update:
             Student.objects.bulk_update(
                 [s for s, _c in to_update],
                 [*STUDENT_FIELDS, "household_id", "import_batch_id", "updated_at"],
                 batch_size=2000,
             )
-        self._audit_updated(to_update, batch=batch, created=created, now=now)
+        audit_updated(
+            to_update,
+            actor_id=actor_id,
+            district_of=district_of,
+            batch=batch,
+            created=created,
+            now=now,
+        )
         return created, len(to_update)
 
     @staticmethod
@@ -1041,101 +637,3 @@ class StudentImporter:
             for name in STUDENT_FIELDS
             if name not in {"name_key", "sort_key"} and getattr(student, name) != data[name]
         }
-
-    def _reason(self, batch: ImportBatch | None) -> str:
-        if batch is None:
-            return _("Nhập từ tệp danh sách học sinh")
-        return _("Nhập từ tệp %(file)s") % {"file": batch.file_name}
-
-    def _district_of(self) -> dict[int, int]:
-        return {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
-
-    def _audit_created(
-        self,
-        rows: Sequence[tuple[Any, ...]],
-        ids: Sequence[int],
-        *,
-        batch: ImportBatch | None,
-        now: Any,
-    ) -> None:
-        """One ``student.create`` event per new pupil, inserted in bulk."""
-        content_type_id = ContentType.objects.get_for_model(Student).pk
-        actor_id = self.actor.pk if self.actor is not None else None
-        reason = self._reason(batch)
-        district_of = self._district_of()
-        code_at = NEW_STUDENT_COLUMNS.index("pupil_code")
-        name_at = NEW_STUDENT_COLUMNS.index("full_name")
-        school_at = NEW_STUDENT_COLUMNS.index("school_id")
-        class_at = NEW_STUDENT_COLUMNS.index("class_name")
-        events = [
-            (
-                now,
-                actor_id,
-                "student.create",
-                content_type_id,
-                str(pk),
-                row[name_at][:255],
-                {
-                    "pupil_code": [None, row[code_at]],
-                    "school": [None, row[school_at]],
-                    "class_name": [None, row[class_at]],
-                },
-                reason,
-                district_of.get(row[school_at]),
-                row[school_at],
-            )
-            for row, pk in zip(rows, ids, strict=True)
-        ]
-        insert_rows(AuditEvent, AUDIT_COLUMNS, events)
-
-    def _audit_updated(
-        self,
-        updated: Sequence[tuple[Student, dict[str, list[Any]]]],
-        *,
-        batch: ImportBatch | None,
-        created: int,
-        now: Any,
-    ) -> None:
-        """One ``student.update`` event per changed pupil and one event for the batch."""
-        student_type = ContentType.objects.get_for_model(Student).pk
-        actor_id = self.actor.pk if self.actor is not None else None
-        reason = self._reason(batch)
-        district_of = self._district_of()
-        events: list[tuple[Any, ...]] = [
-            (
-                now,
-                actor_id,
-                "student.update",
-                student_type,
-                str(student.pk),
-                student.full_name[:255],
-                {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
-                reason,
-                district_of.get(student.school_id),
-                student.school_id,
-            )
-            for student, changes in updated
-        ]
-        if batch is not None:
-            events.append(
-                (
-                    now,
-                    actor_id,
-                    "student.import",
-                    ContentType.objects.get_for_model(ImportBatch).pk,
-                    str(batch.pk),
-                    str(batch.file_name)[:255],
-                    {"created": created, "updated": len(updated)},
-                    reason,
-                    batch.district_id,
-                    batch.school_id,
-                )
-            )
-        if events:
-            insert_rows(AuditEvent, AUDIT_COLUMNS, events)
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
