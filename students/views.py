@@ -204,7 +204,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors = batch.errors or []
     context["errors"] = errors[:500]
     context["more_errors"] = max(len(errors) - 500, 0)
-    context["valid_rows"] = max(batch.rows - len({e["row"] for e in errors}), 0)
     return render(request, "students/import_detail.html", context)
 
 
