@@ -10,12 +10,24 @@ of it.  Tests check both against the originals.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from schools.spreadsheets import _PLACE_DATE_RE, _SIGNATURE_KEYS, _TOTAL_KEYS, Table
+import python_calamine
+from django.utils.translation import gettext as _
+
+from schools.spreadsheets import (
+    _PLACE_DATE_RE,
+    _SIGNATURE_KEYS,
+    _TOTAL_KEYS,
+    HEADER_SCAN_ROWS,
+    Sheet,
+    SpreadsheetError,
+    Table,
+)
 
 
 def _build_table() -> dict[int, Any]:
@@ -111,24 +123,41 @@ def _row_kind(row: list[Any], required_cols: set[int]) -> str:
     return "data"
 
 
-def iter_data_rows(table: Table, *, release: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+def _numbered_rows(
+    table: Table, release: bool, more: Iterable[list[Any]]
+) -> Iterator[tuple[int, list[Any]]]:
+    rows = table.sheet.rows
+    for index in range(table.first_data_index, len(rows)):
+        row = rows[index]
+        if release:
+            rows[index] = _RELEASED
+        yield index, row
+    index = len(rows)
+    for row in more:
+        yield index, row
+        index += 1
+
+
+_RELEASED: list[Any] = []
+
+
+def iter_data_rows(
+    table: Table, *, release: bool = False, more: Iterable[list[Any]] = ()
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """``Table.data_rows()`` for big sheets: same rows, same row numbers.
 
     With ``release`` each raw row is dropped from the sheet once read, so a
-    100,000-row list does not stay in memory twice (raw and validated).
+    100,000-row list does not stay in memory twice (raw and validated).  ``more``
+    continues the sheet with rows still being read (``read_streaming``).
     """
     if table.header_row <= 0:
         return
-    rows = table.sheet.rows
     mapping = list(table.mapping.items())
     required_cols = {
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
     data_began = False
-    for index in range(table.first_data_index, len(rows)):
-        row = rows[index]
-        if release:
-            rows[index] = []
+    for index, row in _numbered_rows(table, release, more):
         kind = _row_kind(row, required_cols)
         if kind == "signature":
             if data_began:
@@ -144,3 +173,100 @@ def iter_data_rows(table: Table, *, release: bool = False) -> Iterator[tuple[int
             continue
         data_began = True
         yield index + 1, values
+
+
+# --------------------------------------------------------------- streaming read
+
+
+def read_streaming(
+    source: Any,
+    *,
+    filename: str = "",
+    max_bytes: int,
+    max_rows: int | None = None,
+    head_rows: int = HEADER_SCAN_ROWS + 20,
+) -> tuple[Sheet, Iterator[list[Any]]]:
+    """``read_rows`` for province-scale workbooks, without holding every row twice.
+
+    The same checks run first (size, zip bomb, password, format: ``read_rows``'s
+    own helpers).  A workbook's first ``head_rows`` rows come back as a ``Sheet``
+    (enough to find the header and title block); the other rows are produced
+    lazily by the returned iterator, so python-calamine's cells and the Python
+    rows never coexist in full.  CSV files are read whole (``rest`` is empty).
+    The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
+    """
+    from schools import spreadsheets as sp
+
+    data = sp._read_source(source, max_bytes)
+    fmt = sp._detect_format(data)
+    if fmt == "csv":
+        return sp.read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(
+            ()
+        )
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise sp._encrypted() from None
+    except Exception:
+        raise sp._corrupt() from None
+    del data
+    try:
+        for meta in workbook.sheets_metadata:
+            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+                continue
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            calamine_sheet = workbook.get_sheet_by_name(meta.name)
+            rows = _padded_rows(calamine_sheet)
+            head: list[list[Any]] = []
+            for row in rows:
+                head.append(row)
+                if len(head) >= head_rows and any(not sp._is_blank_row(r) for r in head):
+                    break
+            if not any(not sp._is_blank_row(r) for r in head):
+                continue
+            merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
+            sheet = Sheet(rows=head, sheet_name=meta.name, format=fmt, merged=merged)
+            return sheet, _guarded(rows, len(head), max_rows)
+    except SpreadsheetError:
+        raise
+    except python_calamine.PasswordError:
+        raise sp._encrypted() from None
+    except Exception:
+        raise sp._corrupt() from None
+    raise sp._empty()
+
+
+def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
+    """Rows as ``to_python(skip_empty_area=False)`` gives them.
+
+    ``iter_rows()`` already starts at row 1 but leaves out the empty columns left of
+    the used area, so those are put back to keep column indexes.
+    """
+    end = calamine_sheet.end
+    width = end[1] + 1 if end else 0
+    for row in calamine_sheet.iter_rows():
+        missing = width - len(row)
+        yield [""] * missing + row if missing > 0 else row
+
+
+def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:
+    from schools import spreadsheets as sp
+
+    counted = 0
+    index = consumed
+    try:
+        for row in rows:
+            if max_rows is not None and index >= HEADER_SCAN_ROWS and not sp._is_blank_row(row):
+                counted += 1
+                if counted > max_rows:
+                    raise SpreadsheetError(
+                        _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
+                        % {"max": max_rows}
+                    )
+            index += 1
+            yield row
+    except SpreadsheetError:
+        raise
+    except Exception:
+        raise sp._corrupt() from None

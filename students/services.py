@@ -22,7 +22,7 @@ from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
-from students.fastrows import iter_data_rows
+from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
 from students.models import Household, HouseholdCategory, Student, name_keys
 
@@ -326,7 +326,7 @@ def import_household_list(
     come back in the report.  Without ``skip_invalid`` any row error means nothing
     is written.
     """
-    sheet = read_rows(
+    sheet, more_rows = read_streaming(
         source,
         filename=filename,
         max_bytes=upload_limit_bytes(),
@@ -335,7 +335,7 @@ def import_household_list(
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet, override=override, header_row=header_row)
     importer.check_table(table)
-    plan = importer.validate(table, progress=progress, release_rows=True)
+    plan = importer.validate(table, progress=progress, release_rows=True, more_rows=more_rows)
     if dry_run:
         return plan.report
     return importer.write(plan, skip_invalid=skip_invalid, batch=batch, progress=progress)
@@ -378,21 +378,24 @@ def _refuse_if_running(actor: User, school: School | None, exclude: int | None =
         )
 
 
-def _locate_for_batch(batch: ImportBatch, actor: User) -> tuple[Sheet, Table, StudentImporter]:
+def _locate_for_batch(
+    batch: ImportBatch, actor: User, *, streaming: bool = False
+) -> tuple[Sheet, Table, StudentImporter, Any]:
+    """Re-read a stored upload: the whole sheet, or its head and a row stream (``streaming``)."""
     batch.file.open("rb")
     try:
-        sheet = read_rows(
-            batch.file,
-            filename=batch.file_name,
-            max_bytes=upload_limit_bytes(),
-            max_rows=row_limit_for(actor),
-        )
+        limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
+        more_rows: Any = ()
+        if streaming:
+            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
+        else:
+            sheet = read_rows(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
     finally:
         batch.file.close()
     importer = StudentImporter(actor=actor, school=batch.school)
     override = {k: int(v) for k, v in (batch.mapping or {}).items()}
     table = importer.locate(sheet, override=override or None)
-    return sheet, table, importer
+    return sheet, table, importer, more_rows
 
 
 @transaction.atomic
@@ -444,7 +447,7 @@ def upload_household_list(*, actor: User, upload: Any, school: School | None = N
 
 def describe_batch_table(*, actor: User, batch: ImportBatch) -> tuple[Table, StudentImporter]:
     """The detected table of a stored batch (for the mapping screen)."""
-    _sheet, table, importer = _locate_for_batch(batch, actor)
+    _sheet, table, importer, _more = _locate_for_batch(batch, actor)
     return table, importer
 
 
@@ -533,9 +536,15 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
     batch_id = batch.pk
     actor = batch.uploaded_by
     try:
-        _sheet, table, importer = _locate_for_batch(batch, actor)
+        _sheet, table, importer, more_rows = _locate_for_batch(batch, actor, streaming=True)
         importer.check_table(table)
-        plan = importer.validate(table, progress=progress, release_rows=True)
+        plan = importer.validate(
+            table,
+            progress=progress,
+            release_rows=True,
+            more_rows=more_rows,
+            expected_rows=batch.rows or None,
+        )
     except SpreadsheetError as exc:
         # A column or school problem can be fixed on the mapping screen: back to step 2.
         status = ImportBatch.Status.UPLOADED if phase == "validate" else ImportBatch.Status.FAILED
@@ -609,7 +618,7 @@ def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
 
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
     """The uploaded file with an added "Lỗi" column listing each row's errors."""
-    sheet, table, _importer = _locate_for_batch(batch, actor)
+    sheet, table, _importer, _more = _locate_for_batch(batch, actor)
     by_row: dict[int, list[str]] = {}
     for error in batch.errors or []:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]

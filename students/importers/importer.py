@@ -157,10 +157,14 @@ class StudentImporter:
         *,
         progress: ProgressCallback | None = None,
         release_rows: bool = False,
+        more_rows: Iterable[list[Any]] = (),
+        expected_rows: int | None = None,
     ) -> ImportPlan:
         """Check every data row; no database writes.  Errors name row and header text.
 
-        ``release_rows`` frees each raw row of the sheet once validated (big files).
+        ``release_rows`` frees each raw row of the sheet once validated (big files);
+        ``more_rows`` continues the sheet with rows still being read
+        (``students.fastrows.read_streaming``); ``expected_rows`` sizes the progress bar.
         """
         self.resolve_default_school(table)
         lookups = self.lookups
@@ -173,8 +177,8 @@ class StudentImporter:
         household_first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
         pending_villages: dict[tuple[int, str], str] = {}
         today = self.today
-        rows = iter_data_rows(table, release=release_rows)
-        total = max(len(table.sheet.rows) - table.first_data_index, 1)
+        rows = iter_data_rows(table, release=release_rows, more=more_rows)
+        total = expected_rows or max(len(table.sheet.rows) - table.first_data_index, 1)
         step = max(total // 20, 500)
         default_school = self.school
         has_school_column = bool({"school", "school_code"} & table.mapping.keys())

@@ -319,3 +319,37 @@ def test_totals_and_signature_rows_with_odd_spacing_are_recognised(school_staff)
     table = locate_table(sheet, COLUMNS)
     assert [row for row, _values in iter_data_rows(table)] == [7]
     assert list(iter_data_rows(table)) == list(table.data_rows())
+
+
+class TestStreaming:
+    def test_rows_beyond_the_head_stream_with_the_right_row_numbers(self, school_staff):
+        rows = [pupil(i) for i in range(1, 121)]
+        rows[99] = pupil(100, **{"Ngày sinh": "31/02/2009"})
+        report = run(standard(rows), school_staff, skip_invalid=True)
+        assert errors_of(report) == [(106, "Ngày sinh", "date_of_birth", "ngày không tồn tại")]
+        assert report.rows == 120
+        assert Student.objects.count() == 119
+
+    def test_sheet_starting_away_from_a1_keeps_excel_row_numbers(self, school_staff):
+        import io
+
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for r, values in enumerate([HEADER, *[pupil(i) for i in range(1, 70)]], start=3):
+            for c, value in enumerate(values, start=2):
+                sheet.cell(row=r, column=c, value=value)
+        sheet.cell(row=60, column=4, value="")  # row 60 loses its birth date
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        report = run(buffer.getvalue(), school_staff, dry_run=True)
+        assert errors_of(report) == [(60, "Ngày sinh", "date_of_birth", "bắt buộc")]
+
+    def test_row_limit_applies_while_streaming(self, school_staff, settings):
+        from schools.spreadsheets import SpreadsheetError
+
+        settings.IMPORT_MAX_ROWS_SCHOOL = 40
+        with pytest.raises(SpreadsheetError, match="quá nhiều dòng"):
+            run(standard([pupil(i) for i in range(1, 100)]), school_staff)
+        assert Student.objects.count() == 0
