@@ -349,3 +349,15 @@ def test_district_file_without_any_school_goes_back_to_the_mapping_step(
     assert batch.status == "uploaded"
     assert "Không xác định được trường" in batch.message
     assert Student.objects.count() == 0
+
+
+def test_csv_list_imports_like_a_workbook(client_for, school_staff):
+    client = client_for(school_staff)
+    response = upload(client, _many_rows_csv(3), name="danh-sach.csv")
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    check(client, batch)
+    client.post(reverse("students:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == ("done", 3)
+    assert Student.objects.filter(school=school_staff.school).count() == 3
