@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
 import os
 import re
@@ -366,8 +367,9 @@ class ColumnSpec:
     synonyms: tuple[str, ...] = ()
     required: bool = False
 
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - specs are few, frozen and module-level
     def match_keys(self) -> list[str]:
-        """Matching keys of the label and synonyms, longest first."""
+        """Matching keys of the label and synonyms, longest first (computed once per spec)."""
         keys = {_header_key(s) for s in (self.label, *self.synonyms)}
         return sorted((k for k in keys if k), key=len, reverse=True)
 

@@ -94,7 +94,11 @@ class Household(models.Model):
         help_text=_("Ví dụ 12/GCN-HN.HCN hoặc HN-0123"),
     )
     commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, related_name="households", verbose_name=_("xã/phường")
+        Commune,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("xã/phường"),
+        db_index=False,  # led by household_guardian_idx (commune, guardian_name)
     )
     village = models.ForeignKey(
         Village,
@@ -130,6 +134,10 @@ class Household(models.Model):
     def __str__(self) -> str:
         return f"{self.category} – {self.guardian_name or self.code}"
 
+    @property
+    def masked_phone(self) -> str:
+        return mask(self.guardian_phone)
+
 
 class StudentQuerySet(models.QuerySet["Student"]):
     def visible_to(self, user: User) -> StudentQuerySet:
@@ -162,14 +170,15 @@ class Student(models.Model):
         _("mã định danh học sinh"), max_length=10, unique=True, validators=[pupil_code_validator]
     )
     full_name = models.CharField(_("họ và tên"), max_length=150)
+    # Searched with "contains", which no B-tree serves, so name_key has no index of its
+    # own; sort_key gets one plain index (Meta) rather than db_index's two on PostgreSQL.
     name_key = models.CharField(
         max_length=150,
         editable=False,
-        db_index=True,
         help_text="Accent-folded full name, for search.",
     )
     sort_key = models.CharField(
-        max_length=160, editable=False, db_index=True, help_text="Given, middle, family (folded)."
+        max_length=160, editable=False, help_text="Given, middle, family (folded)."
     )
     date_of_birth = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
@@ -177,7 +186,11 @@ class Student(models.Model):
         Ethnicity, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("dân tộc")
     )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="students", verbose_name=_("trường")
+        School,
+        on_delete=models.PROTECT,
+        related_name="students",
+        verbose_name=_("trường"),
+        db_index=False,  # led by student_school_sort_idx (school, sort_key)
     )
     class_name = models.CharField(_("lớp"), max_length=20)
     grade = models.PositiveSmallIntegerField(_("khối"))
@@ -200,6 +213,7 @@ class Student(models.Model):
         blank=True,
         related_name="students",
         verbose_name=_("thôn/bản cư trú"),
+        db_index=False,  # student_village_idx
     )
     has_device = models.BooleanField(_("đã có thiết bị học tập"), default=False)
     need_device = models.CharField(
@@ -246,6 +260,7 @@ class Student(models.Model):
         indexes = [
             models.Index(fields=["school", "sort_key"], name="student_school_sort_idx"),
             models.Index(fields=["village"], name="student_village_idx"),
+            models.Index(fields=["sort_key", "date_of_birth"], name="student_sort_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,44 @@
+"""XLSX export of the pupil registry (through the portal's one exporter)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from schools.exporters import XlsxExporter
+from students.models import Student, mask
+
+
+def _needs(student: Student) -> str:
+    parts = []
+    if student.need_device:
+        parts.append(str(student.get_need_device_display()))
+    if student.need_data:
+        parts.append(str(_("Gói cước")))
+    return ", ".join(parts)
+
+
+class StudentExporter(XlsxExporter):
+    """The filtered registry list; personal ID and phone masked as on screen."""
+
+    title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")  # type: ignore[assignment]
+    sheet_name = "Danh sách"
+    columns = (  # type: ignore[assignment]
+        (_("Họ và tên"), "full_name"),
+        (_("Ngày sinh"), lambda s: s.date_of_birth.strftime("%d/%m/%Y")),
+        (_("Giới tính"), "get_gender_display"),
+        (_("Dân tộc"), "ethnicity.name"),
+        (_("Trường"), "school.name"),
+        (_("Lớp"), "class_name"),
+        (_("Mã định danh"), "pupil_code"),
+        (_("Số định danh cá nhân"), lambda s: mask(s.personal_id)),
+        (_("Họ tên cha/mẹ/người giám hộ"), "household.guardian_name"),
+        (_("Số điện thoại"), lambda s: mask(s.household.guardian_phone)),
+        (_("Thôn/bản"), "village.name"),
+        (_("Xã/phường"), "commune.name"),
+        (_("Diện hộ"), "household.category.name"),
+        (_("Mã hộ"), "household.code"),
+        (_("Nhu cầu hỗ trợ"), _needs),
+        (_("Đã có thiết bị"), "has_device"),
+        (_("Trạng thái"), "get_status_display"),
+        (_("Ghi chú"), "notes"),
+    )

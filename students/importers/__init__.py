@@ -1,0 +1,25 @@
+"""The household-list importer: official pupil lists in, registry rows out, fast.
+
+Built for province-scale files (100,000 rows): the sheet is read once with
+python-calamine (``schools.spreadsheets.read_rows``), every row is validated in
+memory against reference data loaded in a few queries (``students.validation.Lookups``),
+existing pupils and households are fetched by key in chunks, and the result is
+written in one transaction (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere), audited
+in bulk.
+
+Usage::
+
+    importer = StudentImporter(actor=user, school=default_school)
+    table = importer.locate(sheet)            # header row, mapping, title block
+    plan = importer.validate(table)           # every row checked, no writes
+    report = importer.write(plan, skip_invalid=False, batch=batch)
+"""
+
+from __future__ import annotations
+
+from students.importers.bulk import insert_rows
+from students.importers.columns import COLUMNS, FIELD_LABELS
+from students.importers.importer import StudentImporter
+from students.importers.rows import ImportPlan
+
+__all__ = ["COLUMNS", "FIELD_LABELS", "ImportPlan", "StudentImporter", "insert_rows"]

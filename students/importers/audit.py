@@ -1,0 +1,114 @@
+"""Audit records of an import, inserted in bulk: one per pupil and one for the batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent
+from schools.models import ImportBatch
+from students.importers.bulk import insert_rows
+from students.importers.columns import AUDIT_COLUMNS, NEW_STUDENT_COLUMNS
+from students.models import Student
+
+__all__ = ["audit_created", "audit_updated"]
+
+
+def _reason(batch: ImportBatch | None) -> str:
+    if batch is None:
+        return _("Nhập từ tệp danh sách học sinh")
+    return _("Nhập từ tệp %(file)s") % {"file": batch.file_name}
+
+
+def audit_created(
+    rows: Sequence[tuple[Any, ...]],
+    ids: Sequence[int],
+    *,
+    actor_id: int | None,
+    district_of: Mapping[int, int],
+    batch: ImportBatch | None,
+    now: Any,
+) -> None:
+    """One ``student.create`` event per new pupil, inserted in bulk."""
+    content_type_id = ContentType.objects.get_for_model(Student).pk
+    reason = _reason(batch)
+    code_at = NEW_STUDENT_COLUMNS.index("pupil_code")
+    name_at = NEW_STUDENT_COLUMNS.index("full_name")
+    school_at = NEW_STUDENT_COLUMNS.index("school_id")
+    class_at = NEW_STUDENT_COLUMNS.index("class_name")
+    events = [
+        (
+            now,
+            actor_id,
+            "student.create",
+            content_type_id,
+            str(pk),
+            row[name_at][:255],
+            {
+                "pupil_code": [None, row[code_at]],
+                "school": [None, row[school_at]],
+                "class_name": [None, row[class_at]],
+            },
+            reason,
+            district_of.get(row[school_at]),
+            row[school_at],
+        )
+        for row, pk in zip(rows, ids, strict=True)
+    ]
+    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+
+
+def audit_updated(
+    updated: Sequence[tuple[Student, dict[str, list[Any]]]],
+    *,
+    actor_id: int | None,
+    district_of: Mapping[int, int],
+    batch: ImportBatch | None,
+    created: int,
+    now: Any,
+) -> None:
+    """One ``student.update`` event per changed pupil and one event for the batch."""
+    student_type = ContentType.objects.get_for_model(Student).pk
+    reason = _reason(batch)
+    events: list[tuple[Any, ...]] = [
+        (
+            now,
+            actor_id,
+            "student.update",
+            student_type,
+            str(student.pk),
+            student.full_name[:255],
+            {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
+            reason,
+            district_of.get(student.school_id),
+            student.school_id,
+        )
+        for student, changes in updated
+    ]
+    if batch is not None:
+        events.append(
+            (
+                now,
+                actor_id,
+                "student.import",
+                ContentType.objects.get_for_model(ImportBatch).pk,
+                str(batch.pk),
+                str(batch.file_name)[:255],
+                {"created": created, "updated": len(updated)},
+                reason,
+                batch.district_id,
+                batch.school_id,
+            )
+        )
+    if events:
+        insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

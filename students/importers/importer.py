@@ -1,0 +1,643 @@
+"""``StudentImporter``: validates a located table of pupils and writes it in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from schools.importing import DuplicateTracker, ImportReport, RowError
+from schools.models import District, ImportBatch, School, Village
+from schools.normalize import parse_bool_vi, parse_gender
+from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
+from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
+from students.importers.audit import audit_created, audit_updated
+from students.importers.bulk import WRITE_CHUNK, chunks, insert_rows
+from students.importers.columns import (
+    COLUMNS,
+    FIELD_LABELS,
+    HOUSEHOLD_FIELDS,
+    NEW_STUDENT_COLUMNS,
+    STUDENT_FIELDS,
+)
+from students.importers.rows import (
+    ImportPlan,
+    _Checker,
+    _HouseholdValues,
+    _PlannedRow,
+    _StudentValues,
+)
+from students.models import Household, Student
+from students.validation import (
+    Lookups,
+    birth_date,
+    normalize_guardian_id,
+    normalize_guardian_phone,
+    normalize_name,
+    normalize_personal_id,
+    normalize_pupil_code,
+    parse_class,
+    parse_needs,
+    village_key,
+)
+
+__all__ = ["StudentImporter"]
+
+_ELIGIBILITY_ATTRS = {"household_id", "need_device", "need_data", "has_device"}
+ProgressCallback = Callable[[int], None]
+
+
+class StudentImporter:
+    """Validates and writes one household list on behalf of ``actor``.
+
+    ``school`` is the default school for rows that do not name one (the user's
+    own school, the one chosen on upload or ``--school``); a school user's rows
+    must all belong to their school.  ``district`` bounds the schools and
+    communes a file may name; it is derived from the actor or the school.
+    """
+
+    def __init__(
+        self,
+        *,
+        actor: User | None,
+        school: School | None = None,
+        district: District | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.actor = actor if actor is not None and actor.pk else None
+        scope = self.actor.scope if self.actor is not None else None
+        self.only_school_id: int | None = None
+        if scope is not None and scope.is_school:
+            self.only_school_id = scope.school_id
+            school = school or actor.school  # type: ignore[union-attr]
+        if district is None:
+            if school is not None:
+                district = school.district
+            elif scope is not None and scope.district_id:
+                district = District.objects.get(pk=scope.district_id)
+        self.school = school
+        self.district = district
+        self.today = today or timezone.localdate()
+        self._lookups: Lookups | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def lookups(self) -> Lookups:
+        if self._lookups is None:
+            self._lookups = Lookups(
+                district_ids=[self.district.pk] if self.district is not None else None
+            )
+        return self._lookups
+
+    def locate(
+        self,
+        sheet: Sheet,
+        *,
+        override: Mapping[str, int] | None = None,
+        header_row: int | None = None,
+    ) -> Table:
+        """The table of pupils in ``sheet``; raises ``SpreadsheetError`` when it cannot be used."""
+        table = guess_table(sheet, COLUMNS, override=override, header_row=header_row)
+        if table.header_row == 0 or not table.mapping:
+            raise SpreadsheetError(
+                _(
+                    "Không tìm thấy dòng tiêu đề cột (ví dụ “Họ và tên”, “Ngày sinh”) "
+                    "trong 30 dòng đầu của tệp."
+                )
+            )
+        return table
+
+    def check_table(self, table: Table) -> None:
+        """Refuse a table missing required columns, or whose school cannot be known."""
+        if table.missing_required:
+            labels = ", ".join(f"“{spec.label}”" for spec in table.missing_required)
+            raise SpreadsheetError(
+                _("Dòng tiêu đề (dòng %(row)s) thiếu cột bắt buộc: %(labels)s.")
+                % {"row": table.header_row, "labels": labels}
+            )
+        self.resolve_default_school(table)
+        if self.school is None and not ({"school", "school_code"} & table.mapping.keys()):
+            raise SpreadsheetError(
+                _(
+                    "Không xác định được trường của danh sách: hãy chọn trường, "
+                    "thêm cột “Trường”/“Mã trường” hoặc ghi tên trường ở đầu tệp."
+                )
+            )
+
+    def resolve_default_school(self, table: Table) -> School | None:
+        """Use the school named in the title block when none was given."""
+        if self.school is not None or not table.title_lines:
+            return self.school
+        titled = self.lookups.school_in_title(table.title_lines)
+        if titled is None and self.district is None:
+            return None
+        if titled is not None:
+            if self.only_school_id is not None and titled.pk != self.only_school_id:
+                raise SpreadsheetError(
+                    _("Tệp là danh sách của %(school)s, không phải trường của bạn.")
+                    % {"school": titled.name}
+                )
+            self.school = titled
+            if self.district is None:
+                self.district = titled.district
+                self._lookups = None
+        return self.school
+
+    # --------------------------------------------------------------- validation
+
+    def validate(
+        self,
+        table: Table,
+        *,
+        progress: ProgressCallback | None = None,
+        release_rows: bool = False,
+        more_rows: Iterable[list[Any]] = (),
+        expected_rows: int | None = None,
+    ) -> ImportPlan:
+        """Check every data row; no database writes.  Errors name row and header text.
+
+        ``release_rows`` frees each raw row of the sheet once validated (big files);
+        ``more_rows`` continues the sheet with rows still being read
+        (``students.fastrows.read_streaming``); ``expected_rows`` sizes the progress bar.
+        """
+        self.resolve_default_school(table)
+        lookups = self.lookups
+        labels = table.field_labels()
+        report = ImportReport(rows=0)
+        plan = ImportPlan(report=report, labels=labels)
+        errors = report.errors
+        by_code = DuplicateTracker()
+        by_identity = DuplicateTracker()
+        household_first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
+        pending_villages: dict[tuple[int, str], str] = {}
+        today = self.today
+        rows = iter_data_rows(table, release=release_rows, more=more_rows)
+        total = expected_rows or max(len(table.sheet.rows) - table.first_data_index, 1)
+        step = max(total // 20, 500)
+        default_school = self.school
+        has_school_column = bool({"school", "school_code"} & table.mapping.keys())
+        required = _("bắt buộc")
+        caches: dict[str, dict[Any, Any]] = {
+            name: {}
+            for name in (
+                "date_of_birth",
+                "gender",
+                "ethnicity",
+                "school",
+                "class_name",
+                "category",
+                "needs",
+                "has_device",
+                "commune",
+                "village",
+            )
+        }
+        village_keys = caches["village"]
+        for index, (row, values) in enumerate(rows):
+            if progress is not None and index % step == 0:
+                progress(int(80 * index / total))
+            report.rows += 1
+            v = _Checker(row, values, labels, errors, required)
+            name = v.field("full_name", normalize_name, required=True)
+            dob = v.field(
+                "date_of_birth",
+                lambda x: birth_date(x, today=today),
+                required=True,
+                cache=caches["date_of_birth"],
+            )
+            gender = v.field("gender", parse_gender, required=True, cache=caches["gender"])
+            ethnicity = v.field("ethnicity", lookups.ethnicity, cache=caches["ethnicity"])
+            school = default_school
+            if has_school_column:
+                named = v.field("school_code", lookups.school, cache=caches["school"]) or v.field(
+                    "school", lookups.school, cache=caches["school"]
+                )
+                if named is not None:
+                    school = named
+                elif v.ok and school is None:
+                    v.error("school", required)
+            if school is not None and self.only_school_id and school.id != self.only_school_id:
+                v.error(
+                    "school" if "school" in values else "school_code",
+                    _("trường khác với trường của bạn"),
+                )
+                school = None
+            if school is None and not has_school_column and v.ok:
+                v.row_error(_("không xác định được trường"))
+            class_info = v.field(
+                "class_name",
+                lambda x, s=school: parse_class(x, s),  # type: ignore[misc]
+                required=True,
+                cache=caches["class_name"],
+                scope=school.id if school is not None else None,
+            )
+            pupil_code = v.field("pupil_code", normalize_pupil_code, required=True)
+            personal_id = v.field("personal_id", normalize_personal_id, default="")
+            phone = v.field("guardian_phone", normalize_guardian_phone, default="")
+            guardian_id = v.field("guardian_id_number", normalize_guardian_id, default="")
+            category = v.field(
+                "category", lookups.category, required=True, cache=caches["category"]
+            )
+            needs = v.field("needs", parse_needs, default=("", False), cache=caches["needs"])
+            has_device = v.field(
+                "has_device", parse_bool_vi, default=False, cache=caches["has_device"]
+            )
+            district_id = school.district_id if school is not None else None
+            commune = None
+            if district_id is not None:
+                commune = v.field(
+                    "commune",
+                    lambda x, d=district_id: lookups.commune(d, x),  # type: ignore[misc]
+                    cache=caches["commune"],
+                    scope=district_id,
+                )
+                if commune is None and v.ok:
+                    commune = school.commune  # type: ignore[union-attr]
+            village_name = v.text("village")
+            if len(village_name) > 150:
+                v.error("village", _("dài quá 150 ký tự"))
+            household_code = v.text("household_code")
+            if len(household_code) > 80:
+                v.error("household_code", _("dài quá 80 ký tự"))
+            guardian_name = v.text("guardian_name")[:150]
+
+            if pupil_code:
+                first = by_code.seen(pupil_code, row)
+                if first is not None:
+                    v.duplicate_of(first)
+                    continue
+            if name and dob and school is not None:
+                name_key, sort_key = quick_name_keys(name)
+                first = by_identity.seen((name_key, dob, school.id), row)
+                if first is not None:
+                    v.duplicate_of(first)
+                    continue
+            if not v.ok:
+                continue
+            assert commune is not None and school is not None and category is not None
+            village_id: int | None = None
+            new_village: tuple[int, str, str] | None = None
+            if village_name:
+                vkey = village_keys.get(village_name) or village_keys.setdefault(
+                    village_name, village_key(village_name)
+                )
+                existing_village = lookups.villages.get((commune.id, vkey))
+                if existing_village is not None:
+                    village_id = existing_village.pk
+                else:
+                    pending_villages.setdefault((commune.id, vkey), village_name)
+                    new_village = (commune.id, vkey, pending_villages[(commune.id, vkey)])
+            if household_code:
+                hkey: tuple[Any, ...] = ("code", commune.id, household_code)
+            elif guardian_name and phone:
+                hkey = ("guardian", commune.id, quick_fold(guardian_name), phone)
+            else:
+                hkey = ("row", row)
+            first_household = household_first.get(hkey)
+            if first_household is None:
+                household_first[hkey] = (row, category.id)
+            elif first_household[1] != category.id:
+                v.error(
+                    "category",
+                    _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
+                )
+                continue
+            class_name, grade = class_info
+            need_device, need_data = needs
+            plan.rows.append(
+                _PlannedRow(
+                    row=row,
+                    # Positional, in _StudentValues.NAMES / _HouseholdValues.NAMES order.
+                    student=_StudentValues(
+                        (
+                            pupil_code,
+                            name,
+                            name_key,
+                            sort_key,
+                            dob,
+                            gender,
+                            ethnicity.id if ethnicity is not None else None,
+                            school.id,
+                            class_name,
+                            grade,
+                            personal_id,
+                            commune.id,
+                            village_id,
+                            has_device,
+                            need_device,
+                            need_data,
+                            v.text("notes"),
+                        )
+                    ),
+                    household=_HouseholdValues(
+                        (
+                            category.id,
+                            household_code,
+                            commune.id,
+                            village_id,
+                            guardian_name,
+                            v.text("guardian_relation")[:40],
+                            phone,
+                            guardian_id,
+                        )
+                    ),
+                    household_key=hkey,
+                    new_village=new_village,
+                )
+            )
+        self._classify(plan)
+        if progress is not None:
+            progress(80)
+        return plan
+
+    def _classify(self, plan: ImportPlan) -> None:
+        """Match planned rows to pupils already registered; count created/updated/unchanged."""
+        report = plan.report
+        codes = [p.student["pupil_code"] for p in plan.rows]
+        existing: dict[str, Student] = {}
+        for chunk in chunks(codes):
+            for student in Student.objects.filter(pupil_code__in=chunk).select_related(
+                "household", "school"
+            ):
+                existing[student.pupil_code] = student
+        self._existing = existing
+        households = self._load_households(plan)
+        self._households = households
+        kept: list[_PlannedRow] = []
+        labels = plan.labels
+        for planned in plan.rows:
+            found = existing.get(planned.student["pupil_code"])
+            if found is None:
+                report.created += 1
+                kept.append(planned)
+                continue
+            student = found
+            if not self._may_touch(student):
+                report.errors.append(
+                    RowError(
+                        planned.row,
+                        labels.get("pupil_code", FIELD_LABELS["pupil_code"]),
+                        "pupil_code",
+                        _("mã định danh đã thuộc học sinh của đơn vị khác"),
+                    )
+                )
+                continue
+            household = households.get(planned.household_key) or student.household
+            changed = self._student_changes(student, planned) or self._household_changes(
+                household, planned
+            )
+            if household.pk != student.household_id:
+                changed = True
+            if (
+                changed
+                and student.eligibility_locked
+                and self._touches_eligibility(student, household, planned)
+            ):
+                report.errors.append(
+                    RowError(
+                        planned.row,
+                        labels.get("category", FIELD_LABELS["category"]),
+                        "category",
+                        _(
+                            "học sinh đã được duyệt hỗ trợ: không được sửa diện hộ, nhu cầu, "
+                            "thiết bị qua tệp nhập"
+                        ),
+                    )
+                )
+                continue
+            if changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            kept.append(planned)
+        plan.rows = kept
+        report.errors.sort(key=lambda e: (e.row, e.field == ""))
+
+    def _may_touch(self, student: Student) -> bool:
+        if self.only_school_id is not None:
+            return student.school_id == self.only_school_id
+        if self.district is not None:
+            return student.school.district_id == self.district.pk
+        return True
+
+    def _load_households(self, plan: ImportPlan) -> dict[tuple[Any, ...], Household]:
+        """Existing households keyed like planned rows: by (commune, code) or the pupil's own."""
+        found: dict[tuple[Any, ...], Household] = {}
+        by_commune: dict[int, set[str]] = {}
+        for planned in plan.rows:
+            key = planned.household_key
+            if key[0] == "code":
+                by_commune.setdefault(key[1], set()).add(key[2])
+        pairs = [(commune_id, code) for commune_id, codes in by_commune.items() for code in codes]
+        for chunk in chunks(pairs, 2000):
+            commune_ids = {c for c, _code in chunk}
+            codes = {code for _c, code in chunk}
+            for household in Household.objects.filter(commune_id__in=commune_ids, code__in=codes):
+                found[("code", household.commune_id, household.code)] = household
+        # Rows without a code keep the household their pupil already has.
+        for planned in plan.rows:
+            if planned.household_key[0] != "code":
+                student = self._existing.get(planned.student["pupil_code"])
+                if student is not None:
+                    found.setdefault(planned.household_key, student.household)
+        return found
+
+    @staticmethod
+    def _student_changes(student: Student, planned: _PlannedRow) -> bool:
+        data = planned.student
+        if planned.new_village is not None:
+            return True
+        return any(getattr(student, name) != data[name] for name in STUDENT_FIELDS)
+
+    @staticmethod
+    def _household_changes(household: Household, planned: _PlannedRow) -> bool:
+        data = planned.household
+        if planned.new_village is not None:
+            return True
+        return any(
+            getattr(household, name) != data[name]
+            for name in HOUSEHOLD_FIELDS
+            if not (
+                name in {"guardian_name", "guardian_phone", "guardian_relation"} and not data[name]
+            )
+        )
+
+    @staticmethod
+    def _touches_eligibility(student: Student, household: Household, planned: _PlannedRow) -> bool:
+        data = planned.student
+        if household.pk != student.household_id:
+            return True
+        if household.category_id != planned.household["category_id"]:
+            return True
+        return any(
+            getattr(student, name) != data[name] for name in _ELIGIBILITY_ATTRS - {"household_id"}
+        )
+
+    # ------------------------------------------------------------------ writing
+
+    def write(
+        self,
+        plan: ImportPlan,
+        *,
+        skip_invalid: bool = False,
+        batch: ImportBatch | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Write the validated rows in one transaction.
+
+        All-or-nothing unless ``skip_invalid``: any row error means nothing is
+        written.  With ``skip_invalid`` exactly the valid rows are written.
+        """
+        report = plan.report
+        if report.errors and not skip_invalid:
+            report.created = report.updated = report.unchanged = 0
+            return report
+        with transaction.atomic():
+            created, updated = self._write_rows(plan, batch=batch)
+        if progress is not None:
+            progress(100)
+        report.created, report.updated = created, updated
+        report.unchanged = len(plan.rows) - created - updated
+        return report
+
+    def _write_rows(self, plan: ImportPlan, *, batch: ImportBatch | None) -> tuple[int, int]:
+        existing = self._existing
+        households = self._households
+        now = timezone.now()
+        # 1. Villages named for the first time, created in their commune.
+        new_villages: dict[tuple[int, str], Village] = {}
+        for planned in plan.rows:
+            if planned.new_village is not None:
+                commune_id, vkey, name = planned.new_village
+                new_villages.setdefault(
+                    (commune_id, vkey), Village(commune_id=commune_id, name=name[:150], key=vkey)
+                )
+        if new_villages:
+            Village.objects.bulk_create(new_villages.values(), batch_size=2000)
+            for (commune_id, vkey), village in new_villages.items():
+                self.lookups.villages[(commune_id, vkey)] = village
+            for planned in plan.rows:
+                if planned.new_village is not None:
+                    village_id = new_villages[planned.new_village[:2]].pk
+                    planned.student = planned.student.replace(village_id=village_id)
+                    planned.household = planned.household.replace(village_id=village_id)
+        # 2. Households to update (existing ones whose data changed).
+        changed_households: dict[int, Household] = {}
+        for planned in plan.rows:
+            household = households.get(planned.household_key)
+            if household is None or household.pk in changed_households:
+                continue
+            if self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
+                household.updated_at = now
+                changed_households[household.pk] = household
+        if changed_households:
+            Household.objects.bulk_update(
+                changed_households.values(), [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
+            )
+        household_ids: dict[tuple[Any, ...], int] = {
+            key: household.pk for key, household in households.items()
+        }
+        # 3. New households and pupils, chunk by chunk so memory stays flat.
+        batch_id = batch.pk if batch is not None else None
+        actor_id = self.actor.pk if self.actor is not None else None
+        district_of = {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
+        created = 0
+        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
+        for chunk in chunks(plan.rows, WRITE_CHUNK):
+            new_keys: list[tuple[Any, ...]] = []
+            new_rows: list[tuple[Any, ...]] = []
+            for planned in chunk:
+                key = planned.household_key
+                if key not in household_ids:
+                    household_ids[key] = 0  # reserved; the id comes back from the insert
+                    new_keys.append(key)
+                    data = planned.household
+                    new_rows.append((*(data[f] for f in HOUSEHOLD_FIELDS), now, now))
+            if new_rows:
+                ids = insert_rows(
+                    Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows
+                )
+                household_ids.update(zip(new_keys, ids, strict=True))
+            student_rows: list[tuple[Any, ...]] = []
+            for planned in chunk:
+                household_id = household_ids[planned.household_key]
+                student = existing.get(planned.student["pupil_code"])
+                if student is None:
+                    data = planned.student
+                    student_rows.append(
+                        (
+                            data["pupil_code"],
+                            *(data[f] for f in STUDENT_FIELDS),
+                            household_id,
+                            batch_id,
+                            actor_id,
+                            "studying",
+                            False,
+                            now,
+                            now,
+                        )
+                    )
+                    continue
+                changes = self._diff(student, planned.student)
+                if student.household_id != household_id:
+                    changes["household"] = [student.household_id, household_id]
+                    student.household_id = household_id
+                if changes or household_id in changed_households:
+                    self._apply(student, planned.student, STUDENT_FIELDS)
+                    student.import_batch_id = batch_id
+                    student.updated_at = now
+                    to_update.append((student, changes))
+            if student_rows:
+                ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
+                created += len(ids)
+                audit_created(
+                    student_rows,
+                    ids,
+                    actor_id=actor_id,
+                    district_of=district_of,
+                    batch=batch,
+                    now=now,
+                )
+        if to_update:
+            Student.objects.bulk_update(
+                [s for s, _c in to_update],
+                [*STUDENT_FIELDS, "household_id", "import_batch_id", "updated_at"],
+                batch_size=2000,
+            )
+        audit_updated(
+            to_update,
+            actor_id=actor_id,
+            district_of=district_of,
+            batch=batch,
+            created=created,
+            now=now,
+        )
+        return created, len(to_update)
+
+    @staticmethod
+    def _apply(
+        obj: Any, data: Mapping[str, Any], names: Iterable[str], keep_blank: bool = False
+    ) -> bool:
+        changed = False
+        for name in names:
+            value = data[name]
+            if keep_blank and name.startswith("guardian_") and not value:
+                continue  # a sibling row without guardian details keeps those on file
+            if getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        return changed
+
+    @staticmethod
+    def _diff(student: Student, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+        return {
+            name: [getattr(student, name), data[name]]
+            for name in STUDENT_FIELDS
+            if name not in {"name_key", "sort_key"} and getattr(student, name) != data[name]
+        }

@@ -1,0 +1,626 @@
+"""Writes for the pupil registry: pupils typed in the browser and household lists imported."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import diff, record_audit, snapshot
+from schools.importing import ImportReport
+from schools.models import Commune, ImportBatch, School
+from schools.services import get_or_create_village
+from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from students.fastrows import iter_data_rows, read_streaming
+from students.importers import StudentImporter
+from students.models import Household, HouseholdCategory, Student, name_keys
+
+logger = logging.getLogger(__name__)
+
+STUDENT_AUDIT_FIELDS = (
+    "pupil_code",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "school",
+    "class_name",
+    "grade",
+    "personal_id",
+    "household",
+    "commune",
+    "village",
+    "has_device",
+    "need_device",
+    "need_data",
+    "notes",
+    "status",
+)
+HOUSEHOLD_AUDIT_FIELDS = (
+    "category",
+    "code",
+    "commune",
+    "village",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "guardian_id_number",
+)
+OPEN_PROPOSAL_STATUSES = ("draft", "returned")
+
+
+# --------------------------------------------------------------------- one pupil
+
+
+@dataclass
+class StudentData:
+    """Cleaned values of the pupil form (already normalised by ``students.validation``)."""
+
+    full_name: str
+    date_of_birth: Any
+    gender: str
+    ethnicity: Any
+    school: School
+    class_name: str
+    grade: int
+    pupil_code: str
+    personal_id: str
+    category: HouseholdCategory
+    household_code: str
+    commune: Commune
+    village_name: str
+    guardian_name: str
+    guardian_relation: str
+    guardian_phone: str
+    guardian_id_number: str
+    has_device: bool
+    need_device: str
+    need_data: bool
+    notes: str
+    status: str = Student.Status.STUDYING
+
+
+def _check_school_scope(actor: User, school: School) -> None:
+    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():  # type: ignore[misc]
+        raise Http404
+
+
+def _household_for(*, actor: User, data: StudentData, current: Household | None) -> Household:
+    """The household the pupil belongs to after the edit (changes to it are audited).
+
+    A certificate number already on file in the commune joins its household (siblings);
+    otherwise the pupil's own household is updated, or a new one created.
+    """
+    village = None
+    if data.village_name:
+        village, _created = get_or_create_village(commune=data.commune, name=data.village_name)
+    household = None
+    if data.household_code:
+        household = Household.objects.filter(commune=data.commune, code=data.household_code).first()
+    if household is None and current is not None:
+        shared = current.members.count() > 1
+        if not shared or current.code == data.household_code:
+            household = current
+    if household is None:
+        household = Household(commune=data.commune)
+    before = snapshot(household, HOUSEHOLD_AUDIT_FIELDS) if household.pk else None
+    household.category = data.category
+    household.code = data.household_code
+    household.commune = data.commune
+    household.village = village
+    household.guardian_name = data.guardian_name
+    household.guardian_relation = data.guardian_relation
+    household.guardian_phone = data.guardian_phone
+    household.guardian_id_number = data.guardian_id_number
+    household.save()
+    if before is not None:
+        changes = diff(before, snapshot(household, HOUSEHOLD_AUDIT_FIELDS))
+        if changes:
+            record_audit(
+                actor=actor,
+                action="household.update",
+                obj=household,
+                changes=changes,
+                district_id=data.commune.district_id,
+            )
+    return household
+
+
+def _apply(student: Student, data: StudentData, household: Household) -> None:
+    student.full_name = data.full_name
+    student.name_key, student.sort_key = name_keys(data.full_name)
+    student.date_of_birth = data.date_of_birth
+    student.gender = data.gender
+    student.ethnicity = data.ethnicity
+    student.school = data.school
+    student.class_name = data.class_name
+    student.grade = data.grade
+    student.pupil_code = data.pupil_code
+    student.personal_id = data.personal_id
+    student.household = household
+    student.commune = data.commune
+    student.village = household.village
+    student.has_device = data.has_device
+    student.need_device = data.need_device
+    student.need_data = data.need_data
+    student.notes = data.notes
+    student.status = data.status
+
+
+def _check_unique_code(data: StudentData, exclude_pk: int | None) -> None:
+    same_code = Student.objects.filter(pupil_code=data.pupil_code)
+    if exclude_pk is not None:
+        same_code = same_code.exclude(pk=exclude_pk)
+    if same_code.exists():
+        raise ValidationError(
+            {"pupil_code": _("Mã định danh %(c)s đã có trong danh sách.") % {"c": data.pupil_code}}
+        )
+
+
+@transaction.atomic
+def create_student(*, actor: User, data: StudentData) -> Student:
+    """Register one pupil (and their household) typed in the browser."""
+    _check_school_scope(actor, data.school)
+    _check_unique_code(data, None)
+    household = _household_for(actor=actor, data=data, current=None)
+    student = Student(created_by=actor)
+    _apply(student, data, household)
+    student.full_clean(exclude=["household", "import_batch", "created_by"])
+    student.save()
+    record_audit(
+        actor=actor,
+        action="student.create",
+        obj=student,
+        changes={k: [None, v] for k, v in snapshot(student, STUDENT_AUDIT_FIELDS).items()},
+        school_id=student.school_id,
+        district_id=data.school.district_id,
+    )
+    return student
+
+
+def eligibility_changes(student: Student, data: StudentData) -> list[str]:
+    """Eligibility fields (``Student.ELIGIBILITY_FIELDS``) the edit would change."""
+    household = student.household
+    changed = []
+    if (
+        household.category_id != data.category.pk
+        or household.code != data.household_code
+        or household.commune_id != data.commune.pk
+    ):
+        changed.append("household")
+    if student.need_device != data.need_device:
+        changed.append("need_device")
+    if student.need_data != data.need_data:
+        changed.append("need_data")
+    if student.has_device != data.has_device:
+        changed.append("has_device")
+    return changed
+
+
+@transaction.atomic
+def update_student(*, actor: User, student: Student, data: StudentData) -> Student:
+    """Edit a pupil; refused for eligibility fields once the pupil is an approved beneficiary."""
+    student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
+    _check_school_scope(actor, student.school)
+    _check_school_scope(actor, data.school)
+    if student.eligibility_locked and eligibility_changes(student, data):
+        raise ValidationError(
+            _(
+                "Học sinh đã được duyệt hỗ trợ nên không được sửa diện hộ, nhu cầu hay thiết bị "
+                "đã có. Đề nghị Phòng GD&ĐT mở khóa trước khi sửa."
+            )
+        )
+    _check_unique_code(data, student.pk)
+    if student.pupil_code != data.pupil_code:
+        raise ValidationError({"pupil_code": _("Mã định danh học sinh không được thay đổi.")})
+    before = snapshot(student, STUDENT_AUDIT_FIELDS)
+    old_household = student.household
+    household = _household_for(actor=actor, data=data, current=old_household)
+    _apply(student, data, household)
+    student.full_clean(exclude=["household", "import_batch", "created_by"])
+    student.save()
+    changes = diff(before, snapshot(student, STUDENT_AUDIT_FIELDS))
+    if changes:
+        record_audit(
+            actor=actor,
+            action="student.update",
+            obj=student,
+            changes=changes,
+            school_id=student.school_id,
+            district_id=data.school.district_id,
+        )
+    if old_household.pk != household.pk and not old_household.members.exists():
+        old_household.delete()
+    return student
+
+
+def submitted_proposal_items(student: Student):
+    from rounds.models import ProposalItem
+
+    return ProposalItem.objects.filter(student=student).exclude(
+        proposal__status__in=OPEN_PROPOSAL_STATUSES
+    )
+
+
+def can_delete(student: Student) -> bool:
+    return not submitted_proposal_items(student).exists()
+
+
+@transaction.atomic
+def delete_student(*, actor: User, student: Student, reason: str = "") -> None:
+    """Remove a pupil entered by mistake; refused once they are in a submitted proposal."""
+    from rounds.models import ProposalItem
+
+    student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
+    _check_school_scope(actor, student.school)
+    if not can_delete(student):
+        raise ValidationError(
+            _("Không xóa được: học sinh đã có trong danh sách đề xuất đã gửi Phòng GD&ĐT.")
+        )
+    drafts = ProposalItem.objects.filter(student=student)
+    for item in drafts:
+        record_audit(
+            actor=actor,
+            action="proposal_item.delete",
+            obj=item,
+            reason=_("Xóa học sinh khỏi danh sách"),
+            school_id=student.school_id,
+        )
+    drafts.delete()
+    record_audit(
+        actor=actor,
+        action="student.delete",
+        obj=student,
+        changes={k: [v, None] for k, v in snapshot(student, STUDENT_AUDIT_FIELDS).items()},
+        reason=reason,
+        school_id=student.school_id,
+    )
+    household = student.household
+    student.delete()
+    if not household.members.exists():
+        household.delete()
+
+
+# --------------------------------------------------------------- household lists
+
+
+def upload_limit_bytes() -> int:
+    return settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def row_limit_for(actor: User | None) -> int | None:
+    """School users may upload at most ``IMPORT_MAX_ROWS_SCHOOL`` rows; district-wide files are bigger."""
+    if actor is not None and actor.scope.is_school:
+        return settings.IMPORT_MAX_ROWS_SCHOOL
+    return None
+
+
+def import_household_list(
+    *,
+    actor: User | None,
+    source: Any,
+    filename: str = "",
+    school: School | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    override: Mapping[str, int] | None = None,
+    header_row: int | None = None,
+    batch: ImportBatch | None = None,
+    progress: Any = None,
+    max_rows: int | None = None,
+) -> ImportReport:
+    """Read, validate and (unless ``dry_run``) write a household list.
+
+    Raises ``SpreadsheetError`` when the file cannot be used at all; row problems
+    come back in the report.  Without ``skip_invalid`` any row error means nothing
+    is written.
+    """
+    sheet, more_rows = read_streaming(
+        source,
+        filename=filename,
+        max_bytes=upload_limit_bytes(),
+        max_rows=max_rows if max_rows is not None else row_limit_for(actor),
+    )
+    importer = StudentImporter(actor=actor, school=school)
+    table = importer.locate(sheet, override=override, header_row=header_row)
+    importer.check_table(table)
+    plan = importer.validate(table, progress=progress, release_rows=True, more_rows=more_rows)
+    if dry_run:
+        return plan.report
+    return importer.write(plan, skip_invalid=skip_invalid, batch=batch, progress=progress)
+
+
+# ------------------------------------------------------------ import batches (web)
+
+
+class ImportRefused(Exception):
+    """An upload refused before anything is stored, with a Vietnamese message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def running_batch_for(*, actor: User, school: School | None) -> ImportBatch | None:
+    """A pupil import still running for the same user or school (one at a time)."""
+    running = ImportBatch.objects.filter(
+        kind=ImportBatch.Kind.STUDENTS,
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING],
+    )
+    from django.db.models import Q
+
+    condition = Q(uploaded_by=actor)
+    if school is not None:
+        condition |= Q(school=school)
+    return running.filter(condition).first()
+
+
+def _refuse_if_running(actor: User, school: School | None, exclude: int | None = None) -> None:
+    running = running_batch_for(actor=actor, school=school)
+    if running is not None and running.pk != exclude:
+        raise ImportRefused(
+            _(
+                "Đang có một lần nhập danh sách học sinh chưa xong (tệp “%(file)s”). "
+                "Vui lòng đợi lần nhập đó hoàn tất rồi tải tệp mới."
+            )
+            % {"file": running.file_name}
+        )
+
+
+def _locate_for_batch(
+    batch: ImportBatch, actor: User, *, streaming: bool = False
+) -> tuple[Sheet, Table, StudentImporter, Any]:
+    """Re-read a stored upload: the whole sheet, or its head and a row stream (``streaming``)."""
+    batch.file.open("rb")
+    try:
+        limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
+        more_rows: Any = ()
+        if streaming:
+            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
+        else:
+            sheet = read_rows(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
+    finally:
+        batch.file.close()
+    importer = StudentImporter(actor=actor, school=batch.school)
+    override = {k: int(v) for k, v in (batch.mapping or {}).items()}
+    table = importer.locate(sheet, override=override or None)
+    return sheet, table, importer, more_rows
+
+
+@transaction.atomic
+def upload_household_list(*, actor: User, upload: Any, school: School | None = None) -> ImportBatch:
+    """Store an uploaded list as an ``ImportBatch`` after checking it can be read.
+
+    Nothing is stored when the file is refused (``SpreadsheetError``/``ImportRefused``).
+    """
+    if school is not None:
+        _check_school_scope(actor, school)
+    elif actor.scope.is_school:
+        school = actor.school
+    _refuse_if_running(actor, school)
+    size = getattr(upload, "size", None)
+    if isinstance(size, int) and size > upload_limit_bytes():
+        raise SpreadsheetError(
+            _("Tệp vượt quá giới hạn %(size)s MB.") % {"size": settings.IMPORT_MAX_UPLOAD_MB}
+        )
+    upload.seek(0)
+    data = upload.read(upload_limit_bytes() + 1)
+    sheet = read_rows(
+        data, filename=upload.name, max_bytes=upload_limit_bytes(), max_rows=row_limit_for(actor)
+    )
+    importer = StudentImporter(actor=actor, school=school)
+    table = importer.locate(sheet)
+    importer.resolve_default_school(table)
+    batch = ImportBatch(
+        kind=ImportBatch.Kind.STUDENTS,
+        uploaded_by=actor,
+        school=importer.school,
+        district_id=(importer.district.pk if importer.district else actor.scope.district_id),
+        file_name=upload.name[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        mapping={},
+        rows=sum(1 for _row in iter_data_rows(table)),
+    )
+    batch.file.save(upload.name[-80:], ContentFile(data), save=False)
+    batch.save()
+    record_audit(
+        actor=actor,
+        action="student_import.upload",
+        obj=batch,
+        changes={"file_name": [None, batch.file_name], "sha256": [None, batch.file_sha256]},
+        school_id=batch.school_id,
+        district_id=batch.district_id,
+    )
+    return batch
+
+
+def describe_batch_table(*, actor: User, batch: ImportBatch) -> tuple[Table, StudentImporter]:
+    """The detected table of a stored batch (for the mapping screen)."""
+    _sheet, table, importer, _more = _locate_for_batch(batch, actor)
+    return table, importer
+
+
+@transaction.atomic
+def save_mapping(*, actor: User, batch: ImportBatch, mapping: Mapping[str, int]) -> ImportBatch:
+    """Record the user's column choices ({field: column index})."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
+        raise ImportRefused(_("Lần nhập này đã chạy; không thể đổi cột."))
+    batch.mapping = {k: int(v) for k, v in mapping.items()}
+    batch.status = ImportBatch.Status.UPLOADED
+    batch.save(update_fields=["mapping", "status"])
+    return batch
+
+
+def start_batch(
+    *, actor: User, batch: ImportBatch, phase: str, skip_invalid: bool = False
+) -> ImportBatch:
+    """Start the dry run (``phase="validate"``) or the import (``"import"``) of a batch.
+
+    Small files run at once; files above ``IMPORT_ASYNC_ROWS`` rows run in Celery and
+    the page shows a progress bar.
+    """
+    from students.tasks import run_student_import
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        # Serialise starts per school and per user, so two tabs (or two colleagues)
+        # cannot both pass the "nothing running" check.
+        if batch.school_id is not None:
+            list(School.objects.select_for_update().filter(pk=batch.school_id).values("pk"))
+        list(User.objects.select_for_update().filter(pk=actor.pk).values("pk"))
+        _refuse_if_running(actor, batch.school, exclude=batch.pk)
+        allowed: tuple[str, ...]
+        if phase == "validate":
+            allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
+            target = ImportBatch.Status.VALIDATING
+        else:
+            allowed = (ImportBatch.Status.VALIDATED,)
+            target = ImportBatch.Status.IMPORTING
+        if batch.status not in allowed:
+            raise ImportRefused(_("Lần nhập này không ở bước có thể thực hiện thao tác đó."))
+        batch.status = target
+        batch.progress = 0
+        batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
+        batch.save(update_fields=["status", "progress", "options"])
+        is_async = batch.rows > settings.IMPORT_ASYNC_ROWS
+        if is_async:
+            batch_id = batch.pk
+            transaction.on_commit(lambda: _enqueue(run_student_import, batch_id, phase))
+    if not is_async:
+        run_batch(batch_id=batch.pk, phase=phase)
+        batch.refresh_from_db()
+    return batch
+
+
+def _enqueue(task: Any, batch_id: int, phase: str) -> None:
+    result = task.delay(batch_id, phase)
+    ImportBatch.objects.filter(pk=batch_id, task_id="").update(task_id=str(result.id or "")[:64])
+
+
+def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
+    """Do the work of a started batch; safe to call twice (a finished batch is left alone)."""
+    running = ImportBatch.Status.VALIDATING if phase == "validate" else ImportBatch.Status.IMPORTING
+    batch = ImportBatch.objects.select_related("uploaded_by", "school").filter(pk=batch_id).first()
+    if batch is None or batch.status != running:
+        return batch
+
+    def progress(percent: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(progress=min(percent, 99))
+
+    try:
+        return _run_batch(batch, phase=phase, progress=progress)
+    except Exception:
+        # Never leave a batch "running": it would block every later upload of the school.
+        logger.exception("Household-list import %s failed", batch_id)
+        _finish(
+            batch_id,
+            status=ImportBatch.Status.FAILED,
+            message=_("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại."),
+        )
+        raise
+
+
+def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
+    batch_id = batch.pk
+    actor = batch.uploaded_by
+    try:
+        _sheet, table, importer, more_rows = _locate_for_batch(batch, actor, streaming=True)
+        importer.check_table(table)
+        plan = importer.validate(
+            table,
+            progress=progress,
+            release_rows=True,
+            more_rows=more_rows,
+            expected_rows=batch.rows or None,
+        )
+    except SpreadsheetError as exc:
+        # A column or school problem can be fixed on the mapping screen: back to step 2.
+        status = ImportBatch.Status.UPLOADED if phase == "validate" else ImportBatch.Status.FAILED
+        _finish(batch_id, status=status, message=exc.message, done=status != "uploaded")
+        return ImportBatch.objects.get(pk=batch_id)
+    report = plan.report
+    if phase == "validate":
+        _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
+        return ImportBatch.objects.get(pk=batch_id)
+    skip_invalid = bool((batch.options or {}).get("skip_invalid"))
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if locked.status != ImportBatch.Status.IMPORTING:
+            return locked  # another worker finished it meanwhile
+        if report.errors and not skip_invalid:
+            message = _("Tệp còn %(n)s lỗi: chưa ghi học sinh nào.") % {"n": len(report.errors)}
+            _finish(
+                batch_id,
+                status=ImportBatch.Status.VALIDATED,
+                report=report,
+                message=message,
+                done=False,
+            )
+            return ImportBatch.objects.get(pk=batch_id)
+        report = importer.write(plan, skip_invalid=skip_invalid, batch=locked)
+        _finish(batch_id, status=ImportBatch.Status.DONE, report=report)
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _finish(
+    batch_id: int,
+    *,
+    status: str,
+    report: ImportReport | None = None,
+    message: str = "",
+    done: bool = True,
+) -> None:
+    values: dict[str, Any] = {"status": status, "progress": 100, "message": message}
+    if report is not None:
+        values.update(
+            rows=report.rows,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            error_count=len(report.errors),
+            errors=[e.as_dict() for e in report.errors],
+        )
+    if done:
+        values["finished_at"] = timezone.now()
+    ImportBatch.objects.filter(pk=batch_id).update(**values)
+
+
+@transaction.atomic
+def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
+    """Abandon a batch that was uploaded or checked but not imported."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
+        raise ImportRefused(_("Chỉ hủy được lần nhập chưa ghi dữ liệu."))
+    batch.status = ImportBatch.Status.CANCELLED
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    record_audit(
+        actor=actor,
+        action="student_import.cancel",
+        obj=batch,
+        school_id=batch.school_id,
+        district_id=batch.district_id,
+    )
+    return batch
+
+
+def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
+    """The uploaded file with an added "Lỗi" column listing each row's errors."""
+    sheet, table, _importer, _more = _locate_for_batch(batch, actor)
+    by_row: dict[int, list[str]] = {}
+    for error in batch.errors or []:
+        text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
+        by_row.setdefault(int(error["row"]), []).append(text)
+    return write_error_copy(sheet, table, by_row)

@@ -1,0 +1,312 @@
+"""Pages of the pupil registry and of the household-list import; thin: parse, check, call, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import capability_required
+from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
+from schools.models import ImportBatch
+from schools.spreadsheets import SpreadsheetError
+from students import selectors, services
+from students.exporters import StudentExporter
+from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
+
+VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve")
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _abilities(request: HttpRequest) -> dict[str, bool]:
+    user = request.user
+    return {
+        "can_edit": user.can("can_edit_students"),  # type: ignore[union-attr]
+        "can_import": user.can("can_import"),  # type: ignore[union-attr]
+    }
+
+
+def _page_size(request: HttpRequest) -> int:
+    value = request.GET.get("per_page", "")
+    return int(value) if value.isdigit() and int(value) in PAGE_SIZES else 50
+
+
+# ---------------------------------------------------------------------- registry
+
+
+@capability_required(*VIEW_CAPABILITIES)
+@require_GET
+def student_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.StudentFilters.from_params(request.GET)
+    students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
+    page = Paginator(students, _page_size(request)).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "students/student_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "querystring": params.urlencode(),
+            "page_sizes": PAGE_SIZES,
+            "per_page": _page_size(request),
+            **_abilities(request),
+            **selectors.filter_choices(user=request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@capability_required(*VIEW_CAPABILITIES)
+@require_GET
+def student_export(request: HttpRequest) -> HttpResponse:
+    filters = selectors.StudentFilters.from_params(request.GET)
+    students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
+    exporter = StudentExporter(title_lines=[request.user.unit_label])  # type: ignore[union-attr]
+    return exporter.as_http_response(students, "Danh sách học sinh.xlsx")
+
+
+@capability_required(*VIEW_CAPABILITIES)
+@require_GET
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    return render(
+        request,
+        "students/student_detail.html",
+        {
+            "student": student,
+            "household": student.household,
+            "siblings": student.household.members.exclude(pk=student.pk).select_related("school"),
+            "history": selectors.student_history(student),
+            "can_delete": services.can_delete(student),
+            **_abilities(request),
+        },
+    )
+
+
+@capability_required("can_edit_students")
+@require_http_methods(["GET", "POST"])
+def student_create(request: HttpRequest) -> HttpResponse:
+    form = StudentForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            student = services.create_student(actor=request.user, data=form.to_data())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Đã thêm học sinh %(name)s.") % {"name": student})
+            return redirect("students:detail", pk=student.pk)
+    return render(request, "students/student_form.html", {"form": form, "student": None})
+
+
+@capability_required("can_edit_students")
+@require_http_methods(["GET", "POST"])
+def student_update(request: HttpRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    form = StudentForm(request.POST or None, user=request.user, student=student)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_student(actor=request.user, student=student, data=form.to_data())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Đã lưu thay đổi."))
+            return redirect("students:detail", pk=student.pk)
+    return render(request, "students/student_form.html", {"form": form, "student": student})
+
+
+@capability_required("can_edit_students")
+@require_POST
+def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        services.delete_student(
+            actor=request.user,  # type: ignore[arg-type]
+            student=student,
+            reason=request.POST.get("reason", "")[:500],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("students:detail", pk=pk)
+    messages.success(request, _("Đã xóa học sinh %(name)s.") % {"name": student})
+    return redirect("students:list")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# ------------------------------------------------------------------------ import
+
+
+@capability_required("can_import")
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.upload_household_list(
+                actor=request.user,  # type: ignore[arg-type]
+                upload=form.cleaned_data["file"],
+                school=form.cleaned_data.get("school"),
+            )
+        except (SpreadsheetError, services.ImportRefused) as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("students:import_detail", pk=batch.pk)
+    context = {
+        "form": form,
+        "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        "max_rows": services.row_limit_for(request.user),  # type: ignore[arg-type]
+        "recent": selectors.import_batches(request.user)[:5],  # type: ignore[arg-type]
+    }
+    return render(request, "students/import_upload.html", context)
+
+
+@capability_required("can_import")
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    batches = selectors.import_batches(request.user)  # type: ignore[arg-type]
+    page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    return render(request, "students/import_list.html", {"page": page})
+
+
+@capability_required("can_import")
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    context: dict = {"batch": batch, "async_rows": settings.IMPORT_ASYNC_ROWS}
+    if batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
+        try:
+            table, importer = services.describe_batch_table(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        except SpreadsheetError as exc:
+            context["file_error"] = exc.message
+        else:
+            context["table"] = table
+            context["mapping_form"] = MappingForm(table=table)
+            context["default_school"] = importer.school
+            context["mapped"] = [
+                (spec_label, table.headers.get(col, ""))
+                for spec_label, col in _mapped_labels(table)
+            ]
+    if batch.status == ImportBatch.Status.VALIDATED:
+        context["confirm_form"] = ConfirmForm(initial={"skip_invalid": False})
+    errors = batch.errors or []
+    context["errors"] = errors[:500]
+    context["more_errors"] = max(len(errors) - 500, 0)
+    return render(request, "students/import_detail.html", context)
+
+
+def _mapped_labels(table):
+    from students.importers import COLUMNS
+
+    return [
+        (spec.label, table.mapping[spec.field]) for spec in COLUMNS if spec.field in table.mapping
+    ]
+
+
+@capability_required("can_import")
+@require_POST
+def import_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the column mapping and run the dry run."""
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        table, _importer = services.describe_batch_table(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        form = MappingForm(request.POST, table=table)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(
+                    request,
+                    f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}",
+                )
+            return redirect("students:import_detail", pk=pk)
+        services.save_mapping(actor=request.user, batch=batch, mapping=form.mapping())  # type: ignore[arg-type]
+        services.start_batch(actor=request.user, batch=batch, phase="validate")  # type: ignore[arg-type]
+    except (SpreadsheetError, services.ImportRefused) as exc:
+        messages.error(request, exc.message)
+    return redirect("students:import_detail", pk=pk)
+
+
+@capability_required("can_import")
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    form = ConfirmForm(request.POST)
+    skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
+    try:
+        batch = services.start_batch(
+            actor=request.user,  # type: ignore[arg-type]
+            batch=batch,
+            phase="import",
+            skip_invalid=skip_invalid,
+        )
+    except services.ImportRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("students:import_detail", pk=pk)
+    if batch.status == ImportBatch.Status.DONE:
+        messages.success(
+            request,
+            _("Đã nhập: thêm %(c)s, cập nhật %(u)s, không đổi %(n)s học sinh.")
+            % {"c": batch.created, "u": batch.updated, "n": batch.unchanged},
+        )
+    elif batch.status == ImportBatch.Status.VALIDATED and batch.message:
+        messages.error(request, batch.message)
+    return redirect("students:import_detail", pk=pk)
+
+
+@capability_required("can_import")
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        services.cancel_batch(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except services.ImportRefused as exc:
+        messages.error(request, exc.message)
+    return redirect("students:import_detail", pk=pk)
+
+
+@capability_required("can_import")
+@require_GET
+def import_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Small JSON for the progress bar (polled while the import runs in Celery)."""
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "progress": batch.progress,
+            "running": batch.is_running,
+            "rows": batch.rows,
+            "created": batch.created,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+            "error_count": batch.error_count,
+            "url": reverse("students:import_detail", args=[batch.pk]),
+        }
+    )
+
+
+@capability_required("can_import")
+@require_GET
+def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file with a "Lỗi" column added."""
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        data = services.error_copy(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except SpreadsheetError as exc:
+        messages.error(request, exc.message)
+        return redirect("students:import_detail", pk=pk)
+    stem = batch.file_name.rsplit(".", 1)[0]
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
+    return response
