@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import LoginForm
+from accounts.home import home_summary
 from schools import selectors as school_selectors
 
 
@@ -29,21 +30,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
-    scope = request.user.scope  # type: ignore[union-attr]
+    user = request.user
+    scope = user.scope  # type: ignore[union-attr]
     if scope.is_school:
-        context = {
-            "school": school_selectors.school_overview(user=request.user, pk=scope.school_id)
-        }  # type: ignore[arg-type]
-        return render(request, "accounts/home_school.html", context)
-    if scope.is_district:
-        context = {
-            "district": school_selectors.district_overview(user=request.user, pk=scope.district_id)
-        }  # type: ignore[arg-type]
-        return render(request, "accounts/home_district.html", context)
-    if scope.is_provincial:
-        context = {"districts": school_selectors.province_overview(user=request.user)}  # type: ignore[arg-type]
-        return render(request, "accounts/home_province.html", context)
-    return render(request, "accounts/home_none.html")
+        context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
+        template = "accounts/home_school.html"
+    elif scope.is_district:
+        context = {"district": school_selectors.district_overview(user=user, pk=scope.district_id)}
+        template = "accounts/home_district.html"
+    elif scope.is_provincial:
+        context = {"districts": school_selectors.province_overview(user=user)}
+        template = "accounts/home_province.html"
+    else:
+        return render(request, "accounts/home_none.html")
+    return render(request, template, {**context, "stats": home_summary(user)})
 
 
 @login_required

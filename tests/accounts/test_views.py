@@ -24,8 +24,30 @@ def test_login_page_is_vietnamese_by_default(client):
 
 def test_english_is_selectable(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    response = client.get(reverse("accounts:login"))
-    assert 'lang="en"' in response.content.decode()
+    body = client.get(reverse("accounts:login")).content.decode()
+    assert 'lang="en"' in body
+    assert "Log in" in body
+    assert "Đăng nhập" not in body
+
+
+def test_english_navigation_after_login(client_for, school_staff):
+    from django.conf import settings
+
+    client = client_for(school_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("accounts:home")).content.decode()
+    assert ">Pupils<" in body and ">Home<" in body
+
+
+def test_home_shows_the_units_figures(client_for, school_staff, school):
+    from tests.students.factories import StudentFactory
+
+    StudentFactory(school=school, need_device="tablet")
+    StudentFactory(school=school, need_device="", need_data=False)
+    body = client_for(school_staff).get(reverse("accounts:home")).content.decode()
+    assert 'data-testid="home-stats"' in body
+    assert '<div class="value">2</div><div class="label">Học sinh trong danh sách' in body
+    assert '<div class="value">1</div><div class="label">Học sinh cần hỗ trợ' in body
 
 
 def test_school_staff_lands_on_their_school(client_for, school_staff, school):

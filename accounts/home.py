@@ -1,0 +1,39 @@
+"""Figures on each role's home page, contributed by the parts of the portal.
+
+accounts sits at the root of the dependency graph, so it does not import the other
+apps: an app that wants a card on the home page ships ``<app>/home.py`` with
+``summary(user) -> list[HomeStat]``, found here by name like the demo seeds.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from django.apps import apps
+
+from accounts.models import User
+
+# Order of the cards on the page.
+CONTRIBUTORS = ("students", "rounds", "devices", "coverage")
+
+
+@dataclass(frozen=True)
+class HomeStat:
+    label: str
+    value: str
+    url: str = ""
+    note: str = ""
+
+
+def home_summary(user: User) -> list[HomeStat]:
+    stats: list[HomeStat] = []
+    for label in CONTRIBUTORS:
+        if not apps.is_installed(label):
+            continue
+        try:
+            module = importlib.import_module(f"{label}.home")
+        except ModuleNotFoundError:
+            continue
+        stats.extend(module.summary(user))
+    return stats
