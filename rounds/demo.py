@@ -13,6 +13,7 @@ from schools.models import District, School
 from students.models import Student
 
 ROUND_NAME = "Đợt 1 năm học 2021-2022"
+PILOT_NAME = "Đợt thí điểm tháng 9/2021"
 OFFERS = [SupportKind.TABLET, SupportKind.COMPUTER, SupportKind.DATA]
 DISTRICT_QUOTA: dict[str, int] = {
     SupportKind.TABLET: 120,
@@ -63,28 +64,77 @@ def seed(context: dict) -> None:
         district=district,
         amounts={(s.pk, str(k)): amount for s in schools for k, amount in SCHOOL_QUOTA.items()},
     )
-    _proposal(round_, DEMO_SCHOOL, 10, district_user, approve=False)
+    pilot_pupils = _pilot(province_user, district_user)
+    _proposal(round_, DEMO_SCHOOL, 10, district_user, approve=False, exclude=pilot_pupils)
     _proposal(round_, APPROVED_SCHOOL, 8, district_user, approve=True)
 
 
-def _proposal(round_, code: str, size: int, district_user, *, approve: bool) -> None:
+def _pilot(province_user, district_user) -> set[int]:
+    """A finished pilot round: the demo school's list approved and confirmed, so devices
+    and data packages can be handed over in the demo. Returns the pupils it served."""
+    district = district_user.district
+    school = School.objects.filter(code=DEMO_SCHOOL, district=district).first()
+    if school is None:
+        return set()
+    pilot = services.open_round(
+        actor=province_user,
+        name=PILOT_NAME,
+        school_year="2021-2022",
+        starts_on=dt.date(2021, 9, 1),
+        ends_on=dt.date(2021, 9, 15),
+        offers=[str(k) for k in OFFERS],
+        requires_province_confirmation=True,
+        description="Thí điểm tại huyện Bảo Yên trước khi triển khai toàn tỉnh.",
+    )
+    services.set_district_quotas(
+        actor=province_user,
+        round=pilot,
+        amounts={(district.pk, str(kind)): 10 for kind in OFFERS},
+    )
+    services.split_school_quota(
+        actor=district_user,
+        round=pilot,
+        district=district,
+        amounts={(school.pk, str(kind)): 4 for kind in OFFERS},
+    )
+    proposal = _proposal(pilot, DEMO_SCHOOL, 6, district_user, approve=True, newest_first=True)
+    if proposal is None:
+        return set()
+    services.confirm_proposal(
+        actor=province_user, proposal=Proposal.objects.get(pk=proposal.pk), version=None
+    )
+    return set(proposal.items.values_list("student_id", flat=True))
+
+
+def _proposal(
+    round_,
+    code: str,
+    size: int,
+    district_user,
+    *,
+    approve: bool,
+    exclude: set[int] = frozenset(),
+    newest_first: bool = False,
+) -> Proposal | None:
     """Build a school's list from its registry as its own staff would; none without pupils."""
     from accounts.models import User
 
     school = School.objects.filter(code=code).first()
     if school is None:
-        return
+        return None
     pupils = list(
         Student.objects.filter(school=school, status=Student.Status.STUDYING)
         .exclude(need_device="", need_data=False)
-        .order_by("pk")[: size * 2]
+        .exclude(pk__in=exclude)
+        .order_by("-pk" if newest_first else "pk")[: size * 2]
     )
     if not pupils:
-        return
+        return None
     staff = User.objects.filter(school=school, role__can_propose=True, is_active=True).first()
-    entries = _fitting_entries(round_, pupils, size)
+    quota = {q.kind: q.amount for q in round_.quotas.filter(school=school)} or dict(SCHOOL_QUOTA)
+    entries = _fitting_entries(round_, pupils, size, quota)
     if not entries:
-        return
+        return None
     if staff is not None:
         proposal = services.start_proposal(actor=staff, round=round_)
         services.add_proposal_items(actor=staff, proposal=proposal, entries=entries, version=None)
@@ -109,9 +159,10 @@ def _proposal(round_, code: str, size: int, district_user, *, approve: bool) -> 
             version=None,
             note="Đã đối chiếu danh sách hộ nghèo của xã.",
         )
+    return proposal
 
 
-def _fitting_entries(round_, pupils, size: int) -> list[tuple[int, str]]:
+def _fitting_entries(round_, pupils, size: int, quota: dict[str, int]) -> list[tuple[int, str]]:
     """(pupil, kind) pairs within the school quota: the device they need, else data."""
     counts: dict[str, int] = {}
     entries: list[tuple[int, str]] = []
@@ -119,7 +170,7 @@ def _fitting_entries(round_, pupils, size: int) -> list[tuple[int, str]]:
         kind = pupil.need_device if round_.offers_kind(pupil.need_device) else ""
         if not kind and pupil.need_data:
             kind = str(SupportKind.DATA)
-        if not kind or counts.get(kind, 0) >= SCHOOL_QUOTA.get(kind, 0):
+        if not kind or counts.get(kind, 0) >= quota.get(kind, 0):
             continue
         counts[kind] = counts.get(kind, 0) + 1
         entries.append((pupil.pk, kind))

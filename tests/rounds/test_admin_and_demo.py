@@ -32,24 +32,29 @@ def test_demo_seeds_round_quotas_and_two_lists(
 ):
     DistrictFactory(province=school.district.province, code="88", name="Thị xã Sa Pa")
     for pupil_school in (school, other_school):
-        for n in range(12):
+        for n in range(20):
             PupilFactory(school=pupil_school, need_data=n % 3 == 0)
     context = {"users": {"province": province_official, "district": district_officer}}
     demo.seed(context)
     round_ = SupportRound.objects.get(name=demo.ROUND_NAME)
     assert round_.is_open and set(round_.offers) == {"tablet", "computer", "data"}
     assert Quota.objects.filter(round=round_, school__isnull=True).count() == 3 * 3
-    statuses = dict(Proposal.objects.values_list("school__code", "status"))
+    statuses = dict(Proposal.objects.filter(round=round_).values_list("school__code", "status"))
     assert statuses == {"08700002": "submitted", "08700003": "approved"}
-    mine = Proposal.objects.get(school=school)
+    mine = Proposal.objects.get(round=round_, school=school)
     assert mine.items.count() == 10
     assert district_officer.notifications.filter(verb="proposal.submit").exists()
+    # The pilot round left the demo school confirmed beneficiaries, none proposed again.
+    pilot = Proposal.objects.get(round__name=demo.PILOT_NAME, school=school)
+    assert pilot.status == Proposal.Status.CONFIRMED
+    piloted = set(pilot.items.values_list("student_id", flat=True))
+    assert piloted and piloted.isdisjoint(mine.items.values_list("student_id", flat=True))
     demo.seed(context)  # idempotent
-    assert SupportRound.objects.count() == 1
+    assert SupportRound.objects.count() == 2
 
 
 def test_demo_without_pupils_keeps_round_and_quotas(province_official, district_officer, school):
     demo.seed({"users": {"province": province_official, "district": district_officer}})
-    assert SupportRound.objects.count() == 1
+    assert SupportRound.objects.count() == 2
     assert Quota.objects.exists()
     assert not Proposal.objects.exists()
