@@ -9,11 +9,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 
 class Technology(models.IntegerChoices):
@@ -48,18 +49,10 @@ class PointStatus(models.TextChoices):
     COVERED = "covered", _("Đã phủ sóng")
 
 
-class CoveragePointQuerySet(models.QuerySet["CoveragePoint"]):
-    def visible_to(self, user: User) -> CoveragePointQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(
-                models.Q(school_id=scope.school_id) | models.Q(site__school_id=scope.school_id)
-            )
-        return self.none()
+class CoveragePointQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("district_id",)
+    school_lookups = ("school_id", "site__school_id")
 
     def unmeasured(self) -> CoveragePointQuerySet:
         return self.filter(best_technology__isnull=True)

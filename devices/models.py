@@ -8,12 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School
 from students.models import Student, phone_validator
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 
 class DeviceSource(models.Model):
@@ -45,20 +46,10 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
-class DeviceQuerySet(models.QuerySet["Device"]):
-    def visible_to(self, user: User) -> DeviceQuerySet:
-        """Province sees all; a district its stock and its schools'; a school its own."""
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(
-                models.Q(district_id=scope.district_id)
-                | models.Q(school__district_id=scope.district_id)
-            )
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class DeviceQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("district_id", "school__district_id")
+    school_lookups = ("school_id",)
 
 
 class Device(models.Model):
@@ -128,20 +119,10 @@ class Device(models.Model):
         )
 
 
-class TransferQuerySet(models.QuerySet["StockTransfer"]):
-    def visible_to(self, user: User) -> TransferQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(
-                models.Q(to_district_id=scope.district_id)
-                | models.Q(from_district_id=scope.district_id)
-                | models.Q(to_school__district_id=scope.district_id)
-            )
-        if scope.is_school:
-            return self.filter(to_school_id=scope.school_id)
-        return self.none()
+class TransferQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
+    school_lookups = ("to_school_id",)
 
 
 class StockTransfer(models.Model):
@@ -199,16 +180,10 @@ def scan_upload_path(instance: Allocation, filename: str) -> str:
 OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
-class AllocationQuerySet(models.QuerySet["Allocation"]):
-    def visible_to(self, user: User) -> AllocationQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(school__district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class AllocationQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("school__district_id",)
+    school_lookups = ("school_id",)
 
     def open(self) -> AllocationQuerySet:
         return self.filter(OPEN_ALLOCATION)
@@ -333,16 +308,10 @@ class DataPackage(models.Model):
 ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
 
 
-class SubscriptionQuerySet(models.QuerySet["Subscription"]):
-    def visible_to(self, user: User) -> SubscriptionQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(student__school__district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(student__school_id=scope.school_id)
-        return self.none()
+class SubscriptionQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("student__school__district_id",)
+    school_lookups = ("student__school_id",)
 
 
 class Subscription(models.Model):

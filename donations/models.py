@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -25,29 +25,10 @@ def manages_donations(user: User) -> bool:
     )
 
 
-class DonorQuerySet(models.QuerySet["Donor"]):
-    def visible_to(self, user: User) -> DonorQuerySet:
-        """Donors are a provincial matter: only provincial donation managers see them."""
-        return self.all() if manages_donations(user) else self.none()
+class DonationQuerySet(models.QuerySet[Any]):
+    """Donations are a provincial matter: only provincial donation managers see them."""
 
-
-class PledgeQuerySet(models.QuerySet["Pledge"]):
-    def visible_to(self, user: User) -> PledgeQuerySet:
-        return self.all() if manages_donations(user) else self.none()
-
-
-class CashReceiptQuerySet(models.QuerySet["CashReceipt"]):
-    def visible_to(self, user: User) -> CashReceiptQuerySet:
-        return self.all() if manages_donations(user) else self.none()
-
-
-class InKindReceiptQuerySet(models.QuerySet["InKindReceipt"]):
-    def visible_to(self, user: User) -> InKindReceiptQuerySet:
-        return self.all() if manages_donations(user) else self.none()
-
-
-class SpendingQuerySet(models.QuerySet["Spending"]):
-    def visible_to(self, user: User) -> SpendingQuerySet:
+    def visible_to(self, user: User) -> Any:
         return self.all() if manages_donations(user) else self.none()
 
 
@@ -71,7 +52,7 @@ class Donor(models.Model):
     public_consent = models.BooleanField(_("đồng ý công khai tên"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonorQuerySet.as_manager()
+    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nhà tài trợ")
@@ -120,7 +101,7 @@ class Pledge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PledgeQuerySet.as_manager()
+    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cam kết ủng hộ")
@@ -191,7 +172,7 @@ class CashReceipt(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CashReceiptQuerySet.as_manager()
+    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phiếu thu tiền")
@@ -227,7 +208,7 @@ class InKindReceipt(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = InKindReceiptQuerySet.as_manager()
+    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("biên bản nhận hiện vật")
@@ -279,7 +260,7 @@ class Spending(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SpendingQuerySet.as_manager()
+    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("khoản chi")

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
 from schools.models import District, School
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 
 class ProgressReport(models.Model):
@@ -70,19 +71,10 @@ class ProgressReport(models.Model):
         return self.status == self.Status.PENDING and self.enqueued_at is None
 
 
-class OutreachQuerySet(models.QuerySet["OutreachActivity"]):
-    def visible_to(self, user: User) -> OutreachQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(
-                models.Q(district_id=scope.district_id)
-                | models.Q(school__district_id=scope.district_id)
-            )
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class OutreachQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("district_id", "school__district_id")
+    school_lookups = ("school_id",)
 
 
 class OutreachActivity(models.Model):

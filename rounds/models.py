@@ -8,12 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
 from schools.choices import SupportKind
 from schools.models import District, School
 from students.models import Student
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 
 class SupportRound(models.Model):
@@ -112,16 +113,10 @@ class Quota(models.Model):
         return f"{unit} · {self.get_kind_display()}: {self.amount}"
 
 
-class ProposalQuerySet(models.QuerySet["Proposal"]):
-    def visible_to(self, user: User) -> ProposalQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.filter(school__district__province_id=scope.province_id)
-        if scope.is_district:
-            return self.filter(school__district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class ProposalQuerySet(ScopedQuerySet):
+    province_lookups = ("school__district__province_id",)
+    district_lookups = ("school__district_id",)
+    school_lookups = ("school_id",)
 
 
 class Proposal(models.Model):
@@ -179,16 +174,10 @@ class Proposal(models.Model):
         return f"{self.school} – {self.round}"
 
 
-class ProposalItemQuerySet(models.QuerySet["ProposalItem"]):
-    def visible_to(self, user: User) -> ProposalItemQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.filter(proposal__school__district__province_id=scope.province_id)
-        if scope.is_district:
-            return self.filter(proposal__school__district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(proposal__school_id=scope.school_id)
-        return self.none()
+class ProposalItemQuerySet(ScopedQuerySet):
+    province_lookups = ("proposal__school__district__province_id",)
+    district_lookups = ("proposal__school__district_id",)
+    school_lookups = ("proposal__school_id",)
 
     def beneficiaries(self) -> ProposalItemQuerySet:
         """Items whose support is final: approved, and confirmed where the round requires it."""

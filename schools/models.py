@@ -12,8 +12,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
+
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 # Roughly the bounding box of Lào Cai; coordinates outside it are typing errors.
 LAT_RANGE = (21.8, 22.9)
@@ -39,14 +41,10 @@ class Province(models.Model):
         return self.name
 
 
-class DistrictQuerySet(models.QuerySet["District"]):
-    def visible_to(self, user: User) -> DistrictQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.filter(province_id=scope.province_id)
-        if scope.is_district:
-            return self.filter(pk=scope.district_id)
-        return self.none()
+class DistrictQuerySet(ScopedQuerySet):
+    province_lookups = ("province_id",)
+    district_lookups = ("pk",)
+    school_lookups = ()
 
 
 class District(models.Model):
@@ -131,16 +129,10 @@ class Village(models.Model):
         super().save(*args, **kwargs)
 
 
-class SchoolQuerySet(models.QuerySet["School"]):
-    def visible_to(self, user: User) -> SchoolQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.filter(district__province_id=scope.province_id)
-        if scope.is_district:
-            return self.filter(district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(pk=scope.school_id)
-        return self.none()
+class SchoolQuerySet(ScopedQuerySet):
+    province_lookups = ("district__province_id",)
+    district_lookups = ("district_id",)
+    school_lookups = ("pk",)
 
 
 class School(models.Model):
@@ -248,19 +240,10 @@ class SchoolSite(models.Model):
         return f"{self.school.name} – {self.name}"
 
 
-class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
-    def visible_to(self, user: User) -> ImportBatchQuerySet:
-        scope = user.scope
-        if scope.is_provincial:
-            return self.all()
-        if scope.is_district:
-            return self.filter(
-                models.Q(district_id=scope.district_id)
-                | models.Q(school__district_id=scope.district_id)
-            )
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class ImportBatchQuerySet(ScopedQuerySet):
+    province_lookups = ()
+    district_lookups = ("district_id", "school__district_id")
+    school_lookups = ("school_id",)
 
 
 def import_upload_path(instance: ImportBatch, filename: str) -> str:

@@ -9,11 +9,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import ScopedQuerySet
 from schools.choices import DeviceNeed
 from schools.models import Commune, School, Village
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 pupil_code_validator = RegexValidator(
     r"^\d{10}$", _("Mã định danh học sinh phải gồm đúng 10 chữ số.")
@@ -139,17 +140,10 @@ class Household(models.Model):
         return mask(self.guardian_phone)
 
 
-class StudentQuerySet(models.QuerySet["Student"]):
-    def visible_to(self, user: User) -> StudentQuerySet:
-        """The access choke point: a school sees its pupils, a district its schools', the province all."""
-        scope = user.scope
-        if scope.is_provincial:
-            return self.filter(school__district__province_id=scope.province_id)
-        if scope.is_district:
-            return self.filter(school__district_id=scope.district_id)
-        if scope.is_school:
-            return self.filter(school_id=scope.school_id)
-        return self.none()
+class StudentQuerySet(ScopedQuerySet):
+    province_lookups = ("school__district__province_id",)
+    district_lookups = ("school__district_id",)
+    school_lookups = ("school_id",)
 
     def vietnamese_order(self) -> StudentQuerySet:
         """Given name, then middle, then family name, as Vietnamese lists are sorted."""
