@@ -62,10 +62,3 @@ def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
     """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
     visible = queryset.visible_to(user)  # type: ignore[attr-defined]
     return get_object_or_404(visible, **lookup)
-
-
-def require_scope_object(user: User, obj: Model) -> None:
-    """Raise 404 unless ``obj`` is visible to ``user`` (for services given an object)."""
-    manager = type(obj)._default_manager
-    if not manager.get_queryset().visible_to(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
-        raise Http404

@@ -205,3 +205,21 @@ def test_logout_is_post_only(client_for, school_staff):
 def test_browser_language_does_not_override_vietnamese(client):
     response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="vi"' in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["school_staff", "district_officer", "province_official"])
+def test_home_page_query_count_does_not_grow_with_data(
+    request, client_for, role, school, other_school, django_assert_max_num_queries
+):
+    from tests.students.factories import StudentFactory
+
+    user = request.getfixturevalue(role)
+    client = client_for(user)
+    StudentFactory(school=school)
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("accounts:home"))
+    for _ in range(15):
+        StudentFactory(school=school)
+        StudentFactory(school=other_school)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("accounts:home"))
