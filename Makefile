@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate worker beat lint typecheck check-deploy benchmarks clean
+.PHONY: run test install migrate worker beat lint typecheck check-deploy benchmarks messages clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PYTHON))"; exit 1; }
@@ -43,6 +43,10 @@ typecheck: $(STAMP)
 check-deploy: $(STAMP)
 	DEBUG=False SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: $(STAMP)
+	DEBUG=True $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=benchmarks
+	DEBUG=True $(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/import_students.py
