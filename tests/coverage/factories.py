@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import factory
 
 from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
 from schools.choices import Carrier
 from tests.schools.factories import VillageFactory
-
-_codes = itertools.count(1)
 
 
 class CoveragePointFactory(factory.django.DjangoModelFactory):
@@ -60,23 +57,11 @@ def pupil(
     school, village, *, need_device: str = "", need_data: bool = False, status: str = "studying"
 ):
     """A pupil of ``school`` living in ``village``."""
-    from students.models import Household, HouseholdCategory, Student
+    from tests.students.factories import HouseholdFactory, StudentFactory
 
-    household = Household.objects.create(
-        category=HouseholdCategory.objects.order_by("priority").first(),
-        commune=village.commune,
-        village=village,
-    )
-    n = next(_codes)
-    return Student.objects.create(
-        pupil_code=f"{n:010d}",
-        full_name=f"Giàng Seo Phủ {n}",
-        date_of_birth=dt.date(2010, 1, 1),
-        gender="M",
+    return StudentFactory(
         school=school,
-        class_name="6A",
-        grade=6,
-        household=household,
+        household=HouseholdFactory(commune=village.commune, village=village),
         commune=village.commune,
         village=village,
         need_device=need_device,

@@ -6,8 +6,10 @@ from devices.models import DataPackage, Device, DeviceSource, Subscription
 from devices.validators import luhn_check_digit
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier, DeviceType
-from students.models import Household, HouseholdCategory, Student
+from students.models import HouseholdCategory, Student
 from tests.accounts.factories import UserFactory
+from tests.students.factories import HouseholdFactory as BaseHouseholdFactory
+from tests.students.factories import StudentFactory as BaseStudentFactory
 
 
 def make_imei(n: int) -> str:
@@ -61,31 +63,21 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Household
-
+class HouseholdFactory(BaseHouseholdFactory):
     category = factory.LazyFunction(lambda: HouseholdCategory.objects.order_by("priority").first())
-    commune = None
     guardian_name = factory.Sequence(lambda n: f"Giàng Seo Chứ {n}")
     guardian_relation = "Bố"
 
 
-class StudentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Student
+class StudentFactory(BaseStudentFactory):
+    """The registry's pupil factory, as a girl in 7A of a poor household."""
 
-    pupil_code = factory.Sequence(lambda n: f"{1087000000 + n:010d}")
     full_name = factory.Sequence(lambda n: f"Giàng Thị Mai {n}")
     date_of_birth = dt.date(2010, 5, 7)
     gender = Student.Gender.FEMALE
-    school = None
     class_name = "7A"
     grade = 7
-    commune = factory.LazyAttribute(lambda o: o.school.commune)
     household = factory.LazyAttribute(lambda o: HouseholdFactory(commune=o.school.commune))
-    need_device = "tablet"
-    need_data = True
 
 
 class RoundFactory(factory.django.DjangoModelFactory):

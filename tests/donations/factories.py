@@ -73,35 +73,23 @@ def make_pupil(
 ):
     """A pupil with a poor household (only what traceability and privacy tests need)."""
     from schools.services import get_or_create_village
-    from students.models import Household, HouseholdCategory, Student, name_keys
+    from tests.students.factories import HouseholdFactory, StudentFactory
 
-    category = HouseholdCategory.objects.order_by(
-        "priority"
-    ).first() or HouseholdCategory.objects.create(code="ho-ngheo", name="Hộ nghèo")
     village = None
     if village_name:
         village, _ = get_or_create_village(commune=school.commune, name=village_name)
-    household = Household.objects.create(
-        category=category,
+    household = HouseholdFactory(
         commune=school.commune,
         village=village,
         code=f"{pupil_code[-4:]}/GCN-HN.HCN",
         guardian_name=f"Phụ huynh của {full_name}",
     )
-    name_key, sort_key = name_keys(full_name)
-    return Student.objects.create(
+    return StudentFactory(
         pupil_code=pupil_code,
         full_name=full_name,
-        name_key=name_key,
-        sort_key=sort_key,
-        date_of_birth=dt.date(2010, 5, 7),
-        gender="M",
         school=school,
-        class_name="6A",
-        grade=6,
         personal_id=personal_id,
         household=household,
-        commune=school.commune,
         village=village,
     )
 

@@ -9,8 +9,10 @@ from devices.models import Allocation, DataPackage, Device, DeviceSource, Subscr
 from donations.models import CashReceipt, Donor, FundAccount, Pledge
 from reports.models import OutreachActivity
 from rounds.models import Proposal, ProposalItem, SupportRound
-from students.models import Household, HouseholdCategory, Student
+from students.models import HouseholdCategory
 from tests.accounts.factories import UserFactory
+from tests.students.factories import HouseholdFactory as BaseHouseholdFactory
+from tests.students.factories import StudentFactory as BaseStudentFactory
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -23,28 +25,15 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     priority = 10
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Household
-
+class HouseholdFactory(BaseHouseholdFactory):
     category = factory.SubFactory(CategoryFactory)
-    commune = None
 
 
-class StudentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Student
-
-    pupil_code = factory.Sequence(lambda n: f"{1000000000 + n}")
-    full_name = factory.Sequence(lambda n: f"Giàng Seo Phủ {n}")
+class StudentFactory(BaseStudentFactory):
     date_of_birth = dt.date(2010, 5, 7)
-    gender = Student.Gender.MALE
-    school = None
     class_name = "7A"
     grade = 7
-    commune = factory.LazyAttribute(lambda o: o.school.commune)
     household = factory.LazyAttribute(lambda o: HouseholdFactory(commune=o.school.commune))
-    need_device = "tablet"
     need_data = False
 
 

@@ -1,4 +1,4 @@
-"""Factories for rounds tests; pupils get their own names so they never clash with students'."""
+"""Factories for rounds tests; pupils come from the registry's factories."""
 
 import datetime as dt
 
@@ -6,38 +6,21 @@ import factory
 
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import DeviceNeed, SupportKind
-from students.models import Household, HouseholdCategory, Student
-from tests.schools.factories import CommuneFactory, SchoolFactory
+from tests.students.factories import HouseholdFactory, StudentFactory, category
 
 
-def category(code: str = "poor") -> HouseholdCategory:
-    return HouseholdCategory.objects.get(code=code)
-
-
-class PupilHouseholdFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Household
-
+class PupilHouseholdFactory(HouseholdFactory):
     category = factory.LazyFunction(category)
-    commune = factory.SubFactory(CommuneFactory)
+    code = ""
     guardian_name = factory.Sequence(lambda n: f"Giàng A Phủ {n}")
 
 
-class PupilFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Student
+class PupilFactory(StudentFactory):
+    """The registry's pupil factory: an 8th-grader who needs a tablet and has no device."""
 
-    pupil_code = factory.Sequence(lambda n: f"{1000000000 + n}")
-    full_name = factory.Sequence(lambda n: f"Giàng Seo Phủ {n}")
-    name_key = factory.LazyAttribute(lambda o: o.full_name.lower())
-    sort_key = factory.LazyAttribute(lambda o: o.full_name.lower())
-    date_of_birth = dt.date(2010, 5, 7)
-    gender = Student.Gender.MALE
-    school = factory.SubFactory(SchoolFactory)
     class_name = "8A"
     grade = 8
     household = factory.LazyAttribute(lambda o: PupilHouseholdFactory(commune=o.school.commune))
-    commune = factory.LazyAttribute(lambda o: o.school.commune)
     has_device = False
     need_device = DeviceNeed.TABLET
     need_data = False
