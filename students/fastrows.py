@@ -20,13 +20,20 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from schools.spreadsheets import (
-    _PLACE_DATE_RE,
-    _SIGNATURE_KEYS,
-    _TOTAL_KEYS,
     HEADER_SCAN_ROWS,
+    PLACE_DATE_RE,
+    SIGNATURE_KEYS,
+    TOTAL_KEYS,
     Sheet,
     SpreadsheetError,
     Table,
+    corrupt_error,
+    detect_format,
+    empty_error,
+    encrypted_error,
+    is_blank_row,
+    read_rows,
+    read_source,
 )
 
 
@@ -77,7 +84,7 @@ def _key(text: str) -> str:
 
 
 # A cell can only be a totals or signature marker if its key starts like one of them.
-_MARKER_HEADS = frozenset(k[:4] for k in (*_TOTAL_KEYS, *_SIGNATURE_KEYS))
+_MARKER_HEADS = frozenset(k[:4] for k in (*TOTAL_KEYS, *SIGNATURE_KEYS))
 _LEADING_PUNCTUATION = " (*-.:'\"\t\r\n\u00a0\u2007\u202f\u200b\ufeff"
 # ... and so only if its first character is one of these letters (any case or tone
 # mark) or punctuation: one set lookup rules out most names, dates, codes and numbers.
@@ -108,16 +115,16 @@ def _row_kind(row: list[Any], required_cols: set[int]) -> str:
         if head.lstrip(_LEADING_PUNCTUATION)[:4] not in _MARKER_HEADS:
             continue
         key = _key(text)
-        if key in _TOTAL_KEYS or key.startswith("tong cong"):
+        if key in TOTAL_KEYS or key.startswith("tong cong"):
             return "total"
-        if key.startswith(_SIGNATURE_KEYS):
+        if key.startswith(SIGNATURE_KEYS):
             signature_cols.add(index)
     if signature_cols:
         others = {index for index, _text in filled} - signature_cols
         if not (others & required_cols):
             return "signature"
     if len(filled) <= 2 and any(
-        text and _PLACE_DATE_RE.search(quick_fold(text)) for _i, text in filled
+        text and PLACE_DATE_RE.search(quick_fold(text)) for _i, text in filled
     ):
         return "signature"
     return "data"
@@ -195,20 +202,16 @@ def read_streaming(
     rows never coexist in full.  CSV files are read whole (``rest`` is empty).
     The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
     """
-    from schools import spreadsheets as sp
-
-    data = sp._read_source(source, max_bytes)
-    fmt = sp._detect_format(data)
+    data = read_source(source, max_bytes)
+    fmt = detect_format(data)
     if fmt == "csv":
-        return sp.read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(
-            ()
-        )
+        return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise sp._encrypted() from None
+        raise encrypted_error() from None
     except Exception:
-        raise sp._corrupt() from None
+        raise corrupt_error() from None
     del data
     try:
         for meta in workbook.sheets_metadata:
@@ -221,9 +224,9 @@ def read_streaming(
             head: list[list[Any]] = []
             for row in rows:
                 head.append(row)
-                if len(head) >= head_rows and any(not sp._is_blank_row(r) for r in head):
+                if len(head) >= head_rows and any(not is_blank_row(r) for r in head):
                     break
-            if not any(not sp._is_blank_row(r) for r in head):
+            if not any(not is_blank_row(r) for r in head):
                 continue
             merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
             sheet = Sheet(rows=head, sheet_name=meta.name, format=fmt, merged=merged)
@@ -231,10 +234,10 @@ def read_streaming(
     except SpreadsheetError:
         raise
     except python_calamine.PasswordError:
-        raise sp._encrypted() from None
+        raise encrypted_error() from None
     except Exception:
-        raise sp._corrupt() from None
-    raise sp._empty()
+        raise corrupt_error() from None
+    raise empty_error()
 
 
 def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
@@ -251,13 +254,11 @@ def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:
-    from schools import spreadsheets as sp
-
     counted = 0
     index = consumed
     try:
         for row in rows:
-            if max_rows is not None and index >= HEADER_SCAN_ROWS and not sp._is_blank_row(row):
+            if max_rows is not None and index >= HEADER_SCAN_ROWS and not is_blank_row(row):
                 counted += 1
                 if counted > max_rows:
                     raise SpreadsheetError(
@@ -269,4 +270,4 @@ def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> 
     except SpreadsheetError:
         raise
     except Exception:
-        raise sp._corrupt() from None
+        raise corrupt_error() from None
