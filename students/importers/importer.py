@@ -17,7 +17,7 @@ from schools.normalize import parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers.audit import audit_created, audit_updated
-from students.importers.bulk import WRITE_CHUNK, chunks, insert_rows
+from students.importers.bulk import WRITE_CHUNK, chunks, filter_pairs, filter_values, insert_rows
 from students.importers.columns import (
     COLUMNS,
     FIELD_LABELS,
@@ -361,11 +361,9 @@ class StudentImporter:
         report = plan.report
         codes = [p.student["pupil_code"] for p in plan.rows]
         existing: dict[str, Student] = {}
-        for chunk in chunks(codes):
-            for student in Student.objects.filter(pupil_code__in=chunk).select_related(
-                "household", "school"
-            ):
-                existing[student.pupil_code] = student
+        students = Student.objects.select_related("household", "school")
+        for student in filter_values(students, "pupil_code", codes):
+            existing[student.pupil_code] = student
         self._existing = existing
         households = self._load_households(plan)
         self._households = households
@@ -429,17 +427,13 @@ class StudentImporter:
     def _load_households(self, plan: ImportPlan) -> dict[tuple[Any, ...], Household]:
         """Existing households keyed like planned rows: by (commune, code) or the pupil's own."""
         found: dict[tuple[Any, ...], Household] = {}
-        by_commune: dict[int, set[str]] = {}
-        for planned in plan.rows:
-            key = planned.household_key
-            if key[0] == "code":
-                by_commune.setdefault(key[1], set()).add(key[2])
-        pairs = [(commune_id, code) for commune_id, codes in by_commune.items() for code in codes]
-        for chunk in chunks(pairs, 2000):
-            commune_ids = {c for c, _code in chunk}
-            codes = {code for _c, code in chunk}
-            for household in Household.objects.filter(commune_id__in=commune_ids, code__in=codes):
-                found[("code", household.commune_id, household.code)] = household
+        pairs = list(
+            dict.fromkeys(
+                (key[1], key[2]) for key in (p.household_key for p in plan.rows) if key[0] == "code"
+            )
+        )
+        for household in filter_pairs(Household.objects.all(), ("commune_id", "code"), pairs):
+            found[("code", household.commune_id, household.code)] = household
         # Rows without a code keep the household their pupil already has.
         for planned in plan.rows:
             if planned.household_key[0] != "code":
