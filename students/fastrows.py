@@ -95,7 +95,51 @@ _MARKER_FIRST_CHARS = frozenset(
 ) | frozenset(_LEADING_PUNCTUATION)
 
 
+def _marker_scan() -> re.Pattern[str]:
+    """A regex finding, in a row's text cells joined by NUL, any cell that starts like a marker.
+
+    Accent- and case-insensitive by construction (each letter of a head is the class of
+    every character folding to it, combining marks allowed after it), so the row text
+    needs no folding first.  It may find more than the markers, never fewer.
+    """
+    spaces = " \u00a0\u2007\u202f\u200b\ufeff"
+    letters = {c for head in _MARKER_HEADS for c in head} - {" "}
+    folding_to: dict[str, list[str]] = {c: [] for c in letters}
+    for code in range(0x20, 0x10000):  # the whole BMP: "\u212a" (Kelvin) lowers to "k"
+        if 0xD800 <= code < 0xE000:
+            continue
+        ch = chr(code)
+        folded = ch.lower()
+        if not folded.isascii():
+            folded = folded.translate(_FOLD_TABLE)
+        if folded in folding_to:
+            folding_to[folded].append(ch)
+
+    def letter(c: str) -> str:
+        if c == " ":
+            return "[" + re.escape(spaces) + "]"
+        return "[" + re.escape("".join(folding_to[c])) + "][\u0300-\u036f]*"
+
+    heads = "|".join("".join(letter(c) for c in head) for head in sorted(_MARKER_HEADS))
+    return re.compile("\x00[" + re.escape(_LEADING_PUNCTUATION) + "]*(?:" + heads + ")")
+
+
+_MARKER_SCAN = _marker_scan()
+
+
 def _row_kind(row: list[Any], required_cols: set[int]) -> str:
+    """ "data", "blank", "total" or "signature" (same rules as ``Table.data_rows()``).
+
+    Fast path: a row with at least three text cells, none of which starts like a
+    totals or signature marker, is data; anything else takes the cell-by-cell path.
+    """
+    texts = [v for v in row if isinstance(v, str) and v and not v.isspace()]
+    if len(texts) >= 3 and _MARKER_SCAN.search("\x00" + "\x00".join(texts)) is None:
+        return "data"
+    return _row_kind_cells(row, required_cols)
+
+
+def _row_kind_cells(row: list[Any], required_cols: set[int]) -> str:
     filled: list[tuple[int, str]] = []
     for index, value in enumerate(row):
         if isinstance(value, str):

@@ -46,13 +46,17 @@ def insert_rows(
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
         ) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                if json_columns:
-                    row = tuple(
-                        json.dumps(v, ensure_ascii=False) if i in json_columns else v
-                        for i, v in enumerate(row)
-                    )
-                copy.write_row((pk, *row))
+            write_row = copy.write_row
+            if not json_columns:
+                for pk, row in zip(ids, rows, strict=True):
+                    write_row((pk, *row))
+            else:
+                dumps = json.JSONEncoder(ensure_ascii=False).encode
+                for pk, row in zip(ids, rows, strict=True):
+                    values = [pk, *row]
+                    for i in json_columns:
+                        values[i + 1] = dumps(values[i + 1])
+                    write_row(values)
     return ids
 
 

@@ -551,8 +551,8 @@ class StudentImporter:
                 if key not in household_ids:
                     household_ids[key] = 0  # reserved; the id comes back from the insert
                     new_keys.append(key)
-                    data = planned.household
-                    new_rows.append((*(data[f] for f in HOUSEHOLD_FIELDS), now, now))
+                    # _HouseholdValues is positional in HOUSEHOLD_FIELDS order.
+                    new_rows.append((*planned.household[:], now, now))
             if new_rows:
                 ids = insert_rows(
                     Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows
@@ -563,11 +563,10 @@ class StudentImporter:
                 household_id = household_ids[planned.household_key]
                 student = existing.get(planned.student["pupil_code"])
                 if student is None:
-                    data = planned.student
+                    # _StudentValues is positional: pupil_code, then STUDENT_FIELDS.
                     student_rows.append(
                         (
-                            data["pupil_code"],
-                            *(data[f] for f in STUDENT_FIELDS),
+                            *planned.student[:],
                             household_id,
                             batch_id,
                             actor_id,
