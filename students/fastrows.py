@@ -274,6 +274,7 @@ def read_streaming(
                 continue
             merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
             sheet = Sheet(rows=head, sheet_name=meta.name, format=fmt, merged=merged)
+            workbook.close()  # the sheet's cells are loaded: drop the workbook's copy of the file
             return sheet, _guarded(rows, len(head), max_rows)
     except SpreadsheetError:
         raise
