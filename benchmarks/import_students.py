@@ -272,6 +272,24 @@ def _child(phase: str, path: Path, url: str, user_id: int | None = None) -> dict
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS.
+
+    ``getrusage().ru_maxrss`` would not do: Linux carries the parent's peak over
+    ``fork``/``exec`` into it, so each child reported the ~300 MB the parent had
+    reached while generating the file.  ``VmHWM`` is the high-water mark of this
+    process's own address space.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_phase(phase: str, path: Path, url: str, user_id: int | None) -> None:
     import json
 
@@ -306,7 +324,7 @@ def run_phase(phase: str, path: Path, url: str, user_id: int | None) -> None:
         )
     result["seconds"] = time.perf_counter() - started
     result["cpu"] = time.process_time() - cpu
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 

@@ -39,13 +39,22 @@ from schools.normalize import clean_text, fold
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "HEADER_SCAN_ROWS",
+    "PLACE_DATE_RE",
+    "SIGNATURE_KEYS",
+    "TOTAL_KEYS",
     "ColumnSpec",
     "Sheet",
     "SpreadsheetError",
     "Table",
+    "corrupt_error",
+    "detect_format",
+    "empty_error",
+    "encrypted_error",
     "guess_table",
+    "is_blank_row",
     "locate_table",
     "read_rows",
+    "read_source",
     "write_error_copy",
 ]
 
@@ -116,24 +125,31 @@ def _not_a_spreadsheet() -> SpreadsheetError:
     )
 
 
-def _corrupt() -> SpreadsheetError:
+def corrupt_error() -> SpreadsheetError:
+    """The error for a workbook the parser cannot read (damaged, truncated, garbage parts)."""
     return SpreadsheetError(
         _("Tệp bảng tính bị hỏng hoặc không đọc được; hãy mở bằng Excel và lưu lại rồi thử lại.")
     )
 
 
-def _encrypted() -> SpreadsheetError:
+def encrypted_error() -> SpreadsheetError:
+    """The error for a password-protected workbook."""
     return SpreadsheetError(
         _("Tệp được đặt mật khẩu; hãy gỡ mật khẩu trong Excel rồi tải lên lại.")
     )
 
 
-def _empty() -> SpreadsheetError:
+def empty_error() -> SpreadsheetError:
+    """The error for a file whose every visible worksheet is blank."""
     return SpreadsheetError(_("Tệp không có dữ liệu: mọi trang tính đều trống."))
 
 
-def _read_source(source: Any, max_bytes: int) -> bytes:
-    """Read at most ``max_bytes`` (+1 to detect overflow) from a path, bytes or file."""
+def read_source(source: Any, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes`` (+1 to detect overflow) from a path, bytes or file.
+
+    Raises ``SpreadsheetError`` when the source is bigger than ``max_bytes`` or
+    cannot be opened.  Shared by ``read_rows`` and streaming readers built on it.
+    """
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if len(data) > max_bytes:
@@ -179,7 +195,7 @@ def _check_zip(data: bytes) -> str:
                 if info.file_size < 200:
                     mimetype = archive.read("mimetype").strip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise _corrupt() from None
+        raise corrupt_error() from None
     # Declared sizes come from the central directory; zipfile itself refuses to
     # inflate past them (CRC/size check), so trusting them here is sound.
     total = 0
@@ -202,7 +218,7 @@ def _check_zip(data: bytes) -> str:
             return "xlsb"
         return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-        raise _corrupt()  # an xlsx missing its workbook part
+        raise corrupt_error()  # an xlsx missing its workbook part
     # .docx, .pptx, .odt, plain zip archives...
     raise _not_a_spreadsheet()
 
@@ -214,7 +230,7 @@ def _check_ole2(data: bytes) -> str:
         "EncryptedPackage".encode("utf-16-le") in data
         or "EncryptionInfo".encode("utf-16-le") in data
     ):
-        raise _encrypted()
+        raise encrypted_error()
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
         return "xls"
     raise _not_a_spreadsheet()  # .doc, .ppt, .msg, ...
@@ -235,9 +251,14 @@ _BINARY_MAGICS = (
 )
 
 
-def _detect_format(data: bytes) -> str:
+def detect_format(data: bytes) -> str:
+    """The format of an upload by content: "xlsx", "xlsm", "xlsb", "ods", "xls" or "csv".
+
+    Refuses (``SpreadsheetError``) empty files, zip bombs, encrypted workbooks,
+    renamed PDFs/images/documents and HTML tables saved as ".xls".
+    """
     if not data:
-        raise _empty()
+        raise empty_error()
     if data.startswith(_ZIP_MAGICS):
         return _check_zip(data)
     if data.startswith(_OLE2_MAGIC):
@@ -282,16 +303,16 @@ def _read_csv(data: bytes) -> list[list[Any]]:
     try:
         return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error:
-        raise _corrupt() from None
+        raise corrupt_error() from None
 
 
 def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], str, list]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise _encrypted() from None
+        raise encrypted_error() from None
     except Exception:  # calamine raises several types (CalamineError, XmlError, ZipError,...)
-        raise _corrupt() from None
+        raise corrupt_error() from None
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
     nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
@@ -303,17 +324,18 @@ def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], 
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
-            if any(not _is_blank_row(row) for row in rows):
+            if any(not is_blank_row(row) for row in rows):
                 merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
                 return [list(row) for row in rows], meta.name, merged
     except python_calamine.PasswordError:
-        raise _encrypted() from None
+        raise encrypted_error() from None
     except Exception:
-        raise _corrupt() from None
-    raise _empty()
+        raise corrupt_error() from None
+    raise empty_error()
 
 
-def _is_blank_row(row: Sequence[Any]) -> bool:
+def is_blank_row(row: Sequence[Any]) -> bool:
+    """True when every cell of ``row`` is empty or whitespace."""
     return all(clean_text(v) == "" for v in row)
 
 
@@ -333,21 +355,21 @@ def read_rows(
     allowance).  Any problem raises ``SpreadsheetError`` with a Vietnamese sentence;
     no parser exception escapes.
     """
-    data = _read_source(source, max_bytes)
-    fmt = _detect_format(data)
+    data = read_source(source, max_bytes)
+    fmt = detect_format(data)
     merged: list = []
     if fmt == "csv":
         rows = _read_csv(data)
         sheet_name = Path(filename).stem if filename else ""
     else:
         rows, sheet_name, merged = _read_workbook(data, max_rows)
-    while rows and _is_blank_row(rows[-1]):
+    while rows and is_blank_row(rows[-1]):
         rows.pop()
     if not rows:
-        raise _empty()
+        raise empty_error()
     if max_rows is not None:
         body = rows[HEADER_SCAN_ROWS:]
-        if sum(1 for row in body if not _is_blank_row(row)) > max_rows:
+        if sum(1 for row in body if not is_blank_row(row)) > max_rows:
             raise SpreadsheetError(
                 _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
                 % {"max": max_rows}
@@ -382,8 +404,10 @@ def _header_key(value: Any) -> str:
 
 _STT_KEYS = {"stt", "tt", "so tt", "so thu tu", "thu tu"}
 _COLUMN_NUMBER_RE = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?$", re.IGNORECASE)
-_TOTAL_KEYS = {"tong cong", "cong", "tong so", "tong", "cong tong"}
-_SIGNATURE_KEYS = (
+# Folded texts of a totals row ("Tổng cộng", "Cộng", ...): not a data row.
+TOTAL_KEYS = {"tong cong", "cong", "tong so", "tong", "cong tong"}
+# Folded starts of a signature block ("Người lập biểu", "Hiệu trưởng", ...): the table ends.
+SIGNATURE_KEYS = (
     "nguoi lap bieu",
     "nguoi lap",
     "hieu truong",
@@ -394,7 +418,8 @@ _SIGNATURE_KEYS = (
     "truong phong",
     "giam doc",
 )
-_PLACE_DATE_RE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
+# "Bảo Yên, ngày ... tháng ... năm ..." (folded): the place-and-date line above signatures.
+PLACE_DATE_RE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
 
 
 @dataclass
@@ -526,7 +551,7 @@ def _best_candidate(
 ) -> _Candidate | None:
     best: _Candidate | None = None
     for row in range(min(scan_rows, len(sheet.rows))):
-        if _is_blank_row(sheet.rows[row]):
+        if is_blank_row(sheet.rows[row]):
             continue
         options = [False, True] if row > 0 else [False]
         for with_parent in options:
@@ -593,7 +618,7 @@ class Table:
         if not filled:
             return "blank"
         keys = [_header_key(c) for c in filled]
-        if any(k in _TOTAL_KEYS or k.startswith("tong cong") for k in keys):
+        if any(k in TOTAL_KEYS or k.startswith("tong cong") for k in keys):
             return "total"
         required_cols = {
             self.mapping[s.field] for s in self.columns if s.required and s.field in self.mapping
@@ -601,7 +626,7 @@ class Table:
         signature_cols = {
             i
             for i, c in enumerate(cells)
-            if c and any(_header_key(c).startswith(sig) for sig in _SIGNATURE_KEYS)
+            if c and any(_header_key(c).startswith(sig) for sig in SIGNATURE_KEYS)
         }
         if signature_cols:
             # "Hiệu trưởng" may be a staff member's position in a data row: it is a
@@ -609,7 +634,7 @@ class Table:
             others = {i for i, c in enumerate(cells) if c} - signature_cols
             if not (others & required_cols):
                 return "signature"
-        if len(filled) <= 2 and any(_PLACE_DATE_RE.search(fold(c)) for c in filled):
+        if len(filled) <= 2 and any(PLACE_DATE_RE.search(fold(c)) for c in filled):
             return "signature"
         return "data"
 

@@ -20,13 +20,20 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from schools.spreadsheets import (
-    _PLACE_DATE_RE,
-    _SIGNATURE_KEYS,
-    _TOTAL_KEYS,
     HEADER_SCAN_ROWS,
+    PLACE_DATE_RE,
+    SIGNATURE_KEYS,
+    TOTAL_KEYS,
     Sheet,
     SpreadsheetError,
     Table,
+    corrupt_error,
+    detect_format,
+    empty_error,
+    encrypted_error,
+    is_blank_row,
+    read_rows,
+    read_source,
 )
 
 
@@ -77,7 +84,7 @@ def _key(text: str) -> str:
 
 
 # A cell can only be a totals or signature marker if its key starts like one of them.
-_MARKER_HEADS = frozenset(k[:4] for k in (*_TOTAL_KEYS, *_SIGNATURE_KEYS))
+_MARKER_HEADS = frozenset(k[:4] for k in (*TOTAL_KEYS, *SIGNATURE_KEYS))
 _LEADING_PUNCTUATION = " (*-.:'\"\t\r\n\u00a0\u2007\u202f\u200b\ufeff"
 # ... and so only if its first character is one of these letters (any case or tone
 # mark) or punctuation: one set lookup rules out most names, dates, codes and numbers.
@@ -88,7 +95,51 @@ _MARKER_FIRST_CHARS = frozenset(
 ) | frozenset(_LEADING_PUNCTUATION)
 
 
+def _marker_scan() -> re.Pattern[str]:
+    """A regex finding, in a row's text cells joined by NUL, any cell that starts like a marker.
+
+    Accent- and case-insensitive by construction (each letter of a head is the class of
+    every character folding to it, combining marks allowed after it), so the row text
+    needs no folding first.  It may find more than the markers, never fewer.
+    """
+    spaces = " \u00a0\u2007\u202f\u200b\ufeff"
+    letters = {c for head in _MARKER_HEADS for c in head} - {" "}
+    folding_to: dict[str, list[str]] = {c: [] for c in letters}
+    for code in range(0x20, 0x10000):  # the whole BMP: "\u212a" (Kelvin) lowers to "k"
+        if 0xD800 <= code < 0xE000:
+            continue
+        ch = chr(code)
+        folded = ch.lower()
+        if not folded.isascii():
+            folded = folded.translate(_FOLD_TABLE)
+        if folded in folding_to:
+            folding_to[folded].append(ch)
+
+    def letter(c: str) -> str:
+        if c == " ":
+            return "[" + re.escape(spaces) + "]"
+        return "[" + re.escape("".join(folding_to[c])) + "][\u0300-\u036f]*"
+
+    heads = "|".join("".join(letter(c) for c in head) for head in sorted(_MARKER_HEADS))
+    return re.compile("\x00[" + re.escape(_LEADING_PUNCTUATION) + "]*(?:" + heads + ")")
+
+
+_MARKER_SCAN = _marker_scan()
+
+
 def _row_kind(row: list[Any], required_cols: set[int]) -> str:
+    """ "data", "blank", "total" or "signature" (same rules as ``Table.data_rows()``).
+
+    Fast path: a row with at least three text cells, none of which starts like a
+    totals or signature marker, is data; anything else takes the cell-by-cell path.
+    """
+    texts = [v for v in row if isinstance(v, str) and v and not v.isspace()]
+    if len(texts) >= 3 and _MARKER_SCAN.search("\x00" + "\x00".join(texts)) is None:
+        return "data"
+    return _row_kind_cells(row, required_cols)
+
+
+def _row_kind_cells(row: list[Any], required_cols: set[int]) -> str:
     filled: list[tuple[int, str]] = []
     for index, value in enumerate(row):
         if isinstance(value, str):
@@ -108,16 +159,16 @@ def _row_kind(row: list[Any], required_cols: set[int]) -> str:
         if head.lstrip(_LEADING_PUNCTUATION)[:4] not in _MARKER_HEADS:
             continue
         key = _key(text)
-        if key in _TOTAL_KEYS or key.startswith("tong cong"):
+        if key in TOTAL_KEYS or key.startswith("tong cong"):
             return "total"
-        if key.startswith(_SIGNATURE_KEYS):
+        if key.startswith(SIGNATURE_KEYS):
             signature_cols.add(index)
     if signature_cols:
         others = {index for index, _text in filled} - signature_cols
         if not (others & required_cols):
             return "signature"
     if len(filled) <= 2 and any(
-        text and _PLACE_DATE_RE.search(quick_fold(text)) for _i, text in filled
+        text and PLACE_DATE_RE.search(quick_fold(text)) for _i, text in filled
     ):
         return "signature"
     return "data"
@@ -195,20 +246,16 @@ def read_streaming(
     rows never coexist in full.  CSV files are read whole (``rest`` is empty).
     The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
     """
-    from schools import spreadsheets as sp
-
-    data = sp._read_source(source, max_bytes)
-    fmt = sp._detect_format(data)
+    data = read_source(source, max_bytes)
+    fmt = detect_format(data)
     if fmt == "csv":
-        return sp.read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(
-            ()
-        )
+        return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise sp._encrypted() from None
+        raise encrypted_error() from None
     except Exception:
-        raise sp._corrupt() from None
+        raise corrupt_error() from None
     del data
     try:
         for meta in workbook.sheets_metadata:
@@ -221,20 +268,21 @@ def read_streaming(
             head: list[list[Any]] = []
             for row in rows:
                 head.append(row)
-                if len(head) >= head_rows and any(not sp._is_blank_row(r) for r in head):
+                if len(head) >= head_rows and any(not is_blank_row(r) for r in head):
                     break
-            if not any(not sp._is_blank_row(r) for r in head):
+            if not any(not is_blank_row(r) for r in head):
                 continue
             merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
             sheet = Sheet(rows=head, sheet_name=meta.name, format=fmt, merged=merged)
+            workbook.close()  # the sheet's cells are loaded: drop the workbook's copy of the file
             return sheet, _guarded(rows, len(head), max_rows)
     except SpreadsheetError:
         raise
     except python_calamine.PasswordError:
-        raise sp._encrypted() from None
+        raise encrypted_error() from None
     except Exception:
-        raise sp._corrupt() from None
-    raise sp._empty()
+        raise corrupt_error() from None
+    raise empty_error()
 
 
 def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
@@ -251,13 +299,11 @@ def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:
-    from schools import spreadsheets as sp
-
     counted = 0
     index = consumed
     try:
         for row in rows:
-            if max_rows is not None and index >= HEADER_SCAN_ROWS and not sp._is_blank_row(row):
+            if max_rows is not None and index >= HEADER_SCAN_ROWS and not is_blank_row(row):
                 counted += 1
                 if counted > max_rows:
                     raise SpreadsheetError(
@@ -269,4 +315,4 @@ def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> 
     except SpreadsheetError:
         raise
     except Exception:
-        raise sp._corrupt() from None
+        raise corrupt_error() from None

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 
-__all__ = ["WRITE_CHUNK", "chunks", "insert_rows"]
+__all__ = ["WRITE_CHUNK", "chunks", "filter_pairs", "filter_values", "insert_rows"]
 
 WRITE_CHUNK = 5000
 
@@ -46,14 +46,60 @@ def insert_rows(
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
         ) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                if json_columns:
-                    row = tuple(
-                        json.dumps(v, ensure_ascii=False) if i in json_columns else v
-                        for i, v in enumerate(row)
-                    )
-                copy.write_row((pk, *row))
+            write_row = copy.write_row
+            if not json_columns:
+                for pk, row in zip(ids, rows, strict=True):
+                    write_row((pk, *row))
+            else:
+                dumps = json.JSONEncoder(ensure_ascii=False).encode
+                for pk, row in zip(ids, rows, strict=True):
+                    values = [pk, *row]
+                    for i in json_columns:
+                        values[i + 1] = dumps(values[i + 1])
+                    write_row(values)
     return ids
+
+
+def filter_values(queryset: QuerySet, column: str, values: Sequence[Any]) -> Iterable[Any]:
+    """The objects of ``queryset`` whose ``column`` is one of ``values``, for many values.
+
+    PostgreSQL: one query per 50,000 values with a single array parameter
+    (``= ANY(%s)``); a long ``IN (%s, %s, ...)`` list costs more to build and parse
+    than to run.  Other databases: ``__in`` in chunks.
+    """
+    if connection.vendor != "postgresql":
+        for chunk in chunks(values, 2000):
+            yield from queryset.filter(**{f"{column}__in": chunk})
+        return
+    # Identifiers come from the model's metadata (quoted); values are parameters.
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    name = connection.ops.quote_name(queryset.model._meta.get_field(column).column)
+    for chunk in chunks(values, 50_000):
+        where = f"{table}.{name} = ANY(%s)"
+        yield from queryset.extra(where=[where], params=[list(chunk)])  # noqa: S610
+
+
+def filter_pairs(
+    queryset: QuerySet, columns: tuple[str, str], pairs: Sequence[tuple[int, str]]
+) -> Iterable[Any]:
+    """The objects of ``queryset`` whose (integer, text) ``columns`` are one of ``pairs``."""
+    first, second = columns
+    if connection.vendor != "postgresql":
+        for chunk in chunks(pairs, 2000):
+            condition = Q()
+            for a, b in chunk:
+                condition |= Q(**{first: a, second: b})
+            yield from queryset.filter(condition)
+        return
+    meta = queryset.model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    a_col, b_col = (connection.ops.quote_name(meta.get_field(c).column) for c in columns)
+    where = (
+        f"({table}.{a_col}, {table}.{b_col}) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))"  # noqa: S608, E501
+    )
+    for chunk in chunks(pairs, 50_000):
+        params = [[a for a, _b in chunk], [b for _a, b in chunk]]
+        yield from queryset.extra(where=[where], params=params)  # noqa: S610
 
 
 def chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:

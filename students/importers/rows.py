@@ -34,13 +34,13 @@ class _Record(tuple):
 
 class _StudentValues(_Record):
     __slots__ = ()
-    NAMES = ("pupil_code", *STUDENT_FIELDS)
+    NAMES = ("pupil_code", *STUDENT_FIELDS)  # the writer relies on this order
     INDEX = {name: i for i, name in enumerate(NAMES)}
 
 
 class _HouseholdValues(_Record):
     __slots__ = ()
-    NAMES = HOUSEHOLD_FIELDS
+    NAMES = HOUSEHOLD_FIELDS  # the writer relies on this order
     INDEX = {name: i for i, name in enumerate(NAMES)}
 
 

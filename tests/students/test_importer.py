@@ -98,6 +98,23 @@ class TestSample:
         assert AuditEvent.objects.filter(action="student.create").count() == 25
         assert AuditEvent.objects.filter(action="student.create", actor=school_staff).count() == 25
 
+    def test_create_events_carry_code_school_class_and_snapshots(self, school_staff, school):
+        # PostgreSQL builds these events in SQL, other databases in Python: same content.
+        run(standard([pupil(1), pupil(2)]), school_staff)
+        for student in Student.objects.all():
+            event = AuditEvent.objects.get(action="student.create", object_id=str(student.pk))
+            assert event.changes == {
+                "pupil_code": [None, student.pupil_code],
+                "school": [None, school.pk],
+                "class_name": [None, student.class_name],
+            }
+            assert event.object_repr == student.full_name
+            assert (event.school_id_snapshot, event.district_id_snapshot) == (
+                school.pk,
+                school.district_id,
+            )
+            assert event.actor == school_staff
+
 
 class TestLayouts:
     def test_two_row_merged_header_column_numbers_totals_and_signature(self, school_staff, school):
