@@ -212,7 +212,8 @@ class StudentImporter:
         village_keys = caches["village"]
         for index, (row, values) in enumerate(rows):
             if progress is not None and index % step == 0:
-                progress(int(80 * index / total))
+                # Without a known row count (streamed files) the bar must not run past the check phase.
+                progress(min(79, int(80 * index / total)))
             report.rows += 1
             v = _Checker(row, values, labels, errors, required)
             name = v.field("full_name", normalize_name, required=True, cache=caches["full_name"])
