@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,8 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
 from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator  # noqa: E402
 from schools.normalize import normalize_phone, parse_birth_date  # noqa: E402
 from schools.spreadsheets import ColumnSpec, locate_table, read_rows  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "students" / "data" / "danh-sach-hoc-sinh-mau.xlsx"
 
 TODAY = dt.date(2021, 9, 15)
 
@@ -154,7 +157,7 @@ def test_sample_file_dry_run_flags_date_name_phone_and_duplicate_rows():
         ColumnSpec("pupil_code", "Mã định danh", (), False),
         ColumnSpec("phone", "Số điện thoại", (), False),
     ]
-    table = locate_table(read_rows("/work/shared/samples/danh-sach-hoc-sinh-mau.xlsx"), columns)
+    table = locate_table(read_rows(SAMPLE), columns)
     report = ImportReport(rows=0)
     seen = DuplicateTracker()
     labels = table.field_labels()

@@ -24,7 +24,8 @@ from schools.spreadsheets import (  # noqa: E402
     write_error_copy,
 )
 
-SAMPLE = Path("/work/shared/samples/danh-sach-hoc-sinh-mau.xlsx")
+# The programme's sample household list, kept with the registry's test data.
+SAMPLE = Path(__file__).resolve().parents[1] / "students" / "data" / "danh-sach-hoc-sinh-mau.xlsx"
 
 PUPIL_COLUMNS = [
     ColumnSpec("full_name", "Họ và tên", ("họ tên", "họ và tên học sinh", "tên học sinh"), True),
