@@ -6,8 +6,10 @@ nothing here assumes nine districts or even that districts exist for ever.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,8 @@ from accounts.scoping import ScopedQuerySet
 
 if TYPE_CHECKING:
     pass
+
+logger = logging.getLogger(__name__)
 
 # Roughly the bounding box of Lào Cai; coordinates outside it are typing errors.
 LAT_RANGE = (21.8, 22.9)
@@ -317,6 +321,33 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)
+
+    @property
+    def live_progress(self) -> int:
+        """The progress bar's figure: what the running worker last reported (``report_progress``)."""
+        if not self.is_running:
+            return self.progress
+        try:
+            reported = cache.get(_progress_key(self.pk))
+        except Exception:  # noqa: BLE001 - a cache outage only freezes the bar
+            reported = None
+        return max(self.progress, int(reported or 0))
+
+    @staticmethod
+    def report_progress(batch_id: int, percent: int) -> None:
+        """Record a running batch's progress where the progress bar can read it at once.
+
+        In the cache, not the row: the import writes in one transaction, which would
+        hide an update of the row from the page until the very end.
+        """
+        try:
+            cache.set(_progress_key(batch_id), min(int(percent), 99), timeout=6 * 3600)
+        except Exception:  # noqa: BLE001 - never fail an import for its progress bar
+            logger.warning("Could not record the progress of import batch %s", batch_id)
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"importbatch:{batch_id}:progress"
 
 
 class ExportJob(models.Model):

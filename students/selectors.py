@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from accounts.access import get_for_user
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
 from schools.models import Commune, ImportBatch, School
 from schools.normalize import fold
@@ -34,7 +35,7 @@ def get_student_for_user(user: User, pk: int) -> Student:
             "commune",
             "ethnicity",
             "created_by",
-            "import_batch",
+            "import_batch__uploaded_by",
         ),
         user,
         pk=pk,
@@ -117,8 +118,24 @@ def filter_choices(*, user: User) -> dict[str, Any]:
     }
 
 
-def student_history(student: Student):
-    return history_for(student)
+def student_history(student: Student) -> QuerySet[AuditEvent]:
+    """The pupil's audit trail, newest first.
+
+    A pupil created by a household-list import has no event of its own for that:
+    the batch's ``student.import`` event (who, when, which file) is its creation
+    record, and ``import_batch`` points to it.
+    """
+    events = history_for(student)
+    if student.import_batch_id is None:
+        return events
+    created_by_import = Q(
+        content_type=ContentType.objects.get_for_model(ImportBatch),
+        object_id=str(student.import_batch_id),
+        action="student.import",
+    )
+    return AuditEvent.objects.filter(
+        Q(pk__in=events.values("pk")) | created_by_import
+    ).select_related("actor")
 
 
 def communes_for(user: User) -> QuerySet[Commune]:

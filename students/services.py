@@ -335,10 +335,15 @@ def import_household_list(
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet, override=override, header_row=header_row)
     importer.check_table(table)
-    plan = importer.validate(table, progress=progress, release_rows=True, more_rows=more_rows)
-    if dry_run:
-        return plan.report
-    return importer.write(plan, skip_invalid=skip_invalid, batch=batch, progress=progress)
+    return importer.run(
+        table,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        batch=batch,
+        progress=progress,
+        release_rows=True,
+        more_rows=more_rows,
+    )
 
 
 # ------------------------------------------------------------ import batches (web)
@@ -517,7 +522,7 @@ def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
         return batch
 
     def progress(percent: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(progress=min(percent, 99))
+        ImportBatch.report_progress(batch_id, percent)
 
     try:
         return _run_batch(batch, phase=phase, progress=progress)
@@ -535,42 +540,43 @@ def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
 def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
     batch_id = batch.pk
     actor = batch.uploaded_by
+    skip_invalid = bool((batch.options or {}).get("skip_invalid"))
     try:
-        _sheet, table, importer, more_rows = _locate_for_batch(batch, actor, streaming=True)
-        importer.check_table(table)
-        plan = importer.validate(
-            table,
-            progress=progress,
-            release_rows=True,
-            more_rows=more_rows,
-            expected_rows=batch.rows or None,
-        )
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            running = ImportBatch.Status.VALIDATING if phase == "validate" else "importing"
+            if locked.status != running:
+                return locked  # another worker finished it meanwhile
+            _sheet, table, importer, more_rows = _locate_for_batch(batch, actor, streaming=True)
+            importer.check_table(table)
+            report = importer.run(
+                table,
+                dry_run=phase == "validate",
+                skip_invalid=skip_invalid,
+                batch=locked,
+                progress=progress,
+                release_rows=True,
+                more_rows=more_rows,
+                expected_rows=batch.rows or None,
+            )
+            if phase == "validate":
+                _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
+            elif report.errors and not skip_invalid:
+                # Checked and written at once: the rows were rolled back, nothing is kept.
+                message = _("Tệp còn %(n)s lỗi: chưa ghi học sinh nào.") % {"n": len(report.errors)}
+                _finish(
+                    batch_id,
+                    status=ImportBatch.Status.VALIDATED,
+                    report=report,
+                    message=message,
+                    done=False,
+                )
+            else:
+                _finish(batch_id, status=ImportBatch.Status.DONE, report=report)
     except SpreadsheetError as exc:
         # A column or school problem can be fixed on the mapping screen: back to step 2.
         status = ImportBatch.Status.UPLOADED if phase == "validate" else ImportBatch.Status.FAILED
         _finish(batch_id, status=status, message=exc.message, done=status != "uploaded")
-        return ImportBatch.objects.get(pk=batch_id)
-    report = plan.report
-    if phase == "validate":
-        _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
-        return ImportBatch.objects.get(pk=batch_id)
-    skip_invalid = bool((batch.options or {}).get("skip_invalid"))
-    with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if locked.status != ImportBatch.Status.IMPORTING:
-            return locked  # another worker finished it meanwhile
-        if report.errors and not skip_invalid:
-            message = _("Tệp còn %(n)s lỗi: chưa ghi học sinh nào.") % {"n": len(report.errors)}
-            _finish(
-                batch_id,
-                status=ImportBatch.Status.VALIDATED,
-                report=report,
-                message=message,
-                done=False,
-            )
-            return ImportBatch.objects.get(pk=batch_id)
-        report = importer.write(plan, skip_invalid=skip_invalid, batch=locked)
-        _finish(batch_id, status=ImportBatch.Status.DONE, report=report)
     return ImportBatch.objects.get(pk=batch_id)
 
 

@@ -186,7 +186,7 @@ class Lookups:
         for ethnicity in Ethnicity.objects.all():
             for word in (ethnicity.name, *_split_words(ethnicity.aliases)):
                 self.ethnicities.setdefault(_ethnic_key(word), ethnicity)
-        schools = School.objects.select_related("district")
+        schools = School.objects.select_related("district", "commune")
         communes = Commune.objects.all()
         if district_ids is not None:
             ids = list(district_ids)

@@ -284,7 +284,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "status": batch.status,
             "status_label": batch.get_status_display(),
-            "progress": batch.progress,
+            "progress": batch.live_progress,
             "running": batch.is_running,
             "rows": batch.rows,
             "created": batch.created,

@@ -121,6 +121,16 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (ids repeat across tests once rolled back)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
     """Transactional tests flush the database, data migrations included; put reference data back."""
     marker = request.node.get_closest_marker("django_db")

@@ -5,14 +5,15 @@ python-calamine (``schools.spreadsheets.read_rows``), every row is validated in
 memory against reference data loaded in a few queries (``students.validation.Lookups``),
 existing pupils and households are fetched by key in chunks, and the result is
 written in one transaction (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere), audited
-in bulk.
+in bulk.  Rows are checked in a worker thread while the rows already checked are
+written (``pipeline``), so Python and PostgreSQL work at the same time.
 
 Usage::
 
     importer = StudentImporter(actor=user, school=default_school)
     table = importer.locate(sheet)            # header row, mapping, title block
-    plan = importer.validate(table)           # every row checked, no writes
-    report = importer.write(plan, skip_invalid=False, batch=batch)
+    report = importer.run(table, dry_run=True)  # every row checked, nothing written
+    report = importer.run(table, skip_invalid=False, batch=batch)  # all or nothing
 """
 
 from __future__ import annotations
@@ -20,6 +21,5 @@ from __future__ import annotations
 from students.importers.bulk import insert_rows
 from students.importers.columns import COLUMNS, FIELD_LABELS
 from students.importers.importer import StudentImporter
-from students.importers.rows import ImportPlan
 
-__all__ = ["COLUMNS", "FIELD_LABELS", "ImportPlan", "StudentImporter", "insert_rows"]
+__all__ = ["COLUMNS", "FIELD_LABELS", "StudentImporter", "insert_rows"]

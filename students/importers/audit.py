@@ -16,7 +16,7 @@ from students.importers.bulk import insert_rows
 from students.importers.columns import AUDIT_COLUMNS, NEW_STUDENT_COLUMNS
 from students.models import Student
 
-__all__ = ["audit_created", "audit_updated"]
+__all__ = ["audit_created", "audit_import", "audit_updated"]
 
 
 def _reason(batch: ImportBatch | None) -> str:
@@ -106,10 +106,9 @@ def audit_updated(
     actor_id: int | None,
     district_of: Mapping[int, int],
     batch: ImportBatch | None,
-    created: int,
     now: Any,
 ) -> None:
-    """One ``student.update`` event per changed pupil and one event for the batch."""
+    """One ``student.update`` event per changed pupil, with what changed."""
     student_type = ContentType.objects.get_for_model(Student).pk
     reason = _reason(batch)
     events: list[tuple[Any, ...]] = [
@@ -127,23 +126,29 @@ def audit_updated(
         )
         for student, changes in updated
     ]
-    if batch is not None:
-        events.append(
-            (
-                now,
-                actor_id,
-                "student.import",
-                ContentType.objects.get_for_model(ImportBatch).pk,
-                str(batch.pk),
-                str(batch.file_name)[:255],
-                {"created": created, "updated": len(updated)},
-                reason,
-                batch.district_id,
-                batch.school_id,
-            )
-        )
     if events:
         insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+
+
+def audit_import(
+    batch: ImportBatch | None, *, actor_id: int | None, created: int, updated: int, now: Any
+) -> None:
+    """One ``student.import`` event for the batch, with its counts."""
+    if batch is None:
+        return
+    event = (
+        now,
+        actor_id,
+        "student.import",
+        ContentType.objects.get_for_model(ImportBatch).pk,
+        str(batch.pk),
+        str(batch.file_name)[:255],
+        {"created": created, "updated": updated},
+        _reason(batch),
+        batch.district_id,
+        batch.school_id,
+    )
+    insert_rows(AuditEvent, AUDIT_COLUMNS, [event])
 
 
 def _json(value: Any) -> Any:

@@ -15,49 +15,59 @@ WRITE_CHUNK = 5000
 
 
 def insert_rows(
-    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    ids: bool = True,
 ) -> list[int]:
     """Insert ``rows`` (values in ``columns`` order, attnames) and return their new ids.
 
     PostgreSQL: ids are reserved from the table's sequence in one query and the rows
-    are streamed with ``COPY`` (the bulk path of the province-wide import).  Other
-    databases: ``bulk_create``.
+    are streamed with ``COPY`` (the bulk path of the province-wide import); with
+    ``ids=False`` the table's default numbers the rows and nothing is returned.
+    Other databases: ``bulk_create``.
     """
     if not rows:
         return []
     if connection.vendor != "postgresql":
         objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objects, batch_size=1000)
-        return [obj.pk for obj in objects]
+        return [obj.pk for obj in objects] if ids else []
     meta = model._meta
     table = meta.db_table
     fields = {f.attname: f for f in meta.concrete_fields}
     db_columns = [fields[name].column for name in columns]
-    json_columns = {
+    json_columns = [
         i for i, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"
-    }
+    ]
+    new_ids: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        quoted = ", ".join(connection.ops.quote_name(c) for c in ["id", *db_columns])
+        if ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            new_ids = [r[0] for r in cursor.fetchall()]
+            db_columns = ["id", *db_columns]
+            json_columns = [i + 1 for i in json_columns]
+            rows = [(pk, *row) for pk, row in zip(new_ids, rows, strict=True)]
+        quoted = ", ".join(connection.ops.quote_name(c) for c in db_columns)
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
         ) as copy:
             write_row = copy.write_row
             if not json_columns:
-                for pk, row in zip(ids, rows, strict=True):
-                    write_row((pk, *row))
+                for row in rows:
+                    write_row(row)
             else:
                 dumps = json.JSONEncoder(ensure_ascii=False).encode
-                for pk, row in zip(ids, rows, strict=True):
-                    values = [pk, *row]
+                for row in rows:
+                    values = list(row)
                     for i in json_columns:
-                        values[i + 1] = dumps(values[i + 1])
+                        values[i] = dumps(values[i])
                     write_row(values)
-    return ids
+    return new_ids
 
 
 def filter_values(queryset: QuerySet, column: str, values: Sequence[Any]) -> Iterable[Any]:

@@ -1,12 +1,14 @@
-"""``StudentImporter``: validates a located table of pupils and writes it in one transaction."""
+"""``StudentImporter``: checks a located table of pupils and writes it in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +18,8 @@ from schools.models import District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
-from students.importers.audit import audit_created, audit_updated
-from students.importers.bulk import WRITE_CHUNK, chunks, filter_pairs, filter_values, insert_rows
+from students.importers.audit import audit_created, audit_import, audit_updated
+from students.importers.bulk import WRITE_CHUNK, filter_pairs, filter_values, insert_rows
 from students.importers.columns import (
     COLUMNS,
     FIELD_LABELS,
@@ -25,8 +27,8 @@ from students.importers.columns import (
     NEW_STUDENT_COLUMNS,
     STUDENT_FIELDS,
 )
+from students.importers.pipeline import checked_in_background
 from students.importers.rows import (
-    ImportPlan,
     _Checker,
     _HouseholdValues,
     _PlannedRow,
@@ -154,37 +156,120 @@ class StudentImporter:
                 self._lookups = None
         return self.school
 
-    # --------------------------------------------------------------- validation
+    # ---------------------------------------------------------------------- run
 
-    def validate(
+    def run(
         self,
         table: Table,
         *,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        batch: ImportBatch | None = None,
         progress: ProgressCallback | None = None,
         release_rows: bool = False,
         more_rows: Iterable[list[Any]] = (),
         expected_rows: int | None = None,
-    ) -> ImportPlan:
-        """Check every data row; no database writes.  Errors name row and header text.
+    ) -> ImportReport:
+        """Check every data row and, unless ``dry_run``, write the list in one transaction.
 
-        ``release_rows`` frees each raw row of the sheet once validated (big files);
+        Rows are checked in a worker thread (``pipeline.checked_in_background``)
+        while this thread writes the rows already checked, chunk by chunk.  All or
+        nothing unless ``skip_invalid``: when any row has an error, what was written
+        is rolled back and the report counts nothing as written; with
+        ``skip_invalid`` exactly the valid rows are written.  A dry run writes
+        nothing and counts what an import would create, update or leave unchanged.
+
+        ``release_rows`` frees each raw row of the sheet once checked (big files);
         ``more_rows`` continues the sheet with rows still being read
         (``students.fastrows.read_streaming``); ``expected_rows`` sizes the progress bar.
         """
         self.resolve_default_school(table)
-        lookups = self.lookups
-        labels = table.field_labels()
+        self._load_for_worker()
         report = ImportReport(rows=0)
-        plan = ImportPlan(report=report, labels=labels)
+        labels = table.field_labels()
+        total = expected_rows or max(len(table.sheet.rows) - table.first_data_index, 1)
+        checked = self._checked_rows(table, report, labels, release=release_rows, more=more_rows)
+        state = _RunState(now=timezone.now(), **self._known_keys())
+        writing = not dry_run
+        counts = [0, 0, 0]  # created, updated, unchanged
+        try:
+            with transaction.atomic():
+                if writing:
+                    _check_constraints_per_statement(True)
+                for chunk in checked_in_background(checked, size=WRITE_CHUNK):
+                    classified = self._classify(chunk, report, labels, state)
+                    if writing and (skip_invalid or not report.errors):
+                        created, updated = self._write_chunk(classified, state, batch=batch)
+                        chunk_counts = (created, updated, len(classified.rows) - created - updated)
+                    else:
+                        chunk_counts = classified.counts
+                    counts = [a + b for a, b in zip(counts, chunk_counts, strict=True)]
+                    if progress is not None:
+                        # Without a known row count (streamed files) the bar must not reach the end.
+                        progress(min(95, int(95 * report.rows / total)))
+                if writing and report.errors and not skip_invalid:
+                    raise _Discard
+                if writing:
+                    audit_import(
+                        batch,
+                        actor_id=self._actor_id,
+                        created=counts[0],
+                        updated=counts[1],
+                        now=state.now,
+                    )
+                    _check_constraints_per_statement(False)
+        except _Discard:
+            counts = [0, 0, 0]
+        report.created, report.updated, report.unchanged = counts
+        report.errors.sort(key=lambda e: (e.row, e.field == ""))
+        if progress is not None:
+            progress(100)
+        return report
+
+    @property
+    def _actor_id(self) -> int | None:
+        return self.actor.pk if self.actor is not None else None
+
+    def _known_keys(self) -> dict[str, set[Any]]:
+        """Pupil codes and household codes already registered: most rows of a new list
+        match none, and need no query at all."""
+        commune_ids = [commune.pk for commune in self.lookups.communes.values()]
+        households = Household.objects.filter(commune_id__in=commune_ids).exclude(code="")
+        return {
+            "known_codes": set(Student.objects.values_list("pupil_code", flat=True).iterator()),
+            "known_households": set(households.values_list("commune_id", "code").iterator()),
+        }
+
+    def _load_for_worker(self) -> None:
+        """Load what the checks read, so the worker thread never needs the database."""
+        lookups = self.lookups
+        for school in (self.school, *lookups.schools_by_code.values()):
+            if school is not None:
+                school.commune  # noqa: B018 - cached on the instance for the worker
+                school.district  # noqa: B018
+
+    # ------------------------------------------------------------------ checking
+
+    def _checked_rows(
+        self,
+        table: Table,
+        report: ImportReport,
+        labels: Mapping[str, str],
+        *,
+        release: bool,
+        more: Iterable[list[Any]],
+    ) -> Iterator[_PlannedRow]:
+        """The valid rows of ``table``, checked one by one; errors go to ``report``.
+
+        Runs in the worker thread: no database access (``Lookups`` holds the data).
+        """
+        lookups = self.lookups
         errors = report.errors
         by_code = DuplicateTracker()
         by_identity = DuplicateTracker()
         household_first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
         pending_villages: dict[tuple[int, str], str] = {}
         today = self.today
-        rows = iter_data_rows(table, release=release_rows, more=more_rows)
-        total = expected_rows or max(len(table.sheet.rows) - table.first_data_index, 1)
-        step = max(total // 20, 500)
         default_school = self.school
         has_school_column = bool({"school", "school_code"} & table.mapping.keys())
         required = _("bắt buộc")
@@ -202,7 +287,7 @@ class StudentImporter:
                 "commune",
                 "village",
                 # Names repeat a lot in real lists (and in the benchmark's): one clean
-                # string per distinct value also keeps 100,000 planned rows small.
+                # string per distinct value also keeps the checked rows small.
                 "full_name",
                 "guardian_name",
                 "name_keys",
@@ -210,10 +295,7 @@ class StudentImporter:
         }
         name_keys = caches["name_keys"]
         village_keys = caches["village"]
-        for index, (row, values) in enumerate(rows):
-            if progress is not None and index % step == 0:
-                # Without a known row count (streamed files) the bar must not run past the check phase.
-                progress(min(79, int(80 * index / total)))
+        for row, values in iter_data_rows(table, release=release, more=more):
             report.rows += 1
             v = _Checker(row, values, labels, errors, required)
             name = v.field("full_name", normalize_name, required=True, cache=caches["full_name"])
@@ -327,72 +409,73 @@ class StudentImporter:
                 continue
             class_name, grade = class_info
             need_device, need_data = needs
-            plan.rows.append(
-                _PlannedRow(
-                    row=row,
-                    # Positional, in _StudentValues.NAMES / _HouseholdValues.NAMES order.
-                    student=_StudentValues(
-                        (
-                            pupil_code,
-                            name,
-                            name_key,
-                            sort_key,
-                            dob,
-                            gender,
-                            ethnicity.id if ethnicity is not None else None,
-                            school.id,
-                            class_name,
-                            grade,
-                            personal_id,
-                            commune.id,
-                            village_id,
-                            has_device,
-                            need_device,
-                            need_data,
-                            v.text("notes"),
-                        )
-                    ),
-                    household=_HouseholdValues(
-                        (
-                            category.id,
-                            household_code,
-                            commune.id,
-                            village_id,
-                            guardian_name,
-                            v.text("guardian_relation")[:40],
-                            phone,
-                            guardian_id,
-                        )
-                    ),
-                    household_key=hkey,
-                    new_village=new_village,
-                )
+            yield _PlannedRow(
+                row=row,
+                # Positional, in _StudentValues.NAMES / _HouseholdValues.NAMES order.
+                student=_StudentValues(
+                    (
+                        pupil_code,
+                        name,
+                        name_key,
+                        sort_key,
+                        dob,
+                        gender,
+                        ethnicity.id if ethnicity is not None else None,
+                        school.id,
+                        class_name,
+                        grade,
+                        personal_id,
+                        commune.id,
+                        village_id,
+                        has_device,
+                        need_device,
+                        need_data,
+                        v.text("notes"),
+                    )
+                ),
+                household=_HouseholdValues(
+                    (
+                        category.id,
+                        household_code,
+                        commune.id,
+                        village_id,
+                        guardian_name,
+                        v.text("guardian_relation")[:40],
+                        phone,
+                        guardian_id,
+                    )
+                ),
+                household_key=hkey,
+                new_village=new_village,
             )
-        self._classify(plan)
-        if progress is not None:
-            progress(80)
-        return plan
 
-    def _classify(self, plan: ImportPlan) -> None:
-        """Match planned rows to pupils already registered; count created/updated/unchanged."""
-        report = plan.report
-        codes = [p.student["pupil_code"] for p in plan.rows]
-        existing: dict[str, Student] = {}
+    def _classify(
+        self,
+        chunk: list[_PlannedRow],
+        report: ImportReport,
+        labels: Mapping[str, str],
+        state: _RunState,
+    ) -> _Classified:
+        """Match a chunk of checked rows to pupils already registered.
+
+        Rows that may not be written (a pupil of another unit, a locked
+        beneficiary) become errors; the others are kept and counted as
+        created, updated or unchanged.
+        """
         students = Student.objects.select_related("household", "school")
-        for student in filter_values(students, "pupil_code", codes):
-            existing[student.pupil_code] = student
-        self._existing = existing
-        households = self._load_households(plan)
-        self._households = households
-        kept: list[_PlannedRow] = []
-        labels = plan.labels
-        for planned in plan.rows:
-            found = existing.get(planned.student["pupil_code"])
-            if found is None:
-                report.created += 1
-                kept.append(planned)
+        codes = [p.student[0] for p in chunk if p.student[0] in state.known_codes]
+        existing: dict[str, Student] = {
+            s.pupil_code: s for s in filter_values(students, "pupil_code", codes)
+        }
+        households = self._load_households(chunk, existing, state)
+        result = _Classified(existing=existing, households=households)
+        created = updated = unchanged = 0
+        for planned in chunk:
+            student = existing.get(planned.student[0])
+            if student is None:
+                created += 1
+                result.rows.append(planned)
                 continue
-            student = found
             if not self._may_touch(student):
                 report.errors.append(
                     RowError(
@@ -427,12 +510,12 @@ class StudentImporter:
                 )
                 continue
             if changed:
-                report.updated += 1
+                updated += 1
             else:
-                report.unchanged += 1
-            kept.append(planned)
-        plan.rows = kept
-        report.errors.sort(key=lambda e: (e.row, e.field == ""))
+                unchanged += 1
+            result.rows.append(planned)
+        result.counts = (created, updated, unchanged)
+        return result
 
     def _may_touch(self, student: Student) -> bool:
         if self.only_school_id is not None:
@@ -441,22 +524,31 @@ class StudentImporter:
             return student.school.district_id == self.district.pk
         return True
 
-    def _load_households(self, plan: ImportPlan) -> dict[tuple[Any, ...], Household]:
-        """Existing households keyed like planned rows: by (commune, code) or the pupil's own."""
+    def _load_households(
+        self, chunk: list[_PlannedRow], existing: Mapping[str, Student], state: _RunState
+    ) -> dict[tuple[Any, ...], Household]:
+        """Existing households keyed like the chunk's rows: by (commune, code) or the pupil's own.
+
+        Households this run created are not looked up again: the later rows of a
+        household join the one its first row created.
+        """
         found: dict[tuple[Any, ...], Household] = {}
         pairs = list(
             dict.fromkeys(
-                (key[1], key[2]) for key in (p.household_key for p in plan.rows) if key[0] == "code"
+                (key[1], key[2])
+                for key in (p.household_key for p in chunk)
+                if key[0] == "code" and (key[1], key[2]) in state.known_households
             )
         )
         for household in filter_pairs(Household.objects.all(), ("commune_id", "code"), pairs):
             found[("code", household.commune_id, household.code)] = household
         # Rows without a code keep the household their pupil already has.
-        for planned in plan.rows:
-            if planned.household_key[0] != "code":
-                student = self._existing.get(planned.student["pupil_code"])
+        for planned in chunk:
+            key = planned.household_key
+            if key[0] != "code" and key not in state.new_household_keys:
+                student = existing.get(planned.student[0])
                 if student is not None:
-                    found.setdefault(planned.household_key, student.household)
+                    found.setdefault(key, student.household)
         return found
 
     @staticmethod
@@ -492,143 +584,128 @@ class StudentImporter:
 
     # ------------------------------------------------------------------ writing
 
-    def write(
-        self,
-        plan: ImportPlan,
-        *,
-        skip_invalid: bool = False,
-        batch: ImportBatch | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> ImportReport:
-        """Write the validated rows in one transaction.
-
-        All-or-nothing unless ``skip_invalid``: any row error means nothing is
-        written.  With ``skip_invalid`` exactly the valid rows are written.
-        """
-        report = plan.report
-        if report.errors and not skip_invalid:
-            report.created = report.updated = report.unchanged = 0
-            return report
-        with transaction.atomic():
-            created, updated = self._write_rows(plan, batch=batch)
-        if progress is not None:
-            progress(100)
-        report.created, report.updated = created, updated
-        report.unchanged = len(plan.rows) - created - updated
-        return report
-
-    def _write_rows(self, plan: ImportPlan, *, batch: ImportBatch | None) -> tuple[int, int]:
-        existing = self._existing
-        households = self._households
-        now = timezone.now()
-        # 1. Villages named for the first time, created in their commune.
+    def _write_chunk(
+        self, chunk: _Classified, state: _RunState, *, batch: ImportBatch | None
+    ) -> tuple[int, int]:
+        """Write one classified chunk; returns (pupils created, pupils updated)."""
+        rows = chunk.rows
+        existing = chunk.existing
+        now = state.now
+        # 1. Villages named for the first time, created in their commune (once per run).
         new_villages: dict[tuple[int, str], Village] = {}
-        for planned in plan.rows:
+        for planned in rows:
             if planned.new_village is not None:
                 commune_id, vkey, name = planned.new_village
-                new_villages.setdefault(
-                    (commune_id, vkey), Village(commune_id=commune_id, name=name[:150], key=vkey)
-                )
+                if (commune_id, vkey) not in state.village_ids:
+                    new_villages.setdefault(
+                        (commune_id, vkey),
+                        Village(commune_id=commune_id, name=name[:150], key=vkey),
+                    )
         if new_villages:
             Village.objects.bulk_create(new_villages.values(), batch_size=2000)
-            for (commune_id, vkey), village in new_villages.items():
-                self.lookups.villages[(commune_id, vkey)] = village
-            for planned in plan.rows:
-                if planned.new_village is not None:
-                    village_id = new_villages[planned.new_village[:2]].pk
-                    planned.student = planned.student.replace(village_id=village_id)
-                    planned.household = planned.household.replace(village_id=village_id)
-        # 2. Households to update (existing ones whose data changed).
-        changed_households: dict[int, Household] = {}
-        for planned in plan.rows:
-            household = households.get(planned.household_key)
-            if household is None or household.pk in changed_households:
+            for village_key_, village in new_villages.items():
+                state.village_ids[village_key_] = village.pk
+        for planned in rows:
+            if planned.new_village is not None:
+                village_id = state.village_ids[planned.new_village[:2]]
+                planned.student = planned.student.replace(village_id=village_id)
+                planned.household = planned.household.replace(village_id=village_id)
+        # 2. Existing households whose data changed (the first row of a household that
+        #    changes it wins; later rows of a run do not change it back).
+        changed_households: list[Household] = []
+        for planned in rows:
+            household = chunk.households.get(planned.household_key)
+            if household is None:
+                continue
+            state.household_ids[planned.household_key] = household.pk
+            if household.pk in state.changed_households:
                 continue
             if self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
                 household.updated_at = now
-                changed_households[household.pk] = household
+                state.changed_households.add(household.pk)
+                changed_households.append(household)
         if changed_households:
             Household.objects.bulk_update(
-                changed_households.values(), [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
+                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
             )
-        household_ids: dict[tuple[Any, ...], int] = {
-            key: household.pk for key, household in households.items()
-        }
-        # 3. New households and pupils, chunk by chunk so memory stays flat.
+        # 3. New households (one per key, from its first row), then pupils.
+        household_ids = state.household_ids
+        new_keys: list[tuple[Any, ...]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        for planned in rows:
+            key = planned.household_key
+            if key not in household_ids:
+                household_ids[key] = 0  # reserved; the id comes back from the insert
+                new_keys.append(key)
+                # _HouseholdValues is positional in HOUSEHOLD_FIELDS order.
+                new_rows.append((*planned.household[:], now, now))
+        if new_rows:
+            ids = insert_rows(Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows)
+            household_ids.update(zip(new_keys, ids, strict=True))
+            state.new_household_keys.update(new_keys)
         batch_id = batch.pk if batch is not None else None
-        actor_id = self.actor.pk if self.actor is not None else None
-        district_of = {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
-        created = 0
+        actor_id = self._actor_id
+        # A pupil created by a batch is the batch uploader's: ``created_by`` names the
+        # author of a pupil entered by hand (a null also skips a foreign-key check per row).
+        created_by_id = None if batch is not None else actor_id
+        student_rows: list[tuple[Any, ...]] = []
         to_update: list[tuple[Student, dict[str, list[Any]]]] = []
-        for chunk in chunks(plan.rows, WRITE_CHUNK):
-            new_keys: list[tuple[Any, ...]] = []
-            new_rows: list[tuple[Any, ...]] = []
-            for planned in chunk:
-                key = planned.household_key
-                if key not in household_ids:
-                    household_ids[key] = 0  # reserved; the id comes back from the insert
-                    new_keys.append(key)
-                    # _HouseholdValues is positional in HOUSEHOLD_FIELDS order.
-                    new_rows.append((*planned.household[:], now, now))
-            if new_rows:
-                ids = insert_rows(
-                    Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows
-                )
-                household_ids.update(zip(new_keys, ids, strict=True))
-            student_rows: list[tuple[Any, ...]] = []
-            for planned in chunk:
-                household_id = household_ids[planned.household_key]
-                student = existing.get(planned.student["pupil_code"])
-                if student is None:
-                    # _StudentValues is positional: pupil_code, then STUDENT_FIELDS.
-                    student_rows.append(
-                        (
-                            *planned.student[:],
-                            household_id,
-                            batch_id,
-                            actor_id,
-                            "studying",
-                            False,
-                            now,
-                            now,
-                        )
+        for planned in rows:
+            household_id = household_ids[planned.household_key]
+            student = existing.get(planned.student[0])
+            if student is None:
+                # _StudentValues is positional: pupil_code, then STUDENT_FIELDS.
+                student_rows.append(
+                    (
+                        *planned.student[:],
+                        household_id,
+                        batch_id,
+                        created_by_id,
+                        "studying",
+                        False,
+                        now,
+                        now,
                     )
-                    continue
-                changes = self._diff(student, planned.student)
-                if student.household_id != household_id:
-                    changes["household"] = [student.household_id, household_id]
-                    student.household_id = household_id
-                if changes or household_id in changed_households:
-                    self._apply(student, planned.student, STUDENT_FIELDS)
-                    student.import_batch_id = batch_id
-                    student.updated_at = now
-                    to_update.append((student, changes))
-            if student_rows:
-                ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
-                created += len(ids)
+                )
+                continue
+            changes = self._diff(student, planned.student)
+            if student.household_id != household_id:
+                changes["household"] = [student.household_id, household_id]
+                student.household_id = household_id
+            if changes or household_id in state.changed_households:
+                self._apply(student, planned.student, STUDENT_FIELDS)
+                student.updated_at = now
+                to_update.append((student, changes))
+        if student_rows:
+            # With a batch, the batch is the record of who created these pupils (each
+            # pupil points to it; one ``student.import`` event at the end); an import
+            # without one (command line) audits each pupil it creates.
+            ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
+            if batch is None:
                 audit_created(
                     student_rows,
                     ids,
                     actor_id=actor_id,
-                    district_of=district_of,
+                    district_of=self._district_of,
                     batch=batch,
                     now=now,
                 )
         if to_update:
+            # ``import_batch`` stays the batch that created the pupil; each update is
+            # audited with the file it came from.
             Student.objects.bulk_update(
                 [s for s, _c in to_update],
-                [*STUDENT_FIELDS, "household_id", "import_batch_id", "updated_at"],
+                [*STUDENT_FIELDS, "household_id", "updated_at"],
                 batch_size=2000,
             )
-        audit_updated(
-            to_update,
-            actor_id=actor_id,
-            district_of=district_of,
-            batch=batch,
-            created=created,
-            now=now,
-        )
-        return created, len(to_update)
+            audit_updated(
+                to_update, actor_id=actor_id, district_of=self._district_of, batch=batch, now=now
+            )
+        return len(student_rows), len(to_update)
+
+    @cached_property
+    def _district_of(self) -> dict[int, int]:
+        return {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
 
     @staticmethod
     def _apply(
@@ -651,3 +728,44 @@ class StudentImporter:
             for name in STUDENT_FIELDS
             if name not in {"name_key", "sort_key"} and getattr(student, name) != data[name]
         }
+
+
+@dataclass
+class _RunState:
+    """What one run carries from chunk to chunk."""
+
+    now: dt.datetime
+    known_codes: set[str]  # pupil codes registered before the run
+    known_households: set[tuple[int, str]]  # (commune id, household code) registered before
+    household_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # key -> id
+    new_household_keys: set[tuple[Any, ...]] = field(default_factory=set)  # created by the run
+    changed_households: set[int] = field(default_factory=set)
+    village_ids: dict[tuple[int, str], int] = field(default_factory=dict)  # created by the run
+
+
+@dataclass
+class _Classified:
+    """A chunk of checked rows matched to the registry."""
+
+    existing: dict[str, Student]
+    households: dict[tuple[Any, ...], Household]
+    rows: list[_PlannedRow] = field(default_factory=list)
+    counts: tuple[int, int, int] = (0, 0, 0)  # created, updated, unchanged
+
+
+class _Discard(Exception):
+    """Rolls back a run whose list has errors (all or nothing)."""
+
+
+def _check_constraints_per_statement(on: bool) -> None:
+    """PostgreSQL: check foreign keys as each chunk is written, not all at commit.
+
+    Django declares them ``DEFERRABLE INITIALLY DEFERRED``; deferred, the ~10
+    checks per pupil would all run at ``COMMIT``, after the last row was checked.
+    Per statement they run while the worker thread checks the next chunk.  Set
+    back to deferred before the run's transaction (or savepoint) ends.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS ALL {'IMMEDIATE' if on else 'DEFERRED'}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schools.importing import ImportReport, RowError
+from schools.importing import RowError
 from schools.normalize import clean_text
 from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
 
@@ -51,15 +51,6 @@ class _PlannedRow:
     household: Any  # _HouseholdValues
     household_key: tuple[Any, ...]
     new_village: tuple[int, str, str] | None = None  # (commune_id, key, name)
-
-
-@dataclass
-class ImportPlan:
-    """Outcome of validation: the report so far and the rows that may be written."""
-
-    report: ImportReport
-    rows: list[_PlannedRow] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 _MISS = object()
