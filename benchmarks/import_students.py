@@ -88,7 +88,7 @@ def setup_django(url: str, migrate: bool = True) -> None:
 def prepare_units():
     """Districts, communes and the schools of Bảo Yên; a district officer; a clean registry."""
     from accounts.models import AuditEvent, Role, User
-    from schools.models import Commune, District, ImportBatch, School
+    from schools.models import Commune, District, ImportBatch, School, Village
     from schools.services import load_units
     from students.models import Household, Student
 
@@ -113,6 +113,16 @@ def prepare_units():
     Household.objects.all().delete()
     AuditEvent.objects.filter(action__startswith="student").delete()
     ImportBatch.objects.filter(kind="students").delete()
+    Village.objects.filter(students__isnull=True, households__isnull=True).delete()
+    # Each run deletes the previous run's 100,000 pupils: rewrite the tables without
+    # their dead rows and index entries, or every run would import into tables (and
+    # indexes) bloated by all the runs before it.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in (Student, Household, AuditEvent, ImportBatch, Village):
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"VACUUM (FULL, ANALYZE) {table}")
     user = User.objects.filter(username="bench_phong").first() or User(username="bench_phong")
     user.role = Role.objects.get(code="district_officer")
     user.district = district

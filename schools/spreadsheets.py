@@ -98,6 +98,12 @@ class Sheet:
     sheet_name: str = ""
     format: str = ""
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # Rows of the whole worksheet when ``rows`` holds only its head (streamed reads).
+    height: int | None = None
+
+    @property
+    def row_count(self) -> int:
+        return self.height if self.height is not None else len(self.rows)
 
     @property
     def width(self) -> int:

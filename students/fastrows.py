@@ -273,7 +273,13 @@ def read_streaming(
             if not any(not is_blank_row(r) for r in head):
                 continue
             merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
-            sheet = Sheet(rows=head, sheet_name=meta.name, format=fmt, merged=merged)
+            sheet = Sheet(
+                rows=head,
+                sheet_name=meta.name,
+                format=fmt,
+                merged=merged,
+                height=max(getattr(calamine_sheet, "height", 0) or 0, len(head)),
+            )
             workbook.close()  # the sheet's cells are loaded: drop the workbook's copy of the file
             return sheet, _guarded(rows, len(head), max_rows)
     except SpreadsheetError:

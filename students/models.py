@@ -87,6 +87,9 @@ class Household(models.Model):
         on_delete=models.PROTECT,
         related_name="households",
         verbose_name=_("diện hộ"),
+        # A handful of categories: lists filter pupils by it through the join, and
+        # an index would only cost each imported household an entry.
+        db_index=False,
     )
     code = models.CharField(
         _("số giấy chứng nhận / mã hộ"),
@@ -160,8 +163,11 @@ class Student(models.Model):
         LEFT = "left", _("Đã chuyển/nghỉ học")
         GRADUATED = "graduated", _("Đã tốt nghiệp")
 
+    # Unique through Meta.constraints: ``unique=True`` would add a second
+    # (varchar_pattern_ops) index on PostgreSQL, which a 10-digit code searched by
+    # prefix does not need (``selectors.StudentFilter`` turns a prefix into a range).
     pupil_code = models.CharField(
-        _("mã định danh học sinh"), max_length=10, unique=True, validators=[pupil_code_validator]
+        _("mã định danh học sinh"), max_length=10, validators=[pupil_code_validator]
     )
     full_name = models.CharField(_("họ và tên"), max_length=150)
     # Searched with "contains", which no B-tree serves, so name_key has no index of its
@@ -176,8 +182,15 @@ class Student(models.Model):
     )
     date_of_birth = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
+    # No index of their own on the reference and provenance keys below: no page
+    # looks pupils up by them, and each index costs every imported pupil an entry.
     ethnicity = models.ForeignKey(
-        Ethnicity, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("dân tộc")
+        Ethnicity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("dân tộc"),
+        db_index=False,
     )
     school = models.ForeignKey(
         School,
@@ -194,11 +207,17 @@ class Student(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("hộ gia đình")
     )
+    # The pupil's place of residence is its household's (the services and the importer
+    # copy it from there, so lists filter pupils without a join).  The household's
+    # columns carry the database's foreign keys for the same commune and village, and
+    # Django enforces PROTECT for these copies; a second database check per imported
+    # pupil would only repeat them (two of the ~10 checks that bound an import's speed).
     commune = models.ForeignKey(
         Commune,
         on_delete=models.PROTECT,
         related_name="students",
         verbose_name=_("xã/phường cư trú"),
+        db_constraint=False,
     )
     village = models.ForeignKey(
         Village,
@@ -208,6 +227,7 @@ class Student(models.Model):
         related_name="students",
         verbose_name=_("thôn/bản cư trú"),
         db_index=False,  # student_village_idx
+        db_constraint=False,
     )
     has_device = models.BooleanField(_("đã có thiết bị học tập"), default=False)
     need_device = models.CharField(
@@ -230,12 +250,23 @@ class Student(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("lần nhập"),
+        help_text=_("Lần nhập tệp đã tạo học sinh này."),
+        db_index=False,
+        # A record of where the pupil came from, like the audit log's references:
+        # batches are never deleted by the portal (Django would set this to null).
+        db_constraint=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Người nhập trực tiếp; học sinh nhập từ tệp thuộc người tải tệp lên."),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     objects = StudentQuerySet.as_manager()
 
@@ -247,6 +278,7 @@ class Student(models.Model):
         verbose_name_plural = _("học sinh")
         ordering = ["sort_key", "date_of_birth", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["pupil_code"], name="student_pupil_code_unique"),
             models.CheckConstraint(
                 condition=models.Q(grade__gte=1, grade__lte=12), name="student_grade_1_12"
             ),

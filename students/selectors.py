@@ -76,8 +76,14 @@ class StudentFilters:
     def apply(self, queryset: StudentQuerySet) -> StudentQuerySet:
         if self.q:
             digits = self.q.replace(" ", "")
-            if digits.isdigit():
-                queryset = queryset.filter(pupil_code__startswith=digits)
+            if digits.isdigit() and len(digits) > 10:
+                queryset = queryset.none()  # no code is that long
+            elif digits.isdigit():
+                # Codes are exactly 10 digits: a prefix is the range of codes it starts,
+                # which the unique index serves under any collation.
+                queryset = queryset.filter(
+                    pupil_code__gte=digits.ljust(10, "0"), pupil_code__lte=digits.ljust(10, "9")
+                )
             else:
                 queryset = queryset.filter(name_key__contains=fold(self.q))
         if self.class_name:

@@ -9,7 +9,17 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
-__all__ = ["WRITE_CHUNK", "chunks", "filter_pairs", "filter_values", "insert_rows"]
+__all__ = [
+    "WRITE_CHUNK",
+    "chunks",
+    "copy_lines",
+    "copy_rows",
+    "copy_text",
+    "filter_pairs",
+    "filter_values",
+    "insert_rows",
+    "reserve_ids",
+]
 
 WRITE_CHUNK = 5000
 
@@ -68,6 +78,109 @@ def insert_rows(
                         values[i] = dumps(values[i])
                     write_row(values)
     return new_ids
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """``count`` new ids of ``model``'s table, taken now so rows can refer to each other
+    before they are written.  No other insert can receive them.
+
+    PostgreSQL: from the table's sequence.  SQLite (``AUTOINCREMENT``): by moving the
+    table's counter in ``sqlite_sequence``, inside the caller's transaction.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The sequence's name once (not per id), the ids as one array.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [sequence, count],
+            )
+            return list(cursor.fetchone()[0])
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"reserve_ids: {connection.vendor} is not supported")
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 - model metadata
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(highest, found[0] if found else 0) + 1
+        if found:
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [start + count - 1, table]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                [table, start + count - 1],
+            )
+    return list(range(start, start + count))
+
+
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` whose values, ids included, are in ``columns`` order (attnames).
+
+    PostgreSQL: one ``COPY``.  Other databases: ``bulk_create``.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=1000)
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(values: Iterable[Any]) -> str:
+    """One row in PostgreSQL's ``COPY … FROM STDIN`` text format, without the newline.
+
+    For the value types the importer writes: ``None``, ``bool``, ``int``, ``str``,
+    ``date`` and aware ``datetime`` (``str()`` gives ISO 8601, which PostgreSQL reads).
+    Pure Python, so the checking worker can format rows while the writer sends others.
+    """
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("\\N")
+        elif value is True:
+            parts.append("t")
+        elif value is False:
+            parts.append("f")
+        elif value.__class__ is str:
+            parts.append(value.translate(_COPY_ESCAPES))
+        else:
+            parts.append(str(value))
+    return "\t".join(parts)
+
+
+def copy_lines(model: type[Model], columns: Sequence[str], lines: Sequence[str]) -> None:
+    """PostgreSQL: ``COPY`` rows already formatted by ``copy_text`` (one string each)."""
+    if not lines:
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(lines), 1000):
+            copy.write("\n".join(lines[start : start + 1000]) + "\n")
 
 
 def filter_values(queryset: QuerySet, column: str, values: Sequence[Any]) -> Iterable[Any]:

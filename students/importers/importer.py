@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +22,15 @@ from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers.audit import audit_created, audit_import, audit_updated
-from students.importers.bulk import WRITE_CHUNK, filter_pairs, filter_values, insert_rows
+from students.importers.bulk import (
+    WRITE_CHUNK,
+    copy_lines,
+    copy_rows,
+    copy_text,
+    filter_pairs,
+    filter_values,
+    reserve_ids,
+)
 from students.importers.columns import (
     COLUMNS,
     FIELD_LABELS,
@@ -172,10 +183,11 @@ class StudentImporter:
     ) -> ImportReport:
         """Check every data row and, unless ``dry_run``, write the list in one transaction.
 
-        Rows are checked in a worker thread (``pipeline.checked_in_background``)
-        while this thread writes the rows already checked, chunk by chunk.  All or
-        nothing unless ``skip_invalid``: when any row has an error, what was written
-        is rolled back and the report counts nothing as written; with
+        Rows are checked in a worker thread (``pipeline.checked_in_background``),
+        which also gives each new pupil and household an id reserved ahead, while
+        this thread writes the rows already checked, chunk by chunk.  All or
+        nothing unless ``skip_invalid``: when any row has an error, what was
+        written is rolled back and the report counts nothing as written; with
         ``skip_invalid`` exactly the valid rows are written.  A dry run writes
         nothing and counts what an import would create, update or leave unchanged.
 
@@ -187,23 +199,35 @@ class StudentImporter:
         self._load_for_worker()
         report = ImportReport(rows=0)
         labels = table.field_labels()
-        total = expected_rows or max(len(table.sheet.rows) - table.first_data_index, 1)
-        checked = self._checked_rows(table, report, labels, release=release_rows, more=more_rows)
-        state = _RunState(now=timezone.now(), **self._known_keys())
+        total = expected_rows or max(table.sheet.row_count - table.first_data_index, 1)
         writing = not dry_run
+        state = _RunState(
+            now=timezone.now(),
+            batch_id=batch.pk if batch is not None else None,
+            # A pupil created by a batch is the batch uploader's: ``created_by`` names the
+            # author of a pupil entered by hand (a null also skips a foreign-key check per row).
+            created_by_id=None if batch is not None else self._actor_id,
+            batch=batch,
+            copy_lines=writing and connection.vendor == "postgresql",
+            **self._known_keys(),
+        )
         counts = [0, 0, 0]  # created, updated, unchanged
         try:
             with transaction.atomic():
                 if writing:
                     _check_constraints_per_statement(True)
-                for chunk in checked_in_background(checked, size=WRITE_CHUNK):
-                    classified = self._classify(chunk, report, labels, state)
-                    if writing and (skip_invalid or not report.errors):
-                        created, updated = self._write_chunk(classified, state, batch=batch)
-                        chunk_counts = (created, updated, len(classified.rows) - created - updated)
-                    else:
-                        chunk_counts = classified.counts
+                    state.reserve(min(total + 1, _AHEAD))
+                else:
+                    state.pretend_ids()
+                checked = self._checked_rows(
+                    table, report, labels, release=release_rows, more=more_rows
+                )
+                for chunk in checked_in_background(self._planned(checked, state), size=WRITE_CHUNK):
+                    write_now = writing and (skip_invalid or not report.errors)
+                    chunk_counts = self._take(chunk, report, labels, state, write=write_now)
                     counts = [a + b for a, b in zip(counts, chunk_counts, strict=True)]
+                    if write_now:
+                        state.top_up(remaining=max(total - report.rows, 0))
                     if progress is not None:
                         # Without a known row count (streamed files) the bar must not reach the end.
                         progress(min(95, int(95 * report.rows / total)))
@@ -449,32 +473,203 @@ class StudentImporter:
                 new_village=new_village,
             )
 
-    def _classify(
+    def _planned(self, rows: Iterator[_PlannedRow], state: _RunState) -> Iterator[_PlannedRow]:
+        """Give each checked row its ids, in file order (runs in the worker thread).
+
+        The first row of a household decides it: a household code already
+        registered, or a registered pupil's own household, is left for the writer
+        to find (``household_id`` None); any other household is new and gets an
+        id from the pool.  A new pupil whose household is known gets an id too and
+        its row is built ready to copy (``fast``); the writer only sends it.
+        """
+        known_codes = state.known_codes
+        known_households = state.known_households
+        decided = state.household_plan
+        take_household = state.take_household
+        take_student = state.take_student
+        now = state.now
+        tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
+        # PostgreSQL: the rows are also formatted for COPY here, off the writer's path.
+        lines = state.copy_lines
+        tail_text = "\t" + copy_text(tail)
+        stamps_text = "\t" + copy_text((now, now))
+        unseen = _UNSEEN
+        for planned in rows:
+            ready = lines and planned.new_village is None
+            registered = planned.student[0] in known_codes
+            key = planned.household_key
+            household_id = decided.get(key, unseen)
+            if household_id is unseen:
+                if key[0] == "code":
+                    in_registry = (key[1], key[2]) in known_households
+                else:
+                    in_registry = registered
+                household_id = None if in_registry else take_household()
+                if household_id is not None:
+                    planned.new_household = (household_id, *planned.household, now, now)
+                    if ready:
+                        planned.household_line = (
+                            copy_text((household_id, *planned.household)) + stamps_text
+                        )
+                decided[key] = household_id
+            planned.household_id = household_id
+            if not registered:
+                student_id = planned.student_id = take_student()
+                if household_id is not None and student_id is not None:
+                    planned.fast = (student_id, *planned.student, household_id, *tail)
+                    if ready:
+                        planned.fast_line = (
+                            copy_text((student_id, *planned.student, household_id)) + tail_text
+                        )
+            yield planned
+
+    def _take(
         self,
         chunk: list[_PlannedRow],
         report: ImportReport,
         labels: Mapping[str, str],
         state: _RunState,
-    ) -> _Classified:
-        """Match a chunk of checked rows to pupils already registered.
+        *,
+        write: bool,
+    ) -> tuple[int, int, int]:
+        """Match a chunk of planned rows to the registry and, with ``write``, write it.
 
-        Rows that may not be written (a pupil of another unit, a locked
-        beneficiary) become errors; the others are kept and counted as
-        created, updated or unchanged.
+        Returns the counts (created, updated, unchanged).  Rows that may not be
+        written (a pupil of another unit, a locked beneficiary) become errors.
+        """
+        if write:
+            self._create_villages(chunk, state)
+        for planned in chunk:
+            if planned.new_household is not None:
+                state.unborn[planned.new_household[0]] = (
+                    planned.new_household,
+                    planned.household_line,
+                )
+        new_pupils: list[tuple[Any, ...]] = []
+        pupil_lines: list[str | None] = []
+        slow: list[_PlannedRow] = []
+        for planned in chunk:
+            if planned.fast is not None:
+                new_pupils.append(planned.fast)
+                pupil_lines.append(planned.fast_line)
+            else:
+                slow.append(planned)
+        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
+        changed_households: list[Household] = []
+        unchanged = 0
+        if slow:
+            unchanged = self._take_slow(
+                slow, report, labels, state, new_pupils, to_update, changed_households
+            )
+        if not write:
+            return len(new_pupils), len(to_update), unchanged
+        # Households first (the pupils refer to them), then pupils; foreign keys are
+        # checked as each statement ends.
+        born: list[tuple[tuple[Any, ...], str | None]] = []
+        unborn = state.unborn
+        for row in new_pupils:
+            household = unborn.pop(row[_HOUSEHOLD_AT], None)
+            if household is not None:
+                born.append(household)
+        for student, _changes in to_update:
+            household = unborn.pop(student.household_id, None)
+            if household is not None:
+                born.append(household)
+        self._copy(Household, _HOUSEHOLD_COPY, born)
+        if changed_households:
+            Household.objects.bulk_update(
+                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
+            )
+        pupil_lines.extend([None] * (len(new_pupils) - len(pupil_lines)))
+        self._copy(Student, _STUDENT_COPY, list(zip(new_pupils, pupil_lines, strict=True)))
+        if state.batch_id is None and new_pupils:
+            audit_created(
+                [row[1:] for row in new_pupils],
+                [row[0] for row in new_pupils],
+                actor_id=self._actor_id,
+                district_of=self._district_of,
+                batch=None,
+                now=state.now,
+            )
+        if to_update:
+            # ``import_batch`` stays the batch that created the pupil; each update is
+            # audited with the file it came from.
+            Student.objects.bulk_update(
+                [s for s, _c in to_update],
+                [*STUDENT_FIELDS, "household_id", "updated_at"],
+                batch_size=2000,
+            )
+            audit_updated(
+                to_update,
+                actor_id=self._actor_id,
+                district_of=self._district_of,
+                batch=state.batch,
+                now=state.now,
+            )
+        return len(new_pupils), len(to_update), unchanged
+
+    def _take_slow(
+        self,
+        rows: list[_PlannedRow],
+        report: ImportReport,
+        labels: Mapping[str, str],
+        state: _RunState,
+        new_pupils: list[tuple[Any, ...]],
+        to_update: list[tuple[Student, dict[str, list[Any]]]],
+        changed_households: list[Household],
+    ) -> int:
+        """The rows that need the registry: pupils already registered, households to find.
+
+        Appends new pupils' rows to ``new_pupils`` and changed pupils/households to
+        ``to_update``/``changed_households``; returns the number of unchanged pupils.
         """
         students = Student.objects.select_related("household", "school")
-        codes = [p.student[0] for p in chunk if p.student[0] in state.known_codes]
+        codes = [p.student[0] for p in rows if p.student[0] in state.known_codes]
         existing: dict[str, Student] = {
             s.pupil_code: s for s in filter_values(students, "pupil_code", codes)
         }
-        households = self._load_households(chunk, existing, state)
-        result = _Classified(existing=existing, households=households)
-        created = updated = unchanged = 0
-        for planned in chunk:
+        pairs = list(
+            dict.fromkeys(
+                (p.household_key[1], p.household_key[2])
+                for p in rows
+                if p.household_id is None and p.household_key[0] == "code"
+            )
+        )
+        by_code: dict[tuple[int, str], Household] = {
+            (h.commune_id, h.code): h
+            for h in filter_pairs(Household.objects.all(), ("commune_id", "code"), pairs)
+        }
+        now = state.now
+        tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
+        unchanged = 0
+        for planned in rows:
+            key = planned.household_key
             student = existing.get(planned.student[0])
+            household: Household | None = None  # the registered household the row names
+            household_id = planned.household_id
+            if household_id is None:
+                if key[0] == "code":
+                    household = by_code.get((key[1], key[2]))
+                    if household is not None:
+                        household_id = household.pk
+                    else:  # created by an earlier row of this run
+                        household_id = state.resolved.get(key)
+                else:
+                    # Siblings without a household code join the household the first
+                    # of them is registered in.
+                    household_id = state.resolved.get(key)
+                    if household_id is None and student is not None:
+                        household = student.household
+                        household_id = household.pk
+            if household_id is None:
+                # Nothing to join: the row's household is new (the worker left it to us).
+                household_id = state.take_household() or state.reserve_one(Household)
+                state.unborn[household_id] = ((household_id, *planned.household, now, now), None)
             if student is None:
-                created += 1
-                result.rows.append(planned)
+                student_id = planned.student_id or state.reserve_one(Student)
+                new_pupils.append((student_id, *planned.student, household_id, *tail))
+                state.resolved.setdefault(key, household_id)
+                self._household_update(household, planned, state, changed_households)
                 continue
             if not self._may_touch(student):
                 report.errors.append(
@@ -486,16 +681,17 @@ class StudentImporter:
                     )
                 )
                 continue
-            household = households.get(planned.household_key) or student.household
-            changed = self._student_changes(student, planned) or self._household_changes(
-                household, planned
+            moving = household_id != student.household_id
+            current = household or (None if moving else student.household)
+            changed = (
+                moving
+                or self._student_changes(student, planned)
+                or (current is not None and self._household_changes(current, planned))
             )
-            if household.pk != student.household_id:
-                changed = True
             if (
                 changed
                 and student.eligibility_locked
-                and self._touches_eligibility(student, household, planned)
+                and (moving or self._touches_eligibility(student, student.household, planned))
             ):
                 report.errors.append(
                     RowError(
@@ -509,13 +705,80 @@ class StudentImporter:
                     )
                 )
                 continue
-            if changed:
-                updated += 1
+            state.resolved.setdefault(key, household_id)
+            touched = self._household_update(current, planned, state, changed_households)
+            changes = self._diff(student, planned.student)
+            if moving:
+                changes["household"] = [student.household_id, household_id]
+                student.household_id = household_id
+            if changes or touched or household_id in state.changed_households:
+                self._apply(student, planned.student, STUDENT_FIELDS)
+                student.updated_at = now
+                to_update.append((student, changes))
             else:
                 unchanged += 1
-            result.rows.append(planned)
-        result.counts = (created, updated, unchanged)
-        return result
+        return unchanged
+
+    @staticmethod
+    def _copy(
+        model: type[Model], columns: Sequence[str], rows: list[tuple[tuple[Any, ...], str | None]]
+    ) -> None:
+        """Insert new rows; on PostgreSQL, as COPY text the worker mostly formatted already."""
+        if connection.vendor == "postgresql":
+            copy_lines(model, columns, [line or copy_text(row) for row, line in rows])
+        else:
+            copy_rows(model, columns, [row for row, _line in rows])
+
+    def _household_update(
+        self,
+        household: Household | None,
+        planned: _PlannedRow,
+        state: _RunState,
+        changed: list[Household],
+    ) -> bool:
+        """Apply a row's household details to a registered household (once per run)."""
+        if household is None or household.pk in state.changed_households:
+            return False
+        if not self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
+            return False
+        household.updated_at = state.now
+        state.changed_households.add(household.pk)
+        changed.append(household)
+        return True
+
+    def _create_villages(self, chunk: list[_PlannedRow], state: _RunState) -> None:
+        """Create the villages the chunk names for the first time; put their ids in its rows."""
+        pending = [p for p in chunk if p.new_village is not None]
+        if not pending:
+            return
+        missing: dict[tuple[int, str], Village] = {}
+        for planned in pending:
+            commune_id, vkey, name = planned.new_village  # type: ignore[misc]
+            if (commune_id, vkey) not in state.village_ids:
+                missing.setdefault(
+                    (commune_id, vkey), Village(commune_id=commune_id, name=name[:150], key=vkey)
+                )
+        if missing:
+            Village.objects.bulk_create(missing.values(), batch_size=2000)
+            for village_key_, village in missing.items():
+                state.village_ids[village_key_] = village.pk
+                self.lookups.villages[village_key_] = (
+                    village  # later rows find it as they are checked
+                )
+        for planned in pending:
+            village_id = state.village_ids[planned.new_village[:2]]  # type: ignore[index]
+            planned.student = planned.student.replace(village_id=village_id)
+            planned.household = planned.household.replace(village_id=village_id)
+            if planned.fast is not None:
+                fast = list(planned.fast)
+                fast[_STUDENT_VILLAGE_AT] = village_id
+                planned.fast = tuple(fast)
+            if planned.new_household is not None:
+                household = list(planned.new_household)
+                household[_HOUSEHOLD_VILLAGE_AT] = village_id
+                planned.new_household = tuple(household)
+            planned.fast_line = planned.household_line = None  # formatted again by the writer
+            planned.new_village = None
 
     def _may_touch(self, student: Student) -> bool:
         if self.only_school_id is not None:
@@ -524,45 +787,14 @@ class StudentImporter:
             return student.school.district_id == self.district.pk
         return True
 
-    def _load_households(
-        self, chunk: list[_PlannedRow], existing: Mapping[str, Student], state: _RunState
-    ) -> dict[tuple[Any, ...], Household]:
-        """Existing households keyed like the chunk's rows: by (commune, code) or the pupil's own.
-
-        Households this run created are not looked up again: the later rows of a
-        household join the one its first row created.
-        """
-        found: dict[tuple[Any, ...], Household] = {}
-        pairs = list(
-            dict.fromkeys(
-                (key[1], key[2])
-                for key in (p.household_key for p in chunk)
-                if key[0] == "code" and (key[1], key[2]) in state.known_households
-            )
-        )
-        for household in filter_pairs(Household.objects.all(), ("commune_id", "code"), pairs):
-            found[("code", household.commune_id, household.code)] = household
-        # Rows without a code keep the household their pupil already has.
-        for planned in chunk:
-            key = planned.household_key
-            if key[0] != "code" and key not in state.new_household_keys:
-                student = existing.get(planned.student[0])
-                if student is not None:
-                    found.setdefault(key, student.household)
-        return found
-
     @staticmethod
     def _student_changes(student: Student, planned: _PlannedRow) -> bool:
         data = planned.student
-        if planned.new_village is not None:
-            return True
         return any(getattr(student, name) != data[name] for name in STUDENT_FIELDS)
 
     @staticmethod
     def _household_changes(household: Household, planned: _PlannedRow) -> bool:
         data = planned.household
-        if planned.new_village is not None:
-            return True
         return any(
             getattr(household, name) != data[name]
             for name in HOUSEHOLD_FIELDS
@@ -574,134 +806,11 @@ class StudentImporter:
     @staticmethod
     def _touches_eligibility(student: Student, household: Household, planned: _PlannedRow) -> bool:
         data = planned.student
-        if household.pk != student.household_id:
-            return True
         if household.category_id != planned.household["category_id"]:
             return True
         return any(
             getattr(student, name) != data[name] for name in _ELIGIBILITY_ATTRS - {"household_id"}
         )
-
-    # ------------------------------------------------------------------ writing
-
-    def _write_chunk(
-        self, chunk: _Classified, state: _RunState, *, batch: ImportBatch | None
-    ) -> tuple[int, int]:
-        """Write one classified chunk; returns (pupils created, pupils updated)."""
-        rows = chunk.rows
-        existing = chunk.existing
-        now = state.now
-        # 1. Villages named for the first time, created in their commune (once per run).
-        new_villages: dict[tuple[int, str], Village] = {}
-        for planned in rows:
-            if planned.new_village is not None:
-                commune_id, vkey, name = planned.new_village
-                if (commune_id, vkey) not in state.village_ids:
-                    new_villages.setdefault(
-                        (commune_id, vkey),
-                        Village(commune_id=commune_id, name=name[:150], key=vkey),
-                    )
-        if new_villages:
-            Village.objects.bulk_create(new_villages.values(), batch_size=2000)
-            for village_key_, village in new_villages.items():
-                state.village_ids[village_key_] = village.pk
-        for planned in rows:
-            if planned.new_village is not None:
-                village_id = state.village_ids[planned.new_village[:2]]
-                planned.student = planned.student.replace(village_id=village_id)
-                planned.household = planned.household.replace(village_id=village_id)
-        # 2. Existing households whose data changed (the first row of a household that
-        #    changes it wins; later rows of a run do not change it back).
-        changed_households: list[Household] = []
-        for planned in rows:
-            household = chunk.households.get(planned.household_key)
-            if household is None:
-                continue
-            state.household_ids[planned.household_key] = household.pk
-            if household.pk in state.changed_households:
-                continue
-            if self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
-                household.updated_at = now
-                state.changed_households.add(household.pk)
-                changed_households.append(household)
-        if changed_households:
-            Household.objects.bulk_update(
-                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
-            )
-        # 3. New households (one per key, from its first row), then pupils.
-        household_ids = state.household_ids
-        new_keys: list[tuple[Any, ...]] = []
-        new_rows: list[tuple[Any, ...]] = []
-        for planned in rows:
-            key = planned.household_key
-            if key not in household_ids:
-                household_ids[key] = 0  # reserved; the id comes back from the insert
-                new_keys.append(key)
-                # _HouseholdValues is positional in HOUSEHOLD_FIELDS order.
-                new_rows.append((*planned.household[:], now, now))
-        if new_rows:
-            ids = insert_rows(Household, [*HOUSEHOLD_FIELDS, "created_at", "updated_at"], new_rows)
-            household_ids.update(zip(new_keys, ids, strict=True))
-            state.new_household_keys.update(new_keys)
-        batch_id = batch.pk if batch is not None else None
-        actor_id = self._actor_id
-        # A pupil created by a batch is the batch uploader's: ``created_by`` names the
-        # author of a pupil entered by hand (a null also skips a foreign-key check per row).
-        created_by_id = None if batch is not None else actor_id
-        student_rows: list[tuple[Any, ...]] = []
-        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
-        for planned in rows:
-            household_id = household_ids[planned.household_key]
-            student = existing.get(planned.student[0])
-            if student is None:
-                # _StudentValues is positional: pupil_code, then STUDENT_FIELDS.
-                student_rows.append(
-                    (
-                        *planned.student[:],
-                        household_id,
-                        batch_id,
-                        created_by_id,
-                        "studying",
-                        False,
-                        now,
-                        now,
-                    )
-                )
-                continue
-            changes = self._diff(student, planned.student)
-            if student.household_id != household_id:
-                changes["household"] = [student.household_id, household_id]
-                student.household_id = household_id
-            if changes or household_id in state.changed_households:
-                self._apply(student, planned.student, STUDENT_FIELDS)
-                student.updated_at = now
-                to_update.append((student, changes))
-        if student_rows:
-            # With a batch, the batch is the record of who created these pupils (each
-            # pupil points to it; one ``student.import`` event at the end); an import
-            # without one (command line) audits each pupil it creates.
-            ids = insert_rows(Student, NEW_STUDENT_COLUMNS, student_rows)
-            if batch is None:
-                audit_created(
-                    student_rows,
-                    ids,
-                    actor_id=actor_id,
-                    district_of=self._district_of,
-                    batch=batch,
-                    now=now,
-                )
-        if to_update:
-            # ``import_batch`` stays the batch that created the pupil; each update is
-            # audited with the file it came from.
-            Student.objects.bulk_update(
-                [s for s, _c in to_update],
-                [*STUDENT_FIELDS, "household_id", "updated_at"],
-                batch_size=2000,
-            )
-            audit_updated(
-                to_update, actor_id=actor_id, district_of=self._district_of, batch=batch, now=now
-            )
-        return len(student_rows), len(to_update)
 
     @cached_property
     def _district_of(self) -> dict[int, int]:
@@ -730,27 +839,80 @@ class StudentImporter:
         }
 
 
+_UNSEEN = object()
+_AHEAD = 4 * WRITE_CHUNK  # ids reserved ahead of the worker, per table
+_STUDENT_COPY = ("id", *NEW_STUDENT_COLUMNS)
+_HOUSEHOLD_COPY = ("id", *HOUSEHOLD_FIELDS, "created_at", "updated_at")
+_HOUSEHOLD_AT = _STUDENT_COPY.index("household_id")
+_STUDENT_VILLAGE_AT = _STUDENT_COPY.index("village_id")
+_HOUSEHOLD_VILLAGE_AT = _HOUSEHOLD_COPY.index("village_id")
+
+
 @dataclass
 class _RunState:
-    """What one run carries from chunk to chunk."""
+    """What one run carries from chunk to chunk, shared by the worker and the writer.
+
+    The worker only reads the known keys and takes ids from the pools
+    (``deque.popleft`` is atomic); ``household_plan`` is the worker's own.
+    """
 
     now: dt.datetime
+    batch_id: int | None
+    created_by_id: int | None
     known_codes: set[str]  # pupil codes registered before the run
     known_households: set[tuple[int, str]]  # (commune id, household code) registered before
-    household_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # key -> id
-    new_household_keys: set[tuple[Any, ...]] = field(default_factory=set)  # created by the run
+    batch: ImportBatch | None = None
+    household_plan: dict[tuple[Any, ...], int | None] = field(default_factory=dict)  # worker's
+    resolved: dict[tuple[Any, ...], int] = field(default_factory=dict)  # key -> registered id
+    unborn: dict[int, tuple[Any, ...]] = field(
+        default_factory=dict
+    )  # new households not copied yet
     changed_households: set[int] = field(default_factory=set)
     village_ids: dict[tuple[int, str], int] = field(default_factory=dict)  # created by the run
+    household_pool: deque[int] = field(default_factory=deque)
+    student_pool: deque[int] = field(default_factory=deque)
+    pretend: bool = False
+    copy_lines: bool = False  # PostgreSQL: the worker formats rows as COPY text
 
+    def take_household(self) -> int | None:
+        try:
+            return self.household_pool.popleft()
+        except IndexError:
+            return None
 
-@dataclass
-class _Classified:
-    """A chunk of checked rows matched to the registry."""
+    def take_student(self) -> int | None:
+        try:
+            return self.student_pool.popleft()
+        except IndexError:
+            return None
 
-    existing: dict[str, Student]
-    households: dict[tuple[Any, ...], Household]
-    rows: list[_PlannedRow] = field(default_factory=list)
-    counts: tuple[int, int, int] = (0, 0, 0)  # created, updated, unchanged
+    def reserve(self, count: int) -> None:
+        """Reserve ``count`` more ids for each table (a run may leave some unused: gaps only)."""
+        self.household_pool.extend(reserve_ids(Household, count))
+        self.student_pool.extend(reserve_ids(Student, count))
+
+    def top_up(self, *, remaining: int) -> None:
+        """Keep the worker, which runs a few chunks ahead, supplied with ids.
+
+        ``remaining`` is the number of rows the file may still hold.  When a pool
+        runs dry anyway, rows take the slow path: the writer reserves their ids.
+        """
+        want = min(_AHEAD, remaining + WRITE_CHUNK)
+        for model, pool in ((Household, self.household_pool), (Student, self.student_pool)):
+            short = want - len(pool)
+            if short >= WRITE_CHUNK // 2:
+                pool.extend(reserve_ids(model, short))
+
+    def reserve_one(self, model: type[Household] | type[Student]) -> int:
+        if self.pretend:
+            return -1
+        return reserve_ids(model, 1)[0]
+
+    def pretend_ids(self) -> None:
+        """A dry run numbers new rows with negative ids: counted, never written."""
+        self.pretend = True
+        self.take_household = itertools.count(-1, -1).__next__  # type: ignore[method-assign]
+        self.take_student = itertools.count(-1, -1).__next__  # type: ignore[method-assign]
 
 
 class _Discard(Exception):

@@ -46,7 +46,8 @@ def _refuse_query(execute: Any, sql: str, params: Any, many: bool, context: Any)
 
 
 def checked_in_background(items: Iterator[T], *, size: int, depth: int = 2) -> Iterator[list[T]]:
-    """The items of ``items`` in lists of up to ``size``, produced by a worker thread.
+    """The items of ``items`` in lists of up to ``size`` (the first one smaller),
+    produced by a worker thread.
 
     At most ``depth`` lists wait to be taken, so memory stays flat whatever the
     file's length.  An exception raised in the worker is raised here, in the
@@ -70,12 +71,15 @@ def checked_in_background(items: Iterator[T], *, size: int, depth: int = 2) -> I
         try:
             with translation.override(language), connection.execute_wrapper(_refuse_query):
                 chunk: list[T] = []
+                # The first list is small, so the caller starts writing sooner.
+                limit = max(size // 8, 1)
                 for item in items:
                     chunk.append(item)
-                    if len(chunk) >= size:
+                    if len(chunk) >= limit:
                         if not put(chunk):
                             return
                         chunk = []
+                        limit = size
                 if chunk and not put(chunk):
                     return
             put(_DONE)

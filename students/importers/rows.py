@@ -51,6 +51,13 @@ class _PlannedRow:
     household: Any  # _HouseholdValues
     household_key: tuple[Any, ...]
     new_village: tuple[int, str, str] | None = None  # (commune_id, key, name)
+    # Given by the checking worker (``StudentImporter._planned``):
+    student_id: int | None = None  # a new pupil's id, reserved ahead
+    household_id: int | None = None  # None: the writer finds it in the registry
+    new_household: tuple[Any, ...] | None = None  # the household this row creates, ready to copy
+    fast: tuple[Any, ...] | None = None  # the new pupil, ready to copy (nothing to look up)
+    fast_line: str | None = None  # ``fast`` in COPY text format (PostgreSQL)
+    household_line: str | None = None  # ``new_household`` in COPY text format (PostgreSQL)
 
 
 _MISS = object()
