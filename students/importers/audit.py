@@ -101,14 +101,14 @@ def _audit_created_in_database(
 
 
 def audit_updated(
-    updated: Sequence[tuple[Student, dict[str, list[Any]]]],
+    updated: Sequence[tuple[int, str, int, dict[str, list[Any]]]],
     *,
     actor_id: int | None,
     district_of: Mapping[int, int],
     batch: ImportBatch | None,
     now: Any,
 ) -> None:
-    """One ``student.update`` event per changed pupil, with what changed."""
+    """One ``student.update`` event per changed pupil: (id, name, school id, changes)."""
     student_type = ContentType.objects.get_for_model(Student).pk
     reason = _reason(batch)
     events: list[tuple[Any, ...]] = [
@@ -117,14 +117,14 @@ def audit_updated(
             actor_id,
             "student.update",
             student_type,
-            str(student.pk),
-            student.full_name[:255],
+            str(pk),
+            name[:255],
             {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
             reason,
-            district_of.get(student.school_id),
-            student.school_id,
+            district_of.get(school_id),
+            school_id,
         )
-        for student, changes in updated
+        for pk, name, school_id, changes in updated
     ]
     if events:
         insert_rows(AuditEvent, AUDIT_COLUMNS, events)

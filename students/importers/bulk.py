@@ -19,6 +19,7 @@ __all__ = [
     "filter_values",
     "insert_rows",
     "reserve_ids",
+    "update_rows",
 ]
 
 WRITE_CHUNK = 5000
@@ -181,6 +182,40 @@ def copy_lines(model: type[Model], columns: Sequence[str], lines: Sequence[str])
     ):
         for start in range(0, len(lines), 1000):
             copy.write("\n".join(lines[start : start + 1000]) + "\n")
+
+
+def update_rows(
+    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Set ``columns`` of existing rows: each row is (id, *values in ``columns`` order).
+
+    PostgreSQL: the values are copied into a temporary table and applied by one
+    ``UPDATE … FROM`` (``bulk_update``'s ``CASE`` per column grows with the rows).
+    Other databases: ``bulk_update``.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(pk=row[0], **dict(zip(columns, row[1:], strict=True))) for row in rows]
+        model._default_manager.bulk_update(objects, list(columns), batch_size=1000)
+        return
+    quote = connection.ops.quote_name
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    names = [quote(fields[name].column) for name in columns]
+    table = quote(model._meta.db_table)
+    staging = quote(f"import_update_{model._meta.db_table}")
+    assignments = ", ".join(f"{name} = s.{name}" for name in names)
+    with connection.cursor() as cursor:
+        # Names and types come from the model's table (metadata); values go through COPY.
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT id, {', '.join(names)} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} (id, {', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {staging} s WHERE t.id = s.id")  # noqa: S608
+        cursor.execute(f"DROP TABLE {staging}")
 
 
 def filter_values(queryset: QuerySet, column: str, values: Sequence[Any]) -> Iterable[Any]:

@@ -30,6 +30,7 @@ from students.importers.bulk import (
     filter_pairs,
     filter_values,
     reserve_ids,
+    update_rows,
 )
 from students.importers.columns import (
     COLUMNS,
@@ -66,7 +67,6 @@ def _guardian_text(value: Any) -> str:
     return clean_text(value)[:150]
 
 
-_ELIGIBILITY_ATTRS = {"household_id", "need_device", "need_data", "has_device"}
 ProgressCallback = Callable[[int], None]
 
 
@@ -500,6 +500,7 @@ class StudentImporter:
             key = planned.household_key
             household_id = decided.get(key, unseen)
             if household_id is unseen:
+                planned.first_of_household = True
                 if key[0] == "code":
                     in_registry = (key[1], key[2]) in known_households
                 else:
@@ -554,15 +555,12 @@ class StudentImporter:
                 pupil_lines.append(planned.fast_line)
             else:
                 slow.append(planned)
-        to_update: list[tuple[Student, dict[str, list[Any]]]] = []
-        changed_households: list[Household] = []
+        updates = _Updates()
         unchanged = 0
         if slow:
-            unchanged = self._take_slow(
-                slow, report, labels, state, new_pupils, to_update, changed_households
-            )
+            unchanged = self._take_slow(slow, report, labels, state, new_pupils, updates)
         if not write:
-            return len(new_pupils), len(to_update), unchanged
+            return len(new_pupils), len(updates.pupils), unchanged
         # Households first (the pupils refer to them), then pupils; foreign keys are
         # checked as each statement ends.
         born: list[tuple[tuple[Any, ...], str | None]] = []
@@ -571,15 +569,12 @@ class StudentImporter:
             household = unborn.pop(row[_HOUSEHOLD_AT], None)
             if household is not None:
                 born.append(household)
-        for student, _changes in to_update:
-            household = unborn.pop(student.household_id, None)
+        for row in updates.pupils:
+            household = unborn.pop(row[_UPDATE_HOUSEHOLD_AT], None)
             if household is not None:
                 born.append(household)
         self._copy(Household, _HOUSEHOLD_COPY, born)
-        if changed_households:
-            Household.objects.bulk_update(
-                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=2000
-            )
+        update_rows(Household, _HOUSEHOLD_UPDATE, updates.households)
         pupil_lines.extend([None] * (len(new_pupils) - len(pupil_lines)))
         self._copy(Student, _STUDENT_COPY, list(zip(new_pupils, pupil_lines, strict=True)))
         if state.batch_id is None and new_pupils:
@@ -591,22 +586,18 @@ class StudentImporter:
                 batch=None,
                 now=state.now,
             )
-        if to_update:
+        if updates.pupils:
             # ``import_batch`` stays the batch that created the pupil; each update is
             # audited with the file it came from.
-            Student.objects.bulk_update(
-                [s for s, _c in to_update],
-                [*STUDENT_FIELDS, "household_id", "updated_at"],
-                batch_size=2000,
-            )
+            update_rows(Student, _STUDENT_UPDATE, updates.pupils)
             audit_updated(
-                to_update,
+                updates.changes,
                 actor_id=self._actor_id,
                 district_of=self._district_of,
                 batch=state.batch,
                 now=state.now,
             )
-        return len(new_pupils), len(to_update), unchanged
+        return len(new_pupils), len(updates.pupils), unchanged
 
     def _take_slow(
         self,
@@ -615,18 +606,21 @@ class StudentImporter:
         labels: Mapping[str, str],
         state: _RunState,
         new_pupils: list[tuple[Any, ...]],
-        to_update: list[tuple[Student, dict[str, list[Any]]]],
-        changed_households: list[Household],
+        updates: _Updates,
     ) -> int:
         """The rows that need the registry: pupils already registered, households to find.
 
-        Appends new pupils' rows to ``new_pupils`` and changed pupils/households to
-        ``to_update``/``changed_households``; returns the number of unchanged pupils.
+        Registered pupils and households are read as plain values (no model
+        instances, no timestamps): a list imported again compares 100,000 rows.
+        Appends new pupils' rows to ``new_pupils`` and what changed to ``updates``;
+        returns the number of unchanged pupils.
         """
-        students = Student.objects.select_related("household", "school")
         codes = [p.student[0] for p in rows if p.student[0] in state.known_codes]
-        existing: dict[str, Student] = {
-            s.pupil_code: s for s in filter_values(students, "pupil_code", codes)
+        existing: dict[str, _Pupil] = {
+            values[1]: _Pupil(values)
+            for values in filter_values(
+                Student.objects.values_list(*_PUPIL_COLUMNS), "pupil_code", codes
+            )
         }
         pairs = list(
             dict.fromkeys(
@@ -635,43 +629,42 @@ class StudentImporter:
                 if p.household_id is None and p.household_key[0] == "code"
             )
         )
-        by_code: dict[tuple[int, str], Household] = {
-            (h.commune_id, h.code): h
-            for h in filter_pairs(Household.objects.all(), ("commune_id", "code"), pairs)
-        }
+        by_code: dict[tuple[int, str], _House] = {}
+        households = Household.objects.values_list("id", *HOUSEHOLD_FIELDS)
+        for values in filter_pairs(households, ("commune_id", "code"), pairs):
+            house = _House(values[0], values[1:])
+            by_code[(house.values[_HH_COMMUNE], house.values[_HH_CODE])] = house
         now = state.now
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
         unchanged = 0
         for planned in rows:
             key = planned.household_key
-            student = existing.get(planned.student[0])
-            household: Household | None = None  # the registered household the row names
+            pupil = existing.get(planned.student[0])
+            house: _House | None = None  # the registered household the row names
             household_id = planned.household_id
             if household_id is None:
                 if key[0] == "code":
-                    household = by_code.get((key[1], key[2]))
-                    if household is not None:
-                        household_id = household.pk
-                    else:  # created by an earlier row of this run
-                        household_id = state.resolved.get(key)
+                    house = by_code.get((key[1], key[2]))
+                    # ... or created by an earlier row of this run.
+                    household_id = house.pk if house is not None else state.resolved.get(key)
                 else:
                     # Siblings without a household code join the household the first
                     # of them is registered in.
                     household_id = state.resolved.get(key)
-                    if household_id is None and student is not None:
-                        household = student.household
-                        household_id = household.pk
+                    if household_id is None and pupil is not None:
+                        house = pupil.household
+                        household_id = house.pk
             if household_id is None:
                 # Nothing to join: the row's household is new (the worker left it to us).
                 household_id = state.take_household() or state.reserve_one(Household)
                 state.unborn[household_id] = ((household_id, *planned.household, now, now), None)
-            if student is None:
+            if pupil is None:
                 student_id = planned.student_id or state.reserve_one(Student)
                 new_pupils.append((student_id, *planned.student, household_id, *tail))
                 state.resolved.setdefault(key, household_id)
-                self._household_update(household, planned, state, changed_households)
+                self._household_update(house, planned, state, updates)
                 continue
-            if not self._may_touch(student):
+            if not self._may_touch(pupil):
                 report.errors.append(
                     RowError(
                         planned.row,
@@ -681,17 +674,18 @@ class StudentImporter:
                     )
                 )
                 continue
-            moving = household_id != student.household_id
-            current = household or (None if moving else student.household)
+            moving = household_id != pupil.household_id
+            current = house or (None if moving else pupil.household)
+            details = current is not None and planned.first_of_household
             changed = (
                 moving
-                or self._student_changes(student, planned)
-                or (current is not None and self._household_changes(current, planned))
+                or pupil.values != planned.student
+                or (details and _household_differs(current.values, planned.household))  # type: ignore[union-attr]
             )
             if (
                 changed
-                and student.eligibility_locked
-                and (moving or self._touches_eligibility(student, student.household, planned))
+                and pupil.eligibility_locked
+                and (moving or _touches_eligibility(pupil, planned))
             ):
                 report.errors.append(
                     RowError(
@@ -706,15 +700,13 @@ class StudentImporter:
                 )
                 continue
             state.resolved.setdefault(key, household_id)
-            touched = self._household_update(current, planned, state, changed_households)
-            changes = self._diff(student, planned.student)
+            touched = self._household_update(current, planned, state, updates)
+            changes = _diff(pupil.values, planned.student)
             if moving:
-                changes["household"] = [student.household_id, household_id]
-                student.household_id = household_id
+                changes["household"] = [pupil.household_id, household_id]
             if changes or touched or household_id in state.changed_households:
-                self._apply(student, planned.student, STUDENT_FIELDS)
-                student.updated_at = now
-                to_update.append((student, changes))
+                updates.pupils.append((pupil.pk, *planned.student[1:], household_id, now))
+                updates.changes.append((pupil.pk, planned.student[1], pupil.school_id, changes))
             else:
                 unchanged += 1
         return unchanged
@@ -730,20 +722,25 @@ class StudentImporter:
             copy_rows(model, columns, [row for row, _line in rows])
 
     def _household_update(
-        self,
-        household: Household | None,
-        planned: _PlannedRow,
-        state: _RunState,
-        changed: list[Household],
+        self, house: _House | None, planned: _PlannedRow, state: _RunState, updates: _Updates
     ) -> bool:
-        """Apply a row's household details to a registered household (once per run)."""
-        if household is None or household.pk in state.changed_households:
+        """Apply the details of a household's first row in the file to the registered household.
+
+        Later rows of the same household (siblings) do not change it: a new household
+        is also made from its first row, and a file imported twice changes nothing.
+        """
+        if house is None or not planned.first_of_household:
             return False
-        if not self._apply(household, planned.household, HOUSEHOLD_FIELDS, keep_blank=True):
+        if house.pk in state.changed_households:
             return False
-        household.updated_at = state.now
-        state.changed_households.add(household.pk)
-        changed.append(household)
+        if not _household_differs(house.values, planned.household):
+            return False
+        kept = tuple(
+            old if (i in _GUARDIAN_DETAILS and not new) else new
+            for i, (old, new) in enumerate(zip(house.values, planned.household, strict=True))
+        )
+        state.changed_households.add(house.pk)
+        updates.households.append((house.pk, *kept, state.now))
         return True
 
     def _create_villages(self, chunk: list[_PlannedRow], state: _RunState) -> None:
@@ -780,63 +777,98 @@ class StudentImporter:
             planned.fast_line = planned.household_line = None  # formatted again by the writer
             planned.new_village = None
 
-    def _may_touch(self, student: Student) -> bool:
+    def _may_touch(self, pupil: _Pupil) -> bool:
         if self.only_school_id is not None:
-            return student.school_id == self.only_school_id
+            return pupil.school_id == self.only_school_id
         if self.district is not None:
-            return student.school.district_id == self.district.pk
+            return pupil.district_id == self.district.pk
         return True
-
-    @staticmethod
-    def _student_changes(student: Student, planned: _PlannedRow) -> bool:
-        data = planned.student
-        return any(getattr(student, name) != data[name] for name in STUDENT_FIELDS)
-
-    @staticmethod
-    def _household_changes(household: Household, planned: _PlannedRow) -> bool:
-        data = planned.household
-        return any(
-            getattr(household, name) != data[name]
-            for name in HOUSEHOLD_FIELDS
-            if not (
-                name in {"guardian_name", "guardian_phone", "guardian_relation"} and not data[name]
-            )
-        )
-
-    @staticmethod
-    def _touches_eligibility(student: Student, household: Household, planned: _PlannedRow) -> bool:
-        data = planned.student
-        if household.category_id != planned.household["category_id"]:
-            return True
-        return any(
-            getattr(student, name) != data[name] for name in _ELIGIBILITY_ATTRS - {"household_id"}
-        )
 
     @cached_property
     def _district_of(self) -> dict[int, int]:
         return {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
 
-    @staticmethod
-    def _apply(
-        obj: Any, data: Mapping[str, Any], names: Iterable[str], keep_blank: bool = False
-    ) -> bool:
-        changed = False
-        for name in names:
-            value = data[name]
-            if keep_blank and name.startswith("guardian_") and not value:
-                continue  # a sibling row without guardian details keeps those on file
-            if getattr(obj, name) != value:
-                setattr(obj, name, value)
-                changed = True
-        return changed
 
-    @staticmethod
-    def _diff(student: Student, data: Mapping[str, Any]) -> dict[str, list[Any]]:
-        return {
-            name: [getattr(student, name), data[name]]
-            for name in STUDENT_FIELDS
-            if name not in {"name_key", "sort_key"} and getattr(student, name) != data[name]
-        }
+# A row that leaves a guardian detail blank keeps the registered one.
+_GUARDIAN_DETAILS = {i for i, name in enumerate(HOUSEHOLD_FIELDS) if name.startswith("guardian_")}
+_HH_CATEGORY = HOUSEHOLD_FIELDS.index("category_id")
+_HH_CODE = HOUSEHOLD_FIELDS.index("code")
+_HH_COMMUNE = HOUSEHOLD_FIELDS.index("commune_id")
+_DIFF_FIELDS = [
+    (i + 1, name) for i, name in enumerate(STUDENT_FIELDS) if name not in {"name_key", "sort_key"}
+]
+_ELIGIBILITY_AT = [
+    1 + STUDENT_FIELDS.index(name) for name in ("has_device", "need_device", "need_data")
+]
+_SCHOOL_AT = 1 + STUDENT_FIELDS.index("school_id")
+# Registered pupils as the import reads them: the values of _StudentValues, then
+# what classification needs, then the pupil's household's values.
+_PUPIL_COLUMNS = (
+    "id",
+    "pupil_code",
+    *STUDENT_FIELDS,
+    "household_id",
+    "eligibility_locked",
+    "school__district_id",
+    *(f"household__{name}" for name in HOUSEHOLD_FIELDS),
+)
+_STUDENT_UPDATE = (*STUDENT_FIELDS, "household_id", "updated_at")
+_UPDATE_HOUSEHOLD_AT = 1 + _STUDENT_UPDATE.index("household_id")
+_HOUSEHOLD_UPDATE = (*HOUSEHOLD_FIELDS, "updated_at")
+
+
+class _House:
+    """A registered household as plain values (HOUSEHOLD_FIELDS order)."""
+
+    __slots__ = ("pk", "values")
+
+    def __init__(self, pk: int, values: tuple[Any, ...]) -> None:
+        self.pk = pk
+        self.values = values
+
+
+class _Pupil:
+    """A registered pupil as plain values, read by ``_PUPIL_COLUMNS``."""
+
+    __slots__ = ("district_id", "eligibility_locked", "household", "household_id", "pk", "values")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        width = 1 + len(_StudentValues.NAMES)
+        self.pk = row[0]
+        self.values = row[1:width]  # in _StudentValues order: compared to a row as is
+        self.household_id, self.eligibility_locked, self.district_id = row[width : width + 3]
+        self.household = _House(self.household_id, row[width + 3 :])
+
+    @property
+    def school_id(self) -> int:
+        return self.values[_SCHOOL_AT]
+
+
+@dataclass
+class _Updates:
+    """What a chunk changes in the registry."""
+
+    pupils: list[tuple[Any, ...]] = field(default_factory=list)  # id, *_STUDENT_UPDATE
+    changes: list[tuple[int, str, int, dict[str, list[Any]]]] = field(default_factory=list)
+    households: list[tuple[Any, ...]] = field(default_factory=list)  # id, *_HOUSEHOLD_UPDATE
+
+
+def _household_differs(current: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """A row's household details differ from the registered ones (blank guardian details keep them)."""
+    return any(
+        old != value and not (i in _GUARDIAN_DETAILS and not value)
+        for i, (old, value) in enumerate(zip(current, new, strict=True))
+    )
+
+
+def _touches_eligibility(pupil: _Pupil, planned: _PlannedRow) -> bool:
+    if pupil.household.values[_HH_CATEGORY] != planned.household[_HH_CATEGORY]:
+        return True
+    return any(pupil.values[i] != planned.student[i] for i in _ELIGIBILITY_AT)
+
+
+def _diff(current: tuple[Any, ...], new: tuple[Any, ...]) -> dict[str, list[Any]]:
+    return {name: [current[i], new[i]] for i, name in _DIFF_FIELDS if current[i] != new[i]}
 
 
 _UNSEEN = object()

@@ -58,6 +58,7 @@ class _PlannedRow:
     fast: tuple[Any, ...] | None = None  # the new pupil, ready to copy (nothing to look up)
     fast_line: str | None = None  # ``fast`` in COPY text format (PostgreSQL)
     household_line: str | None = None  # ``new_household`` in COPY text format (PostgreSQL)
+    first_of_household: bool = False  # the file's first row of its household: its details count
 
 
 _MISS = object()
