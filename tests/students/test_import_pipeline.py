@@ -266,3 +266,55 @@ def test_running_batch_shows_the_progress_its_worker_reported(school_staff):
     batch.status = ImportBatch.Status.DONE
     batch.progress = 100
     assert batch.live_progress == 100
+
+
+@pytest.mark.django_db
+class TestReimport:
+    def test_siblings_listed_with_another_village_change_nothing_the_second_time(
+        self, school_staff
+    ):
+        first = pupil(1, **{"Thôn/bản": "Thôn Nậm Đét"})
+        sibling = pupil(2, **{"Mã hộ": "HN-0001", "Thôn/bản": "Thôn Sín Chải"})
+        data = standard([first, sibling])
+        run(data, school_staff)
+        household = Household.objects.get()
+        assert household.village.name == "Thôn Nậm Đét"  # from the household's first row
+        report = run(data, school_staff)
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+        household.refresh_from_db()
+        assert household.village.name == "Thôn Nậm Đét"
+
+    def test_blank_guardian_details_keep_the_registered_ones(self, school_staff):
+        run(standard([pupil(1)]), school_staff)
+        Household.objects.update(guardian_id_number="001234567890", guardian_relation="Bố")
+        blank = pupil(1, **{"Họ tên cha/mẹ/người giám hộ": "", "Số điện thoại": ""})
+        report = run(standard([blank]), school_staff)
+        assert (report.updated, report.unchanged) == (0, 1)
+        household = Household.objects.get()
+        assert (household.guardian_id_number, household.guardian_relation) == (
+            "001234567890",
+            "Bố",
+        )
+        assert household.guardian_phone == "0912300001"
+
+    def test_changed_household_details_update_it_and_its_pupils(self, school_staff):
+        run(standard([pupil(1), pupil(2, **{"Mã hộ": "HN-0001"})]), school_staff)
+        moved = {"Số điện thoại": "0987654321"}
+        report = run(standard([pupil(1, **moved), pupil(2, **{"Mã hộ": "HN-0001"})]), school_staff)
+        assert (report.created, report.updated) == (0, 2)  # both pupils' household changed
+        assert Household.objects.get().guardian_phone == "0987654321"
+
+
+@pytest.mark.django_db
+def test_update_rows_sets_exactly_the_given_columns():
+    from students.importers.bulk import update_rows
+
+    first, second = (
+        HouseholdFactory(guardian_name="A", code="X-1"),
+        HouseholdFactory(guardian_name="B", code="X-2"),
+    )
+    update_rows(Household, ("guardian_name",), [(first.pk, "Giàng A Páo"), (second.pk, "Lý\tB")])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.guardian_name, first.code) == ("Giàng A Páo", "X-1")
+    assert (second.guardian_name, second.code) == ("Lý\tB", "X-2")
