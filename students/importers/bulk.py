@@ -163,7 +163,9 @@ def copy_text(values: Iterable[Any]) -> str:
         elif value is False:
             parts.append("f")
         elif value.__class__ is str:
-            parts.append(value.translate(_COPY_ESCAPES))
+            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                value = value.translate(_COPY_ESCAPES)  # rare: most text needs no escape
+            parts.append(value)
         else:
             parts.append(str(value))
     return "\t".join(parts)

@@ -27,7 +27,7 @@ __all__ = ["WorkerQueryError", "checked_in_background"]
 T = TypeVar("T")
 
 _DONE = object()
-SWITCH_INTERVAL = 0.0002  # seconds
+SWITCH_INTERVAL = 0.0001  # seconds
 
 
 class WorkerQueryError(RuntimeError):

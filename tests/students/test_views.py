@@ -139,6 +139,21 @@ def test_list_search_is_accent_insensitive_and_masks_ids(client_for, school_staf
     assert "••••••" + phone[-4:] in content
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("0308", True),
+        ("0308 2462 81", True),
+        ("0308246281", True),
+        ("0309", False),
+        ("03082462810", False),
+    ],
+)
+def test_list_search_by_the_start_of_a_pupil_code(client_for, school_staff, pupil, query, found):
+    page = client_for(school_staff).get(reverse("students:list"), {"q": query}).context["page"]
+    assert [s.pk for s in page.object_list] == ([pupil.pk] if found else [])
+
+
 def test_list_is_sorted_by_given_middle_family_name(client_for, school_staff, school):
     for name in ["Giàng Seo Phủ", "Lý Thị Dế", "Vàng A Chứ"]:
         StudentFactory(school=school, full_name=name)
