@@ -58,7 +58,14 @@ def clean_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = value if value.__class__ is str else str(value)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    # Printable text has no whitespace but " " (tabs, NBSP, zero-width spaces are not
+    # printable): with no double or edge space there is nothing to collapse.  Most
+    # cells of a 100,000-row list take this path.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 

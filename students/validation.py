@@ -58,6 +58,8 @@ def normalize_name(value: Any) -> str:
 
 def normalize_pupil_code(value: Any) -> str:
     """Mã định danh học sinh: exactly 10 digits (a numeric cell that lost its leading zero is fixed)."""
+    if value.__class__ is str and len(value) == 10 and value.isascii() and value.isdigit():
+        return value  # already clean: the common case of a big list
     return normalize_digits(value, length=10)
 
 

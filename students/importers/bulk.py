@@ -147,28 +147,30 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[tuple[A
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_text(values: Iterable[Any]) -> str:
+def copy_text(values: Sequence[Any]) -> str:
     """One row in PostgreSQL's ``COPY … FROM STDIN`` text format, without the newline.
 
     For the value types the importer writes: ``None``, ``bool``, ``int``, ``str``,
     ``date`` and aware ``datetime`` (``str()`` gives ISO 8601, which PostgreSQL reads).
     Pure Python, so the checking worker can format rows while the writer sends others.
     """
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append("\\N")
-        elif value is True:
-            parts.append("t")
-        elif value is False:
-            parts.append("f")
-        elif value.__class__ is str:
-            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-                value = value.translate(_COPY_ESCAPES)  # rare: most text needs no escape
-            parts.append(value)
-        else:
-            parts.append(str(value))
-    return "\t".join(parts)
+    line = "\t".join([v if v.__class__ is str else _copy_cell(v) for v in values])
+    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(values) - 1:
+        # Some text needs escaping (or a null's \N is in the line): the careful way.
+        return "\t".join(
+            [v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_cell(v) for v in values]
+        )
+    return line
+
+
+def _copy_cell(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
 
 
 def copy_lines(model: type[Model], columns: Sequence[str], lines: Sequence[str]) -> None:

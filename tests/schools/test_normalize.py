@@ -38,6 +38,37 @@ def test_clean_text_collapses_whitespace_including_nbsp_and_normalises_to_nfc():
     assert clean_text("\tHầu\n Thị\u200b Mẩy  ") == "Hầu Thị Mẩy"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Giàng Seo Phủ",
+        unicodedata.normalize("NFD", "Giàng Seo Phủ"),
+        " Lý Thị Dế",
+        "Lý Thị Dế ",
+        "Lý  Thị Dế",
+        "Lý\tThị",
+        "Lý\u00a0Thị",
+        "Lý\u200bThị",
+        "Lý\ufeffThị",
+        "Lý\u2028Thị",
+        "Lý\x85Thị",
+        "Lý\x1cThị",
+        "Lý\u3000Thị",
+        "6A",
+        "HN-0123",
+        12,
+        3.5,
+    ],
+)
+def test_clean_text_shortcut_gives_what_the_regex_gives(value):
+    # Most cells are already clean and skip the regex: the result must not differ.
+    import re
+
+    text = unicodedata.normalize("NFC", str(value))
+    expected = re.sub(r"[\s\u00a0\u2007\u202f\u200b\ufeff]+", " ", text).strip()
+    assert clean_text(value) == expected
+
+
 @pytest.mark.parametrize("value", [None, float("nan"), "", "   ", "\u00a0"])
 def test_clean_text_blank_values_give_empty_string(value):
     assert clean_text(value) == ""
