@@ -26,58 +26,34 @@ WRITE_CHUNK = 5000
 
 
 def insert_rows(
-    model: type[Model],
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    *,
-    ids: bool = True,
+    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> list[int]:
     """Insert ``rows`` (values in ``columns`` order, attnames) and return their new ids.
 
-    PostgreSQL: ids are reserved from the table's sequence in one query and the rows
-    are streamed with ``COPY`` (the bulk path of the province-wide import); with
-    ``ids=False`` the table's default numbers the rows and nothing is returned.
-    Other databases: ``bulk_create``.
+    PostgreSQL: ids reserved from the table's sequence (``reserve_ids``), rows streamed
+    with ``COPY``, JSON columns encoded.  Other databases: ``bulk_create``.
     """
     if not rows:
         return []
     if connection.vendor != "postgresql":
         objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objects, batch_size=1000)
-        return [obj.pk for obj in objects] if ids else []
-    meta = model._meta
-    table = meta.db_table
-    fields = {f.attname: f for f in meta.concrete_fields}
-    db_columns = [fields[name].column for name in columns]
-    json_columns = [
-        i for i, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"
+        return [obj.pk for obj in objects]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    json_at = [
+        i + 1 for i, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"
     ]
-    new_ids: list[int] = []
-    with connection.cursor() as cursor:
-        if ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(rows)],
-            )
-            new_ids = [r[0] for r in cursor.fetchall()]
-            db_columns = ["id", *db_columns]
-            json_columns = [i + 1 for i in json_columns]
-            rows = [(pk, *row) for pk, row in zip(new_ids, rows, strict=True)]
-        quoted = ", ".join(connection.ops.quote_name(c) for c in db_columns)
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-        ) as copy:
-            write_row = copy.write_row
-            if not json_columns:
-                for row in rows:
-                    write_row(row)
-            else:
-                dumps = json.JSONEncoder(ensure_ascii=False).encode
-                for row in rows:
-                    values = list(row)
-                    for i in json_columns:
-                        values[i] = dumps(values[i])
-                    write_row(values)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    new_ids = reserve_ids(model, len(rows))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(_copy_sql(model, ("id", *columns))) as copy,
+    ):
+        for pk, row in zip(new_ids, rows, strict=True):
+            values = [pk, *row]
+            for i in json_at:
+                values[i] = dumps(values[i])
+            copy.write_row(values)
     return new_ids
 
 
@@ -124,24 +100,20 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert ``rows`` whose values, ids included, are in ``columns`` order (attnames).
 
-    PostgreSQL: one ``COPY``.  Other databases: ``bulk_create``.
+    PostgreSQL: one ``COPY`` (``copy_text`` rows).  Other databases: ``bulk_create``.
     """
-    if not rows:
+    if connection.vendor == "postgresql":
+        copy_lines(model, columns, [copy_text(row) for row in rows])
         return
-    if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        model._default_manager.bulk_create(objects, batch_size=1000)
-        return
+    objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+    model._default_manager.bulk_create(objects, batch_size=1000)
+
+
+def _copy_sql(model: type[Model], columns: Sequence[str]) -> str:
+    """``COPY table (columns) FROM STDIN``; names from the model's metadata, quoted."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-    ):
-        write_row = copy.write_row
-        for row in rows:
-            write_row(row)
+    return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN"
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -177,13 +149,7 @@ def copy_lines(model: type[Model], columns: Sequence[str], lines: Sequence[str])
     """PostgreSQL: ``COPY`` rows already formatted by ``copy_text`` (one string each)."""
     if not lines:
         return
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-    ):
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(model, columns)) as copy:
         for start in range(0, len(lines), 1000):
             copy.write("\n".join(lines[start : start + 1000]) + "\n")
 
