@@ -402,6 +402,7 @@ TRANSITION_MESSAGES = {
     "reject": _("Đã từ chối danh sách."),
     "return": _("Đã trả lại danh sách để trường chỉnh sửa."),
     "confirm": _("Đã xác nhận danh sách."),
+    "send_back": _("Đã trả lại danh sách cho Phòng GD&ĐT xét duyệt lại."),
 }
 
 
@@ -428,6 +429,9 @@ def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpRespons
         ),
         "confirm": lambda: services.confirm_proposal(
             actor=user, proposal=proposal, version=version
+        ),
+        "send_back": lambda: services.send_back_proposal(
+            actor=user, proposal=proposal, reason=reason, version=version
         ),
     }
     return _run(request, proposal, actions[name], str(TRANSITION_MESSAGES[name]))

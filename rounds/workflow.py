@@ -101,6 +101,17 @@ TRANSITIONS: dict[str, Transition] = {
             needs_confirmation_round=True,
             verb="proposal.confirm",
         ),
+        Transition(
+            name="send_back",
+            label=gettext_lazy("Trả lại Phòng GD&ĐT"),
+            sources=frozenset({Status.APPROVED}),
+            target=Status.SUBMITTED,
+            capability="can_approve",
+            level=Role.Level.PROVINCE,
+            reason_required=True,
+            needs_confirmation_round=True,
+            verb="proposal.send_back",
+        ),
     )
 }
 

@@ -15,6 +15,7 @@ from rounds.services.decisions import (
     reject_items,
     reject_proposal,
     return_proposal,
+    send_back_proposal,
     submit_proposal,
     unlock_eligibility,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "remove_proposal_items",
     "reorder_proposal_items",
     "return_proposal",
+    "send_back_proposal",
     "set_district_quota",
     "set_district_quotas",
     "split_school_quota",

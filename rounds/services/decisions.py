@@ -284,6 +284,44 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
     return locked
 
 
+@transaction.atomic
+def send_back_proposal(
+    *, actor: User, proposal: Proposal, reason: str, version: int | None
+) -> Proposal:
+    """The province sends a district-approved list back to the district, with a reason.
+
+    Only in rounds that need the province's confirmation, before it confirms: no pupil
+    of the list is a beneficiary yet, so no device or package depends on it.  The
+    district's decisions are reset (its quota is free again, the pupils' eligibility
+    unlocked) and the list waits for the district's decision again.
+    """
+    locked = lock_proposal(actor, proposal, version)
+    transition = check_transition("send_back", locked, actor, reason)
+    student_ids = list(locked.items.values_list("student_id", flat=True))
+    locked.items.update(
+        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    )
+    _release_locks(actor, student_ids, reason)
+    old = locked.status
+    locked.status = transition.target
+    locked.decided_at = None
+    locked.decided_by = None
+    locked.note = reason
+    bump_version(locked, "status", "decided_at", "decided_by", "note")
+    audit_transition(actor, locked, transition.verb, old, reason)
+    message = _(
+        "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để Phòng GD&ĐT "
+        "xét duyệt lại: %(reason)s"
+    ) % {"school": locked.school, "round": locked.round.name, "reason": reason}
+    notify_next(
+        locked,
+        district_officers(locked.school.district_id) + school_staff_of(locked.school_id),
+        transition.verb,
+        message,
+    )
+    return locked
+
+
 def _decidable(actor: User, proposal: Proposal | int, version: int | None) -> Proposal:
     locked = lock_proposal(actor, proposal, version)
     if not actor.can("can_approve") or not acts_at_level(actor, locked, "district"):

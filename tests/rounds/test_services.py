@@ -412,6 +412,62 @@ def test_confirm_refused_when_round_does_not_require_it(
     assert submitted.items.beneficiaries().count() == 4
 
 
+def test_province_sends_an_approved_list_back_to_the_district(
+    submitted, district_officer, province_official, school_staff, pupils
+):
+    services.approve_proposal(actor=district_officer, proposal=submitted, version=None)
+    assert all(fresh(p).eligibility_locked for p in pupils)
+    with pytest.raises(RoundsError):  # a reason is required
+        services.send_back_proposal(
+            actor=province_official, proposal=submitted, reason=" ", version=None
+        )
+    services.send_back_proposal(
+        actor=province_official,
+        proposal=submitted,
+        reason="Hai em đã nhận máy đợt trước",
+        version=None,
+    )
+    proposal = fresh(submitted)
+    assert (proposal.status, proposal.note) == ("submitted", "Hai em đã nhận máy đợt trước")
+    assert set(proposal.items.values_list("status", flat=True)) == {"proposed"}
+    assert not any(fresh(p).eligibility_locked for p in pupils)  # the quota is free again
+    event = AuditEvent.objects.get(action="proposal.send_back")
+    assert (event.actor, event.reason) == (province_official, "Hai em đã nhận máy đợt trước")
+    told = Notification.objects.filter(verb="proposal.send_back")
+    assert {n.recipient for n in told} == {district_officer, school_staff}
+    # The district decides again.
+    services.approve_proposal(actor=district_officer, proposal=submitted, version=None)
+    assert fresh(submitted).status == "approved"
+
+
+def test_only_the_province_sends_back_and_only_before_confirming(
+    submitted, district_officer, province_official, support_round
+):
+    services.approve_proposal(actor=district_officer, proposal=submitted, version=None)
+    with pytest.raises(Http404):
+        services.send_back_proposal(
+            actor=district_officer, proposal=submitted, reason="x", version=None
+        )
+    services.confirm_proposal(actor=province_official, proposal=submitted, version=None)
+    with pytest.raises(TransitionNotAllowed):
+        services.send_back_proposal(
+            actor=province_official, proposal=submitted, reason="x", version=None
+        )
+    assert fresh(submitted).status == "confirmed"
+
+
+def test_no_send_back_in_rounds_without_confirmation(
+    submitted, district_officer, province_official, support_round
+):
+    SupportRound.objects.filter(pk=support_round.pk).update(requires_province_confirmation=False)
+    services.approve_proposal(actor=district_officer, proposal=submitted, version=None)
+    with pytest.raises(TransitionNotAllowed):
+        services.send_back_proposal(
+            actor=province_official, proposal=submitted, reason="x", version=None
+        )
+    assert submitted.items.beneficiaries().count() == 4
+
+
 # --- closed rounds --------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ def test_anonymous_is_sent_to_login(client, name, args):
     assert "/dang-nhap/" in response["Location"]
 
 
-@pytest.mark.parametrize("name", ["approve", "reject", "return", "submit", "confirm"])
+@pytest.mark.parametrize("name", ["approve", "reject", "return", "submit", "confirm", "send_back"])
 def test_state_changes_are_post_only(client_for, district_officer, submitted, name):
     response = client_for(district_officer).get(url("proposal_transition", submitted.pk, name))
     assert response.status_code == 405
@@ -393,6 +393,23 @@ def test_whole_flow_for_one_school_as_each_role(
     inbox = client.get(url("inbox", round_.pk))
     assert inbox.context["rows"][0].proposal == proposal
     client.post(url("proposal_transition", proposal.pk, "approve"), {"version": proposal.version})
+    proposal.refresh_from_db()
+    assert proposal.status == "approved"
+
+    # Province sends it back once, with a reason; the district approves it again.
+    client = client_for(province_official)
+    page = client.get(url("proposal", proposal.pk)).content.decode()
+    assert "Trả lại Phòng GD&amp;ĐT</button>" in page
+    assert "Điều Phòng GD&ĐT cần xem lại (bắt buộc)" in page
+    client.post(
+        url("proposal_transition", proposal.pk, "send_back"),
+        {"version": proposal.version, "reason": "Kiểm tra lại hộ nghèo"},
+    )
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.note) == ("submitted", "Kiểm tra lại hộ nghèo")
+    client_for(district_officer).post(
+        url("proposal_transition", proposal.pk, "approve"), {"version": proposal.version}
+    )
     proposal.refresh_from_db()
     assert proposal.status == "approved"
 
