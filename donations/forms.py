@@ -96,6 +96,9 @@ class InstalmentForm(forms.Form):
 
 PledgeItemFormSet = forms.formset_factory(PledgeItemForm, extra=3, max_num=10)
 InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=4, max_num=24)
+# Editing a pledge: its rows can be removed (a "Xóa" box per row).
+PledgeItemEditFormSet = forms.formset_factory(PledgeItemForm, extra=2, max_num=10, can_delete=True)
+InstalmentEditFormSet = forms.formset_factory(InstalmentForm, extra=2, max_num=24, can_delete=True)
 
 
 def _preselect_single_account(form: forms.Form) -> None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("nha-tai-tro/<int:pk>/thiet-bi.xlsx", views.donor_devices_export, name="donor_devices"),
     path("nha-tai-tro/<int:donor_pk>/cam-ket/them/", views.pledge_create, name="pledge_create"),
     path("cam-ket/<int:pk>/", views.pledge_detail, name="pledge_detail"),
+    path("cam-ket/<int:pk>/sua/", views.pledge_edit, name="pledge_edit"),
     path("cam-ket/<int:pledge_pk>/thu-tien/", views.cash_receipt_create, name="cash_receipt"),
     path(
         "cam-ket/<int:pledge_pk>/nhan-hien-vat/",

@@ -24,8 +24,10 @@ from donations.forms import (
     CashReceiptForm,
     DonorForm,
     InKindReceiptForm,
+    InstalmentEditFormSet,
     InstalmentFormSet,
     PledgeForm,
+    PledgeItemEditFormSet,
     PledgeItemFormSet,
     SpendingForm,
 )
@@ -181,22 +183,12 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
     items = PledgeItemFormSet(data, prefix="items")
     instalments = InstalmentFormSet(data, prefix="instalments")
     if request.method == "POST" and form.is_valid() and items.is_valid() and instalments.is_valid():
-        item_specs = [
-            services.ItemSpec(kind=f["kind"], quantity=f["quantity"], months=f.get("months"))
-            for f in items.cleaned_data
-            if f
-        ]
-        instalment_specs = [
-            services.InstalmentSpec(due_on=f["due_on"], amount=f["amount"])
-            for f in instalments.cleaned_data
-            if f
-        ]
         try:
             pledge = services.create_pledge(
                 actor=request.user,  # type: ignore[arg-type]
                 donor=donor,
-                items=item_specs,
-                instalments=instalment_specs,
+                items=_item_specs(items),
+                instalments=_instalment_specs(instalments),
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -209,6 +201,78 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
         "donations/pledge_form.html",
         {"form": form, "items": items, "instalments": instalments, "donor": donor},
     )
+
+
+@donation_manager_required
+@require_http_methods(["GET", "POST"])
+def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+    data = request.POST if request.method == "POST" else None
+    form = PledgeForm(
+        data,
+        initial={
+            "pledged_on": pledge.pledged_on,
+            "cash_amount": pledge.cash_amount,
+            "round": pledge.round_id,
+            "purpose": pledge.purpose,
+            "note": pledge.note,
+        },
+    )
+    items = PledgeItemEditFormSet(
+        data,
+        prefix="items",
+        initial=[
+            {"kind": i.kind, "quantity": i.quantity, "months": i.months} for i in pledge.items.all()
+        ],
+    )
+    instalments = InstalmentEditFormSet(
+        data,
+        prefix="instalments",
+        initial=[
+            {"due_on": i.due_on, "amount": i.amount} for i in pledge.instalments.order_by("due_on")
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and items.is_valid() and instalments.is_valid():
+        try:
+            services.update_pledge(
+                actor=request.user,  # type: ignore[arg-type]
+                pledge=pledge,
+                items=_item_specs(items),
+                instalments=_instalment_specs(instalments),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã lưu cam kết."))
+            return redirect("donations:pledge_detail", pk=pledge.pk)
+    return render(
+        request,
+        "donations/pledge_form.html",
+        {
+            "form": form,
+            "items": items,
+            "instalments": instalments,
+            "donor": pledge.donor,
+            "pledge": pledge,
+        },
+    )
+
+
+def _item_specs(items: Any) -> list[services.ItemSpec]:
+    return [
+        services.ItemSpec(kind=f["kind"], quantity=f["quantity"], months=f.get("months"))
+        for f in items.cleaned_data
+        if f and not f.get("DELETE")
+    ]
+
+
+def _instalment_specs(instalments: Any) -> list[services.InstalmentSpec]:
+    return [
+        services.InstalmentSpec(due_on=f["due_on"], amount=f["amount"])
+        for f in instalments.cleaned_data
+        if f and not f.get("DELETE")
+    ]
 
 
 @donation_manager_required

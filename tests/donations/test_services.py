@@ -427,3 +427,80 @@ def test_same_delivery_record_cannot_be_received_twice(manager):
         )
     assert "reference" in exc.value.error_dict
     assert not Device.objects.filter(serial_number="Z2").exists()
+
+
+# --- editing a pledge -----------------------------------------------------------------
+
+
+def edit(manager, pledge, **values):
+    terms = {
+        "pledged_on": pledge.pledged_on,
+        "cash_amount": pledge.cash_amount,
+        "purpose": pledge.purpose,
+        "round": pledge.round,
+        "note": pledge.note,
+        "items": [],
+        "instalments": [],
+    }
+    terms.update(values)
+    return services.update_pledge(actor=manager, pledge=pledge, **terms)
+
+
+def test_pledge_edit_replaces_terms_and_is_audited(manager, pledge):
+    edit(
+        manager,
+        pledge,
+        cash_amount=120_000_000,
+        purpose="Máy tính bảng cho Bát Xát",
+        items=[services.ItemSpec(kind=SupportKind.TABLET, quantity=20)],
+        instalments=[
+            services.InstalmentSpec(due_on=dt.date(2021, 10, 1), amount=70_000_000),
+            services.InstalmentSpec(due_on=dt.date(2021, 11, 1), amount=50_000_000),
+        ],
+    )
+    pledge.refresh_from_db()
+    assert (pledge.cash_amount, pledge.purpose) == (120_000_000, "Máy tính bảng cho Bát Xát")
+    assert [(i.kind, i.quantity) for i in pledge.items.all()] == [("tablet", 20)]
+    assert [i.amount for i in pledge.instalments.order_by("due_on")] == [70_000_000, 50_000_000]
+    event = AuditEvent.objects.get(action="donation.pledge.update")
+    assert event.actor == manager
+    assert event.changes["cash_amount"] == [100_000_000, 120_000_000]
+    assert event.changes["in_kind"] == [[], ["20 × tablet"]]
+    assert "note" not in event.changes  # unchanged terms are not logged
+
+
+def test_pledge_cash_cannot_fall_below_what_was_received(manager, pledge, account):
+    receive(manager, pledge, account, 60_000_000, "KB 0002")
+    with pytest.raises(ValidationError) as error:
+        edit(manager, pledge, cash_amount=50_000_000)
+    assert "cash_amount" in error.value.message_dict
+    pledge.refresh_from_db()
+    assert pledge.cash_amount == 100_000_000
+    edit(manager, pledge, cash_amount=60_000_000)  # down to exactly what came in
+    pledge.refresh_from_db()
+    assert pledge.cash_amount == 60_000_000
+
+
+def test_pledged_devices_cannot_fall_below_those_delivered(manager):
+    pledge = PledgeFactory(created_by=manager, cash_amount=0)
+    PledgeItemFactory(pledge=pledge, kind=SupportKind.TABLET, quantity=3)
+    services.record_inkind_receipt(
+        actor=manager,
+        pledge=pledge,
+        received_on=dt.date(2021, 10, 20),
+        reference="BB 16/2021",
+        delivery_file=upload(delivery_list("TAB0101", "TAB0102")),
+    )
+    with pytest.raises(ValidationError) as error:
+        edit(manager, pledge, items=[services.ItemSpec(kind=SupportKind.TABLET, quantity=1)])
+    assert "items" in error.value.message_dict
+    assert pledge.items.get().quantity == 3
+    edit(manager, pledge, items=[services.ItemSpec(kind=SupportKind.TABLET, quantity=2)])
+    assert pledge.items.get().quantity == 2
+
+
+def test_only_donation_managers_edit_pledges(district_officer, pledge):
+    with pytest.raises(PermissionDenied):
+        services.update_pledge(
+            actor=district_officer, pledge=pledge, pledged_on=pledge.pledged_on, cash_amount=1
+        )

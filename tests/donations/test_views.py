@@ -50,6 +50,7 @@ def urls(objects):
         reverse("donations:donor_devices", args=[donor]),
         reverse("donations:pledge_create", args=[donor]),
         reverse("donations:pledge_detail", args=[pledge]),
+        reverse("donations:pledge_edit", args=[pledge]),
         reverse("donations:cash_receipt", args=[pledge]),
         reverse("donations:inkind_receipt", args=[pledge]),
         reverse("donations:receipts"),
@@ -166,6 +167,37 @@ def test_create_donor_and_pledge_through_the_pages(client_for, manager):
     assert pledge.instalments.count() == 2 and pledge.items.get().quantity == 50
     page = client.get(response["Location"])  # its history renders
     assert page.status_code == 200 and "donation.pledge.create" in page.content.decode()
+
+
+def test_pledge_edit_page_removes_a_row_and_changes_the_cash(client_for, manager):
+    client = client_for(manager)
+    donor = DonorFactory()
+    pledge = PledgeFactory(donor=donor, created_by=manager, cash_amount=200_000_000)
+    PledgeItemFactory(pledge=pledge, kind="tablet", quantity=50)
+    PledgeItemFactory(pledge=pledge, kind="data", quantity=50, months=12)
+    url = reverse("donations:pledge_edit", args=[pledge.pk])
+    form = client.get(url).content.decode()
+    assert 'name="items-0-quantity" value="50"' in form and 'name="items-1-DELETE"' in form
+    data = {
+        "pledged_on": pledge.pledged_on.isoformat(),
+        "cash_amount": "150000000",
+        "purpose": "",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "2",
+        "items-0-kind": "tablet",
+        "items-0-quantity": "60",
+        "items-1-kind": "data",
+        "items-1-quantity": "50",
+        "items-1-months": "12",
+        "items-1-DELETE": "on",
+        "instalments-TOTAL_FORMS": "0",
+        "instalments-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.cash_amount == 150_000_000
+    assert [(i.kind, i.quantity) for i in pledge.items.all()] == [("tablet", 60)]
 
 
 def test_pledge_form_shows_instalment_mismatch(client_for, manager):
