@@ -179,27 +179,14 @@ def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
 def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
     donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)  # type: ignore[arg-type]
     data = request.POST if request.method == "POST" else None
-    form = PledgeForm(data)
-    items = PledgeItemFormSet(data, prefix="items")
-    instalments = InstalmentFormSet(data, prefix="instalments")
-    if request.method == "POST" and form.is_valid() and items.is_valid() and instalments.is_valid():
-        try:
-            pledge = services.create_pledge(
-                actor=request.user,  # type: ignore[arg-type]
-                donor=donor,
-                items=_item_specs(items),
-                instalments=_instalment_specs(instalments),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Đã ghi nhận cam kết."))
-            return redirect("donations:pledge_detail", pk=pledge.pk)
-    return render(
+    return _pledge_form(
         request,
-        "donations/pledge_form.html",
-        {"form": form, "items": items, "instalments": instalments, "donor": donor},
+        PledgeForm(data),
+        PledgeItemFormSet(data, prefix="items"),
+        InstalmentFormSet(data, prefix="instalments"),
+        save=lambda **terms: services.create_pledge(donor=donor, **terms),
+        saved=_("Đã ghi nhận cam kết."),
+        context={"donor": donor},
     )
 
 
@@ -208,35 +195,47 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
 def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
     data = request.POST if request.method == "POST" else None
-    form = PledgeForm(
-        data,
-        initial={
-            "pledged_on": pledge.pledged_on,
-            "cash_amount": pledge.cash_amount,
-            "round": pledge.round_id,
-            "purpose": pledge.purpose,
-            "note": pledge.note,
-        },
+    terms = ("pledged_on", "cash_amount", "round", "purpose", "note")
+    return _pledge_form(
+        request,
+        PledgeForm(data, initial={name: getattr(pledge, name) for name in terms}),
+        PledgeItemEditFormSet(
+            data,
+            prefix="items",
+            initial=[
+                {"kind": i.kind, "quantity": i.quantity, "months": i.months}
+                for i in pledge.items.all()
+            ],
+        ),
+        InstalmentEditFormSet(
+            data,
+            prefix="instalments",
+            initial=[
+                {"due_on": i.due_on, "amount": i.amount}
+                for i in pledge.instalments.order_by("due_on")
+            ],
+        ),
+        save=lambda **terms: services.update_pledge(pledge=pledge, **terms),
+        saved=_("Đã lưu cam kết."),
+        context={"donor": pledge.donor, "pledge": pledge},
     )
-    items = PledgeItemEditFormSet(
-        data,
-        prefix="items",
-        initial=[
-            {"kind": i.kind, "quantity": i.quantity, "months": i.months} for i in pledge.items.all()
-        ],
-    )
-    instalments = InstalmentEditFormSet(
-        data,
-        prefix="instalments",
-        initial=[
-            {"due_on": i.due_on, "amount": i.amount} for i in pledge.instalments.order_by("due_on")
-        ],
-    )
+
+
+def _pledge_form(
+    request: HttpRequest,
+    form: PledgeForm,
+    items: Any,
+    instalments: Any,
+    *,
+    save: Callable[..., Any],
+    saved: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The pledge page, new or edited: save the valid terms, or show the form with its errors."""
     if request.method == "POST" and form.is_valid() and items.is_valid() and instalments.is_valid():
         try:
-            services.update_pledge(
-                actor=request.user,  # type: ignore[arg-type]
-                pledge=pledge,
+            pledge = save(
+                actor=request.user,
                 items=_item_specs(items),
                 instalments=_instalment_specs(instalments),
                 **form.cleaned_data,
@@ -244,18 +243,12 @@ def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("Đã lưu cam kết."))
+            messages.success(request, saved)
             return redirect("donations:pledge_detail", pk=pledge.pk)
     return render(
         request,
         "donations/pledge_form.html",
-        {
-            "form": form,
-            "items": items,
-            "instalments": instalments,
-            "donor": pledge.donor,
-            "pledge": pledge,
-        },
+        {"form": form, "items": items, "instalments": instalments, **context},
     )
 
 
