@@ -95,6 +95,15 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL in production, SQLite embedded: the bulk import relies on either's own way
+# of reserving ids (students.importers.bulk.reserve_ids), so no other engine is accepted.
+if DATABASES["default"]["ENGINE"] not in (
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL (postgres://…) or SQLite (sqlite:///…)."
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A busy timeout keeps the embedded database usable while an eager import writes.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

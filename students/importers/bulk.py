@@ -62,7 +62,8 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     before they are written.  No other insert can receive them.
 
     PostgreSQL: from the table's sequence.  SQLite (``AUTOINCREMENT``): by moving the
-    table's counter in ``sqlite_sequence``, inside the caller's transaction.
+    table's counter in ``sqlite_sequence``, inside the caller's transaction.  The
+    settings accept no other engine.
     """
     if count <= 0:
         return []
@@ -77,8 +78,7 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
                 [sequence, count],
             )
             return list(cursor.fetchone()[0])
-        if connection.vendor != "sqlite":
-            raise NotImplementedError(f"reserve_ids: {connection.vendor} is not supported")
+        # SQLite, the only other engine settings accept.
         quoted = connection.ops.quote_name(table)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 - model metadata
         highest = cursor.fetchone()[0]

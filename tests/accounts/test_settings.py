@@ -56,3 +56,9 @@ def test_production_settings_pass_the_deploy_check():
 def test_debug_without_secret_key_starts():
     result = run_check({"DEBUG": "True"})
     assert result.returncode == 0, result.stderr
+
+
+def test_a_database_other_than_postgresql_or_sqlite_is_refused():
+    result = run_check({"DEBUG": "True", "DATABASE_URL": "mysql://portal@127.0.0.1/laocai"})
+    assert result.returncode != 0
+    assert "DATABASE_URL must point to PostgreSQL" in result.stderr
