@@ -155,14 +155,12 @@ class FundAccount(models.Model):
         return f"{self.name} ({self.bank})"
 
 
-class CashReceipt(models.Model):
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="cash_receipts")
-    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
-    received_on = models.DateField(_("ngày nhận"))
-    account = models.ForeignKey(
-        FundAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("tài khoản")
-    )
-    reference = models.CharField(_("số chứng từ ngân hàng/kho bạc"), max_length=80, unique=True)
+class Receipt(models.Model):
+    """What every receipt against a pledge records: who, when, and a confirmed over-delivery.
+
+    Each receipt's table keeps its own check that an over-delivery carries its reason.
+    """
+
     over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
     over_delivery_reason = models.CharField(
         _("lý do nhận vượt cam kết"), max_length=255, blank=True
@@ -173,6 +171,19 @@ class CashReceipt(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = DonationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class CashReceipt(Receipt):
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="cash_receipts")
+    amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
+    received_on = models.DateField(_("ngày nhận"))
+    account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("tài khoản")
+    )
+    reference = models.CharField(_("số chứng từ ngân hàng/kho bạc"), max_length=80, unique=True)
 
     class Meta:
         verbose_name = _("phiếu thu tiền")
@@ -192,23 +203,13 @@ class CashReceipt(models.Model):
         return f"{self.reference}: {self.amount}"
 
 
-class InKindReceipt(models.Model):
+class InKindReceipt(Receipt):
     """A delivery of devices against a pledge; the devices enter stock with this source."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="inkind_receipts")
     source = models.OneToOneField(
         DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt"
     )
-    over_delivery = models.BooleanField(_("vượt cam kết (đã xác nhận)"), default=False)
-    over_delivery_reason = models.CharField(
-        _("lý do nhận vượt cam kết"), max_length=255, blank=True
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = DonationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("biên bản nhận hiện vật")
