@@ -16,11 +16,17 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
 
+T = TypeVar("T")
+
 __all__ = [
+    "AmbiguousUnitName",
+    "DateParts",
+    "UnitIndex",
+    "YearOnlyError",
     "clean_text",
     "decode_legacy_vietnamese",
     "excel_serial_to_date",
@@ -32,6 +38,7 @@ __all__ = [
     "parse_birth_date",
     "parse_bool_vi",
     "parse_date",
+    "parse_date_parts",
     "parse_gender",
     "strip_unit_prefix",
     "unit_key",
@@ -100,12 +107,21 @@ _UNIT_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
             ("thon",),
             ("ban",),
             ("to", "dan", "pho"),
+            ("to",),
+            ("khu", "pho"),
+            ("khu",),
+            ("lang",),
+            ("xom",),
             ("truong",),
         ),
         key=len,
         reverse=True,
     )
 )
+# Prefixes that name a village by number ("Tổ 5", "Khu 2", "Xóm 3"): the number alone
+# is no name, so these keep their prefix ("Tổ 5" and "Khu 5" are two places).
+_NUMBERED_PREFIXES = {("to",), ("khu", "pho"), ("khu",), ("lang",), ("xom",)}
+_NUMBER_NAME_RE = re.compile(r"^(?:\d+[a-z]?|[ivxl]+)$", re.IGNORECASE)
 # "TP.Lào Cai" / "TT.Phố Ràng": abbreviation glued to the name by a dot.
 _GLUED_ABBREVIATION_RE = re.compile(r"^(tp|tt)\.(?=\S)", re.IGNORECASE)
 
@@ -113,11 +129,14 @@ _GLUED_ABBREVIATION_RE = re.compile(r"^(tp|tt)\.(?=\S)", re.IGNORECASE)
 def strip_unit_prefix(name: Any) -> str:
     """Remove one leading administrative prefix ("Huyện", "Xã", "TP.", "Thôn", ...).
 
-    Matching is case- and accent-insensitive ("HUYỆN", "huyen").  Only one prefix
-    is removed, because some names themselves start with a prefix word
-    ("Thôn Bản Phố" -> "Bản Phố").  School-type prefixes ("THCS", "PTDTBT") are
-    kept: they distinguish schools sharing a commune name.  A bare prefix with
-    nothing after it is returned unchanged.
+    Matching is case- and accent-insensitive ("HUYỆN", "huyen") and only whole
+    words count ("Bảnh" keeps its first word).  Only one prefix is removed, because
+    some names themselves start with a prefix word ("Thôn Bản Phố" -> "Bản Phố");
+    a name that *is* such a word plus the rest ("Bản Lầu" commune) is found by
+    ``UnitIndex``, which also tries the name unstripped.  School-type prefixes
+    ("THCS", "PTDTBT") are kept: they distinguish schools sharing a commune name.
+    A bare prefix with nothing after it, and "Tổ 5"/"Khu 2" (a number is no
+    name), are returned unchanged.
     """
     text = clean_text(name)
     glued = _GLUED_ABBREVIATION_RE.match(text)
@@ -128,13 +147,82 @@ def strip_unit_prefix(name: Any) -> str:
     for prefix in _UNIT_PREFIXES:
         n = len(prefix)
         if len(words) > n and tuple(folded[:n]) == prefix:
-            return " ".join(words[n:]).lstrip(".:- ").strip()
+            rest = " ".join(words[n:]).lstrip(".:- ").strip()
+            if prefix in _NUMBERED_PREFIXES and _NUMBER_NAME_RE.match(rest):
+                return text
+            return rest
     return text
 
 
 def unit_key(name: Any) -> str:
     """Matching key for administrative units: "Huyện Bảo Yên", "bảo yên", "BAO YEN" -> "bao yen"."""
     return fold(strip_unit_prefix(name))
+
+
+def _exact_key(name: Any) -> str:
+    # Case-insensitive, tone marks kept: "XÃ BẢN LẦU" -> "xã bản lầu".
+    return clean_text(name).lower().rstrip(".")
+
+
+def _name_forms(name: Any) -> list[str]:
+    """The name as written, then without its one prefix word (if it has one)."""
+    text = clean_text(name)
+    stripped = strip_unit_prefix(text)
+    return [text, stripped] if stripped and stripped != text else [text]
+
+
+class AmbiguousUnitName(ValueError):
+    """A name that fits several units once accents are ignored (or several of the same spelling)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class UnitIndex(Generic[T]):
+    """Finds a unit (district, commune, village) of a group by the name a list gives it.
+
+    Two real communes can differ by a tone mark only ("Phường Sa Pa" and "Phường
+    Sa Pả" in Sa Pa town), so the exact spelling (any case, tone marks kept) is
+    tried first, and the accent-folded spelling only when exactly one unit of the
+    group has it.  In each spelling the whole name is tried first, then the name
+    with or without one prefix word: "Bản Lầu" finds "Xã Bản Lầu" although "Bản"
+    is also a village prefix, and "Bản Phố" prefers the village "Bản Phố" to "Thôn
+    Bản Phố".  ``group`` scopes the names (a district id for communes, a commune id
+    for villages).
+    """
+
+    def __init__(self) -> None:
+        # (exact?, whole name?) -> (group, key) -> {entry number: (name, item)}
+        self._tiers: dict[tuple[bool, bool], dict[tuple[Any, str], dict[int, tuple[str, T]]]] = {
+            tier: {} for tier in ((True, True), (True, False), (False, True), (False, False))
+        }
+        self._count = 0
+
+    def add(self, group: Any, name: str, item: T) -> None:
+        self._count += 1
+        entry = (clean_text(name), item)
+        forms = _name_forms(name)
+        for exact in (True, False):
+            key_of = _exact_key if exact else fold
+            self._tiers[exact, True].setdefault((group, key_of(forms[0])), {})[self._count] = entry
+            for form in forms:
+                self._tiers[exact, False].setdefault((group, key_of(form)), {})[self._count] = entry
+
+    def find(self, group: Any, value: Any) -> T | None:
+        """The unit ``value`` names in ``group``; None when none; ``AmbiguousUnitName`` when several."""
+        forms = _name_forms(value)
+        for (exact, whole), index in self._tiers.items():
+            key_of = _exact_key if exact else fold
+            for form in forms[:1] if whole else forms:
+                found = index.get((group, key_of(form)))
+                if not found:
+                    continue
+                items = list({id(item): (name, item) for name, item in found.values()}.values())
+                if len(items) == 1:
+                    return items[0][1]
+                raise AmbiguousUnitName(sorted(name for name, _item in items))
+        return None
 
 
 # --------------------------------------------------------------------------- dates
@@ -154,6 +242,20 @@ _ISO_RE = re.compile(
     r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
 _SERIAL_TEXT_RE = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+# "ngày 5 tháng 7 năm 2012", "Sinh ngày 05 tháng 07 năm 2012" (folded).
+_WORDY_RE = re.compile(
+    r"^(?:sinh\s+)?ngay\s*(?P<d>\d{1,2})\s*,?\s*thang\s*(?P<m>\d{1,2})\s*,?\s*nam\s*(?P<y>\d{4}|\d{2})$"
+)
+# "2010", "năm 2010" (folded): a year alone.
+_YEAR_ONLY_RE = re.compile(r"^(?:nam\s*)?(?P<y>\d{4})(?:\.0+)?$")
+_YEARS = range(1900, 2101)
+
+
+class YearOnlyError(ValueError):
+    """A date cell holding only a year (the text "2010" or the number 2010)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("chỉ có năm, cần đủ ngày/tháng/năm"))
 
 
 def _nonexistent_date() -> ValueError:
@@ -210,10 +312,16 @@ def parse_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     if isinstance(value, bool):  # bool is an int subclass, but True is no date
         raise _bad_date_format()
     if isinstance(value, int | float):
+        if float(value).is_integer() and int(value) in _YEARS:
+            # The number 2010 is a year typed alone, not the Excel serial of 2 July 1905.
+            raise YearOnlyError()
         return excel_serial_to_date(float(value))
     text = clean_text(value)
     if not text:
         raise _bad_date_format()
+    year_only = _YEAR_ONLY_RE.match(fold(text)) if len(text) <= 12 else None
+    if year_only and int(year_only["y"]) in _YEARS:
+        raise YearOnlyError()
     if _SERIAL_TEXT_RE.match(text) and len(text.split(".")[0]) >= 4:
         # A date column exported as text keeps the serial ("39999"); short digit
         # runs ("12") are more likely typos than 1900 dates, so they are refused.
@@ -221,7 +329,7 @@ def parse_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     match = _ISO_RE.match(text)
     if match:
         return _build_date(int(match["y"]), int(match["m"]), int(match["d"]))
-    match = _DMY_RE.match(text)
+    match = _DMY_RE.match(text) or _WORDY_RE.match(fold(text))
     if match:
         year = int(match["y"])
         if len(match["y"]) == 2:
@@ -230,10 +338,59 @@ def parse_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     raise _bad_date_format()
 
 
+def _part_number(value: Any) -> int | None:
+    """A day, month or year cell as a number (5, 5.0, "05", " 5 "); None when blank."""
+    if isinstance(value, bool):
+        raise _bad_date_format()
+    if isinstance(value, int | float):
+        if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
+            raise _bad_date_format()
+        return int(value)
+    text = clean_text(value).removesuffix(".0")
+    if not text:
+        return None
+    if not text.isdigit() or not text.isascii():
+        raise _bad_date_format()
+    return int(text)
+
+
+class DateParts(tuple):
+    """(day, month, year) cells of a split date, as a row gives them."""
+
+    __slots__ = ()
+
+
+def parse_date_parts(day: Any, month: Any, year: Any, *, today: dt.date | None = None) -> dt.date:
+    """A date spread over three cells ("Ngày | Tháng | Năm" under a merged "Ngày sinh").
+
+    All three blank raises ``ValueError("bắt buộc")``; a year without day and month
+    raises ``YearOnlyError``.
+    """
+    d, m, y = _part_number(day), _part_number(month), _part_number(year)
+    if d is None and m is None and y is None:
+        raise ValueError(_("bắt buộc"))
+    if y is not None and d is None and m is None:
+        raise YearOnlyError()
+    if d is None or m is None or y is None:
+        raise ValueError(_("thiếu ngày, tháng hoặc năm"))
+    if y < 100:
+        y = _expand_two_digit_year(y, today)
+    if y not in _YEARS:
+        raise _bad_date_format()
+    return _build_date(y, m, d)
+
+
 def parse_birth_date(value: Any, *, today: dt.date | None = None) -> dt.date:
-    """``parse_date`` that also refuses dates after ``today`` ("ngày sinh ở tương lai")."""
+    """``parse_date`` (or ``parse_date_parts`` for ``DateParts``) that also refuses dates
+    after ``today`` ("ngày sinh ở tương lai") and names a year alone as such."""
     today = today or dt.date.today()
-    born = parse_date(value, today=today)
+    try:
+        if value.__class__ is DateParts:
+            born = parse_date_parts(*value, today=today)
+        else:
+            born = parse_date(value, today=today)
+    except YearOnlyError:
+        raise ValueError(_("chỉ có năm sinh, cần đủ ngày/tháng/năm")) from None
     if born > today:
         raise ValueError(_("ngày sinh ở tương lai"))
     return born

@@ -394,6 +394,9 @@ class ColumnSpec:
     label: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
+    # Only a header equal to a synonym names this field, never one that starts with it:
+    # "Tên" (a given-name column) must not take "Tên trường" or "Tên cha mẹ".
+    exact: bool = False
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - specs are few, frozen and module-level
     def match_keys(self) -> list[str]:
@@ -500,7 +503,7 @@ def _match(texts: Sequence[str], spec: ColumnSpec) -> tuple[int, int] | None:
         for syn in spec.match_keys():
             if key == syn:
                 score = (1, len(syn))
-            elif key.startswith(syn + " "):
+            elif not spec.exact and key.startswith(syn + " "):
                 score = (0, len(syn))
             else:
                 continue

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from schools.models import Commune, School, Village
 from schools.normalize import (
+    AmbiguousUnitName,
+    UnitIndex,
     clean_text,
     fold,
     normalize_digits,
@@ -24,6 +26,7 @@ from schools.normalize import (
     parse_birth_date,
     strip_unit_prefix,
     unit_key,
+    was_numeric,
 )
 from students.models import Ethnicity, HouseholdCategory
 
@@ -40,8 +43,13 @@ __all__ = [
     "village_key",
 ]
 
-# Birth-registration province codes run 001..096 (63 provinces, with gaps).
-_PROVINCE_CODE_RANGE = range(1, 97)
+# Birth-registration province codes (the GSO codes of the 63 provinces before 2025,
+# as ``vietnam-provinces`` 0.6.0 lists them): the first three digits of a CCCD.
+PROVINCE_CODES = frozenset(
+    (1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36)
+    + (37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72)
+    + (74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96)
+)
 
 
 def normalize_name(value: Any) -> str:
@@ -63,10 +71,31 @@ def normalize_pupil_code(value: Any) -> str:
     return normalize_digits(value, length=10)
 
 
+def _restore_cccd_zeros(value: Any) -> Any:
+    """A numeric CCCD that lost one or two leading zeros (province 001–009), padded back.
+
+    Only a number can have lost zeros (a short text is a typing mistake), and only
+    when the padded number begins with a real province code.
+    """
+    if not was_numeric(value) or isinstance(value, float) and not value.is_integer():
+        return value
+    number = int(value)
+    if number < 0:
+        return value
+    digits = str(number)
+    if len(digits) in (10, 11) and int(digits.zfill(12)[:3]) in PROVINCE_CODES:
+        return digits.zfill(12)
+    return value
+
+
 def normalize_personal_id(value: Any) -> str:
-    """Số định danh cá nhân (CCCD): 12 digits, the first three a birth-registration province."""
-    digits = normalize_digits(value, length=12)
-    if int(digits[:3]) not in _PROVINCE_CODE_RANGE:
+    """Số định danh cá nhân (CCCD): 12 digits, the first three a birth-registration province.
+
+    Spaces and dots are ignored ("010 123 456 789"); a number that lost its leading
+    zeros (1012345678 for 001012345678) gets them back when that gives a province code.
+    """
+    digits = normalize_digits(_restore_cccd_zeros(value), length=12)
+    if int(digits[:3]) not in PROVINCE_CODES:
         raise ValueError(_("ba chữ số đầu không phải mã tỉnh nơi đăng ký khai sinh"))
     return digits
 
@@ -85,11 +114,20 @@ def normalize_guardian_phone(value: Any) -> str:
 
 
 def normalize_guardian_id(value: Any) -> str:
-    """CCCD (12 digits) or an old CMND (9 digits) of the guardian."""
-    return normalize_digits(value, length=(9, 12))
+    """CCCD (12 digits) or an old CMND (9 digits) of the guardian; spaces, dots and lost zeros as for pupils."""
+    digits = normalize_digits(_restore_cccd_zeros(value), length=(9, 12))
+    if len(digits) == 12 and int(digits[:3]) not in PROVINCE_CODES:
+        raise ValueError(_("ba chữ số đầu không phải mã tỉnh nơi đăng ký khai sinh"))
+    return digits
 
 
-_CLASS_RE = re.compile(r"^(?:lop\s*)?(?P<grade>1[0-2]|[1-9])(?P<rest>\s*[a-z0-9/.\-]{0,6})$")
+# A grade 1–12, then a section: letters with an optional number ("6A", "10A2", "6 A",
+# "6-A1") or a number after a separator ("6/1", "6.2", "6-3"), or nothing ("Lớp 6").
+# "15A" is no class: grade 1 would be followed by "5A".
+_CLASS_RE = re.compile(
+    r"^(?:lop\s*)?(?P<grade>1[0-2]|[1-9])"
+    r"(?:\s*[/.\-_]?\s*[a-z]{1,2}\d{0,2}|\s*[/.\-_]\s*\d{1,2})?$"
+)
 
 
 def parse_class(value: Any, school: School | None = None) -> tuple[str, int]:
@@ -100,7 +138,10 @@ def parse_class(value: Any, school: School | None = None) -> tuple[str, int]:
     key = fold(text)
     match = _CLASS_RE.match(key)
     if not match:
-        raise ValueError(_("lớp phải bắt đầu bằng khối 1–12, ví dụ 6A"))
+        raise ValueError(
+            _("lớp “%(v)s” không hợp lệ: cần khối 1–12 và tên lớp, ví dụ 6A, 10A1, 6/1")
+            % {"v": text}
+        )
     grade = int(match["grade"])
     if school is not None and grade not in school.grades:
         raise ValueError(
@@ -200,13 +241,17 @@ class Lookups:
             self.schools_by_code[school.code] = school
             self.schools_by_name.setdefault(unit_key(school.name), []).append(school)
         self.communes: dict[tuple[int, str], Commune] = {}
+        self.commune_names: UnitIndex[Commune] = UnitIndex()
         commune_ids: list[int] = []
         for commune in communes:
             self.communes[(commune.district_id, unit_key(commune.name))] = commune
+            self.commune_names.add(commune.district_id, commune.name, commune)
             commune_ids.append(commune.pk)
-        self.villages: dict[tuple[int, str], Village] = {
-            (v.commune_id, v.key): v for v in Village.objects.filter(commune_id__in=commune_ids)
-        }
+        self.villages: dict[tuple[int, str], Village] = {}
+        self.village_names: UnitIndex[Village] = UnitIndex()
+        for village in Village.objects.filter(commune_id__in=commune_ids):
+            self.villages[(village.commune_id, village.key)] = village
+            self.village_names.add(village.commune_id, village.name, village)
 
     def category(self, value: Any) -> HouseholdCategory:
         found = self.categories.get(fold(value)) or self.categories.get(
@@ -256,10 +301,51 @@ class Lookups:
         return None
 
     def commune(self, district_id: int, value: Any) -> Commune:
-        found = self.communes.get((district_id, unit_key(value)))
+        """The commune of the district a cell names: exact spelling first (see ``UnitIndex``)."""
+        try:
+            found = self.commune_names.find(district_id, value)
+        except AmbiguousUnitName as exc:
+            raise ValueError(
+                _("“%(v)s” có thể là %(names)s: hãy ghi đúng tên có dấu")
+                % {"v": clean_text(value), "names": ", ".join(exc.names)}
+            ) from None
         if found is None:
             raise ValueError(_("không tìm thấy “%(v)s” trong huyện") % {"v": clean_text(value)})
         return found
+
+    def commune_in_title(self, district_id: int, lines: Iterable[str]) -> Commune | None:
+        """The commune a commune-level list names in its title block ("UBND XÃ BẢN LẦU")."""
+        for line in lines:
+            match = _COMMUNE_TITLE_RE.match(fold(line))
+            if match is None:
+                continue
+            # Keep the line's own spelling (tone marks) after the People's Committee words.
+            name = clean_text(line).split(" ")[match["skip"].count(" ") + 1 :]
+            try:
+                return self.commune(district_id, " ".join(name))
+            except ValueError:
+                continue
+        return None
+
+    def village(self, commune_id: int, name: str, key: str) -> Village | None:
+        """The registered village of the commune a cell names (``key``: its ``village_key``).
+
+        Exact spelling first (see ``UnitIndex``); then the stored matching key, which
+        also finds the villages this import created.  Two villages differing by a
+        tone mark cannot both exist (one key per commune), so no ambiguity is left.
+        """
+        try:
+            found = self.village_names.find(commune_id, name)
+        except AmbiguousUnitName:
+            found = None
+        return found or self.villages.get((commune_id, key))
+
+
+# "UBND XÃ BẢN LẦU", "ỦY BAN NHÂN DÂN PHƯỜNG SA PẢ", "UBND THỊ TRẤN PHỐ RÀNG" (folded):
+# ``skip`` is the People's Committee words, before the commune's own name with its prefix.
+_COMMUNE_TITLE_RE = re.compile(
+    r"^(?P<skip>ubnd|u\.b\.n\.d|uy ban nhan dan)\s+(?:xa|phuong|thi tran)\s+\S"
+)
 
 
 def _ethnic_key(value: Any) -> str:

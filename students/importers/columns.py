@@ -6,6 +6,8 @@ from schools.spreadsheets import ColumnSpec
 
 __all__ = [
     "AUDIT_COLUMNS",
+    "CATEGORY_MARKS",
+    "REQUIRED_ALTERNATIVES",
     "COLUMNS",
     "FIELD_LABELS",
     "HOUSEHOLD_FIELDS",
@@ -192,8 +194,85 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("school", "Trường", ("Tên trường", "Trường học", "Đơn vị", "Tên đơn vị")),
     ColumnSpec("school_code", "Mã trường", ("Mã đơn vị", "Mã số trường")),
     ColumnSpec("notes", "Ghi chú", ("Ghi chú khác", "Lý do", "Hoàn cảnh")),
+    # Split and marked columns (students.importers.layouts joins them).  Exact headers
+    # only: "Tên" must not take "Tên trường", "Nam" must not take "Nam/Nữ".
+    ColumnSpec(
+        "family_middle",
+        "Họ và tên đệm",
+        ("Họ và đệm", "Họ đệm", "Họ, tên đệm", "Họ tên đệm", "Họ và chữ đệm"),
+        exact=True,
+    ),
+    ColumnSpec("family_name", "Họ", ("Họ học sinh",), exact=True),
+    ColumnSpec("middle_name", "Tên đệm", ("Đệm", "Chữ đệm"), exact=True),
+    ColumnSpec("given_name", "Tên", ("Tên gọi", "Tên HS"), exact=True),
+    ColumnSpec(
+        "birth_day",
+        "Ngày",
+        ("Ngày sinh Ngày", "Ngày tháng năm sinh Ngày", "Sinh ngày Ngày", "Ngày sinh Ngày sinh"),
+        exact=True,
+    ),
+    ColumnSpec(
+        "birth_month",
+        "Tháng",
+        ("Ngày sinh Tháng", "Ngày tháng năm sinh Tháng", "Sinh ngày Tháng", "Tháng sinh"),
+        exact=True,
+    ),
+    ColumnSpec(
+        "birth_year",
+        "Năm",
+        ("Ngày sinh Năm", "Ngày tháng năm sinh Năm", "Sinh ngày Năm", "Năm sinh"),
+        exact=True,
+    ),
+    # "Nam | Nữ" hold an "x", or (under a merged "Ngày sinh") the birth date itself.
+    ColumnSpec(
+        "gender_male",
+        "Nam",
+        ("Giới tính Nam", "Ngày sinh Nam", "Ngày tháng năm sinh Nam", "Năm sinh Nam"),
+        exact=True,
+    ),
+    ColumnSpec(
+        "gender_female",
+        "Nữ",
+        ("Giới tính Nữ", "Ngày sinh Nữ", "Ngày tháng năm sinh Nữ", "Năm sinh Nữ", "Nữ (x)"),
+        exact=True,
+    ),
+    # Under a merged "Diện hộ"/"Đối tượng" the child header alone matches.
+    *(
+        ColumnSpec(field, label, synonyms, exact=True)
+        for field, label, synonyms in (
+            ("mark_poor", "Hộ nghèo", ("Nghèo", "HN")),
+            ("mark_near_poor", "Hộ cận nghèo", ("Cận nghèo", "HCN")),
+            ("mark_policy", "Gia đình chính sách", ("Chính sách", "GĐCS", "Hộ chính sách")),
+            ("mark_hardship", "Hoàn cảnh khó khăn", ("Khó khăn", "HCKK", "Hộ khó khăn")),
+            (
+                "mark_covid",
+                "Mồ côi do COVID-19",
+                ("Bố/mẹ mất do COVID-19", "Mồ côi do COVID", "Mồ côi COVID-19", "COVID-19"),
+            ),
+        )
+    ),
 )
 FIELD_LABELS: dict[str, str] = {spec.field: spec.label for spec in COLUMNS}
+
+# The household category each mark column stands for (HouseholdCategory.code).
+CATEGORY_MARKS: dict[str, str] = {
+    "mark_poor": "poor",
+    "mark_near_poor": "near-poor",
+    "mark_policy": "policy",
+    "mark_hardship": "hardship",
+    "mark_covid": "covid",
+}
+# A required column may be given instead by these columns (any one group of them).
+REQUIRED_ALTERNATIVES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "full_name": (("family_middle", "given_name"), ("family_name", "given_name")),
+    "date_of_birth": (
+        ("birth_year",),  # day and month are asked for row by row
+        ("gender_male",),  # the date written under "Nam" / "Nữ"
+        ("gender_female",),
+    ),
+    "gender": (("gender_male",), ("gender_female",)),
+    "category": tuple((mark,) for mark in CATEGORY_MARKS),
+}
 
 # Student fields the importer sets; compared to decide "updated" vs "unchanged".
 STUDENT_FIELDS = (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from schools.importing import DuplicateTracker, ImportReport, RowError
-from schools.models import District, ImportBatch, School, Village
+from schools.models import Commune, District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
@@ -38,6 +38,17 @@ from students.importers.columns import (
     HOUSEHOLD_FIELDS,
     NEW_STUDENT_COLUMNS,
     STUDENT_FIELDS,
+)
+from students.importers.layouts import (
+    MONTH_FIRST_TYPES,
+    MonthFirstEvidence,
+    RowShapes,
+    fits_grade,
+    missing_required,
+    read_month_first,
+    refusing,
+    school_year_start,
+    swapped,
 )
 from students.importers.pipeline import checked_in_background
 from students.importers.rows import (
@@ -122,6 +133,9 @@ class StudentImporter:
     ) -> Table:
         """The table of pupils in ``sheet``; raises ``SpreadsheetError`` when it cannot be used."""
         table = guess_table(sheet, COLUMNS, override=override, header_row=header_row)
+        # A name in "Họ đệm" + "Tên", a date in "Ngày | Tháng | Năm", marks under
+        # "Nam | Nữ" or one column per category stand for the required columns.
+        table.missing_required = missing_required(table.missing_required, table.mapping)
         if table.header_row == 0 or not table.mapping:
             raise SpreadsheetError(
                 _(
@@ -286,8 +300,18 @@ class StudentImporter:
         """The valid rows of ``table``, checked one by one; errors go to ``report``.
 
         Runs in the worker thread: no database access (``Lookups`` holds the data).
+        Rows whose birth date is a month-first cell of uncertain order wait for the
+        rest of the column (``layouts.MonthFirstEvidence``) and come last.
         """
         lookups = self.lookups
+        labels = dict(labels)
+        shapes = RowShapes(table.mapping, labels)
+        evidence = MonthFirstEvidence()
+        held: list[_PlannedRow] = []  # valid rows of uncertain month-first dates
+        held_rows: list[int] = []  # and the rows of such dates with other errors
+        start_year = school_year_start(self.today)
+        title_communes: dict[int, Commune | None] = {}
+        household_heads: dict[tuple[Any, ...], tuple[int, str, str]] = {}  # key -> row, name, fold
         errors = report.errors
         by_code = DuplicateTracker()
         by_identity = DuplicateTracker()
@@ -319,17 +343,46 @@ class StudentImporter:
         }
         name_keys = caches["name_keys"]
         village_keys = caches["village"]
+        village_found: dict[tuple[int, str], Village | None] = {}
+        read_name: Callable[[Any], Any] = normalize_name
+        read_gender: Callable[[Any], Any] = parse_gender
+        read_category: Callable[[Any], Any] = lookups.category
+
+        def read_birth(x: Any) -> Any:
+            return birth_date(x, today=today)
+
+        if shapes.active:
+            read_name, read_gender, read_category = map(
+                refusing, (read_name, read_gender, read_category)
+            )
+            read_birth = refusing(read_birth)
         for row, values in iter_data_rows(table, release=release, more=more):
             report.rows += 1
+            if shapes.active:
+                shapes.apply(values)
             v = _Checker(row, values, labels, errors, required)
-            name = v.field("full_name", normalize_name, required=True, cache=caches["full_name"])
-            dob = v.field(
-                "date_of_birth",
-                lambda x: birth_date(x, today=today),
-                required=True,
-                cache=caches["date_of_birth"],
-            )
-            gender = v.field("gender", parse_gender, required=True, cache=caches["gender"])
+            name = v.field("full_name", read_name, required=True, cache=caches["full_name"])
+            raw_dob = values.get("date_of_birth")
+            uncertain = False
+            if raw_dob.__class__ in MONTH_FIRST_TYPES:
+                stored, uncertain = read_month_first(raw_dob, evidence)
+                if uncertain and evidence.flagged:
+                    v.error("date_of_birth", evidence.message())
+                    dob = None
+                    uncertain = False
+                else:
+                    # An uncertain date is checked as read back (the likelier reading).
+                    values["date_of_birth"] = swapped(stored) if uncertain else stored  # type: ignore[arg-type]
+                    dob = v.field(
+                        "date_of_birth", read_birth, required=True, cache=caches["date_of_birth"]
+                    )
+            else:
+                dob = v.field(
+                    "date_of_birth", read_birth, required=True, cache=caches["date_of_birth"]
+                )
+                if dob is not None and raw_dob.__class__ is str:
+                    evidence.text_dates += 1
+            gender = v.field("gender", read_gender, required=True, cache=caches["gender"])
             ethnicity = v.field("ethnicity", lookups.ethnicity, cache=caches["ethnicity"])
             school = default_school
             if has_school_column:
@@ -355,13 +408,28 @@ class StudentImporter:
                 cache=caches["class_name"],
                 scope=school.id if school is not None else None,
             )
+            if (
+                dob is not None
+                and class_info is not None
+                and not fits_grade(dob, class_info[1], start_year)
+            ):
+                v.error(
+                    "date_of_birth",
+                    _(
+                        "năm sinh %(year)s không phù hợp với khối %(grade)s (năm học %(start)s–%(end)s)"
+                    )
+                    % {
+                        "year": dob.year,
+                        "grade": class_info[1],
+                        "start": start_year,
+                        "end": start_year + 1,
+                    },
+                )
             pupil_code = v.field("pupil_code", normalize_pupil_code, required=True)
             personal_id = v.field("personal_id", normalize_personal_id, default="")
             phone = v.field("guardian_phone", normalize_guardian_phone, default="")
             guardian_id = v.field("guardian_id_number", normalize_guardian_id, default="")
-            category = v.field(
-                "category", lookups.category, required=True, cache=caches["category"]
-            )
+            category = v.field("category", read_category, required=True, cache=caches["category"])
             needs = v.field("needs", parse_needs, default=("", False), cache=caches["needs"])
             has_device = v.field(
                 "has_device", parse_bool_vi, default=False, cache=caches["has_device"]
@@ -376,7 +444,14 @@ class StudentImporter:
                     scope=district_id,
                 )
                 if commune is None and v.ok:
-                    commune = school.commune  # type: ignore[union-attr]
+                    # A commune-level list names its commune in the title block; a
+                    # school's list leaves the school's commune.
+                    titled = title_communes.get(district_id, _UNSEEN)
+                    if titled is _UNSEEN:
+                        titled = title_communes[district_id] = lookups.commune_in_title(
+                            district_id, table.title_lines
+                        )
+                    commune = titled or school.commune  # type: ignore[union-attr,assignment]
             village_name = v.text("village")
             if len(village_name) > 150:
                 v.error("village", _("dài quá 150 ký tự"))
@@ -402,6 +477,8 @@ class StudentImporter:
                     v.duplicate_of(first)
                     continue
             if not v.ok:
+                if uncertain:
+                    held_rows.append(row)
                 continue
             assert commune is not None and school is not None and category is not None
             village_id: int | None = None
@@ -410,7 +487,15 @@ class StudentImporter:
                 vkey = village_keys.get(village_name) or village_keys.setdefault(
                     village_name, village_key(village_name)
                 )
-                existing_village = lookups.villages.get((commune.id, vkey))
+                place = (commune.id, village_name)
+                existing_village = village_found.get(place, _UNSEEN)  # type: ignore[arg-type]
+                if existing_village is _UNSEEN:
+                    existing_village = village_found[place] = lookups.village(
+                        commune.id, village_name, vkey
+                    )
+                if existing_village is None:
+                    # Created by this run meanwhile, or not yet: the stored key decides.
+                    existing_village = lookups.villages.get((commune.id, vkey))
                 if existing_village is not None:
                     village_id = existing_village.pk
                 else:
@@ -425,15 +510,30 @@ class StudentImporter:
             first_household = household_first.get(hkey)
             if first_household is None:
                 household_first[hkey] = (row, category.id)
+                if guardian_name and hkey[0] == "code":
+                    household_heads[hkey] = (row, guardian_name, quick_fold(guardian_name))
             elif first_household[1] != category.id:
                 v.error(
                     "category",
                     _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
                 )
                 continue
+            elif guardian_name and hkey[0] == "code":
+                # Siblings share a head of household; another name under the same
+                # code is another family (a typing mistake in the code), not a sibling.
+                head = household_heads.get(hkey)
+                if head is None:
+                    household_heads[hkey] = (row, guardian_name, quick_fold(guardian_name))
+                elif guardian_name != head[1] and quick_fold(guardian_name) != head[2]:
+                    v.error(
+                        "household_code",
+                        _("mã hộ %(code)s đã dùng ở dòng %(row)s cho chủ hộ khác: %(name)s")
+                        % {"code": household_code, "row": head[0], "name": head[1]},
+                    )
+                    continue
             class_name, grade = class_info
             need_device, need_data = needs
-            yield _PlannedRow(
+            planned = _PlannedRow(
                 row=row,
                 # Positional, in _StudentValues.NAMES / _HouseholdValues.NAMES order.
                 student=_StudentValues(
@@ -472,6 +572,32 @@ class StudentImporter:
                 household_key=hkey,
                 new_village=new_village,
             )
+            if uncertain:
+                held.append(planned)
+                held_rows.append(row)
+                continue
+            if held_rows and evidence.flagged:
+                self._flag_month_first(held, held_rows, labels, errors, evidence)
+            yield planned
+        if evidence.swap():
+            yield from held
+        elif held_rows:
+            self._flag_month_first(held, held_rows, labels, errors, evidence)
+
+    @staticmethod
+    def _flag_month_first(
+        held: list[_PlannedRow],
+        held_rows: list[int],
+        labels: Mapping[str, str],
+        errors: list[RowError],
+        evidence: MonthFirstEvidence,
+    ) -> None:
+        """The uncertain month-first dates of a column without clear evidence: row errors."""
+        label = labels.get("date_of_birth", FIELD_LABELS["date_of_birth"])
+        message = evidence.message()
+        errors.extend(RowError(row, label, "date_of_birth", message) for row in held_rows)
+        held.clear()
+        held_rows.clear()
 
     def _planned(self, rows: Iterator[_PlannedRow], state: _RunState) -> Iterator[_PlannedRow]:
         """Give each checked row its ids, in file order (runs in the worker thread).

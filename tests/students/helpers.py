@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -42,6 +43,20 @@ def pupil(n: int, **overrides: Any) -> list[Any]:
     }
     row.update(overrides)
     return [row[h] for h in HEADER]
+
+
+def sibling(n: int, of: int, **overrides: Any) -> list[Any]:
+    """Pupil ``n`` of the household of pupil ``of``: same household code and head of household."""
+    first = dict(zip(HEADER, pupil(of), strict=True))
+    same = {key: first[key] for key in ("Mã hộ", "Họ tên cha/mẹ/người giám hộ")}
+    return pupil(n, **{**same, **overrides})
+
+
+def born_for_grade(grade: int, day_month: str = "05/04") -> str:
+    """A birth date typical of ``grade`` this school year (6 years old in grade 1)."""
+    today = dt.date.today()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{day_month}/{start - grade - 6}"
 
 
 def xlsx(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from schools.models import ImportBatch
 from students.models import Household, Student
 from students.tasks import run_student_import
-from tests.students.helpers import HEADER, pupil, standard, xlsx
+from tests.students.helpers import HEADER, born_for_grade, pupil, standard, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,14 @@ class TestWorkflow:
         client = client_for(district_officer)
         upload(
             client,
-            standard([pupil(1, **{"Lớp": "3A", "Xã/phường": "Nghĩa Đô"})], title=["DANH SÁCH"]),
+            standard(
+                [
+                    pupil(
+                        1, **{"Lớp": "3A", "Ngày sinh": born_for_grade(3), "Xã/phường": "Nghĩa Đô"}
+                    )
+                ],
+                title=["DANH SÁCH"],
+            ),
             school=other_school.pk,
         )
         batch = ImportBatch.objects.get()

@@ -17,7 +17,7 @@ from students.importers.pipeline import WorkerQueryError, checked_in_background
 from students.models import Household, Student
 from students.services import import_household_list
 from tests.students.factories import HouseholdFactory, StudentFactory
-from tests.students.helpers import pupil, standard
+from tests.students.helpers import pupil, sibling, standard
 
 WORKER = "household-list-check"
 
@@ -112,7 +112,7 @@ def family_list(count: int) -> bytes:
         first = n - 1 if n % 3 == 0 else n  # the household's first pupil
         code = f"HN-{first:04d}"
         village = f"Thôn Mới {first % 4}"
-        rows.append(pupil(n, **{"Mã hộ": code, "Thôn/bản": village}))
+        rows.append(sibling(n, first, **{"Mã hộ": code, "Thôn/bản": village}))
     return standard(rows)
 
 
@@ -274,8 +274,8 @@ class TestReimport:
         self, school_staff
     ):
         first = pupil(1, **{"Thôn/bản": "Thôn Nậm Đét"})
-        sibling = pupil(2, **{"Mã hộ": "HN-0001", "Thôn/bản": "Thôn Sín Chải"})
-        data = standard([first, sibling])
+        second = sibling(2, 1, **{"Thôn/bản": "Thôn Sín Chải"})
+        data = standard([first, second])
         run(data, school_staff)
         household = Household.objects.get()
         assert household.village.name == "Thôn Nậm Đét"  # from the household's first row
@@ -298,9 +298,9 @@ class TestReimport:
         assert household.guardian_phone == "0912300001"
 
     def test_changed_household_details_update_it_and_its_pupils(self, school_staff):
-        run(standard([pupil(1), pupil(2, **{"Mã hộ": "HN-0001"})]), school_staff)
+        run(standard([pupil(1), sibling(2, 1)]), school_staff)
         moved = {"Số điện thoại": "0987654321"}
-        report = run(standard([pupil(1, **moved), pupil(2, **{"Mã hộ": "HN-0001"})]), school_staff)
+        report = run(standard([pupil(1, **moved), sibling(2, 1)]), school_staff)
         assert (report.created, report.updated) == (0, 2)  # both pupils' household changed
         assert Household.objects.get().guardian_phone == "0987654321"
 

@@ -13,7 +13,7 @@ from students.importers import COLUMNS
 from students.models import Household, Student, name_keys
 from students.services import import_household_list
 from tests.schools.factories import SchoolFactory
-from tests.students.helpers import HEADER, TITLE, pupil, standard, xlsx
+from tests.students.helpers import HEADER, TITLE, pupil, sibling, standard, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +263,7 @@ class TestLayouts:
     def test_siblings_share_a_household_and_new_villages_are_created(self, school_staff, commune):
         rows = [
             pupil(1, **{"Mã hộ": "HN-0001", "Thôn/bản": "Thôn Khuổi Phường"}),
-            pupil(2, **{"Mã hộ": "HN-0001", "Thôn/bản": "thôn khuổi phường"}),
+            sibling(2, 1, **{"Thôn/bản": "thôn khuổi phường"}),
         ]
         report = run(standard(rows), school_staff)
         assert report.created == 2
