@@ -397,6 +397,9 @@ class ColumnSpec:
     # Only a header equal to a synonym names this field, never one that starts with it:
     # "Tên" (a given-name column) must not take "Tên trường" or "Tên cha mẹ".
     exact: bool = False
+    # A required field this column can stand in for (one part of a split name or date,
+    # a mark column): header detection counts that field as found.
+    stands_for: str = ""
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - specs are few, frozen and module-level
     def match_keys(self) -> list[str]:
@@ -540,7 +543,10 @@ def _assign(texts: Mapping[int, Sequence[str]], columns: Sequence[ColumnSpec]) -
 
 
 def _score(mapping: Mapping[str, int], columns: Sequence[ColumnSpec]) -> tuple[int, int]:
-    required = sum(1 for spec in columns if spec.required and spec.field in mapping)
+    standing = {spec.stands_for for spec in columns if spec.stands_for and spec.field in mapping}
+    required = sum(
+        1 for spec in columns if spec.required and (spec.field in mapping or spec.field in standing)
+    )
     return required, len(mapping)
 
 

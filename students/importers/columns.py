@@ -201,44 +201,46 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "Họ và tên đệm",
         ("Họ và đệm", "Họ đệm", "Họ, tên đệm", "Họ tên đệm", "Họ và chữ đệm"),
         exact=True,
+        stands_for="full_name",
     ),
-    ColumnSpec("family_name", "Họ", ("Họ học sinh",), exact=True),
+    ColumnSpec("family_name", "Họ", ("Họ học sinh",), exact=True, stands_for="full_name"),
     ColumnSpec("middle_name", "Tên đệm", ("Đệm", "Chữ đệm"), exact=True),
-    ColumnSpec("given_name", "Tên", ("Tên gọi", "Tên HS"), exact=True),
+    ColumnSpec("given_name", "Tên", ("Tên gọi", "Tên HS"), exact=True, stands_for="full_name"),
     ColumnSpec(
         "birth_day",
         "Ngày",
         ("Ngày sinh Ngày", "Ngày tháng năm sinh Ngày", "Sinh ngày Ngày", "Ngày sinh Ngày sinh"),
         exact=True,
+        stands_for="date_of_birth",
     ),
     ColumnSpec(
         "birth_month",
         "Tháng",
         ("Ngày sinh Tháng", "Ngày tháng năm sinh Tháng", "Sinh ngày Tháng", "Tháng sinh"),
         exact=True,
+        stands_for="date_of_birth",
     ),
+    # Header keys ignore accents, so "Năm" (year) and "Nam" (male) look alike: the
+    # importer gives such a column to the right one by its accented text (``locate``).
     ColumnSpec(
         "birth_year",
         "Năm",
         ("Ngày sinh Năm", "Ngày tháng năm sinh Năm", "Sinh ngày Năm", "Năm sinh"),
         exact=True,
+        stands_for="date_of_birth",
     ),
     # "Nam | Nữ" hold an "x", or (under a merged "Ngày sinh") the birth date itself.
-    ColumnSpec(
-        "gender_male",
-        "Nam",
-        ("Giới tính Nam", "Ngày sinh Nam", "Ngày tháng năm sinh Nam", "Năm sinh Nam"),
-        exact=True,
-    ),
+    ColumnSpec("gender_male", "Nam", ("Giới tính Nam",), exact=True, stands_for="gender"),
     ColumnSpec(
         "gender_female",
         "Nữ",
-        ("Giới tính Nữ", "Ngày sinh Nữ", "Ngày tháng năm sinh Nữ", "Năm sinh Nữ", "Nữ (x)"),
+        ("Giới tính Nữ", "Ngày sinh Nữ", "Ngày tháng năm sinh Nữ", "Nữ (x)"),
         exact=True,
+        stands_for="gender",
     ),
     # Under a merged "Diện hộ"/"Đối tượng" the child header alone matches.
     *(
-        ColumnSpec(field, label, synonyms, exact=True)
+        ColumnSpec(field, label, synonyms, exact=True, stands_for="category")
         for field, label, synonyms in (
             ("mark_poor", "Hộ nghèo", ("Nghèo", "HN")),
             ("mark_near_poor", "Hộ cận nghèo", ("Cận nghèo", "HCN")),

@@ -74,6 +74,20 @@ from students.validation import (
 __all__ = ["StudentImporter"]
 
 
+def _year_or_male(table: Table) -> None:
+    """Give a "Năm"/"Nam" column to the birth year or to the male mark by its accented header."""
+    for wrong, right, word in (
+        ("birth_year", "gender_male", "nam"),
+        ("gender_male", "birth_year", "năm"),
+    ):
+        col = table.mapping.get(wrong)
+        if col is None or right in table.mapping:
+            continue
+        words = clean_text(table.headers.get(col, "")).lower().split(" ")
+        if words[-1:] == [word]:
+            table.mapping[right] = table.mapping.pop(wrong)
+
+
 def _guardian_text(value: Any) -> str:
     return clean_text(value)[:150]
 
@@ -135,6 +149,7 @@ class StudentImporter:
         table = guess_table(sheet, COLUMNS, override=override, header_row=header_row)
         # A name in "Họ đệm" + "Tên", a date in "Ngày | Tháng | Năm", marks under
         # "Nam | Nữ" or one column per category stand for the required columns.
+        _year_or_male(table)
         table.missing_required = missing_required(table.missing_required, table.mapping)
         if table.header_row == 0 or not table.mapping:
             raise SpreadsheetError(
