@@ -12,7 +12,14 @@ from accounts.models import User
 from accounts.services import record_audit
 from schools.importing import ImportReport, RowError
 from schools.models import Commune, District, Province, School, Village, inside_province
-from schools.normalize import clean_text, fold, strip_unit_prefix, unit_key
+from schools.normalize import (
+    AmbiguousUnitName,
+    UnitIndex,
+    clean_text,
+    fold,
+    strip_unit_prefix,
+    unit_key,
+)
 
 DISTRICT_KINDS = {"thành phố": District.Kind.CITY, "thị xã": District.Kind.TOWN}
 COMMUNE_KINDS = {"phường": Commune.Kind.WARD, "thị trấn": Commune.Kind.TOWNSHIP}
@@ -111,9 +118,10 @@ def import_schools(
     """
     report = ImportReport(rows=len(rows))
     districts = {unit_key(d.name): d for d in District.objects.all()}
-    communes: dict[tuple[int, str], Commune] = {
-        (c.district_id, unit_key(c.name)): c for c in Commune.objects.all()
-    }
+    # Exact spelling first, folded only when unambiguous: "Sa Pa" and "Sa Pả" are two wards.
+    communes: UnitIndex[Commune] = UnitIndex()
+    for c in Commune.objects.all():
+        communes.add(c.district_id, c.name, c)
     existing = {s.code: s for s in School.objects.all()}
     planned: list[tuple[School, bool]] = []
     for row, values in rows:
@@ -145,7 +153,19 @@ def import_schools(
                 )
             )
             continue
-        commune = communes.get((district.pk, unit_key(clean_text(values.get("commune")))))
+        try:
+            commune = communes.find(district.pk, values.get("commune"))
+        except AmbiguousUnitName as exc:
+            report.errors.append(
+                RowError(
+                    row,
+                    "Xã",
+                    "commune",
+                    _("“%(v)s” có thể là %(names)s: hãy ghi đúng tên có dấu")
+                    % {"v": values.get("commune"), "names": ", ".join(exc.names)},
+                )
+            )
+            continue
         if commune is None:
             report.errors.append(
                 RowError(

@@ -131,3 +131,26 @@ def test_import_schools_wrong_columns(units, tmp_path):
     wb.save(path)
     with pytest.raises(CommandError, match="tiêu đề"):
         call_command("import_schools", str(path), stdout=io.StringIO())
+
+
+def test_import_schools_keeps_wards_differing_by_a_tone_mark_apart(units, tmp_path):
+    from schools.services import import_schools
+
+    rows = [
+        (2, {"code": "08800001", "name": "Trường TH Sa Pả", "level": "TH", "district": "Sa Pa",
+             "commune": "Sa Pả"}),
+        (3, {"code": "08800002", "name": "Trường TH Sa Pa", "level": "TH", "district": "Sa Pa",
+             "commune": "phường sa pa"}),
+        (4, {"code": "08300001", "name": "Trường TH Bản Lầu", "level": "TH",
+             "district": "Mường Khương", "commune": "Bản Lầu"}),
+    ]  # fmt: skip
+    report = import_schools(rows=rows)
+    assert report.errors == []
+    assert School.objects.get(code="08800001").commune.name == "Phường Sa Pả"
+    assert School.objects.get(code="08800002").commune.name == "Phường Sa Pa"
+    assert School.objects.get(code="08300001").commune.name == "Xã Bản Lầu"
+    School.objects.all().delete()
+    ambiguous = [(2, {**rows[0][1], "commune": "Sa Pá"})]
+    report = import_schools(rows=ambiguous)
+    assert [e.field for e in report.errors] == ["commune"]
+    assert not School.objects.exists()
