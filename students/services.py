@@ -24,7 +24,8 @@ from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
-from students.models import Household, HouseholdCategory, Student, name_keys
+from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
+from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     if household is None:
         household = Household(commune=data.commune)
     before = snapshot(household, HOUSEHOLD_AUDIT_FIELDS) if household.pk else None
+    stored = _values(household, HOUSEHOLD_FIELDS) if household.pk else None
     household.category = data.category
     household.code = data.household_code
     household.commune = data.commune
@@ -123,6 +125,8 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     household.guardian_relation = data.guardian_relation
     household.guardian_phone = data.guardian_phone
     household.guardian_id_number = data.guardian_id_number
+    if stored is not None:
+        household.portal_edits = _marked(household, stored, HOUSEHOLD_FIELDS, actor=actor)
     household.save()
     if before is not None:
         changes = diff(before, snapshot(household, HOUSEHOLD_AUDIT_FIELDS))
@@ -135,6 +139,25 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
                 district_id=data.commune.district_id,
             )
     return household
+
+
+# Pupil fields a household list also sets (``name_key``/``sort_key`` follow the name).
+_MARKED_STUDENT_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in {"name_key", "sort_key"})
+
+
+def _values(obj: Student | Household, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _marked(
+    obj: Student | Household, before: Mapping[str, Any], fields: tuple[str, ...], *, actor: User
+) -> dict[str, Any] | None:
+    """``obj.portal_edits`` with the fields this edit changed marked as set in the portal,
+    so that a later import of a list does not overwrite them without asking."""
+    changed = [name for name in fields if getattr(obj, name) != before[name]]
+    return mark_portal_edits(
+        obj.portal_edits, changed, user_id=actor.pk, at=timezone.now().isoformat()
+    )
 
 
 def _apply(student: Student, data: StudentData, household: Household) -> None:
@@ -225,9 +248,11 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
     if student.pupil_code != data.pupil_code:
         raise ValidationError({"pupil_code": _("Mã định danh học sinh không được thay đổi.")})
     before = snapshot(student, STUDENT_AUDIT_FIELDS)
+    stored = _values(student, _MARKED_STUDENT_FIELDS)
     old_household = student.household
     household = _household_for(actor=actor, data=data, current=old_household)
     _apply(student, data, household)
+    student.portal_edits = _marked(student, stored, _MARKED_STUDENT_FIELDS, actor=actor)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
     student.save()
     changes = diff(before, snapshot(student, STUDENT_AUDIT_FIELDS))
