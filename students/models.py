@@ -361,7 +361,7 @@ class ImportChange(models.Model):
     Kept with the batch so the check page can show, page by page, what each field
     becomes, and the values the file would overwrite that were set in the portal
     (``conflicts``) until the user confirms.  Values are stored raw (ids, codes);
-    ``students.changes`` turns them into labels when shown.
+    ``selectors.describe_changes`` turns them into labels when shown.
     """
 
     batch = models.ForeignKey(

@@ -22,9 +22,12 @@ from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from students import selectors
+from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
 from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
+from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
 
 logger = logging.getLogger(__name__)
@@ -645,6 +648,62 @@ def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
         district_id=batch.district_id,
     )
     return batch
+
+
+@transaction.atomic
+def choose_conflict_values(
+    *,
+    actor: User,
+    batch: ImportBatch,
+    choices: Mapping[str, str],
+    for_all: str = "",
+) -> ImportBatch:
+    """Record, on a checked batch, which value wins where the file would overwrite a value
+    set in the portal: ``choices`` {conflict key: "portal"|"file"} one by one, or
+    ``for_all`` for every conflict (which replaces the earlier one-by-one choices).
+    Applied when the batch is imported; unknown keys are ignored.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.VALIDATED:
+        raise ImportRefused(_("Chỉ chọn được giá trị cho lần nhập đã kiểm tra, chưa ghi."))
+    options = dict(batch.options or {})
+    stored = dict(options.get("conflicts") or {})
+    take_file = set(stored.get("file") or ())
+    keep_portal = set(stored.get("portal") or ())
+    if for_all in (KEEP_PORTAL, TAKE_FILE):
+        stored["all"] = for_all
+        take_file.clear()
+        keep_portal.clear()
+    else:
+        known = selectors.conflict_keys(batch)
+        for key, choice in choices.items():
+            if key not in known or choice not in (KEEP_PORTAL, TAKE_FILE):
+                continue
+            take_file.discard(key)
+            keep_portal.discard(key)
+            (take_file if choice == TAKE_FILE else keep_portal).add(key)
+    stored["file"] = sorted(take_file)
+    stored["portal"] = sorted(keep_portal)
+    stored.setdefault("all", KEEP_PORTAL)
+    options["conflicts"] = stored
+    before = (batch.options or {}).get("conflicts") or {}
+    batch.options = options
+    batch.save(update_fields=["options"])
+    record_audit(
+        actor=actor,
+        action="student_import.choose",
+        obj=batch,
+        changes={"conflicts": [before, stored]},
+        school_id=batch.school_id,
+        district_id=batch.district_id,
+    )
+    return batch
+
+
+def import_changes_file(*, actor: User, batch: ImportBatch) -> bytes:
+    """The dry run's per-field difference as .xlsx (formula-neutralised)."""
+    exporter = ImportChangesExporter(title_lines=[actor.unit_label, batch.file_name])
+    return exporter.to_bytes(selectors.import_change_lines(batch))
 
 
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
