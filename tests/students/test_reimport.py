@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from schools.models import ImportBatch
 from students.forms import initial_for
-from students.models import Ethnicity, Household, HouseholdCategory, ImportChange, Student
+from students.models import Ethnicity, HouseholdCategory, ImportChange, Student
 from students.services import import_household_list
 from tests.students.helpers import TITLE, xlsx
 
