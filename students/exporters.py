@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from schools.exporters import XlsxExporter
 from students.models import Student, mask
+from students.selectors import FieldConflict
 
 
 def _needs(student: Student) -> str:
@@ -42,3 +45,41 @@ class StudentExporter(XlsxExporter):
         (_("Trạng thái"), "get_status_display"),
         (_("Ghi chú"), "notes"),
     )
+
+
+class ImportChangesExporter(XlsxExporter):
+    """A checked list's per-field difference: one line per value the import would change
+    or that conflicts with a value set in the portal.  Objects are
+    ``(selectors.PupilChange, FieldChange | FieldConflict)`` pairs."""
+
+    title = _("DANH SÁCH THAY ĐỔI KHI NHẬP TỆP")  # type: ignore[assignment]
+    sheet_name = "Thay đổi"
+    columns = (  # type: ignore[assignment]
+        (_("Dòng"), lambda item: item[0].row),
+        (_("Học sinh"), lambda item: item[0].full_name),
+        (_("Thông tin"), lambda item: item[1].label),
+        (_("Giá trị hiện tại"), lambda item: _current(item[1])),
+        (_("Giá trị trong tệp"), lambda item: _in_file(item[1])),
+        (_("Sửa trên cổng"), lambda item: _edited(item[1])),
+        (_("Sẽ lấy"), lambda item: _taken(item[1])),
+    )
+
+
+def _current(item: Any) -> str:
+    return item.portal if isinstance(item, FieldConflict) else item.old
+
+
+def _in_file(item: Any) -> str:
+    return item.file if isinstance(item, FieldConflict) else item.new
+
+
+def _edited(item: Any) -> str:
+    if not isinstance(item, FieldConflict):
+        return ""
+    return str(_("%(by)s, %(at)s") % {"by": item.by, "at": item.at})
+
+
+def _taken(item: Any) -> str:
+    if isinstance(item, FieldConflict) and not item.takes_file:
+        return str(_("Giá trị trên cổng"))
+    return str(_("Giá trị trong tệp"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -25,6 +25,11 @@ personal_id_validator = RegexValidator(
 guardian_id_validator = RegexValidator(
     r"^(\d{9}|\d{12})$", _("Số CCCD/CMND phải gồm 12 hoặc 9 chữ số.")
 )
+# {field attname: {"by": user id, "at": ISO time}} of the values last set in the portal
+# rather than by an import; null when none.  Nullable, so the import's COPY of new
+# rows needs no column for it.
+PORTAL_EDITS_HELP = _("Trường nào được sửa trên cổng sau lần nhập tệp gần nhất, ai sửa, lúc nào.")
+
 phone_validator = RegexValidator(
     r"^0[35789]\d{8}$",
     _("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09."),
@@ -119,6 +124,13 @@ class Household(models.Model):
     )
     guardian_id_number = models.CharField(
         _("CCCD/CMND người giám hộ"), max_length=12, blank=True, validators=[guardian_id_validator]
+    )
+    portal_edits = models.JSONField(
+        _("sửa trên cổng"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=PORTAL_EDITS_HELP,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -238,6 +250,13 @@ class Student(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=20, choices=Status.choices, default=Status.STUDYING
     )
+    portal_edits = models.JSONField(
+        _("sửa trên cổng"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=PORTAL_EDITS_HELP,
+    )
     eligibility_locked = models.BooleanField(
         _("đã khóa thông tin xét duyệt"),
         default=False,
@@ -322,3 +341,66 @@ def name_keys(full_name: str) -> tuple[str, str]:
         return folded, folded
     given, family, middle = parts[-1], parts[0], " ".join(parts[1:-1])
     return folded, f"{given}|{middle}|{family}"
+
+
+def mark_portal_edits(
+    current: dict[str, Any] | None, fields: list[str], *, user_id: int | None, at: str
+) -> dict[str, Any] | None:
+    """``portal_edits`` after a portal edit of ``fields`` (attnames) by ``user_id`` at ``at``."""
+    if not fields:
+        return current
+    marks = dict(current or {})
+    for name in fields:
+        marks[name] = {"by": user_id, "at": at}
+    return marks
+
+
+class ImportChange(models.Model):
+    """One registered pupil a checked household list would change (the dry run's difference).
+
+    Kept with the batch so the check page can show, page by page, what each field
+    becomes, and the values the file would overwrite that were set in the portal
+    (``conflicts``) until the user confirms.  Values are stored raw (ids, codes);
+    ``selectors.describe_changes`` turns them into labels when shown.
+    """
+
+    batch = models.ForeignKey(
+        "schools.ImportBatch",
+        on_delete=models.CASCADE,
+        related_name="student_changes",
+        verbose_name=_("lần nhập"),
+    )
+    row = models.PositiveIntegerField(_("dòng"))
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("học sinh"),
+        help_text=_("Trống: học sinh mới, vào một hộ đã có."),
+        db_index=False,
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=150)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hộ gia đình"),
+        db_index=False,
+    )
+    # {key: [old, new]}: pupil fields by attname, household fields as "household.<attname>".
+    changes = models.JSONField(_("thay đổi"), default=dict)
+    # {key: {"portal": value, "file": value, "by": user id, "at": ISO time}}
+    conflicts = models.JSONField(_("xung đột"), default=dict)
+
+    class Meta:
+        verbose_name = _("thay đổi dự kiến khi nhập")
+        verbose_name_plural = _("thay đổi dự kiến khi nhập")
+        ordering = ["batch", "row"]
+        indexes = [models.Index(fields=["batch", "row"], name="importchange_batch_row_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.row}"

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from accounts.access import get_for_user
 from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
-from schools.models import Commune, ImportBatch, School
+from schools.choices import DeviceNeed
+from schools.models import Commune, ImportBatch, School, Village
 from schools.normalize import fold
-from students.models import HouseholdCategory, Student, StudentQuerySet
+from students.models import (
+    Ethnicity,
+    Household,
+    HouseholdCategory,
+    ImportChange,
+    Student,
+    StudentQuerySet,
+    mask,
+)
 
 LIST_RELATED = ("school", "household__category", "village", "commune", "ethnicity")
 
@@ -169,3 +182,249 @@ def get_batch_for_user(user: User, pk: int) -> ImportBatch:
         user,
         pk=pk,
     )
+
+
+# ----------------------------------------------------- a dry run's differences
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a pupil or household as the dry run would change it, for display."""
+
+    key: str  # "notes", "household.guardian_phone"
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """A value set in the portal that the file would overwrite, and the user's choice."""
+
+    key: str  # merge.conflict_key: "s12:notes"
+    label: str
+    portal: str
+    file: str
+    by: str
+    at: str
+    takes_file: bool
+
+
+@dataclass(frozen=True)
+class PupilChange:
+    row: int
+    student_id: int | None
+    full_name: str
+    changes: list[FieldChange]
+    conflicts: list[FieldConflict]
+
+
+def import_changes(batch: ImportBatch, *, conflicts_only: bool = False) -> QuerySet[ImportChange]:
+    """The pupils a checked batch would change (or whose portal values it conflicts with),
+    in file order."""
+    changes = ImportChange.objects.filter(batch=batch).order_by("row", "pk")
+    if conflicts_only:
+        changes = changes.exclude(conflicts={})
+    return changes
+
+
+def conflict_keys(batch: ImportBatch) -> set[str]:
+    """Every conflict of a checked batch, by key."""
+    keys: set[str] = set()
+    for conflicts in import_changes(batch, conflicts_only=True).values_list("conflicts", flat=True):
+        keys.update(conflict["key"] for conflict in conflicts.values())
+    return keys
+
+
+def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> list[PupilChange]:
+    """Labels and display values ("Hộ nghèo", "Nữ", "05/07/2012") for a page of changes.
+
+    A fixed number of queries per page: the ids the page names are looked up
+    together, one query per kind of reference.
+    """
+    from students.importers.merge import ConflictChoices
+
+    changes = list(changes)
+    wanted: dict[str, set[Any]] = {kind: set() for kind in _REFERENCES}
+    users: set[int] = set()
+    for change in changes:
+        for key, values in change.changes.items():
+            kind = _FIELD_KINDS.get(key)
+            if kind in wanted:
+                wanted[kind].update(v for v in values if v is not None)
+        for key, conflict in change.conflicts.items():
+            kind = _FIELD_KINDS.get(key)
+            if kind in wanted:
+                wanted[kind].update(
+                    v for v in (conflict["portal"], conflict["file"]) if v is not None
+                )
+            if conflict.get("by"):
+                users.add(conflict["by"])
+    households = wanted.pop("household")
+    names = {
+        kind: dict(model.objects.filter(pk__in=ids).values_list("pk", name)) if ids else {}
+        for kind, ids in wanted.items()
+        for model, name in [_REFERENCES[kind]]
+    }
+    names["household"] = {
+        pk: code or guardian
+        for pk, code, guardian in Household.objects.filter(
+            pk__in=[pk for pk in households if pk > 0]
+        ).values_list("pk", "code", "guardian_name")
+    }
+    user_names = {
+        user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=users)
+    }
+    choices = ConflictChoices.of_batch(batch)
+    described = []
+    for change in changes:
+        described.append(
+            PupilChange(
+                row=change.row,
+                student_id=change.student_id,
+                full_name=change.full_name,
+                changes=[
+                    FieldChange(
+                        key=key,
+                        label=change_label(key),
+                        old=display_value(key, old, names),
+                        new=display_value(key, new, names),
+                    )
+                    for key, (old, new) in sorted(change.changes.items(), key=_field_order)
+                    if key not in change.conflicts  # shown with the user's choice
+                ],
+                conflicts=[
+                    FieldConflict(
+                        key=conflict["key"],
+                        label=change_label(key),
+                        portal=display_value(key, conflict["portal"], names),
+                        file=display_value(key, conflict["file"], names),
+                        by=user_names.get(conflict.get("by"), "—"),  # type: ignore[arg-type]
+                        at=_display_time(conflict.get("at")),
+                        takes_file=choices.takes_file(conflict["key"]),
+                    )
+                    for key, conflict in sorted(change.conflicts.items(), key=_field_order)
+                ],
+            )
+        )
+    return described
+
+
+def change_label(key: str) -> str:
+    """The label of a stored field ("Số điện thoại"), household fields said to be the household's."""
+    if key == "household":
+        return str(_("Hộ gia đình"))
+    if key.startswith("household."):
+        field = Household._meta.get_field(key.removeprefix("household.").removesuffix("_id"))
+        return str(_("%(field)s (hộ)") % {"field": capfirst(field.verbose_name)})
+    field = Student._meta.get_field(key.removesuffix("_id"))
+    return str(capfirst(field.verbose_name))
+
+
+def display_value(key: str, value: Any, names: Mapping[str, Mapping[Any, str]]) -> str:
+    """A stored value as the portal shows it: names, not ids; labels, not codes; IDs masked."""
+    if value is None or value == "":
+        return str(_("(trống)"))
+    kind = _FIELD_KINDS.get(key)
+    if kind == "household" and isinstance(value, int) and value < 0:
+        return str(_("(hộ mới)"))  # numbered in the dry run only
+    if kind in _REFERENCES:
+        return names.get(kind, {}).get(value) or f"#{value}"  # type: ignore[arg-type]
+    if kind == "gender":
+        return str(Student.Gender(value).label) if value in Student.Gender.values else str(value)
+    if kind == "need":
+        return str(DeviceNeed(value).label) if value in DeviceNeed.values else str(value)
+    if kind == "bool" or isinstance(value, bool):
+        return str(_("Có") if value else _("Không"))
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except (TypeError, ValueError):
+            return str(value)
+    if kind == "masked":
+        return mask(str(value))
+    return str(value)
+
+
+def _display_time(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+_FIELD_KINDS: dict[str, str] = {
+    "date_of_birth": "date",
+    "gender": "gender",
+    "ethnicity_id": "ethnicity",
+    "school_id": "school",
+    "commune_id": "commune",
+    "village_id": "village",
+    "personal_id": "masked",
+    "has_device": "bool",
+    "need_data": "bool",
+    "need_device": "need",
+    "household": "household",
+    "household.category_id": "category",
+    "household.commune_id": "commune",
+    "household.village_id": "village",
+    "household.guardian_phone": "masked",
+    "household.guardian_id_number": "masked",
+}
+_REFERENCES: dict[str, tuple[Any, str]] = {
+    "ethnicity": (Ethnicity, "name"),
+    "school": (School, "name"),
+    "commune": (Commune, "name"),
+    "village": (Village, "name"),
+    "category": (HouseholdCategory, "name"),
+    "household": (Household, "code"),
+}
+_ORDER = {
+    name: i
+    for i, name in enumerate(
+        (
+            "full_name",
+            "date_of_birth",
+            "gender",
+            "ethnicity_id",
+            "school_id",
+            "class_name",
+            "grade",
+            "personal_id",
+            "commune_id",
+            "village_id",
+            "has_device",
+            "need_device",
+            "need_data",
+            "notes",
+            "household",
+            "household.category_id",
+            "household.code",
+            "household.commune_id",
+            "household.village_id",
+            "household.guardian_name",
+            "household.guardian_relation",
+            "household.guardian_phone",
+            "household.guardian_id_number",
+        )
+    )
+}
+
+
+def _field_order(item: tuple[str, Any]) -> int:
+    return _ORDER.get(item[0], len(_ORDER))
+
+
+def import_change_lines(batch: ImportBatch) -> Iterable[tuple[PupilChange, Any]]:
+    """Every (pupil, field change or conflict) of a checked batch, for the export."""
+    changes = import_changes(batch)
+    chunk = 500
+    for start in range(0, changes.count(), chunk):
+        for pupil in describe_changes(changes[start : start + chunk], batch=batch):
+            for conflict in pupil.conflicts:
+                yield pupil, conflict
+            for change in pupil.changes:
+                yield pupil, change

@@ -22,9 +22,13 @@ from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from students import selectors
+from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
-from students.models import Household, HouseholdCategory, Student, name_keys
+from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
+from students.importers.merge import KEEP_PORTAL, TAKE_FILE
+from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +119,7 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     if household is None:
         household = Household(commune=data.commune)
     before = snapshot(household, HOUSEHOLD_AUDIT_FIELDS) if household.pk else None
+    stored = _values(household, HOUSEHOLD_FIELDS) if household.pk else None
     household.category = data.category
     household.code = data.household_code
     household.commune = data.commune
@@ -123,6 +128,8 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     household.guardian_relation = data.guardian_relation
     household.guardian_phone = data.guardian_phone
     household.guardian_id_number = data.guardian_id_number
+    if stored is not None:
+        household.portal_edits = _marked(household, stored, HOUSEHOLD_FIELDS, actor=actor)
     household.save()
     if before is not None:
         changes = diff(before, snapshot(household, HOUSEHOLD_AUDIT_FIELDS))
@@ -135,6 +142,25 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
                 district_id=data.commune.district_id,
             )
     return household
+
+
+# Pupil fields a household list also sets (``name_key``/``sort_key`` follow the name).
+_MARKED_STUDENT_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in {"name_key", "sort_key"})
+
+
+def _values(obj: Student | Household, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _marked(
+    obj: Student | Household, before: Mapping[str, Any], fields: tuple[str, ...], *, actor: User
+) -> dict[str, Any] | None:
+    """``obj.portal_edits`` with the fields this edit changed marked as set in the portal,
+    so that a later import of a list does not overwrite them without asking."""
+    changed = [name for name in fields if getattr(obj, name) != before[name]]
+    return mark_portal_edits(
+        obj.portal_edits, changed, user_id=actor.pk, at=timezone.now().isoformat()
+    )
 
 
 def _apply(student: Student, data: StudentData, household: Household) -> None:
@@ -225,9 +251,11 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
     if student.pupil_code != data.pupil_code:
         raise ValidationError({"pupil_code": _("Mã định danh học sinh không được thay đổi.")})
     before = snapshot(student, STUDENT_AUDIT_FIELDS)
+    stored = _values(student, _MARKED_STUDENT_FIELDS)
     old_household = student.household
     household = _household_for(actor=actor, data=data, current=old_household)
     _apply(student, data, household)
+    student.portal_edits = _marked(student, stored, _MARKED_STUDENT_FIELDS, actor=actor)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
     student.save()
     changes = diff(before, snapshot(student, STUDENT_AUDIT_FIELDS))
@@ -620,6 +648,62 @@ def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
         district_id=batch.district_id,
     )
     return batch
+
+
+@transaction.atomic
+def choose_conflict_values(
+    *,
+    actor: User,
+    batch: ImportBatch,
+    choices: Mapping[str, str],
+    for_all: str = "",
+) -> ImportBatch:
+    """Record, on a checked batch, which value wins where the file would overwrite a value
+    set in the portal: ``choices`` {conflict key: "portal"|"file"} one by one, or
+    ``for_all`` for every conflict (which replaces the earlier one-by-one choices).
+    Applied when the batch is imported; unknown keys are ignored.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.VALIDATED:
+        raise ImportRefused(_("Chỉ chọn được giá trị cho lần nhập đã kiểm tra, chưa ghi."))
+    options = dict(batch.options or {})
+    stored = dict(options.get("conflicts") or {})
+    take_file = set(stored.get("file") or ())
+    keep_portal = set(stored.get("portal") or ())
+    if for_all in (KEEP_PORTAL, TAKE_FILE):
+        stored["all"] = for_all
+        take_file.clear()
+        keep_portal.clear()
+    else:
+        known = selectors.conflict_keys(batch)
+        for key, choice in choices.items():
+            if key not in known or choice not in (KEEP_PORTAL, TAKE_FILE):
+                continue
+            take_file.discard(key)
+            keep_portal.discard(key)
+            (take_file if choice == TAKE_FILE else keep_portal).add(key)
+    stored["file"] = sorted(take_file)
+    stored["portal"] = sorted(keep_portal)
+    stored.setdefault("all", KEEP_PORTAL)
+    options["conflicts"] = stored
+    before = (batch.options or {}).get("conflicts") or {}
+    batch.options = options
+    batch.save(update_fields=["options"])
+    record_audit(
+        actor=actor,
+        action="student_import.choose",
+        obj=batch,
+        changes={"conflicts": [before, stored]},
+        school_id=batch.school_id,
+        district_id=batch.district_id,
+    )
+    return batch
+
+
+def import_changes_file(*, actor: User, batch: ImportBatch) -> bytes:
+    """The dry run's per-field difference as .xlsx (formula-neutralised)."""
+    exporter = ImportChangesExporter(title_lines=[actor.unit_label, batch.file_name])
+    return exporter.to_bytes(selectors.import_change_lines(batch))
 
 
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("nhap-tep/<int:pk>/kiem-tra/", views.import_check, name="import_check"),
     path("nhap-tep/<int:pk>/xac-nhan/", views.import_confirm, name="import_confirm"),
     path("nhap-tep/<int:pk>/huy/", views.import_cancel, name="import_cancel"),
+    path("nhap-tep/<int:pk>/chon-gia-tri/", views.import_choose, name="import_choose"),
+    path("nhap-tep/<int:pk>/thay-doi.xlsx", views.import_changes_export, name="import_changes"),
     path("nhap-tep/<int:pk>/trang-thai/", views.import_status, name="import_status"),
     path("nhap-tep/<int:pk>/tep-loi/", views.import_error_file, name="import_error_file"),
 ]

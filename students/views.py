@@ -19,6 +19,7 @@ from schools.spreadsheets import SpreadsheetError
 from students import selectors, services
 from students.exporters import StudentExporter
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
+from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 
 VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve")
 PAGE_SIZES = (25, 50, 100, 200)
@@ -201,10 +202,52 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ]
     if batch.status == ImportBatch.Status.VALIDATED:
         context["confirm_form"] = ConfirmForm(initial={"skip_invalid": False})
+    if batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.DONE):
+        context.update(_difference_pages(request, batch))
     errors = batch.errors or []
     context["errors"] = errors[:500]
     context["more_errors"] = max(len(errors) - 500, 0)
     return render(request, "students/import_detail.html", context)
+
+
+CHANGES_PER_PAGE = 50
+
+
+def _difference_pages(request: HttpRequest, batch: ImportBatch) -> dict:
+    """The dry run's conflicts and per-field changes, 50 pupils a page each."""
+    conflicts = Paginator(selectors.import_changes(batch, conflicts_only=True), CHANGES_PER_PAGE)
+    changes = Paginator(selectors.import_changes(batch), CHANGES_PER_PAGE)
+    conflict_page = conflicts.get_page(request.GET.get("xung_dot"))
+    change_page = changes.get_page(request.GET.get("trang"))
+    return {
+        "conflict_page": conflict_page,
+        "conflicts": selectors.describe_changes(conflict_page.object_list, batch=batch),
+        "change_page": change_page,
+        "pupil_changes": selectors.describe_changes(change_page.object_list, batch=batch),
+        "conflict_default": (batch.options or {}).get("conflicts", {}).get("all", KEEP_PORTAL),
+    }
+
+
+def _conflict_choices(request: HttpRequest) -> tuple[dict[str, str], str]:
+    """Per-value choices (``c:<key>`` fields) and the choice for all, as posted."""
+    choices = {
+        name.removeprefix("c:"): value
+        for name, value in request.POST.items()
+        if name.startswith("c:") and value in (KEEP_PORTAL, TAKE_FILE)
+    }
+    for_all = request.POST.get("all", "")
+    return choices, for_all if for_all in (KEEP_PORTAL, TAKE_FILE) else ""
+
+
+def _save_conflict_choices(request: HttpRequest, batch: ImportBatch) -> None:
+    choices, for_all = _conflict_choices(request)
+    if choices or for_all:
+        services.choose_conflict_values(
+            actor=request.user,  # type: ignore[arg-type]
+            batch=batch,
+            choices=choices,
+            for_all=for_all,
+        )
 
 
 def _mapped_labels(table):
@@ -244,6 +287,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     try:
+        _save_conflict_choices(request, batch)
         batch = services.start_batch(
             actor=request.user,  # type: ignore[arg-type]
             batch=batch,
@@ -262,6 +306,34 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     elif batch.status == ImportBatch.Status.VALIDATED and batch.message:
         messages.error(request, batch.message)
     return redirect("students:import_detail", pk=pk)
+
+
+@capability_required("can_import")
+@require_POST
+def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save which value wins for the conflicts shown (or for all) before confirming."""
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        _save_conflict_choices(request, batch)
+    except services.ImportRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã lưu lựa chọn giá trị."))
+    url = reverse("students:import_detail", args=[pk])
+    page = request.POST.get("xung_dot", "")
+    return redirect(f"{url}?xung_dot={page}#conflicts" if page.isdigit() else f"{url}#conflicts")
+
+
+@capability_required("can_import")
+@require_GET
+def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dry run's per-field difference as .xlsx."""
+    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    data = services.import_changes_file(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    stem = batch.file_name.rsplit(".", 1)[0]
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(f"{stem} - thay đổi.xlsx")
+    return response
 
 
 @capability_required("can_import")

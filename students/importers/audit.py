@@ -13,10 +13,16 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent
 from schools.models import ImportBatch, School
 from students.importers.bulk import insert_rows
-from students.importers.columns import AUDIT_COLUMNS, NEW_STUDENT_COLUMNS
-from students.models import Student
+from students.importers.columns import AUDIT_COLUMNS, HOUSEHOLD_FIELDS, NEW_STUDENT_COLUMNS
+from students.models import Household, Student
 
-__all__ = ["audit_created", "audit_import", "audit_updated"]
+__all__ = [
+    "audit_created",
+    "audit_households_updated",
+    "audit_import",
+    "audit_updated",
+    "household_name",
+]
 
 
 def _reason(batch: ImportBatch | None) -> str:
@@ -128,6 +134,51 @@ def audit_updated(
     ]
     if events:
         insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+
+
+def household_name(values: Sequence[Any]) -> str:
+    """How an audit record names a household (HOUSEHOLD_FIELDS values): guardian and code."""
+    guardian = values[_GUARDIAN_AT]
+    code = values[_CODE_AT]
+    if guardian and code:
+        return _("Hộ %(guardian)s (%(code)s)") % {"guardian": guardian, "code": code}
+    return _("Hộ %(name)s") % {"name": guardian or code or "—"}
+
+
+_GUARDIAN_AT = HOUSEHOLD_FIELDS.index("guardian_name")
+_CODE_AT = HOUSEHOLD_FIELDS.index("code")
+
+
+def audit_households_updated(
+    updated: Sequence[tuple[int, str, int, dict[str, list[Any]]]],
+    *,
+    actor_id: int | None,
+    district_of: Mapping[int, int],
+    batch: ImportBatch | None,
+    now: Any,
+) -> None:
+    """One ``household.update`` event per household a list changed, like a pupil's:
+    (id, name, school id of the row that changed it, {field: [old, new]})."""
+    if not updated:
+        return
+    household_type = ContentType.objects.get_for_model(Household).pk
+    reason = _reason(batch)
+    events = [
+        (
+            now,
+            actor_id,
+            "household.update",
+            household_type,
+            str(pk),
+            name[:255],
+            {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
+            reason,
+            district_of.get(school_id),
+            school_id,
+        )
+        for pk, name, school_id, changes in updated
+    ]
+    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
 
 
 def audit_import(

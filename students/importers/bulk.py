@@ -181,8 +181,20 @@ def update_rows(
             f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "  # noqa: S608
             f"SELECT id, {', '.join(names)} FROM {table} WITH NO DATA"
         )
+        json_at = [
+            i + 1
+            for i, name in enumerate(columns)
+            if fields[name].get_internal_type() == "JSONField"
+        ]
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
         with cursor.cursor.copy(f"COPY {staging} (id, {', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
+                if json_at:
+                    values = list(row)
+                    for i in json_at:
+                        if values[i] is not None:
+                            values[i] = dumps(values[i])
+                    row = tuple(values)
                 copy.write_row(row)
         cursor.execute(f"UPDATE {table} t SET {assignments} FROM {staging} s WHERE t.id = s.id")  # noqa: S608
         cursor.execute(f"DROP TABLE {staging}")

@@ -21,7 +21,13 @@ from schools.models import Commune, District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
-from students.importers.audit import audit_created, audit_import, audit_updated
+from students.importers.audit import (
+    audit_created,
+    audit_households_updated,
+    audit_import,
+    audit_updated,
+    household_name,
+)
 from students.importers.bulk import (
     WRITE_CHUNK,
     copy_lines,
@@ -32,6 +38,7 @@ from students.importers.bulk import (
     reserve_ids,
     update_rows,
 )
+from students.importers.changes import forget_changes, store_changes
 from students.importers.columns import (
     COLUMNS,
     FIELD_LABELS,
@@ -49,6 +56,15 @@ from students.importers.layouts import (
     refusing,
     school_year_start,
     swapped,
+)
+from students.importers.merge import (
+    ALL_GIVEN,
+    STUDENT_FOLLOWS,
+    ConflictChoices,
+    Merged,
+    given_reader,
+    jsonable,
+    merge_values,
 )
 from students.importers.pipeline import checked_in_background
 from students.importers.rows import (
@@ -238,6 +254,8 @@ class StudentImporter:
             created_by_id=None if batch is not None else self._actor_id,
             batch=batch,
             copy_lines=writing and connection.vendor == "postgresql",
+            choices=ConflictChoices.of_batch(batch),
+            recording=dry_run and batch is not None,
             **self._known_keys(),
         )
         counts = [0, 0, 0]  # created, updated, unchanged
@@ -248,6 +266,8 @@ class StudentImporter:
                     state.reserve(min(total + 1, _AHEAD))
                 else:
                     state.pretend_ids()
+                    if state.recording:
+                        forget_changes(batch)
                 checked = self._checked_rows(
                     table, report, labels, release=release_rows, more=more_rows
                 )
@@ -586,6 +606,7 @@ class StudentImporter:
                 ),
                 household_key=hkey,
                 new_village=new_village,
+                raw=values,
             )
             if uncertain:
                 held.append(planned)
@@ -635,6 +656,7 @@ class StudentImporter:
         tail_text = "\t" + copy_text(tail)
         stamps_text = "\t" + copy_text((now, now))
         unseen = _UNSEEN
+        given_of = given_reader()
         for planned in rows:
             ready = lines and planned.new_village is None
             registered = planned.student[0] in known_codes
@@ -663,6 +685,10 @@ class StudentImporter:
                         planned.fast_line = (
                             copy_text((student_id, *planned.student, household_id)) + tail_text
                         )
+            if planned.fast is None:
+                # The row meets the registry: only the values its cells give may change.
+                planned.given = given_of(planned.raw)
+            planned.raw = None
             yield planned
 
     def _take(
@@ -700,6 +726,8 @@ class StudentImporter:
         unchanged = 0
         if slow:
             unchanged = self._take_slow(slow, report, labels, state, new_pupils, updates)
+        if updates.records:
+            store_changes(state.batch, updates.records)
         if not write:
             return len(new_pupils), len(updates.pupils), unchanged
         # Households first (the pupils refer to them), then pupils; foreign keys are
@@ -716,6 +744,13 @@ class StudentImporter:
                 born.append(household)
         self._copy(Household, _HOUSEHOLD_COPY, born)
         update_rows(Household, _HOUSEHOLD_UPDATE, updates.households)
+        audit_households_updated(
+            updates.household_changes,
+            actor_id=self._actor_id,
+            district_of=self._district_of,
+            batch=state.batch,
+            now=state.now,
+        )
         pupil_lines.extend([None] * (len(new_pupils) - len(pupil_lines)))
         self._copy(Student, _STUDENT_COPY, list(zip(new_pupils, pupil_lines, strict=True)))
         if state.batch_id is None and new_pupils:
@@ -754,7 +789,8 @@ class StudentImporter:
         Registered pupils and households are read as plain values (no model
         instances, no timestamps): a list imported again compares 100,000 rows.
         Appends new pupils' rows to ``new_pupils`` and what changed to ``updates``;
-        returns the number of unchanged pupils.
+        returns the number of unchanged pupils.  Only the values a row gives may
+        change, and values set in the portal only as the user chose (``merge``).
         """
         codes = [p.student[0] for p in rows if p.student[0] in state.known_codes]
         existing: dict[str, _Pupil] = {
@@ -771,9 +807,9 @@ class StudentImporter:
             )
         )
         by_code: dict[tuple[int, str], _House] = {}
-        households = Household.objects.values_list("id", *HOUSEHOLD_FIELDS)
+        households = Household.objects.values_list("id", *HOUSEHOLD_FIELDS, "portal_edits")
         for values in filter_pairs(households, ("commune_id", "code"), pairs):
-            house = _House(values[0], values[1:])
+            house = _House(values[0], values[1:-1], values[-1])
             by_code[(house.values[_HH_COMMUNE], house.values[_HH_CODE])] = house
         now = state.now
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
@@ -803,7 +839,10 @@ class StudentImporter:
                 student_id = planned.student_id or state.reserve_one(Student)
                 new_pupils.append((student_id, *planned.student, household_id, *tail))
                 state.resolved.setdefault(key, household_id)
-                self._household_update(house, planned, state, updates)
+                plan = self._household_plan(house, planned, state)
+                if plan is not None:
+                    self._household_apply(house, plan, planned, state, updates)  # type: ignore[arg-type]
+                    self._record(updates, state, planned, None, {}, {}, house, plan)
                 continue
             if not self._may_touch(pupil):
                 report.errors.append(
@@ -817,16 +856,13 @@ class StudentImporter:
                 continue
             moving = household_id != pupil.household_id
             current = house or (None if moving else pupil.household)
-            details = current is not None and planned.first_of_household
-            changed = (
-                moving
-                or pupil.values != planned.student
-                or (details and _household_differs(current.values, planned.household))  # type: ignore[union-attr]
-            )
+            plan = self._household_plan(current, planned, state)
+            student = self._pupil_plan(pupil, planned, state, moving=moving, household=plan)
+            changed = moving or bool(student.changed) or (plan is not None and bool(plan.changed))
             if (
                 changed
                 and pupil.eligibility_locked
-                and (moving or _touches_eligibility(pupil, planned))
+                and (moving or _touches_eligibility(pupil, student.values, planned, plan))
             ):
                 report.errors.append(
                     RowError(
@@ -841,16 +877,149 @@ class StudentImporter:
                 )
                 continue
             state.resolved.setdefault(key, household_id)
-            touched = self._household_update(current, planned, state, updates)
-            changes = _diff(pupil.values, planned.student)
+            touched = plan is not None and self._household_apply(
+                current,  # type: ignore[arg-type]
+                plan,
+                planned,
+                state,
+                updates,
+            )
+            changes = _diff(pupil.values, student.values)
             if moving:
                 changes["household"] = [pupil.household_id, household_id]
             if changes or touched or household_id in state.changed_households:
-                updates.pupils.append((pupil.pk, *planned.student[1:], household_id, now))
+                updates.pupils.append(
+                    (pupil.pk, *student.values[1:], household_id, student.marks, now)
+                )
                 updates.changes.append((pupil.pk, planned.student[1], pupil.school_id, changes))
             else:
                 unchanged += 1
+            if changes or student.conflicts or plan is not None:
+                self._record(
+                    updates, state, planned, pupil, changes, student.conflicts, current, plan
+                )
         return unchanged
+
+    @staticmethod
+    def _pupil_plan(
+        pupil: _Pupil,
+        planned: _PlannedRow,
+        state: _RunState,
+        *,
+        moving: bool,
+        household: Merged | None,
+    ) -> Merged:
+        """A registered pupil's values after the row: only the values the row gives, and
+        values set in the portal only as the user chose."""
+        if pupil.values == planned.student:
+            return Merged(pupil.values, {}, {}, pupil.edits)
+        merged = merge_values(
+            _StudentValues.NAMES,
+            pupil.values,
+            planned.student,
+            (planned.given or ALL_GIVEN).student,
+            marks=pupil.edits,
+            kind="s",
+            pk=pupil.pk,
+            choices=state.choices,
+            follows=STUDENT_FOLLOWS,
+            skip=_NEVER_COMPARED,
+        )
+        # The pupil lives where their household does: a new household's place is the
+        # row's; a registered one's is what it keeps.
+        if moving:
+            place = (planned.student[_COMMUNE_AT], planned.student[_VILLAGE_AT])
+        elif household is not None:
+            place = (household.values[_HH_COMMUNE], household.values[_HH_VILLAGE])
+        else:
+            return merged
+        if place != (merged.values[_COMMUNE_AT], merged.values[_VILLAGE_AT]):
+            values = list(merged.values)
+            values[_COMMUNE_AT], values[_VILLAGE_AT] = place
+            merged.values = tuple(values)
+            for at in (_COMMUNE_AT, _VILLAGE_AT):
+                name = _StudentValues.NAMES[at]
+                if pupil.values[at] != values[at]:
+                    merged.changed[name] = [pupil.values[at], values[at]]
+                else:
+                    merged.changed.pop(name, None)
+        return merged
+
+    @staticmethod
+    def _household_plan(
+        house: _House | None, planned: _PlannedRow, state: _RunState
+    ) -> Merged | None:
+        """What the first row of a household in the file changes in the registered household.
+
+        Later rows of the same household (siblings) do not change it: a new household
+        is also made from its first row, and a file imported twice changes nothing.
+        None when nothing changes and nothing conflicts.
+        """
+        if house is None or not planned.first_of_household:
+            return None
+        if house.pk in state.changed_households or house.values == planned.household:
+            return None
+        merged = merge_values(
+            HOUSEHOLD_FIELDS,
+            house.values,
+            planned.household,
+            (planned.given or ALL_GIVEN).household,
+            marks=house.edits,
+            kind="h",
+            pk=house.pk,
+            choices=state.choices,
+        )
+        if not merged.changed and not merged.conflicts:
+            return None
+        return merged
+
+    @staticmethod
+    def _household_apply(
+        house: _House, plan: Merged, planned: _PlannedRow, state: _RunState, updates: _Updates
+    ) -> bool:
+        """Write (with the chunk) and audit what the row changes in a registered household."""
+        if not plan.changed:
+            return False
+        state.changed_households.add(house.pk)
+        updates.households.append((house.pk, *plan.values, plan.marks, state.now))
+        updates.household_changes.append(
+            (house.pk, household_name(plan.values), planned.student[_SCHOOL_AT], plan.changed)
+        )
+        return True
+
+    @staticmethod
+    def _record(
+        updates: _Updates,
+        state: _RunState,
+        planned: _PlannedRow,
+        pupil: _Pupil | None,
+        changes: Mapping[str, list[Any]],
+        conflicts: Mapping[str, dict[str, Any]],
+        house: _House | None,
+        plan: Merged | None,
+    ) -> None:
+        """Keep, for the dry run's page, what the row changes and what it conflicts with."""
+        if not state.recording:
+            return
+        changed = {name: [jsonable(a), jsonable(b)] for name, (a, b) in changes.items()}
+        conflicting = dict(conflicts)
+        if plan is not None:
+            for name, (a, b) in plan.changed.items():
+                changed[f"household.{name}"] = [jsonable(a), jsonable(b)]
+            for name, conflict in plan.conflicts.items():
+                conflicting[f"household.{name}"] = conflict
+        if not changed and not conflicting:
+            return
+        updates.records.append(
+            (
+                planned.row,
+                pupil.pk if pupil is not None else None,
+                planned.student[1],
+                house.pk if house is not None else None,
+                changed,
+                conflicting,
+            )
+        )
 
     @staticmethod
     def _copy(
@@ -861,28 +1030,6 @@ class StudentImporter:
             copy_lines(model, columns, [line or copy_text(row) for row, line in rows])
         else:
             copy_rows(model, columns, [row for row, _line in rows])
-
-    def _household_update(
-        self, house: _House | None, planned: _PlannedRow, state: _RunState, updates: _Updates
-    ) -> bool:
-        """Apply the details of a household's first row in the file to the registered household.
-
-        Later rows of the same household (siblings) do not change it: a new household
-        is also made from its first row, and a file imported twice changes nothing.
-        """
-        if house is None or not planned.first_of_household:
-            return False
-        if house.pk in state.changed_households:
-            return False
-        if not _household_differs(house.values, planned.household):
-            return False
-        kept = tuple(
-            old if (i in _GUARDIAN_DETAILS and not new) else new
-            for i, (old, new) in enumerate(zip(house.values, planned.household, strict=True))
-        )
-        state.changed_households.add(house.pk)
-        updates.households.append((house.pk, *kept, state.now))
-        return True
 
     def _create_villages(self, chunk: list[_PlannedRow], state: _RunState) -> None:
         """Create the villages the chunk names for the first time; put their ids in its rows."""
@@ -930,11 +1077,13 @@ class StudentImporter:
         return {s.pk: s.district_id for s in self.lookups.schools_by_code.values()}
 
 
-# A row that leaves a guardian detail blank keeps the registered one.
-_GUARDIAN_DETAILS = {i for i, name in enumerate(HOUSEHOLD_FIELDS) if name.startswith("guardian_")}
 _HH_CATEGORY = HOUSEHOLD_FIELDS.index("category_id")
 _HH_CODE = HOUSEHOLD_FIELDS.index("code")
 _HH_COMMUNE = HOUSEHOLD_FIELDS.index("commune_id")
+_HH_VILLAGE = HOUSEHOLD_FIELDS.index("village_id")
+_COMMUNE_AT = _StudentValues.INDEX["commune_id"]
+_VILLAGE_AT = _StudentValues.INDEX["village_id"]
+_NEVER_COMPARED = frozenset({_StudentValues.INDEX["pupil_code"]})  # the key the pupil is found by
 _DIFF_FIELDS = [
     (i + 1, name) for i, name in enumerate(STUDENT_FIELDS) if name not in {"name_key", "sort_key"}
 ]
@@ -952,33 +1101,45 @@ _PUPIL_COLUMNS = (
     "eligibility_locked",
     "school__district_id",
     *(f"household__{name}" for name in HOUSEHOLD_FIELDS),
+    "portal_edits",
+    "household__portal_edits",
 )
-_STUDENT_UPDATE = (*STUDENT_FIELDS, "household_id", "updated_at")
+_STUDENT_UPDATE = (*STUDENT_FIELDS, "household_id", "portal_edits", "updated_at")
 _UPDATE_HOUSEHOLD_AT = 1 + _STUDENT_UPDATE.index("household_id")
-_HOUSEHOLD_UPDATE = (*HOUSEHOLD_FIELDS, "updated_at")
+_HOUSEHOLD_UPDATE = (*HOUSEHOLD_FIELDS, "portal_edits", "updated_at")
 
 
 class _House:
-    """A registered household as plain values (HOUSEHOLD_FIELDS order)."""
+    """A registered household as plain values (HOUSEHOLD_FIELDS order) and its portal edits."""
 
-    __slots__ = ("pk", "values")
+    __slots__ = ("edits", "pk", "values")
 
-    def __init__(self, pk: int, values: tuple[Any, ...]) -> None:
+    def __init__(self, pk: int, values: tuple[Any, ...], edits: dict[str, Any] | None) -> None:
         self.pk = pk
         self.values = values
+        self.edits = edits
 
 
 class _Pupil:
     """A registered pupil as plain values, read by ``_PUPIL_COLUMNS``."""
 
-    __slots__ = ("district_id", "eligibility_locked", "household", "household_id", "pk", "values")
+    __slots__ = (
+        "district_id",
+        "edits",
+        "eligibility_locked",
+        "household",
+        "household_id",
+        "pk",
+        "values",
+    )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         width = 1 + len(_StudentValues.NAMES)
         self.pk = row[0]
         self.values = row[1:width]  # in _StudentValues order: compared to a row as is
         self.household_id, self.eligibility_locked, self.district_id = row[width : width + 3]
-        self.household = _House(self.household_id, row[width + 3 :])
+        self.household = _House(self.household_id, row[width + 3 : -2], row[-1])
+        self.edits = row[-2]
 
     @property
     def school_id(self) -> int:
@@ -992,20 +1153,22 @@ class _Updates:
     pupils: list[tuple[Any, ...]] = field(default_factory=list)  # id, *_STUDENT_UPDATE
     changes: list[tuple[int, str, int, dict[str, list[Any]]]] = field(default_factory=list)
     households: list[tuple[Any, ...]] = field(default_factory=list)  # id, *_HOUSEHOLD_UPDATE
-
-
-def _household_differs(current: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    """A row's household details differ from the registered ones (blank guardian details keep them)."""
-    return any(
-        old != value and not (i in _GUARDIAN_DETAILS and not value)
-        for i, (old, value) in enumerate(zip(current, new, strict=True))
+    # (household id, name, school id of the row, {field: [old, new]}), audited
+    household_changes: list[tuple[int, str, int, dict[str, list[Any]]]] = field(
+        default_factory=list
     )
+    records: list[tuple[Any, ...]] = field(default_factory=list)  # the dry run's ImportChange rows
 
 
-def _touches_eligibility(pupil: _Pupil, planned: _PlannedRow) -> bool:
-    if pupil.household.values[_HH_CATEGORY] != planned.household[_HH_CATEGORY]:
+def _touches_eligibility(
+    pupil: _Pupil, values: tuple[Any, ...], planned: _PlannedRow, household: Merged | None
+) -> bool:
+    if household is not None:
+        if "category_id" in household.changed:
+            return True
+    elif pupil.household.values[_HH_CATEGORY] != planned.household[_HH_CATEGORY]:
         return True
-    return any(pupil.values[i] != planned.student[i] for i in _ELIGIBILITY_AT)
+    return any(pupil.values[i] != values[i] for i in _ELIGIBILITY_AT)
 
 
 def _diff(current: tuple[Any, ...], new: tuple[Any, ...]) -> dict[str, list[Any]]:
@@ -1046,6 +1209,8 @@ class _RunState:
     student_pool: deque[int] = field(default_factory=deque)
     pretend: bool = False
     copy_lines: bool = False  # PostgreSQL: the worker formats rows as COPY text
+    choices: ConflictChoices = field(default_factory=ConflictChoices)
+    recording: bool = False  # a batch's dry run keeps what each pupil would change
 
     def take_household(self) -> int | None:
         try:

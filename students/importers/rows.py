@@ -59,6 +59,10 @@ class _PlannedRow:
     fast_line: str | None = None  # ``fast`` in COPY text format (PostgreSQL)
     household_line: str | None = None  # ``new_household`` in COPY text format (PostgreSQL)
     first_of_household: bool = False  # the file's first row of its household: its details count
+    # Re-imports (``students.importers.merge``): the row's cells as read, kept until
+    # ``_planned`` knows whether the row meets the registry, and then which values it gives.
+    raw: Any = None
+    given: Any = None  # merge.Given; None: every value (a new pupil or household)
 
 
 _MISS = object()
