@@ -267,11 +267,19 @@ class Student(models.Model):
     )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("phiên bản"),
+        default=1,
+        db_default=1,  # the import COPYs new pupils without this column
+        help_text="Optimistic lock: the edit form carries it, a stale form is refused.",
+    )
 
     objects = StudentQuerySet.as_manager()
 
     # Fields whose change needs an unlock once the pupil is an approved beneficiary.
     ELIGIBILITY_FIELDS = ("household", "need_device", "need_data", "has_device")
+    # Who the approved beneficiary is: locked with the eligibility fields.
+    IDENTITY_FIELDS = ("full_name", "date_of_birth", "personal_id", "pupil_code")
 
     class Meta:
         verbose_name = _("học sinh")
@@ -279,6 +287,11 @@ class Student(models.Model):
         ordering = ["sort_key", "date_of_birth", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["pupil_code"], name="student_pupil_code_unique"),
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=~models.Q(personal_id=""),
+                name="student_personal_id_unique",
+            ),
             models.CheckConstraint(
                 condition=models.Q(grade__gte=1, grade__lte=12), name="student_grade_1_12"
             ),
@@ -303,6 +316,42 @@ class Student(models.Model):
     @property
     def masked_personal_id(self) -> str:
         return mask(self.personal_id)
+
+
+class DuplicateDismissal(models.Model):
+    """Two pupils a district or the province checked and found to be different children.
+
+    The pair is stored in id order (``first`` < ``second``) so it is remembered once.
+    """
+
+    first = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("học sinh thứ nhất")
+    )
+    second = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("học sinh thứ hai")
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("người xác nhận"),
+    )
+    dismissed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    reason = models.CharField(_("lý do"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("cặp học sinh không trùng")
+        verbose_name_plural = _("cặp học sinh không trùng")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissal_unique_pair"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="dismissal_pair_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"
 
 
 def mask(value: str, visible: int = 4) -> str:

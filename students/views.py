@@ -76,13 +76,15 @@ def student_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
     return render(
         request,
         "students/student_detail.html",
         {
             "student": student,
             "household": student.household,
-            "siblings": student.household.members.exclude(pk=student.pk).select_related("school"),
+            "siblings": siblings,
+            "other_school_siblings": other_school_siblings,
             "history": selectors.student_history(student),
             "can_delete": services.can_delete(student),
             **_abilities(request),
@@ -139,6 +141,10 @@ def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict") and len(exc.error_list) == 1:
+        error = exc.error_list[0]
+        if error.code and form.ask_confirmation(error.code, " ".join(error.messages)):
+            return
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
