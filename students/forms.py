@@ -306,3 +306,11 @@ class ConfirmForm(forms.Form):
     skip_invalid = forms.BooleanField(
         label=_("Chỉ nhập các dòng hợp lệ (bỏ qua các dòng có lỗi)"), required=False
     )
+    confirm_duplicates = forms.BooleanField(
+        label=_("Tôi đã kiểm tra các học sinh có thể trùng"), required=False
+    )
+
+    def __init__(self, *args: Any, warnings: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not warnings:
+            del self.fields["confirm_duplicates"]

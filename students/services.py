@@ -602,7 +602,12 @@ def save_mapping(*, actor: User, batch: ImportBatch, mapping: Mapping[str, int])
 
 
 def start_batch(
-    *, actor: User, batch: ImportBatch, phase: str, skip_invalid: bool = False
+    *,
+    actor: User,
+    batch: ImportBatch,
+    phase: str,
+    skip_invalid: bool = False,
+    confirm_duplicates: bool = False,
 ) -> ImportBatch:
     """Start the dry run (``phase="validate"``) or the import (``"import"``) of a batch.
 
@@ -628,6 +633,13 @@ def start_batch(
             target = ImportBatch.Status.IMPORTING
         if batch.status not in allowed:
             raise ImportRefused(_("Lần nhập này không ở bước có thể thực hiện thao tác đó."))
+        if phase != "validate" and (batch.options or {}).get("warnings") and not confirm_duplicates:
+            raise ImportRefused(
+                _(
+                    "Tệp có học sinh có thể trùng hoặc ghép vào hộ của trường khác: hãy kiểm tra "
+                    "danh sách cảnh báo và đánh dấu “Tôi đã kiểm tra các học sinh có thể trùng”."
+                )
+            )
         batch.status = target
         batch.progress = 0
         batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
@@ -693,6 +705,10 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 expected_rows=batch.rows or None,
             )
             if phase == "validate":
+                # Possible duplicates and shared households: the user confirms them.
+                options = {**(locked.options or {})}
+                options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
+                ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:
                 # Checked and written at once: the rows were rolled back, nothing is kept.

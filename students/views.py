@@ -206,7 +206,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for spec_label, col in _mapped_labels(table)
             ]
     if batch.status == ImportBatch.Status.VALIDATED:
-        context["confirm_form"] = ConfirmForm(initial={"skip_invalid": False})
+        context["confirm_form"] = ConfirmForm(
+            initial={"skip_invalid": False}, warnings=bool((batch.options or {}).get("warnings"))
+        )
+    context["warnings"] = (batch.options or {}).get("warnings", [])
     errors = batch.errors or []
     context["errors"] = errors[:500]
     context["more_errors"] = max(len(errors) - 500, 0)
@@ -255,6 +258,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             batch=batch,
             phase="import",
             skip_invalid=skip_invalid,
+            confirm_duplicates=form.is_valid() and form.cleaned_data["confirm_duplicates"],
         )
     except services.ImportRefused as exc:
         messages.error(request, exc.message)
