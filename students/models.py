@@ -318,42 +318,6 @@ class Student(models.Model):
         return mask(self.personal_id)
 
 
-class DuplicateDismissal(models.Model):
-    """Two pupils a district or the province checked and found to be different children.
-
-    The pair is stored in id order (``first`` < ``second``) so it is remembered once.
-    """
-
-    first = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("học sinh thứ nhất")
-    )
-    second = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("học sinh thứ hai")
-    )
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("người xác nhận"),
-    )
-    dismissed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
-    reason = models.CharField(_("lý do"), max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = _("cặp học sinh không trùng")
-        verbose_name_plural = _("cặp học sinh không trùng")
-        constraints = [
-            models.UniqueConstraint(fields=["first", "second"], name="dismissal_unique_pair"),
-            models.CheckConstraint(
-                condition=models.Q(first__lt=models.F("second")), name="dismissal_pair_ordered"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.first_id} ≠ {self.second_id}"
-
-
 def mask(value: str, visible: int = 4) -> str:
     """Show only the last digits of an ID or phone: ••••••1234."""
     if not value:
