@@ -13,7 +13,7 @@ from schools.choices import DeviceNeed
 from schools.models import Commune, School
 from schools.normalize import clean_text
 from schools.spreadsheets import Table
-from students import validation
+from students import integrity, validation
 from students.importers import COLUMNS
 from students.models import Ethnicity, HouseholdCategory, Student
 from students.selectors import communes_for
@@ -79,6 +79,19 @@ class StudentForm(forms.Form):
     need_data = forms.BooleanField(label=_("Cần gói cước dữ liệu"), required=False)
     status = forms.ChoiceField(label=_("Trạng thái"), choices=Student.Status.choices)
     notes = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    # Checkboxes that appear only once the service has warned about what they confirm.
+    CONFIRMATIONS = {
+        integrity.POSSIBLE_DUPLICATE: (
+            "confirm_duplicate",
+            _("Tôi đã kiểm tra, đây không phải học sinh trùng"),
+        ),
+        integrity.SHARED_HOUSEHOLD: (
+            "confirm_shared_household",
+            _("Xác nhận ghép vào hộ của trường khác"),
+        ),
+    }
 
     def __init__(self, *args: Any, user: User, student: Student | None = None, **kwargs: Any):
         if student is not None and "initial" not in kwargs:
@@ -86,6 +99,11 @@ class StudentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.student = student
+        if student is None:
+            del self.fields["version"]
+        for name, label in self.CONFIRMATIONS.values():
+            if self.is_bound and name in self.data:
+                self.fields[name] = forms.BooleanField(label=label, required=False)
         self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
         self.fields["commune"].queryset = communes_for(user)  # type: ignore[attr-defined]
         if user.scope.is_school:
@@ -96,8 +114,18 @@ class StudentForm(forms.Form):
         if student is not None:
             self.fields["pupil_code"].disabled = True
         if student is not None and student.eligibility_locked:
-            for name in ("category", "household_code", "has_device", "need_device", "need_data"):
+            locked = ("category", "household_code", "has_device", "need_device", "need_data")
+            for name in (*locked, "full_name", "date_of_birth", "personal_id"):
                 self.fields[name].help_text = _("Đã khóa: học sinh đã được duyệt hỗ trợ.")
+
+    def ask_confirmation(self, code: str, message: str) -> bool:
+        """Show the checkbox that confirms a service warning; False for other errors."""
+        if code not in self.CONFIRMATIONS:
+            return False
+        name, label = self.CONFIRMATIONS[code]
+        self.fields[name] = forms.BooleanField(label=label, required=False)
+        self.add_error(None, message)
+        return True
 
     def clean_full_name(self) -> str:
         return _clean_with(validation.normalize_name, self.cleaned_data["full_name"], required=True)
@@ -164,6 +192,9 @@ class StudentForm(forms.Form):
             need_data=c["need_data"],
             notes=c["notes"].strip(),
             status=c["status"],
+            confirm_duplicate=bool(c.get("confirm_duplicate")),
+            confirm_shared_household=bool(c.get("confirm_shared_household")),
+            version=c.get("version"),
         )
 
 
@@ -191,6 +222,7 @@ def initial_for(student: Student) -> dict[str, Any]:
         "need_data": student.need_data,
         "status": student.status,
         "notes": student.notes,
+        "version": student.version,
     }
 
 
@@ -274,3 +306,11 @@ class ConfirmForm(forms.Form):
     skip_invalid = forms.BooleanField(
         label=_("Chỉ nhập các dòng hợp lệ (bỏ qua các dòng có lỗi)"), required=False
     )
+    confirm_duplicates = forms.BooleanField(
+        label=_("Tôi đã kiểm tra các học sinh có thể trùng"), required=False
+    )
+
+    def __init__(self, *args: Any, warnings: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not warnings:
+            del self.fields["confirm_duplicates"]

@@ -286,11 +286,19 @@ class Student(models.Model):
     )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("phiên bản"),
+        default=1,
+        db_default=1,  # the import COPYs new pupils without this column
+        help_text="Optimistic lock: the edit form carries it, a stale form is refused.",
+    )
 
     objects = StudentQuerySet.as_manager()
 
     # Fields whose change needs an unlock once the pupil is an approved beneficiary.
     ELIGIBILITY_FIELDS = ("household", "need_device", "need_data", "has_device")
+    # Who the approved beneficiary is: locked with the eligibility fields.
+    IDENTITY_FIELDS = ("full_name", "date_of_birth", "personal_id", "pupil_code")
 
     class Meta:
         verbose_name = _("học sinh")
@@ -298,6 +306,11 @@ class Student(models.Model):
         ordering = ["sort_key", "date_of_birth", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["pupil_code"], name="student_pupil_code_unique"),
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=~models.Q(personal_id=""),
+                name="student_personal_id_unique",
+            ),
             models.CheckConstraint(
                 condition=models.Q(grade__gte=1, grade__lte=12), name="student_grade_1_12"
             ),

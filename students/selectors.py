@@ -137,6 +137,28 @@ def filter_choices(*, user: User) -> dict[str, Any]:
     }
 
 
+def sibling_summary(*, user: User, student: Student) -> tuple[list[Student], list[tuple[str, int]]]:
+    """Siblings the user may see by name, and the others as (school name, count).
+
+    Another school's siblings are that school's pupils: the page says how many and
+    where, never their names or classes.
+    """
+    siblings = list(
+        student.household.members.exclude(pk=student.pk)
+        .select_related("school")
+        .order_by("sort_key", "pk")
+    )
+    visible = set(
+        visible_students(user).filter(pk__in=[s.pk for s in siblings]).values_list("pk", flat=True)
+    )
+    named = [s for s in siblings if s.pk in visible]
+    counts: dict[str, int] = {}
+    for sibling in siblings:
+        if sibling.pk not in visible:
+            counts[sibling.school.name] = counts.get(sibling.school.name, 0) + 1
+    return named, sorted(counts.items())
+
+
 def student_history(student: Student) -> QuerySet[AuditEvent]:
     """The pupil's audit trail, newest first.
 

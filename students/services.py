@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +22,14 @@ from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
-from students import selectors
+from students import integrity, selectors
 from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
 from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
+from students.validation import village_key
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,11 @@ class StudentData:
     need_data: bool
     notes: str
     status: str = Student.Status.STUDYING
+    # The user's answers to the warnings of ``students.integrity``.
+    confirm_duplicate: bool = False
+    confirm_shared_household: bool = False
+    # The pupil's ``version`` when the edit form was opened (optimistic locking).
+    version: int | None = None
 
 
 def _check_school_scope(actor: User, school: School) -> None:
@@ -100,11 +106,15 @@ def _check_school_scope(actor: User, school: School) -> None:
         raise Http404
 
 
-def _household_for(*, actor: User, data: StudentData, current: Household | None) -> Household:
+def _household_for(
+    *, actor: User, data: StudentData, current: Household | None, student_pk: int | None
+) -> tuple[Household, list[str]]:
     """The household the pupil belongs to after the edit (changes to it are audited).
 
     A certificate number already on file in the commune joins its household (siblings);
-    otherwise the pupil's own household is updated, or a new one created.
+    otherwise the pupil's own household is updated, or a new one created.  Joining a
+    household whose pupils study at another school needs ``confirm_shared_household``;
+    the other schools' names come back for the "household.link" audit event.
     """
     village = None
     if data.village_name:
@@ -112,6 +122,14 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     household = None
     if data.household_code:
         household = Household.objects.filter(commune=data.commune, code=data.household_code).first()
+    other_schools: list[str] = []
+    if household is not None and (current is None or household.pk != current.pk):
+        other_schools = integrity.check_household_link(
+            household=household,
+            school_id=data.school.pk,
+            exclude_pk=student_pk,
+            confirmed=data.confirm_shared_household,
+        )
     if household is None and current is not None:
         shared = current.members.count() > 1
         if not shared or current.code == data.household_code:
@@ -120,6 +138,7 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
         household = Household(commune=data.commune)
     before = snapshot(household, HOUSEHOLD_AUDIT_FIELDS) if household.pk else None
     stored = _values(household, HOUSEHOLD_FIELDS) if household.pk else None
+    old_category, old_code = household.category_id, household.code
     household.category = data.category
     household.code = data.household_code
     household.commune = data.commune
@@ -130,18 +149,46 @@ def _household_for(*, actor: User, data: StudentData, current: Household | None)
     household.guardian_id_number = data.guardian_id_number
     if stored is not None:
         household.portal_edits = _marked(household, stored, HOUSEHOLD_FIELDS, actor=actor)
+    changes = diff(before, snapshot(household, HOUSEHOLD_AUDIT_FIELDS)) if before else {}
+    if changes:
+        integrity.check_household_change(
+            actor=actor,
+            household=household,
+            school_id=data.school.pk,
+            exclude_pk=student_pk,
+            category_changes=(old_category, old_code) != (data.category.pk, data.household_code),
+        )
     household.save()
-    if before is not None:
-        changes = diff(before, snapshot(household, HOUSEHOLD_AUDIT_FIELDS))
-        if changes:
-            record_audit(
-                actor=actor,
-                action="household.update",
-                obj=household,
-                changes=changes,
-                district_id=data.commune.district_id,
-            )
-    return household
+    if changes:
+        record_audit(
+            actor=actor,
+            action="household.update",
+            obj=household,
+            changes=changes,
+            district_id=data.commune.district_id,
+        )
+    return household, other_schools
+
+
+def _audit_household_link(
+    actor: User, household: Household, student: Student, other_schools: list[str]
+) -> None:
+    """A school linked its pupil to a household shared with other schools: name it."""
+    if not other_schools:
+        return
+    record_audit(
+        actor=actor,
+        action="household.link",
+        obj=household,
+        changes={
+            "household": [None, f"{household.code} (#{household.pk})"],
+            "pupil": [None, f"{student.full_name} ({student.pupil_code})"],
+            "school": [None, student.school.name],
+            "other_schools": [None, other_schools],
+        },
+        school_id=student.school_id,
+        district_id=household.commune.district_id,
+    )
 
 
 # Pupil fields a household list also sets (``name_key``/``sort_key`` follow the name).
@@ -194,12 +241,34 @@ def _check_unique_code(data: StudentData, exclude_pk: int | None) -> None:
         )
 
 
-@transaction.atomic
 def create_student(*, actor: User, data: StudentData) -> Student:
-    """Register one pupil (and their household) typed in the browser."""
+    """Register one pupil (and their household) typed in the browser.
+
+    Two people saving the same new pupil at once: the database's unique constraints
+    decide, and the one who lost gets the same message as if they had come later.
+    """
+    try:
+        return _create_student(actor=actor, data=data)
+    except IntegrityError:
+        _check_unique_code(data, None)
+        integrity.check_personal_id(actor=actor, personal_id=data.personal_id, exclude_pk=None)
+        raise ValidationError(
+            _(
+                "Một người khác vừa lưu cùng học sinh hoặc cùng hộ này. Hãy tải lại danh sách "
+                "và kiểm tra trước khi lưu lại."
+            )
+        ) from None
+
+
+@transaction.atomic
+def _create_student(*, actor: User, data: StudentData) -> Student:
     _check_school_scope(actor, data.school)
     _check_unique_code(data, None)
-    household = _household_for(actor=actor, data=data, current=None)
+    integrity.check_personal_id(actor=actor, personal_id=data.personal_id, exclude_pk=None)
+    integrity.check_possible_duplicates(
+        actor=actor, data=data, exclude_pk=None, confirmed=data.confirm_duplicate
+    )
+    household, other_schools = _household_for(actor=actor, data=data, current=None, student_pk=None)
     student = Student(created_by=actor)
     _apply(student, data, household)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
@@ -212,6 +281,7 @@ def create_student(*, actor: User, data: StudentData) -> Student:
         school_id=student.school_id,
         district_id=data.school.district_id,
     )
+    _audit_household_link(actor, household, student, other_schools)
     return student
 
 
@@ -234,12 +304,57 @@ def eligibility_changes(student: Student, data: StudentData) -> list[str]:
     return changed
 
 
+def identity_changes(student: Student, data: StudentData) -> list[str]:
+    """Identity fields (``Student.IDENTITY_FIELDS``) the edit would change."""
+    new = {
+        "full_name": data.full_name,
+        "date_of_birth": data.date_of_birth,
+        "personal_id": data.personal_id,
+        "pupil_code": data.pupil_code,
+    }
+    return [name for name in Student.IDENTITY_FIELDS if getattr(student, name) != new[name]]
+
+
+def _place_changes(student: Student, data: StudentData) -> bool:
+    old_village = student.village.key if student.village is not None else ""
+    return student.commune_id != data.commune.pk or old_village != village_key(data.village_name)
+
+
+def _check_version(student: Student, version: int | None) -> None:
+    """Refuse an edit made on a form opened before someone else's saved change."""
+    if version is None or version == student.version:
+        return
+    from accounts.models import AuditEvent
+
+    last = (
+        AuditEvent.objects.filter(
+            content_type__app_label="students",
+            content_type__model="student",
+            object_id=str(student.pk),
+        )
+        .select_related("actor")
+        .first()
+    )
+    who = str(last.actor) if last is not None and last.actor is not None else _("người khác")
+    when = timezone.localtime(last.at).strftime("%H:%M %d/%m/%Y") if last is not None else ""
+    raise ValidationError(
+        _(
+            "Thông tin học sinh vừa được %(who)s lưu lúc %(when)s, sau khi bạn mở trang này. "
+            "Thay đổi của bạn chưa được lưu: hãy mở lại trang sửa, xem thông tin mới rồi sửa lại."
+        )
+        % {"who": who, "when": when},
+        code="stale",
+    )
+
+
 @transaction.atomic
 def update_student(*, actor: User, student: Student, data: StudentData) -> Student:
-    """Edit a pupil; refused for eligibility fields once the pupil is an approved beneficiary."""
+    """Edit a pupil; refused for eligibility and identity fields once the pupil is an
+    approved beneficiary, and refused when the form is older than the last save."""
     student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
     _check_school_scope(actor, student.school)
     _check_school_scope(actor, data.school)
+    _check_version(student, data.version)
     if student.eligibility_locked and eligibility_changes(student, data):
         raise ValidationError(
             _(
@@ -247,18 +362,34 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
                 "đã có. Đề nghị Phòng GD&ĐT mở khóa trước khi sửa."
             )
         )
+    if student.eligibility_locked and identity_changes(student, data):
+        raise ValidationError(
+            _(
+                "Học sinh đã được duyệt hỗ trợ nên không được sửa họ tên, ngày sinh, số định "
+                "danh cá nhân hay mã định danh. Đề nghị Phòng GD&ĐT mở khóa (kèm lý do) trước "
+                "khi sửa."
+            )
+        )
     _check_unique_code(data, student.pk)
     if student.pupil_code != data.pupil_code:
         raise ValidationError({"pupil_code": _("Mã định danh học sinh không được thay đổi.")})
+    integrity.check_personal_id(actor=actor, personal_id=data.personal_id, exclude_pk=student.pk)
+    if identity_changes(student, data) or _place_changes(student, data):
+        integrity.check_possible_duplicates(
+            actor=actor, data=data, exclude_pk=student.pk, confirmed=data.confirm_duplicate
+        )
     before = snapshot(student, STUDENT_AUDIT_FIELDS)
     stored = _values(student, _MARKED_STUDENT_FIELDS)
     old_household = student.household
-    household = _household_for(actor=actor, data=data, current=old_household)
+    household, other_schools = _household_for(
+        actor=actor, data=data, current=old_household, student_pk=student.pk
+    )
     _apply(student, data, household)
     student.portal_edits = _marked(student, stored, _MARKED_STUDENT_FIELDS, actor=actor)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
-    student.save()
     changes = diff(before, snapshot(student, STUDENT_AUDIT_FIELDS))
+    student.version += 1  # the form also carries the household: any save makes it stale
+    student.save()
     if changes:
         record_audit(
             actor=actor,
@@ -268,6 +399,7 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
             school_id=student.school_id,
             district_id=data.school.district_id,
         )
+    _audit_household_link(actor, household, student, other_schools)
     if old_household.pk != household.pk and not old_household.members.exists():
         old_household.delete()
     return student
@@ -497,7 +629,12 @@ def save_mapping(*, actor: User, batch: ImportBatch, mapping: Mapping[str, int])
 
 
 def start_batch(
-    *, actor: User, batch: ImportBatch, phase: str, skip_invalid: bool = False
+    *,
+    actor: User,
+    batch: ImportBatch,
+    phase: str,
+    skip_invalid: bool = False,
+    confirm_duplicates: bool = False,
 ) -> ImportBatch:
     """Start the dry run (``phase="validate"``) or the import (``"import"``) of a batch.
 
@@ -523,6 +660,13 @@ def start_batch(
             target = ImportBatch.Status.IMPORTING
         if batch.status not in allowed:
             raise ImportRefused(_("Lần nhập này không ở bước có thể thực hiện thao tác đó."))
+        if phase != "validate" and (batch.options or {}).get("warnings") and not confirm_duplicates:
+            raise ImportRefused(
+                _(
+                    "Tệp có học sinh có thể trùng hoặc ghép vào hộ của trường khác: hãy kiểm tra "
+                    "danh sách cảnh báo và đánh dấu “Tôi đã kiểm tra các học sinh có thể trùng”."
+                )
+            )
         batch.status = target
         batch.progress = 0
         batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
@@ -588,6 +732,10 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 expected_rows=batch.rows or None,
             )
             if phase == "validate":
+                # Possible duplicates and shared households: the user confirms them.
+                options = {**(locked.options or {})}
+                options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
+                ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:
                 # Checked and written at once: the rows were rolled back, nothing is kept.

@@ -77,13 +77,15 @@ def student_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
     return render(
         request,
         "students/student_detail.html",
         {
             "student": student,
             "household": student.household,
-            "siblings": student.household.members.exclude(pk=student.pk).select_related("school"),
+            "siblings": siblings,
+            "other_school_siblings": other_school_siblings,
             "history": selectors.student_history(student),
             "can_delete": services.can_delete(student),
             **_abilities(request),
@@ -140,6 +142,10 @@ def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict") and len(exc.error_list) == 1:
+        error = exc.error_list[0]
+        if error.code and form.ask_confirmation(error.code, " ".join(error.messages)):
+            return
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -201,7 +207,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for spec_label, col in _mapped_labels(table)
             ]
     if batch.status == ImportBatch.Status.VALIDATED:
-        context["confirm_form"] = ConfirmForm(initial={"skip_invalid": False})
+        context["confirm_form"] = ConfirmForm(
+            initial={"skip_invalid": False}, warnings=bool((batch.options or {}).get("warnings"))
+        )
+    context["warnings"] = (batch.options or {}).get("warnings", [])
     if batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.DONE):
         context.update(_difference_pages(request, batch))
     errors = batch.errors or []
@@ -293,6 +302,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             batch=batch,
             phase="import",
             skip_invalid=skip_invalid,
+            confirm_duplicates=form.is_valid() and form.cleaned_data["confirm_duplicates"],
         )
     except services.ImportRefused as exc:
         messages.error(request, exc.message)

@@ -391,7 +391,8 @@ def reject_items(
 
 @transaction.atomic
 def unlock_eligibility(*, actor: User, student: Student, reason: str) -> Student:
-    """Let the registry edit an approved pupil's eligibility data again (approvers only)."""
+    """Let the registry edit an approved pupil's eligibility and identity data again
+    (approvers of the pupil's district or province only, with a reason; audited)."""
     require_capability(actor, "can_approve")
     scope = actor.scope
     locked = (
@@ -422,7 +423,11 @@ def unlock_eligibility(*, actor: User, student: Student, reason: str) -> Student
         actor=actor,
         action="student.unlock_eligibility",
         obj=locked,
-        changes={"eligibility_locked": [True, False]},
+        # The lock covers who the beneficiary is as well as what they get.
+        changes={
+            "eligibility_locked": [True, False],
+            "identity": [list(Student.IDENTITY_FIELDS), []],
+        },
         reason=reason,
         school_id=locked.school_id,
         district_id=district_id,

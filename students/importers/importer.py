@@ -21,6 +21,7 @@ from schools.models import Commune, District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
 from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
+from students.importers import duplicates
 from students.importers.audit import (
     audit_created,
     audit_households_updated,
@@ -242,6 +243,7 @@ class StudentImporter:
         """
         self.resolve_default_school(table)
         self._load_for_worker()
+        self._load_duplicates()
         report = ImportReport(rows=0)
         labels = table.field_labels()
         total = expected_rows or max(table.sheet.row_count - table.first_data_index, 1)
@@ -295,9 +297,18 @@ class StudentImporter:
             counts = [0, 0, 0]
         report.created, report.updated, report.unchanged = counts
         report.errors.sort(key=lambda e: (e.row, e.field == ""))
+        self.warnings.extend(self.registry.warnings)
+        self.warnings.sort(key=lambda e: e.row)
         if progress is not None:
             progress(100)
         return report
+
+    def _load_duplicates(self) -> None:
+        """What the worker needs to decide duplicates (``importers.duplicates``)."""
+        commune_ids = [commune.pk for commune in self.lookups.communes.values()]
+        self.registry = duplicates.RegistryIndex(actor=self.actor, commune_ids=commune_ids)
+        # Possible duplicates and links to other schools' households: the user confirms them.
+        self.warnings: list[RowError] = []
 
     @property
     def _actor_id(self) -> int | None:
@@ -348,6 +359,7 @@ class StudentImporter:
         title_communes: dict[int, Commune | None] = {}
         household_heads: dict[tuple[Any, ...], tuple[int, str, str]] = {}  # key -> row, name, fold
         errors = report.errors
+        registry = self.registry
         by_code = DuplicateTracker()
         by_identity = DuplicateTracker()
         household_first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
@@ -355,6 +367,7 @@ class StudentImporter:
         today = self.today
         default_school = self.school
         has_school_column = bool({"school", "school_code"} & table.mapping.keys())
+        registry.several_schools = has_school_column
         required = _("bắt buộc")
         caches: dict[str, dict[Any, Any]] = {
             name: {}
@@ -536,6 +549,20 @@ class StudentImporter:
                 else:
                     pending_villages.setdefault((commune.id, vkey), village_name)
                     new_village = (commune.id, vkey, pending_villages[(commune.id, vkey)])
+            problem = registry.check(
+                row=row,
+                pupil_code=pupil_code,
+                personal_id=personal_id,
+                name_key=name_key,
+                date_of_birth=dob,
+                commune_id=commune.id,
+                village=village_keys[village_name] if village_name else "",
+                school_id=school.id,
+                labels=labels,
+            )
+            if problem is not None:
+                errors.append(problem)
+                continue
             if household_code:
                 hkey: tuple[Any, ...] = ("code", commune.id, household_code)
             elif guardian_name and phone:
@@ -766,6 +793,7 @@ class StudentImporter:
             # ``import_batch`` stays the batch that created the pupil; each update is
             # audited with the file it came from.
             update_rows(Student, _STUDENT_UPDATE, updates.pupils)
+            duplicates.bump_versions([row[0] for row in updates.pupils])
             audit_updated(
                 updates.changes,
                 actor_id=self._actor_id,
@@ -811,6 +839,12 @@ class StudentImporter:
         for values in filter_pairs(households, ("commune_id", "code"), pairs):
             house = _House(values[0], values[1:-1], values[-1])
             by_code[(house.values[_HH_COMMUNE], house.values[_HH_CODE])] = house
+        shared = duplicates.SharedHouseholds(
+            actor=self.actor,
+            household_ids=[h.pk for h in by_code.values()]
+            + [p.household_id for p in existing.values()],
+            warnings=self.warnings,
+        )
         now = state.now
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
         unchanged = 0
@@ -835,6 +869,11 @@ class StudentImporter:
                 # Nothing to join: the row's household is new (the worker left it to us).
                 household_id = state.take_household() or state.reserve_one(Household)
                 state.unborn[household_id] = ((household_id, *planned.household, now, now), None)
+            if house is not None:
+                problem = self._check_shared(shared, planned, house, pupil, labels)
+                if problem is not None:
+                    report.errors.append(problem)
+                    continue
             if pupil is None:
                 student_id = planned.student_id or state.reserve_one(Student)
                 new_pupils.append((student_id, *planned.student, household_id, *tail))
@@ -871,7 +910,7 @@ class StudentImporter:
                         "category",
                         _(
                             "học sinh đã được duyệt hỗ trợ: không được sửa diện hộ, nhu cầu, "
-                            "thiết bị qua tệp nhập"
+                            "thiết bị, họ tên, ngày sinh, số định danh qua tệp nhập"
                         ),
                     )
                 )
@@ -1065,6 +1104,32 @@ class StudentImporter:
             planned.fast_line = planned.household_line = None  # formatted again by the writer
             planned.new_village = None
 
+    @staticmethod
+    def _check_shared(
+        shared: duplicates.SharedHouseholds,
+        planned: _PlannedRow,
+        house: _House,
+        pupil: _Pupil | None,
+        labels: Mapping[str, str],
+    ) -> RowError | None:
+        """A row that links a pupil to, or changes, a registered household (issue 13)."""
+        linking = pupil is None or pupil.household_id != house.pk
+        changes = planned.first_of_household and _household_differs(house.values, planned.household)
+        if not (linking or changes):
+            return None
+        return shared.check(
+            row=planned.row,
+            household_id=house.pk,
+            household_code=house.values[_HH_CODE],
+            school_id=planned.student[_SCHOOL_AT],
+            pupil_pk=pupil.pk if pupil is not None else None,
+            linking=linking,
+            changes=changes,
+            current=house.values,
+            new=planned.household,
+            labels=labels,
+        )
+
     def _may_touch(self, pupil: _Pupil) -> bool:
         if self.only_school_id is not None:
             return pupil.school_id == self.only_school_id
@@ -1088,7 +1153,8 @@ _DIFF_FIELDS = [
     (i + 1, name) for i, name in enumerate(STUDENT_FIELDS) if name not in {"name_key", "sort_key"}
 ]
 _ELIGIBILITY_AT = [
-    1 + STUDENT_FIELDS.index(name) for name in ("has_device", "need_device", "need_data")
+    1 + STUDENT_FIELDS.index(name)
+    for name in ("has_device", "need_device", "need_data", *Student.IDENTITY_FIELDS[:3])
 ]
 _SCHOOL_AT = 1 + STUDENT_FIELDS.index("school_id")
 # Registered pupils as the import reads them: the values of _StudentValues, then
@@ -1158,6 +1224,13 @@ class _Updates:
         default_factory=list
     )
     records: list[tuple[Any, ...]] = field(default_factory=list)  # the dry run's ImportChange rows
+
+
+def _household_differs(current: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """A row's household details differ from the registered ones (a blank cell never changes one)."""
+    return any(
+        old != value and value not in ("", None) for old, value in zip(current, new, strict=True)
+    )
 
 
 def _touches_eligibility(

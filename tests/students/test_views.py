@@ -330,6 +330,8 @@ def test_edit_of_locked_pupil_other_fields_is_allowed(client_for, school_staff, 
         school,
         pupil.commune,
         pupil_code=pupil.pupil_code,
+        full_name=pupil.full_name,  # identity fields are locked too (see test_integrity)
+        date_of_birth="21/04/2009",
         class_name="7A",
         category=household.category_id,
         household_code=household.code,
