@@ -19,6 +19,7 @@ from accounts.selectors import history_for
 from schools.choices import DeviceNeed
 from schools.models import Commune, ImportBatch, School, Village
 from schools.normalize import fold
+from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.models import (
     Ethnicity,
     Household,
@@ -404,33 +405,14 @@ _REFERENCES: dict[str, tuple[Any, str]] = {
     "category": (HouseholdCategory, "name"),
     "household": (Household, "code"),
 }
+# Rows of a difference in the order of the list's columns: pupil, household link, household.
 _ORDER = {
     name: i
     for i, name in enumerate(
         (
-            "full_name",
-            "date_of_birth",
-            "gender",
-            "ethnicity_id",
-            "school_id",
-            "class_name",
-            "grade",
-            "personal_id",
-            "commune_id",
-            "village_id",
-            "has_device",
-            "need_device",
-            "need_data",
-            "notes",
+            *COMPARED_STUDENT_FIELDS,
             "household",
-            "household.category_id",
-            "household.code",
-            "household.commune_id",
-            "household.village_id",
-            "household.guardian_name",
-            "household.guardian_relation",
-            "household.guardian_phone",
-            "household.guardian_id_number",
+            *(f"household.{name}" for name in HOUSEHOLD_FIELDS),
         )
     )
 }

@@ -26,7 +26,7 @@ from students import integrity, selectors
 from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
-from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
+from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
 from students.validation import village_key
@@ -189,10 +189,6 @@ def _audit_household_link(
         school_id=student.school_id,
         district_id=household.commune.district_id,
     )
-
-
-# Pupil fields a household list also sets (``name_key``/``sort_key`` follow the name).
-_MARKED_STUDENT_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in {"name_key", "sort_key"})
 
 
 def _values(obj: Student | Household, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -379,13 +375,13 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
             actor=actor, data=data, exclude_pk=student.pk, confirmed=data.confirm_duplicate
         )
     before = snapshot(student, STUDENT_AUDIT_FIELDS)
-    stored = _values(student, _MARKED_STUDENT_FIELDS)
+    stored = _values(student, COMPARED_STUDENT_FIELDS)
     old_household = student.household
     household, other_schools = _household_for(
         actor=actor, data=data, current=old_household, student_pk=student.pk
     )
     _apply(student, data, household)
-    student.portal_edits = _marked(student, stored, _MARKED_STUDENT_FIELDS, actor=actor)
+    student.portal_edits = _marked(student, stored, COMPARED_STUDENT_FIELDS, actor=actor)
     student.full_clean(exclude=["household", "import_batch", "created_by"])
     changes = diff(before, snapshot(student, STUDENT_AUDIT_FIELDS))
     student.version += 1  # the form also carries the household: any save makes it stale

@@ -6,6 +6,7 @@ from schools.spreadsheets import ColumnSpec
 
 __all__ = [
     "AUDIT_COLUMNS",
+    "COMPARED_STUDENT_FIELDS",
     "CATEGORY_MARKS",
     "REQUIRED_ALTERNATIVES",
     "COLUMNS",
@@ -295,6 +296,8 @@ STUDENT_FIELDS = (
     "need_data",
     "notes",
 )
+# The pupil fields a list sets directly (``name_key``/``sort_key`` follow the name).
+COMPARED_STUDENT_FIELDS = tuple(f for f in STUDENT_FIELDS if f not in {"name_key", "sort_key"})
 HOUSEHOLD_FIELDS = (
     "category_id",
     "code",
