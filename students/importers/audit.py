@@ -115,14 +115,38 @@ def audit_updated(
     now: Any,
 ) -> None:
     """One ``student.update`` event per changed pupil: (id, name, school id, changes)."""
-    student_type = ContentType.objects.get_for_model(Student).pk
+    _audit_changes(
+        Student,
+        "student.update",
+        updated,
+        actor_id=actor_id,
+        district_of=district_of,
+        batch=batch,
+        now=now,
+    )
+
+
+def _audit_changes(
+    model: type[Student] | type[Household],
+    action: str,
+    updated: Sequence[tuple[int, str, int, dict[str, list[Any]]]],
+    *,
+    actor_id: int | None,
+    district_of: Mapping[int, int],
+    batch: ImportBatch | None,
+    now: Any,
+) -> None:
+    """One ``action`` event per changed object, written with one INSERT."""
+    if not updated:
+        return
+    content_type = ContentType.objects.get_for_model(model).pk
     reason = _reason(batch)
-    events: list[tuple[Any, ...]] = [
+    events = [
         (
             now,
             actor_id,
-            "student.update",
-            student_type,
+            action,
+            content_type,
             str(pk),
             name[:255],
             {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
@@ -132,8 +156,7 @@ def audit_updated(
         )
         for pk, name, school_id, changes in updated
     ]
-    if events:
-        insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
 
 
 def household_name(values: Sequence[Any]) -> str:
@@ -159,26 +182,15 @@ def audit_households_updated(
 ) -> None:
     """One ``household.update`` event per household a list changed, like a pupil's:
     (id, name, school id of the row that changed it, {field: [old, new]})."""
-    if not updated:
-        return
-    household_type = ContentType.objects.get_for_model(Household).pk
-    reason = _reason(batch)
-    events = [
-        (
-            now,
-            actor_id,
-            "household.update",
-            household_type,
-            str(pk),
-            name[:255],
-            {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
-            reason,
-            district_of.get(school_id),
-            school_id,
-        )
-        for pk, name, school_id, changes in updated
-    ]
-    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+    _audit_changes(
+        Household,
+        "household.update",
+        updated,
+        actor_id=actor_id,
+        district_of=district_of,
+        batch=batch,
+        now=now,
+    )
 
 
 def audit_import(
