@@ -22,6 +22,7 @@ Goal: ratio <= 4, peak RSS <= 300 MB.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import random
@@ -150,6 +151,10 @@ def generate(path: Path, rows: int, schools) -> None:
     sheet.append([])
     sheet.append(HEADERS)
     family: tuple = ()
+    # Born the year a pupil of the grade usually is, in the school year the benchmark runs in.
+    from students.importers.layouts import school_year_start
+
+    first_grade_year = school_year_start(dt.date.today()) - 6
     seen: set[tuple[str, str, str]] = set()
     for n in range(1, rows + 1):
         school = schools[n % len(schools)]
@@ -163,7 +168,7 @@ def generate(path: Path, rows: int, schools) -> None:
         family = (code, category, commune, guardian, phone)
         while True:  # the same name, birth date and school twice would be a duplicate
             name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-            born = f"{rng.randint(1, 28)}/{rng.randint(1, 12)}/{2021 - grade - 6}"
+            born = f"{rng.randint(1, 28)}/{rng.randint(1, 12)}/{first_grade_year - grade}"
             if (name, born, school.code) not in seen:
                 seen.add((name, born, school.code))
                 break
