@@ -237,3 +237,12 @@ LOGGING = {
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# --- safefile: untrusted spreadsheets are checked, then parsed in a limited child ---
+# A worksheet reaching past these is refused before any parser sees it.
+SPREADSHEET_MAX_COLUMNS = env.int("SPREADSHEET_MAX_COLUMNS", default=200)
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=300_000)
+SPREADSHEET_MAX_CELLS = env.int("SPREADSHEET_MAX_CELLS", default=10_000_000)
+# Address space (RLIMIT_AS) and wall time of the child process that parses a workbook.
+SPREADSHEET_PARSER_MEMORY_BYTES = env.int("SPREADSHEET_PARSER_MEMORY_BYTES", default=2 * 1024**3)
+SPREADSHEET_PARSER_TIMEOUT = env.float("SPREADSHEET_PARSER_TIMEOUT", default=120.0)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import python_calamine
 from django.utils.translation import gettext as _
 
 from schools.normalize import clean_text, fold
@@ -313,31 +312,13 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 
 
 def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], str, list]:
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:  # calamine raises several types (CalamineError, XmlError, ZipError,...)
-        raise corrupt_error() from None
+    from schools import safe_read
+
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
     nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
-    try:
-        for meta in workbook.sheets_metadata:
-            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-                continue
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
-            if any(not is_blank_row(row) for row in rows):
-                merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-                return [list(row) for row in rows], meta.name, merged
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:
-        raise corrupt_error() from None
-    raise empty_error()
+    parsed = safe_read.read_workbook(data, nrows=nrows)
+    return parsed.rows, parsed.sheet_name, parsed.merged
 
 
 def is_blank_row(row: Sequence[Any]) -> bool:
@@ -365,8 +346,10 @@ def read_rows(
     fmt = detect_format(data)
     merged: list = []
     if fmt == "csv":
-        rows = _read_csv(data)
+        from schools import safe_read
+
         sheet_name = Path(filename).stem if filename else ""
+        rows = safe_read.read_text_table(data, _read_csv, sheet_name)
     else:
         rows, sheet_name, merged = _read_workbook(data, max_rows)
     while rows and is_blank_row(rows[-1]):
