@@ -58,9 +58,12 @@ _CHILD = Path(__file__).with_name("_parse_child.py")
 _CHUNK = 1024 * 1024
 # A tag cut by a chunk boundary is found again in the next buffer: keep this much.
 _OVERLAP = 4096
-_CELL_RE = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,9})"
-)
+# Cell (``<c r="B7">``) and row (``<row r="7">``) reference attributes.  A
+# literal start keeps the scan at regex-engine speed; a writer that puts tabs or
+# newlines before ``r`` slips past it, and the child's memory limit still holds.
+_WIDE_RE = re.compile(rb" r=[\"']([A-Z]{2,4})(\d{1,9})[\"']")
+_LETTERS_RE = re.compile(rb" r=[\"']([A-Z]{1,4})\d")
+_ROW_RE = re.compile(rb" r=[\"'](\d{1,9})[\"']")
 _DIMENSION_RE = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']{1,64})[\"']"
 )
@@ -190,33 +193,55 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, caps: Limits) -> None:
+    """Find the far edge of one worksheet part without touching most of its cells.
+
+    Three literal-prefixed regex scans per chunk, each matching only what can pass
+    a cap: ``<row r="N">`` numbers, cell refs with two or more column letters
+    (past column Z), and cell refs with as many row digits as the row cap.  The
+    exact widest column is computed only when the area cap is in doubt.
+    """
+    deep_re = re.compile(rb" r=[\"']([A-Z]{1,4})(\d{%d,9})[\"']" % len(str(caps.rows)))
     max_row = max_col = 0
     tail = b""
-    dimension_seen = False
+    in_head = True  # <dimension> comes before <sheetData>
     with archive.open(info) as member:
         while True:
             chunk = member.read(_CHUNK)
             if not chunk:
                 break
             buffer = tail + chunk
-            if not dimension_seen:
+            tail = buffer[-_OVERLAP:]
+            if in_head:
                 match = _DIMENSION_RE.search(buffer)
                 if match:
-                    dimension_seen = True
                     ref = match.group(1).decode("ascii", "replace").split(":")[-1]
                     parsed = _REF_RE.fullmatch(ref.strip())
                     if parsed:
                         row, col = int(parsed.group(2)), _column_index(parsed.group(1))
                         _refuse(sheet, row, col, caps, declared=True)
-            for letters, digits in _CELL_RE.findall(buffer):
-                row = int(digits)
+                in_head = match is None and b"<sheetData" not in buffer
+            for letters, digits in _WIDE_RE.findall(buffer):
                 col = _column_index(letters.decode("ascii"))
-                if row > max_row or col > max_col:
-                    max_row = max(max_row, row)
-                    max_col = max(max_col, col)
-                    if col > caps.columns or row > caps.rows or max_row * max_col > caps.cells:
-                        _refuse(sheet, row, col, caps, declared=False)
-            tail = buffer[-_OVERLAP:]
+                if col > max_col:
+                    max_col = col
+                    if col > caps.columns:
+                        _refuse(sheet, int(digits), col, caps, declared=False)
+            rows = _ROW_RE.findall(buffer)
+            if rows:
+                max_row = max(max_row, max(map(int, rows)))
+            for letters, digits in deep_re.findall(buffer):
+                row = int(digits)
+                if row > max_row:
+                    max_row = row
+                    if row > caps.rows:
+                        _refuse(sheet, row, _column_index(letters.decode()), caps, declared=False)
+            if max_row > caps.rows:
+                _refuse(sheet, max_row, max(max_col, 1), caps, declared=False)
+            if max_row * max(max_col, 26) > caps.cells:
+                narrow = set(_LETTERS_RE.findall(buffer))
+                max_col = max([max_col, *(_column_index(c.decode()) for c in narrow)])
+                if max_row * max_col > caps.cells:
+                    _refuse(sheet, max_row, max_col, caps, declared=False)
 
 
 def check_extent(data: bytes) -> None:
