@@ -96,15 +96,13 @@ def _pairs_sql(user: User) -> tuple[str, list[Any]]:
         params += [scope.district_id, scope.district_id]
     else:
         where_scope = "1=0"
-    same_name = (
-        "a.sort_key = b.sort_key AND a.date_of_birth = b.date_of_birth "
-        "AND (a.personal_id = '' OR b.personal_id = '')"
-    )
     same_place = (
         "a.commune_id = b.commune_id OR a.household_id = b.household_id "
         "OR (ha.guardian_id_number <> '' AND ha.guardian_id_number = hb.guardian_id_number)"
     )
-    # Only table names from model metadata are interpolated; values are parameters.
+    # Two equi-joins in a UNION rather than one join on an OR, so that each can be a
+    # hash join (or walk student_sort_idx) instead of comparing every pupil with every
+    # other.  Only table names from model metadata are interpolated; values are parameters.
     sql = f"""
         SELECT a.id, b.id,
                CASE
@@ -115,10 +113,20 @@ def _pairs_sql(user: User) -> tuple[str, list[Any]]:
                  WHEN a.village_id IS NOT NULL AND a.village_id = b.village_id THEN 'village'
                  ELSE 'commune'
                END
-        FROM {student} a
-        JOIN {student} b ON b.id > a.id AND b.school_id <> a.school_id
-             AND ((a.personal_id <> '' AND a.personal_id = b.personal_id)
-                  OR ({same_name}))
+        FROM (
+            SELECT x.id AS first_id, y.id AS second_id
+            FROM {student} x
+            JOIN {student} y ON y.sort_key = x.sort_key AND y.date_of_birth = x.date_of_birth
+            WHERE y.id > x.id AND y.school_id <> x.school_id
+              AND (x.personal_id = '' OR y.personal_id = '')
+            UNION
+            SELECT x.id, y.id
+            FROM {student} x
+            JOIN {student} y ON y.personal_id = x.personal_id
+            WHERE x.personal_id <> '' AND y.id > x.id AND y.school_id <> x.school_id
+        ) candidate
+        JOIN {student} a ON a.id = candidate.first_id
+        JOIN {student} b ON b.id = candidate.second_id
         JOIN {school} sa ON sa.id = a.school_id
         JOIN {school} sb ON sb.id = b.school_id
         JOIN {household} ha ON ha.id = a.household_id
