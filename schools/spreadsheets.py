@@ -59,6 +59,7 @@ __all__ = [
     "locate_table",
     "read_rows",
     "read_source",
+    "reading_notices",
     "write_error_copy",
 ]
 
@@ -665,6 +666,8 @@ class Table:
     # the class sections met ("6A", "6B").
     hidden_skipped: list[int] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    # Class headings ("Lớp 6A") below the header: a ``from_section`` field needs no column.
+    has_sections: bool = False
 
     def hidden_ranges(self) -> list[tuple[int, int]]:
         """``hidden_skipped`` as (first, last) runs of consecutive rows."""
@@ -900,6 +903,7 @@ def _build_table(
         title_lines=title_lines,
         first_data_index=first_data,
         first_header_row=candidate.first_row + 1,
+        has_sections=has_sections,
     )
 
 
@@ -953,6 +957,38 @@ def locate_table(
             % {"row": table.header_row, "labels": labels}
         )
     return table
+
+
+# ------------------------------------------------------------------- notices
+
+
+def reading_notices(table: Table) -> list[str]:
+    """What the reading did beyond plain cells, for the dry run (Vietnamese sentences).
+
+    Cells converted from a legacy encoding (per encoding), hidden rows not read and
+    the class sections met.  Call after the data rows were read.
+    """
+    from schools.legacy import ENCODING_LABELS
+
+    notices: list[str] = []
+    for encoding, count in sorted(table.sheet.converted.items()):
+        notices.append(
+            _("%(n)s ô được chuyển từ bảng mã %(encoding)s sang Unicode.")
+            % {"n": count, "encoding": ENCODING_LABELS.get(encoding, encoding)}
+        )
+    for first, last in table.hidden_ranges():
+        if first == last:
+            notices.append(_("Dòng %(row)s bị ẩn, không nhập.") % {"row": first})
+        else:
+            notices.append(
+                _("Dòng %(first)s–%(last)s bị ẩn, không nhập.") % {"first": first, "last": last}
+            )
+    if table.sections:
+        notices.append(
+            _("Đã đọc %(n)s mục lớp: %(names)s.")
+            % {"n": len(table.sections), "names": ", ".join(table.sections)}
+        )
+    return notices
 
 
 # ------------------------------------------------------------------ error copy
