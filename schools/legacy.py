@@ -12,6 +12,7 @@ Pure Python: no models, no database.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -171,7 +172,9 @@ def looks_like_vni(text: str) -> bool:
     return after >= 0.8 and after > _well_formed_share(words)
 
 
+@functools.lru_cache(maxsize=65536)
 def _guess(text: str) -> str | None:
+    """Legacy encoding of ``text`` judged from the text alone (cached: villages repeat)."""
     vni = looks_like_vni(text)
     tcvn = looks_like_tcvn3(text)
     if vni and tcvn:

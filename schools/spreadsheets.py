@@ -115,6 +115,8 @@ class Sheet:
     def convert_row(self, index: int, row: list[Any]) -> list[Any]:
         """Convert the legacy-encoded text cells of row ``index`` (0-based) in place."""
         encodings = self.cell_encodings
+        if not encodings and all(type(v) is not str or v.isascii() for v in row):
+            return row  # the common case: nothing that could be legacy text
         for col, value in enumerate(row):
             if not isinstance(value, str) or not value:
                 continue
