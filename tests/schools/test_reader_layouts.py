@@ -279,3 +279,31 @@ def test_delivery_list_in_vni_with_hidden_row():
     report, valid = parse_device_list(io.BytesIO(data), filename="bangiao.xlsx")
     assert [(e.row, e.field, e.message) for e in report.errors] == []
     assert [(d.row, d.serial_number) for d in valid] == [(2, "SN-0001"), (4, "SN-0003")]
+
+
+@pytest.mark.django_db
+def test_account_list_in_tcvn3_with_signature_block_and_hidden_row(admin_user, school):
+    from accounts.importers import import_accounts
+    from accounts.models import User
+
+    header = ["Tên đăng nhập", "Họ và tên", "E-mail", "Vai trò", "Mã đơn vị"]
+    rows = [
+        [tcvn3_encode("DANH SÁCH TÀI KHOẢN", upper_font=True)],
+        [tcvn3_encode(h) for h in header],
+        ["gv1", tcvn3_encode("Hoàng Văn Nam"), "", "school", school.code],
+        ["gv2", tcvn3_encode("Lường Thị Hoa"), "", "school", school.code],
+        ["gv3", tcvn3_encode("Lò Văn Hưởng"), "", "school", school.code],
+        [tcvn3_encode("Ghi chú: mật khẩu gửi riêng từng người")],
+        ["", "", tcvn3_encode("Bảo Yên, ngày 05 tháng 9 năm 2026")],
+        [tcvn3_encode("Người lập biểu"), "", tcvn3_encode("Thủ trưởng đơn vị")],
+    ]
+    data = _book(rows, fonts={1: ".VnTimeH"} | dict.fromkeys(range(2, 9), ".VnTime"), hidden=[4])
+    report = import_accounts(actor=admin_user, source=io.BytesIO(data))
+    assert [str(e) for e in report.errors] == []
+    assert report.created == 2
+    assert sorted(
+        User.objects.filter(username__startswith="gv").values_list("username", "full_name")
+    ) == [
+        ("gv1", "Hoàng Văn Nam"),
+        ("gv3", "Lò Văn Hưởng"),
+    ]
