@@ -22,8 +22,11 @@ from schools import safe_read
 from schools.spreadsheets import (
     HEADER_SCAN_ROWS,
     PLACE_DATE_RE,
+    SECTION_RE,
     SIGNATURE_KEYS,
+    SUBTOTAL_KEYS,
     TOTAL_KEYS,
+    RowReader,
     Sheet,
     SpreadsheetError,
     Table,
@@ -82,7 +85,9 @@ def _key(text: str) -> str:
 
 
 # A cell can only be a totals or signature marker if its key starts like one of them.
-_MARKER_HEADS = frozenset(k[:4] for k in (*TOTAL_KEYS, *SIGNATURE_KEYS))
+_MARKER_HEADS = frozenset(
+    k[:4] for k in (*TOTAL_KEYS, *SUBTOTAL_KEYS, *SIGNATURE_KEYS, "lop ", "danh", "hoc ")
+)
 _LEADING_PUNCTUATION = " (*-.:'\"\t\r\n\u00a0\u2007\u202f\u200b\ufeff"
 # ... and so only if its first character is one of these letters (any case or tone
 # mark) or punctuation: one set lookup rules out most names, dates, codes and numbers.
@@ -157,8 +162,10 @@ def _row_kind_cells(row: list[Any], required_cols: set[int]) -> str:
         if head.lstrip(_LEADING_PUNCTUATION)[:4] not in _MARKER_HEADS:
             continue
         key = _key(text)
-        if key in TOTAL_KEYS or key.startswith("tong cong"):
+        if key in TOTAL_KEYS or key.startswith(("tong cong", *SUBTOTAL_KEYS)):
             return "total"
+        if len(filled) == 1 and SECTION_RE.match(key):
+            return "section"
         if key.startswith(SIGNATURE_KEYS):
             signature_cols.add(index)
     if signature_cols:
@@ -201,27 +208,24 @@ def iter_data_rows(
     """
     if table.header_row <= 0:
         return
-    mapping = list(table.mapping.items())
     required_cols = {
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
-    data_began = False
+    reader = RowReader(table)
+    convert = table.sheet.convert_row
+    head = len(table.sheet.rows)
     for index, row in _numbered_rows(table, release, more):
-        kind = _row_kind(row, required_cols)
-        if kind == "signature":
-            if data_began:
-                return
+        if index >= head:
+            row = convert(index, row)  # streamed rows: legacy encodings not yet converted
+        if reader.skip(index, row):
             continue
-        if kind != "data":
-            continue
-        width = len(row)
-        values = {name: (row[col] if col < width else "") for name, col in mapping}
-        if all(
-            (v == "" or (isinstance(v, str) and v.isspace()) or v is None) for v in values.values()
-        ):
-            continue
-        data_began = True
-        yield index + 1, values
+        outcome = reader.classify(_row_kind(row, required_cols), row)
+        if outcome == "end":
+            return
+        if outcome == "data":
+            values = reader.values(row)
+            if values is not None:
+                yield index + 1, values
 
 
 # --------------------------------------------------------------- streaming read
@@ -251,7 +255,6 @@ def read_streaming(
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
     parsed = safe_read.read_workbook(data)
-    del data
     pending = collections.deque(parsed.rows)
     parsed.rows = []
     head: list[list[Any]] = []
@@ -267,6 +270,9 @@ def read_streaming(
         merged=parsed.merged,
         height=max(parsed.height, len(head) + len(pending)),
     )
+    # Hidden rows and cell fonts: one regex pass over the sheet XML.
+    sheet.apply_layout(data)
+    del data
     return sheet, _guarded(_drain(pending), len(head), max_rows)
 
 

@@ -731,6 +731,7 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 # Possible duplicates and shared households: the user confirms them.
                 options = {**(locked.options or {})}
                 options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
+                options["reading"] = importer.notices
                 ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:

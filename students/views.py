@@ -212,6 +212,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"skip_invalid": False}, warnings=bool((batch.options or {}).get("warnings"))
         )
     context["warnings"] = (batch.options or {}).get("warnings", [])
+    context["reading_notices"] = (batch.options or {}).get("reading", [])
     if batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.DONE):
         context.update(_difference_pages(request, batch))
     errors = batch.errors or []
