@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "coverage",
     "donations",
     "reports",
+    "taskqueue",
 ]
 
 MIDDLEWARE = [
@@ -247,3 +248,17 @@ SPREADSHEET_MAX_CELLS = env.int("SPREADSHEET_MAX_CELLS", default=10_000_000)
 # Address space (RLIMIT_AS) and wall time of the child process that parses a workbook.
 SPREADSHEET_PARSER_MEMORY_BYTES = env.int("SPREADSHEET_PARSER_MEMORY_BYTES", default=2 * 1024**3)
 SPREADSHEET_PARSER_TIMEOUT = env.float("SPREADSHEET_PARSER_TIMEOUT", default=120.0)
+
+# --- outbox: the task queue's outbox and sweep (taskqueue app) ---
+# How long past a task's hard time limit its batch, export or report may look stuck
+# before the sweep ends it as failed, seconds.
+TASKQUEUE_GRACE_SECONDS = env.int("TASKQUEUE_GRACE_SECONDS", default=300)
+# An outbox call (e.g. notification e-mails) is tried this many times, then left for an admin.
+TASKQUEUE_OUTBOX_MAX_ATTEMPTS = env.int("TASKQUEUE_OUTBOX_MAX_ATTEMPTS", default=10)
+# A publish while Redis is down gives up after this many quick retries instead of hanging.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
