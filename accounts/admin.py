@@ -20,6 +20,8 @@ class RoleAdmin(admin.ModelAdmin):
         "can_approve",
         "can_allocate",
         "can_view_reports",
+        "can_view_beneficiaries",
+        "can_reveal_personal_ids",
     )
     list_filter = ("level",)
     search_fields = ("name", "code")

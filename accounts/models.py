@@ -23,6 +23,8 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("can_manage_donations", _("Quản lý tài trợ")),
     ("can_view_reports", _("Xem báo cáo, thống kê")),
     ("can_manage_users", _("Quản lý tài khoản")),
+    ("can_view_beneficiaries", _("Xem dữ liệu từng học sinh")),
+    ("can_reveal_personal_ids", _("Xem đầy đủ số định danh, số điện thoại")),
 )
 CAPABILITY_NAMES = frozenset(name for name, _label in CAPABILITIES)
 
@@ -50,6 +52,11 @@ class Role(models.Model):
     can_manage_donations = models.BooleanField(_("Quản lý tài trợ"), default=False)
     can_view_reports = models.BooleanField(_("Xem báo cáo, thống kê"), default=False)
     can_manage_users = models.BooleanField(_("Quản lý tài khoản"), default=False)
+    # Pupil-level data is need-to-know (Law 91/2025/QH15): aggregate reports do not imply it.
+    can_view_beneficiaries = models.BooleanField(_("Xem dữ liệu từng học sinh"), default=False)
+    can_reveal_personal_ids = models.BooleanField(
+        _("Xem đầy đủ số định danh, số điện thoại"), default=False
+    )
 
     class Meta:
         verbose_name = _("vai trò")

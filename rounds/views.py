@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, pupil_data_required
 from accounts.selectors import history_for
 from rounds import selectors, services
 from rounds.exporters import overview_exporter, proposal_exporter
@@ -244,6 +244,7 @@ def round_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -256,6 +257,7 @@ def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rounds:proposal", proposal.pk)
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -321,6 +323,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -344,6 +347,7 @@ def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the builder table: priorities, kinds, and removal of ticked pupils."""
@@ -382,6 +386,7 @@ def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -407,6 +412,7 @@ TRANSITION_MESSAGES = {
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose", "can_approve")
 def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in TRANSITIONS:
@@ -438,6 +444,7 @@ def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpRespons
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_approve")
 def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -472,6 +479,7 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
     raise Http404
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.get_proposal(_user(request), pk)
@@ -496,6 +504,7 @@ def _student(request: HttpRequest, pk: int) -> Student:
     return student
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def student_history(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -521,6 +530,7 @@ def student_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_approve")
 def student_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)

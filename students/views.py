@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, pupil_data_required
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
@@ -41,6 +41,7 @@ def _page_size(request: HttpRequest) -> int:
 # ---------------------------------------------------------------------- registry
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_list(request: HttpRequest) -> HttpResponse:
@@ -64,6 +65,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_export(request: HttpRequest) -> HttpResponse:
@@ -73,6 +75,7 @@ def student_export(request: HttpRequest) -> HttpResponse:
     return exporter.as_http_response(students, "Danh sách học sinh.xlsx")
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -93,6 +96,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
 def student_create(request: HttpRequest) -> HttpResponse:
@@ -108,6 +112,7 @@ def student_create(request: HttpRequest) -> HttpResponse:
     return render(request, "students/student_form.html", {"form": form, "student": None})
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
 def student_update(request: HttpRequest, pk: int) -> HttpResponse:
@@ -124,6 +129,7 @@ def student_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "students/student_form.html", {"form": form, "student": student})
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_POST
 def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -156,6 +162,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 # ------------------------------------------------------------------------ import
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -180,6 +187,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "students/import_upload.html", context)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
@@ -188,6 +196,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "students/import_list.html", {"page": page})
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -267,6 +276,7 @@ def _mapped_labels(table):
     ]
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_check(request: HttpRequest, pk: int) -> HttpResponse:
@@ -289,6 +299,7 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
@@ -318,6 +329,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
@@ -334,6 +346,7 @@ def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{url}?xung_dot={page}#conflicts" if page.isdigit() else f"{url}#conflicts")
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -346,6 +359,7 @@ def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
@@ -357,6 +371,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
@@ -378,6 +393,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
 from devices import selectors, services
 from devices.documents import handover_pdf
@@ -26,6 +26,7 @@ from schools.models import School
 VIEW = ("can_allocate", "can_view_reports")
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def beneficiaries(request: HttpRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
@@ -47,6 +48,7 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/beneficiaries.html", context)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def allocate(request: HttpRequest, item: int) -> HttpResponse:
     """Pick a device of the school's stock for one approved beneficiary."""
@@ -84,6 +86,7 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
     return render(request, "devices/allocate.html", context)
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocations(request: HttpRequest) -> HttpResponse:
     """Allocations and handovers; districts and the province filter by school."""
@@ -132,6 +135,7 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
     )
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
@@ -147,6 +151,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/allocation_detail.html", context)
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable handover record (biên bản bàn giao)."""
@@ -158,6 +163,7 @@ def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
@@ -175,6 +181,7 @@ def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
     return _allocation(request, pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
@@ -197,6 +204,7 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
@@ -221,6 +229,7 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:

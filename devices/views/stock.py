@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, pupil_data_required
 from devices import selectors, services
 from devices.exporters import (
     DeviceExporter,
@@ -84,6 +84,7 @@ def _incoming_filter(user) -> dict:
     return {"pk__in": []}
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     device = get_for_user(

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
 from devices import selectors, services
 from devices.exporters import PackageExporter, SubscriptionExporter
@@ -22,6 +22,7 @@ from schools.spreadsheets import SpreadsheetError
 from students.models import Student
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscriptions(request: HttpRequest) -> HttpResponse:
     status = choice(request, "status", Subscription.Status)
@@ -52,6 +53,7 @@ def packages(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/packages.html", {"packages": items})
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscription_create(request: HttpRequest) -> HttpResponse:
     own_school_id(request)
@@ -92,6 +94,7 @@ def _subscription(request: HttpRequest, pk: int) -> Subscription:
     )
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
@@ -106,6 +109,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/subscription_detail.html", context)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,6 +132,7 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=subscription.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -154,6 +159,7 @@ def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=problem.subscription_id)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import(request: HttpRequest) -> HttpResponse:
     """A carrier's activation/status file: dry run with row errors, then confirm."""
@@ -204,12 +210,14 @@ def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
     return batch
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     return render(request, "devices/status_import_result.html", {"batch": batch})
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The carrier file with a "Lỗi" column."""
@@ -218,6 +226,7 @@ def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     return _error_copy_response(_own_batch(request, pk), CARRIER_COLUMNS)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
