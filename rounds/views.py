@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, pupil_data_required
+from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
+from accounts.services import record_access, record_export
 from rounds import selectors, services
 from rounds.exporters import overview_exporter, proposal_exporter
 from rounds.forms import (
@@ -483,8 +485,10 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.get_proposal(_user(request), pk)
+    rows = selectors.proposal_export_rows(proposal)
+    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
     return proposal_exporter(proposal).as_http_response(
-        selectors.proposal_export_rows(proposal),
+        rows,
         f"Danh sách đề xuất {proposal.school.name}.xlsx",
     )
 
@@ -509,6 +513,14 @@ def _student(request: HttpRequest, pk: int) -> Student:
 def student_history(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
+    record_access(
+        user=user,
+        action=PersonalDataAccess.Action.VIEW,
+        what=_("Lịch sử xét duyệt của học sinh"),
+        obj=student,
+        school_id=student.school_id,
+        district_id=student.school.district_id,
+    )
     scope = user.scope
     can_unlock = (
         student.eligibility_locked

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import diff, record_audit, snapshot
+from accounts.services import diff, record_access, record_audit, snapshot
 from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
@@ -858,3 +858,15 @@ def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
         by_row.setdefault(int(error["row"]), []).append(text)
     return write_error_copy(sheet, table, by_row)
+
+
+def record_pupil_access(*, user: User, student: Student, action: str, what: str) -> None:
+    """One access record for one pupil, filed under the pupil's school and district."""
+    record_access(
+        user=user,
+        action=action,
+        what=what,
+        obj=student,
+        school_id=student.school_id,
+        district_id=student.school.district_id,
+    )

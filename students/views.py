@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import capability_required, pupil_data_required
+from accounts.models import PersonalDataAccess
+from accounts.services import record_access
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
@@ -72,6 +74,12 @@ def student_export(request: HttpRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
     exporter = StudentExporter(title_lines=[request.user.unit_label])  # type: ignore[union-attr]
+    record_access(
+        user=request.user,  # type: ignore[arg-type]
+        action=PersonalDataAccess.Action.EXPORT,
+        what=_("Danh sách học sinh (Excel)"),
+        rows=students.count(),
+    )
     return exporter.as_http_response(students, "Danh sách học sinh.xlsx")
 
 
@@ -80,6 +88,12 @@ def student_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    services.record_pupil_access(
+        user=request.user,  # type: ignore[arg-type]
+        student=student,
+        action=PersonalDataAccess.Action.VIEW,
+        what=_("Trang học sinh"),
+    )
     siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
     return render(
         request,

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
+from accounts.services import record_access, record_export
 from devices import selectors, services
 from devices.documents import handover_pdf
 from devices.exporters import AllocationExporter, BeneficiaryExporter
@@ -34,10 +36,14 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
     waiting_devices = selectors.beneficiaries_without_device(user)
     waiting_data = selectors.beneficiaries_without_package(user)
     if wants_export(request):
+        record_export(
+            user=user, what=_("Học sinh chờ nhận thiết bị (Excel)"), objects=waiting_devices
+        )
         return BeneficiaryExporter().as_http_response(
             waiting_devices, "Học sinh chờ nhận thiết bị.xlsx"
         )
     if wants_export(request, "data"):
+        record_export(user=user, what=_("Học sinh chờ gói cước (Excel)"), objects=waiting_data)
         return BeneficiaryExporter().as_http_response(waiting_data, "Học sinh chờ gói cước.xlsx")
     context = {
         "waiting_data": waiting_data[:200],
@@ -99,6 +105,7 @@ def allocations(request: HttpRequest) -> HttpResponse:
         status=status,
     )
     if wants_export(request):
+        record_export(user=user, what=_("Cấp phát thiết bị (Excel)"), objects=items)
         return AllocationExporter().as_http_response(items, "Cấp phát thiết bị.xlsx")
     scope = user.scope
     schools = (
@@ -139,6 +146,7 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
 @capability_required(*VIEW)
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
+    _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
     is_school = request.user.scope.is_school and request.user.can("can_allocate")
     context = {
         "allocation": allocation,
@@ -158,6 +166,7 @@ def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
     if allocation.status == Allocation.Status.CANCELLED:
         raise Http404
+    _record(request, allocation, PersonalDataAccess.Action.EXPORT, _("Biên bản bàn giao (PDF)"))
     response = HttpResponse(handover_pdf(allocation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bien-ban-ban-giao-{allocation.pk}.pdf"'
     return response
@@ -170,10 +179,22 @@ def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
         raise Http404
+    _record(request, allocation, PersonalDataAccess.Action.EXPORT, _("Bản quét biên bản đã ký"))
     content_type = (
         mimetypes.guess_type(allocation.signed_scan.name)[0] or "application/octet-stream"
     )
     return FileResponse(allocation.signed_scan.open("rb"), content_type=content_type)
+
+
+def _record(request: HttpRequest, allocation: Allocation, action: str, what: str) -> None:
+    record_access(
+        user=request.user,
+        action=action,
+        what=what,
+        obj=allocation.student,
+        school_id=allocation.school_id,
+        district_id=allocation.school.district_id,
+    )
 
 
 def _school_allocation(request: HttpRequest, pk: int) -> Allocation:

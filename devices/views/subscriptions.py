@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
+from accounts.services import record_export
 from devices import selectors, services
 from devices.exporters import PackageExporter, SubscriptionExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
@@ -34,6 +35,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q", "")[:60],
     )
     if wants_export(request):
+        record_export(user=request.user, what=_("Thuê bao gói cước (Excel)"), objects=items)
         return SubscriptionExporter().as_http_response(items, "Thuê bao gói cước.xlsx")
     context = {
         "status_choices": Subscription.Status.choices,
