@@ -10,6 +10,7 @@ urlpatterns = [
     path("them/", views.student_create, name="create"),
     path("<int:pk>/", views.student_detail, name="detail"),
     path("<int:pk>/sua/", views.student_update, name="update"),
+    path("<int:pk>/xem-day-du/", views.student_reveal, name="reveal"),
     path("<int:pk>/xoa/", views.student_delete, name="delete"),
     path("nhap-tep/", views.import_upload, name="import"),
     path("nhap-tep/lich-su/", views.import_list, name="import_list"),

@@ -94,6 +94,29 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action=PersonalDataAccess.Action.VIEW,
         what=_("Trang học sinh"),
     )
+    return _detail_page(request, student, revealed=False)
+
+
+@pupil_data_required
+@capability_required("can_reveal_personal_ids")
+@require_POST
+def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pupil page with full ID numbers and phones, for roles that need them; recorded.
+
+    Answered to the POST itself (not redirected) so the full numbers never sit behind a
+    bookmarkable GET address.
+    """
+    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    services.record_pupil_access(
+        user=request.user,  # type: ignore[arg-type]
+        student=student,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=_("Số định danh, số điện thoại của học sinh và người giám hộ"),
+    )
+    return _detail_page(request, student, revealed=True)
+
+
+def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpResponse:
     siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
     return render(
         request,
@@ -105,6 +128,8 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other_school_siblings": other_school_siblings,
             "history": selectors.student_history(student),
             "can_delete": services.can_delete(student),
+            "revealed": revealed,
+            "can_reveal": request.user.can("can_reveal_personal_ids"),  # type: ignore[union-attr]
             **_abilities(request),
         },
     )
