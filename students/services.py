@@ -543,6 +543,11 @@ def _locate_for_batch(
     batch: ImportBatch, actor: User, *, streaming: bool = False
 ) -> tuple[Sheet, Table, StudentImporter, Any]:
     """Re-read a stored upload: the whole sheet, or its head and a row stream (``streaming``)."""
+    if batch.file_deleted_at is not None or not batch.file:
+        raise SpreadsheetError(
+            _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+            % {"file": batch.file_name}
+        )
     batch.file.open("rb")
     try:
         limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
@@ -647,6 +652,11 @@ def start_batch(
             list(School.objects.select_for_update().filter(pk=batch.school_id).values("pk"))
         list(User.objects.select_for_update().filter(pk=actor.pk).values("pk"))
         _refuse_if_running(actor, batch.school, exclude=batch.pk)
+        if batch.file_deleted_at is not None:
+            raise ImportRefused(
+                _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+                % {"file": batch.file_name}
+            )
         allowed: tuple[str, ...]
         if phase == "validate":
             allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
