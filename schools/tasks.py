@@ -44,11 +44,12 @@ def run_export(job_id: int) -> int:
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
     try:
         entry = get_export(job.exporter)
+        entry.check_access(job.user)  # the role may have changed since the job was queued
         rows = _Counter(entry.objects(job.user, job.params or {}))
         fd, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(fd)
         try:
-            entry.exporter().write(rows, path)
+            entry.build_exporter(job.user).write(rows, path)
             if job.file:
                 job.file.storage.delete(job.file.name)
             with open(path, "rb") as fh:
@@ -68,6 +69,7 @@ def run_export(job_id: int) -> int:
     job.status = ExportJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "rows", "status", "finished_at"])
+    entry.record(job.user, job.rows)
     return job.rows
 
 

@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class StudentsConfig(AppConfig):
     name = "students"
     verbose_name = _("Học sinh")
+
+    def ready(self) -> None:
+        from schools.background_exports import register_export
+        from students.exporters import StudentExporter
+        from students.selectors import StudentFilters, student_list
+
+        register_export(
+            "students.registry",
+            label="Danh sách học sinh",
+            filename="Danh sách học sinh.xlsx",
+            exporter=StudentExporter.for_user,
+            objects=lambda user, params: student_list(
+                user=user, filters=StudentFilters.from_params(params)
+            ),
+            personal_data=True,
+            per_user=True,
+            capabilities=("can_edit_students", "can_import", "can_approve"),
+        )

@@ -14,16 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
-from accounts.services import record_access
+from schools.background_exports import background_threshold, clean_params, export_response
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
 from students import selectors, services
-from students.exporters import StudentExporter
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 
 VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve")
+REGISTRY_EXPORT = "students.registry"
 PAGE_SIZES = (25, 50, 100, 200)
 
 
@@ -59,6 +59,9 @@ def student_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "querystring": params.urlencode(),
+            "export_key": REGISTRY_EXPORT,
+            "export_params": clean_params(request.GET),
+            "export_in_background": page.paginator.count > background_threshold(),
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
             **_abilities(request),
@@ -73,14 +76,10 @@ def student_list(request: HttpRequest) -> HttpResponse:
 def student_export(request: HttpRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
-    exporter = StudentExporter(title_lines=[request.user.unit_label])  # type: ignore[union-attr]
-    record_access(
-        user=request.user,  # type: ignore[arg-type]
-        action=PersonalDataAccess.Action.EXPORT,
-        what=_("Danh sách học sinh (Excel)"),
-        rows=students.count(),
+    # Over EXPORT_BACKGROUND_ROWS the list goes back with a "run in background" button.
+    return export_response(
+        request, key=REGISTRY_EXPORT, objects=students, back_to=reverse("students:list")
     )
-    return exporter.as_http_response(students, "Danh sách học sinh.xlsx")
 
 
 @pupil_data_required
