@@ -176,3 +176,15 @@ def export_response(
     )
     query = clean_params(request.GET)
     return redirect((back_to or request.path) + ("?" + urlencode(query) if query else ""))
+
+
+def export_button(request: HttpRequest, *, key: str, count: int, name: str = "xlsx") -> dict:
+    """What ``includes/export_button.html`` needs: a direct link, or the background form."""
+    params = clean_params(request.GET)
+    query = urlencode({**params, "export": name})
+    return {
+        "key": key,
+        "params": params,
+        "background": count > background_threshold(),
+        "url": f"?{query}",
+    }

@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
-from accounts.services import record_access, record_export
-from devices import selectors, services
+from accounts.services import record_access
+from devices import exports, selectors, services
 from devices.documents import handover_pdf
-from devices.exporters import AllocationExporter, BeneficiaryExporter
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from rounds.models import ProposalItem
+from schools.background_exports import export_button, export_response
 from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 
@@ -33,24 +33,24 @@ VIEW = ("can_allocate", "can_view_reports")
 def beneficiaries(request: HttpRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
     user = request.user
-    waiting_devices = selectors.beneficiaries_without_device(user)
-    waiting_data = selectors.beneficiaries_without_package(user)
+    waiting_devices = exports.waiting_device_rows(user, request.GET)
+    waiting_data = exports.waiting_data_rows(user, request.GET)
     if wants_export(request):
-        record_export(
-            user=user, what=_("Học sinh chờ nhận thiết bị (Excel)"), objects=waiting_devices
-        )
-        return BeneficiaryExporter().as_http_response(
-            waiting_devices, "Học sinh chờ nhận thiết bị.xlsx"
-        )
+        return export_response(request, key=exports.WAITING_DEVICES, objects=waiting_devices)
     if wants_export(request, "data"):
-        record_export(user=user, what=_("Học sinh chờ gói cước (Excel)"), objects=waiting_data)
-        return BeneficiaryExporter().as_http_response(waiting_data, "Học sinh chờ gói cước.xlsx")
+        return export_response(request, key=exports.WAITING_DATA, objects=waiting_data)
     context = {
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
         "is_school": user.scope.is_school,
         **paginate(request, waiting_devices),
     }
+    context["export"] = export_button(
+        request, key=exports.WAITING_DEVICES, count=context["page"].paginator.count
+    )
+    context["export_data"] = export_button(
+        request, key=exports.WAITING_DATA, count=context["waiting_data_count"], name="data"
+    )
     return render(request, "devices/beneficiaries.html", context)
 
 
@@ -99,14 +99,9 @@ def allocations(request: HttpRequest) -> HttpResponse:
     user = request.user
     school_id = request.GET.get("school", "")
     status = choice(request, "status", Allocation.Status)
-    items = selectors.allocation_list(
-        user,
-        school_id=int(school_id) if school_id.isdigit() else None,
-        status=status,
-    )
+    items = exports.allocation_rows(user, request.GET)
     if wants_export(request):
-        record_export(user=user, what=_("Cấp phát thiết bị (Excel)"), objects=items)
-        return AllocationExporter().as_http_response(items, "Cấp phát thiết bị.xlsx")
+        return export_response(request, key=exports.ALLOCATIONS, objects=items)
     scope = user.scope
     schools = (
         School.objects.none()
@@ -121,6 +116,9 @@ def allocations(request: HttpRequest) -> HttpResponse:
         "filters": {"school": school_id, "status": status},
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.ALLOCATIONS, count=context["page"].paginator.count
+    )
     return render(request, "devices/allocations.html", context)
 
 

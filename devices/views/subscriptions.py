@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
-from accounts.services import record_export
-from devices import selectors, services
-from devices.exporters import PackageExporter, SubscriptionExporter
+from devices import exports, selectors, services
+from devices.exporters import PackageExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import DataPackage, Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from schools.background_exports import export_button, export_response
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
 from students.models import Student
@@ -28,15 +28,9 @@ from students.models import Student
 def subscriptions(request: HttpRequest) -> HttpResponse:
     status = choice(request, "status", Subscription.Status)
     expiring = request.GET.get("expiring") == "1"
-    items = selectors.subscription_list(
-        request.user,
-        status=status,
-        expiring=expiring,
-        q=request.GET.get("q", "")[:60],
-    )
+    items = exports.subscription_rows(request.user, request.GET)
     if wants_export(request):
-        record_export(user=request.user, what=_("Thuê bao gói cước (Excel)"), objects=items)
-        return SubscriptionExporter().as_http_response(items, "Thuê bao gói cước.xlsx")
+        return export_response(request, key=exports.SUBSCRIPTIONS, objects=items)
     context = {
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
@@ -44,6 +38,9 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         "is_school": request.user.scope.is_school,
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.SUBSCRIPTIONS, count=context["page"].paginator.count
+    )
     return render(request, "devices/subscriptions.html", context)
 
 
