@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Notification, Role, User
+from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
 
 
 def _jsonable(value: Any) -> Any:
@@ -188,3 +188,47 @@ def create_user(
         actor=actor, action="user.create", obj=user, changes={"role": role.code, "unit": unit_code}
     )
     return user
+
+
+def record_access(
+    *,
+    user: User,
+    action: str,
+    what: str,
+    obj: models.Model | None = None,
+    rows: int = 1,
+    school_id: int | None = None,
+    district_id: int | None = None,
+) -> PersonalDataAccess:
+    """Record that ``user`` viewed, revealed or exported pupil-level data (``rows`` of it).
+
+    ``school_id``/``district_id`` name the unit the data belongs to (the user's own unit
+    when not given), so that each unit's administrators see the accesses to its pupils.
+    """
+    if school_id is None and district_id is None:
+        scope = user.scope
+        school_id, district_id = scope.school_id, scope.district_id
+    return PersonalDataAccess.objects.create(
+        user=user if user.pk else None,
+        action=action,
+        what=str(what)[:200],
+        content_type=(
+            ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj else None
+        ),
+        object_id=str(obj.pk) if obj else "",
+        object_repr=str(obj)[:255] if obj else "",
+        rows=max(int(rows), 0),
+        school_id_snapshot=school_id,
+        district_id_snapshot=district_id,
+    )
+
+
+def record_export(*, user: User, what: str, objects: Any) -> None:
+    """An access record for an export of pupil-level data of ``objects`` (counted)."""
+    rows = objects.count() if hasattr(objects, "count") and not isinstance(objects, list) else None
+    record_access(
+        user=user,
+        action=PersonalDataAccess.Action.EXPORT,
+        what=what,
+        rows=rows if rows is not None else len(objects),
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("thong-bao/", views.notifications, name="notifications"),
     path("thong-bao/da-doc/", views.notifications_mark_read, name="notifications_mark_read"),
+    path("truy-cap-du-lieu/", views.data_access_list, name="data_access_list"),
     path("mat-khau/doi/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "mat-khau/doi/xong/",

@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
+from accounts.access import capability_required, no_store
 from accounts.forms import LoginForm
 from accounts.home import home_summary
 from schools import selectors as school_selectors
@@ -60,3 +61,22 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     services.mark_notifications_read(user=request.user, ids=ids)  # type: ignore[arg-type]
     return redirect("accounts:notifications")
+
+
+ACCESSES_PER_PAGE = 50
+
+
+@capability_required("can_manage_users")
+@no_store
+def data_access_list(request: HttpRequest) -> HttpResponse:
+    """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
+    filters = selectors.AccessFilters.from_params(request.GET)
+    accesses = selectors.data_accesses(request.user, filters)  # type: ignore[arg-type]
+    page = Paginator(accesses, ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "accounts/data_access_list.html",
+        {"page": page, "filters": filters, "querystring": params.urlencode()},
+    )

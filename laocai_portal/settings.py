@@ -262,3 +262,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+
+# --- privacy: children's data on a need-to-know basis (Law 91/2025/QH15, Decree 356/2025) ---
+# Uploaded lists (household lists, device and subscription files) are deleted this many
+# days after upload by the daily task schools.tasks.purge_expired_uploads; the batch's
+# record and counts are kept.
+UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=365)

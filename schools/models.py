@@ -312,6 +312,8 @@ class ImportBatch(models.Model):
     message = models.TextField(_("thông báo"), blank=True)
     progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
     task_id = models.CharField(max_length=64, blank=True)
+    # The uploaded file goes after UPLOAD_RETENTION_DAYS; the record and its counts stay.
+    file_deleted_at = models.DateTimeField(_("tệp đã xóa lúc"), null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 

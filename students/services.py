@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import diff, record_audit, snapshot
+from accounts.services import diff, record_access, record_audit, snapshot
 from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
@@ -543,6 +543,11 @@ def _locate_for_batch(
     batch: ImportBatch, actor: User, *, streaming: bool = False
 ) -> tuple[Sheet, Table, StudentImporter, Any]:
     """Re-read a stored upload: the whole sheet, or its head and a row stream (``streaming``)."""
+    if batch.file_deleted_at is not None or not batch.file:
+        raise SpreadsheetError(
+            _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+            % {"file": batch.file_name}
+        )
     batch.file.open("rb")
     try:
         limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
@@ -647,6 +652,11 @@ def start_batch(
             list(School.objects.select_for_update().filter(pk=batch.school_id).values("pk"))
         list(User.objects.select_for_update().filter(pk=actor.pk).values("pk"))
         _refuse_if_running(actor, batch.school, exclude=batch.pk)
+        if batch.file_deleted_at is not None:
+            raise ImportRefused(
+                _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+                % {"file": batch.file_name}
+            )
         allowed: tuple[str, ...]
         if phase == "validate":
             allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
@@ -882,3 +892,15 @@ def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
         by_row.setdefault(int(error["row"]), []).append(text)
     return write_error_copy(sheet, table, by_row)
+
+
+def record_pupil_access(*, user: User, student: Student, action: str, what: str) -> None:
+    """One access record for one pupil, filed under the pupil's school and district."""
+    record_access(
+        user=user,
+        action=action,
+        what=what,
+        obj=student,
+        school_id=student.school_id,
+        district_id=student.school.district_id,
+    )

@@ -111,7 +111,7 @@ PAGES = [
         {"province_official", "district_officer"},
         {"school_staff", "other_district_officer", "outsider"},
     ),
-    ("beneficiaries", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("beneficiaries", None, ALL_STAFF, {"outsider"}),
     (
         "allocate",
         "waiting_item",
@@ -131,7 +131,7 @@ PAGES = [
         ALL_STAFF,
         {"other_school_staff", "other_district_officer", "outsider"},
     ),
-    ("subscriptions", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("subscriptions", None, ALL_STAFF, {"outsider"}),
     ("packages", None, ALL_STAFF, {"outsider"}),
     ("subscription_create", None, {"school_staff"}, {"district_officer", "province_official"}),
     (
@@ -140,7 +140,7 @@ PAGES = [
         ALL_STAFF,
         {"other_school_staff", "other_district_officer", "outsider"},
     ),
-    ("status_import", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("status_import", None, ALL_STAFF, {"outsider"}),
 ]
 
 
