@@ -107,3 +107,11 @@ class OTPRequiredMiddleware:
         except Resolver404:
             return True
         return match.view_name not in self.EXEMPT_URL_NAMES
+
+
+def start_session_clock(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    """``user_logged_in`` receiver: the absolute session lifetime counts from the login."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SessionLifetimeMiddleware.LOGIN_AT] = now
+        request.session[SessionLifetimeMiddleware.SEEN_AT] = now

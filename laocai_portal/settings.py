@@ -284,7 +284,8 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30)
 SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12)
 SESSION_COOKIE_AGE = SESSION_MAX_AGE * 3600
 
-_auth_at = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+# After authentication and messages (the expiry notice is a message).
+_auth_at = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
 MIDDLEWARE[_auth_at:_auth_at] = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
