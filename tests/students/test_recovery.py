@@ -49,6 +49,9 @@ def test_cancel_works_on_a_batch_queued_while_the_broker_was_down(
     queued, school_staff, school, monkeypatch
 ):
     client, batch = queued
+    page = client.get(reverse("students:import_detail", args=[batch.pk])).content.decode()
+    assert "sẽ tự chạy khi hàng đợi hoạt động trở lại" in page
+    assert reverse("students:import_cancel", args=[batch.pk]) in page
     response = client.post(reverse("students:import_cancel", args=[batch.pk]))
     assert response.status_code == 302
     batch.refresh_from_db()
