@@ -296,9 +296,11 @@ _tile_origin = ""
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 
-    _tile_parts = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    _tile_parts = urlsplit(MAP_TILE_URL)
     if _tile_parts.scheme and _tile_parts.netloc:
-        _tile_origin = f"{_tile_parts.scheme}://{MAP_TILE_URL.split('/')[2]}"
+        # Leaflet's "{s}" subdomain placeholder becomes a CSP wildcard.
+        _tile_host = _tile_parts.netloc.replace("{s}.", "*.")
+        _tile_origin = f"{_tile_parts.scheme}://{_tile_host}"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
