@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (_("Trang chủ"), "accounts:home", ()),
     (_("Học sinh"), "students:list", ("can_edit_students", "can_import", "can_approve")),
+    (_("Hồ sơ trùng"), "students:duplicates", ("can_approve",)),
     (_("Đợt hỗ trợ"), "rounds:list", ("can_propose", "can_approve", "can_manage_rounds")),
     (_("Thiết bị"), "devices:stock", ("can_allocate", "can_view_reports")),
     (_("Gói cước"), "devices:subscriptions", ("can_allocate",)),

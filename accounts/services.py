@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -87,11 +88,46 @@ def notify(
         ]
     )
     if email and notes:
-        from accounts.tasks import send_notification_emails
+        from taskqueue.services import enqueue_durably
 
-        ids = [n.pk for n in notes]
-        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+        # An outbox row in this transaction: a broker outage delays the e-mails, never loses them.
+        enqueue_durably("accounts.services.email_notifications", [n.pk for n in notes])
     return notes
+
+
+def email_notifications(notification_ids: list[int]) -> int:
+    """E-mail each notification once; safe to run twice (already e-mailed ones are skipped).
+
+    A failed send does not stop the others; it raises at the end so that the outbox
+    tries the rest again later, while the ones sent stay marked as sent.
+    """
+    from django.core.mail import send_mail
+    from django.utils import timezone
+
+    sent, failed = 0, 0
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient")
+    for note in pending:
+        if not note.recipient.email:
+            continue
+        try:
+            send_mail(
+                subject=f"[Sóng và máy tính cho em] {note.message[:80]}",
+                message=f"{note.message}\n\n{note.url}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.recipient.email],
+            )
+        except OSError:
+            failed += 1
+            continue
+        Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        sent += 1
+    if failed:
+        raise OSError(f"{failed} notification e-mail(s) not sent")
+    return sent
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ download at once, big ones (``EXPORT_BACKGROUND_ROWS``) go through a job.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -128,20 +130,45 @@ def start_export(*, user: User, key: str, params: dict[str, str]) -> ExportJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from kombu.exceptions import OperationalError
-
+def _enqueue(job_id: int) -> bool:
+    """Send the job to the broker; when it is down the job stays pending (no ``enqueued_at``)
+    and the sweep (``sweep_exports``) sends it again."""
     from schools.tasks import run_export
+    from taskqueue.services import enqueue_safely
 
-    try:
-        run_export.delay(job_id)
-    except OperationalError as exc:  # kombu wraps "connection refused" and the like
-        logger.warning("Broker unavailable, export %s not started: %s", job_id, exc)
-        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-            status=ExportJob.Status.FAILED,
-            error=_("Hàng đợi tác vụ đang tạm ngưng; vui lòng thử lại sau ít phút."),
-            finished_at=timezone.now(),
-        )
+    if enqueue_safely(run_export, job_id) is None:
+        return False
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        enqueued_at=timezone.now()
+    )
+    return True
+
+
+def interrupted_message() -> str:
+    return _(
+        "Việc lập tệp bị gián đoạn (máy chủ xử lý dừng hoặc quá thời gian); vui lòng xuất lại."
+    )
+
+
+def sweep_exports(now: dt.datetime) -> int:
+    """Re-send jobs the broker never got; fail the ones whose task is gone or past its limit."""
+    from schools.tasks import run_export
+    from taskqueue.services import stale_before
+
+    stale = stale_before(run_export, now)
+    unsent = ExportJob.objects.filter(status=ExportJob.Status.PENDING, enqueued_at__isnull=True)
+    resent = 0
+    for pk in list(unsent.values_list("pk", flat=True)):
+        if not _enqueue(pk):
+            break  # still down: try again at the next sweep
+        resent += 1
+    lost = ExportJob.objects.filter(
+        Q(status=ExportJob.Status.RUNNING, started_at__lt=stale)
+        | Q(status=ExportJob.Status.PENDING, enqueued_at__lt=stale)
+    ).update(status=ExportJob.Status.FAILED, error=interrupted_message(), finished_at=now)
+    if lost:
+        logger.warning("%s export job(s) ended by the sweep: their task is gone", lost)
+    return resent + lost
 
 
 def export_response(

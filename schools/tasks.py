@@ -30,6 +30,7 @@ class _Counter:
     time_limit=30 * 60,
     soft_time_limit=28 * 60,
     acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(OSError,),
     retry_backoff=30,
     max_retries=3,
@@ -41,7 +42,9 @@ def run_export(job_id: int) -> int:
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
         return job.rows
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, error="", started_at=timezone.now()
+    )
     try:
         entry = get_export(job.exporter)
         entry.check_access(job.user)  # the role may have changed since the job was queued

@@ -9,7 +9,11 @@ class StudentsConfig(AppConfig):
     def ready(self) -> None:
         from schools.background_exports import register_export
         from students.exporters import StudentExporter
+        from students.recovery import sweep_import_batches
         from students.selectors import StudentFilters, student_list
+        from taskqueue.services import register_sweeper
+
+        register_sweeper("students.import_batches", sweep_import_batches)
 
         register_export(
             "students.registry",

@@ -178,6 +178,7 @@ class Student(models.Model):
         STUDYING = "studying", _("Đang học")
         LEFT = "left", _("Đã chuyển/nghỉ học")
         GRADUATED = "graduated", _("Đã tốt nghiệp")
+        MERGED = "merged", _("Đã gộp vào hồ sơ khác")
 
     # Unique through Meta.constraints: ``unique=True`` would add a second
     # (varchar_pattern_ops) index on PostgreSQL, which a 10-digit code searched by
@@ -295,6 +296,17 @@ class Student(models.Model):
         default=1,
         db_default=1,  # the import COPYs new pupils without this column
         help_text="Optimistic lock: the edit form carries it, a stale form is refused.",
+    )
+
+    # Set when a province/district review merged this record into another one: the
+    # record stays (its audit trail and imports refer to it) but points to the kept one.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("đã gộp vào học sinh"),
     )
 
     objects = StudentQuerySet.as_manager()
@@ -421,3 +433,59 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}: {self.row}"
+
+
+class DuplicateReview(models.Model):
+    """A decision on a possible duplicate pair found across schools: not the same
+    child (dismissed, never listed again) or merged into one record."""
+
+    class Decision(models.TextChoices):
+        DISMISSED = "dismissed", _("Không trùng")
+        MERGED = "merged", _("Đã gộp")
+
+    # The pair in id order, so that one pair has one row.
+    first = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="+", verbose_name=_("học sinh thứ nhất")
+    )
+    second = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("học sinh thứ hai"),
+        db_index=False,  # the pair is looked up through duplicate_review_once
+    )
+    decision = models.CharField(_("quyết định"), max_length=10, choices=Decision.choices)
+    kept = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hồ sơ giữ lại"),
+        db_index=False,
+    )
+    reason = models.TextField(_("lý do"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("người quyết định"),
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("quyết định lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("xét hồ sơ có thể trùng")
+        verbose_name_plural = _("xét hồ sơ có thể trùng")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_review_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")),
+                name="duplicate_review_pair_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}–{self.second_id}: {self.get_decision_display()}"

@@ -676,7 +676,8 @@ def start_batch(
         batch.status = target
         batch.progress = 0
         batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
-        batch.save(update_fields=["status", "progress", "options"])
+        batch.started_at, batch.task_id = timezone.now(), ""  # "" = not yet with the broker
+        batch.save(update_fields=["status", "progress", "options", "started_at", "task_id"])
         is_async = batch.rows > settings.IMPORT_ASYNC_ROWS
         if is_async:
             batch_id = batch.pk
@@ -688,8 +689,15 @@ def start_batch(
 
 
 def _enqueue(task: Any, batch_id: int, phase: str) -> None:
-    result = task.delay(batch_id, phase)
-    ImportBatch.objects.filter(pk=batch_id, task_id="").update(task_id=str(result.id or "")[:64])
+    """Send the batch to the broker; when it is down the batch stays queued (no ``task_id``)
+    and the sweep (``students.recovery``) sends it again."""
+    from taskqueue.services import enqueue_safely
+
+    result = enqueue_safely(task, batch_id, phase)
+    if result is not None:
+        ImportBatch.objects.filter(pk=batch_id, task_id="").update(
+            task_id=str(result.id or "")[:64]
+        )
 
 
 def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
@@ -741,6 +749,7 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 # Possible duplicates and shared households: the user confirms them.
                 options = {**(locked.options or {})}
                 options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
+                options["reading"] = importer.notices
                 ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:
@@ -787,9 +796,24 @@ def _finish(
 
 @transaction.atomic
 def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Abandon a batch that was uploaded or checked but not imported."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
+    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker.
+
+    A worker holds the batch's row lock for its whole run, so a row we can lock is
+    one nobody is working on (a queued task finds it cancelled and leaves it alone).
+    """
+    locked = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch.pk).first()
+    if locked is None:
+        raise ImportRefused(
+            _("Tệp “%(file)s” đang được xử lý; vui lòng đợi xử lý xong rồi hủy.")
+            % {"file": batch.file_name}
+        )
+    batch = locked
+    if batch.status not in (
+        ImportBatch.Status.UPLOADED,
+        ImportBatch.Status.VALIDATED,
+        ImportBatch.Status.VALIDATING,
+        ImportBatch.Status.IMPORTING,
+    ):
         raise ImportRefused(_("Chỉ hủy được lần nhập chưa ghi dữ liệu."))
     batch.status = ImportBatch.Status.CANCELLED
     batch.finished_at = timezone.now()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from schools.background_exports import background_threshold, clean_params, expor
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
-from students import selectors, services
+from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 
@@ -258,6 +259,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"skip_invalid": False}, warnings=bool((batch.options or {}).get("warnings"))
         )
     context["warnings"] = (batch.options or {}).get("warnings", [])
+    context["reading_notices"] = (batch.options or {}).get("reading", [])
     if batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.DONE):
         context.update(_difference_pages(request, batch))
     errors = batch.errors or []
@@ -446,3 +448,96 @@ def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
     return response
+
+
+# ------------------------------------------------------------ duplicate review
+
+DUPLICATE_REVIEW_CAPABILITY = "can_approve"
+
+
+def _require_reviewer(request: HttpRequest) -> None:
+    # A page every school knows exists: the wrong role is told so (403), not 404.
+    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def duplicate_review(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    paginator = duplicate_pairs.PairPaginator(user=request.user, per_page=_page_size(request))  # type: ignore[arg-type]
+    page = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "students/duplicate_review.html",
+        {"page": page, "querystring": params.urlencode(), "reasons": duplicate_pairs.REASONS},
+    )
+
+
+def _pair_ids(request: HttpRequest) -> tuple[int, int]:
+    try:
+        return int(request.POST["first"]), int(request.POST["second"])
+    except (KeyError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    url = reverse("students:duplicates")
+    page = request.POST.get("page", "")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [m for messages_ in error.message_dict.values() for m in messages_]
+    return list(error.messages)
+
+
+@login_required
+@require_POST
+def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    first_id, second_id = _pair_ids(request)
+    try:
+        merging.dismiss_pair(
+            actor=request.user,  # type: ignore[arg-type]
+            first_id=first_id,
+            second_id=second_id,
+            token=request.POST.get("token", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        for message in _error_messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Đã ghi nhận: hai hồ sơ không phải một học sinh."))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def duplicate_merge(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    first_id, second_id = _pair_ids(request)
+    kept = request.POST.get("kept", "")
+    try:
+        student = merging.merge_pair(
+            actor=request.user,  # type: ignore[arg-type]
+            first_id=first_id,
+            second_id=second_id,
+            kept_id=int(kept) if kept.isdigit() else 0,
+            token=request.POST.get("token", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        for message in _error_messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Đã gộp hai hồ sơ vào hồ sơ của %(name)s (%(school)s).")
+            % {"name": student.full_name, "school": student.school.name},
+        )
+    return _back(request)

@@ -41,7 +41,7 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("schools", "0003_importbatch_file_deleted_at"),
+        ("schools", "0004_importbatch_file_deleted_at"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(schedule, unschedule)]

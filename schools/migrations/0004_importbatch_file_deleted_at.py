@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0002_exportjob'),
+        ('schools', '0003_batch_and_export_queue_times'),
     ]
 
     operations = [
