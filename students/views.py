@@ -130,6 +130,7 @@ def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpRespon
             "can_delete": services.can_delete(student),
             "revealed": revealed,
             "can_reveal": request.user.can("can_reveal_personal_ids"),  # type: ignore[union-attr]
+            "can_audit_access": request.user.can("can_manage_users"),  # type: ignore[union-attr]
             **_abilities(request),
         },
     )
