@@ -190,14 +190,32 @@ def _numbered_rows(
 _RELEASED: list[Any] = []
 
 
+def too_many_rows(limit: int, row: int) -> SpreadsheetError:
+    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
+    return SpreadsheetError(
+        _(
+            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
+        )
+        % {"max": limit, "row": row, "next": limit + 1}
+    )
+
+
 def iter_data_rows(
-    table: Table, *, release: bool = False, more: Iterable[list[Any]] = ()
+    table: Table,
+    *,
+    release: bool = False,
+    more: Iterable[list[Any]] = (),
+    limit: int | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``Table.data_rows()`` for big sheets: same rows, same row numbers.
 
     With ``release`` each raw row is dropped from the sheet once read, so a
     100,000-row list does not stay in memory twice (raw and validated).  ``more``
-    continues the sheet with rows still being read (``read_streaming``).
+    continues the sheet with rows still being read (``read_streaming``).  With
+    ``limit``, the data row after the ``limit``-th raises ``SpreadsheetError``:
+    the exact count of data rows below the header (the readers' own ``max_rows``
+    only bounds memory and cannot know where the header is).
     """
     if table.header_row <= 0:
         return
@@ -206,6 +224,7 @@ def iter_data_rows(
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
     data_began = False
+    count = 0
     for index, row in _numbered_rows(table, release, more):
         kind = _row_kind(row, required_cols)
         if kind == "signature":
@@ -221,6 +240,9 @@ def iter_data_rows(
         ):
             continue
         data_began = True
+        count += 1
+        if limit is not None and count > limit:
+            raise too_many_rows(limit, index + 1)
         yield index + 1, values
 
 
