@@ -10,7 +10,6 @@ of it.  Tests check both against the originals.
 
 from __future__ import annotations
 
-import collections
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -261,41 +260,34 @@ def read_streaming(
 
     The same checks run first (size, zip bomb, password, format: ``read_rows``'s
     own helpers).  A workbook's first ``head_rows`` rows come back as a ``Sheet``
-    (enough to find the header and title block); the other rows are handed out by
-    the returned iterator, each dropped once taken.  The workbook is parsed in a
-    memory-limited child process (``schools.safe_read``), so python-calamine's
-    cells never live in this process at all.  CSV files are read whole (``rest``
-    is empty).
-    The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
+    (enough to find the header and title block); the other rows are read from the
+    child process that parses the workbook (``schools.safe_read``: memory- and
+    time-limited) as the returned iterator advances, so python-calamine's cells
+    never live in this process and the Python rows never all at once.  CSV files
+    are read whole (``rest`` is empty).  The ``max_rows`` limit raises
+    ``SpreadsheetError`` while iterating.
     """
     data = read_source(source, max_bytes)
     fmt = detect_format(data)
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
-    parsed = safe_read.read_workbook(data)
+    parsed, rows = safe_read.read_workbook_streaming(data)
     del data
-    pending = collections.deque(parsed.rows)
-    parsed.rows = []
     head: list[list[Any]] = []
     filled = False
-    while pending and (len(head) < head_rows or not filled):
-        row = pending.popleft()
+    for row in rows:
         filled = filled or not is_blank_row(row)
         head.append(row)
+        if len(head) >= head_rows and filled:
+            break
     sheet = Sheet(
         rows=head,
         sheet_name=parsed.sheet_name,
         format=fmt,
         merged=parsed.merged,
-        height=max(parsed.height, len(head) + len(pending)),
+        height=max(parsed.height, len(head)),
     )
-    return sheet, _guarded(_drain(pending), len(head), max_rows)
-
-
-def _drain(pending: collections.deque[list[Any]]) -> Iterator[list[Any]]:
-    """The rows after the head, each dropped from memory once handed out."""
-    while pending:
-        yield pending.popleft()
+    return sheet, _guarded(rows, len(head), max_rows)
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:
