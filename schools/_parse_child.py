@@ -1,9 +1,11 @@
 """The child process that parses an untrusted workbook for ``schools.safe_read``.
 
 Run as ``python -I _parse_child.py MEMORY_BYTES CPU_SECONDS NROWS`` with the
-file's bytes on stdin; writes one pickle on stdout: ``("ok", rows, sheet_name,
-merged, height)`` for the first non-empty visible worksheet, or ``("error",
+file's bytes on stdin; writes a sequence of pickles on stdout: for the first
+non-empty visible worksheet ``("start", sheet_name, merged, height)``, then
+``("rows", [row, ...])`` chunks, then ``("end",)``; or at any point ``("error",
 kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
+The parent reads the chunks as it needs them, so it never holds them all.
 
 It imports only the standard library and python-calamine (no Django, no project
 code: ``-I`` keeps the project off ``sys.path``), limits its own address space
@@ -35,17 +37,24 @@ def _blank_value(value: Any) -> bool:
     return _WHITESPACE_RE.sub("", text) == ""
 
 
-def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
+_CHUNK_ROWS = 2000
+
+
+def _emit(out: Any, item: tuple[Any, ...]) -> None:
+    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse(data: bytes, nrows: int | None, out: Any) -> None:
     import python_calamine
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        return ("error", "password")
+        return _emit(out, ("error", "password"))
     except MemoryError:
         raise
     except Exception:
-        return ("error", "corrupt")
+        return _emit(out, ("error", "corrupt"))
     del data
     try:
         for meta in workbook.sheets_metadata:
@@ -58,14 +67,19 @@ def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
             if any(not _blank_value(v) for row in rows for v in row):
                 merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
                 height = getattr(sheet, "height", 0) or 0
-                return ("ok", [list(row) for row in rows], meta.name, merged, height)
+                del sheet
+                workbook.close()
+                _emit(out, ("start", meta.name, merged, height))
+                for first in range(0, len(rows), _CHUNK_ROWS):
+                    _emit(out, ("rows", rows[first : first + _CHUNK_ROWS]))
+                return _emit(out, ("end",))
     except python_calamine.PasswordError:
-        return ("error", "password")
+        return _emit(out, ("error", "password"))
     except MemoryError:
         raise
     except Exception:
-        return ("error", "corrupt")
-    return ("error", "empty")
+        return _emit(out, ("error", "corrupt"))
+    return _emit(out, ("error", "empty"))
 
 
 def main(argv: list[str]) -> int:
@@ -74,13 +88,12 @@ def main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if cpu > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    out = sys.stdout.buffer
     try:
-        result = _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None)
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None, out)
     except MemoryError:
-        payload = pickle.dumps(("error", "memory"))
-    sys.stdout.buffer.write(payload)
-    sys.stdout.buffer.flush()
+        _emit(out, ("error", "memory"))
+    out.flush()
     return 0
 
 
