@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 
 COPY . .
-RUN DEBUG=False SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
+RUN DEBUG=False SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown -R portal:portal /app/media
 
 USER portal

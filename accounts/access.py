@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 
 from accounts.models import CAPABILITY_NAMES, User
 
@@ -62,3 +64,36 @@ def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
     """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
     visible = queryset.visible_to(user)  # type: ignore[attr-defined]
     return get_object_or_404(visible, **lookup)
+
+
+def no_store(view: ViewFunc) -> ViewFunc:
+    """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return wrapped
+
+
+def pupil_data_required(view: ViewFunc) -> ViewFunc:
+    """Pupil-level pages, exports, PDFs and scans: need ``can_view_beneficiaries``.
+
+    Checked before any object is looked up, so a role without it (coverage officers,
+    donation managers, whose reports are aggregates) gets 403 on every such URL
+    without learning whether the object exists; a user with no capability at all
+    still gets 404 like everywhere else. The response is never cached.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.can("can_view_beneficiaries"):  # type: ignore[union-attr]
+            if not user.capabilities:  # type: ignore[union-attr]
+                raise Http404
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(no_store(wrapped))

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountImportForm
-from accounts.models import AuditEvent, Notification, Role, User
+from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
 
 
 @admin.register(Role)
@@ -20,6 +20,8 @@ class RoleAdmin(admin.ModelAdmin):
         "can_approve",
         "can_allocate",
         "can_view_reports",
+        "can_view_beneficiaries",
+        "can_reveal_personal_ids",
     )
     list_filter = ("level",)
     search_fields = ("name", "code")
@@ -125,3 +127,23 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "recipient", "verb", "message", "read_at", "emailed_at")
     list_filter = ("verb",)
     search_fields = ("recipient__username", "message")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Read-only: the access log is evidence, nobody edits or deletes it here."""
+
+    list_display = ("at", "user", "action", "what", "object_repr", "rows")
+    list_filter = ("action", "at", "content_type")
+    search_fields = ("user__username", "user__full_name", "object_repr", "=object_id")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Tài khoản và phân quyền")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.middleware import start_session_clock
+
+        # Any login (the portal's page, the admin's, a test client) starts the clock.
+        user_logged_in.connect(start_session_clock, dispatch_uid="accounts.session_clock")

@@ -21,6 +21,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     (_("Tài trợ"), "donations:donors", ("can_manage_donations",)),
     (_("Báo cáo"), "reports:dashboard", ("can_view_reports",)),
+    (_("Truy cập dữ liệu"), "accounts:data_access_list", ("can_manage_users",)),
 )
 
 

@@ -24,3 +24,17 @@ class LoginForm(AuthenticationForm):
 class AccountImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp Excel danh sách tài khoản (.xlsx)"))
     dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False, initial=True)
+
+
+class OTPTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Mã xác thực"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=_("6 chữ số trong ứng dụng xác thực, hoặc một mã dự phòng."),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split()).lower()

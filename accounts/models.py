@@ -23,6 +23,8 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("can_manage_donations", _("Quản lý tài trợ")),
     ("can_view_reports", _("Xem báo cáo, thống kê")),
     ("can_manage_users", _("Quản lý tài khoản")),
+    ("can_view_beneficiaries", _("Xem dữ liệu từng học sinh")),
+    ("can_reveal_personal_ids", _("Xem đầy đủ số định danh, số điện thoại")),
 )
 CAPABILITY_NAMES = frozenset(name for name, _label in CAPABILITIES)
 
@@ -50,6 +52,11 @@ class Role(models.Model):
     can_manage_donations = models.BooleanField(_("Quản lý tài trợ"), default=False)
     can_view_reports = models.BooleanField(_("Xem báo cáo, thống kê"), default=False)
     can_manage_users = models.BooleanField(_("Quản lý tài khoản"), default=False)
+    # Pupil-level data is need-to-know (Law 91/2025/QH15): aggregate reports do not imply it.
+    can_view_beneficiaries = models.BooleanField(_("Xem dữ liệu từng học sinh"), default=False)
+    can_reveal_personal_ids = models.BooleanField(
+        _("Xem đầy đủ số định danh, số điện thoại"), default=False
+    )
 
     class Meta:
         verbose_name = _("vai trò")
@@ -281,3 +288,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PersonalDataAccess(models.Model):
+    """Who looked at or exported pupil-level data, when, and how many rows (Decree 356/2025).
+
+    Written for every pupil page view, every reveal of a full ID or phone and every
+    export of pupil-level data; read by administrators, never edited.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Xem trang")
+        REVEAL = "reveal", _("Xem đầy đủ số định danh, số điện thoại")
+        EXPORT = "export", _("Xuất tệp")
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="data_accesses",
+        verbose_name=_("người truy cập"),
+    )
+    action = models.CharField(_("hành động"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("dữ liệu"), max_length=200)
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("loại đối tượng"),
+    )
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
+    object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("số dòng"), default=1)
+    district_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    school_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("truy cập dữ liệu cá nhân")
+        verbose_name_plural = _("truy cập dữ liệu cá nhân")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-at"], name="data_access_object_idx"
+            ),
+            models.Index(fields=["user", "-at"], name="data_access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()} {self.what}"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from accounts.models import AuditEvent, Notification, User
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q, QuerySet
+
+from accounts.models import AuditEvent, Notification, PersonalDataAccess, User
 
 
 def history_for(obj: Model) -> QuerySet[AuditEvent]:
@@ -16,3 +20,57 @@ def history_for(obj: Model) -> QuerySet[AuditEvent]:
 
 def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
+
+
+@dataclass(frozen=True)
+class AccessFilters:
+    """The filters of the personal-data access log: user, pupil, dates."""
+
+    user: str = ""
+    student: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> AccessFilters:
+        student = str(params.get("hoc_sinh", "")).strip()
+        return cls(
+            user=str(params.get("nguoi_dung", "")).strip()[:150],
+            student=int(student) if student.isdigit() else None,
+            date_from=_date(params.get("tu_ngay", "")),
+            date_to=_date(params.get("den_ngay", "")),
+        )
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def data_accesses(user: User, filters: AccessFilters) -> QuerySet[PersonalDataAccess]:
+    """Accesses to pupil-level data in ``user``'s unit, newest first, filtered."""
+    scope = user.scope
+    qs = PersonalDataAccess.objects.select_related("user", "content_type")
+    if scope.is_school:
+        qs = qs.filter(school_id_snapshot=scope.school_id)
+    elif scope.is_district:
+        qs = qs.filter(district_id_snapshot=scope.district_id)
+    elif not scope.is_provincial:
+        return qs.none()
+    if filters.user:
+        qs = qs.filter(
+            Q(user__username__iexact=filters.user) | Q(user__full_name__icontains=filters.user)
+        )
+    if filters.student is not None:
+        qs = qs.filter(
+            content_type__app_label="students",
+            content_type__model="student",
+            object_id=str(filters.student),
+        )
+    if filters.date_from:
+        qs = qs.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(at__date__lte=filters.date_to)
+    return qs

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("thong-bao/", views.notifications, name="notifications"),
     path("thong-bao/da-doc/", views.notifications_mark_read, name="notifications_mark_read"),
+    path("truy-cap-du-lieu/", views.data_access_list, name="data_access_list"),
     path("mat-khau/doi/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "mat-khau/doi/xong/",
@@ -19,15 +20,9 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path(
-        "mat-khau/quen/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("mat-khau/quen/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("xac-thuc-hai-buoc/", views.otp_verify, name="otp_verify"),
+    path("xac-thuc-hai-buoc/dang-ky/", views.otp_enrol, name="otp_enrol"),
     path(
         "mat-khau/quen/da-gui/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
 
-from accounts import selectors, services
-from accounts.forms import LoginForm
+from accounts import selectors, services, twofactor
+from accounts.access import capability_required, no_store
+from accounts.forms import LoginForm, OTPTokenForm
 from accounts.home import home_summary
+from accounts.throttling import client_ip, hit_password_reset
 from schools import selectors as school_selectors
 
 
@@ -20,6 +28,88 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, throttled per client address and per e-mail asked for."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if hit_password_reset(ip=client_ip(self.request), email=form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Đã có quá nhiều yêu cầu đặt lại mật khẩu. Hãy thử lại sau %(n)d phút "
+                    "hoặc liên hệ quản trị viên."
+                )
+                % {"n": settings.PASSWORD_RESET_WINDOW_MINUTES},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of logging in: a code from the authenticator app or a backup code."""
+    if request.user.is_verified():
+        return HttpResponseRedirect(_next_url(request))
+    if not twofactor.has_confirmed_device(request.user):
+        return redirect("accounts:otp_enrol")
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("Mã xác thực không đúng hoặc đã hết hạn."))
+    return render(
+        request, "accounts/otp_verify.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code, type one code, keep the backup codes."""
+    user = request.user
+    if twofactor.has_confirmed_device(user) and not user.is_verified():
+        # Replacing a phone needs the second factor first (or an administrator).
+        return redirect("accounts:otp_verify")
+    device = twofactor.pending_totp_device(user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = twofactor.confirm_totp_device(
+            user=user, device=device, token=form.cleaned_data["token"]
+        )
+        if codes is not None:
+            otp_login(request, device)
+            messages.success(request, _("Đã bật xác thực hai bước cho tài khoản."))
+            return render(
+                request,
+                "accounts/otp_backup_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+        form.add_error("token", _("Mã xác thực không đúng. Hãy nhập mã đang hiện trong ứng dụng."))
+    context = {
+        "form": form,
+        "qr_svg": twofactor.qr_svg(device),
+        "secret": twofactor.readable_secret(device),
+        "next": request.GET.get("next", request.POST.get("next", "")),
+    }
+    return render(request, "accounts/otp_enrol.html", context)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -60,3 +150,22 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     services.mark_notifications_read(user=request.user, ids=ids)  # type: ignore[arg-type]
     return redirect("accounts:notifications")
+
+
+ACCESSES_PER_PAGE = 50
+
+
+@capability_required("can_manage_users")
+@no_store
+def data_access_list(request: HttpRequest) -> HttpResponse:
+    """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
+    filters = selectors.AccessFilters.from_params(request.GET)
+    accesses = selectors.data_accesses(request.user, filters)  # type: ignore[arg-type]
+    page = Paginator(accesses, ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "accounts/data_access_list.html",
+        {"page": page, "filters": filters, "querystring": params.urlencode()},
+    )

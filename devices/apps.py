@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = _("Thiết bị và gói cước")
+
+    def ready(self) -> None:
+        from devices.exports import register
+
+        register()

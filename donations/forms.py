@@ -15,6 +15,7 @@ from donations.services import normalize_tax_code
 from rounds.models import SupportRound
 from schools.choices import SupportKind
 from schools.documents import format_vnd
+from schools.formfields import BoundedIntegerField, MoneyField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 XLSX_ACCEPT = {"accept": ".xlsx,.xls,.csv"}
@@ -54,7 +55,7 @@ class DonorForm(forms.ModelForm):
 
 class PledgeForm(forms.Form):
     pledged_on = forms.DateField(label=_("Ngày cam kết"), widget=DATE_WIDGET)
-    cash_amount = forms.IntegerField(
+    cash_amount = MoneyField(
         label=_("Số tiền cam kết (đồng)"), min_value=0, initial=0, required=False
     )
     round = forms.ModelChoiceField(
@@ -77,7 +78,7 @@ class PledgeForm(forms.Form):
 class PledgeItemForm(forms.Form):
     # A blank first choice, so the unused extra rows a browser submits stay unchanged (skipped).
     kind = forms.ChoiceField(label=_("Hiện vật"), choices=[("", "---------"), *SupportKind.choices])
-    quantity = forms.IntegerField(label=_("Số lượng"), min_value=1)
+    quantity = BoundedIntegerField(label=_("Số lượng"), min_value=1)
     months = forms.IntegerField(
         label=_("Số tháng (gói cước)"), min_value=1, max_value=60, required=False
     )
@@ -91,7 +92,7 @@ class PledgeItemForm(forms.Form):
 
 class InstalmentForm(forms.Form):
     due_on = forms.DateField(label=_("Hạn nộp"), widget=DATE_WIDGET)
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1)
+    amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
 
 
 PledgeItemFormSet = forms.formset_factory(PledgeItemForm, extra=3, max_num=10)
@@ -124,7 +125,7 @@ class OverDeliveryMixin(forms.Form):
 
 
 class CashReceiptForm(OverDeliveryMixin, forms.Form):
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1)
+    amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
     received_on = forms.DateField(label=_("Ngày nhận"), widget=DATE_WIDGET)
     account = forms.ModelChoiceField(
         label=_("Tài khoản quỹ"), queryset=FundAccount.objects.order_by("name")
@@ -169,7 +170,7 @@ class InKindReceiptForm(OverDeliveryMixin, forms.Form):
 
 class SpendingForm(forms.Form):
     spent_on = forms.DateField(label=_("Ngày chi"), widget=DATE_WIDGET)
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1)
+    amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
     account = forms.ModelChoiceField(
         label=_("Tài khoản quỹ"), queryset=FundAccount.objects.order_by("name")
     )
@@ -194,7 +195,7 @@ class SpendingForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs=XLSX_ACCEPT),
     )
-    subscriptions_count = forms.IntegerField(
+    subscriptions_count = BoundedIntegerField(
         label=_("Số thuê bao gói cước được mua"), min_value=0, required=False
     )
 

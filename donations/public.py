@@ -9,6 +9,7 @@ cached per language.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -24,6 +25,8 @@ from donations.models import CashReceipt, Donor, Pledge, PledgeItem
 from donations.services import DEVICE_KINDS
 from schools.documents import format_vnd
 from schools.models import District, School
+
+logger = logging.getLogger(__name__)
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
@@ -250,13 +253,23 @@ def compute_public_context() -> dict[str, Any]:
 def public_context() -> dict[str, Any]:
     """The cached context, per language; recomputed after PUBLIC_PAGE_CACHE_SECONDS."""
     key = CACHE_KEY.format(language=get_language() or settings.LANGUAGE_CODE)
-    context = cache.get(key)
+    try:
+        context = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - a cache outage only costs the computation
+        logger.warning("Public page cache unavailable, computing the page: %s", exc)
+        return compute_public_context()
     if context is None:
         context = compute_public_context()
-        cache.set(key, context, settings.PUBLIC_PAGE_CACHE_SECONDS)
+        try:
+            cache.set(key, context, settings.PUBLIC_PAGE_CACHE_SECONDS)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("Public page cache unavailable, page not stored: %s", exc)
     return context
 
 
 def clear_public_cache() -> None:
     for code, _name in settings.LANGUAGES:
-        cache.delete(CACHE_KEY.format(language=code))
+        try:
+            cache.delete(CACHE_KEY.format(language=code))
+        except Exception as exc:  # noqa: BLE001 - the entry expires on its own
+            logger.warning("Public page cache unavailable, entry not cleared: %s", exc)

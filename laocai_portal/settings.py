@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "coverage",
     "donations",
     "reports",
+    "taskqueue",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "schools.middleware.StripNulQueryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,10 +126,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling: five failures lock the username for fifteen minutes.
+# Login throttling: five failures lock the username for fifteen minutes (see the
+# accounts block at the end for how the account and the address are counted).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -237,3 +239,137 @@ LOGGING = {
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# --- safefile: untrusted spreadsheets are checked, then parsed in a limited child ---
+# A worksheet reaching past these is refused before any parser sees it.
+SPREADSHEET_MAX_COLUMNS = env.int("SPREADSHEET_MAX_COLUMNS", default=200)
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=300_000)
+SPREADSHEET_MAX_CELLS = env.int("SPREADSHEET_MAX_CELLS", default=10_000_000)
+# Address space (RLIMIT_AS) and wall time of the child process that parses a workbook.
+SPREADSHEET_PARSER_MEMORY_BYTES = env.int("SPREADSHEET_PARSER_MEMORY_BYTES", default=2 * 1024**3)
+SPREADSHEET_PARSER_TIMEOUT = env.float("SPREADSHEET_PARSER_TIMEOUT", default=120.0)
+
+# --- outbox: the task queue's outbox and sweep (taskqueue app) ---
+# How long past a task's hard time limit its batch, export or report may look stuck
+# before the sweep ends it as failed, seconds.
+TASKQUEUE_GRACE_SECONDS = env.int("TASKQUEUE_GRACE_SECONDS", default=300)
+# An outbox call (e.g. notification e-mails) is tried this many times, then left for an admin.
+TASKQUEUE_OUTBOX_MAX_ATTEMPTS = env.int("TASKQUEUE_OUTBOX_MAX_ATTEMPTS", default=10)
+# A publish while Redis is down gives up after this many quick retries instead of hanging.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+
+# --- privacy: children's data on a need-to-know basis (Law 91/2025/QH15, Decree 356/2025) ---
+# Uploaded lists (household lists, device and subscription files) are deleted this many
+# days after upload by the daily task schools.tasks.purge_expired_uploads; the batch's
+# record and counts are kept.
+UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=365)
+
+# --- accounts: login throttling, passwords, two-factor login, sessions, CSP, SECRET_KEY ---
+# Failures are counted per account and, separately, per client address: one account
+# guessed from many addresses and many accounts guessed from one address are both locked.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Number of reverse proxies in front of the portal that append to X-Forwarded-For.
+# 0 (the default) ignores the header: any browser can send one.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# More failures are allowed from one address than for one account, because a school's
+# staff share one address; still far below a guessing campaign.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.throttling.AccountAndAddressHandler"
+
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
+
+# Two-factor login (TOTP from an authenticator app, plus static backup codes).
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+]
+# Who must use it: any of superuser, staff, provincial, district, school, all.
+OTP_REQUIRED_FOR = env.list(
+    "OTP_REQUIRED_FOR", default=[] if DEBUG else ["superuser", "provincial"]
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Sóng và máy tính cho em – Lào Cai")
+
+# Sessions: logged out after SESSION_IDLE_TIMEOUT minutes without a request, and
+# SESSION_MAX_AGE hours after logging in whatever the activity.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE * 3600
+
+# After authentication and messages (the expiry notice is a message).
+_auth_at = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_auth_at:_auth_at] = [
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.OTPRequiredMiddleware",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+
+# Content-Security-Policy: scripts only from the portal's own static files. Inline
+# style attributes (progress bars' widths) stay allowed; inline script does not.
+_tile_origin = ""
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tile_parts = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    if _tile_parts.scheme and _tile_parts.netloc:
+        _tile_origin = f"{_tile_parts.scheme}://{MAP_TILE_URL.split('/')[2]}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *([_tile_origin] if _tile_origin else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# A production portal refuses a weak SECRET_KEY: short, few distinct characters,
+# Django's generated 'django-insecure-' keys, or a key published in this repository.
+_KNOWN_SECRET_KEYS = {
+    "insecure-local-development-key-only-used-with-debug-on",
+    "test-only-secret-key-not-for-production",
+    "build-only-not-secret",
+    "changeme",
+    "secret",
+    "ci",
+}
+if not DEBUG and (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure")
+    or SECRET_KEY in _KNOWN_SECRET_KEYS
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY quá yếu: khi DEBUG=False khóa phải dài ít nhất 50 ký tự ngẫu nhiên, "
+        "không bắt đầu bằng 'django-insecure' và không phải khóa mẫu "
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))"). '
+        "(SECRET_KEY is too weak for production.)"
+    )

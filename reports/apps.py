@@ -9,7 +9,11 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from reports.exporters import OutreachExporter
         from reports.selectors import outreach_list
+        from reports.services import sweep_reports
         from schools.background_exports import register_export
+        from taskqueue.services import register_sweeper
+
+        register_sweeper("reports.progress_reports", sweep_reports)
 
         register_export(
             "reports.outreach",

@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
@@ -284,14 +285,10 @@ def request_report(
 
 def enqueue_report(*, report_id: int) -> bool:
     """Send the build task to the broker; False (and logged) when the broker is down."""
-    from kombu.exceptions import OperationalError
-
     from reports.tasks import build_progress_report
+    from taskqueue.services import enqueue_safely
 
-    try:
-        build_progress_report.delay(report_id)
-    except OperationalError as exc:  # kombu wraps "connection refused" and the like
-        logger.warning("Broker unavailable, report %s stays pending: %s", report_id, exc)
+    if enqueue_safely(build_progress_report, report_id) is None:
         ProgressReport.objects.filter(pk=report_id).update(enqueued_at=None)
         return False
     ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.PENDING).update(
@@ -311,6 +308,26 @@ def requeue_waiting_reports() -> int:
             break
         sent += 1
     return sent
+
+
+def sweep_reports(now: dt.datetime) -> int:
+    """The task-queue sweep's part: re-send waiting reports, fail those whose task is gone."""
+    from reports.tasks import build_progress_report
+    from taskqueue.services import stale_before
+
+    lost = ProgressReport.objects.filter(
+        status=ProgressReport.Status.RUNNING,
+        started_at__lt=stale_before(build_progress_report, now),
+    ).update(
+        status=ProgressReport.Status.FAILED,
+        error=_(
+            "Việc lập báo cáo bị gián đoạn (máy chủ xử lý dừng hoặc quá thời gian); "
+            "hãy bấm lập lại báo cáo."
+        ),
+    )
+    if lost:
+        logger.warning("%s progress report(s) ended by the sweep: their task is gone", lost)
+    return lost + requeue_waiting_reports()
 
 
 # --- outreach ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rounds.models import SupportRound
 from schools.choices import SupportKind
+from schools.formfields import INT_MAX, int_limit_error
 
 
 class RoundForm(forms.ModelForm):
@@ -91,6 +92,10 @@ def parse_amount_grid(data, prefix: str) -> tuple[dict[tuple[int, str], int], li
             continue
         if not raw.isdigit():
             errors.append(str(_("Chỉ tiêu phải là số nguyên không âm.")))
+            continue
+        if len(raw) > 10 or int(raw) > INT_MAX:
+            label = _("Chỉ tiêu %(kind)s") % {"kind": SupportKind(kind).label.lower()}
+            errors.append(str(int_limit_error(label, INT_MAX)))
             continue
         amounts[(int(unit), kind)] = int(raw)
     return amounts, errors

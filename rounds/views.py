@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, pupil_data_required
+from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
+from accounts.services import record_access, record_export
 from rounds import selectors, services
 from rounds.exporters import overview_exporter, proposal_exporter
 from rounds.forms import (
@@ -244,6 +246,7 @@ def round_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -256,6 +259,7 @@ def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rounds:proposal", proposal.pk)
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -321,6 +325,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -344,6 +349,7 @@ def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the builder table: priorities, kinds, and removal of ticked pupils."""
@@ -382,6 +388,7 @@ def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose")
 def proposal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -407,6 +414,7 @@ TRANSITION_MESSAGES = {
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_propose", "can_approve")
 def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in TRANSITIONS:
@@ -438,6 +446,7 @@ def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpRespons
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_approve")
 def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -472,11 +481,14 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
     raise Http404
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.get_proposal(_user(request), pk)
+    rows = selectors.proposal_export_rows(proposal)
+    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
     return proposal_exporter(proposal).as_http_response(
-        selectors.proposal_export_rows(proposal),
+        rows,
         f"Danh sách đề xuất {proposal.school.name}.xlsx",
     )
 
@@ -496,10 +508,19 @@ def _student(request: HttpRequest, pk: int) -> Student:
     return student
 
 
+@pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def student_history(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
+    record_access(
+        user=user,
+        action=PersonalDataAccess.Action.VIEW,
+        what=_("Lịch sử xét duyệt của học sinh"),
+        obj=student,
+        school_id=student.school_id,
+        district_id=student.school.district_id,
+    )
     scope = user.scope
     can_unlock = (
         student.eligibility_locked
@@ -521,6 +542,7 @@ def student_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@pupil_data_required
 @capability_required("can_approve")
 def student_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)

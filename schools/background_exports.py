@@ -12,12 +12,17 @@ Any app registers its list once::
 
 ``objects(user, params)`` must scope the rows to ``user`` (``visible_to``): the
 task runs as the requesting user, and only that user can download the file.
+A list of pupil-level data registers with ``personal_data=True``: each export is
+then recorded as an access (who, what, how many rows), and ``per_user=True``
+builds the exporter with ``exporter(user)`` so its columns can depend on the
+user's capabilities (masked IDs for roles that may not see them).
 A list view calls ``export_response()`` for ``?export=xlsx``: small lists
 download at once, big ones (``EXPORT_BACKGROUND_ROWS``) go through a job.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,14 +31,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.services import record_audit
+from accounts.models import PersonalDataAccess, User
+from accounts.services import record_access, record_audit
 from schools.exporters import XlsxExporter
 from schools.models import ExportJob
 
@@ -45,8 +53,32 @@ class RegisteredExport:
     key: str
     label: str
     filename: str
-    exporter: Callable[[], XlsxExporter]
+    exporter: Callable[..., XlsxExporter]
     objects: Callable[[User, dict[str, Any]], Iterable[Any]]
+    personal_data: bool = False
+    per_user: bool = False
+    capabilities: tuple[str, ...] = ()
+
+    def check_access(self, user: User) -> None:
+        """The list page's own rule: pupil-level data needs ``can_view_beneficiaries``
+        (403, as ``pupil_data_required``), then any of ``capabilities`` (404)."""
+        if self.personal_data and not user.can("can_view_beneficiaries"):
+            raise PermissionDenied if user.capabilities else Http404
+        if self.capabilities and not any(user.can(c) for c in self.capabilities):
+            raise Http404
+
+    def build_exporter(self, user: User) -> XlsxExporter:
+        return self.exporter(user) if self.per_user else self.exporter()
+
+    def record(self, user: User, rows: int) -> None:
+        """An access record for a pupil-level export (nothing for other lists)."""
+        if self.personal_data:
+            record_access(
+                user=user,
+                action=PersonalDataAccess.Action.EXPORT,
+                what=f"{self.label} (Excel)",
+                rows=rows,
+            )
 
 
 _REGISTRY: dict[str, RegisteredExport] = {}
@@ -57,10 +89,15 @@ def register_export(
     *,
     label: str,
     filename: str,
-    exporter: Callable[[], XlsxExporter],
+    exporter: Callable[..., XlsxExporter],
     objects: Callable[[User, dict[str, Any]], Iterable[Any]],
+    personal_data: bool = False,
+    per_user: bool = False,
+    capabilities: tuple[str, ...] = (),
 ) -> None:
-    _REGISTRY[key] = RegisteredExport(key, label, filename, exporter, objects)
+    _REGISTRY[key] = RegisteredExport(
+        key, label, filename, exporter, objects, personal_data, per_user, capabilities
+    )
 
 
 def get_export(key: str) -> RegisteredExport:
@@ -86,41 +123,76 @@ def clean_params(params: Any) -> dict[str, str]:
 @transaction.atomic
 def start_export(*, user: User, key: str, params: dict[str, str]) -> ExportJob:
     """Record an export job for ``user`` and run it in the background after commit."""
-    get_export(key)
+    get_export(key).check_access(user)
     job = ExportJob.objects.create(user=user, exporter=key, params=params)
     record_audit(actor=user, action="export.start", obj=job, changes={"exporter": [None, key]})
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from kombu.exceptions import OperationalError
-
+def _enqueue(job_id: int) -> bool:
+    """Send the job to the broker; when it is down the job stays pending (no ``enqueued_at``)
+    and the sweep (``sweep_exports``) sends it again."""
     from schools.tasks import run_export
+    from taskqueue.services import enqueue_safely
 
-    try:
-        run_export.delay(job_id)
-    except OperationalError as exc:  # kombu wraps "connection refused" and the like
-        logger.warning("Broker unavailable, export %s not started: %s", job_id, exc)
-        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-            status=ExportJob.Status.FAILED,
-            error=_("Hàng đợi tác vụ đang tạm ngưng; vui lòng thử lại sau ít phút."),
-            finished_at=timezone.now(),
-        )
+    if enqueue_safely(run_export, job_id) is None:
+        return False
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        enqueued_at=timezone.now()
+    )
+    return True
+
+
+def interrupted_message() -> str:
+    return _(
+        "Việc lập tệp bị gián đoạn (máy chủ xử lý dừng hoặc quá thời gian); vui lòng xuất lại."
+    )
+
+
+def sweep_exports(now: dt.datetime) -> int:
+    """Re-send jobs the broker never got; fail the ones whose task is gone or past its limit."""
+    from schools.tasks import run_export
+    from taskqueue.services import stale_before
+
+    stale = stale_before(run_export, now)
+    unsent = ExportJob.objects.filter(status=ExportJob.Status.PENDING, enqueued_at__isnull=True)
+    resent = 0
+    for pk in list(unsent.values_list("pk", flat=True)):
+        if not _enqueue(pk):
+            break  # still down: try again at the next sweep
+        resent += 1
+    lost = ExportJob.objects.filter(
+        Q(status=ExportJob.Status.RUNNING, started_at__lt=stale)
+        | Q(status=ExportJob.Status.PENDING, enqueued_at__lt=stale)
+    ).update(status=ExportJob.Status.FAILED, error=interrupted_message(), finished_at=now)
+    if lost:
+        logger.warning("%s export job(s) ended by the sweep: their task is gone", lost)
+    return resent + lost
 
 
 def export_response(
-    request: HttpRequest, *, key: str, objects: Any, count: int | None = None
+    request: HttpRequest,
+    *,
+    key: str,
+    objects: Any,
+    count: int | None = None,
+    back_to: str | None = None,
 ) -> HttpResponse:
     """``?export=xlsx`` on a list page: download a small list now.
 
     A big list is not built inside the request: the user is sent back to the list,
-    whose "Xuất Excel (chạy nền)" button POSTs to ``schools:export_start``.
+    whose "Xuất Excel (chạy nền)" button POSTs to ``schools:export_start``
+    (``back_to`` names the list when the export has an address of its own).
     """
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
-        return entry.exporter().as_http_response(objects, entry.filename)
+        entry.record(request.user, total)  # type: ignore[arg-type]
+        response = entry.build_exporter(request.user).as_http_response(objects, entry.filename)  # type: ignore[arg-type]
+        if entry.personal_data:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
     messages.warning(
         request,
         _(
@@ -130,4 +202,16 @@ def export_response(
         % {"n": total},
     )
     query = clean_params(request.GET)
-    return redirect(request.path + ("?" + urlencode(query) if query else ""))
+    return redirect((back_to or request.path) + ("?" + urlencode(query) if query else ""))
+
+
+def export_button(request: HttpRequest, *, key: str, count: int, name: str = "xlsx") -> dict:
+    """What ``includes/export_button.html`` needs: a direct link, or the background form."""
+    params = clean_params(request.GET)
+    query = urlencode({**params, "export": name})
+    return {
+        "key": key,
+        "params": params,
+        "background": count > background_threshold(),
+        "url": f"?{query}",
+    }

@@ -285,6 +285,12 @@ class ImportBatch(models.Model):
         verbose_name=_("người tải lên"),
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(
+        _("bắt đầu chạy lúc"),
+        null=True,
+        blank=True,
+        help_text="When the last check or import started; the sweep fails it past the time limit.",
+    )
     finished_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -306,6 +312,8 @@ class ImportBatch(models.Model):
     message = models.TextField(_("thông báo"), blank=True)
     progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
     task_id = models.CharField(max_length=64, blank=True)
+    # The uploaded file goes after UPLOAD_RETENTION_DAYS; the record and its counts stay.
+    file_deleted_at = models.DateTimeField(_("tệp đã xóa lúc"), null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -366,6 +374,12 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/", blank=True)
     rows = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set once the broker accepted the task; empty = to re-send.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

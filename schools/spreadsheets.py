@@ -31,16 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import python_calamine
 from django.utils.translation import gettext as _
 
+from schools.legacy import convert_cell
 from schools.normalize import clean_text, fold
+from schools.xlsx_layout import scan_layout
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "HEADER_SCAN_ROWS",
     "PLACE_DATE_RE",
+    "SECTION_RE",
     "SIGNATURE_KEYS",
+    "SUBTOTAL_KEYS",
     "TOTAL_KEYS",
     "ColumnSpec",
     "Sheet",
@@ -55,6 +58,7 @@ __all__ = [
     "locate_table",
     "read_rows",
     "read_source",
+    "reading_notices",
     "write_error_copy",
 ]
 
@@ -100,6 +104,38 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # Rows of the whole worksheet when ``rows`` holds only its head (streamed reads).
     height: int | None = None
+    # 0-based indexes of rows hidden in Excel (not on the printed, signed list).
+    hidden_rows: set[int] = field(default_factory=set)
+    # Cells converted from a legacy encoding, per encoding ("tcvn3", "vni").
+    converted: dict[str, int] = field(default_factory=dict)
+    # (row, col) -> legacy encoding of the cell's font, for rows still to be read.
+    cell_encodings: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+
+    def convert_row(self, index: int, row: list[Any]) -> list[Any]:
+        """Convert the legacy-encoded text cells of row ``index`` (0-based) in place."""
+        encodings = self.cell_encodings
+        if not encodings and all(type(v) is not str or v.isascii() for v in row):
+            return row  # the common case: nothing that could be legacy text
+        for col, value in enumerate(row):
+            if not isinstance(value, str) or not value:
+                continue
+            font = encodings.get((index, col)) if encodings else None
+            if font is None and value.isascii():
+                continue
+            new, encoding = convert_cell(value, font)
+            if encoding is not None:
+                row[col] = new
+                self.converted[encoding] = self.converted.get(encoding, 0) + 1
+        return row
+
+    def apply_layout(self, data: bytes | None) -> None:
+        """Read hidden rows and cell fonts (xlsx) and convert legacy-encoded cells."""
+        if data is not None and self.format in {"xlsx", "xlsm"}:
+            layout = scan_layout(data, self.sheet_name)
+            self.hidden_rows = layout.hidden_rows
+            self.cell_encodings = layout.cell_encodings
+        for index, row in enumerate(self.rows):
+            self.convert_row(index, row)
 
     @property
     def row_count(self) -> int:
@@ -313,31 +349,13 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 
 
 def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], str, list]:
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:  # calamine raises several types (CalamineError, XmlError, ZipError,...)
-        raise corrupt_error() from None
+    from schools import safe_read
+
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
     nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
-    try:
-        for meta in workbook.sheets_metadata:
-            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-                continue
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
-            if any(not is_blank_row(row) for row in rows):
-                merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-                return [list(row) for row in rows], meta.name, merged
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:
-        raise corrupt_error() from None
-    raise empty_error()
+    parsed = safe_read.read_workbook(data, nrows=nrows)
+    return parsed.rows, parsed.sheet_name, parsed.merged
 
 
 def is_blank_row(row: Sequence[Any]) -> bool:
@@ -365,8 +383,10 @@ def read_rows(
     fmt = detect_format(data)
     merged: list = []
     if fmt == "csv":
-        rows = _read_csv(data)
+        from schools import safe_read
+
         sheet_name = Path(filename).stem if filename else ""
+        rows = safe_read.read_text_table(data, _read_csv, sheet_name)
     else:
         rows, sheet_name, merged = _read_workbook(data, max_rows)
     while rows and is_blank_row(rows[-1]):
@@ -380,7 +400,9 @@ def read_rows(
                 _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
                 % {"max": max_rows}
             )
-    return Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged)
+    sheet = Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged)
+    sheet.apply_layout(data)
+    return sheet
 
 
 # -------------------------------------------------------------- header detection
@@ -400,6 +422,8 @@ class ColumnSpec:
     # A required field this column can stand in for (one part of a split name or date,
     # a mark column): header detection counts that field as found.
     stands_for: str = ""
+    # The value may come from class section headings ("Lớp 6A") instead of a column.
+    from_section: bool = False
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - specs are few, frozen and module-level
     def match_keys(self) -> list[str]:
@@ -429,7 +453,20 @@ SIGNATURE_KEYS = (
     "xac nhan cua",
     "truong phong",
     "giam doc",
+    # Notes and signature lines under the table ("Ghi chú: ...", "(Ký, ghi rõ họ tên)").
+    "ghi chu",
+    "danh sach co",
+    "danh sach nay co",
+    "ky ghi ro",
+    "ky va ghi ro",
+    "ky ten",
+    "ky dong dau",
+    "nguoi lap danh sach",
 )
+# Folded starts of a section subtotal ("Cộng lớp 6A: 5 học sinh").
+SUBTOTAL_KEYS = ("cong lop", "tong lop", "tong so hoc sinh", "tong so hs", "cong so hoc sinh")
+# Folded class section heading ("Lớp 6A", "LỚP: 7B1", "Danh sách lớp 6A").
+SECTION_RE = re.compile(r"^(?:danh sach )?(?:hoc sinh )?lop (\d{1,2} ?[a-z]?\d{0,2})$")
 # "Bảo Yên, ngày ... tháng ... năm ..." (folded): the place-and-date line above signatures.
 PLACE_DATE_RE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
 
@@ -566,8 +603,8 @@ def _best_candidate(
 ) -> _Candidate | None:
     best: _Candidate | None = None
     for row in range(min(scan_rows, len(sheet.rows))):
-        if is_blank_row(sheet.rows[row]):
-            continue
+        if is_blank_row(sheet.rows[row]) or _is_section_row(sheet.rows[row]):
+            continue  # a class heading ("Lớp 6A") is never the header row
         options = [False, True] if row > 0 else [False]
         for with_parent in options:
             texts = _header_texts(sheet, row, with_parent)
@@ -610,6 +647,22 @@ class Table:
     title_lines: list[str]
     first_data_index: int  # 0-based index of the first row after the header block
     first_header_row: int = 0  # 1-based; differs from header_row for two-row headers
+    # Filled by reading the data rows: Excel row numbers of hidden rows not read, and
+    # the class sections met ("6A", "6B").
+    hidden_skipped: list[int] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    # Class headings ("Lớp 6A") below the header: a ``from_section`` field needs no column.
+    has_sections: bool = False
+
+    def hidden_ranges(self) -> list[tuple[int, int]]:
+        """``hidden_skipped`` as (first, last) runs of consecutive rows."""
+        runs: list[tuple[int, int]] = []
+        for number in self.hidden_skipped:
+            if runs and runs[-1][1] == number - 1:
+                runs[-1] = (runs[-1][0], number)
+            else:
+                runs.append((number, number))
+        return runs
 
     @property
     def found(self) -> bool:
@@ -633,8 +686,10 @@ class Table:
         if not filled:
             return "blank"
         keys = [_header_key(c) for c in filled]
-        if any(k in TOTAL_KEYS or k.startswith("tong cong") for k in keys):
+        if any(k in TOTAL_KEYS or k.startswith(("tong cong", *SUBTOTAL_KEYS)) for k in keys):
             return "total"
+        if len(filled) == 1 and SECTION_RE.match(keys[0]):
+            return "section"
         required_cols = {
             self.mapping[s.field] for s in self.columns if s.required and s.field in self.mapping
         }
@@ -656,29 +711,108 @@ class Table:
     def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Yield ``(excel_row_number, {field: raw_value})`` for each data row.
 
-        Blank rows and totals rows ("Tổng cộng", "Cộng") are skipped; the first
-        signature-block row ("Người lập biểu", "Hiệu trưởng", "..., ngày .. tháng ..
-        năm ..") after data began ends the table.
+        Blank rows, totals and section subtotals ("Tổng cộng", "Cộng lớp 6A: 5 học
+        sinh") and class headings ("Lớp 6A", whose class goes to the rows below) are
+        skipped, and so are rows hidden in Excel (listed in ``hidden_skipped``); the
+        first signature or notes row ("Người lập biểu", "Ghi chú: ...", "..., ngày ..
+        tháng .. năm ..") after data began ends the table.  A value merged down over
+        several rows belongs to each of them.
         """
         if self.header_row <= 0:
             return
-        data_began = False
+        reader = RowReader(self)
         for index in range(self.first_data_index, len(self.sheet.rows)):
             row = self.sheet.rows[index]
+            if reader.skip(index, row):
+                continue
             kind = self._row_kind(row)
-            if kind == "signature":
-                if data_began:
-                    return
-                continue
-            if kind != "data":
-                continue
-            values = {
-                name: (row[col] if col < len(row) else "") for name, col in self.mapping.items()
-            }
-            if all(clean_text(v) == "" for v in values.values()):
-                continue  # only unmapped columns (e.g. STT) filled in
-            data_began = True
-            yield index + 1, values
+            outcome = reader.classify(kind, row)
+            if outcome == "end":
+                return
+            if outcome == "data":
+                values = reader.values(row)
+                if values is not None:
+                    yield index + 1, values
+
+
+def section_name(row: Sequence[Any]) -> str:
+    """The class of a section heading row ("Lớp 6A" -> "6A")."""
+    text = next(clean_text(v) for v in row if clean_text(v))
+    words = text.replace(":", " ").split()
+    for position, word in enumerate(words):
+        if fold(word) == "lop":
+            return " ".join(words[position + 1 :]).strip(" -.")
+    return words[-1]
+
+
+class RowReader:
+    """State shared by ``Table.data_rows()`` and the fast reader over one table's rows.
+
+    Tracks hidden rows (skipped and recorded on the table), the class of the current
+    section, values merged down over several data rows, and the end of the table.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.hidden = table.sheet.hidden_rows
+        self.mapping = list(table.mapping.items())
+        self.section_fields = {s.field for s in table.columns if s.from_section}
+        self.section = ""
+        self.data_began = False
+        table.hidden_skipped = []
+        self.top_cols: dict[int, list[int]] = {}
+        self.fills: dict[int, list[tuple[int, int]]] = {}
+        self.tops: dict[tuple[int, int], Any] = {}
+        for (r1, c1), (r2, _c2) in table.sheet.merged:
+            if r2 > r1 and r1 >= table.first_data_index:
+                self.top_cols.setdefault(r1, []).append(c1)
+                for r in range(r1 + 1, r2 + 1):
+                    self.fills.setdefault(r, []).append((c1, r1))
+
+    def skip(self, index: int, row: list[Any]) -> bool:
+        """Apply merges to ``row``; True when it is hidden in Excel (and so not read)."""
+        if index in self.top_cols:
+            for col in self.top_cols[index]:
+                self.tops[(index, col)] = row[col] if col < len(row) else ""
+        if index in self.fills:
+            for col, top in self.fills[index]:
+                if col < len(row) and clean_text(row[col]) == "":
+                    row[col] = self.tops.get((top, col), "")
+        if index in self.hidden:
+            if not is_blank_row(row):
+                self.table.hidden_skipped.append(index + 1)
+            return True
+        return False
+
+    def classify(self, kind: str, row: Sequence[Any]) -> str:
+        """ "data", "skip" or "end" for a row of ``kind`` ("data", "section", "signature"...)."""
+        if kind == "section":
+            self.section = section_name(row)
+            self.table.sections.append(self.section)
+            return "skip"
+        if kind == "signature":
+            return "end" if self.data_began else "skip"
+        return "data" if kind == "data" else "skip"
+
+    def values(self, row: Sequence[Any]) -> dict[str, Any] | None:
+        """The row's values by field, or None when only unmapped columns are filled."""
+        width = len(row)
+        values = {name: (row[col] if col < width else "") for name, col in self.mapping}
+        if all(
+            (v == "" or (isinstance(v, str) and v.isspace()) or v is None) for v in values.values()
+        ):
+            return None
+        if self.section:
+            for name in self.section_fields:
+                if clean_text(values.get(name, "")) == "":
+                    values[name] = self.section
+        self.data_began = True
+        return values
+
+
+def _is_section_row(row: Sequence[Any]) -> bool:
+    filled = [c for c in (clean_text(v) for v in row) if c]
+    return len(filled) == 1 and bool(SECTION_RE.match(_header_key(filled[0])))
 
 
 def _build_table(
@@ -738,6 +872,7 @@ def _build_table(
     first_data = candidate.header_row + 1
     if first_data < len(sheet.rows) and _is_column_number_row(sheet.rows[first_data]):
         first_data += 1
+    has_sections = any(_is_section_row(row) for row in sheet.rows[first_data:])
     return Table(
         sheet=sheet,
         columns=columns,
@@ -745,10 +880,15 @@ def _build_table(
         mapping=mapping,
         headers=headers,
         unknown_columns=unknown,
-        missing_required=[s for s in columns if s.required and s.field not in mapping],
+        missing_required=[
+            s
+            for s in columns
+            if s.required and s.field not in mapping and not (s.from_section and has_sections)
+        ],
         title_lines=title_lines,
         first_data_index=first_data,
         first_header_row=candidate.first_row + 1,
+        has_sections=has_sections,
     )
 
 
@@ -802,6 +942,38 @@ def locate_table(
             % {"row": table.header_row, "labels": labels}
         )
     return table
+
+
+# ------------------------------------------------------------------- notices
+
+
+def reading_notices(table: Table) -> list[str]:
+    """What the reading did beyond plain cells, for the dry run (Vietnamese sentences).
+
+    Cells converted from a legacy encoding (per encoding), hidden rows not read and
+    the class sections met.  Call after the data rows were read.
+    """
+    from schools.legacy import ENCODING_LABELS
+
+    notices: list[str] = []
+    for encoding, count in sorted(table.sheet.converted.items()):
+        notices.append(
+            _("%(n)s ô được chuyển từ bảng mã %(encoding)s sang Unicode.")
+            % {"n": count, "encoding": ENCODING_LABELS.get(encoding, encoding)}
+        )
+    for first, last in table.hidden_ranges():
+        if first == last:
+            notices.append(_("Dòng %(row)s bị ẩn, không nhập.") % {"row": first})
+        else:
+            notices.append(
+                _("Dòng %(first)s–%(last)s bị ẩn, không nhập.") % {"first": first, "last": last}
+            )
+    if table.sections:
+        notices.append(
+            _("Đã đọc %(n)s mục lớp: %(names)s.")
+            % {"n": len(table.sections), "names": ", ".join(table.sections)}
+        )
+    return notices
 
 
 # ------------------------------------------------------------------ error copy

@@ -30,6 +30,7 @@ class _Counter:
     time_limit=30 * 60,
     soft_time_limit=28 * 60,
     acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(OSError,),
     retry_backoff=30,
     max_retries=3,
@@ -41,14 +42,17 @@ def run_export(job_id: int) -> int:
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
         return job.rows
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, error="", started_at=timezone.now()
+    )
     try:
         entry = get_export(job.exporter)
+        entry.check_access(job.user)  # the role may have changed since the job was queued
         rows = _Counter(entry.objects(job.user, job.params or {}))
         fd, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(fd)
         try:
-            entry.exporter().write(rows, path)
+            entry.build_exporter(job.user).write(rows, path)
             if job.file:
                 job.file.storage.delete(job.file.name)
             with open(path, "rb") as fh:
@@ -68,4 +72,13 @@ def run_export(job_id: int) -> int:
     job.status = ExportJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "rows", "status", "finished_at"])
+    entry.record(job.user, job.rows)
     return job.rows
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=28 * 60, acks_late=True)
+def purge_expired_uploads() -> int:
+    """Daily (django-celery-beat): delete uploaded lists past UPLOAD_RETENTION_DAYS."""
+    from schools.services import purge_expired_uploads as purge
+
+    return purge()

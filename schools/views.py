@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, no_store
 from schools import background_exports, selectors
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ExportJob
@@ -95,6 +95,7 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @capability_required()
+@no_store
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:

@@ -21,7 +21,8 @@ def _needs(student: Student) -> str:
 
 
 class StudentExporter(XlsxExporter):
-    """The filtered registry list; personal ID and phone masked as on screen."""
+    """The filtered registry list; IDs and phones masked unless ``reveal`` (roles with
+    ``can_reveal_personal_ids``), as on the pupil page."""
 
     title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")  # type: ignore[assignment]
     sheet_name = "Danh sách"
@@ -33,9 +34,9 @@ class StudentExporter(XlsxExporter):
         (_("Trường"), "school.name"),
         (_("Lớp"), "class_name"),
         (_("Mã định danh"), "pupil_code"),
-        (_("Số định danh cá nhân"), lambda s: mask(s.personal_id)),
+        (_("Số định danh cá nhân"), "personal_id"),
         (_("Họ tên cha/mẹ/người giám hộ"), "household.guardian_name"),
-        (_("Số điện thoại"), lambda s: mask(s.household.guardian_phone)),
+        (_("Số điện thoại"), "household.guardian_phone"),
         (_("Thôn/bản"), "village.name"),
         (_("Xã/phường"), "commune.name"),
         (_("Diện hộ"), "household.category.name"),
@@ -45,6 +46,27 @@ class StudentExporter(XlsxExporter):
         (_("Trạng thái"), "get_status_display"),
         (_("Ghi chú"), "notes"),
     )
+
+    def __init__(self, *, reveal: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if reveal:
+            return
+        masked = {
+            str(_("Mã định danh")): lambda s: mask(s.pupil_code),
+            str(_("Số định danh cá nhân")): lambda s: mask(s.personal_id),
+            str(_("Số điện thoại")): lambda s: mask(s.household.guardian_phone),
+        }
+        self.columns = tuple(
+            (header, masked.get(str(header), accessor)) for header, accessor in self.columns
+        )
+
+    @classmethod
+    def for_user(cls, user: Any) -> StudentExporter:
+        """The registry export as ``user`` may see it: full IDs only with the capability."""
+        return cls(
+            reveal=user.can("can_reveal_personal_ids"),
+            title_lines=[user.unit_label],
+        )
 
 
 class ImportChangesExporter(XlsxExporter):

@@ -10,27 +10,28 @@ of it.  Tests check both against the originals.
 
 from __future__ import annotations
 
-import io
+import collections
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import python_calamine
 from django.utils.translation import gettext as _
 
+from schools import safe_read
 from schools.spreadsheets import (
     HEADER_SCAN_ROWS,
     PLACE_DATE_RE,
+    SECTION_RE,
     SIGNATURE_KEYS,
+    SUBTOTAL_KEYS,
     TOTAL_KEYS,
+    RowReader,
     Sheet,
     SpreadsheetError,
     Table,
     corrupt_error,
     detect_format,
-    empty_error,
-    encrypted_error,
     is_blank_row,
     read_rows,
     read_source,
@@ -84,7 +85,9 @@ def _key(text: str) -> str:
 
 
 # A cell can only be a totals or signature marker if its key starts like one of them.
-_MARKER_HEADS = frozenset(k[:4] for k in (*TOTAL_KEYS, *SIGNATURE_KEYS))
+_MARKER_HEADS = frozenset(
+    k[:4] for k in (*TOTAL_KEYS, *SUBTOTAL_KEYS, *SIGNATURE_KEYS, "lop ", "danh", "hoc ")
+)
 _LEADING_PUNCTUATION = " (*-.:'\"\t\r\n\u00a0\u2007\u202f\u200b\ufeff"
 # ... and so only if its first character is one of these letters (any case or tone
 # mark) or punctuation: one set lookup rules out most names, dates, codes and numbers.
@@ -159,8 +162,10 @@ def _row_kind_cells(row: list[Any], required_cols: set[int]) -> str:
         if head.lstrip(_LEADING_PUNCTUATION)[:4] not in _MARKER_HEADS:
             continue
         key = _key(text)
-        if key in TOTAL_KEYS or key.startswith("tong cong"):
+        if key in TOTAL_KEYS or key.startswith(("tong cong", *SUBTOTAL_KEYS)):
             return "total"
+        if len(filled) == 1 and SECTION_RE.match(key):
+            return "section"
         if key.startswith(SIGNATURE_KEYS):
             signature_cols.add(index)
     if signature_cols:
@@ -203,27 +208,24 @@ def iter_data_rows(
     """
     if table.header_row <= 0:
         return
-    mapping = list(table.mapping.items())
     required_cols = {
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
-    data_began = False
+    reader = RowReader(table)
+    convert = table.sheet.convert_row
+    head = len(table.sheet.rows)
     for index, row in _numbered_rows(table, release, more):
-        kind = _row_kind(row, required_cols)
-        if kind == "signature":
-            if data_began:
-                return
+        if index >= head:
+            row = convert(index, row)  # streamed rows: legacy encodings not yet converted
+        if reader.skip(index, row):
             continue
-        if kind != "data":
-            continue
-        width = len(row)
-        values = {name: (row[col] if col < width else "") for name, col in mapping}
-        if all(
-            (v == "" or (isinstance(v, str) and v.isspace()) or v is None) for v in values.values()
-        ):
-            continue
-        data_began = True
-        yield index + 1, values
+        outcome = reader.classify(_row_kind(row, required_cols), row)
+        if outcome == "end":
+            return
+        if outcome == "data":
+            values = reader.values(row)
+            if values is not None:
+                yield index + 1, values
 
 
 # --------------------------------------------------------------- streaming read
@@ -241,67 +243,43 @@ def read_streaming(
 
     The same checks run first (size, zip bomb, password, format: ``read_rows``'s
     own helpers).  A workbook's first ``head_rows`` rows come back as a ``Sheet``
-    (enough to find the header and title block); the other rows are produced
-    lazily by the returned iterator, so python-calamine's cells and the Python
-    rows never coexist in full.  CSV files are read whole (``rest`` is empty).
+    (enough to find the header and title block); the other rows are handed out by
+    the returned iterator, each dropped once taken.  The workbook is parsed in a
+    memory-limited child process (``schools.safe_read``), so python-calamine's
+    cells never live in this process at all.  CSV files are read whole (``rest``
+    is empty).
     The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
     """
     data = read_source(source, max_bytes)
     fmt = detect_format(data)
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:
-        raise corrupt_error() from None
+    parsed = safe_read.read_workbook(data)
+    pending = collections.deque(parsed.rows)
+    parsed.rows = []
+    head: list[list[Any]] = []
+    filled = False
+    while pending and (len(head) < head_rows or not filled):
+        row = pending.popleft()
+        filled = filled or not is_blank_row(row)
+        head.append(row)
+    sheet = Sheet(
+        rows=head,
+        sheet_name=parsed.sheet_name,
+        format=fmt,
+        merged=parsed.merged,
+        height=max(parsed.height, len(head) + len(pending)),
+    )
+    # Hidden rows and cell fonts: one regex pass over the sheet XML.
+    sheet.apply_layout(data)
     del data
-    try:
-        for meta in workbook.sheets_metadata:
-            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-                continue
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            calamine_sheet = workbook.get_sheet_by_name(meta.name)
-            rows = _padded_rows(calamine_sheet)
-            head: list[list[Any]] = []
-            for row in rows:
-                head.append(row)
-                if len(head) >= head_rows and any(not is_blank_row(r) for r in head):
-                    break
-            if not any(not is_blank_row(r) for r in head):
-                continue
-            merged = list(getattr(calamine_sheet, "merged_cell_ranges", None) or [])
-            sheet = Sheet(
-                rows=head,
-                sheet_name=meta.name,
-                format=fmt,
-                merged=merged,
-                height=max(getattr(calamine_sheet, "height", 0) or 0, len(head)),
-            )
-            workbook.close()  # the sheet's cells are loaded: drop the workbook's copy of the file
-            return sheet, _guarded(rows, len(head), max_rows)
-    except SpreadsheetError:
-        raise
-    except python_calamine.PasswordError:
-        raise encrypted_error() from None
-    except Exception:
-        raise corrupt_error() from None
-    raise empty_error()
+    return sheet, _guarded(_drain(pending), len(head), max_rows)
 
 
-def _padded_rows(calamine_sheet: Any) -> Iterator[list[Any]]:
-    """Rows as ``to_python(skip_empty_area=False)`` gives them.
-
-    ``iter_rows()`` already starts at row 1 but leaves out the empty columns left of
-    the used area, so those are put back to keep column indexes.
-    """
-    end = calamine_sheet.end
-    width = end[1] + 1 if end else 0
-    for row in calamine_sheet.iter_rows():
-        missing = width - len(row)
-        yield [""] * missing + row if missing > 0 else row
+def _drain(pending: collections.deque[list[Any]]) -> Iterator[list[Any]]:
+    """The rows after the head, each dropped from memory once handed out."""
+    while pending:
+        yield pending.popleft()
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:

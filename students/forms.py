@@ -276,10 +276,12 @@ class MappingForm(forms.Form):
         ]
         for spec in COLUMNS:
             current = table.mapping.get(spec.field)
+            # The class may come from "Lớp 6A" section headings instead of a column.
+            required = spec.required and not (spec.from_section and table.has_sections)
             self.fields[spec.field] = forms.ChoiceField(
-                label=spec.label + (" *" if spec.required else ""),
+                label=spec.label + (" *" if required else ""),
                 choices=options,
-                required=spec.required,
+                required=required,
                 initial="" if current is None else str(current),
             )
 

@@ -154,6 +154,10 @@ class Household(models.Model):
     def masked_phone(self) -> str:
         return mask(self.guardian_phone)
 
+    @property
+    def masked_id_number(self) -> str:
+        return mask(self.guardian_id_number)
+
 
 class StudentQuerySet(ScopedQuerySet):
     province_lookups = ("school__district__province_id",)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import diff, record_audit, snapshot
+from accounts.services import diff, record_access, record_audit, snapshot
 from schools.importing import ImportReport
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
@@ -543,6 +543,11 @@ def _locate_for_batch(
     batch: ImportBatch, actor: User, *, streaming: bool = False
 ) -> tuple[Sheet, Table, StudentImporter, Any]:
     """Re-read a stored upload: the whole sheet, or its head and a row stream (``streaming``)."""
+    if batch.file_deleted_at is not None or not batch.file:
+        raise SpreadsheetError(
+            _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+            % {"file": batch.file_name}
+        )
     batch.file.open("rb")
     try:
         limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
@@ -647,6 +652,11 @@ def start_batch(
             list(School.objects.select_for_update().filter(pk=batch.school_id).values("pk"))
         list(User.objects.select_for_update().filter(pk=actor.pk).values("pk"))
         _refuse_if_running(actor, batch.school, exclude=batch.pk)
+        if batch.file_deleted_at is not None:
+            raise ImportRefused(
+                _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
+                % {"file": batch.file_name}
+            )
         allowed: tuple[str, ...]
         if phase == "validate":
             allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
@@ -666,7 +676,8 @@ def start_batch(
         batch.status = target
         batch.progress = 0
         batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
-        batch.save(update_fields=["status", "progress", "options"])
+        batch.started_at, batch.task_id = timezone.now(), ""  # "" = not yet with the broker
+        batch.save(update_fields=["status", "progress", "options", "started_at", "task_id"])
         is_async = batch.rows > settings.IMPORT_ASYNC_ROWS
         if is_async:
             batch_id = batch.pk
@@ -678,8 +689,15 @@ def start_batch(
 
 
 def _enqueue(task: Any, batch_id: int, phase: str) -> None:
-    result = task.delay(batch_id, phase)
-    ImportBatch.objects.filter(pk=batch_id, task_id="").update(task_id=str(result.id or "")[:64])
+    """Send the batch to the broker; when it is down the batch stays queued (no ``task_id``)
+    and the sweep (``students.recovery``) sends it again."""
+    from taskqueue.services import enqueue_safely
+
+    result = enqueue_safely(task, batch_id, phase)
+    if result is not None:
+        ImportBatch.objects.filter(pk=batch_id, task_id="").update(
+            task_id=str(result.id or "")[:64]
+        )
 
 
 def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
@@ -731,6 +749,7 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 # Possible duplicates and shared households: the user confirms them.
                 options = {**(locked.options or {})}
                 options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
+                options["reading"] = importer.notices
                 ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:
@@ -777,9 +796,24 @@ def _finish(
 
 @transaction.atomic
 def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Abandon a batch that was uploaded or checked but not imported."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
+    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker.
+
+    A worker holds the batch's row lock for its whole run, so a row we can lock is
+    one nobody is working on (a queued task finds it cancelled and leaves it alone).
+    """
+    locked = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch.pk).first()
+    if locked is None:
+        raise ImportRefused(
+            _("Tệp “%(file)s” đang được xử lý; vui lòng đợi xử lý xong rồi hủy.")
+            % {"file": batch.file_name}
+        )
+    batch = locked
+    if batch.status not in (
+        ImportBatch.Status.UPLOADED,
+        ImportBatch.Status.VALIDATED,
+        ImportBatch.Status.VALIDATING,
+        ImportBatch.Status.IMPORTING,
+    ):
         raise ImportRefused(_("Chỉ hủy được lần nhập chưa ghi dữ liệu."))
     batch.status = ImportBatch.Status.CANCELLED
     batch.finished_at = timezone.now()
@@ -858,3 +892,15 @@ def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
         by_row.setdefault(int(error["row"]), []).append(text)
     return write_error_copy(sheet, table, by_row)
+
+
+def record_pupil_access(*, user: User, student: Student, action: str, what: str) -> None:
+    """One access record for one pupil, filed under the pupil's school and district."""
+    record_access(
+        user=user,
+        action=action,
+        what=what,
+        obj=student,
+        school_id=student.school_id,
+        district_id=student.school.district_id,
+    )

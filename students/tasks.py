@@ -5,7 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=30, time_limit=30 * 60, acks_late=True)
+@shared_task(
+    bind=True,
+    max_retries=3,
+    default_retry_delay=30,
+    time_limit=30 * 60,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def run_student_import(self, batch_id: int, phase: str) -> str:
     """Dry-run (``phase="validate"``) or import a stored household list.
 

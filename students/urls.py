@@ -10,6 +10,7 @@ urlpatterns = [
     path("them/", views.student_create, name="create"),
     path("<int:pk>/", views.student_detail, name="detail"),
     path("<int:pk>/sua/", views.student_update, name="update"),
+    path("<int:pk>/xem-day-du/", views.student_reveal, name="reveal"),
     path("<int:pk>/xoa/", views.student_delete, name="delete"),
     path("trung-lap/", views.duplicate_review, name="duplicates"),
     path("trung-lap/khong-trung/", views.duplicate_dismiss, name="duplicate_dismiss"),

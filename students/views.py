@@ -13,16 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, pupil_data_required
+from accounts.models import PersonalDataAccess
+from schools.background_exports import background_threshold, clean_params, export_response
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
 from students import duplicate_pairs, merging, selectors, services
-from students.exporters import StudentExporter
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 
 VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve")
+REGISTRY_EXPORT = "students.registry"
 PAGE_SIZES = (25, 50, 100, 200)
 
 
@@ -42,6 +44,7 @@ def _page_size(request: HttpRequest) -> int:
 # ---------------------------------------------------------------------- registry
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_list(request: HttpRequest) -> HttpResponse:
@@ -57,6 +60,9 @@ def student_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "querystring": params.urlencode(),
+            "export_key": REGISTRY_EXPORT,
+            "export_params": clean_params(request.GET),
+            "export_in_background": page.paginator.count > background_threshold(),
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
             **_abilities(request),
@@ -65,19 +71,52 @@ def student_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_export(request: HttpRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
-    exporter = StudentExporter(title_lines=[request.user.unit_label])  # type: ignore[union-attr]
-    return exporter.as_http_response(students, "Danh sách học sinh.xlsx")
+    # Over EXPORT_BACKGROUND_ROWS the list goes back with a "run in background" button.
+    return export_response(
+        request, key=REGISTRY_EXPORT, objects=students, back_to=reverse("students:list")
+    )
 
 
+@pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    services.record_pupil_access(
+        user=request.user,  # type: ignore[arg-type]
+        student=student,
+        action=PersonalDataAccess.Action.VIEW,
+        what=_("Trang học sinh"),
+    )
+    return _detail_page(request, student, revealed=False)
+
+
+@pupil_data_required
+@capability_required("can_reveal_personal_ids")
+@require_POST
+def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pupil page with full ID numbers and phones, for roles that need them; recorded.
+
+    Answered to the POST itself (not redirected) so the full numbers never sit behind a
+    bookmarkable GET address.
+    """
+    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    services.record_pupil_access(
+        user=request.user,  # type: ignore[arg-type]
+        student=student,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=_("Số định danh, số điện thoại của học sinh và người giám hộ"),
+    )
+    return _detail_page(request, student, revealed=True)
+
+
+def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpResponse:
     siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
     return render(
         request,
@@ -89,11 +128,14 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other_school_siblings": other_school_siblings,
             "history": selectors.student_history(student),
             "can_delete": services.can_delete(student),
+            "revealed": revealed,
+            "can_reveal": request.user.can("can_reveal_personal_ids"),  # type: ignore[union-attr]
             **_abilities(request),
         },
     )
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
 def student_create(request: HttpRequest) -> HttpResponse:
@@ -109,6 +151,7 @@ def student_create(request: HttpRequest) -> HttpResponse:
     return render(request, "students/student_form.html", {"form": form, "student": None})
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
 def student_update(request: HttpRequest, pk: int) -> HttpResponse:
@@ -125,6 +168,7 @@ def student_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "students/student_form.html", {"form": form, "student": student})
 
 
+@pupil_data_required
 @capability_required("can_edit_students")
 @require_POST
 def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -157,6 +201,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 # ------------------------------------------------------------------------ import
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -181,6 +226,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "students/import_upload.html", context)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
@@ -189,6 +235,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "students/import_list.html", {"page": page})
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -212,6 +259,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"skip_invalid": False}, warnings=bool((batch.options or {}).get("warnings"))
         )
     context["warnings"] = (batch.options or {}).get("warnings", [])
+    context["reading_notices"] = (batch.options or {}).get("reading", [])
     if batch.status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.DONE):
         context.update(_difference_pages(request, batch))
     errors = batch.errors or []
@@ -268,6 +316,7 @@ def _mapped_labels(table):
     ]
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_check(request: HttpRequest, pk: int) -> HttpResponse:
@@ -290,6 +339,7 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
@@ -319,6 +369,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
@@ -335,6 +386,7 @@ def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{url}?xung_dot={page}#conflicts" if page.isdigit() else f"{url}#conflicts")
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -347,6 +399,7 @@ def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_POST
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
@@ -358,6 +411,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("students:import_detail", pk=pk)
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
@@ -379,6 +433,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+@pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:

@@ -143,6 +143,7 @@ def _reference_data_for_transactional_tests(request):
     request.getfixturevalue("transactional_db")
     for module in (
         "accounts.migrations.0003_default_roles",
+        "accounts.migrations.0004_role_beneficiary_capabilities",
         "students.migrations.0002_reference_data",
     ):
         importlib.import_module(module).load(apps, None)

@@ -11,42 +11,50 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
-from devices import selectors, services
+from accounts.services import record_access
+from devices import exports, selectors, services
 from devices.documents import handover_pdf
-from devices.exporters import AllocationExporter, BeneficiaryExporter
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from rounds.models import ProposalItem
+from schools.background_exports import export_button, export_response
 from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 
 VIEW = ("can_allocate", "can_view_reports")
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def beneficiaries(request: HttpRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
     user = request.user
-    waiting_devices = selectors.beneficiaries_without_device(user)
-    waiting_data = selectors.beneficiaries_without_package(user)
+    waiting_devices = exports.waiting_device_rows(user, request.GET)
+    waiting_data = exports.waiting_data_rows(user, request.GET)
     if wants_export(request):
-        return BeneficiaryExporter().as_http_response(
-            waiting_devices, "Học sinh chờ nhận thiết bị.xlsx"
-        )
+        return export_response(request, key=exports.WAITING_DEVICES, objects=waiting_devices)
     if wants_export(request, "data"):
-        return BeneficiaryExporter().as_http_response(waiting_data, "Học sinh chờ gói cước.xlsx")
+        return export_response(request, key=exports.WAITING_DATA, objects=waiting_data)
     context = {
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
         "is_school": user.scope.is_school,
         **paginate(request, waiting_devices),
     }
+    context["export"] = export_button(
+        request, key=exports.WAITING_DEVICES, count=context["page"].paginator.count
+    )
+    context["export_data"] = export_button(
+        request, key=exports.WAITING_DATA, count=context["waiting_data_count"], name="data"
+    )
     return render(request, "devices/beneficiaries.html", context)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def allocate(request: HttpRequest, item: int) -> HttpResponse:
     """Pick a device of the school's stock for one approved beneficiary."""
@@ -84,19 +92,16 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
     return render(request, "devices/allocate.html", context)
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocations(request: HttpRequest) -> HttpResponse:
     """Allocations and handovers; districts and the province filter by school."""
     user = request.user
     school_id = request.GET.get("school", "")
     status = choice(request, "status", Allocation.Status)
-    items = selectors.allocation_list(
-        user,
-        school_id=int(school_id) if school_id.isdigit() else None,
-        status=status,
-    )
+    items = exports.allocation_rows(user, request.GET)
     if wants_export(request):
-        return AllocationExporter().as_http_response(items, "Cấp phát thiết bị.xlsx")
+        return export_response(request, key=exports.ALLOCATIONS, objects=items)
     scope = user.scope
     schools = (
         School.objects.none()
@@ -111,6 +116,9 @@ def allocations(request: HttpRequest) -> HttpResponse:
         "filters": {"school": school_id, "status": status},
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.ALLOCATIONS, count=context["page"].paginator.count
+    )
     return render(request, "devices/allocations.html", context)
 
 
@@ -132,9 +140,11 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
     )
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
+    _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
     is_school = request.user.scope.is_school and request.user.can("can_allocate")
     context = {
         "allocation": allocation,
@@ -147,27 +157,42 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/allocation_detail.html", context)
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable handover record (biên bản bàn giao)."""
     allocation = _allocation(request, pk)
     if allocation.status == Allocation.Status.CANCELLED:
         raise Http404
+    _record(request, allocation, PersonalDataAccess.Action.EXPORT, _("Biên bản bàn giao (PDF)"))
     response = HttpResponse(handover_pdf(allocation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bien-ban-ban-giao-{allocation.pk}.pdf"'
     return response
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
         raise Http404
+    _record(request, allocation, PersonalDataAccess.Action.EXPORT, _("Bản quét biên bản đã ký"))
     content_type = (
         mimetypes.guess_type(allocation.signed_scan.name)[0] or "application/octet-stream"
     )
     return FileResponse(allocation.signed_scan.open("rb"), content_type=content_type)
+
+
+def _record(request: HttpRequest, allocation: Allocation, action: str, what: str) -> None:
+    record_access(
+        user=request.user,
+        action=action,
+        what=what,
+        obj=allocation.student,
+        school_id=allocation.school_id,
+        district_id=allocation.school.district_id,
+    )
 
 
 def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
@@ -175,6 +200,7 @@ def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
     return _allocation(request, pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
@@ -197,6 +223,7 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
@@ -221,6 +248,7 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:allocation_detail", pk=allocation.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
-from devices import selectors, services
+from accounts.access import capability_required, get_for_user, pupil_data_required
+from devices import exports, selectors, services
 from devices.exporters import (
-    DeviceExporter,
     DistrictStockExporter,
     SchoolStockExporter,
     SourceExporter,
@@ -23,6 +22,7 @@ from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm,
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
+from schools.background_exports import export_button, export_response
 from schools.choices import DeviceType
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import District, ImportBatch, School
@@ -41,14 +41,9 @@ def stock(request: HttpRequest) -> HttpResponse:
         "status": choice(request, "status", Device.Status),
         "q": request.GET.get("q", "")[:60],
     }
-    source = request.GET.get("source", "")
-    devices = selectors.device_list(
-        user,
-        source=int(source) if source.isdigit() else None,
-        **filters,
-    )
+    devices = exports.device_rows(user, request.GET)
     if wants_export(request):
-        return DeviceExporter().as_http_response(devices, "Danh sách thiết bị.xlsx")
+        return export_response(request, key=exports.DEVICES, objects=devices)
     if scope.is_provincial:
         summary, summary_exporter = selectors.stock_per_district(user), DistrictStockExporter
     else:
@@ -72,6 +67,9 @@ def stock(request: HttpRequest) -> HttpResponse:
         "can_send": user.can("can_allocate") and not scope.is_school,
         **paginate(request, devices),
     }
+    context["export"] = export_button(
+        request, key=exports.DEVICES, count=context["page"].paginator.count
+    )
     return render(request, "devices/stock.html", context)
 
 
@@ -84,6 +82,7 @@ def _incoming_filter(user) -> dict:
     return {"pk__in": []}
 
 
+@pupil_data_required
 @capability_required(*VIEW)
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     device = get_for_user(

@@ -9,31 +9,28 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
-from devices import selectors, services
-from devices.exporters import PackageExporter, SubscriptionExporter
+from devices import exports, selectors, services
+from devices.exporters import PackageExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import DataPackage, Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from schools.background_exports import export_button, export_response
 from schools.models import ImportBatch
 from schools.spreadsheets import SpreadsheetError
 from students.models import Student
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscriptions(request: HttpRequest) -> HttpResponse:
     status = choice(request, "status", Subscription.Status)
     expiring = request.GET.get("expiring") == "1"
-    items = selectors.subscription_list(
-        request.user,
-        status=status,
-        expiring=expiring,
-        q=request.GET.get("q", "")[:60],
-    )
+    items = exports.subscription_rows(request.user, request.GET)
     if wants_export(request):
-        return SubscriptionExporter().as_http_response(items, "Thuê bao gói cước.xlsx")
+        return export_response(request, key=exports.SUBSCRIPTIONS, objects=items)
     context = {
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
@@ -41,6 +38,9 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         "is_school": request.user.scope.is_school,
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.SUBSCRIPTIONS, count=context["page"].paginator.count
+    )
     return render(request, "devices/subscriptions.html", context)
 
 
@@ -52,6 +52,7 @@ def packages(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/packages.html", {"packages": items})
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscription_create(request: HttpRequest) -> HttpResponse:
     own_school_id(request)
@@ -92,6 +93,7 @@ def _subscription(request: HttpRequest, pk: int) -> Subscription:
     )
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
@@ -106,6 +108,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "devices/subscription_detail.html", context)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,6 +131,7 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=subscription.pk)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -154,6 +158,7 @@ def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:subscription_detail", pk=problem.subscription_id)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import(request: HttpRequest) -> HttpResponse:
     """A carrier's activation/status file: dry run with row errors, then confirm."""
@@ -204,12 +209,14 @@ def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
     return batch
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     return render(request, "devices/status_import_result.html", {"batch": batch})
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The carrier file with a "Lỗi" column."""
@@ -218,6 +225,7 @@ def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     return _error_copy_response(_own_batch(request, pk), CARRIER_COLUMNS)
 
 
+@pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:

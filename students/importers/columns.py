@@ -49,7 +49,11 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("gender", "Giới tính", ("Nam/Nữ", "Nam, nữ", "Nam nữ", "GT", "Giới"), required=True),
     ColumnSpec("ethnicity", "Dân tộc", ("DT", "Dân tộc HS", "Thành phần dân tộc")),
     ColumnSpec(
-        "class_name", "Lớp", ("Lớp học", "Lớp đang học", "Học lớp", "Lớp năm học"), required=True
+        "class_name",
+        "Lớp",
+        ("Lớp học", "Lớp đang học", "Học lớp", "Lớp năm học"),
+        required=True,
+        from_section=True,  # lists split into "Lớp 6A" sections may have no class column
     ),
     ColumnSpec(
         "pupil_code",

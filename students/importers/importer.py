@@ -19,7 +19,7 @@ from accounts.models import User
 from schools.importing import DuplicateTracker, ImportReport, RowError
 from schools.models import Commune, District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
-from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table
+from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table, reading_notices
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers import duplicates
 from students.importers.audit import (
@@ -131,6 +131,7 @@ class StudentImporter:
     ) -> None:
         self.actor = actor if actor is not None and actor.pk else None
         scope = self.actor.scope if self.actor is not None else None
+        self.notices: list[str] = []  # how the file was read (``reading_notices``)
         self.only_school_id: int | None = None
         if scope is not None and scope.is_school:
             self.only_school_id = scope.school_id
@@ -296,6 +297,8 @@ class StudentImporter:
         except _Discard:
             counts = [0, 0, 0]
         report.created, report.updated, report.unchanged = counts
+        # Legacy encodings converted, hidden rows skipped, sections read: for the dry run.
+        self.notices = reading_notices(table)
         report.errors.sort(key=lambda e: (e.row, e.field == ""))
         self.warnings.extend(self.registry.warnings)
         self.warnings.sort(key=lambda e: e.row)

@@ -479,3 +479,18 @@ def test_plan_note_is_logged(client_for, coverage_officer, own_point):
     assert (note.text, note.stage, note.author) == ("Đã kéo xong điện lưới", 3, coverage_officer)
     page = client.get(reverse("coverage:detail", args=[own_point.pk])).content.decode()
     assert "Đã kéo xong điện lưới" in page and "coverage.plan.note" in page
+
+
+def test_survey_with_a_far_cell_is_refused_on_the_form(client_for, coverage_officer):
+    from tests.schools.test_safe_read import far_cell_workbook
+
+    upload = io.BytesIO(far_cell_workbook())
+    upload.name = "khao-sat.xlsx"
+    response = client_for(coverage_officer).post(
+        reverse("coverage:import"), {"file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ô XFD1048576" in page and "200 cột" in page
+    batch = ImportBatch.objects.get()
+    assert batch.created == 0 and "XFD1048576" in batch.errors[0]["message"]

@@ -111,7 +111,7 @@ PAGES = [
         {"province_official", "district_officer"},
         {"school_staff", "other_district_officer", "outsider"},
     ),
-    ("beneficiaries", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("beneficiaries", None, ALL_STAFF, {"outsider"}),
     (
         "allocate",
         "waiting_item",
@@ -131,7 +131,7 @@ PAGES = [
         ALL_STAFF,
         {"other_school_staff", "other_district_officer", "outsider"},
     ),
-    ("subscriptions", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("subscriptions", None, ALL_STAFF, {"outsider"}),
     ("packages", None, ALL_STAFF, {"outsider"}),
     ("subscription_create", None, {"school_staff"}, {"district_officer", "province_official"}),
     (
@@ -140,7 +140,7 @@ PAGES = [
         ALL_STAFF,
         {"other_school_staff", "other_district_officer", "outsider"},
     ),
-    ("status_import", None, ALL_STAFF, {"outsider", "coverage_officer"}),
+    ("status_import", None, ALL_STAFF, {"outsider"}),
 ]
 
 
@@ -673,3 +673,32 @@ def test_carrier_status_file_through_the_pages(client_for, world, district_offic
     client.post(reverse("devices:status_import_confirm", args=[batch.pk]))
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.SUSPENDED
+
+
+def test_delivery_list_with_a_far_cell_is_refused_on_the_form(
+    client_for, province_official, purchase
+):
+    from tests.schools.test_safe_read import far_cell_workbook
+
+    response = client_for(province_official).post(
+        reverse("devices:import"),
+        {"device_source": purchase.pk, "file": SimpleUploadedFile("x.xlsx", far_cell_workbook())},
+    )
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "ô XFD1048576" in errors and "200 cột" in errors
+    assert ImportBatch.objects.get().created == 0
+    assert not Device.objects.exists()
+
+
+def test_carrier_status_file_with_a_far_cell_is_refused_on_the_form(client_for, district_officer):
+    from tests.schools.test_safe_read import far_cell_workbook
+
+    response = client_for(district_officer).post(
+        reverse("devices:status_import"),
+        {"file": SimpleUploadedFile("vnpt.xlsx", far_cell_workbook())},
+    )
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "ô XFD1048576" in errors and "200 cột" in errors
+    assert ImportBatch.objects.get().created == 0

@@ -404,3 +404,36 @@ def test_donor_page_makes_a_fixed_number_of_queries(
     DeviceFactory.create_batch(3, source=source)
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize("amount", [str(2**63), str(10**15)])
+def test_cash_receipt_amount_beyond_the_column_is_a_form_error(
+    client_for, manager, objects, account, amount
+):
+    url = reverse("donations:cash_receipt", args=[objects["pledge"].pk])
+    data = {"amount": amount, "received_on": "2021-10-10", "account": account.pk}
+    response = client_for(manager).post(url, {**data, "reference": "FT-333"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["amount"]
+    assert errors == ["Số tiền (đồng) tối đa là 999.999.999.999.999."]
+    assert not CashReceipt.objects.filter(reference="FT-333").exists()
+
+
+def test_pledge_amount_of_two_to_the_63_is_a_form_error(client_for, manager):
+    donor = DonorFactory()
+    data = {
+        "pledged_on": "2021-09-20",
+        "cash_amount": str(2**63),
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
+        "instalments-TOTAL_FORMS": "1",
+        "instalments-INITIAL_FORMS": "0",
+        "instalments-0-due_on": "2021-10-01",
+        "instalments-0-amount": str(2**63),
+    }
+    response = client_for(manager).post(reverse("donations:pledge_create", args=[donor.pk]), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Số tiền cam kết (đồng) tối đa là 999.999.999.999.999." in page
+    assert "Số tiền (đồng) tối đa là 999.999.999.999.999." in page
+    assert not Pledge.objects.exists()

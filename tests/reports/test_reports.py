@@ -199,7 +199,8 @@ def test_task_has_time_limit_and_retries():
 @time_machine.travel(MONDAY, tick=False)
 def test_request_with_broker_down_stays_pending_then_runs(known, province_official):
     with mock.patch(
-        "reports.tasks.build_progress_report.delay", side_effect=OperationalError("redis down")
+        "reports.tasks.build_progress_report.apply_async",
+        side_effect=OperationalError("redis down"),
     ):
         report, enqueued = services.request_report(
             requested_by=province_official,
@@ -289,3 +290,26 @@ def test_district_office_action_counts_for_its_district(known, district_officer,
     c = report.figures["completeness"]
     assert [d["code"] for d in c["districts"]] == ["84"]
     assert c["schools_updated"] == 0
+
+
+def test_sweep_fails_a_report_whose_worker_died(known, province_official):
+    from django.utils import timezone
+
+    from taskqueue.services import sweep
+
+    report = ProgressReport.objects.create(
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 7),
+        status=ProgressReport.Status.RUNNING,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        enqueued_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    sweep()
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.FAILED
+    assert "bị gián đoạn" in report.error
+
+
+def test_report_tasks_are_requeued_when_their_worker_dies():
+    assert tasks.build_progress_report.reject_on_worker_lost is True
+    assert tasks.generate_progress_report.reject_on_worker_lost is True

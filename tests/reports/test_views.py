@@ -205,7 +205,7 @@ def test_report_request_button_builds_the_report(known, client_for, province_off
 def test_report_request_with_broker_down(known, client_for, province_official):
     client = client_for(province_official)
     with mock.patch(
-        "reports.tasks.build_progress_report.delay", side_effect=OperationalError("down")
+        "reports.tasks.build_progress_report.apply_async", side_effect=OperationalError("down")
     ):
         response = client.post(
             reverse("reports:report_request"),

@@ -110,3 +110,35 @@ def test_refused_transition_sends_nothing(
         )
     assert callbacks == [] and mail.outbox == []
     assert not Notification.objects.exists()
+
+
+def test_submission_with_the_broker_down_succeeds_and_its_email_is_sent_later(
+    client_for,
+    listed,
+    school_staff,
+    district_officer,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from django.urls import reverse
+    from kombu.exceptions import OperationalError
+
+    from taskqueue.services import sweep
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr("celery.app.task.Task.apply_async", refuse)
+    listed.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(school_staff).post(
+            reverse("rounds:proposal_transition", args=[listed.pk, "submit"]),
+            {"version": listed.version},
+        )
+    assert response.status_code == 302
+    listed.refresh_from_db()
+    assert listed.status == "submitted"
+    assert mail.outbox == []
+    monkeypatch.undo()
+    sweep()
+    assert [m.to for m in mail.outbox] == [[district_officer.email]]

@@ -503,3 +503,26 @@ def test_proposal_page_runs_fixed_number_of_queries(
     with django_assert_num_queries(small):
         response = client.get(path)
     assert len(response.context["items"]) == 9
+
+
+@pytest.mark.parametrize("value", [str(2**31), "9" * 40])
+def test_quota_of_two_to_the_31_is_refused_with_a_message(
+    client_for, province_official, support_round, district, value
+):
+    client = client_for(province_official)
+    response = client.post(url("quotas", support_round.pk), {f"q_{district.pk}_tablet": value})
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Chỉ tiêu máy tính bảng tối đa là 2.147.483.647." in shown
+    assert not Quota.objects.filter(round=support_round, district=district, amount__gt=10**6)
+
+
+def test_school_quota_of_two_to_the_31_is_refused_with_a_message(
+    client_for, district_officer, support_round, school, quotas
+):
+    response = client_for(district_officer).post(
+        url("split", support_round.pk), {f"s_{school.pk}_tablet": str(2**31)}
+    )
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Chỉ tiêu máy tính bảng tối đa là 2.147.483.647." in shown

@@ -1,15 +1,18 @@
 """Big list exports in a task, downloadable only by the user who asked."""
 
+import datetime as dt
 import io
 from unittest import mock
 
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from schools.models import ExportJob
 from schools.tasks import run_export
+from taskqueue.services import sweep
 from tests.reports.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,12 +105,41 @@ def test_run_export_twice_keeps_one_file(post, activities, client_for, school_st
     assert job.file.name == name
 
 
-def test_broker_down_marks_job_failed_with_message(post, activities, client_for, school_staff):
-    with mock.patch("schools.tasks.run_export.delay", side_effect=OperationalError("down")):
-        post(client_for(school_staff), START)
+def test_broker_down_keeps_the_job_pending_and_the_sweep_sends_it(
+    post, activities, client_for, school_staff
+):
+    with mock.patch("schools.tasks.run_export.apply_async", side_effect=OperationalError("down")):
+        response = post(client_for(school_staff), START)
+    assert response.status_code == 302
     job = ExportJob.objects.get()
-    assert job.status == ExportJob.Status.FAILED
-    assert "tạm ngưng" in job.error
+    assert (job.status, job.enqueued_at) == (ExportJob.Status.PENDING, None)
+    assert sweep()["schools.exports"] == 1
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and job.rows == 2
+
+
+def test_sweep_fails_an_export_whose_worker_died(school_staff):
+    job = ExportJob.objects.create(
+        user=school_staff,
+        exporter="reports.outreach",
+        status=ExportJob.Status.RUNNING,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    fresh = ExportJob.objects.create(
+        user=school_staff,
+        exporter="reports.outreach",
+        status=ExportJob.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    sweep()
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED and "gián đoạn" in job.error
+    assert fresh.status == ExportJob.Status.RUNNING
+
+
+def test_export_task_is_acknowledged_late_and_requeued_when_its_worker_dies():
+    assert run_export.acks_late is True and run_export.reject_on_worker_lost is True
 
 
 def test_big_list_is_not_built_in_the_request(activities, client_for, school_staff, settings):

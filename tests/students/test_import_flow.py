@@ -368,3 +368,13 @@ def test_csv_list_imports_like_a_workbook(client_for, school_staff):
     batch.refresh_from_db()
     assert (batch.status, batch.created) == ("done", 3)
     assert Student.objects.filter(school=school_staff.school).count() == 3
+
+
+def test_pupil_list_with_a_far_cell_is_refused_on_the_form(client_for, school_staff):
+    from tests.schools.test_safe_read import far_cell_workbook
+
+    response = upload(client_for(school_staff), far_cell_workbook(), name="bom.xlsx")
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "“Bom”" in errors and "ô XFD1048576" in errors
+    assert ImportBatch.objects.count() == 0

@@ -382,9 +382,10 @@ def _round_fields():
     }
 
 
-def test_detail_shows_history_and_full_ids(client_for, district_officer, pupil):
+def test_detail_shows_history_and_masked_ids(client_for, district_officer, pupil):
     response = client_for(district_officer).get(reverse("students:detail", args=[pupil.pk]))
-    assert "0308246281" in response.content.decode()
+    assert "0308246281" not in response.content.decode()
+    assert "••••••6281" in response.content.decode()
     assert "history" in response.context
 
 

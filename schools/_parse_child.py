@@ -1,0 +1,88 @@
+"""The child process that parses an untrusted workbook for ``schools.safe_read``.
+
+Run as ``python -I _parse_child.py MEMORY_BYTES CPU_SECONDS NROWS`` with the
+file's bytes on stdin; writes one pickle on stdout: ``("ok", rows, sheet_name,
+merged, height)`` for the first non-empty visible worksheet, or ``("error",
+kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
+
+It imports only the standard library and python-calamine (no Django, no project
+code: ``-I`` keeps the project off ``sys.path``), limits its own address space
+and CPU time before reading the file, so a parser bug that allocates without
+bound (calamine's ``Range::from_sparse`` on a sheet whose only cell is
+XFD1048576) ends this process, never the web worker that started it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pickle
+import re
+import resource
+import sys
+from typing import Any
+
+_WHITESPACE_RE = re.compile(r"[\s\u00a0\u2007\u202f\u200b\ufeff]+")
+
+
+def _blank_value(value: Any) -> bool:
+    # The same test as ``schools.normalize.clean_text(value) == ""``.
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    text = value if isinstance(value, str) else str(value)
+    return _WHITESPACE_RE.sub("", text) == ""
+
+
+def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        return ("error", "password")
+    except MemoryError:
+        raise
+    except Exception:
+        return ("error", "corrupt")
+    del data
+    try:
+        for meta in workbook.sheets_metadata:
+            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+                continue
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+            if any(not _blank_value(v) for row in rows for v in row):
+                merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+                height = getattr(sheet, "height", 0) or 0
+                return ("ok", [list(row) for row in rows], meta.name, merged, height)
+    except python_calamine.PasswordError:
+        return ("error", "password")
+    except MemoryError:
+        raise
+    except Exception:
+        return ("error", "corrupt")
+    return ("error", "empty")
+
+
+def main(argv: list[str]) -> int:
+    memory, cpu, nrows = (int(a) for a in argv[1:4])
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if cpu > 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    try:
+        result = _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None)
+        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        payload = pickle.dumps(("error", "memory"))
+    sys.stdout.buffer.write(payload)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

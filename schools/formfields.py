@@ -1,0 +1,54 @@
+"""Form fields bounded by what the database column can hold.
+
+A plain ``forms.IntegerField`` accepts any integer, so 2³¹ for a quota
+(``PositiveIntegerField``) or 2⁶³ for an amount (``PositiveBigIntegerField``)
+passed the form and ended in a database overflow: a 500.  These fields refuse
+such values on the form, with a message naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+__all__ = ["INT_MAX", "MAX_VND", "BoundedIntegerField", "MoneyField", "int_limit_error"]
+
+# PostgreSQL ``integer`` (Django's IntegerField, PositiveIntegerField).
+INT_MAX = 2**31 - 1
+# Any amount of đồng the portal records: far above a province's budget, well inside
+# ``bigint`` (2⁶³ − 1) so sums of many amounts cannot overflow either.
+MAX_VND = 10**15 - 1
+
+
+def _grouped(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def int_limit_error(label: Any, limit: int) -> Any:
+    """ "Số tiền (đồng) tối đa là 999.999.999.999.999." (lazy: translated when shown)"""
+    return format_lazy(gettext_lazy("{label} tối đa là {max}."), label=label, max=_grouped(limit))
+
+
+class BoundedIntegerField(forms.IntegerField):
+    """An ``IntegerField`` whose ``max_value`` defaults to the ``integer`` column's."""
+
+    default_max_value = INT_MAX
+
+    def __init__(self, *, max_value: int | None = None, **kwargs: Any) -> None:
+        limit = self.default_max_value if max_value is None else max_value
+        super().__init__(**kwargs)
+        self.max_value = limit
+        if isinstance(self.widget, forms.NumberInput):
+            self.widget.attrs["max"] = limit
+        label = self.label or gettext_lazy("Giá trị")
+        self.validators.append(MaxValueValidator(limit, message=int_limit_error(label, limit)))
+
+
+class MoneyField(BoundedIntegerField):
+    """Whole đồng, at most ``MAX_VND``."""
+
+    default_max_value = MAX_VND

@@ -1,0 +1,67 @@
+"""The sweep's part for household-list batches: nothing queued is lost, nothing runs for ever.
+
+Registered with ``taskqueue.services.register_sweeper`` in ``StudentsConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from schools.models import ImportBatch
+
+logger = logging.getLogger(__name__)
+
+RUNNING = (ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING)
+
+
+def interrupted_message() -> str:
+    return _(
+        "Lần xử lý tệp bị gián đoạn (máy chủ xử lý dừng hoặc quá thời gian cho phép); "
+        "chưa ghi học sinh nào. Vui lòng tải tệp lên và thử lại."
+    )
+
+
+def sweep_import_batches(now: dt.datetime) -> int:
+    """Re-send batches the broker never got; fail the ones whose task is gone or too late.
+
+    A batch a worker is running is locked, so it is skipped; a batch we can lock and
+    whose start is older than the task's time limit has no live task any more.
+    """
+    from students.services import _enqueue
+    from students.tasks import run_student_import
+    from taskqueue.services import stale_before
+
+    stale = stale_before(run_student_import, now)
+    handled = 0
+    candidates = ImportBatch.objects.filter(kind=ImportBatch.Kind.STUDENTS, status__in=RUNNING)
+    for pk in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            batch = (
+                ImportBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status__in=RUNNING)
+                .first()
+            )
+            if batch is None:
+                continue  # a worker is on it (or it just finished)
+            phase = "validate" if batch.status == ImportBatch.Status.VALIDATING else "import"
+            started = batch.started_at or batch.uploaded_at
+            if not batch.task_id:
+                transaction.on_commit(
+                    lambda pk=pk, phase=phase: _enqueue(run_student_import, pk, phase)
+                )
+            elif started < stale:
+                ImportBatch.objects.filter(pk=pk).update(
+                    status=ImportBatch.Status.FAILED,
+                    message=interrupted_message(),
+                    finished_at=now,
+                    progress=100,
+                )
+                logger.warning("Household-list batch ended by the sweep: its task is gone")
+            else:
+                continue
+        handled += 1
+    return handled
