@@ -708,7 +708,7 @@ class Table:
             return "signature"
         return "data"
 
-    def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def data_rows(self, *, limit: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """Yield ``(excel_row_number, {field: raw_value})`` for each data row.
 
         Blank rows, totals and section subtotals ("Tổng cộng", "Cộng lớp 6A: 5 học
@@ -716,11 +716,14 @@ class Table:
         skipped, and so are rows hidden in Excel (listed in ``hidden_skipped``); the
         first signature or notes row ("Người lập biểu", "Ghi chú: ...", "..., ngày ..
         tháng .. năm ..") after data began ends the table.  A value merged down over
-        several rows belongs to each of them.
+        several rows belongs to each of them.  With ``limit``, the data row after the
+        ``limit``-th raises ``SpreadsheetError`` (``read_rows``'s ``max_rows`` only
+        bounds memory: it cannot know where the header is).
         """
         if self.header_row <= 0:
             return
         reader = RowReader(self)
+        count = 0
         for index in range(self.first_data_index, len(self.sheet.rows)):
             row = self.sheet.rows[index]
             if reader.skip(index, row):
@@ -732,7 +735,21 @@ class Table:
             if outcome == "data":
                 values = reader.values(row)
                 if values is not None:
+                    count += 1
+                    if limit is not None and count > limit:
+                        raise too_many_rows(limit, index + 1)
                     yield index + 1, values
+
+
+def too_many_rows(limit: int, row: int) -> SpreadsheetError:
+    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
+    return SpreadsheetError(
+        _(
+            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
+        )
+        % {"max": limit, "row": row, "next": limit + 1}
+    )
 
 
 def section_name(row: Sequence[Any]) -> str:

@@ -34,6 +34,7 @@ from schools.spreadsheets import (
     is_blank_row,
     read_rows,
     read_source,
+    too_many_rows,
 )
 
 
@@ -194,17 +195,6 @@ def _numbered_rows(
 
 
 _RELEASED: list[Any] = []
-
-
-def too_many_rows(limit: int, row: int) -> SpreadsheetError:
-    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
-    return SpreadsheetError(
-        _(
-            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
-            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
-        )
-        % {"max": limit, "row": row, "next": limit + 1}
-    )
 
 
 def iter_data_rows(
