@@ -27,6 +27,7 @@ import hashlib
 import os
 import random
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -77,7 +78,8 @@ def ensure_database(url: str) -> None:
 def setup_django(url: str, migrate: bool = True) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laocai_portal.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    # Production settings (DEBUG off) refuse a weak key: a random one, shared by the phases.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DEBUG"] = "False"
     import django
 
