@@ -1,9 +1,9 @@
 """The child process that parses an untrusted workbook for ``schools.safe_read``.
 
 Run as ``python -I _parse_child.py MEMORY_BYTES CPU_SECONDS NROWS`` with the
-file's bytes on stdin; writes one pickle on stdout: ``("ok", rows, sheet_name,
-merged, height)`` for the first non-empty visible worksheet, or ``("error",
-kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
+file's bytes on stdin; writes one pickle on stdout: ``("ok", sheets)`` with one
+``(rows, sheet_name, merged, height)`` per non-empty visible worksheet, in
+workbook order (``NROWS`` bounds each), or ``("error", kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
 
 It imports only the standard library and python-calamine (no Django, no project
 code: ``-I`` keeps the project off ``sys.path``), limits its own address space
@@ -47,6 +47,7 @@ def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
     except Exception:
         return ("error", "corrupt")
     del data
+    found: list[tuple[Any, ...]] = []
     try:
         for meta in workbook.sheets_metadata:
             if meta.visible != python_calamine.SheetVisibleEnum.Visible:
@@ -58,13 +59,16 @@ def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
             if any(not _blank_value(v) for row in rows for v in row):
                 merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
                 height = getattr(sheet, "height", 0) or 0
-                return ("ok", [list(row) for row in rows], meta.name, merged, height)
+                found.append(([list(row) for row in rows], meta.name, merged, height))
+            del rows
     except python_calamine.PasswordError:
         return ("error", "password")
     except MemoryError:
         raise
     except Exception:
         return ("error", "corrupt")
+    if found:
+        return ("ok", found)
     return ("error", "empty")
 
 

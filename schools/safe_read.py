@@ -101,6 +101,8 @@ class ParsedSheet:
     sheet_name: str
     merged: list[Any] = field(default_factory=list)
     height: int = 0
+    # The workbook's other non-empty visible worksheets, in order (one per class).
+    others: list[ParsedSheet] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ cell refs
@@ -315,6 +317,7 @@ def _crashed() -> SpreadsheetError:
 def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
     """Parse a workbook in a memory- and time-limited child process.
 
+    Returns the first non-empty visible worksheet, the others in its ``others``.
     Raises ``SpreadsheetError`` for every outcome but a readable, non-empty sheet:
     a password, a damaged file, an empty workbook, an out-of-memory abort, a
     signal or a timeout.
@@ -354,9 +357,14 @@ def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
         raise _crashed() from None
     if not isinstance(result, tuple) or not result:
         raise _crashed()
-    if result[0] == "ok":
-        _ok, rows, sheet_name, merged, height = result
-        return ParsedSheet(rows=rows, sheet_name=sheet_name, merged=merged, height=height)
+    if result[0] == "ok" and len(result) == 2 and result[1]:
+        sheets = [
+            ParsedSheet(rows=rows, sheet_name=name, merged=merged, height=height)
+            for rows, name, merged, height in result[1]
+        ]
+        first = sheets[0]
+        first.others = sheets[1:]
+        return first
     kind = result[1] if len(result) > 1 else ""
     if kind == "password":
         raise encrypted_error()
@@ -374,7 +382,8 @@ def read_workbook(data: bytes, *, nrows: int | None = None) -> ParsedSheet:
     """Check, parse (in a child) and re-check a workbook: the one call of each read path."""
     check_extent(data)
     parsed = parse_in_child(data, nrows=nrows)
-    check_rows(parsed.rows, parsed.sheet_name)
+    for sheet in (parsed, *parsed.others):
+        check_rows(sheet.rows, sheet.sheet_name)
     return parsed
 
 

@@ -204,10 +204,20 @@ def iter_data_rows(
 
     With ``release`` each raw row is dropped from the sheet once read, so a
     100,000-row list does not stay in memory twice (raw and validated).  ``more``
-    continues the sheet with rows still being read (``read_streaming``).
+    continues the sheet with rows still being read (``read_streaming``).  The
+    tables of a list's other sheets (``table.extra``) follow, numbered by sheet.
     """
     if table.header_row <= 0:
         return
+    yield from _own_rows(table, release, more)
+    for other in table.extra:
+        yield from _own_rows(other, release, ())
+
+
+def _own_rows(
+    table: Table, release: bool, more: Iterable[list[Any]]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    number = table.row_number
     required_cols = {
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
@@ -225,7 +235,7 @@ def iter_data_rows(
         if outcome == "data":
             values = reader.values(row)
             if values is not None:
-                yield index + 1, values
+                yield number(index), values
 
 
 # --------------------------------------------------------------- streaming read
@@ -255,6 +265,10 @@ def read_streaming(
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
     parsed = safe_read.read_workbook(data)
+    if parsed.others:
+        # One sheet per class: small sheets, read whole (the rows of a later sheet
+        # cannot wait behind a stream of the first one).
+        return _whole_sheets(parsed, fmt, data, max_rows), iter(())
     pending = collections.deque(parsed.rows)
     parsed.rows = []
     head: list[list[Any]] = []
@@ -274,6 +288,33 @@ def read_streaming(
     sheet.apply_layout(data)
     del data
     return sheet, _guarded(_drain(pending), len(head), max_rows)
+
+
+def _whole_sheets(
+    parsed: safe_read.ParsedSheet, fmt: str, data: bytes, max_rows: int | None
+) -> Sheet:
+    body = sum(
+        1
+        for each in (parsed, *parsed.others)
+        for row in each.rows[HEADER_SCAN_ROWS:]
+        if not is_blank_row(row)
+    )
+    if max_rows is not None and body > max_rows:
+        raise SpreadsheetError(
+            _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
+            % {"max": max_rows}
+        )
+    sheets = []
+    for each in (parsed, *parsed.others):
+        rows = each.rows
+        while rows and is_blank_row(rows[-1]):
+            rows.pop()
+        sheet = Sheet(rows=rows, sheet_name=each.sheet_name, format=fmt, merged=each.merged)
+        sheet.apply_layout(data)
+        sheets.append(sheet)
+    first = sheets[0]
+    first.others = [s for s in sheets[1:] if s.rows]
+    return first
 
 
 def _drain(pending: collections.deque[list[Any]]) -> Iterator[list[Any]]:
