@@ -192,11 +192,11 @@ class StudentImporter:
             table = self._guess(sheets[first], override=override, header_row=header_row)
         if found:
             # Every required column is mapped on a list sheet: the same as the first one's.
-            extra = [t for i, t in enumerate(found) if i > first and _is_list(t)]
-            ignored = [
-                t.sheet.sheet_name for i, t in enumerate(found) if i != first and t not in extra
-            ]
-            table.add_sheets(extra, ignored)
+            read = {i for i, t in enumerate(found) if i > first and _is_list(t)}
+            table.add_sheets(
+                [found[i] for i in sorted(read)],
+                [t.sheet.sheet_name for i, t in enumerate(found) if i != first and i not in read],
+            )
         if table.header_row == 0 or not table.mapping:
             raise SpreadsheetError(
                 _(
