@@ -153,3 +153,38 @@ def test_one_class_sheet_keeps_plain_row_numbers_and_names_the_ignored_sheet(sch
     assert [str(e) for e in report.errors] == ["Dòng 9, Ngày sinh: ngày không tồn tại"]
     run(data, school_staff, skip_invalid=True)
     assert stored() == [expected(1, "6A")]
+
+
+def test_reimport_changes_and_hidden_rows_name_their_sheet(client_for, school_staff):
+    run(per_class(), school_staff)
+    changed = row(3, 6, **{"Số điện thoại": "0987654321"})
+    sheets = {
+        "6A": class_sheet("6A", [row(1, 6), row(2, 6), row(4, 6)]),  # row 10 hidden
+        "6B": class_sheet("6B", [changed]),
+        "Tổng hợp": SUMMARY,
+    }
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for cells in rows:
+            sheet.append(list(cells))
+    book["6A"].row_dimensions[10].hidden = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    client = client_for(school_staff)
+    upload(client, buffer.getvalue())
+    batch = ImportBatch.objects.get()
+    check(client, batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.error_count) == ("validated", 0)
+    assert batch.options["reading"] == [
+        "Đã đọc 2 sheet: 6A, 6B. Bỏ qua sheet không phải danh sách: Tổng hợp.",
+        "Sheet 6A: Dòng 10 bị ẩn, không nhập.",
+    ]
+    page = client.get(reverse("students:import_detail", args=[batch.pk])).content.decode()
+    assert "<td>Sheet 6B, dòng 8</td>" in page
+    client.post(reverse("students:import_confirm", args=[batch.pk]))
+    assert Student.objects.get(pupil_code=pupil(3)[6]).household.guardian_phone == "0987654321"
+    assert Student.objects.count() == 3
