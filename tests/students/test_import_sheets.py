@@ -188,3 +188,30 @@ def test_reimport_changes_and_hidden_rows_name_their_sheet(client_for, school_st
     client.post(reverse("students:import_confirm", args=[batch.pk]))
     assert Student.objects.get(pupil_code=pupil(3)[6]).household.guardian_phone == "0987654321"
     assert Student.objects.count() == 3
+
+
+def test_the_extent_guard_and_the_row_limit_hold_for_every_sheet(school_staff, settings):
+    from schools.spreadsheets import SpreadsheetError, read_rows
+    from students.fastrows import read_streaming
+
+    book = openpyxl.Workbook()
+    book.active.title = "6A"
+    book.active.append(["Họ và tên"])
+    book.create_sheet("6B")["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(SpreadsheetError) as caught:
+        read_rows(buffer.getvalue())
+    assert "“6B”" in caught.value.message and "XFD1048576" in caught.value.message
+
+    # 2 + 1 data rows over two class sheets: a limit of 2 rows counts them all.
+    limit = "tối đa 2 dòng dữ liệu"
+    padded = workbook(
+        {name: [[""]] * 30 + rows for name, rows in (("6A", [["a"], ["b"]]), ("6B", [["c"]]))}
+    )
+    with pytest.raises(SpreadsheetError, match=limit):
+        read_rows(padded, max_rows=2)
+    with pytest.raises(SpreadsheetError, match=limit):
+        read_streaming(padded, max_bytes=10**7, max_rows=2)
+    sheet = read_rows(padded)
+    assert [s.sheet_name for s in (sheet, *sheet.others)] == ["6A", "6B"]
