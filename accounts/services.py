@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -180,6 +181,8 @@ def create_user(
         user.is_superuser = True
     user.full_clean(exclude=["password"])
     if password:
+        # The same rules as the password forms: 12 characters, not a common password.
+        password_validation.validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()

@@ -116,12 +116,6 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -286,7 +280,7 @@ PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -333,9 +327,11 @@ _tile_origin = ""
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 
-    _tile_parts = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    _tile_parts = urlsplit(MAP_TILE_URL)
     if _tile_parts.scheme and _tile_parts.netloc:
-        _tile_origin = f"{_tile_parts.scheme}://{MAP_TILE_URL.split('/')[2]}"
+        # Leaflet's "{s}" subdomain placeholder becomes a CSP wildcard.
+        _tile_host = _tile_parts.netloc.replace("{s}.", "*.")
+        _tile_origin = f"{_tile_parts.scheme}://{_tile_host}"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

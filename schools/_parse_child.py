@@ -1,9 +1,13 @@
 """The child process that parses an untrusted workbook for ``schools.safe_read``.
 
 Run as ``python -I _parse_child.py MEMORY_BYTES CPU_SECONDS NROWS`` with the
-file's bytes on stdin; writes one pickle on stdout: ``("ok", sheets)`` with one
-``(rows, sheet_name, merged, height)`` per non-empty visible worksheet, in
-workbook order (``NROWS`` bounds each), or ``("error", kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
+file's bytes on stdin; writes a sequence of pickles on stdout: for the first
+non-empty visible worksheet ``("start", sheet_name, merged, height)``, then
+``("rows", [row, ...])`` chunks, then ``("end",)``; or at any point ``("error",
+kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
+The parent reads the chunks as it needs them, so it never holds them all.
+With a fifth argument ``1`` (``ALL_SHEETS``, lists with one sheet per class) every
+non-empty visible worksheet is sent that way, one after the other, then ``("done",)``.
 
 It imports only the standard library and python-calamine (no Django, no project
 code: ``-I`` keeps the project off ``sys.path``), limits its own address space
@@ -35,19 +39,26 @@ def _blank_value(value: Any) -> bool:
     return _WHITESPACE_RE.sub("", text) == ""
 
 
-def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
+_CHUNK_ROWS = 2000
+
+
+def _emit(out: Any, item: tuple[Any, ...]) -> None:
+    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse(data: bytes, nrows: int | None, out: Any, all_sheets: bool = False) -> None:
     import python_calamine
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        return ("error", "password")
+        return _emit(out, ("error", "password"))
     except MemoryError:
         raise
     except Exception:
-        return ("error", "corrupt")
+        return _emit(out, ("error", "corrupt"))
     del data
-    found: list[tuple[Any, ...]] = []
+    sent = False
     try:
         for meta in workbook.sheets_metadata:
             if meta.visible != python_calamine.SheetVisibleEnum.Visible:
@@ -59,32 +70,41 @@ def _parse(data: bytes, nrows: int | None) -> tuple[Any, ...]:
             if any(not _blank_value(v) for row in rows for v in row):
                 merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
                 height = getattr(sheet, "height", 0) or 0
-                found.append(([list(row) for row in rows], meta.name, merged, height))
+                del sheet
+                if not all_sheets:
+                    workbook.close()
+                _emit(out, ("start", meta.name, merged, height))
+                for first in range(0, len(rows), _CHUNK_ROWS):
+                    _emit(out, ("rows", rows[first : first + _CHUNK_ROWS]))
+                _emit(out, ("end",))
+                if not all_sheets:
+                    return None
+                sent = True
             del rows
     except python_calamine.PasswordError:
-        return ("error", "password")
+        return _emit(out, ("error", "password"))
     except MemoryError:
         raise
     except Exception:
-        return ("error", "corrupt")
-    if found:
-        return ("ok", found)
-    return ("error", "empty")
+        return _emit(out, ("error", "corrupt"))
+    if sent:
+        return _emit(out, ("done",))
+    return _emit(out, ("error", "empty"))
 
 
 def main(argv: list[str]) -> int:
     memory, cpu, nrows = (int(a) for a in argv[1:4])
+    all_sheets = len(argv) > 4 and argv[4] == "1"
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if cpu > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    out = sys.stdout.buffer
     try:
-        result = _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None)
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None, out, all_sheets)
     except MemoryError:
-        payload = pickle.dumps(("error", "memory"))
-    sys.stdout.buffer.write(payload)
-    sys.stdout.buffer.flush()
+        _emit(out, ("error", "memory"))
+    out.flush()
     return 0
 
 

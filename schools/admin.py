@@ -1,18 +1,18 @@
 from django.contrib import admin
-from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 
 from schools.models import Commune, District, Province, School, SchoolSite, Village
+from schools.resources import SafeExportResource
 
 
-class DistrictResource(resources.ModelResource):
+class DistrictResource(SafeExportResource):
     class Meta:
         model = District
         import_id_fields = ("code",)
         fields = ("code", "name", "kind", "province", "is_active")
 
 
-class CommuneResource(resources.ModelResource):
+class CommuneResource(SafeExportResource):
     class Meta:
         model = Commune
         import_id_fields = ("code",)

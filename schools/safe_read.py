@@ -28,11 +28,12 @@ import pickle
 import re
 import subprocess
 import sys
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,6 +53,9 @@ __all__ = [
     "parse_in_child",
     "read_text_table",
     "read_workbook",
+    "read_workbook_streaming",
+    "visible_sheet_count",
+    "stream_in_child",
 ]
 
 _CHILD = Path(__file__).with_name("_parse_child.py")
@@ -314,13 +318,48 @@ def _crashed() -> SpreadsheetError:
     )
 
 
-def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
+def _timed_out(caps: Limits) -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "Đọc tệp quá %(seconds)s giây nên đã dừng; hãy mở bằng Excel, xoá các dòng, "
+            "cột thừa rồi tải lên lại."
+        )
+        % {"seconds": int(caps.timeout)}
+    )
+
+
+def _child_error(kind: Any) -> SpreadsheetError:
+    if kind == "password":
+        return encrypted_error()
+    if kind == "empty":
+        return empty_error()
+    if kind == "corrupt":
+        return corrupt_error()
+    return _crashed()
+
+
+def _load(stream: IO[bytes]) -> tuple[Any, ...]:
+    # A fresh unpickler per item: each item is a separate pickle with its own memo.
+    try:
+        item = _PlainUnpickler(stream).load()
+    except Exception:  # EOF (the child died), garbage, a refused class
+        raise _crashed() from None
+    if not isinstance(item, tuple) or not item:
+        raise _crashed()
+    return item
+
+
+def stream_in_child(
+    data: bytes, *, nrows: int | None, all_sheets: bool = False
+) -> tuple[ParsedSheet, Iterator[Any]]:
     """Parse a workbook in a memory- and time-limited child process.
 
-    Returns the first non-empty visible worksheet, the others in its ``others``.
-    Raises ``SpreadsheetError`` for every outcome but a readable, non-empty sheet:
-    a password, a damaged file, an empty workbook, an out-of-memory abort, a
-    signal or a timeout.
+    Returns the sheet's name, merged ranges and height (``rows`` empty) and an
+    iterator of row chunks read from the child as they are needed.  Raises
+    ``SpreadsheetError`` for every outcome but a readable, non-empty sheet: a
+    password, a damaged file, an empty workbook, an out-of-memory abort, a signal
+    or a timeout.  The wall-clock limit covers the parse (the child sends nothing
+    before it is done); the child's CPU limit covers the rest.
     """
     caps = limits()
     command = [
@@ -330,49 +369,100 @@ def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
         str(caps.memory_bytes),
         str(max(int(caps.timeout), 1)),
         str(nrows if nrows is not None else -1),
+        "1" if all_sheets else "0",
     ]
     try:
-        completed = subprocess.run(  # noqa: S603 - fixed interpreter and script, no shell
+        child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
             command,
-            input=data,
-            capture_output=True,
-            timeout=caps.timeout,
-            check=False,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
-    except subprocess.TimeoutExpired:
-        raise SpreadsheetError(
-            _(
-                "Đọc tệp quá %(seconds)s giây nên đã dừng; hãy mở bằng Excel, xoá các dòng, "
-                "cột thừa rồi tải lên lại."
-            )
-            % {"seconds": int(caps.timeout)}
-        ) from None
     except OSError:
         raise _crashed() from None
-    if completed.returncode != 0 or not completed.stdout:
-        raise _crashed()
+    fired = threading.Event()
+
+    def kill() -> None:
+        fired.set()
+        child.kill()
+
+    timer = threading.Timer(caps.timeout, kill)
+    timer.daemon = True
+    timer.start()
+
+    def finish() -> None:
+        timer.cancel()
+        if child.poll() is None:
+            child.kill()
+        assert child.stdout is not None
+        child.stdout.close()
+        child.wait()
+
+    assert child.stdin is not None and child.stdout is not None
     try:
-        result = _PlainUnpickler(io.BytesIO(completed.stdout)).load()
-    except Exception:
-        raise _crashed() from None
-    if not isinstance(result, tuple) or not result:
-        raise _crashed()
-    if result[0] == "ok" and len(result) == 2 and result[1]:
-        sheets = [
-            ParsedSheet(rows=rows, sheet_name=name, merged=merged, height=height)
-            for rows, name, merged, height in result[1]
-        ]
-        first = sheets[0]
-        first.others = sheets[1:]
-        return first
-    kind = result[1] if len(result) > 1 else ""
-    if kind == "password":
-        raise encrypted_error()
-    if kind == "empty":
-        raise empty_error()
-    if kind == "corrupt":
-        raise corrupt_error()
-    raise _crashed()
+        try:
+            child.stdin.write(data)
+            child.stdin.close()
+        except OSError:  # the child died before reading the whole file
+            pass
+        stream = child.stdout
+        first = _load(stream)
+        timer.cancel()
+        if first[0] == "error":
+            raise _child_error(first[1] if len(first) > 1 else "")
+        if first[0] != "start" or len(first) != 4:
+            raise _crashed()
+    except SpreadsheetError as exc:
+        finish()
+        if fired.is_set():
+            raise _timed_out(caps) from None
+        raise exc from None
+    except BaseException:
+        finish()
+        raise
+    _start, sheet_name, merged, height = first
+    header = ParsedSheet(rows=[], sheet_name=sheet_name, merged=merged, height=height)
+
+    def chunks() -> Iterator[list[list[Any]]]:
+        try:
+            while True:
+                item = _load(stream)
+                if item[0] == "rows":
+                    yield item[1]
+                elif item[0] == "end" and all_sheets:
+                    continue  # another sheet follows, or "done"
+                elif item[0] in ("end", "done"):
+                    return
+                elif item[0] == "start" and all_sheets and len(item) == 4:
+                    # The next sheet of the workbook: its rows follow.
+                    _start, name, more_merged, more_height = item
+                    yield ParsedSheet(
+                        rows=[], sheet_name=name, merged=more_merged, height=more_height
+                    )
+                elif item[0] == "error":
+                    raise _child_error(item[1] if len(item) > 1 else "")
+                else:
+                    raise _crashed()
+        finally:
+            finish()
+
+    return header, chunks()
+
+
+def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
+    """``stream_in_child`` with every row of every non-empty visible sheet collected.
+
+    Returns the first sheet, the workbook's other sheets in its ``others``.
+    """
+    header, chunks = stream_in_child(data, nrows=nrows, all_sheets=True)
+    sheets = [header]
+    for chunk in chunks:
+        if isinstance(chunk, ParsedSheet):
+            sheets.append(chunk)
+        else:
+            sheets[-1].rows.extend(chunk)
+    header.others = sheets[1:]
+    return header
 
 
 # ------------------------------------------------------------------ entry points
@@ -385,6 +475,53 @@ def read_workbook(data: bytes, *, nrows: int | None = None) -> ParsedSheet:
     for sheet in (parsed, *parsed.others):
         check_rows(sheet.rows, sheet.sheet_name)
     return parsed
+
+
+def visible_sheet_count(data: bytes) -> int | None:
+    """Visible sheets an .xlsx/.xlsm lists in its workbook part (None for other formats).
+
+    Lets the streaming reader keep streaming the one sheet of most files, and read
+    a workbook with one sheet per class whole.
+    """
+    if not data.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            tags = _SHEET_TAG_RE.findall(_read_small(archive, "xl/workbook.xml"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        return None
+    if not tags:
+        return None
+    return sum(
+        1
+        for tag in tags
+        if _attributes(tag).get("state", "visible") not in ("hidden", "veryHidden")
+    )
+
+
+def read_workbook_streaming(data: bytes) -> tuple[ParsedSheet, Iterator[list[Any]]]:
+    """``read_workbook`` for big lists: the rows come one by one as the child sends them.
+
+    Each row is checked against the caps as it passes (the scan has already
+    refused an .xlsx/.xlsm past them; this covers the other formats).
+    """
+    check_extent(data)
+    header, chunks = stream_in_child(data, nrows=None)
+    return header, _capped(chunks, header.sheet_name)
+
+
+def _capped(chunks: Iterator[list[list[Any]]], sheet_name: str) -> Iterator[list[Any]]:
+    caps = limits()
+    height = width = 0
+    for chunk in chunks:
+        for row in chunk:
+            height += 1
+            if len(row) > width:
+                width = len(row)
+            if width > caps.columns or height > caps.rows or height * width > caps.cells:
+                col = width if width > caps.columns else max(len(row), 1)
+                _refuse(sheet_name, height, col, caps, declared=False)
+            yield row
 
 
 def read_text_table(

@@ -3,20 +3,20 @@ pupils and households are read-only here, since every change must go through the
 portal's services to be validated and audited."""
 
 from django.contrib import admin
-from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 
+from schools.resources import SafeExportResource
 from students.models import Ethnicity, Household, HouseholdCategory, Student
 
 
-class EthnicityResource(resources.ModelResource):
+class EthnicityResource(SafeExportResource):
     class Meta:
         model = Ethnicity
         import_id_fields = ("code",)
         fields = ("code", "name", "aliases")
 
 
-class HouseholdCategoryResource(resources.ModelResource):
+class HouseholdCategoryResource(SafeExportResource):
     class Meta:
         model = HouseholdCategory
         import_id_fields = ("code",)

@@ -1,9 +1,10 @@
 """Reads for the province-wide review of possible duplicate pupils across schools.
 
 A pair is two records at different schools, neither merged away nor already
-reviewed, that are probably one child: the same personal ID, or the same folded
-name and birth date plus the same commune, village, household or guardian ID.
-Two different personal IDs are two children and never pair.
+reviewed, that are probably one child: the same folded name and birth date plus
+the same commune (or village), household or guardian ID.  Two different personal
+IDs are two children and never pair; two equal ones cannot exist
+(``student_personal_id_unique``), so at least one of a pair has no personal ID.
 
 The pairs are found in one self-join on (sort_key, date_of_birth), which the
 ``student_sort_idx`` index serves (``sort_key`` is a one-to-one rewrite of the
@@ -26,7 +27,6 @@ from students.models import DuplicateReview, Household, Student
 
 # Why a pair is listed, strongest first.
 REASONS: dict[str, Any] = {
-    "personal_id": _("Trùng số định danh cá nhân"),
     "household": _("Cùng hộ gia đình"),
     "guardian": _("Cùng CCCD người giám hộ"),
     "village": _("Cùng họ tên, ngày sinh, thôn/bản"),
@@ -100,40 +100,31 @@ def _pairs_sql(user: User) -> tuple[str, list[Any]]:
         "a.commune_id = b.commune_id OR a.household_id = b.household_id "
         "OR (ha.guardian_id_number <> '' AND ha.guardian_id_number = hb.guardian_id_number)"
     )
-    # Two equi-joins in a UNION rather than one join on an OR, so that each can be a
-    # hash join (or walk student_sort_idx) instead of comparing every pupil with every
-    # other.  Only table names from model metadata are interpolated; values are parameters.
+    # One equi-join on (sort_key, date_of_birth), which PostgreSQL hashes; no join on
+    # personal_id: student_personal_id_unique means two records never share one, so the
+    # pupils left to pair are those with no ID on one side (two different IDs are two
+    # children).  Only table names from model metadata are interpolated; values are
+    # parameters.
     sql = f"""
         SELECT a.id, b.id,
                CASE
-                 WHEN a.personal_id <> '' AND a.personal_id = b.personal_id THEN 'personal_id'
                  WHEN a.household_id = b.household_id THEN 'household'
                  WHEN ha.guardian_id_number <> ''
                       AND ha.guardian_id_number = hb.guardian_id_number THEN 'guardian'
                  WHEN a.village_id IS NOT NULL AND a.village_id = b.village_id THEN 'village'
                  ELSE 'commune'
                END
-        FROM (
-            SELECT x.id AS first_id, y.id AS second_id
-            FROM {student} x
-            JOIN {student} y ON y.sort_key = x.sort_key AND y.date_of_birth = x.date_of_birth
-            WHERE y.id > x.id AND y.school_id <> x.school_id
-              AND (x.personal_id = '' OR y.personal_id = '')
-            UNION
-            SELECT x.id, y.id
-            FROM {student} x
-            JOIN {student} y ON y.personal_id = x.personal_id
-            WHERE x.personal_id <> '' AND y.id > x.id AND y.school_id <> x.school_id
-        ) candidate
-        JOIN {student} a ON a.id = candidate.first_id
-        JOIN {student} b ON b.id = candidate.second_id
+        FROM {student} a
+        JOIN {student} b ON b.sort_key = a.sort_key AND b.date_of_birth = a.date_of_birth
         JOIN {school} sa ON sa.id = a.school_id
         JOIN {school} sb ON sb.id = b.school_id
         JOIN {household} ha ON ha.id = a.household_id
         JOIN {household} hb ON hb.id = b.household_id
         LEFT JOIN {review} r ON r.first_id = a.id AND r.second_id = b.id
-        WHERE a.merged_into_id IS NULL AND b.merged_into_id IS NULL AND r.id IS NULL
-          AND ((a.personal_id <> '' AND a.personal_id = b.personal_id) OR {same_place})
+        WHERE b.id > a.id AND b.school_id <> a.school_id
+          AND (a.personal_id = '' OR b.personal_id = '')
+          AND a.merged_into_id IS NULL AND b.merged_into_id IS NULL AND r.id IS NULL
+          AND ({same_place})
           AND {where_scope}
     """  # noqa: S608
     return sql, params

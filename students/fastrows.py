@@ -10,7 +10,6 @@ of it.  Tests check both against the originals.
 
 from __future__ import annotations
 
-import collections
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -197,25 +196,49 @@ def _numbered_rows(
 _RELEASED: list[Any] = []
 
 
+def too_many_rows(limit: int, row: int) -> SpreadsheetError:
+    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
+    return SpreadsheetError(
+        _(
+            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
+        )
+        % {"max": limit, "row": row, "next": limit + 1}
+    )
+
+
 def iter_data_rows(
-    table: Table, *, release: bool = False, more: Iterable[list[Any]] = ()
+    table: Table,
+    *,
+    release: bool = False,
+    more: Iterable[list[Any]] = (),
+    limit: int | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``Table.data_rows()`` for big sheets: same rows, same row numbers.
 
     With ``release`` each raw row is dropped from the sheet once read, so a
     100,000-row list does not stay in memory twice (raw and validated).  ``more``
-    continues the sheet with rows still being read (``read_streaming``).  The
-    tables of a list's other sheets (``table.extra``) follow, numbered by sheet.
+    continues the sheet with rows still being read (``read_streaming``).  With
+    ``limit``, the data row after the ``limit``-th raises ``SpreadsheetError``:
+    the exact count of data rows below the header (the readers' own ``max_rows``
+    only bounds memory and cannot know where the header is).  The tables of a
+    list's other sheets (``table.extra``) follow, numbered by sheet; ``limit``
+    counts the rows of all of them.
     """
     if table.header_row <= 0:
         return
-    yield from _own_rows(table, release, more)
+    count = [0]
+    yield from _own_rows(table, release, more, limit, count)
     for other in table.extra:
-        yield from _own_rows(other, release, ())
+        yield from _own_rows(other, release, (), limit, count)
 
 
 def _own_rows(
-    table: Table, release: bool, more: Iterable[list[Any]]
+    table: Table,
+    release: bool,
+    more: Iterable[list[Any]],
+    limit: int | None,
+    count: list[int],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     number = table.row_number
     required_cols = {
@@ -235,6 +258,9 @@ def _own_rows(
         if outcome == "data":
             values = reader.values(row)
             if values is not None:
+                count[0] += 1
+                if limit is not None and count[0] > limit:
+                    raise too_many_rows(limit, number(index))
                 yield number(index), values
 
 
@@ -253,41 +279,45 @@ def read_streaming(
 
     The same checks run first (size, zip bomb, password, format: ``read_rows``'s
     own helpers).  A workbook's first ``head_rows`` rows come back as a ``Sheet``
-    (enough to find the header and title block); the other rows are handed out by
-    the returned iterator, each dropped once taken.  The workbook is parsed in a
-    memory-limited child process (``schools.safe_read``), so python-calamine's
-    cells never live in this process at all.  CSV files are read whole (``rest``
-    is empty).
-    The ``max_rows`` limit raises ``SpreadsheetError`` while iterating.
+    (enough to find the header and title block); the other rows are read from the
+    child process that parses the workbook (``schools.safe_read``: memory- and
+    time-limited) as the returned iterator advances, so python-calamine's cells
+    never live in this process and the Python rows never all at once.  CSV files
+    are read whole (``rest`` is empty).  The ``max_rows`` limit raises
+    ``SpreadsheetError`` while iterating.
     """
     data = read_source(source, max_bytes)
     fmt = detect_format(data)
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
-    parsed = safe_read.read_workbook(data)
-    if parsed.others:
-        # One sheet per class: small sheets, read whole (the rows of a later sheet
-        # cannot wait behind a stream of the first one).
-        return _whole_sheets(parsed, fmt, data, max_rows), iter(())
-    pending = collections.deque(parsed.rows)
-    parsed.rows = []
+    rows: Iterator[list[Any]]
+    if safe_read.visible_sheet_count(data) == 1:
+        parsed, rows = safe_read.read_workbook_streaming(data)
+    else:
+        # Maybe one sheet per class: every sheet is read whole (the rows of a later
+        # sheet cannot wait behind a stream of the first one).
+        parsed = safe_read.read_workbook(data)
+        if parsed.others:
+            return _whole_sheets(parsed, fmt, data, max_rows), iter(())
+        rows, parsed.rows = iter(parsed.rows), []
     head: list[list[Any]] = []
     filled = False
-    while pending and (len(head) < head_rows or not filled):
-        row = pending.popleft()
+    for row in rows:
         filled = filled or not is_blank_row(row)
         head.append(row)
+        if len(head) >= head_rows and filled:
+            break
     sheet = Sheet(
         rows=head,
         sheet_name=parsed.sheet_name,
         format=fmt,
         merged=parsed.merged,
-        height=max(parsed.height, len(head) + len(pending)),
+        height=max(parsed.height, len(head)),
     )
     # Hidden rows and cell fonts: one regex pass over the sheet XML.
     sheet.apply_layout(data)
     del data
-    return sheet, _guarded(_drain(pending), len(head), max_rows)
+    return sheet, _guarded(rows, len(head), max_rows)
 
 
 def _whole_sheets(
@@ -315,12 +345,6 @@ def _whole_sheets(
     first = sheets[0]
     first.others = [s for s in sheets[1:] if s.rows]
     return first
-
-
-def _drain(pending: collections.deque[list[Any]]) -> Iterator[list[Any]]:
-    """The rows after the head, each dropped from memory once handed out."""
-    while pending:
-        yield pending.popleft()
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:

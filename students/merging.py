@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -188,14 +188,26 @@ def merge_pair(
     from rounds.models import ProposalItem
 
     student_type = ContentType.objects.get_for_model(Student)
-    moved = {
-        "proposal_items": ProposalItem.objects.filter(student=away).update(student=kept),
-        "allocations": Allocation.objects.filter(student=away).update(student=kept),
-        "subscriptions": Subscription.objects.filter(student=away).update(student=kept),
-        "audit_events": AuditEvent.objects.filter(
-            content_type=student_type, object_id=str(away.pk)
-        ).update(object_id=str(kept.pk)),
-    }
+    try:
+        # A proposal or device added to either record while this ran would break a
+        # one-per-pupil constraint: refuse then rather than fail.
+        with transaction.atomic():
+            moved = {
+                "proposal_items": ProposalItem.objects.filter(student=away).update(student=kept),
+                "allocations": Allocation.objects.filter(student=away).update(student=kept),
+                "subscriptions": Subscription.objects.filter(student=away).update(student=kept),
+                "audit_events": AuditEvent.objects.filter(
+                    content_type=student_type, object_id=str(away.pk)
+                ).update(object_id=str(kept.pk)),
+            }
+    except IntegrityError as exc:
+        raise ValidationError(
+            _(
+                "Hai hồ sơ vừa có thêm đề xuất hoặc thiết bị trùng nhau trong lúc gộp. Hãy "
+                "tải lại trang và xem lại cặp này."
+            ),
+            code="stale",
+        ) from exc
     kept_changes: dict[str, list[object]] = {"merged_from": [None, away.pupil_code]}
     if away.eligibility_locked and not kept.eligibility_locked:
         kept_changes["eligibility_locked"] = [False, True]

@@ -482,11 +482,9 @@ def import_household_list(
     come back in the report.  Without ``skip_invalid`` any row error means nothing
     is written.
     """
+    limit = max_rows if max_rows is not None else row_limit_for(actor)
     sheet, more_rows = read_streaming(
-        source,
-        filename=filename,
-        max_bytes=upload_limit_bytes(),
-        max_rows=max_rows if max_rows is not None else row_limit_for(actor),
+        source, filename=filename, max_bytes=upload_limit_bytes(), max_rows=limit
     )
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet, override=override, header_row=header_row)
@@ -499,6 +497,7 @@ def import_household_list(
         progress=progress,
         release_rows=True,
         more_rows=more_rows,
+        max_rows=limit,
     )
 
 
@@ -596,7 +595,7 @@ def upload_household_list(*, actor: User, upload: Any, school: School | None = N
         file_name=upload.name[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
         mapping={},
-        rows=sum(1 for _row in iter_data_rows(table)),
+        rows=sum(1 for _row in iter_data_rows(table, limit=row_limit_for(actor))),
     )
     batch.file.save(upload.name[-80:], ContentFile(data), save=False)
     batch.save()
@@ -744,6 +743,7 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 release_rows=True,
                 more_rows=more_rows,
                 expected_rows=batch.rows or None,
+                max_rows=row_limit_for(actor),
             )
             if phase == "validate":
                 # Possible duplicates and shared households: the user confirms them.

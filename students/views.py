@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
+from accounts.services import record_access
 from schools.background_exports import background_threshold, clean_params, export_response
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
@@ -130,6 +130,7 @@ def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpRespon
             "can_delete": services.can_delete(student),
             "revealed": revealed,
             "can_reveal": request.user.can("can_reveal_personal_ids"),  # type: ignore[union-attr]
+            "can_audit_access": request.user.can("can_manage_users"),  # type: ignore[union-attr]
             **_abilities(request),
         },
     )
@@ -461,12 +462,18 @@ def _require_reviewer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@login_required
+@pupil_data_required
 @require_GET
 def duplicate_review(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     paginator = duplicate_pairs.PairPaginator(user=request.user, per_page=_page_size(request))  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page"))
+    record_access(
+        user=request.user,  # type: ignore[arg-type]
+        action=PersonalDataAccess.Action.VIEW,
+        what=_("Hồ sơ có thể trùng giữa các trường"),
+        rows=2 * len(page),
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -495,7 +502,7 @@ def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-@login_required
+@pupil_data_required
 @require_POST
 def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
@@ -516,7 +523,7 @@ def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
     return _back(request)
 
 
-@login_required
+@pupil_data_required
 @require_POST
 def duplicate_merge(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)

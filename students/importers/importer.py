@@ -269,6 +269,7 @@ class StudentImporter:
         release_rows: bool = False,
         more_rows: Iterable[list[Any]] = (),
         expected_rows: int | None = None,
+        max_rows: int | None = None,
     ) -> ImportReport:
         """Check every data row and, unless ``dry_run``, write the list in one transaction.
 
@@ -283,6 +284,7 @@ class StudentImporter:
         ``release_rows`` frees each raw row of the sheet once checked (big files);
         ``more_rows`` continues the sheet with rows still being read
         (``students.fastrows.read_streaming``); ``expected_rows`` sizes the progress bar.
+        More than ``max_rows`` data rows raise ``SpreadsheetError`` (nothing written).
         """
         self.resolve_default_school(table)
         self._load_for_worker()
@@ -314,7 +316,7 @@ class StudentImporter:
                     if state.recording:
                         forget_changes(batch)
                 checked = self._checked_rows(
-                    table, report, labels, release=release_rows, more=more_rows
+                    table, report, labels, release=release_rows, more=more_rows, limit=max_rows
                 )
                 for chunk in checked_in_background(self._planned(checked, state), size=WRITE_CHUNK):
                     write_now = writing and (skip_invalid or not report.errors)
@@ -387,6 +389,7 @@ class StudentImporter:
         *,
         release: bool,
         more: Iterable[list[Any]],
+        limit: int | None = None,
     ) -> Iterator[_PlannedRow]:
         """The valid rows of ``table``, checked one by one; errors go to ``report``.
 
@@ -449,7 +452,7 @@ class StudentImporter:
                 refusing, (read_name, read_gender, read_category)
             )
             read_birth = refusing(read_birth)
-        for row, values in iter_data_rows(table, release=release, more=more):
+        for row, values in iter_data_rows(table, release=release, more=more, limit=limit):
             report.rows += 1
             if shapes.active:
                 shapes.apply(values)

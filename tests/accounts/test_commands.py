@@ -127,3 +127,23 @@ def test_seed_demo_creates_one_user_per_role():
     assert "demo-pass-123" in out.getvalue()
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())
     assert User.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("Ngan-qua-1", "Mật khẩu quá ngắn: cần ít nhất 12 ký tự"), ("password1234", "quá phổ biến")],
+)
+def test_create_user_refuses_a_weak_password(school, password, message):
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "create_user",
+            "gv_yeu",
+            "--role",
+            "school",
+            "--unit",
+            school.code,
+            "--password",
+            password,
+            stdout=io.StringIO(),
+        )
+    assert not User.objects.filter(username="gv_yeu").exists()

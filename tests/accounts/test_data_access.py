@@ -90,3 +90,19 @@ def test_access_records_are_read_only_in_the_admin(client_for, admin_user, schoo
     delete = reverse("admin:accounts_personaldataaccess_delete", args=[record.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_pupil_page_links_administrators_to_its_access_log(
+    client_for, admin_user, school_staff, pupil
+):
+    link = reverse("accounts:data_access_list") + f"?hoc_sinh={pupil.pk}"
+    assert (
+        link
+        in client_for(admin_user).get(reverse("students:detail", args=[pupil.pk])).content.decode()
+    )
+    assert (
+        link
+        not in client_for(school_staff)
+        .get(reverse("students:detail", args=[pupil.pk]))
+        .content.decode()
+    )

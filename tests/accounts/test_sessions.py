@@ -55,7 +55,7 @@ def test_the_session_cookie_lasts_no_longer_than_the_maximum_age(client, school_
 @pytest.mark.parametrize(
     ("password", "message"),
     [
-        ("Ng4y-m0i-x1", "ít nhất 12 ký tự"),
+        ("Ng4y-m0i-x1", "Mật khẩu quá ngắn: cần ít nhất 12 ký tự"),
         ("password1234", "quá phổ biến"),
     ],
 )

@@ -54,7 +54,9 @@ def test_district_officer_reviews_and_dismisses_a_pair(
     page.screenshot(path=os.path.join(screenshot_dir, "duplicates.png"), full_page=True)
 
     pair = page.locator("[data-testid=pair]").filter(has_text="Lý Thị Mai")
-    pair.locator("textarea[name=reason]").first.fill("Hai chị em sinh đôi, đã gặp gia đình xác nhận")
+    pair.locator("textarea[name=reason]").first.fill(
+        "Hai chị em sinh đôi, đã gặp gia đình xác nhận"
+    )
     pair.get_by_role("button", name="Không trùng").click()
     page.wait_for_load_state("networkidle")
     assert "Đã ghi nhận: hai hồ sơ không phải một học sinh." in page.content()

@@ -101,3 +101,32 @@ def test_default_roles_grant_beneficiary_data_by_need():
     assert granted["province_officer"] == (True, False)
     assert granted["coverage_officer"] == (False, False)
     assert granted["donation_manager"] == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "action"),
+    [
+        ("devices:allocation_pdf", "allocation", "export"),
+        ("devices:allocation_scan", "allocation", "export"),
+        ("devices:allocation_detail", "allocation", "view"),
+        ("rounds:student_history", "student", "view"),
+    ],
+)
+def test_pupil_documents_and_pages_are_recorded_under_the_pupil(
+    client_for, world, province_official, name, key, action
+):
+    from accounts.models import PersonalDataAccess
+
+    client_for(province_official).get(_url(world, name, key, ""))
+    record = PersonalDataAccess.objects.get()
+    assert (record.user, record.action) == (province_official, action)
+    assert record.object_id == str(world["student"])
+
+
+def test_proposal_export_is_recorded_with_its_rows(client_for, world, province_official):
+    from accounts.models import PersonalDataAccess
+
+    client_for(province_official).get(_url(world, "rounds:proposal_export", "proposal", ""))
+    record = PersonalDataAccess.objects.get()
+    assert record.action == "export"
+    assert record.rows >= 1

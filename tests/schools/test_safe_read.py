@@ -53,6 +53,7 @@ def no_child(monkeypatch):
         raise AssertionError("the parser must not run")
 
     monkeypatch.setattr(safe_read, "parse_in_child", refuse)
+    monkeypatch.setattr(safe_read, "stream_in_child", refuse)
 
 
 def test_single_far_cell_is_refused_naming_sheet_and_cell_before_parsing(no_child):
@@ -187,3 +188,32 @@ def test_rows_read_from_other_formats_are_capped_too(settings):
         safe_read.check_rows([["a"], ["a"] * 9], "Trang 1")
     assert "“Trang 1”" in caught.value.message
     assert "I2" in caught.value.message
+
+
+def test_streaming_read_takes_rows_from_the_child_as_they_are_needed():
+    cells = {"A1": "Họ và tên", "B1": "Ngày sinh"}
+    cells.update({f"A{n}": f"Học sinh {n}" for n in range(2, 5002)})
+    sheet, rest = read_streaming(_xlsx(cells), filename="ds.xlsx", max_bytes=10_000_000)
+
+    assert sheet.sheet_name == "Danh sách" and len(sheet.rows) == 50
+    assert sheet.rows[1][0] == "Học sinh 2"
+    remaining = list(rest)
+    assert len(remaining) == 5001 - 50 and remaining[-1][0] == "Học sinh 5001"
+
+
+def test_streamed_rows_are_capped_as_they_pass(settings):
+    settings.SPREADSHEET_MAX_COLUMNS = 3
+    chunks = iter([[["Họ và tên", "Ngày sinh"]] * 100, [["a", "b", "c", "d", "e"]]])
+    rows = safe_read._capped(chunks, "Trang 1")
+    with pytest.raises(SpreadsheetError) as caught:
+        list(rows)
+    assert "“Trang 1”" in caught.value.message and "E101" in caught.value.message
+
+
+def test_values_repeated_across_chunks_come_back_as_they_were():
+    cells = {"A1": "Họ và tên", "B1": "Ghi chú"}
+    cells.update({f"A{n}": f"Học sinh {n}" for n in range(2, 4500)})
+    cells.update({f"B{n}": "rows" for n in range(2, 4500, 7)})
+    rows = read_rows(_xlsx(cells)).rows
+    assert [row[1] for row in rows[1:9]] == ["rows", "", "", "", "", "", "", "rows"]
+    assert rows[-1] == ["Học sinh 4499", ""]

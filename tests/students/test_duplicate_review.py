@@ -469,3 +469,21 @@ def test_role_without_review_capability_is_forbidden(client_for, province):
 
     donor_manager = UserFactory(role=role("donation_manager"), province=province)
     assert client_for(donor_manager).get(LIST).status_code == 403
+
+
+def test_merged_away_record_says_where_it_went(known, client_for, district_officer):
+    kept, away = known["moved"]
+    client = client_for(district_officer)
+    post(client, MERGE, known["moved"], kept=kept.pk, reason="Chuyển trường")
+    body = client.get(reverse("students:detail", args=[away.pk])).content.decode()
+    assert f"đã được gộp vào hồ sơ có mã {kept.masked_pupil_code}" in body
+    assert "Đã gộp vào hồ sơ khác" in body
+
+
+def test_page_view_is_recorded_and_never_cached(known, client_for, district_officer):
+    from accounts.models import PersonalDataAccess
+
+    response = client_for(district_officer).get(LIST)
+    assert "no-store" in response["Cache-Control"]
+    access = PersonalDataAccess.objects.get(user=district_officer)
+    assert (access.action, access.rows) == ("view", 6)

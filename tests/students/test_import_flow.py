@@ -378,3 +378,34 @@ def test_pupil_list_with_a_far_cell_is_refused_on_the_form(client_for, school_st
     errors = " ".join(response.context["form"].errors["file"])
     assert "“Bom”" in errors and "ô XFD1048576" in errors
     assert ImportBatch.objects.count() == 0
+
+
+@override_settings(IMPORT_MAX_ROWS_SCHOOL=5)
+def test_school_row_limit_allows_exactly_the_limit(client_for, school_staff):
+    response = upload(client_for(school_staff), standard([pupil(i) for i in range(1, 6)]))
+    assert response.status_code == 302
+    assert ImportBatch.objects.get().rows == 5
+
+
+@override_settings(IMPORT_MAX_ROWS_SCHOOL=5)
+def test_school_row_limit_refuses_one_row_more(client_for, school_staff):
+    response = upload(client_for(school_staff), standard([pupil(i) for i in range(1, 7)]))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "tối đa 5 dòng dữ liệu" in errors and "dòng dữ liệu thứ 6" in errors
+    assert ImportBatch.objects.count() == 0
+
+
+@override_settings(IMPORT_MAX_ROWS_SCHOOL=5)
+def test_school_row_limit_holds_in_the_streaming_import(school_staff):
+    from schools.spreadsheets import SpreadsheetError
+    from students.services import import_household_list
+
+    data = standard([pupil(i) for i in range(1, 7)])
+    with pytest.raises(SpreadsheetError, match="dòng dữ liệu thứ 6"):
+        import_household_list(actor=school_staff, source=data, filename="ds.xlsx")
+    assert Student.objects.count() == 0
+    report = import_household_list(
+        actor=school_staff, source=standard([pupil(i) for i in range(1, 6)]), filename="ds.xlsx"
+    )
+    assert report.created == 5

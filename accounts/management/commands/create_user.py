@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from accounts.models import Role
 from accounts.services import create_user
@@ -30,18 +32,20 @@ class Command(BaseCommand):
         role = Role.objects.filter(code=code).first()
         if role is None:
             raise CommandError(f"Không có vai trò “{opts['role']}”.")
-        try:
-            user = create_user(
-                actor=None,
-                username=opts["username"],
-                role=role,
-                unit_code=opts["unit"],
-                full_name=opts["full_name"],
-                email=opts["email"],
-                password=opts["password"],
-            )
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+        # Password rules and unit errors in the portal's language, not the shell's.
+        with translation.override(settings.LANGUAGE_CODE):
+            try:
+                user = create_user(
+                    actor=None,
+                    username=opts["username"],
+                    role=role,
+                    unit_code=opts["unit"],
+                    full_name=opts["full_name"],
+                    email=opts["email"],
+                    password=opts["password"],
+                )
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Đã tạo tài khoản {user.username} ({role.name}, {user.unit_label})."

@@ -1,0 +1,53 @@
+"""The admin's import-export downloads escape formulas like the portal's own exports."""
+
+import csv
+import io
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from import_export.admin import ExportMixin
+from openpyxl import load_workbook
+
+from schools.resources import SafeExportResource
+from students.models import Ethnicity
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://example.invalid/x","Bấm vào đây")'
+
+
+def _export(client, title):
+    url = reverse("admin:students_ethnicity_export")
+    form = client.get(url).context["form"]
+    choice = next(v for v, label in form.fields["format"].choices if label.lower() == title)
+    fields = {name: "on" for name in form.fields if name.startswith("ethnicityresource_")}
+    response = client.post(url, {"format": choice, "resource": "0", **fields})
+    assert response.status_code == 200
+    return response.content
+
+
+@pytest.fixture
+def formula_row():
+    return Ethnicity.objects.create(code="99", name=FORMULA, aliases="+cmd|' /C calc'!A0")
+
+
+def test_csv_export_escapes_formulas(client_for, admin_user, formula_row):
+    rows = list(csv.reader(io.StringIO(_export(client_for(admin_user), "csv").decode("utf-8-sig"))))
+    row = next(r for r in rows if "99" in r)
+    assert "'" + FORMULA in row
+    assert "'+cmd|' /C calc'!A0" in row
+
+
+def test_xlsx_export_escapes_formulas(client_for, admin_user, formula_row):
+    sheet = load_workbook(io.BytesIO(_export(client_for(admin_user), "xlsx"))).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "'" + FORMULA in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_every_admin_export_uses_the_escaping_resource():
+    for model_admin in admin.site._registry.values():
+        if isinstance(model_admin, ExportMixin):
+            for resource in model_admin.get_export_resource_classes(None):
+                assert issubclass(resource, SafeExportResource), resource
