@@ -215,3 +215,32 @@ def test_the_extent_guard_and_the_row_limit_hold_for_every_sheet(school_staff, s
         read_streaming(padded, max_bytes=10**7, max_rows=2)
     sheet = read_rows(padded)
     assert [s.sheet_name for s in (sheet, *sheet.others)] == ["6A", "6B"]
+
+
+def test_one_sheet_files_stream_and_the_exact_limit_counts_every_class_sheet(
+    school_staff, monkeypatch
+):
+    from schools import safe_read
+    from schools.spreadsheets import SpreadsheetError
+    from students.fastrows import read_streaming
+
+    # Three data rows over sheets 6A and 6B: the fourth-row limit error names the sheet.
+    with pytest.raises(SpreadsheetError) as caught:
+        run(per_class(), school_staff, max_rows=2)
+    assert "(Sheet 6B, dòng 8 đã là dòng dữ liệu thứ 3)" in caught.value.message
+
+    # A one-sheet workbook (a hidden sheet does not count) keeps the chunked stream.
+    book = openpyxl.Workbook()
+    book.active.title = "6A"
+    for cells in class_sheet("6A", [row(1, 6)]):
+        book.active.append(cells)
+    book.create_sheet("Ẩn").sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    def whole(*args, **kwargs):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(safe_read, "read_workbook", whole)
+    sheet, rest = read_streaming(buffer.getvalue(), max_bytes=10**7)
+    assert (sheet.sheet_name, sheet.others, len(sheet.rows) + len(list(rest))) == ("6A", [], 8)
