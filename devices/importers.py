@@ -133,7 +133,7 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
     serials = DuplicateTracker()
     imeis = DuplicateTracker()
     rows: list[DeviceRow] = []
-    for row, values in table.data_rows():
+    for row, values in table.data_rows(limit=MAX_ROWS):
         report.rows += 1
         v = RowValidator(row, values, labels=labels, errors=report.errors)
         device_type = v.field("device_type", parse_device_type, required=True)
@@ -344,7 +344,7 @@ def parse_carrier_statuses(
     labels = table.field_labels()
     report = ImportReport(rows=0)
     parsed: list[tuple[RowValidator, bool, str | None, str | None, str, dt.date | None]] = []
-    for row, values in table.data_rows():
+    for row, values in table.data_rows(limit=MAX_ROWS):
         report.rows += 1
         v = RowValidator(row, values, labels=labels, errors=report.errors)
         phone = v.field("phone", normalize_phone)

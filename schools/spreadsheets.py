@@ -819,7 +819,7 @@ class Table:
             return "signature"
         return "data"
 
-    def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def data_rows(self, *, limit: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """Yield ``(excel_row_number, {field: raw_value})`` for each data row.
 
         Blank rows, totals and section subtotals ("Tổng cộng", "Cộng lớp 6A: 5 học
@@ -827,15 +827,20 @@ class Table:
         skipped, and so are rows hidden in Excel (listed in ``hidden_skipped``); the
         first signature or notes row ("Người lập biểu", "Ghi chú: ...", "..., ngày ..
         tháng .. năm ..") after data began ends the table.  A value merged down over
-        several rows belongs to each of them.
+        several rows belongs to each of them.  With ``limit``, the data row after the
+        ``limit``-th raises ``SpreadsheetError`` (``read_rows``'s ``max_rows`` only
+        bounds memory: it cannot know where the header is).
         """
         if self.header_row <= 0:
             return
-        yield from self._own_rows()
+        count = [0]  # data rows of every sheet of the list
+        yield from self._own_rows(limit, count)
         for table in self.extra:
-            yield from table._own_rows()
+            yield from table._own_rows(limit, count)
 
-    def _own_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _own_rows(
+        self, limit: int | None, count: list[int]
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         reader = RowReader(self)
         for index in range(self.first_data_index, len(self.sheet.rows)):
             row = self.sheet.rows[index]
@@ -848,7 +853,30 @@ class Table:
             if outcome == "data":
                 values = reader.values(row)
                 if values is not None:
-                    yield self.row_number(index), values
+                    number = self.row_number(index)
+                    count[0] += 1
+                    if limit is not None and count[0] > limit:
+                        raise too_many_rows(limit, number)
+                    yield number, values
+
+
+def too_many_rows(limit: int, row: int) -> SpreadsheetError:
+    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
+    if isinstance(row, RowNumber):  # a list over several sheets: "Sheet 6B, dòng 8"
+        return SpreadsheetError(
+            _(
+                "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+                "(%(row)s đã là dòng dữ liệu thứ %(next)s)."
+            )
+            % {"max": limit, "row": row, "next": limit + 1}
+        )
+    return SpreadsheetError(
+        _(
+            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
+        )
+        % {"max": limit, "row": row, "next": limit + 1}
+    )
 
 
 def section_name(row: Sequence[Any]) -> str:

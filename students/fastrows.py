@@ -25,7 +25,6 @@ from schools.spreadsheets import (
     SIGNATURE_KEYS,
     SUBTOTAL_KEYS,
     TOTAL_KEYS,
-    RowNumber,
     RowReader,
     Sheet,
     SpreadsheetError,
@@ -35,6 +34,7 @@ from schools.spreadsheets import (
     is_blank_row,
     read_rows,
     read_source,
+    too_many_rows,
 )
 
 
@@ -195,25 +195,6 @@ def _numbered_rows(
 
 
 _RELEASED: list[Any] = []
-
-
-def too_many_rows(limit: int, row: int) -> SpreadsheetError:
-    """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
-    if isinstance(row, RowNumber):  # a list over several sheets: "Sheet 6B, dòng 8"
-        return SpreadsheetError(
-            _(
-                "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
-                "(%(row)s đã là dòng dữ liệu thứ %(next)s)."
-            )
-            % {"max": limit, "row": row, "next": limit + 1}
-        )
-    return SpreadsheetError(
-        _(
-            "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
-            "(dòng %(row)s đã là dòng dữ liệu thứ %(next)s)."
-        )
-        % {"max": limit, "row": row, "next": limit + 1}
-    )
 
 
 def iter_data_rows(

@@ -144,3 +144,32 @@ def test_school_staff_cannot_import(school_staff, purchase):
     data = delivery([1, "Laptop", "Dell", "X", "S3", "", "Mới"])
     with pytest.raises(PermissionDenied):
         import_device_list(actor=school_staff, source=data, device_source=purchase, dry_run=True)
+
+
+def _laptops(n):
+    return [[i, "Laptop", "Dell", "Vostro 3400", f"DL-{i:04d}", "", "Mới"] for i in range(1, n + 1)]
+
+
+def test_row_limit_counts_the_data_rows_below_the_header_exactly(
+    province_official, purchase, monkeypatch
+):
+    """At a limit of 5, five rows pass and six are refused, naming the sixth's row, although
+    every one of them is near the top of the sheet (the reader's own cap skips that area)."""
+    monkeypatch.setattr("devices.importers.MAX_ROWS", 5)
+    report = import_device_list(
+        actor=province_official, source=delivery(*_laptops(5)), device_source=purchase,
+        dry_run=True,
+    )  # fmt: skip
+    assert report.ok, report.errors
+    assert report.rows == 5
+    with pytest.raises(SpreadsheetError) as refused:
+        import_device_list(
+            actor=province_official,
+            source=delivery(*_laptops(6)),
+            device_source=purchase,
+            dry_run=False,
+        )
+    # Title, blank, header: the sixth laptop is Excel row 9.
+    assert "tối đa 5 dòng dữ liệu" in str(refused.value)
+    assert "dòng 9 đã là dòng dữ liệu thứ 6" in str(refused.value)
+    assert Device.objects.count() == 0
