@@ -6,6 +6,8 @@ non-empty visible worksheet ``("start", sheet_name, merged, height)``, then
 ``("rows", [row, ...])`` chunks, then ``("end",)``; or at any point ``("error",
 kind)`` with kind ``"password"``, ``"corrupt"``, ``"empty"`` or ``"memory"``.
 The parent reads the chunks as it needs them, so it never holds them all.
+With a fifth argument ``1`` (``ALL_SHEETS``, lists with one sheet per class) every
+non-empty visible worksheet is sent that way, one after the other, then ``("done",)``.
 
 It imports only the standard library and python-calamine (no Django, no project
 code: ``-I`` keeps the project off ``sys.path``), limits its own address space
@@ -44,7 +46,7 @@ def _emit(out: Any, item: tuple[Any, ...]) -> None:
     pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _parse(data: bytes, nrows: int | None, out: Any) -> None:
+def _parse(data: bytes, nrows: int | None, out: Any, all_sheets: bool = False) -> None:
     import python_calamine
 
     try:
@@ -56,6 +58,7 @@ def _parse(data: bytes, nrows: int | None, out: Any) -> None:
     except Exception:
         return _emit(out, ("error", "corrupt"))
     del data
+    sent = False
     try:
         for meta in workbook.sheets_metadata:
             if meta.visible != python_calamine.SheetVisibleEnum.Visible:
@@ -68,29 +71,37 @@ def _parse(data: bytes, nrows: int | None, out: Any) -> None:
                 merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
                 height = getattr(sheet, "height", 0) or 0
                 del sheet
-                workbook.close()
+                if not all_sheets:
+                    workbook.close()
                 _emit(out, ("start", meta.name, merged, height))
                 for first in range(0, len(rows), _CHUNK_ROWS):
                     _emit(out, ("rows", rows[first : first + _CHUNK_ROWS]))
-                return _emit(out, ("end",))
+                _emit(out, ("end",))
+                if not all_sheets:
+                    return None
+                sent = True
+            del rows
     except python_calamine.PasswordError:
         return _emit(out, ("error", "password"))
     except MemoryError:
         raise
     except Exception:
         return _emit(out, ("error", "corrupt"))
+    if sent:
+        return _emit(out, ("done",))
     return _emit(out, ("error", "empty"))
 
 
 def main(argv: list[str]) -> int:
     memory, cpu, nrows = (int(a) for a in argv[1:4])
+    all_sheets = len(argv) > 4 and argv[4] == "1"
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if cpu > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     out = sys.stdout.buffer
     try:
-        _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None, out)
+        _parse(sys.stdin.buffer.read(), nrows if nrows >= 0 else None, out, all_sheets)
     except MemoryError:
         _emit(out, ("error", "memory"))
     out.flush()

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from django.utils.translation import gettext as _
 
 from schools.normalize import clean_text
+from schools.spreadsheets import RowNumber
 
 __all__ = ["DuplicateTracker", "ImportReport", "RowError", "RowValidator"]
 
@@ -50,6 +51,10 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        if isinstance(self.row, RowNumber):  # a list over several sheets: "Sheet 6A, dòng 12"
+            if self.column:
+                return f"{self.row}, {self.column}: {self.message}"
+            return f"{self.row}: {self.message}"
         if self.column:
             return _("Dòng %(row)s, %(column)s: %(message)s") % {
                 "row": self.row,
@@ -60,12 +65,16 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (task results, API responses)."""
-        return {
-            "row": self.row,
+        found = {
+            "row": int(self.row),
             "column": self.column,
             "field": self.field,
             "message": self.message,
         }
+        if isinstance(self.row, RowNumber):
+            # Shown instead of "Dòng N" (the row number stays the key of the error copy).
+            found["where"] = str(self.row)
+        return found
 
 
 @dataclass

@@ -54,6 +54,7 @@ __all__ = [
     "read_text_table",
     "read_workbook",
     "read_workbook_streaming",
+    "visible_sheet_count",
     "stream_in_child",
 ]
 
@@ -104,6 +105,8 @@ class ParsedSheet:
     sheet_name: str
     merged: list[Any] = field(default_factory=list)
     height: int = 0
+    # The workbook's other non-empty visible worksheets, in order (one per class).
+    others: list[ParsedSheet] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ cell refs
@@ -347,8 +350,8 @@ def _load(stream: IO[bytes]) -> tuple[Any, ...]:
 
 
 def stream_in_child(
-    data: bytes, *, nrows: int | None
-) -> tuple[ParsedSheet, Iterator[list[list[Any]]]]:
+    data: bytes, *, nrows: int | None, all_sheets: bool = False
+) -> tuple[ParsedSheet, Iterator[Any]]:
     """Parse a workbook in a memory- and time-limited child process.
 
     Returns the sheet's name, merged ranges and height (``rows`` empty) and an
@@ -366,6 +369,7 @@ def stream_in_child(
         str(caps.memory_bytes),
         str(max(int(caps.timeout), 1)),
         str(nrows if nrows is not None else -1),
+        "1" if all_sheets else "0",
     ]
     try:
         child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
@@ -425,8 +429,16 @@ def stream_in_child(
                 item = _load(stream)
                 if item[0] == "rows":
                     yield item[1]
-                elif item[0] == "end":
+                elif item[0] == "end" and all_sheets:
+                    continue  # another sheet follows, or "done"
+                elif item[0] in ("end", "done"):
                     return
+                elif item[0] == "start" and all_sheets and len(item) == 4:
+                    # The next sheet of the workbook: its rows follow.
+                    _start, name, more_merged, more_height = item
+                    yield ParsedSheet(
+                        rows=[], sheet_name=name, merged=more_merged, height=more_height
+                    )
                 elif item[0] == "error":
                     raise _child_error(item[1] if len(item) > 1 else "")
                 else:
@@ -438,9 +450,18 @@ def stream_in_child(
 
 
 def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
-    """``stream_in_child`` with every row collected."""
-    header, chunks = stream_in_child(data, nrows=nrows)
-    header.rows = [row for chunk in chunks for row in chunk]
+    """``stream_in_child`` with every row of every non-empty visible sheet collected.
+
+    Returns the first sheet, the workbook's other sheets in its ``others``.
+    """
+    header, chunks = stream_in_child(data, nrows=nrows, all_sheets=True)
+    sheets = [header]
+    for chunk in chunks:
+        if isinstance(chunk, ParsedSheet):
+            sheets.append(chunk)
+        else:
+            sheets[-1].rows.extend(chunk)
+    header.others = sheets[1:]
     return header
 
 
@@ -451,8 +472,31 @@ def read_workbook(data: bytes, *, nrows: int | None = None) -> ParsedSheet:
     """Check, parse (in a child) and re-check a workbook: the one call of each read path."""
     check_extent(data)
     parsed = parse_in_child(data, nrows=nrows)
-    check_rows(parsed.rows, parsed.sheet_name)
+    for sheet in (parsed, *parsed.others):
+        check_rows(sheet.rows, sheet.sheet_name)
     return parsed
+
+
+def visible_sheet_count(data: bytes) -> int | None:
+    """Visible sheets an .xlsx/.xlsm lists in its workbook part (None for other formats).
+
+    Lets the streaming reader keep streaming the one sheet of most files, and read
+    a workbook with one sheet per class whole.
+    """
+    if not data.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            tags = _SHEET_TAG_RE.findall(_read_small(archive, "xl/workbook.xml"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        return None
+    if not tags:
+        return None
+    return sum(
+        1
+        for tag in tags
+        if _attributes(tag).get("state", "visible") not in ("hidden", "veryHidden")
+    )
 
 
 def read_workbook_streaming(data: bytes) -> tuple[ParsedSheet, Iterator[list[Any]]]:

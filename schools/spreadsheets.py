@@ -41,11 +41,13 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "HEADER_SCAN_ROWS",
     "PLACE_DATE_RE",
+    "ROW_STRIDE",
     "SECTION_RE",
     "SIGNATURE_KEYS",
     "SUBTOTAL_KEYS",
     "TOTAL_KEYS",
     "ColumnSpec",
+    "RowNumber",
     "Sheet",
     "SpreadsheetError",
     "Table",
@@ -59,6 +61,8 @@ __all__ = [
     "read_rows",
     "read_source",
     "reading_notices",
+    "row_ref",
+    "sheet_class",
     "write_error_copy",
 ]
 
@@ -74,6 +78,67 @@ _RATIO_CHECK_MIN_BYTES = 10 * 1024 * 1024
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+# Row numbers of a list spread over several sheets: sheet position × ROW_STRIDE +
+# Excel row, so every row of the file has its own number (and sorts by sheet).
+ROW_STRIDE = 1_000_000
+
+
+class RowNumber(int):
+    """The row number of a list read from several sheets, shown as "Sheet 6A, dòng 12".
+
+    Its ``int`` value is unique across the file's sheets (``ROW_STRIDE``), so it
+    keys errors, duplicates and changes like a plain row number; ``excel_row`` is
+    the row in Excel and ``sheet`` the sheet's name.  Single-sheet files keep plain
+    ``int`` row numbers (and their "Dòng 12" wording).
+    """
+
+    sheet: str
+    excel_row: int
+
+    def __new__(cls, position: int, excel_row: int, sheet: str) -> RowNumber:
+        number = super().__new__(cls, position * ROW_STRIDE + excel_row)
+        number.sheet = sheet
+        number.excel_row = excel_row
+        return number
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RowNumber, (int(self) // ROW_STRIDE, self.excel_row, self.sheet))
+
+    def __str__(self) -> str:
+        return _("Sheet %(sheet)s, dòng %(row)s") % {"sheet": self.sheet, "row": self.excel_row}
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else format(int(self), spec)
+
+    @staticmethod
+    def decode(value: int, sheets: Sequence[str]) -> RowNumber | int:
+        """A stored row number back as a ``RowNumber`` given the file's list sheets."""
+        position, excel_row = divmod(int(value), ROW_STRIDE)
+        if len(sheets) < 2 or position >= len(sheets):
+            return int(value)
+        return RowNumber(position, excel_row, sheets[position])
+
+
+def row_ref(row: int) -> str:
+    """ "dòng 12", or "Sheet 6A, dòng 12" for a row of a several-sheet list."""
+    if isinstance(row, RowNumber):
+        return str(row)
+    return _("dòng %(row)s") % {"row": row}
+
+
+_CLASS_SHEET_RE = re.compile(r"^(?:lop )?((\d{1,2}) ?[a-z]?\d{0,2})$")
+
+
+def sheet_class(sheet_name: str) -> str:
+    """The class a sheet is named after ("6A", "Lớp 7B1" -> "7B1"), or ""."""
+    text = clean_text(sheet_name)
+    match = _CLASS_SHEET_RE.match(re.sub(r"[^a-z0-9]+", " ", fold(text)).strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return ""
+    words = text.split()
+    return words[-1] if len(words) > 1 and fold(words[0]) == "lop" else text
 
 
 class SpreadsheetError(Exception):
@@ -110,6 +175,8 @@ class Sheet:
     converted: dict[str, int] = field(default_factory=dict)
     # (row, col) -> legacy encoding of the cell's font, for rows still to be read.
     cell_encodings: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+    # The workbook's other non-empty visible worksheets (a list with one sheet per class).
+    others: list[Sheet] = field(default_factory=list, repr=False)
 
     def convert_row(self, index: int, row: list[Any]) -> list[Any]:
         """Convert the legacy-encoded text cells of row ``index`` (0-based) in place."""
@@ -348,14 +415,18 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         raise corrupt_error() from None
 
 
-def _read_workbook(data: bytes, max_rows: int | None) -> tuple[list[list[Any]], str, list]:
+def _read_workbook(data: bytes, max_rows: int | None) -> list[tuple[list[list[Any]], str, list]]:
     from schools import safe_read
 
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
     nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
     parsed = safe_read.read_workbook(data, nrows=nrows)
-    return parsed.rows, parsed.sheet_name, parsed.merged
+    return [(p.rows, p.sheet_name, p.merged) for p in (parsed, *parsed.others)]
+
+
+def _body_rows(rows: list[list[Any]]) -> int:
+    return sum(1 for row in rows[HEADER_SCAN_ROWS:] if not is_blank_row(row))
 
 
 def is_blank_row(row: Sequence[Any]) -> bool:
@@ -372,6 +443,9 @@ def read_rows(
 ) -> Sheet:
     """Read the first non-empty visible worksheet of an uploaded file.
 
+    The workbook's other non-empty visible worksheets come in ``sheet.others``
+    (read the same way), for lists with one sheet per class.
+
     ``source`` is a path, raw bytes or a binary file-like object (a Django
     ``UploadedFile``).  The format is decided by content, never by ``filename``
     (kept for messages and logs only).  ``max_rows`` limits the number of
@@ -381,27 +455,30 @@ def read_rows(
     """
     data = read_source(source, max_bytes)
     fmt = detect_format(data)
-    merged: list = []
     if fmt == "csv":
         from schools import safe_read
 
         sheet_name = Path(filename).stem if filename else ""
-        rows = safe_read.read_text_table(data, _read_csv, sheet_name)
+        found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [])]
     else:
-        rows, sheet_name, merged = _read_workbook(data, max_rows)
-    while rows and is_blank_row(rows[-1]):
-        rows.pop()
-    if not rows:
+        found = _read_workbook(data, max_rows)
+    sheets: list[Sheet] = []
+    for rows, sheet_name, merged in found:
+        while rows and is_blank_row(rows[-1]):
+            rows.pop()
+        if rows or not sheets:
+            sheets.append(Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged))
+    sheet = sheets[0]
+    if not sheet.rows:
         raise empty_error()
-    if max_rows is not None:
-        body = rows[HEADER_SCAN_ROWS:]
-        if sum(1 for row in body if not is_blank_row(row)) > max_rows:
-            raise SpreadsheetError(
-                _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
-                % {"max": max_rows}
-            )
-    sheet = Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged)
-    sheet.apply_layout(data)
+    if max_rows is not None and sum(_body_rows(s.rows) for s in sheets) > max_rows:
+        raise SpreadsheetError(
+            _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
+            % {"max": max_rows}
+        )
+    for each in sheets:
+        each.apply_layout(data)
+    sheet.others = sheets[1:]
     return sheet
 
 
@@ -653,6 +730,40 @@ class Table:
     sections: list[str] = field(default_factory=list)
     # Class headings ("Lớp 6A") below the header: a ``from_section`` field needs no column.
     has_sections: bool = False
+    # The class the sheet is named after ("6A") when no column holds the class: the
+    # ``from_section`` fields of its rows default to it.
+    sheet_class: str = ""
+    # A list over several sheets: this table's place among them (None: one sheet, whose
+    # rows keep plain numbers), the tables of the other list sheets (on the first
+    # table only) and the names of the sheets that are not lists.
+    position: int | None = None
+    extra: list[Table] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    def row_number(self, index: int) -> int:
+        """The number of the row at 0-based ``index``: its Excel row, with the sheet when
+        the list spans several sheets (``RowNumber``)."""
+        if self.position is None:
+            return index + 1
+        return RowNumber(self.position, index + 1, self.sheet.sheet_name)
+
+    @property
+    def tables(self) -> list[Table]:
+        """This table and the tables of the list's other sheets, in workbook order."""
+        return [self, *self.extra]
+
+    @property
+    def list_sheets(self) -> list[str]:
+        """The names of the sheets read as the list (several only for a multi-sheet list)."""
+        return [t.sheet.sheet_name for t in self.tables]
+
+    def add_sheets(self, tables: Sequence[Table], ignored: Sequence[str]) -> None:
+        """Read ``tables`` (other sheets with the same required columns) as more rows."""
+        self.extra = list(tables)
+        self.ignored_sheets = list(ignored)
+        if self.extra:
+            for position, table in enumerate(self.tables):
+                table.position = position
 
     def hidden_ranges(self) -> list[tuple[int, int]]:
         """``hidden_skipped`` as (first, last) runs of consecutive rows."""
@@ -722,8 +833,15 @@ class Table:
         """
         if self.header_row <= 0:
             return
+        count = [0]  # data rows of every sheet of the list
+        yield from self._own_rows(limit, count)
+        for table in self.extra:
+            yield from table._own_rows(limit, count)
+
+    def _own_rows(
+        self, limit: int | None, count: list[int]
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         reader = RowReader(self)
-        count = 0
         for index in range(self.first_data_index, len(self.sheet.rows)):
             row = self.sheet.rows[index]
             if reader.skip(index, row):
@@ -735,14 +853,23 @@ class Table:
             if outcome == "data":
                 values = reader.values(row)
                 if values is not None:
-                    count += 1
-                    if limit is not None and count > limit:
-                        raise too_many_rows(limit, index + 1)
-                    yield index + 1, values
+                    number = self.row_number(index)
+                    count[0] += 1
+                    if limit is not None and count[0] > limit:
+                        raise too_many_rows(limit, number)
+                    yield number, values
 
 
 def too_many_rows(limit: int, row: int) -> SpreadsheetError:
     """The error for the first data row past ``limit`` (``row`` is its Excel row number)."""
+    if isinstance(row, RowNumber):  # a list over several sheets: "Sheet 6B, dòng 8"
+        return SpreadsheetError(
+            _(
+                "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
+                "(%(row)s đã là dòng dữ liệu thứ %(next)s)."
+            )
+            % {"max": limit, "row": row, "next": limit + 1}
+        )
     return SpreadsheetError(
         _(
             "Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên "
@@ -774,7 +901,7 @@ class RowReader:
         self.hidden = table.sheet.hidden_rows
         self.mapping = list(table.mapping.items())
         self.section_fields = {s.field for s in table.columns if s.from_section}
-        self.section = ""
+        self.section = table.sheet_class
         self.data_began = False
         table.hidden_skipped = []
         self.top_cols: dict[int, list[int]] = {}
@@ -890,6 +1017,9 @@ def _build_table(
     if first_data < len(sheet.rows) and _is_column_number_row(sheet.rows[first_data]):
         first_data += 1
     has_sections = any(_is_section_row(row) for row in sheet.rows[first_data:])
+    named_class = ""
+    if any(s.from_section and s.field not in mapping for s in columns):
+        named_class = sheet_class(sheet.sheet_name)
     return Table(
         sheet=sheet,
         columns=columns,
@@ -900,12 +1030,15 @@ def _build_table(
         missing_required=[
             s
             for s in columns
-            if s.required and s.field not in mapping and not (s.from_section and has_sections)
+            if s.required
+            and s.field not in mapping
+            and not (s.from_section and (has_sections or named_class))
         ],
         title_lines=title_lines,
         first_data_index=first_data,
         first_header_row=candidate.first_row + 1,
         has_sections=has_sections,
+        sheet_class=named_class,
     )
 
 
@@ -968,27 +1101,50 @@ def reading_notices(table: Table) -> list[str]:
     """What the reading did beyond plain cells, for the dry run (Vietnamese sentences).
 
     Cells converted from a legacy encoding (per encoding), hidden rows not read and
-    the class sections met.  Call after the data rows were read.
+    the class sections met; for a list over several sheets, the sheets read and
+    the sheets left out (each hidden-row notice then names its sheet).  Call after
+    the data rows were read.
     """
     from schools.legacy import ENCODING_LABELS
 
     notices: list[str] = []
-    for encoding, count in sorted(table.sheet.converted.items()):
+    tables = table.tables
+    several = len(tables) > 1
+    if several or table.ignored_sheets:
+        text = _("Đã đọc %(n)s sheet: %(names)s.") % {
+            "n": len(tables),
+            "names": ", ".join(table.list_sheets),
+        }
+        if table.ignored_sheets:
+            text += " " + _("Bỏ qua sheet không phải danh sách: %(names)s.") % {
+                "names": ", ".join(table.ignored_sheets)
+            }
+        notices.append(text)
+    converted: dict[str, int] = {}
+    for each in tables:
+        for encoding, count in each.sheet.converted.items():
+            converted[encoding] = converted.get(encoding, 0) + count
+    for encoding, count in sorted(converted.items()):
         notices.append(
             _("%(n)s ô được chuyển từ bảng mã %(encoding)s sang Unicode.")
             % {"n": count, "encoding": ENCODING_LABELS.get(encoding, encoding)}
         )
-    for first, last in table.hidden_ranges():
-        if first == last:
-            notices.append(_("Dòng %(row)s bị ẩn, không nhập.") % {"row": first})
-        else:
-            notices.append(
-                _("Dòng %(first)s–%(last)s bị ẩn, không nhập.") % {"first": first, "last": last}
-            )
-    if table.sections:
+    for each in tables:
+        where = (_("Sheet %(sheet)s: ") % {"sheet": each.sheet.sheet_name}) if several else ""
+        for first, last in each.hidden_ranges():
+            if first == last:
+                text = _("Dòng %(row)s bị ẩn, không nhập.") % {"row": first}
+            else:
+                text = _("Dòng %(first)s–%(last)s bị ẩn, không nhập.") % {
+                    "first": first,
+                    "last": last,
+                }
+            notices.append(where + text)
+    sections = [name for each in tables for name in each.sections]
+    if sections:
         notices.append(
             _("Đã đọc %(n)s mục lớp: %(names)s.")
-            % {"n": len(table.sections), "names": ", ".join(table.sections)}
+            % {"n": len(sections), "names": ", ".join(sections)}
         )
     return notices
 
@@ -1004,14 +1160,37 @@ def write_error_copy(
     ``errors_by_row`` is keyed by 1-based Excel row number (as in
     ``ImportReport.errors_by_row()``).  Header rows are bold; every value is
     neutralised against formula injection.
+
+    A list over several sheets gives one sheet per list sheet, same name, same
+    rows, each with its own "Lỗi" column (``errors_by_row`` keyed by ``RowNumber``
+    values): the school fixes each class where it always keeps it.
     """
     from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    if table.position is None:
+        _write_error_sheet(workbook, sheet, table, errors_by_row)
+    else:
+        for each in table.tables:
+            own = {
+                number % ROW_STRIDE: messages
+                for number, messages in errors_by_row.items()
+                if number // ROW_STRIDE == each.position
+            }
+            _write_error_sheet(workbook, each.sheet, each, own)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_error_sheet(
+    workbook: Any, sheet: Sheet, table: Table, errors_by_row: Mapping[int, Sequence[str]]
+) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     from schools.exporters import neutralize
 
-    workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=(sheet.sheet_name or "Danh sách")[:31] or "Sheet1")
     bold = Font(bold=True)
     red = Font(color="C00000")
@@ -1041,9 +1220,6 @@ def write_error_copy(
                 tail.alignment = Alignment(wrap_text=True, vertical="top")
                 cells.append(tail)
         worksheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _column_letter(index: int) -> str:

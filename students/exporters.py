@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from schools.exporters import XlsxExporter
+from schools.spreadsheets import RowNumber
 from students.models import Student, mask
 from students.selectors import FieldConflict
 
@@ -77,7 +78,7 @@ class ImportChangesExporter(XlsxExporter):
     title = _("DANH SÁCH THAY ĐỔI KHI NHẬP TỆP")  # type: ignore[assignment]
     sheet_name = "Thay đổi"
     columns = (  # type: ignore[assignment]
-        (_("Dòng"), lambda item: item[0].row),
+        (_("Dòng"), lambda item: _row(item[0].row)),
         (_("Học sinh"), lambda item: item[0].full_name),
         (_("Thông tin"), lambda item: item[1].label),
         (_("Giá trị hiện tại"), lambda item: _current(item[1])),
@@ -85,6 +86,10 @@ class ImportChangesExporter(XlsxExporter):
         (_("Sửa trên cổng"), lambda item: _edited(item[1])),
         (_("Sẽ lấy"), lambda item: _taken(item[1])),
     )
+
+
+def _row(row: int) -> int | str:
+    return str(row) if isinstance(row, RowNumber) else row
 
 
 def _current(item: Any) -> str:

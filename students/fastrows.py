@@ -211,17 +211,32 @@ def iter_data_rows(
     continues the sheet with rows still being read (``read_streaming``).  With
     ``limit``, the data row after the ``limit``-th raises ``SpreadsheetError``:
     the exact count of data rows below the header (the readers' own ``max_rows``
-    only bounds memory and cannot know where the header is).
+    only bounds memory and cannot know where the header is).  The tables of a
+    list's other sheets (``table.extra``) follow, numbered by sheet; ``limit``
+    counts the rows of all of them.
     """
     if table.header_row <= 0:
         return
+    count = [0]
+    yield from _own_rows(table, release, more, limit, count)
+    for other in table.extra:
+        yield from _own_rows(other, release, (), limit, count)
+
+
+def _own_rows(
+    table: Table,
+    release: bool,
+    more: Iterable[list[Any]],
+    limit: int | None,
+    count: list[int],
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    number = table.row_number
     required_cols = {
         table.mapping[s.field] for s in table.columns if s.required and s.field in table.mapping
     }
     reader = RowReader(table)
     convert = table.sheet.convert_row
     head = len(table.sheet.rows)
-    count = 0
     for index, row in _numbered_rows(table, release, more):
         if index >= head:
             row = convert(index, row)  # streamed rows: legacy encodings not yet converted
@@ -233,10 +248,10 @@ def iter_data_rows(
         if outcome == "data":
             values = reader.values(row)
             if values is not None:
-                count += 1
-                if limit is not None and count > limit:
-                    raise too_many_rows(limit, index + 1)
-                yield index + 1, values
+                count[0] += 1
+                if limit is not None and count[0] > limit:
+                    raise too_many_rows(limit, number(index))
+                yield number(index), values
 
 
 # --------------------------------------------------------------- streaming read
@@ -265,7 +280,16 @@ def read_streaming(
     fmt = detect_format(data)
     if fmt == "csv":
         return read_rows(data, filename=filename, max_bytes=max_bytes, max_rows=max_rows), iter(())
-    parsed, rows = safe_read.read_workbook_streaming(data)
+    rows: Iterator[list[Any]]
+    if safe_read.visible_sheet_count(data) == 1:
+        parsed, rows = safe_read.read_workbook_streaming(data)
+    else:
+        # Maybe one sheet per class: every sheet is read whole (the rows of a later
+        # sheet cannot wait behind a stream of the first one).
+        parsed = safe_read.read_workbook(data)
+        if parsed.others:
+            return _whole_sheets(parsed, fmt, data, max_rows), iter(())
+        rows, parsed.rows = iter(parsed.rows), []
     head: list[list[Any]] = []
     filled = False
     for row in rows:
@@ -284,6 +308,33 @@ def read_streaming(
     sheet.apply_layout(data)
     del data
     return sheet, _guarded(rows, len(head), max_rows)
+
+
+def _whole_sheets(
+    parsed: safe_read.ParsedSheet, fmt: str, data: bytes, max_rows: int | None
+) -> Sheet:
+    body = sum(
+        1
+        for each in (parsed, *parsed.others)
+        for row in each.rows[HEADER_SCAN_ROWS:]
+        if not is_blank_row(row)
+    )
+    if max_rows is not None and body > max_rows:
+        raise SpreadsheetError(
+            _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
+            % {"max": max_rows}
+        )
+    sheets = []
+    for each in (parsed, *parsed.others):
+        rows = each.rows
+        while rows and is_blank_row(rows[-1]):
+            rows.pop()
+        sheet = Sheet(rows=rows, sheet_name=each.sheet_name, format=fmt, merged=each.merged)
+        sheet.apply_layout(data)
+        sheets.append(sheet)
+    first = sheets[0]
+    first.others = [s for s in sheets[1:] if s.rows]
+    return first
 
 
 def _guarded(rows: Iterator[list[Any]], consumed: int, max_rows: int | None) -> Iterator[list[Any]]:

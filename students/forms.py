@@ -276,8 +276,11 @@ class MappingForm(forms.Form):
         ]
         for spec in COLUMNS:
             current = table.mapping.get(spec.field)
-            # The class may come from "Lớp 6A" section headings instead of a column.
-            required = spec.required and not (spec.from_section and table.has_sections)
+            # The class may come from "Lớp 6A" section headings, or from sheets named
+            # after their class ("6A"), instead of a column.
+            required = spec.required and not (
+                spec.from_section and (table.has_sections or table.sheet_class)
+            )
             self.fields[spec.field] = forms.ChoiceField(
                 label=spec.label + (" *" if required else ""),
                 choices=options,

@@ -19,6 +19,7 @@ from accounts.selectors import history_for
 from schools.choices import DeviceNeed
 from schools.models import Commune, ImportBatch, School, Village
 from schools.normalize import fold
+from schools.spreadsheets import RowNumber
 from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.models import (
     Ethnicity,
@@ -299,11 +300,13 @@ def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> 
         user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=users)
     }
     choices = ConflictChoices.of_batch(batch)
+    # A list over several sheets: "Sheet 6A, dòng 12" (the stored number keys the row).
+    sheets = (batch.options or {}).get("sheets") or []
     described = []
     for change in changes:
         described.append(
             PupilChange(
-                row=change.row,
+                row=RowNumber.decode(change.row, sheets),
                 student_id=change.student_id,
                 full_name=change.full_name,
                 changes=[

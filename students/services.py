@@ -750,6 +750,8 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 options = {**(locked.options or {})}
                 options["warnings"] = [w.as_dict() for w in importer.warnings[:1000]]
                 options["reading"] = importer.notices
+                # Sheet names of a list over several sheets, to show "Sheet 6A, dòng 12".
+                options["sheets"] = table.list_sheets if table.extra else []
                 ImportBatch.objects.filter(pk=batch_id).update(options=options)
                 _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
             elif report.errors and not skip_invalid:
@@ -886,12 +888,13 @@ def import_changes_file(*, actor: User, batch: ImportBatch) -> bytes:
 
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
     """The uploaded file with an added "Lỗi" column listing each row's errors."""
-    sheet, table, _importer, _more = _locate_for_batch(batch, actor)
+    _sheet, table, _importer, _more = _locate_for_batch(batch, actor)
     by_row: dict[int, list[str]] = {}
     for error in batch.errors or []:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
         by_row.setdefault(int(error["row"]), []).append(text)
-    return write_error_copy(sheet, table, by_row)
+    # The list's own sheet: a summary sheet before it is not part of the list.
+    return write_error_copy(table.sheet, table, by_row)
 
 
 def record_pupil_access(*, user: User, student: Student, action: str, what: str) -> None:

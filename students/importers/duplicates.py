@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from schools.importing import RowError
 from schools.models import School
+from schools.spreadsheets import RowNumber
 from students.importers.bulk import chunks
 from students.importers.columns import FIELD_LABELS, HOUSEHOLD_FIELDS
 from students.integrity import DECIDED_PROPOSAL_STATUSES
@@ -142,7 +143,9 @@ class RegistryIndex:
                     row,
                     labels.get("personal_id", FIELD_LABELS["personal_id"]),
                     "personal_id",
-                    _("số định danh cá nhân trùng với dòng %(row)s") % {"row": first[0]},
+                    _("số định danh cá nhân trùng với %(where)s") % {"where": first[0]}
+                    if isinstance(first[0], RowNumber)
+                    else _("số định danh cá nhân trùng với dòng %(row)s") % {"row": first[0]},
                 )
             if first is None:
                 self.file_ids[personal_id] = (row, pupil_code)
@@ -160,7 +163,11 @@ class RegistryIndex:
             self.file_identities[(*key, village)] = (row, pupil_code, school_id)
         elif in_file[1] != pupil_code and in_file[2] != school_id:
             # Same name, birth date and village at two schools of one file.
-            self._warn(row, _("dòng %(row)s") % {"row": in_file[0]})
+            where = in_file[0]
+            self._warn(
+                row,
+                str(where) if isinstance(where, RowNumber) else _("dòng %(row)s") % {"row": where},
+            )
         return None
 
     def _describe(self, code: str, school_id: int, district_id: int, class_name: str) -> str:

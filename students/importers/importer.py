@@ -19,7 +19,14 @@ from accounts.models import User
 from schools.importing import DuplicateTracker, ImportReport, RowError
 from schools.models import Commune, District, ImportBatch, School, Village
 from schools.normalize import clean_text, parse_bool_vi, parse_gender
-from schools.spreadsheets import Sheet, SpreadsheetError, Table, guess_table, reading_notices
+from schools.spreadsheets import (
+    RowNumber,
+    Sheet,
+    SpreadsheetError,
+    Table,
+    guess_table,
+    reading_notices,
+)
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers import duplicates
 from students.importers.audit import (
@@ -89,6 +96,11 @@ from students.validation import (
 )
 
 __all__ = ["StudentImporter"]
+
+
+def _is_list(table: Table) -> bool:
+    """A sheet with a pupil-list header and every required column."""
+    return table.header_row > 0 and bool(table.mapping) and not table.missing_required
 
 
 def _year_or_male(table: Table) -> None:
@@ -163,12 +175,28 @@ class StudentImporter:
         override: Mapping[str, int] | None = None,
         header_row: int | None = None,
     ) -> Table:
-        """The table of pupils in ``sheet``; raises ``SpreadsheetError`` when it cannot be used."""
-        table = guess_table(sheet, COLUMNS, override=override, header_row=header_row)
-        # A name in "Họ đệm" + "Tên", a date in "Ngày | Tháng | Năm", marks under
-        # "Nam | Nữ" or one column per category stand for the required columns.
-        _year_or_male(table)
-        table.missing_required = missing_required(table.missing_required, table.mapping)
+        """The table of pupils in ``sheet``; raises ``SpreadsheetError`` when it cannot be used.
+
+        A workbook with one sheet per class: the table is found on the first sheet
+        with a list header (``override`` and ``header_row`` apply to that one), and
+        every other sheet whose header has the same required columns is read as
+        more rows of the list (``Table.extra``); the others are named in
+        ``Table.ignored_sheets``.
+        """
+        sheets = [sheet, *sheet.others]
+        found = [self._guess(each) for each in sheets] if len(sheets) > 1 else []
+        first = next((i for i, t in enumerate(found) if _is_list(t)), 0)
+        if found and not (override or header_row) and _is_list(found[first]):
+            table = found[first]
+        else:
+            table = self._guess(sheets[first], override=override, header_row=header_row)
+        if found:
+            # Every required column is mapped on a list sheet: the same as the first one's.
+            read = {i for i, t in enumerate(found) if i > first and _is_list(t)}
+            table.add_sheets(
+                [found[i] for i in sorted(read)],
+                [t.sheet.sheet_name for i, t in enumerate(found) if i != first and i not in read],
+            )
         if table.header_row == 0 or not table.mapping:
             raise SpreadsheetError(
                 _(
@@ -176,6 +204,20 @@ class StudentImporter:
                     "trong 30 dòng đầu của tệp."
                 )
             )
+        return table
+
+    def _guess(
+        self,
+        sheet: Sheet,
+        *,
+        override: Mapping[str, int] | None = None,
+        header_row: int | None = None,
+    ) -> Table:
+        table = guess_table(sheet, COLUMNS, override=override, header_row=header_row)
+        # A name in "Họ đệm" + "Tên", a date in "Ngày | Tháng | Năm", marks under
+        # "Nam | Nữ" or one column per category stand for the required columns.
+        _year_or_male(table)
+        table.missing_required = missing_required(table.missing_required, table.mapping)
         return table
 
     def check_table(self, table: Table) -> None:
@@ -583,7 +625,9 @@ class StudentImporter:
             elif first_household[1] != category.id:
                 v.error(
                     "category",
-                    _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
+                    _("khác diện hộ của cùng hộ ở %(where)s") % {"where": first_household[0]}
+                    if isinstance(first_household[0], RowNumber)
+                    else _("khác diện hộ của cùng hộ ở dòng %(row)s") % {"row": first_household[0]},
                 )
                 continue
             elif guardian_name and hkey[0] == "code":
@@ -595,7 +639,13 @@ class StudentImporter:
                 elif guardian_name != head[1] and quick_fold(guardian_name) != head[2]:
                     v.error(
                         "household_code",
-                        _("mã hộ %(code)s đã dùng ở dòng %(row)s cho chủ hộ khác: %(name)s")
+                        (
+                            _("mã hộ %(code)s đã dùng ở %(row)s cho chủ hộ khác: %(name)s")
+                            if isinstance(head[0], RowNumber)
+                            else _(
+                                "mã hộ %(code)s đã dùng ở dòng %(row)s cho chủ hộ khác: %(name)s"
+                            )
+                        )
                         % {"code": household_code, "row": head[0], "name": head[1]},
                     )
                     continue

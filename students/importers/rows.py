@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from schools.importing import RowError
 from schools.normalize import clean_text
+from schools.spreadsheets import RowNumber
 from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
 
 
@@ -143,4 +144,7 @@ class _Checker:
         self.errors.append(RowError(self.row, "", "", message))
 
     def duplicate_of(self, first_row: int) -> None:
-        self.row_error(_("trùng với dòng %(row)s") % {"row": first_row})
+        if isinstance(first_row, RowNumber):
+            self.row_error(_("trùng với %(where)s") % {"where": first_row})
+        else:
+            self.row_error(_("trùng với dòng %(row)s") % {"row": first_row})
