@@ -116,7 +116,7 @@ def clean_params(params: Any) -> dict[str, str]:
     return {
         k: str(v)[:200]
         for k, v in params.items()
-        if k not in {"page", "export", "csrfmiddlewaretoken", "exporter"}
+        if k not in {"page", "export", "format", "csrfmiddlewaretoken", "exporter"}
     }
 
 

@@ -1,0 +1,95 @@
+"""Every list with an Excel export goes through the background machinery once it is
+over EXPORT_BACKGROUND_ROWS, and the job writes the same rows as the direct download
+(issue 13)."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import openpyxl
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from schools.models import ExportJob
+from tests.coverage.factories import CoveragePointFactory, plan, pupil, signal
+from tests.schools.factories import VillageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _cells(content: bytes) -> list[tuple]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def assert_exports_in_background(
+    client, url: str, key: str, params: dict, export: dict, captured
+) -> list[tuple]:
+    """The direct download of a small list, then the same list over the threshold:
+    no download, the background button, and a job whose file has the same cells."""
+    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+        direct = client.get(url, {**params, **export})
+    assert direct.status_code == 200
+    assert direct["Content-Type"].startswith("application/vnd.openxmlformats")
+    expected = _cells(direct.content)
+    with override_settings(EXPORT_BACKGROUND_ROWS=0):
+        response = client.get(url, {**params, **export}, follow=True)
+        back = url + ("?" + urlencode(params) if params else "")
+        assert response.redirect_chain == [(back, 302)]
+        html = response.content.decode()
+        assert "Xuất Excel (chạy nền)" in html
+        start = reverse("schools:export_start", args=[key])
+        assert f'action="{start}"' in html
+        with captured(execute=True):
+            started = client.post(start, params)
+    job = ExportJob.objects.get(exporter=key)
+    assert started.url == reverse("schools:export_detail", args=[job.pk])
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert job.params == params
+    download = client.get(reverse("schools:export_download", args=[job.pk]))
+    assert _cells(b"".join(download.streaming_content)) == expected
+    return expected
+
+
+# ------------------------------------------------------------------ coverage
+
+
+@pytest.fixture
+def coverage_points(commune, school):
+    for i in range(3):
+        village = VillageFactory(commune=commune)
+        point = CoveragePointFactory(village=village, name=f"Thôn {i:02d}")
+        signal(point, "viettel", (0, 2, 3)[i])
+        if i % 2:
+            plan(point)
+        pupil(school, village, need_data=True)
+
+
+def test_coverage_point_list(
+    client_for, province_official, coverage_points, django_capture_on_commit_callbacks
+):
+    cells = assert_exports_in_background(
+        client_for(province_official),
+        reverse("coverage:list"),
+        "coverage.points",
+        {"sort": "-name"},
+        {"format": "xlsx"},
+        django_capture_on_commit_callbacks,
+    )
+    assert {"Thôn 00", "Thôn 01", "Thôn 02"} <= {c for row in cells for c in row}
+
+
+def test_coverage_gap_ranking(
+    client_for, province_official, coverage_points, django_capture_on_commit_callbacks
+):
+    cells = assert_exports_in_background(
+        client_for(province_official),
+        reverse("coverage:ranking"),
+        "coverage.gap_ranking",
+        {"weak": "1"},
+        {"export": "xlsx"},
+        django_capture_on_commit_callbacks,
+    )
+    assert "Thôn 00" in {c for row in cells for c in row}
