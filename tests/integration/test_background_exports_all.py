@@ -93,3 +93,73 @@ def test_coverage_gap_ranking(
         django_capture_on_commit_callbacks,
     )
     assert "Thôn 00" in {c for row in cells for c in row}
+
+
+# ------------------------------------------------------------------- devices
+
+
+@pytest.fixture
+def stock(province_official, district, school):
+    from devices import services
+    from devices.models import Device
+    from tests.devices.factories import DataPackageFactory, DeviceFactory, DeviceSourceFactory
+
+    purchase = DeviceSourceFactory(created_by=province_official, reference="HĐ 12/2021/HĐMB")
+    DeviceSourceFactory(created_by=province_official, reference="HĐ 13/2021/HĐMB")
+    for _ in range(2):
+        DeviceFactory(
+            source=purchase, holder=Device.Holder.SCHOOL, school=school, district=district
+        )
+    devices = [DeviceFactory(source=purchase) for _ in range(3)]
+    services.create_transfer(actor=province_official, devices=devices[:2], to_district=district)
+    services.create_transfer(actor=province_official, devices=devices[2:], to_district=district)
+    DataPackageFactory(name="EDU4G")
+    DataPackageFactory(name="ED30", carrier="viettel")
+
+
+@pytest.mark.parametrize("who", ["province_official", "district_officer"])
+def test_devices_stock_summary(request, client_for, who, stock, django_capture_on_commit_callbacks):
+    cells = assert_exports_in_background(
+        client_for(request.getfixturevalue(who)),
+        reverse("devices:stock"),
+        "devices.stock_summary",
+        {},
+        {"export": "summary"},
+        django_capture_on_commit_callbacks,
+    )
+    assert len(cells) > 2
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "expected"),
+    [
+        ("devices:sources", "devices.sources", "HĐ 12/2021/HĐMB"),
+        ("devices:transfers", "devices.transfers", None),
+    ],
+)
+def test_devices_sources_and_transfers(
+    client_for, province_official, stock, name, key, expected, django_capture_on_commit_callbacks
+):
+    cells = assert_exports_in_background(
+        client_for(province_official),
+        reverse(name),
+        key,
+        {},
+        {"export": "xlsx"},
+        django_capture_on_commit_callbacks,
+    )
+    assert len(cells) >= 3
+    if expected:
+        assert expected in {c for row in cells for c in row}
+
+
+def test_devices_packages(client_for, district_officer, stock, django_capture_on_commit_callbacks):
+    cells = assert_exports_in_background(
+        client_for(district_officer),
+        reverse("devices:packages"),
+        "devices.packages",
+        {},
+        {"export": "xlsx"},
+        django_capture_on_commit_callbacks,
+    )
+    assert {"EDU4G", "ED30"} <= {c for row in cells for c in row}
