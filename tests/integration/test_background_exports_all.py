@@ -163,3 +163,90 @@ def test_devices_packages(client_for, district_officer, stock, django_capture_on
         django_capture_on_commit_callbacks,
     )
     assert {"EDU4G", "ED30"} <= {c for row in cells for c in row}
+
+
+# ----------------------------------------------------------------- donations
+
+
+@pytest.fixture
+def donation_manager(province):
+    from tests.accounts.factories import UserFactory, role
+
+    return UserFactory(username="tai_tro", role=role("donation_manager"), province=province)
+
+
+@pytest.fixture
+def donations(donation_manager):
+    import datetime as dt
+
+    from donations import services
+    from donations.models import Spending
+    from tests.donations.factories import (
+        CashReceiptFactory,
+        DonorFactory,
+        FundAccountFactory,
+        PledgeFactory,
+    )
+
+    account = FundAccountFactory()
+    for name, reference in (
+        ("Ngân hàng Agribank Lào Cai", "FT-111"),
+        ("Viettel Lào Cai", "FT-222"),
+    ):
+        pledge = PledgeFactory(donor=DonorFactory(name=name), created_by=donation_manager)
+        receipt = CashReceiptFactory(
+            pledge=pledge, account=account, amount=30_000_000, reference=reference
+        )
+        services.record_spending(
+            actor=donation_manager,
+            spent_on=dt.date(2021, 12, 1),
+            amount=10_000_000,
+            account=account,
+            purpose=Spending.Purpose.DATA,
+            reference=f"UNC {reference}",
+            receipts=[receipt],
+            subscriptions_count=3,
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "params", "export", "expected"),
+    [
+        ("donations:donors", "donations.donors", {"q": "agribank"}, {"export": "xlsx"}, "FT"),
+        ("donations:receipts", "donations.receipts", {"q": "FT"}, {"format": "xlsx"}, "FT-222"),
+        ("donations:spendings", "donations.spendings", {}, {"format": "xlsx"}, "UNC FT-111"),
+    ],
+)
+def test_donation_lists(
+    client_for,
+    donation_manager,
+    donations,
+    name,
+    key,
+    params,
+    export,
+    expected,
+    django_capture_on_commit_callbacks,
+):
+    cells = assert_exports_in_background(
+        client_for(donation_manager),
+        reverse(name),
+        key,
+        params,
+        export,
+        django_capture_on_commit_callbacks,
+    )
+    values = " ".join(str(c) for row in cells for c in row)
+    if key == "donations.donors":
+        assert "Agribank" in values and "Viettel" not in values
+    else:
+        assert expected in values
+
+
+@override_settings(EXPORT_BACKGROUND_ROWS=0)
+def test_donor_export_address_sends_a_big_list_back_to_the_donor_list(
+    client_for, donation_manager, donations
+):
+    response = client_for(donation_manager).get(reverse("donations:donor_export"), {"q": "lào"})
+    assert response.status_code == 302
+    assert response.url == reverse("donations:donors") + "?q=l%C3%A0o"
