@@ -21,4 +21,5 @@ class ReportsConfig(AppConfig):
             filename="hoat-dong-tuyen-truyen.xlsx",
             exporter=OutreachExporter,
             objects=outreach_list,
+            capabilities=("can_view_reports",),  # the outreach page's own rule
         )

@@ -4,7 +4,10 @@ over EXPORT_BACKGROUND_ROWS, and the job writes the same rows as the direct down
 
 from __future__ import annotations
 
+import ast
+import importlib
 import io
+from pathlib import Path
 from urllib.parse import urlencode
 
 import openpyxl
@@ -12,6 +15,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from schools import background_exports
 from schools.models import ExportJob
 from tests.coverage.factories import CoveragePointFactory, plan, pupil, signal
 from tests.schools.factories import VillageFactory
@@ -250,3 +254,80 @@ def test_donor_export_address_sends_a_big_list_back_to_the_donor_list(
     response = client_for(donation_manager).get(reverse("donations:donor_export"), {"q": "lào"})
     assert response.status_code == 302
     assert response.url == reverse("donations:donors") + "?q=l%C3%A0o"
+
+
+# ------------------------------------------------------------------ registry
+
+
+def _resolve(node: ast.expr, namespace: dict):
+    """A literal, a name or a dotted name (``exports.POINTS``) in ``namespace``."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return namespace[node.id]
+    if isinstance(node, ast.Attribute):
+        return getattr(_resolve(node.value, namespace), node.attr)
+    raise AssertionError(f"export key not a name: {ast.unparse(node)}")
+
+
+def _keys_used_by_views() -> set[str]:
+    """The ``key=`` of every ``export_response(...)`` call in the apps' view modules,
+    resolved in the module's own namespace (``exports.POINTS`` -> "coverage.points")."""
+    root = Path(__file__).resolve().parents[2]
+    used: set[str] = set()
+    for path in root.glob("*/**/*.py"):
+        parts = path.relative_to(root).parts
+        if parts[0] in {"tests", ".venv", "node_modules"} or "migrations" in parts:
+            continue
+        if not (path.name == "views.py" or "views" in parts[:-1]):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module = importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call) and getattr(node.func, "id", "") == "export_response"
+            ):
+                continue
+            for kw in node.keywords:
+                if kw.arg == "key":
+                    used.add(_resolve(kw.value, vars(module)))
+    return used
+
+
+def test_every_registered_export_has_a_view_that_uses_it():
+    registered = set(background_exports._REGISTRY)
+    assert {
+        "coverage.points",
+        "coverage.gap_ranking",
+        "devices.stock_summary",
+        "devices.sources",
+        "devices.transfers",
+        "devices.packages",
+        "donations.donors",
+        "donations.receipts",
+        "donations.spendings",
+    } <= registered
+    used = _keys_used_by_views()
+    assert registered - used == set()
+    assert used - registered == set()
+
+
+def test_every_registered_export_keeps_its_access_rule(client_for, outsider):
+    """A user without the list's capabilities cannot start its export by the generic URL."""
+    client = client_for(outsider)
+    for key, entry in background_exports._REGISTRY.items():
+        assert entry.capabilities, key
+        response = client.post(reverse("schools:export_start", args=[key]), {})
+        assert response.status_code in (403, 404), key
+    assert not ExportJob.objects.exists()
+
+
+def test_coverage_officer_cannot_export_donations_by_the_generic_url(client_for, province):
+    from tests.accounts.factories import UserFactory, role
+
+    officer = UserFactory(role=role("coverage_officer"), province=province)
+    client = client_for(officer)
+    for key in ("donations.donors", "donations.receipts", "donations.spendings"):
+        response = client.post(reverse("schools:export_start", args=[key]), {})
+        assert response.status_code == 404, key
+    assert not ExportJob.objects.exists()
