@@ -331,3 +331,50 @@ def test_coverage_officer_cannot_export_donations_by_the_generic_url(client_for,
         response = client.post(reverse("schools:export_start", args=[key]), {})
         assert response.status_code == 404, key
     assert not ExportJob.objects.exists()
+
+
+# -------------------------------------------------------------------- rounds
+
+
+@pytest.mark.parametrize("who", ["province_official", "district_officer"])
+def test_round_overview(
+    request, client_for, who, district, other_district, django_capture_on_commit_callbacks
+):
+    from tests.rounds.factories import QuotaFactory, SupportRoundFactory
+
+    support_round = SupportRoundFactory(
+        name="Đợt 1 năm 2021", created_by=request.getfixturevalue("province_official")
+    )
+    QuotaFactory(round=support_round, district=district, amount=10)
+    QuotaFactory(round=support_round, district=other_district, kind="data", amount=5)
+    client = client_for(request.getfixturevalue(who))
+    url = reverse("rounds:export", args=[support_round.pk])
+    detail = reverse("rounds:detail", args=[support_round.pk])
+    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+        direct = client.get(url)
+    assert direct.status_code == 200
+    expected = _cells(direct.content)
+    assert any("Đợt 1 năm 2021" in str(c) for row in expected for c in row)
+    with override_settings(EXPORT_BACKGROUND_ROWS=0):
+        response = client.get(url, follow=True)
+        assert response.redirect_chain == [(detail, 302)]
+        html = response.content.decode()
+        start = reverse("schools:export_start", args=["rounds.overview"])
+        assert "Xuất Excel (chạy nền)" in html and f'action="{start}"' in html
+        assert f'name="round" value="{support_round.pk}"' in html
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(start, {"round": str(support_round.pk)})
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.DONE, job.error
+    download = client.get(reverse("schools:export_download", args=[job.pk]))
+    assert _cells(b"".join(download.streaming_content)) == expected
+
+
+def test_round_overview_export_is_not_for_schools(client_for, school_staff, province_official):
+    from tests.rounds.factories import SupportRoundFactory
+
+    support_round = SupportRoundFactory(created_by=province_official)
+    response = client_for(school_staff).post(
+        reverse("schools:export_start", args=["rounds.overview"]), {"round": support_round.pk}
+    )
+    assert response.status_code == 404
