@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from reports.exporters import OutreachExporter
+        from reports.exports import register
         from reports.selectors import outreach_list
         from reports.services import sweep_reports
         from schools.background_exports import register_export
@@ -23,3 +24,4 @@ class ReportsConfig(AppConfig):
             objects=outreach_list,
             capabilities=("can_view_reports",),  # the outreach page's own rule
         )
+        register()

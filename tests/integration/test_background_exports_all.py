@@ -378,3 +378,29 @@ def test_round_overview_export_is_not_for_schools(client_for, school_staff, prov
         reverse("schools:export_start", args=["rounds.overview"]), {"round": support_round.pk}
     )
     assert response.status_code == 404
+
+
+# ------------------------------------------------------------------- reports
+
+
+@pytest.mark.parametrize(
+    ("name", "key"), [("figures", "reports.figures"), ("categories", "reports.categories")]
+)
+def test_dashboard_tables(
+    client_for,
+    province_official,
+    district,
+    other_district,
+    name,
+    key,
+    django_capture_on_commit_callbacks,
+):
+    cells = assert_exports_in_background(
+        client_for(province_official),
+        reverse("reports:dashboard"),
+        key,
+        {"district": str(district.pk)},
+        {"export": name},
+        django_capture_on_commit_callbacks,
+    )
+    assert len(cells) >= 3
