@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import capability_required, get_for_user
-from coverage import selectors, services
-from coverage.exporters import GapRankingExporter, PointExporter
+from coverage import exports, selectors, services
 from coverage.forms import (
     NoteForm,
     PlanForm,
@@ -30,6 +29,7 @@ from coverage.forms import (
 )
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
+from schools.background_exports import export_button, export_response
 from schools.choices import Carrier
 from schools.exporters import content_disposition
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
@@ -59,6 +59,11 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
         user.can("can_report_coverage") and user.scope.is_school,  # type: ignore[union-attr]
     )
     return render(request, template, context)
+
+
+def _wants_export(request: HttpRequest) -> bool:
+    """``?export=xlsx`` (the shared button) or the older ``?format=xlsx`` links."""
+    return "xlsx" in (request.GET.get("export"), request.GET.get("format"))
 
 
 SORT_COLUMNS = (
@@ -124,12 +129,10 @@ def point_map(request: HttpRequest) -> HttpResponse:
 @capability_required(*VIEW_CAPABILITIES)
 def point_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.PointFilters.from_params(request.GET)
-    sort = request.GET.get("sort", "district")
-    if sort.lstrip("-") not in selectors.SORTS:
-        sort = "district"
-    rows = selectors.point_rows(request.user, filters, sort=sort)  # type: ignore[arg-type]
-    if request.GET.get("format") == "xlsx":
-        return PointExporter().as_http_response(rows, _("Điểm phủ sóng.xlsx"))
+    sort = exports.point_sort(request.GET)
+    rows = exports.point_rows(request.user, request.GET)  # type: ignore[arg-type]
+    if _wants_export(request):
+        return export_response(request, key=exports.POINTS, objects=rows, count=len(rows))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     querystring = "&".join(q for q in (filters.as_querystring(), f"sort={sort}") if q)
     context = {
@@ -141,6 +144,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
         "can_manage": request.user.can(MANAGE),  # type: ignore[union-attr]
         "total": len(rows),
         "sort_columns": SORT_COLUMNS,
+        "export": export_button(request, key=exports.POINTS, count=len(rows)),
     }
     return _render(request, "coverage/point_list.html", context)
 
@@ -149,21 +153,17 @@ def point_list(request: HttpRequest) -> HttpResponse:
 @capability_required(*VIEW_CAPABILITIES)
 def gap_ranking(request: HttpRequest) -> HttpResponse:
     include_weak = request.GET.get("weak") == "1"
-    district = request.GET.get("district", "")
-    district_id = int(district) if district.isdigit() else None
-    rows = selectors.gap_ranking(
-        request.user,  # type: ignore[arg-type]
-        include_weak=include_weak,
-        district=district_id,
-    )
-    if request.GET.get("format") == "xlsx":
-        return GapRankingExporter().as_http_response(rows, _("Ưu tiên phủ sóng.xlsx"))
+    district_id = exports.gap_district(request.GET)
+    rows = exports.gap_rows(request.user, request.GET)  # type: ignore[arg-type]
+    if _wants_export(request):
+        return export_response(request, key=exports.GAP_RANKING, objects=rows, count=len(rows))
     context = {
         "rows": rows,
         "include_weak": include_weak,
         "district_id": district_id,
         "districts": selectors.visible_districts(request.user),  # type: ignore[arg-type]
         "total_priority": sum(r.priority for r in rows),
+        "export": export_button(request, key=exports.GAP_RANKING, count=len(rows)),
     }
     return _render(request, "coverage/gap_ranking.html", context)
 

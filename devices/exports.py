@@ -15,9 +15,14 @@ from devices.exporters import (
     AllocationExporter,
     BeneficiaryExporter,
     DeviceExporter,
+    DistrictStockExporter,
+    PackageExporter,
+    SchoolStockExporter,
+    SourceExporter,
     SubscriptionExporter,
+    TransferExporter,
 )
-from devices.models import Allocation, Device, Subscription
+from devices.models import Allocation, DataPackage, Device, Subscription
 from schools.background_exports import register_export
 from schools.choices import DeviceType
 
@@ -26,6 +31,11 @@ WAITING_DEVICES = "devices.waiting_devices"
 WAITING_DATA = "devices.waiting_data"
 SUBSCRIPTIONS = "devices.subscriptions"
 DEVICES = "devices.devices"
+STOCK_SUMMARY = "devices.stock_summary"
+SOURCES = "devices.sources"
+TRANSFERS = "devices.transfers"
+PACKAGES = "devices.packages"
+VIEW = ("can_allocate", "can_view_reports")
 
 
 def _choice(params: Mapping[str, Any], name: str, choices: Any) -> str:
@@ -73,6 +83,30 @@ def device_rows(user: User, params: Mapping[str, Any]):
     )
 
 
+def stock_summary_rows(user: User, params: Mapping[str, Any]) -> list[dict]:
+    """Province: stock per district; district and school: per school."""
+    if user.scope.is_provincial:
+        return selectors.stock_per_district(user)
+    return selectors.stock_per_school(user)
+
+
+def stock_summary_exporter(user: User) -> DistrictStockExporter | SchoolStockExporter:
+    return DistrictStockExporter() if user.scope.is_provincial else SchoolStockExporter()
+
+
+def source_rows(user: User, params: Mapping[str, Any]):
+    return selectors.sources_with_counts(user)
+
+
+def transfer_rows(user: User, params: Mapping[str, Any]):
+    return selectors.transfer_list(user)
+
+
+def package_rows(user: User, params: Mapping[str, Any]):
+    """The data package catalogue (the same for every unit)."""
+    return DataPackage.objects.order_by("carrier", "name")
+
+
 def register() -> None:
     pupil_level = {"personal_data": True}
     register_export(
@@ -117,5 +151,38 @@ def register() -> None:
         filename="Danh sách thiết bị.xlsx",
         exporter=DeviceExporter,
         objects=device_rows,
-        capabilities=("can_allocate", "can_view_reports"),
+        capabilities=VIEW,
+    )
+    register_export(
+        STOCK_SUMMARY,
+        label="Tồn kho thiết bị",
+        filename="Tồn kho thiết bị.xlsx",
+        exporter=stock_summary_exporter,
+        objects=stock_summary_rows,
+        per_user=True,
+        capabilities=VIEW,
+    )
+    register_export(
+        SOURCES,
+        label="Thiết bị theo nguồn",
+        filename="Thiết bị theo nguồn.xlsx",
+        exporter=SourceExporter,
+        objects=source_rows,
+        capabilities=VIEW,
+    )
+    register_export(
+        TRANSFERS,
+        label="Phiếu điều chuyển",
+        filename="Phiếu điều chuyển.xlsx",
+        exporter=TransferExporter,
+        objects=transfer_rows,
+        capabilities=VIEW,
+    )
+    register_export(
+        PACKAGES,
+        label="Danh mục gói cước",
+        filename="Danh mục gói cước.xlsx",
+        exporter=PackageExporter,
+        objects=package_rows,
+        capabilities=("can_allocate",),
     )

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import capability_required, get_for_user
 from accounts.selectors import history_for
-from donations import documents, exporters, selectors, services
+from donations import documents, exporters, exports, selectors, services
 from donations.forms import (
     CashReceiptForm,
     DonorForm,
@@ -33,8 +32,8 @@ from donations.forms import (
 )
 from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
 from donations.public import public_context
+from schools.background_exports import export_button, export_response
 from schools.documents import format_vnd
-from schools.normalize import fold
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -73,28 +72,21 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 # ---------------------------------------------------------------- donors
 
 
+def _wants_export(request: HttpRequest) -> bool:
+    """``?export=xlsx`` (the shared button) or the older ``?format=xlsx`` links."""
+    return "xlsx" in (request.GET.get("export"), request.GET.get("format"))
+
+
 def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
-    donors = selectors.donors_with_totals(request.user)  # type: ignore[arg-type]
-    query = request.GET.get("q", "").strip()
-    if query:
-        wanted = fold(query)
-        ids = [
-            pk
-            for pk, name, tax in donors.values_list("pk", "name", "tax_code")
-            if wanted in fold(name) or wanted in tax
-        ]
-        donors = donors.filter(pk__in=ids)
-    rows = list(donors)
-    overdue = selectors.overdue_donor_ids([d.pk for d in rows])
-    for donor in rows:
-        donor.has_overdue = donor.pk in overdue  # type: ignore[attr-defined]
-    return rows, query
+    return exports.donor_rows(request.user, request.GET), exports.query(request.GET)  # type: ignore[arg-type]
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
 def donor_list(request: HttpRequest) -> HttpResponse:
     rows, query = _donor_list(request)
+    if _wants_export(request):
+        return export_response(request, key=exports.DONORS, objects=rows, count=len(rows))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -105,6 +97,7 @@ def donor_list(request: HttpRequest) -> HttpResponse:
             "querystring": f"q={query}" if query else "",
             "totals": selectors.programme_totals(request.user),  # type: ignore[arg-type]
             "accounts": selectors.fund_balances(),
+            "export": export_button(request, key=exports.DONORS, count=len(rows)),
         },
     )
 
@@ -113,7 +106,13 @@ def donor_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def donor_export(request: HttpRequest) -> HttpResponse:
     rows, _query = _donor_list(request)
-    return exporters.DonorExporter().as_http_response(rows, "Nhà tài trợ.xlsx")
+    return export_response(
+        request,
+        key=exports.DONORS,
+        objects=rows,
+        count=len(rows),
+        back_to=reverse("donations:donors"),
+    )
 
 
 @donation_manager_required
@@ -347,19 +346,20 @@ def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def receipt_list(request: HttpRequest) -> HttpResponse:
-    receipts = selectors.cash_receipts(request.user)  # type: ignore[arg-type]
-    query = request.GET.get("q", "").strip()
-    if query:
-        receipts = receipts.filter(
-            Q(reference__icontains=query) | Q(pledge__donor__name__icontains=query)
-        )
-    if request.GET.get("format") == "xlsx":
-        return exporters.CashReceiptExporter().as_http_response(receipts, "Khoản thu.xlsx")
+    receipts = exports.receipt_rows(request.user, request.GET)  # type: ignore[arg-type]
+    query = exports.query(request.GET)
+    if _wants_export(request):
+        return export_response(request, key=exports.RECEIPTS, objects=receipts)
     page = Paginator(receipts, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "donations/receipt_list.html",
-        {"page": page, "query": query, "querystring": f"q={query}" if query else ""},
+        {
+            "page": page,
+            "query": query,
+            "querystring": f"q={query}" if query else "",
+            "export": export_button(request, key=exports.RECEIPTS, count=page.paginator.count),
+        },
     )
 
 
@@ -391,14 +391,18 @@ def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def spending_list(request: HttpRequest) -> HttpResponse:
-    spendings = selectors.spendings(request.user)  # type: ignore[arg-type]
-    if request.GET.get("format") == "xlsx":
-        return exporters.SpendingExporter().as_http_response(spendings, "Khoản chi.xlsx")
+    spendings = exports.spending_rows(request.user, request.GET)  # type: ignore[arg-type]
+    if _wants_export(request):
+        return export_response(request, key=exports.SPENDINGS, objects=spendings)
     page = Paginator(spendings, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "donations/spending_list.html",
-        {"page": page, "accounts": selectors.fund_balances()},
+        {
+            "page": page,
+            "accounts": selectors.fund_balances(),
+            "export": export_button(request, key=exports.SPENDINGS, count=page.paginator.count),
+        },
     )
 
 

@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from reports.exporters import OutreachExporter
+        from reports.exports import register
         from reports.selectors import outreach_list
         from reports.services import sweep_reports
         from schools.background_exports import register_export
@@ -21,4 +22,6 @@ class ReportsConfig(AppConfig):
             filename="hoat-dong-tuyen-truyen.xlsx",
             exporter=OutreachExporter,
             objects=outreach_list,
+            capabilities=("can_view_reports",),  # the outreach page's own rule
         )
+        register()

@@ -15,10 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import capability_required, get_for_user
 from accounts.models import User
 from accounts.selectors import history_for
-from reports import charts, documents, exporters, selectors, services
+from reports import charts, documents, exports, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
-from schools.background_exports import background_threshold, clean_params, export_response
+from schools.background_exports import (
+    background_threshold,
+    clean_params,
+    export_button,
+    export_response,
+)
 from schools.documents import format_vnd
 from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 
@@ -40,11 +45,11 @@ def _require_provincial(user: User) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard_for_user(_user(request), params=request.GET)
     export = request.GET.get("export")
-    if export in ("figures", "categories"):
-        rows = [*board.rows, board.totals]
-        if export == "figures":
-            return exporters.figures_exporter(board).as_http_response(rows, "so-lieu.xlsx")
-        return exporters.categories_exporter(board).as_http_response(rows, "theo-dien-ho.xlsx")
+    rows = exports.board_rows(board)
+    if export == "figures":
+        return export_response(request, key=exports.FIGURES, objects=rows, count=len(rows))
+    if export == "categories":
+        return export_response(request, key=exports.CATEGORIES, objects=rows, count=len(rows))
     rounds, years = selectors.filter_choices()
     labels = [r.name for r in board.rows]
     # Village centres only have coverage points: they stay out of the support chart.
@@ -57,6 +62,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "category_rows": board.category_rows(),
         "query": urlencode(_keep(request, "district", "school", "round", "year")),
         "filter_query": urlencode(_keep(request, "district", "school")),
+        "export_figures": export_button(
+            request, key=exports.FIGURES, count=len(rows), name="figures"
+        ),
+        "export_categories": export_button(
+            request, key=exports.CATEGORIES, count=len(rows), name="categories"
+        ),
         "support_chart": charts.bar_chart(
             [r.name for r in pupils_rows],
             [

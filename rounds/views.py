@@ -13,8 +13,8 @@ from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
 from accounts.services import record_access, record_export
-from rounds import selectors, services
-from rounds.exporters import overview_exporter, proposal_exporter
+from rounds import exports, selectors, services
+from rounds.exporters import proposal_exporter
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -32,6 +32,7 @@ from rounds.workflow import (
     acts_at_level,
     available_transitions,
 )
+from schools.background_exports import export_button, export_response
 from schools.models import District, School
 from students.models import Student
 
@@ -129,6 +130,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if round_.requires_province_confirmation
             else [],
             history=history_for(round_)[:50],
+            export=_export_button(request, round_, sum(len(u.kinds) for u in units)),
         )
         return render(request, "rounds/round_overview.html", context)
     if scope.is_district:
@@ -137,6 +139,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             district=district,
             progress=selectors.district_progress(round_, district),
             can_approve=user.can("can_approve"),
+            export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
     school = School.objects.select_related("district").get(pk=scope.school_id)
@@ -234,12 +237,26 @@ def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("can_approve", "can_manage_rounds")
 def round_export(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    if user.scope.is_school:
-        raise Http404
-    round_ = selectors.get_round(user, pk)
-    units = selectors.round_overview(round_, user)
-    rows = [(unit.unit, k) for unit in units for k in unit.kinds]
-    return overview_exporter(round_).as_http_response(rows, f"Tiến độ {round_.name}.xlsx")
+    params = {"round": str(pk)}
+    rows = exports.overview_rows(user, params)
+    return export_response(
+        request,
+        key=exports.OVERVIEW,
+        objects=rows,
+        count=len(rows),
+        back_to=reverse("rounds:detail", args=[pk]),
+        params=params,
+    )
+
+
+def _export_button(request: HttpRequest, round_: SupportRound, count: int) -> dict:
+    return export_button(
+        request,
+        key=exports.OVERVIEW,
+        count=count,
+        params={"round": str(round_.pk)},
+        url=reverse("rounds:export", args=[round_.pk]),
+    )
 
 
 # --- proposals ------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class RegisteredExport:
     personal_data: bool = False
     per_user: bool = False
     capabilities: tuple[str, ...] = ()
+    per_params: bool = False
 
     def check_access(self, user: User) -> None:
         """The list page's own rule: pupil-level data needs ``can_view_beneficiaries``
@@ -67,7 +68,10 @@ class RegisteredExport:
         if self.capabilities and not any(user.can(c) for c in self.capabilities):
             raise Http404
 
-    def build_exporter(self, user: User) -> XlsxExporter:
+    def build_exporter(self, user: User, params: dict[str, Any] | None = None) -> XlsxExporter:
+        """``per_params``: ``exporter(user, params)`` (a title naming the list's subject)."""
+        if self.per_params:
+            return self.exporter(user, params or {})
         return self.exporter(user) if self.per_user else self.exporter()
 
     def record(self, user: User, rows: int) -> None:
@@ -94,9 +98,10 @@ def register_export(
     personal_data: bool = False,
     per_user: bool = False,
     capabilities: tuple[str, ...] = (),
+    per_params: bool = False,
 ) -> None:
     _REGISTRY[key] = RegisteredExport(
-        key, label, filename, exporter, objects, personal_data, per_user, capabilities
+        key, label, filename, exporter, objects, personal_data, per_user, capabilities, per_params
     )
 
 
@@ -116,7 +121,7 @@ def clean_params(params: Any) -> dict[str, str]:
     return {
         k: str(v)[:200]
         for k, v in params.items()
-        if k not in {"page", "export", "csrfmiddlewaretoken", "exporter"}
+        if k not in {"page", "export", "format", "csrfmiddlewaretoken", "exporter"}
     }
 
 
@@ -178,18 +183,24 @@ def export_response(
     objects: Any,
     count: int | None = None,
     back_to: str | None = None,
+    params: dict[str, str] | None = None,
 ) -> HttpResponse:
     """``?export=xlsx`` on a list page: download a small list now.
 
     A big list is not built inside the request: the user is sent back to the list,
     whose "Xuất Excel (chạy nền)" button POSTs to ``schools:export_start``
-    (``back_to`` names the list when the export has an address of its own).
+    (``back_to`` names the list when the export has an address of its own;
+    ``params`` are the list's parameters when they are not the query string).
     """
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
         entry.record(request.user, total)  # type: ignore[arg-type]
-        response = entry.build_exporter(request.user).as_http_response(objects, entry.filename)  # type: ignore[arg-type]
+        exporter = entry.build_exporter(
+            request.user,  # type: ignore[arg-type]
+            params if params is not None else clean_params(request.GET),
+        )
+        response = exporter.as_http_response(objects, entry.filename)
         if entry.personal_data:
             patch_cache_control(response, private=True, no_store=True)
         return response
@@ -205,13 +216,24 @@ def export_response(
     return redirect((back_to or request.path) + ("?" + urlencode(query) if query else ""))
 
 
-def export_button(request: HttpRequest, *, key: str, count: int, name: str = "xlsx") -> dict:
-    """What ``includes/export_button.html`` needs: a direct link, or the background form."""
-    params = clean_params(request.GET)
+def export_button(
+    request: HttpRequest,
+    *,
+    key: str,
+    count: int,
+    name: str = "xlsx",
+    params: dict[str, str] | None = None,
+    url: str = "",
+) -> dict:
+    """What ``includes/export_button.html`` needs: a direct link, or the background form.
+
+    ``params`` are added to the list's filters (the job's parameters); ``url`` is the
+    export's own address when it has one (else the list page with ``?export=``)."""
+    params = {**clean_params(request.GET), **(params or {})}
     query = urlencode({**params, "export": name})
     return {
         "key": key,
         "params": params,
         "background": count > background_threshold(),
-        "url": f"?{query}",
+        "url": url or f"?{query}",
     }

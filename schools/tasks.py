@@ -52,7 +52,7 @@ def run_export(job_id: int) -> int:
         fd, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(fd)
         try:
-            entry.build_exporter(job.user).write(rows, path)
+            entry.build_exporter(job.user, job.params or {}).write(rows, path)
             if job.file:
                 job.file.storage.delete(job.file.name)
             with open(path, "rb") as fh:

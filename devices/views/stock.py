@@ -12,12 +12,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from devices import exports, selectors, services
-from devices.exporters import (
-    DistrictStockExporter,
-    SchoolStockExporter,
-    SourceExporter,
-    TransferExporter,
-)
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
@@ -44,12 +38,11 @@ def stock(request: HttpRequest) -> HttpResponse:
     devices = exports.device_rows(user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.DEVICES, objects=devices)
-    if scope.is_provincial:
-        summary, summary_exporter = selectors.stock_per_district(user), DistrictStockExporter
-    else:
-        summary, summary_exporter = selectors.stock_per_school(user), SchoolStockExporter
+    summary = exports.stock_summary_rows(user, request.GET)
     if wants_export(request, "summary"):
-        return summary_exporter().as_http_response(summary, "Tồn kho thiết bị.xlsx")
+        return export_response(
+            request, key=exports.STOCK_SUMMARY, objects=summary, count=len(summary)
+        )
     pending = (
         StockTransfer.objects.visible_to(user)
         .filter(status=StockTransfer.Status.SENT)
@@ -69,6 +62,9 @@ def stock(request: HttpRequest) -> HttpResponse:
     }
     context["export"] = export_button(
         request, key=exports.DEVICES, count=context["page"].paginator.count
+    )
+    context["export_summary"] = export_button(
+        request, key=exports.STOCK_SUMMARY, count=len(summary), name="summary"
     )
     return render(request, "devices/stock.html", context)
 
@@ -260,13 +256,16 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
 @capability_required(*VIEW)
 def sources(request: HttpRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
-    items = selectors.sources_with_counts(request.user)
+    items = exports.source_rows(request.user, request.GET)
     if wants_export(request):
-        return SourceExporter().as_http_response(items, "Thiết bị theo nguồn.xlsx")
+        return export_response(request, key=exports.SOURCES, objects=items)
     context = {
         "can_receive": selectors.can_receive_devices(request.user),
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.SOURCES, count=context["page"].paginator.count
+    )
     return render(request, "devices/sources.html", context)
 
 
@@ -286,14 +285,17 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(*VIEW)
 def transfers(request: HttpRequest) -> HttpResponse:
-    items = selectors.transfer_list(request.user)
+    items = exports.transfer_rows(request.user, request.GET)
     if wants_export(request):
-        return TransferExporter().as_http_response(items, "Phiếu điều chuyển.xlsx")
+        return export_response(request, key=exports.TRANSFERS, objects=items)
     scope = request.user.scope
     context = {
         "can_send": request.user.can("can_allocate") and not scope.is_school,
         **paginate(request, items),
     }
+    context["export"] = export_button(
+        request, key=exports.TRANSFERS, count=context["page"].paginator.count
+    )
     return render(request, "devices/transfers.html", context)
 
 

@@ -12,10 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.selectors import history_for
 from devices import exports, selectors, services
-from devices.exporters import PackageExporter
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
-from devices.models import DataPackage, Subscription, SubscriptionProblem
+from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from schools.background_exports import export_button, export_response
 from schools.models import ImportBatch
@@ -46,10 +45,11 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 
 @capability_required("can_allocate")
 def packages(request: HttpRequest) -> HttpResponse:
-    items = DataPackage.objects.order_by("carrier", "name")
+    items = exports.package_rows(request.user, request.GET)
     if wants_export(request):
-        return PackageExporter().as_http_response(items, "Danh mục gói cước.xlsx")
-    return render(request, "devices/packages.html", {"packages": items})
+        return export_response(request, key=exports.PACKAGES, objects=items)
+    export = export_button(request, key=exports.PACKAGES, count=items.count())
+    return render(request, "devices/packages.html", {"packages": items, "export": export})
 
 
 @pupil_data_required

@@ -1,0 +1,96 @@
+"""Donation lists that export to Excel, registered with the background export machinery.
+
+Each ``*_rows(user, params)`` reads the list's filters from GET-like params, so the
+page, the direct download and the background job build the very same rows. Like
+the pages, they are for provincial donation managers only (404 for anyone else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from donations import exporters, selectors
+from donations.models import CashReceipt, Donor, Spending, manages_donations
+from schools.background_exports import register_export
+from schools.normalize import fold
+
+DONORS = "donations.donors"
+RECEIPTS = "donations.receipts"
+SPENDINGS = "donations.spendings"
+MANAGE = ("can_manage_donations",)
+
+
+def _manager(user: User) -> None:
+    if not manages_donations(user):
+        raise Http404
+
+
+def query(params: Mapping[str, Any]) -> str:
+    return str(params.get("q", "")).strip()[:100]
+
+
+def donor_rows(user: User, params: Mapping[str, Any]) -> list[Donor]:
+    """Donors with their totals, filtered by name or tax code, flagged when overdue."""
+    _manager(user)
+    donors = selectors.donors_with_totals(user)
+    wanted = fold(query(params))
+    if wanted:
+        ids = [
+            pk
+            for pk, name, tax in donors.values_list("pk", "name", "tax_code")
+            if wanted in fold(name) or wanted in tax
+        ]
+        donors = donors.filter(pk__in=ids)
+    rows = list(donors)
+    overdue = selectors.overdue_donor_ids([d.pk for d in rows])
+    for donor in rows:
+        donor.has_overdue = donor.pk in overdue  # type: ignore[attr-defined]
+    return rows
+
+
+def receipt_rows(user: User, params: Mapping[str, Any]) -> QuerySet[CashReceipt]:
+    _manager(user)
+    receipts = selectors.cash_receipts(user)
+    wanted = query(params)
+    if wanted:
+        receipts = receipts.filter(
+            Q(reference__icontains=wanted) | Q(pledge__donor__name__icontains=wanted)
+        )
+    return receipts
+
+
+def spending_rows(user: User, params: Mapping[str, Any]) -> QuerySet[Spending]:
+    _manager(user)
+    return selectors.spendings(user)
+
+
+def register() -> None:
+    register_export(
+        DONORS,
+        label="Nhà tài trợ",
+        filename="Nhà tài trợ.xlsx",
+        exporter=exporters.DonorExporter,
+        objects=donor_rows,
+        capabilities=MANAGE,
+    )
+    register_export(
+        RECEIPTS,
+        label="Khoản thu",
+        filename="Khoản thu.xlsx",
+        exporter=exporters.CashReceiptExporter,
+        objects=receipt_rows,
+        capabilities=MANAGE,
+    )
+    register_export(
+        SPENDINGS,
+        label="Khoản chi",
+        filename="Khoản chi.xlsx",
+        exporter=exporters.SpendingExporter,
+        objects=spending_rows,
+        capabilities=MANAGE,
+    )
