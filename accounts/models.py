@@ -258,8 +258,31 @@ class AuditEvent(models.Model):
 
     @property
     def change_list(self) -> list[tuple[str, object]]:
-        """The changes as pairs: templates cannot use ``changes.items`` when a field is named "items"."""
-        return sorted((self.changes or {}).items())
+        """The changes as pairs, IDs and phones masked, for the history shown on pages.
+
+        (Templates cannot use ``changes.items`` when a field is named "items".)  The
+        full numbers stay in the stored event; a page shows them only through the
+        recorded reveal, never in its history.
+        """
+        return sorted(
+            (name, _masked(value) if name in MASKED_CHANGE_FIELDS else value)
+            for name, value in (self.changes or {}).items()
+        )
+
+
+# Fields whose values a history on a page shows masked (••••••1234).
+MASKED_CHANGE_FIELDS = frozenset(
+    {"pupil_code", "personal_id", "guardian_phone", "guardian_id_number", "phone", "id_number"}
+)
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    if value is None or value == "":
+        return value
+    text = str(value)
+    return "•" * max(len(text) - 4, 0) + text[-4:]
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

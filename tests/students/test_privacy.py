@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import PersonalDataAccess
+from students.models import Student
 from tests.students.factories import HouseholdFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,14 @@ def test_role_without_reveal_capability_cannot_reveal(client_for, province_offic
 def test_other_district_cannot_reveal(client_for, other_district_officer, pupil):
     response = client_for(other_district_officer).post(reverse("students:reveal", args=[pupil.pk]))
     assert response.status_code == 404
+
+
+def test_the_history_on_the_pupil_page_masks_ids_and_phones(client_for, school_staff):
+    """The change history must not show what the masked fields hide (found in a screenshot)."""
+    from tests.students.test_reimport import row, run, sheet
+
+    run(sheet([row(1)]), school_staff)
+    student = Student.objects.get()
+    page = client_for(school_staff).get(reverse("students:detail", args=[student.pk])).content
+    assert b"3100000001" not in page
+    assert "••••••0001".encode() in page
