@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import create_user
-from schools.importing import DuplicateTracker, ImportReport, RowError
+from kernel.importing import DuplicateTracker, ImportReport, RowError
+from kernel.normalize import clean_text
+from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 from schools.models import District, School
-from schools.normalize import clean_text
-from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
 COLUMNS = [
     ColumnSpec("username", "Tên đăng nhập", ("Username", "Tài khoản"), required=True),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from kernel.exporters import XlsxExporter
 from schools.choices import Carrier
-from schools.exporters import XlsxExporter
 
 MAIN_CARRIERS = (Carrier.VIETTEL, Carrier.VNPT, Carrier.MOBIFONE)
 

@@ -27,11 +27,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from coverage import services
 from coverage.models import CarrierSignal, CoveragePoint, Technology
+from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
+from kernel.normalize import clean_text, fold, parse_bool_vi, parse_date, unit_key
+from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 from schools.choices import Carrier
-from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from schools.models import Commune, District, School, SchoolSite, Village, inside_province
-from schools.normalize import clean_text, fold, parse_bool_vi, parse_date, unit_key
-from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
 CARRIER_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     Carrier.VIETTEL: ("Viettel", ()),
@@ -223,7 +223,7 @@ def _resolve_place(v: RowValidator, places: _Places, kind: str) -> PlannedRow | 
     if not village_name:
         v.error("village", _("bắt buộc với trung tâm thôn/bản"))
         return None
-    from schools.normalize import strip_unit_prefix
+    from kernel.normalize import strip_unit_prefix
 
     village = places.villages.get((commune.pk, fold(strip_unit_prefix(village_name))))
     if village is None:

@@ -44,9 +44,9 @@ from coverage.models import (
     PointStatus,
     Technology,
 )
+from kernel.normalize import fold
 from schools.choices import Carrier
 from schools.models import District
-from schools.normalize import fold
 
 # ------------------------------------------------------------------ filtering
 

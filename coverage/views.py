@@ -29,11 +29,11 @@ from coverage.forms import (
 )
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
+from kernel.exporters import content_disposition
+from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
 from schools.background_exports import export_button, export_response
 from schools.choices import Carrier
-from schools.exporters import content_disposition
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
-from schools.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
 
 VIEW_CAPABILITIES = ("can_manage_coverage", "can_report_coverage", "can_view_reports")
 MANAGE = "can_manage_coverage"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from devices.models import Allocation
-from schools.documents import OfficialDocument, OfficialHeader, format_date_vi
-from schools.normalize import strip_unit_prefix
+from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi
+from kernel.normalize import strip_unit_prefix
 
 
 def handover_pdf(allocation: Allocation) -> bytes:

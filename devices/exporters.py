@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from kernel.exporters import XlsxExporter
 from schools.choices import DeviceType
-from schools.exporters import XlsxExporter
 from students.models import mask
 
 

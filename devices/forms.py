@@ -18,8 +18,8 @@ from devices.models import (
     SubscriptionProblem,
 )
 from devices.validators import IMEI_TYPES, normalize_iccid, normalize_imei, normalize_serial
+from kernel.normalize import normalize_phone
 from schools.choices import Carrier, DeviceType
-from schools.normalize import normalize_phone
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

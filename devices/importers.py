@@ -1,7 +1,7 @@
 """The delivery-list importer: devices arriving at the provincial stock from an .xlsx.
 
-Built on the shared import machinery (``schools.spreadsheets`` to read the file and
-find the table, ``schools.importing`` for row errors and the report): every row is
+Built on the shared import machinery (``kernel.spreadsheets`` to read the file and
+find the table, ``kernel.importing`` for row errors and the report): every row is
 validated first, errors are reported by Excel row and column, and only a file
 without errors is written, all in one transaction.
 
@@ -13,7 +13,7 @@ Public API (also used by the donations app for in-kind receipts)::
     report = import_device_list(actor=user, source=upload,
                                 device_source=source, dry_run=False)  # write
 
-A file that cannot be read at all raises ``schools.spreadsheets.SpreadsheetError``
+A file that cannot be read at all raises ``kernel.spreadsheets.SpreadsheetError``
 (its ``message`` is one Vietnamese sentence).
 """
 
@@ -41,9 +41,9 @@ from devices.validators import (
     parse_condition,
     parse_device_type,
 )
-from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator
-from schools.normalize import clean_text, fold, normalize_phone, parse_date
-from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
+from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
+from kernel.normalize import clean_text, fold, normalize_phone, parse_date
+from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -475,7 +475,7 @@ def error_copy(
 ) -> bytes:
     """The uploaded file back as .xlsx with a "Lỗi" column (``errors`` as stored on the
     ``ImportBatch``), so the sender can correct it and upload it again."""
-    from schools.spreadsheets import write_error_copy
+    from kernel.spreadsheets import write_error_copy
 
     sheet = read_rows(source, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
     table = locate_table(sheet, columns)

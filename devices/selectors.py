@@ -18,10 +18,10 @@ from devices.models import (
     StockTransfer,
     Subscription,
 )
+from kernel.normalize import fold
 from rounds.models import ProposalItem
 from schools.choices import NEED_SATISFIED_BY, DeviceType, SupportKind
 from schools.models import District, School
-from schools.normalize import fold
 from students.models import Student
 
 if TYPE_CHECKING:

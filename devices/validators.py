@@ -1,7 +1,7 @@
 """Normalisers for device identifiers and vocabularies, shared by forms and importers.
 
 Each takes a raw value (form input or spreadsheet cell) and returns a clean value
-or raises ``ValueError`` with a short Vietnamese message, like ``schools.normalize``.
+or raises ``ValueError`` with a short Vietnamese message, like ``kernel.normalize``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from devices.models import Device
+from kernel.normalize import clean_text, fold, normalize_digits
 from schools.choices import DeviceType
-from schools.normalize import clean_text, fold, normalize_digits
 
 # Device types that carry a cellular modem and therefore an IMEI.
 IMEI_TYPES = frozenset({DeviceType.TABLET, DeviceType.SMARTPHONE})

@@ -6,7 +6,7 @@ from django.db.models import Sum
 
 from devices.models import Device
 from donations.models import CashReceipt, Donor, InKindReceipt
-from schools.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
+from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
 
 ISSUER_PARENT = "UBND TỈNH LÀO CAI"
 ISSUER = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"

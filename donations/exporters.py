@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from schools.exporters import XlsxExporter
+from kernel.exporters import XlsxExporter
 
 TITLE_LINES = ("UBND TỈNH LÀO CAI", "SỞ GIÁO DỤC VÀ ĐÀO TẠO")
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from devices.models import DeviceSource
 from donations.models import CashReceipt, Donor, FundAccount, Spending
 from donations.services import normalize_tax_code
+from kernel.documents import format_vnd
+from kernel.formfields import BoundedIntegerField, MoneyField
 from rounds.models import SupportRound
 from schools.choices import SupportKind
-from schools.documents import format_vnd
-from schools.formfields import BoundedIntegerField, MoneyField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 XLSX_ACCEPT = {"accept": ".xlsx,.xls,.csv"}

@@ -23,7 +23,7 @@ from coverage.models import CoveragePlan, CoveragePoint
 from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, Subscription
 from donations.models import CashReceipt, Donor, Pledge, PledgeItem
 from donations.services import DEVICE_KINDS
-from schools.documents import format_vnd
+from kernel.documents import format_vnd
 from schools.models import District, School
 
 logger = logging.getLogger(__name__)

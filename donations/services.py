@@ -33,11 +33,11 @@ from donations.models import (
     SpendingDraw,
     manages_donations,
 )
+from kernel.documents import format_vnd
+from kernel.importing import ImportReport
+from kernel.normalize import clean_text, normalize_phone
+from kernel.spreadsheets import SpreadsheetError
 from schools.choices import DeviceType, SupportKind
-from schools.documents import format_vnd
-from schools.importing import ImportReport
-from schools.normalize import clean_text, normalize_phone
-from schools.spreadsheets import SpreadsheetError
 
 DONOR_FIELDS = (
     "kind",

@@ -32,8 +32,8 @@ from donations.forms import (
 )
 from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
 from donations.public import public_context
+from kernel.documents import format_vnd
 from schools.background_exports import export_button, export_response
-from schools.documents import format_vnd
 
 ViewFunc = Callable[..., HttpResponse]
 

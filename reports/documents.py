@@ -12,8 +12,8 @@ from typing import Any
 
 from django.conf import settings
 
-from schools.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
-from schools.exporters import neutralize
+from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
+from kernel.exporters import neutralize
 
 ISSUER_PARENT = "UBND TỈNH {province}"
 ISSUER = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"

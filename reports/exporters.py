@@ -1,11 +1,11 @@
-"""XLSX exports of the reports app, all through ``schools.exporters.XlsxExporter``."""
+"""XLSX exports of the reports app, all through ``kernel.exporters.XlsxExporter``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kernel.exporters import XlsxExporter
 from reports.selectors import Dashboard
-from schools.exporters import XlsxExporter
 
 
 class OutreachExporter(XlsxExporter):

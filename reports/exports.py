@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.models import User
+from kernel.exporters import XlsxExporter
 from reports import exporters, selectors
 from schools.background_exports import register_export
-from schools.exporters import XlsxExporter
 
 FIGURES = "reports.figures"
 CATEGORIES = "reports.categories"

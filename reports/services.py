@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
+from kernel.exporters import XLSX_CONTENT_TYPE
 from reports import documents, selectors
 from reports.models import OutreachActivity, ProgressReport
-from schools.exporters import XLSX_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

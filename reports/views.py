@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import capability_required, get_for_user
 from accounts.models import User
 from accounts.selectors import history_for
+from kernel.documents import format_vnd
+from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from reports import charts, documents, exports, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
@@ -24,8 +26,6 @@ from schools.background_exports import (
     export_button,
     export_response,
 )
-from schools.documents import format_vnd
-from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 
 
 def _user(request: HttpRequest) -> User:

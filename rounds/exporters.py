@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from kernel.exporters import XlsxExporter
 from rounds.models import Proposal, SupportRound
-from schools.exporters import XlsxExporter
 
 
 def proposal_exporter(proposal: Proposal) -> XlsxExporter:

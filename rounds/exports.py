@@ -12,11 +12,11 @@ from typing import Any
 from django.http import Http404
 
 from accounts.models import User
+from kernel.exporters import XlsxExporter
 from rounds import selectors
 from rounds.exporters import overview_exporter
 from rounds.models import SupportRound
 from schools.background_exports import register_export
-from schools.exporters import XlsxExporter
 
 OVERVIEW = "rounds.overview"
 

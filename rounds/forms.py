@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.formfields import INT_MAX, int_limit_error
 from rounds.models import SupportRound
 from schools.choices import SupportKind
-from schools.formfields import INT_MAX, int_limit_error
 
 
 class RoundForm(forms.ModelForm):

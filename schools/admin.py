@@ -1,8 +1,8 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
+from kernel.resources import SafeExportResource
 from schools.models import Commune, District, Province, School, SchoolSite, Village
-from schools.resources import SafeExportResource
 
 
 class DistrictResource(SafeExportResource):

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PersonalDataAccess, User
 from accounts.services import record_access, record_audit
-from schools.exporters import XlsxExporter
+from kernel.exporters import XlsxExporter
 from schools.models import ExportJob
 
 logger = logging.getLogger(__name__)

@@ -127,7 +127,7 @@ class Village(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from schools.normalize import fold, strip_unit_prefix
+        from kernel.normalize import fold, strip_unit_prefix
 
         self.key = fold(strip_unit_prefix(self.name))
         super().save(*args, **kwargs)

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import record_audit
-from schools.importing import ImportReport, RowError
+from kernel.importing import ImportReport, RowError
+from kernel.normalize import (
+    AmbiguousUnitName,
+    UnitIndex,
+    clean_text,
+    fold,
+    strip_unit_prefix,
+    unit_key,
+)
 from schools.models import (
     Commune,
     District,
@@ -20,14 +28,6 @@ from schools.models import (
     School,
     Village,
     inside_province,
-)
-from schools.normalize import (
-    AmbiguousUnitName,
-    UnitIndex,
-    clean_text,
-    fold,
-    strip_unit_prefix,
-    unit_key,
 )
 
 DISTRICT_KINDS = {"thành phố": District.Kind.CITY, "thị xã": District.Kind.TOWN}

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, no_store
+from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.normalize import fold
 from schools import background_exports, selectors
-from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ExportJob
-from schools.normalize import fold
 
 
 @capability_required()

@@ -5,7 +5,7 @@ portal's services to be validated and audited."""
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
-from schools.resources import SafeExportResource
+from kernel.resources import SafeExportResource
 from students.models import Ethnicity, Household, HouseholdCategory, Student
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from schools.exporters import XlsxExporter
-from schools.spreadsheets import RowNumber
+from kernel.exporters import XlsxExporter
+from kernel.spreadsheets import RowNumber
 from students.models import Student, mask
 from students.selectors import FieldConflict
 

@@ -1,6 +1,6 @@
 """Speed helpers for province-scale lists: a table-driven ``fold`` and row classification.
 
-``schools.normalize.fold`` decomposes every string to NFD and filters it character
+``kernel.normalize.fold`` decomposes every string to NFD and filters it character
 by character: right, but ~15 µs a call, and a 100,000-row list needs millions of
 calls.  ``quick_fold`` gives the same result with one ``str.translate`` (a C loop)
 over a table built from Unicode data at import time; ``iter_data_rows`` is
@@ -17,8 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schools import safe_read
-from schools.spreadsheets import (
+from kernel import safe_read
+from kernel.spreadsheets import (
     HEADER_SCAN_ROWS,
     PLACE_DATE_RE,
     SECTION_RE,
@@ -62,7 +62,7 @@ _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 
 
 def quick_fold(value: Any) -> str:
-    """Same result as ``schools.normalize.fold`` for text, much faster."""
+    """Same result as ``kernel.normalize.fold`` for text, much faster."""
     if value is None:
         return ""
     text = (value if isinstance(value, str) else str(value)).lower()
@@ -270,7 +270,7 @@ def read_streaming(
     The same checks run first (size, zip bomb, password, format: ``read_rows``'s
     own helpers).  A workbook's first ``head_rows`` rows come back as a ``Sheet``
     (enough to find the header and title block); the other rows are read from the
-    child process that parses the workbook (``schools.safe_read``: memory- and
+    child process that parses the workbook (``kernel.safe_read``: memory- and
     time-limited) as the returned iterator advances, so python-calamine's cells
     never live in this process and the Python rows never all at once.  CSV files
     are read whole (``rest`` is empty).  The ``max_rows`` limit raises

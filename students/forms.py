@@ -9,10 +9,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from kernel.normalize import clean_text
+from kernel.spreadsheets import Table
 from schools.choices import DeviceNeed
 from schools.models import Commune, School
-from schools.normalize import clean_text
-from schools.spreadsheets import Table
 from students import integrity, validation
 from students.importers import COLUMNS
 from students.models import Ethnicity, HouseholdCategory, Student

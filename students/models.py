@@ -362,7 +362,7 @@ def mask(value: str, visible: int = 4) -> str:
 
 def name_keys(full_name: str) -> tuple[str, str]:
     """(search key, Vietnamese sort key) of a normalised full name."""
-    from schools.normalize import fold
+    from kernel.normalize import fold
 
     folded = fold(full_name)
     parts = folded.split(" ")

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.access import get_for_user
 from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
+from kernel.normalize import fold
+from kernel.spreadsheets import RowNumber
 from schools.choices import DeviceNeed
 from schools.models import Commune, ImportBatch, School, Village
-from schools.normalize import fold
-from schools.spreadsheets import RowNumber
 from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.models import (
     Ethnicity,

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import diff, record_access, record_audit, snapshot
-from schools.importing import ImportReport
+from kernel.importing import ImportReport
+from kernel.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
-from schools.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
 from students import integrity, selectors
 from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming

@@ -15,8 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schools.models import Commune, School, Village
-from schools.normalize import (
+from kernel.normalize import (
     AmbiguousUnitName,
     UnitIndex,
     clean_text,
@@ -28,6 +27,7 @@ from schools.normalize import (
     unit_key,
     was_numeric,
 )
+from schools.models import Commune, School, Village
 from students.models import Ethnicity, HouseholdCategory
 
 __all__ = [

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
+from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.spreadsheets import SpreadsheetError
 from schools.background_exports import background_threshold, clean_params, export_response
-from schools.exporters import XLSX_CONTENT_TYPE, content_disposition
 from schools.models import ImportBatch
-from schools.spreadsheets import SpreadsheetError
 from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE

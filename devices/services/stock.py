@@ -26,7 +26,7 @@ from devices.selectors import (
 )
 from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
-from schools.importing import ImportReport
+from kernel.importing import ImportReport
 from schools.models import District, ImportBatch, School
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from devices.selectors import (
 from devices.services.base import require
 from devices.services.base import today as local_today
 from devices.validators import normalize_iccid
-from schools.normalize import normalize_phone
+from kernel.normalize import normalize_phone
 from students.models import Student
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ def get_count(counts: dict, key: str) -> int:
 @register.filter
 def vnd(amount) -> str:
     """Whole đồng, Vietnamese grouping: 50000 -> "50.000 đ"."""
-    from schools.documents import format_vnd
+    from kernel.documents import format_vnd
 
     return format_vnd(int(amount)) if amount is not None else ""
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from donations.models import manages_donations
-from schools.documents import format_vnd
+from kernel.documents import format_vnd
 
 register = template.Library()
 

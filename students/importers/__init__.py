@@ -1,7 +1,7 @@
 """The household-list importer: official pupil lists in, registry rows out, fast.
 
 Built for province-scale files (100,000 rows): the sheet is read once with
-python-calamine (``schools.spreadsheets.read_rows``), every row is validated in
+python-calamine (``kernel.spreadsheets.read_rows``), every row is validated in
 memory against reference data loaded in a few queries (``students.validation.Lookups``),
 existing pupils and households are fetched by key in chunks, and the result is
 written in one transaction (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere), audited

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schools.spreadsheets import ColumnSpec
+from kernel.spreadsheets import ColumnSpec
 
 __all__ = [
     "AUDIT_COLUMNS",

@@ -30,9 +30,9 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from schools.importing import RowError
+from kernel.importing import RowError
+from kernel.spreadsheets import RowNumber
 from schools.models import School
-from schools.spreadsheets import RowNumber
 from students.importers.bulk import chunks
 from students.importers.columns import FIELD_LABELS, HOUSEHOLD_FIELDS
 from students.integrity import DECIDED_PROPOSAL_STATUSES

@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from schools.importing import DuplicateTracker, ImportReport, RowError
-from schools.models import Commune, District, ImportBatch, School, Village
-from schools.normalize import clean_text, parse_bool_vi, parse_gender
-from schools.spreadsheets import (
+from kernel.importing import DuplicateTracker, ImportReport, RowError
+from kernel.normalize import clean_text, parse_bool_vi, parse_gender
+from kernel.spreadsheets import (
     RowNumber,
     Sheet,
     SpreadsheetError,
@@ -27,6 +26,7 @@ from schools.spreadsheets import (
     guess_table,
     reading_notices,
 )
+from schools.models import Commune, District, ImportBatch, School, Village
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers import duplicates
 from students.importers.audit import (

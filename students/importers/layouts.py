@@ -14,7 +14,7 @@ joined values into the row's ``values`` under the usual field names, or a
 ``Refused`` value that the checks turn into the row error it carries.
 
 ``MonthFirstEvidence`` decides, from the whole column, whether the date cells
-shown month first (``schools.cells.MonthFirstDate``) had their day and month
+shown month first (``kernel.cells.MonthFirstDate``) had their day and month
 swapped by Excel.
 """
 
@@ -26,8 +26,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schools.cells import MonthFirstDate, MonthFirstDateTime
-from schools.normalize import DateParts, clean_text, parse_bool_vi
+from kernel.cells import MonthFirstDate, MonthFirstDateTime
+from kernel.normalize import DateParts, clean_text, parse_bool_vi
 from students.importers.columns import CATEGORY_MARKS, REQUIRED_ALTERNATIVES
 
 __all__ = [

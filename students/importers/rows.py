@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schools.importing import RowError
-from schools.normalize import clean_text
-from schools.spreadsheets import RowNumber
+from kernel.importing import RowError
+from kernel.normalize import clean_text
+from kernel.spreadsheets import RowNumber
 from students.importers.columns import HOUSEHOLD_FIELDS, STUDENT_FIELDS
 
 

@@ -65,5 +65,5 @@ def _stable_font_cache():
     from unittest import mock
 
     stable = Path(tempfile.gettempdir()) / "laocai_portal_fonts"
-    with mock.patch("schools.documents._font_cache_dir", return_value=stable):
+    with mock.patch("kernel.documents._font_cache_dir", return_value=stable):
         yield

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import AuditEvent
 from devices.importers import import_device_list, parse_device_list
 from devices.models import Device
-from schools.spreadsheets import SpreadsheetError
+from kernel.spreadsheets import SpreadsheetError
 from tests.devices.conftest import xlsx
 from tests.devices.factories import DeviceFactory, make_imei
 

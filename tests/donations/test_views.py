@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from devices.models import DeviceSource
 from donations.models import CashReceipt, Donor, InKindReceipt, Pledge, Spending
-from schools.exporters import XLSX_CONTENT_TYPE
+from kernel.exporters import XLSX_CONTENT_TYPE
 from tests.devices.factories import DeviceFactory, DeviceSourceFactory
 from tests.donations.conftest import delivery_list
 from tests.donations.factories import (

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from kernel.exporters import XLSX_CONTENT_TYPE
 from rounds.models import Proposal, Quota, SupportRound
-from schools.exporters import XLSX_CONTENT_TYPE
 from tests.rounds.factories import (
     ProposalFactory,
     ProposalItemFactory,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from import_export.admin import ExportMixin
 from openpyxl import load_workbook
 
-from schools.resources import SafeExportResource
+from kernel.resources import SafeExportResource
 from students.models import Ethnicity
 
 pytestmark = pytest.mark.django_db

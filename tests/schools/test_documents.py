@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from schools.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
+from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
 
 HEADER = OfficialHeader(
     issuer_parent="UBND huyện Bảo Yên",

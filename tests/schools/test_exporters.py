@@ -15,7 +15,7 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
     # Pure-Python tests: HttpResponse only needs default settings.
     settings.configure(USE_I18N=False)
 
-from schools.exporters import (  # noqa: E402
+from kernel.exporters import (  # noqa: E402
     XLSX_CONTENT_TYPE,
     XlsxExporter,
     content_disposition,

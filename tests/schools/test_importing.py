@@ -9,9 +9,9 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
     # Pure-Python tests: gettext only needs USE_I18N when run without pytest-django.
     settings.configure(USE_I18N=False)
 
-from schools.importing import DuplicateTracker, ImportReport, RowError, RowValidator  # noqa: E402
-from schools.normalize import normalize_phone, parse_birth_date  # noqa: E402
-from schools.spreadsheets import ColumnSpec, locate_table, read_rows  # noqa: E402
+from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator  # noqa: E402
+from kernel.normalize import normalize_phone, parse_birth_date  # noqa: E402
+from kernel.spreadsheets import ColumnSpec, locate_table, read_rows  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "students" / "data" / "danh-sach-hoc-sinh-mau.xlsx"
 

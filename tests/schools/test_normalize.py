@@ -9,7 +9,7 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
     # Pure-Python tests: gettext only needs USE_I18N when run without pytest-django.
     settings.configure(USE_I18N=False)
 
-from schools.normalize import (  # noqa: E402
+from kernel.normalize import (  # noqa: E402
     clean_text,
     decode_legacy_vietnamese,
     fold,

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font
 
-from schools.legacy import TCVN3, VNI, convert_cell, decode_vni, looks_like_vni
-from schools.normalize import _TCVN3_TO_UNICODE
-from schools.spreadsheets import ColumnSpec, locate_table, read_rows
+from kernel.legacy import TCVN3, VNI, convert_cell, decode_vni, looks_like_vni
+from kernel.normalize import _TCVN3_TO_UNICODE
+from kernel.spreadsheets import ColumnSpec, locate_table, read_rows
 
 COLUMNS = (
     ColumnSpec("name", "Họ và tên", ("họ tên",), required=True),

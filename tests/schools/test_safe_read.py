@@ -9,8 +9,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from schools import safe_read
-from schools.spreadsheets import SpreadsheetError, read_rows
+from kernel import safe_read
+from kernel.spreadsheets import SpreadsheetError, read_rows
 from students.fastrows import read_streaming
 
 

@@ -13,8 +13,8 @@ if not os.environ.get("DJANGO_SETTINGS_MODULE") and not settings.configured:
     # Pure-Python tests: gettext only needs USE_I18N when run without pytest-django.
     settings.configure(USE_I18N=False)
 
-from schools.normalize import clean_text, decode_legacy_vietnamese, normalize_digits, parse_date  # noqa: E402
-from schools.spreadsheets import (  # noqa: E402
+from kernel.normalize import clean_text, decode_legacy_vietnamese, normalize_digits, parse_date  # noqa: E402
+from kernel.spreadsheets import (  # noqa: E402
     ColumnSpec,
     Sheet,
     SpreadsheetError,

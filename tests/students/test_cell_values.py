@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from schools.cells import MonthFirstDate
-from schools.normalize import UnitIndex, parse_date
+from kernel.cells import MonthFirstDate
+from kernel.normalize import UnitIndex, parse_date
 from students.models import Household, Student
 from students.services import import_household_list
 from students.validation import normalize_guardian_id, normalize_personal_id, parse_class

@@ -398,7 +398,7 @@ def test_school_row_limit_refuses_one_row_more(client_for, school_staff):
 
 @override_settings(IMPORT_MAX_ROWS_SCHOOL=5)
 def test_school_row_limit_holds_in_the_streaming_import(school_staff):
-    from schools.spreadsheets import SpreadsheetError
+    from kernel.spreadsheets import SpreadsheetError
     from students.services import import_household_list
 
     data = standard([pupil(i) for i in range(1, 7)])

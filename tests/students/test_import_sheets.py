@@ -191,7 +191,7 @@ def test_reimport_changes_and_hidden_rows_name_their_sheet(client_for, school_st
 
 
 def test_the_extent_guard_and_the_row_limit_hold_for_every_sheet(school_staff, settings):
-    from schools.spreadsheets import SpreadsheetError, read_rows
+    from kernel.spreadsheets import SpreadsheetError, read_rows
     from students.fastrows import read_streaming
 
     book = openpyxl.Workbook()
@@ -220,8 +220,8 @@ def test_the_extent_guard_and_the_row_limit_hold_for_every_sheet(school_staff, s
 def test_one_sheet_files_stream_and_the_exact_limit_counts_every_class_sheet(
     school_staff, monkeypatch
 ):
-    from schools import safe_read
-    from schools.spreadsheets import SpreadsheetError
+    from kernel import safe_read
+    from kernel.spreadsheets import SpreadsheetError
     from students.fastrows import read_streaming
 
     # Three data rows over sheets 6A and 6B: the fourth-row limit error names the sheet.

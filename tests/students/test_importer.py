@@ -5,9 +5,9 @@ import pytest
 import time_machine
 
 from accounts.models import AuditEvent
+from kernel.normalize import fold
+from kernel.spreadsheets import Sheet, locate_table, read_rows
 from schools.models import Village
-from schools.normalize import fold
-from schools.spreadsheets import Sheet, locate_table, read_rows
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers import COLUMNS
 from students.models import Household, Student, name_keys
@@ -364,7 +364,7 @@ class TestStreaming:
         assert errors_of(report) == [(60, "Ngày sinh", "date_of_birth", "bắt buộc")]
 
     def test_row_limit_applies_while_streaming(self, school_staff, settings):
-        from schools.spreadsheets import SpreadsheetError
+        from kernel.spreadsheets import SpreadsheetError
 
         settings.IMPORT_MAX_ROWS_SCHOOL = 40
         with pytest.raises(SpreadsheetError, match="quá nhiều dòng"):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 from schools.services import import_schools
-from schools.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
 
 COLUMNS = [
     ColumnSpec("code", "Mã trường", ("Mã", "Mã đơn vị"), required=True),

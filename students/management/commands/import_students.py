@@ -7,8 +7,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kernel.spreadsheets import SpreadsheetError
 from schools.models import School
-from schools.spreadsheets import SpreadsheetError
 from students.services import import_household_list
 
 

@@ -1,6 +1,6 @@
 """What the spreadsheet reader tells importers about a cell beyond its value.
 
-The reader (``schools.spreadsheets``) and the importers agree on these few names,
+The reader (``kernel.spreadsheets``) and the importers agree on these few names,
 so that an importer never needs to look at a file's styles itself:
 
 - ``MonthFirstDate`` / ``MonthFirstDateTime``: a real date cell whose number format

@@ -33,9 +33,9 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from schools.legacy import convert_cell
-from schools.normalize import clean_text, fold
-from schools.xlsx_layout import scan_layout
+from kernel.legacy import convert_cell
+from kernel.normalize import clean_text, fold
+from kernel.xlsx_layout import scan_layout
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -416,7 +416,7 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 
 
 def _read_workbook(data: bytes, max_rows: int | None) -> list[tuple[list[list[Any]], str, list]]:
-    from schools import safe_read
+    from kernel import safe_read
 
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
@@ -456,7 +456,7 @@ def read_rows(
     data = read_source(source, max_bytes)
     fmt = detect_format(data)
     if fmt == "csv":
-        from schools import safe_read
+        from kernel import safe_read
 
         sheet_name = Path(filename).stem if filename else ""
         found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [])]
@@ -1105,7 +1105,7 @@ def reading_notices(table: Table) -> list[str]:
     the sheets left out (each hidden-row notice then names its sheet).  Call after
     the data rows were read.
     """
-    from schools.legacy import ENCODING_LABELS
+    from kernel.legacy import ENCODING_LABELS
 
     notices: list[str] = []
     tables = table.tables
@@ -1189,7 +1189,7 @@ def _write_error_sheet(
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    from schools.exporters import neutralize
+    from kernel.exporters import neutralize
 
     worksheet = workbook.create_sheet(title=(sheet.sheet_name or "Danh sách")[:31] or "Sheet1")
     bold = Font(bold=True)

@@ -1,4 +1,4 @@
-"""The child process that parses an untrusted workbook for ``schools.safe_read``.
+"""The child process that parses an untrusted workbook for ``kernel.safe_read``.
 
 Run as ``python -I _parse_child.py MEMORY_BYTES CPU_SECONDS NROWS`` with the
 file's bytes on stdin; writes a sequence of pickles on stdout: for the first
@@ -30,7 +30,7 @@ _WHITESPACE_RE = re.compile(r"[\s\u00a0\u2007\u202f\u200b\ufeff]+")
 
 
 def _blank_value(value: Any) -> bool:
-    # The same test as ``schools.normalize.clean_text(value) == ""``.
+    # The same test as ``kernel.normalize.clean_text(value) == ""``.
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):

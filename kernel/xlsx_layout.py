@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree
 
-from schools.legacy import encoding_of_font
+from kernel.legacy import encoding_of_font
 
 __all__ = ["SheetLayout", "scan_layout"]
 

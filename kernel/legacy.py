@@ -3,7 +3,7 @@
 Lists typed years ago with the ".VnTime" (TCVN3) or "VNI-Times" (VNI) fonts store
 one byte per glyph, which Excel reads back as cp1252 letters: "Hoµng V¨n Nam" or
 "Nguyeãn Vaên Nam".  ``convert_cell`` turns such a cell into NFC Unicode.  The cell's
-font (from the workbook's styles, see ``schools.xlsx_layout``) is the reliable
+font (from the workbook's styles, see ``kernel.xlsx_layout``) is the reliable
 signal; without it the text itself is examined, conservatively, so valid Unicode
 is never altered.
 
@@ -16,7 +16,7 @@ import functools
 import re
 import unicodedata
 
-from schools.normalize import (
+from kernel.normalize import (
     _SYLLABLE_RE,
     _TOKEN_RE,
     _UNICODE_VI_ONLY_RE,

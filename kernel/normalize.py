@@ -4,7 +4,7 @@ Each function takes one raw cell value (as python-calamine, csv or a form gives 
 ``str``, ``float``, ``int``, ``bool``, ``date``, ``datetime`` or ``None``) and either
 returns a clean value or raises ``ValueError`` whose message is a short,
 translatable Vietnamese phrase.  Importers attach the row number and column header
-(see ``schools.importing.RowValidator``), so messages here never repeat them.
+(see ``kernel.importing.RowValidator``), so messages here never repeat them.
 
 See "Data conventions" in the project's domain notes for why each rule exists.
 """

@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
-from schools.normalize import clean_text
-from schools.spreadsheets import RowNumber
+from kernel.normalize import clean_text
+from kernel.spreadsheets import RowNumber
 
 __all__ = ["DuplicateTracker", "ImportReport", "RowError", "RowValidator"]
 

@@ -2,7 +2,7 @@
 
 A 5 KB .xlsx whose only cell is XFD1048576 makes python-calamine allocate rows ×
 columns (``Range::from_sparse`` has no bound: tafia/calamine#693) and abort the
-whole process.  Every read path of ``schools.spreadsheets`` (and the streaming
+whole process.  Every read path of ``kernel.spreadsheets`` (and the streaming
 reader of ``students.fastrows``) therefore goes through ``read_workbook`` here:
 
 1. ``check_extent()`` scans the worksheet XML of an .xlsx/.xlsm as it inflates,
@@ -11,7 +11,7 @@ reader of ``students.fastrows``) therefore goes through ``read_workbook`` here:
    refuses a sheet past ``SPREADSHEET_MAX_COLUMNS`` / ``_MAX_ROWS`` / ``_MAX_CELLS``
    with a Vietnamese sentence naming the sheet and the cell.
 2. ``parse_in_child()`` runs the parser in a fresh child process
-   (``schools/_parse_child.py``) limited to ``SPREADSHEET_PARSER_MEMORY_BYTES`` of
+   (``kernel/_parse_child.py``) limited to ``SPREADSHEET_PARSER_MEMORY_BYTES`` of
    address space (``RLIMIT_AS``) and ``SPREADSHEET_PARSER_TIMEOUT`` seconds; a crash,
    an abort or a timeout there becomes a ``SpreadsheetError``.  The rows come back
    as a pickle read by an unpickler that only builds plain values and dates.
@@ -38,7 +38,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from schools.spreadsheets import (
+from kernel.spreadsheets import (
     SpreadsheetError,
     corrupt_error,
     empty_error,

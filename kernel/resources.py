@@ -3,7 +3,7 @@
 The admin's CSV/XLSX export of reference data wrote a name such as
 ``=HYPERLINK("http://…","Bấm vào đây")`` as it was, and a spreadsheet program
 runs it.  ``SafeExportResource`` passes each exported value (and header)
-through ``schools.exporters.neutralize``, the same escaping as the portal's own
+through ``kernel.exporters.neutralize``, the same escaping as the portal's own
 exports.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from import_export import resources
 
-from schools.exporters import neutralize
+from kernel.exporters import neutralize
 
 __all__ = ["SafeExportResource"]
 
