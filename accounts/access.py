@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 
 from accounts.models import CAPABILITY_NAMES, User
+from kernel.http import no_store
+from kernel.scoping import get_for_user
 
-M = TypeVar("M", bound=Model)
+__all__ = [
+    "CapabilityRequiredMixin",
+    "capability_required",
+    "get_for_user",
+    "no_store",
+    "pupil_data_required",
+]
+
 ViewFunc = Callable[..., HttpResponse]
 
 
@@ -58,24 +64,6 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         _check(request.user, self.required_capabilities)  # type: ignore[arg-type]
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
-    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
-    visible = queryset.visible_to(user)  # type: ignore[attr-defined]
-    return get_object_or_404(visible, **lookup)
-
-
-def no_store(view: ViewFunc) -> ViewFunc:
-    """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
 
 
 def pupil_data_required(view: ViewFunc) -> ViewFunc:

@@ -30,8 +30,8 @@ from coverage.forms import (
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
 from kernel.exporters import content_disposition
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
-from schools.background_exports import export_button, export_response
 from schools.choices import Carrier
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
 

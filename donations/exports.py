@@ -16,8 +16,8 @@ from django.http import Http404
 from accounts.models import User
 from donations import exporters, selectors
 from donations.models import CashReceipt, Donor, Spending, manages_donations
+from kernel.exports import register_export
 from kernel.normalize import fold
-from schools.background_exports import register_export
 
 DONORS = "donations.donors"
 RECEIPTS = "donations.receipts"

@@ -33,7 +33,7 @@ from donations.forms import (
 from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
 from donations.public import public_context
 from kernel.documents import format_vnd
-from schools.background_exports import export_button, export_response
+from kernel.exports import export_button, export_response
 
 ViewFunc = Callable[..., HttpResponse]
 

@@ -17,15 +17,15 @@ from accounts.models import User
 from accounts.selectors import history_for
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
-from reports import charts, documents, exports, selectors, services
-from reports.forms import OutreachForm, ReportPeriodForm
-from reports.models import OutreachActivity, ProgressReport
-from schools.background_exports import (
+from kernel.exports import (
     background_threshold,
     clean_params,
     export_button,
     export_response,
 )
+from reports import charts, documents, exports, selectors, services
+from reports.forms import OutreachForm, ReportPeriodForm
+from reports.models import OutreachActivity, ProgressReport
 
 
 def _user(request: HttpRequest) -> User:

@@ -13,6 +13,7 @@ from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
 from accounts.services import record_access, record_export
+from kernel.exports import export_button, export_response
 from rounds import exports, selectors, services
 from rounds.exporters import proposal_exporter
 from rounds.forms import (
@@ -32,7 +33,6 @@ from rounds.workflow import (
     acts_at_level,
     available_transitions,
 )
-from schools.background_exports import export_button, export_response
 from schools.models import District, School
 from students.models import Student
 

@@ -6,11 +6,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.services import record_audit
+from kernel.audit import record_audit
 from kernel.importing import ImportReport, RowError
 from kernel.normalize import (
     AmbiguousUnitName,
@@ -119,7 +119,10 @@ def get_or_create_village(*, commune: Commune, name: str) -> tuple[Village, bool
 
 
 def import_schools(
-    *, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False
+    *,
+    rows: list[tuple[int, dict[str, object]]],
+    actor: AbstractBaseUser | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Create or update schools by code from rows already read from a spreadsheet.
 

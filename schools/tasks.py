@@ -37,7 +37,7 @@ class _Counter:
 )
 def run_export(job_id: int) -> int:
     """Write the job's list to its file as the requesting user; safe to run twice."""
-    from schools.background_exports import get_export
+    from kernel.exports import get_export
 
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:

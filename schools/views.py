@@ -1,33 +1,38 @@
-"""Pages for districts and schools; every lookup goes through the user's scope."""
+"""Pages for districts and schools; every lookup goes through the user's scope.
+
+Any logged-in user may open them (``login_required``: no capability is needed, as
+``capability_required()`` with none, which lives above this app in ``accounts``):
+what each user sees is decided by ``visible_to``."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, no_store
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.http import no_store
 from kernel.normalize import fold
 from schools import background_exports, selectors
 from schools.models import ExportJob
 
 
-@capability_required()
+@login_required
 def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
     district = selectors.district_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
     return render(request, "schools/district_detail.html", {"district": district})
 
 
-@capability_required()
+@login_required
 def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     school = selectors.school_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
     return render(request, "schools/school_detail.html", {"school": school})
 
 
-@capability_required()
+@login_required
 def school_list(request: HttpRequest) -> HttpResponse:
     schools = selectors.visible_schools(request.user).order_by("district__code", "name")  # type: ignore[arg-type]
     query = request.GET.get("q", "").strip()
@@ -55,7 +60,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@capability_required()
+@login_required
 def export_start(request: HttpRequest, key: str) -> HttpResponse:
     job = background_exports.start_export(
         user=request.user,  # type: ignore[arg-type]
@@ -69,14 +74,14 @@ def _own_job(request: HttpRequest, pk: int) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
 
 
-@capability_required()
+@login_required
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     entry = background_exports.get_export(job.exporter)
     return render(request, "schools/export_detail.html", {"job": job, "entry": entry})
 
 
-@capability_required()
+@login_required
 def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     job = _own_job(request, pk)
     return JsonResponse(
@@ -94,7 +99,7 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@capability_required()
+@login_required
 @no_store
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)

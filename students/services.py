@@ -22,7 +22,7 @@ from kernel.importing import ImportReport
 from kernel.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
-from students import integrity, selectors
+from students import dependents, integrity, selectors
 from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
@@ -62,7 +62,6 @@ HOUSEHOLD_AUDIT_FIELDS = (
     "guardian_phone",
     "guardian_id_number",
 )
-OPEN_PROPOSAL_STATUSES = ("draft", "returned")
 
 
 # --------------------------------------------------------------------- one pupil
@@ -401,39 +400,20 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
     return student
 
 
-def submitted_proposal_items(student: Student):
-    from rounds.models import ProposalItem
-
-    return ProposalItem.objects.filter(student=student).exclude(
-        proposal__status__in=OPEN_PROPOSAL_STATUSES
-    )
-
-
 def can_delete(student: Student) -> bool:
-    return not submitted_proposal_items(student).exists()
+    return not dependents.blocks_deletion(student)
 
 
 @transaction.atomic
 def delete_student(*, actor: User, student: Student, reason: str = "") -> None:
     """Remove a pupil entered by mistake; refused once they are in a submitted proposal."""
-    from rounds.models import ProposalItem
-
     student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
     _check_school_scope(actor, student.school)
     if not can_delete(student):
         raise ValidationError(
             _("Không xóa được: học sinh đã có trong danh sách đề xuất đã gửi Phòng GD&ĐT.")
         )
-    drafts = ProposalItem.objects.filter(student=student)
-    for item in drafts:
-        record_audit(
-            actor=actor,
-            action="proposal_item.delete",
-            obj=item,
-            reason=_("Xóa học sinh khỏi danh sách"),
-            school_id=student.school_id,
-        )
-    drafts.delete()
+    dependents.before_delete(actor=actor, student=student)
     record_audit(
         actor=actor,
         action="student.delete",

@@ -16,8 +16,8 @@ from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import background_threshold, clean_params, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import background_threshold, clean_params, export_response
 from schools.models import ImportBatch
 from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm

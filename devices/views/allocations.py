@@ -20,8 +20,8 @@ from devices.documents import handover_pdf
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from rounds.models import ProposalItem
-from schools.background_exports import export_button, export_response
 from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 

@@ -17,8 +17,8 @@ from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
 from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 

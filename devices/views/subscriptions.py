@@ -16,8 +16,8 @@ from devices.forms import ProblemForm, ResolveForm, StatusImportForm, Subscripti
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
 from schools.models import ImportBatch
 from students.models import Student
 

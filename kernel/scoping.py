@@ -10,12 +10,34 @@ schools does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from django.db import models
+from django.shortcuts import get_object_or_404
 
-if TYPE_CHECKING:
-    from accounts.models import User
+
+class Scope(Protocol):
+    """Where a user may look (``accounts.models.Scope``): the kernel needs only this much."""
+
+    @property
+    def is_provincial(self) -> bool: ...
+    @property
+    def is_district(self) -> bool: ...
+    @property
+    def is_school(self) -> bool: ...
+    @property
+    def province_id(self) -> int | None: ...
+    @property
+    def district_id(self) -> int | None: ...
+    @property
+    def school_id(self) -> int | None: ...
+
+
+class ScopedUser(Protocol):
+    """A user with a scope (``accounts.models.User``)."""
+
+    @property
+    def scope(self) -> Scope: ...
 
 
 class ScopedQuerySet(models.QuerySet[Any]):
@@ -23,7 +45,7 @@ class ScopedQuerySet(models.QuerySet[Any]):
     district_lookups: ClassVar[tuple[str, ...]] = ()
     school_lookups: ClassVar[tuple[str, ...]] = ()
 
-    def visible_to(self, user: User) -> Any:
+    def visible_to(self, user: ScopedUser) -> Any:
         scope = user.scope
         if scope.is_provincial:
             if not self.province_lookups:
@@ -42,3 +64,12 @@ class ScopedQuerySet(models.QuerySet[Any]):
         for lookup in lookups:
             condition |= models.Q(**{lookup: value})
         return self.filter(condition)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_for_user(queryset: models.QuerySet[M], user: ScopedUser, **lookup: Any) -> M:
+    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
+    visible = queryset.visible_to(user)  # type: ignore[attr-defined]
+    return get_object_or_404(visible, **lookup)
