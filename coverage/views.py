@@ -29,9 +29,9 @@ from coverage.forms import (
 )
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
-from kernel.exporters import content_disposition
 from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
 
@@ -422,10 +422,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _coverage_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    return get_for_user(
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.COVERAGE).select_related("uploaded_by"),
+    return import_batches.batch_for_user(
         request.user,  # type: ignore[arg-type]
-        pk=pk,
+        pk,
+        kinds=[ImportBatch.Kind.COVERAGE],
+        related=["uploaded_by"],
     )
 
 
@@ -464,10 +465,6 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def import_error_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column, for the user to fix and upload again."""
     batch = _coverage_batch(request, pk)
-    errors_by_row: dict[int, list[str]] = {}
-    for error in batch.errors:
-        text = f"{error['column']}: {error['message']}" if error["column"] else error["message"]
-        errors_by_row.setdefault(error["row"], []).append(text)
     try:
         with batch.file.open("rb") as handle:
             sheet = read_rows(handle.read(), filename=batch.file_name)
@@ -475,11 +472,7 @@ def import_error_copy(request: HttpRequest, pk: int) -> HttpResponse:
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
         return redirect("coverage:import_detail", pk=batch.pk)
-    response = HttpResponse(
-        write_error_copy(sheet, table, errors_by_row),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return import_batches.error_copy_response(
+        write_error_copy(sheet, table, import_batches.errors_by_row(batch.errors)),
+        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx",
     )
-    response["Content-Disposition"] = content_disposition(
-        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx"
-    )
-    return response

@@ -79,6 +79,6 @@ def run_export(job_id: int) -> int:
 @shared_task(time_limit=30 * 60, soft_time_limit=28 * 60, acks_late=True)
 def purge_expired_uploads() -> int:
     """Daily (django-celery-beat): delete uploaded lists past UPLOAD_RETENTION_DAYS."""
-    from schools.services import purge_expired_uploads as purge
+    from schools.import_batches import purge_expired_uploads as purge
 
     return purge()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +18,7 @@ from accounts.models import User
 from accounts.services import diff, record_access, record_audit, snapshot
 from kernel.importing import ImportReport
 from kernel.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from schools import import_batches
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
 from students import dependents, integrity, selectors
@@ -567,27 +566,23 @@ def upload_household_list(*, actor: User, upload: Any, school: School | None = N
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet)
     importer.resolve_default_school(table)
-    batch = ImportBatch(
+    return import_batches.store_upload(
+        actor=actor,
         kind=ImportBatch.Kind.STUDENTS,
-        uploaded_by=actor,
-        school=importer.school,
-        district_id=(importer.district.pk if importer.district else actor.scope.district_id),
+        upload=data,
         file_name=upload.name[:255],
-        file_sha256=hashlib.sha256(data).hexdigest(),
+        stored_name=upload.name[-80:],
+        audit_action="student_import.upload",
+        audit_changes=lambda batch: {
+            "file_name": [None, batch.file_name],
+            "sha256": [None, batch.file_sha256],
+        },
+        audit_unit=True,
+        school_id=importer.school.pk if importer.school else None,
+        district_id=(importer.district.pk if importer.district else actor.scope.district_id),
         mapping={},
         rows=sum(1 for _row in iter_data_rows(table, limit=row_limit_for(actor))),
     )
-    batch.file.save(upload.name[-80:], ContentFile(data), save=False)
-    batch.save()
-    record_audit(
-        actor=actor,
-        action="student_import.upload",
-        obj=batch,
-        changes={"file_name": [None, batch.file_name], "sha256": [None, batch.file_sha256]},
-        school_id=batch.school_id,
-        district_id=batch.district_id,
-    )
-    return batch
 
 
 def describe_batch_table(*, actor: User, batch: ImportBatch) -> tuple[Table, StudentImporter]:
@@ -776,38 +771,12 @@ def _finish(
     ImportBatch.objects.filter(pk=batch_id).update(**values)
 
 
-@transaction.atomic
 def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker.
-
-    A worker holds the batch's row lock for its whole run, so a row we can lock is
-    one nobody is working on (a queued task finds it cancelled and leaves it alone).
-    """
-    locked = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch.pk).first()
-    if locked is None:
-        raise ImportRefused(
-            _("Tệp “%(file)s” đang được xử lý; vui lòng đợi xử lý xong rồi hủy.")
-            % {"file": batch.file_name}
-        )
-    batch = locked
-    if batch.status not in (
-        ImportBatch.Status.UPLOADED,
-        ImportBatch.Status.VALIDATED,
-        ImportBatch.Status.VALIDATING,
-        ImportBatch.Status.IMPORTING,
-    ):
-        raise ImportRefused(_("Chỉ hủy được lần nhập chưa ghi dữ liệu."))
-    batch.status = ImportBatch.Status.CANCELLED
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
-    record_audit(
-        actor=actor,
-        action="student_import.cancel",
-        obj=batch,
-        school_id=batch.school_id,
-        district_id=batch.district_id,
-    )
-    return batch
+    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker."""
+    try:
+        return import_batches.cancel(actor=actor, batch=batch, audit_action="student_import.cancel")
+    except ValueError as exc:
+        raise ImportRefused(str(exc)) from None
 
 
 @transaction.atomic
@@ -869,10 +838,7 @@ def import_changes_file(*, actor: User, batch: ImportBatch) -> bytes:
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
     """The uploaded file with an added "Lỗi" column listing each row's errors."""
     _sheet, table, _importer, _more = _locate_for_batch(batch, actor)
-    by_row: dict[int, list[str]] = {}
-    for error in batch.errors or []:
-        text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
-        by_row.setdefault(int(error["row"]), []).append(text)
+    by_row = import_batches.errors_by_row(batch.errors or [])
     # The list's own sheet: a summary sheet before it is not part of the list.
     return write_error_copy(table.sheet, table, by_row)
 

@@ -16,9 +16,9 @@ from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm,
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
-from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
+from schools import import_batches
 from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 
@@ -174,10 +174,7 @@ def import_devices(request: HttpRequest) -> HttpResponse:
 
 
 def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
-    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
+    return import_batches.batch_for_user(request.user, pk, kinds=[kind], uploader_only=True)
 
 
 @capability_required("can_allocate", "can_manage_donations")
@@ -204,10 +201,8 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
             data = error_copy(fh, batch.errors, columns=columns)
     except SpreadsheetError:
         raise Http404 from None
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stem = batch.file_name.rsplit(".", 1)[0] or "danh-sach"
-    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
-    return response
+    return import_batches.error_copy_response(data, f"{stem} - lỗi.xlsx")
 
 
 @capability_required("can_allocate", "can_manage_donations")

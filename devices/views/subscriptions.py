@@ -18,6 +18,7 @@ from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
+from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
 
@@ -198,15 +199,9 @@ def status_import(request: HttpRequest) -> HttpResponse:
 
 
 def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    batch = get_for_user(
-        ImportBatch.objects.all(),
-        request.user,
-        pk=pk,
-        kind=ImportBatch.Kind.SUBSCRIPTIONS,
+    return import_batches.batch_for_user(
+        request.user, pk, kinds=[ImportBatch.Kind.SUBSCRIPTIONS], uploader_only=True
     )
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
 
 
 @pupil_data_required
