@@ -10,13 +10,19 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.services import record_audit
-from rounds.models import ProposalItem
+from rounds.models import Proposal, ProposalItem
 from students.dependents import PupilDependents
-from students.integrity import DECIDED_PROPOSAL_STATUSES
 from students.models import Student
 
+# Proposals the district is deciding or has decided: a shared household's pupils in
+# them fix the household for every school but the district.
+DECIDED_PROPOSAL_STATUSES = (
+    Proposal.Status.SUBMITTED,
+    Proposal.Status.APPROVED,
+    Proposal.Status.CONFIRMED,
+)
 # A pupil in a proposal past these may not be deleted (it went to the district).
-OPEN_PROPOSAL_STATUSES = ("draft", "returned")
+OPEN_PROPOSAL_STATUSES = (Proposal.Status.DRAFT, Proposal.Status.RETURNED)
 
 
 class ProposalDependents(PupilDependents):

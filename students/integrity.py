@@ -23,10 +23,6 @@ from students.validation import village_key
 if TYPE_CHECKING:
     from students.services import StudentData
 
-# Proposals the district is deciding or has decided: a shared household's pupils in
-# them fix the household for every school but the district.
-DECIDED_PROPOSAL_STATUSES = ("submitted", "approved", "confirmed")
-
 POSSIBLE_DUPLICATE = "possible_duplicate"
 SHARED_HOUSEHOLD = "shared_household"
 
