@@ -50,7 +50,7 @@ class PointStatus(models.TextChoices):
 
 
 class CoveragePointQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("school_id", "site__school_id")
 

@@ -46,8 +46,19 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
+def in_provincial_store(province_id: int) -> models.Q:
+    """A device no district or school holds belongs to the province that recorded its source."""
+    return models.Q(
+        district__isnull=True, school__isnull=True, source__created_by__province_id=province_id
+    )
+
+
 class DeviceQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        in_provincial_store,
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 
@@ -120,7 +131,11 @@ class Device(models.Model):
 
 
 class TransferQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    province_lookups = (
+        "to_district__province_id",
+        "from_district__province_id",
+        "to_school__district__province_id",
+    )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
 
@@ -181,7 +196,7 @@ OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
 class AllocationQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
 
@@ -309,7 +324,7 @@ ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "
 
 
 class SubscriptionQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    province_lookups = ("student__school__district__province_id",)
     district_lookups = ("student__school__district_id",)
     school_lookups = ("student__school_id",)
 

@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,9 +61,9 @@ class RegisteredExport:
 
     def check_access(self, user: User) -> None:
         """The list page's own rule: pupil-level data needs ``can_view_beneficiaries``
-        (403, as ``pupil_data_required``), then any of ``capabilities`` (404)."""
+        (as ``pupil_data_required``), then any of ``capabilities``; refused with 404."""
         if self.personal_data and not user.can("can_view_beneficiaries"):
-            raise PermissionDenied if user.capabilities else Http404
+            raise Http404
         if self.capabilities and not any(user.can(c) for c in self.capabilities):
             raise Http404
 

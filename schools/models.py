@@ -245,7 +245,12 @@ class SchoolSite(models.Model):
 
 
 class ImportBatchQuerySet(ScopedQuerySet):
-    province_lookups = ()
+    # A batch uploaded by the province itself has neither district nor school: its uploader's.
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        "uploaded_by__province_id",
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, pupil_data_required
+from accounts.access import capability_required, pupil_data_required, refuse
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
@@ -457,9 +457,8 @@ DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
 def _require_reviewer(request: HttpRequest) -> None:
-    # A page every school knows exists: the wrong role is told so (403), not 404.
     if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):  # type: ignore[union-attr]
-        raise PermissionDenied
+        refuse()
 
 
 @pupil_data_required
