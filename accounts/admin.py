@@ -88,7 +88,7 @@ class UserAdmin(BaseUserAdmin):
         form = AccountImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             report = import_accounts(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 source=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
             )

@@ -31,7 +31,7 @@ def portal(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": []}
     items = []
     for label, url_name, capabilities in NAVIGATION:
-        if capabilities and not any(user.can(c) for c in capabilities):  # type: ignore[union-attr]
+        if capabilities and not any(user.can(c) for c in capabilities):
             continue
         try:
             url = reverse(url_name)
@@ -47,5 +47,5 @@ def portal(request: HttpRequest) -> dict[str, object]:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),  # type: ignore[union-attr]
+        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -10,20 +10,24 @@ schools does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 from django.db import models
 
 if TYPE_CHECKING:
     from accounts.models import User
 
+M = TypeVar("M", bound=models.Model)
 
-class ScopedQuerySet(models.QuerySet[Any]):
+
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset of ``M`` that knows how to narrow itself to what a user may see."""
+
     province_lookups: ClassVar[tuple[str, ...]] = ()
     district_lookups: ClassVar[tuple[str, ...]] = ()
     school_lookups: ClassVar[tuple[str, ...]] = ()
 
-    def visible_to(self, user: User) -> Any:
+    def visible_to(self, user: User) -> Self:
         scope = user.scope
         if scope.is_provincial:
             if not self.province_lookups:
@@ -35,7 +39,7 @@ class ScopedQuerySet(models.QuerySet[Any]):
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
 
-    def _matching(self, lookups: tuple[str, ...], value: int | None) -> Any:
+    def _matching(self, lookups: tuple[str, ...], value: int | None) -> Self:
         if not lookups or value is None:
             return self.none()
         condition = models.Q()

@@ -121,7 +121,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
-    scope = user.scope  # type: ignore[union-attr]
+    scope = user.scope
     if scope.is_school:
         context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
         template = "accounts/home_school.html"
@@ -140,7 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 30).get_page(
         request.GET.get("page")
-    )  # type: ignore[arg-type]
+    )
     return render(request, "accounts/notifications.html", {"page": page})
 
 
@@ -148,7 +148,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-    services.mark_notifications_read(user=request.user, ids=ids)  # type: ignore[arg-type]
+    services.mark_notifications_read(user=request.user, ids=ids)
     return redirect("accounts:notifications")
 
 
@@ -160,7 +160,7 @@ ACCESSES_PER_PAGE = 50
 def data_access_list(request: HttpRequest) -> HttpResponse:
     """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
     filters = selectors.AccessFilters.from_params(request.GET)
-    accesses = selectors.data_accesses(request.user, filters)  # type: ignore[arg-type]
+    accesses = selectors.data_accesses(request.user, filters)
     page = Paginator(accesses, ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -272,7 +272,7 @@ def validate_survey(
         plan = _resolve_place(v, places, kind)
         if plan is None:
             continue
-        target = (kind, (plan.school or plan.site or plan.village).pk)  # type: ignore[union-attr]
+        target = (kind, (plan.school or plan.site or plan.village).pk)
         if (first := seen.seen(target, row)) is not None:
             v.duplicate_of(first)
             continue
@@ -365,7 +365,7 @@ def _write(actor: User, planned: list[PlannedRow]) -> None:
                 point=point,
                 carrier=carrier,
                 technology=technology,
-                measured_on=plan.measured_on,  # type: ignore[arg-type]
+                measured_on=plan.measured_on,
                 source=plan.source,
             )
 

@@ -180,7 +180,7 @@ def create_point(
         raise ValidationError({"kind": _("Loại điểm không hợp lệ.")})
     _require_district(actor, point.district_id)
     _check_coordinates(latitude, longitude)
-    point.latitude, point.longitude = float(latitude), float(longitude)  # type: ignore[arg-type]
+    point.latitude, point.longitude = float(latitude), float(longitude)
     # Only an officer puts a point on the ministry's list.
     point.on_ministry_list = bool(on_ministry_list) and can_manage(actor)
     point.save()

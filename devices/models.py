@@ -46,7 +46,7 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
-class DeviceQuerySet(ScopedQuerySet):
+class DeviceQuerySet(ScopedQuerySet["Device"]):
     province_lookups = ()
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
@@ -119,7 +119,7 @@ class Device(models.Model):
         )
 
 
-class TransferQuerySet(ScopedQuerySet):
+class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
     province_lookups = ()
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
@@ -180,7 +180,7 @@ def scan_upload_path(instance: Allocation, filename: str) -> str:
 OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
-class AllocationQuerySet(ScopedQuerySet):
+class AllocationQuerySet(ScopedQuerySet["Allocation"]):
     province_lookups = ()
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
@@ -308,7 +308,7 @@ class DataPackage(models.Model):
 ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
 
 
-class SubscriptionQuerySet(ScopedQuerySet):
+class SubscriptionQuerySet(ScopedQuerySet["Subscription"]):
     province_lookups = ()
     district_lookups = ("student__school__district_id",)
     school_lookups = ("student__school_id",)

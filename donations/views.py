@@ -44,7 +44,7 @@ def donation_manager_required(view: ViewFunc) -> ViewFunc:
     @capability_required("can_manage_donations")
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not manages_donations(request.user):  # type: ignore[arg-type]
+        if not manages_donations(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -78,7 +78,7 @@ def _wants_export(request: HttpRequest) -> bool:
 
 
 def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
-    return exports.donor_rows(request.user, request.GET), exports.query(request.GET)  # type: ignore[arg-type]
+    return exports.donor_rows(request.user, request.GET), exports.query(request.GET)
 
 
 @donation_manager_required
@@ -95,7 +95,7 @@ def donor_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "querystring": f"q={query}" if query else "",
-            "totals": selectors.programme_totals(request.user),  # type: ignore[arg-type]
+            "totals": selectors.programme_totals(request.user),
             "accounts": selectors.fund_balances(),
             "export": export_button(request, key=exports.DONORS, count=len(rows)),
         },
@@ -121,7 +121,7 @@ def donor_create(request: HttpRequest) -> HttpResponse:
     form = DonorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            donor = services.create_donor(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            donor = services.create_donor(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -133,11 +133,11 @@ def donor_create(request: HttpRequest) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    donor = get_for_user(Donor.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    donor = get_for_user(Donor.objects.all(), request.user, pk=pk)
     form = DonorForm(request.POST or None, instance=donor)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_donor(actor=request.user, donor=donor, **form.cleaned_data)  # type: ignore[arg-type]
+            services.update_donor(actor=request.user, donor=donor, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -153,7 +153,7 @@ def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    trace = selectors.donor_trace(user=request.user, pk=pk)  # type: ignore[arg-type]
+    trace = selectors.donor_trace(user=request.user, pk=pk)
     return render(
         request,
         "donations/donor_detail.html",
@@ -164,7 +164,7 @@ def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
-    trace = selectors.donor_trace(user=request.user, pk=pk)  # type: ignore[arg-type]
+    trace = selectors.donor_trace(user=request.user, pk=pk)
     return exporters.TracedDeviceExporter().as_http_response(
         trace.devices + trace.purchased, f"Thiết bị - {trace.donor.name}.xlsx"
     )
@@ -176,7 +176,7 @@ def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
-    donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)  # type: ignore[arg-type]
+    donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)
     data = request.POST if request.method == "POST" else None
     return _pledge_form(
         request,
@@ -192,7 +192,7 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)
     data = request.POST if request.method == "POST" else None
     terms = ("pledged_on", "cash_amount", "round", "purpose", "note")
     return _pledge_form(
@@ -270,7 +270,7 @@ def _instalment_specs(instalments: Any) -> list[services.InstalmentSpec]:
 @donation_manager_required
 @require_http_methods(["GET"])
 def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)
     return render(
         request,
         "donations/pledge_detail.html",
@@ -284,13 +284,13 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
-    remaining: int = pledge.remaining_cash  # type: ignore[attr-defined]
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
+    remaining: int = pledge.remaining_cash
     form = CashReceiptForm(request.POST or None, remaining=remaining)
     if request.method == "POST" and form.is_valid():
         try:
             receipt = services.record_cash_receipt(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 pledge=pledge,
                 **form.cleaned_data,
             )
@@ -313,12 +313,12 @@ def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     form = InKindReceiptForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             receipt = services.record_inkind_receipt(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 pledge=pledge,
                 **form.cleaned_data,
             )
@@ -346,7 +346,7 @@ def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def receipt_list(request: HttpRequest) -> HttpResponse:
-    receipts = exports.receipt_rows(request.user, request.GET)  # type: ignore[arg-type]
+    receipts = exports.receipt_rows(request.user, request.GET)
     query = exports.query(request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.RECEIPTS, objects=receipts)
@@ -368,7 +368,7 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
 def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         CashReceipt.objects.select_related("pledge__donor", "account"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
     return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
@@ -379,7 +379,7 @@ def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         InKindReceipt.objects.select_related("pledge__donor", "source"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
     return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
@@ -391,7 +391,7 @@ def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def spending_list(request: HttpRequest) -> HttpResponse:
-    spendings = exports.spending_rows(request.user, request.GET)  # type: ignore[arg-type]
+    spendings = exports.spending_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.SPENDINGS, objects=spendings)
     page = Paginator(spendings, 50).get_page(request.GET.get("page"))
@@ -409,7 +409,7 @@ def spending_list(request: HttpRequest) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def spending_create(request: HttpRequest) -> HttpResponse:
-    receipts = selectors.available_receipts(request.user)  # type: ignore[arg-type]
+    receipts = selectors.available_receipts(request.user)
     form = SpendingForm(
         request.POST or None,
         request.FILES or None,
@@ -418,7 +418,7 @@ def spending_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            spending = services.record_spending(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            spending = services.record_spending(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -87,7 +87,7 @@ def _legacy_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     for index, xf in enumerate(xfs if xfs is not None else ()):
         font_id = int(xf.get("fontId", "0") or 0)
         if 0 <= font_id < len(fonts) and fonts[font_id]:
-            result[index] = fonts[font_id]  # type: ignore[assignment]
+            result[index] = fonts[font_id]
     return result
 
 
@@ -137,6 +137,6 @@ def scan_layout(data: bytes, sheet_name: str) -> SheetLayout:
                 return SheetLayout()
             legacy = _legacy_styles(archive)
             with archive.open(part) as stream:
-                return _scan_sheet(stream, legacy)  # type: ignore[arg-type]
+                return _scan_sheet(stream, legacy)
     except Exception:  # noqa: BLE001 - a layout we cannot read leaves the values as read
         return SheetLayout()

@@ -71,7 +71,7 @@ class ProgressReport(models.Model):
         return self.status == self.Status.PENDING and self.enqueued_at is None
 
 
-class OutreachQuerySet(ScopedQuerySet):
+class OutreachQuerySet(ScopedQuerySet["OutreachActivity"]):
     province_lookups = ()
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)

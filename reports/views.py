@@ -29,7 +29,7 @@ from schools.background_exports import (
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return request.user
 
 
 def _require_provincial(user: User) -> None:
@@ -210,7 +210,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     response = FileResponse(field.open("rb"), content_type=content_type)
     name = f"Bao-cao-{report.number.replace('/', '-')}.{kind}"
     response["Content-Disposition"] = content_disposition(name)
-    return response  # type: ignore[return-value]
+    return response
 
 
 # --- outreach log -----------------------------------------------------------------------------

@@ -195,9 +195,9 @@ def export_response(
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
-        entry.record(request.user, total)  # type: ignore[arg-type]
+        entry.record(request.user, total)
         exporter = entry.build_exporter(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             params if params is not None else clean_params(request.GET),
         )
         response = exporter.as_http_response(objects, entry.filename)

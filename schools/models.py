@@ -45,7 +45,7 @@ class Province(models.Model):
         return self.name
 
 
-class DistrictQuerySet(ScopedQuerySet):
+class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)
     school_lookups = ()
@@ -133,7 +133,7 @@ class Village(models.Model):
         super().save(*args, **kwargs)
 
 
-class SchoolQuerySet(ScopedQuerySet):
+class SchoolQuerySet(ScopedQuerySet["School"]):
     province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("pk",)
@@ -244,7 +244,7 @@ class SchoolSite(models.Model):
         return f"{self.school.name} – {self.name}"
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
+class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
     province_lookups = ()
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)

@@ -187,8 +187,8 @@ def import_schools(
             )
             continue
         try:
-            lat = float(values["lat"]) if values.get("lat") not in (None, "") else None  # type: ignore[arg-type]
-            lon = float(values["lon"]) if values.get("lon") not in (None, "") else None  # type: ignore[arg-type]
+            lat = float(values["lat"]) if values.get("lat") not in (None, "") else None
+            lon = float(values["lon"]) if values.get("lon") not in (None, "") else None
         except (TypeError, ValueError):
             report.errors.append(RowError(row, "Vĩ độ", "lat", _("tọa độ không phải là số")))
             continue
@@ -263,7 +263,7 @@ def _purge_upload(batch_id: int, *, now: dt.datetime, days: int) -> bool:
         return False
     name = batch.file.name
     storage = batch.file.storage
-    batch.file = ""  # type: ignore[assignment]
+    batch.file = ""
     batch.file_deleted_at = now
     batch.save(update_fields=["file", "file_deleted_at"])
     record_audit(

@@ -17,19 +17,19 @@ from schools.models import ExportJob
 
 @capability_required()
 def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    district = selectors.district_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
+    district = selectors.district_overview(user=request.user, pk=pk)
     return render(request, "schools/district_detail.html", {"district": district})
 
 
 @capability_required()
 def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    school = selectors.school_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
+    school = selectors.school_overview(user=request.user, pk=pk)
     return render(request, "schools/school_detail.html", {"school": school})
 
 
 @capability_required()
 def school_list(request: HttpRequest) -> HttpResponse:
-    schools = selectors.visible_schools(request.user).order_by("district__code", "name")  # type: ignore[arg-type]
+    schools = selectors.visible_schools(request.user).order_by("district__code", "name")
     query = request.GET.get("q", "").strip()
     district_id = request.GET.get("district", "")
     if district_id.isdigit():
@@ -43,7 +43,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
         ]
         schools = schools.filter(pk__in=ids)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
-    districts = selectors.visible_districts(request.user)  # type: ignore[arg-type]
+    districts = selectors.visible_districts(request.user)
     return render(
         request,
         "schools/school_list.html",
@@ -58,7 +58,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 @capability_required()
 def export_start(request: HttpRequest, key: str) -> HttpResponse:
     job = background_exports.start_export(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         key=key,
         params=background_exports.clean_params(request.POST),
     )
@@ -103,4 +103,4 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     entry = background_exports.get_export(job.exporter)
     response = FileResponse(job.file.open("rb"), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(entry.filename)
-    return response  # type: ignore[return-value]
+    return response

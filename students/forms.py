@@ -104,8 +104,8 @@ class StudentForm(forms.Form):
         for name, label in self.CONFIRMATIONS.values():
             if self.is_bound and name in self.data:
                 self.fields[name] = forms.BooleanField(label=label, required=False)
-        self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["commune"].queryset = communes_for(user)  # type: ignore[attr-defined]
+        self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")
+        self.fields["commune"].queryset = communes_for(user)
         if user.scope.is_school:
             self.fields["school"].initial = user.school_id
             self.fields["school"].disabled = True
@@ -247,7 +247,7 @@ class UploadForm(forms.Form):
         if user.scope.is_school:
             del self.fields["school"]
         else:
-            self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
+            self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
