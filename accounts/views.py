@@ -20,6 +20,7 @@ from accounts import selectors, services, twofactor
 from accounts.access import capability_required, no_store
 from accounts.forms import LoginForm, OTPTokenForm
 from accounts.home import home_summary
+from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
 from schools import selectors as school_selectors
 
@@ -62,7 +63,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthedRequest) -> HttpResponse:
     """The second step of logging in: a code from the authenticator app or a backup code."""
     if request.user.is_verified():
         return HttpResponseRedirect(_next_url(request))
@@ -82,7 +83,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type one code, keep the backup codes."""
     user = request.user
     if twofactor.has_confirmed_device(user) and not user.is_verified():
@@ -118,7 +119,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
     scope = user.scope
@@ -137,7 +138,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -146,7 +147,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     services.mark_notifications_read(user=request.user, ids=ids)
     return redirect("accounts:notifications")
@@ -157,7 +158,7 @@ ACCESSES_PER_PAGE = 50
 
 @capability_required("can_manage_users")
 @no_store
-def data_access_list(request: HttpRequest) -> HttpResponse:
+def data_access_list(request: AuthedRequest) -> HttpResponse:
     """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
     filters = selectors.AccessFilters.from_params(request.GET)
     accesses = selectors.data_accesses(request.user, filters)

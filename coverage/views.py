@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import capability_required, get_for_user
+from accounts.http import AuthedRequest
 from coverage import exports, selectors, services
 from coverage.forms import (
     NoteForm,
@@ -93,7 +94,7 @@ def _filter_context(request: HttpRequest, filters: selectors.PointFilters) -> di
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_map(request: HttpRequest) -> HttpResponse:
+def point_map(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PointFilters.from_params(request.GET)
     config = {
         "tileUrl": settings.MAP_TILE_URL,
@@ -127,7 +128,7 @@ def point_map(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_list(request: HttpRequest) -> HttpResponse:
+def point_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PointFilters.from_params(request.GET)
     sort = exports.point_sort(request.GET)
     rows = exports.point_rows(request.user, request.GET)
@@ -151,7 +152,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def gap_ranking(request: HttpRequest) -> HttpResponse:
+def gap_ranking(request: AuthedRequest) -> HttpResponse:
     include_weak = request.GET.get("weak") == "1"
     district_id = exports.gap_district(request.GET)
     rows = exports.gap_rows(request.user, request.GET)
@@ -170,7 +171,7 @@ def gap_ranking(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: AuthedRequest) -> HttpResponse:
     rows = selectors.progress_by_district(request.user)
     ministry = selectors.ministry_points(request.user)
     context = {
@@ -184,7 +185,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def point_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     point = selectors.point_detail(user=request.user, pk=pk)
     user = request.user
     can_manage = user.can(MANAGE)
@@ -208,7 +209,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def point_create(request: HttpRequest) -> HttpResponse:
+def point_create(request: AuthedRequest) -> HttpResponse:
     form = PointForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -237,7 +238,7 @@ def point_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def point_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
     original = CoveragePoint.objects.get(pk=point.pk)
     form = PointEditForm(request.POST or None, instance=point)
@@ -264,7 +265,7 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE, "can_report_coverage")
-def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
+def signal_record(request: AuthedRequest, pk: int) -> HttpResponse:
     point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
     can_manage = request.user.can(MANAGE)
     form = SignalForm(request.POST, school_report=not can_manage)
@@ -292,7 +293,7 @@ def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def ministry_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def ministry_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
     point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
     on_list = request.POST.get("on_list") == "1"
     services.set_ministry_list(
@@ -312,7 +313,7 @@ def ministry_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Create the point's plan, or update it (carrier, date, solution, stage) with a note."""
     point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)
     plan = point.current_plan
@@ -350,7 +351,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_note(request: AuthedRequest, pk: int) -> HttpResponse:
     point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)
     if point.current_plan is None:
         raise Http404
@@ -369,7 +370,7 @@ def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required("can_report_coverage")
-def school_report(request: HttpRequest) -> HttpResponse:
+def school_report(request: AuthedRequest) -> HttpResponse:
     """A school reports the signal measured at the school or one of its sites."""
     school_id = request.user.scope.school_id
     if not school_id:
@@ -408,7 +409,7 @@ def school_report(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedRequest) -> HttpResponse:
     form = SurveyUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         batch = services.upload_survey(actor=request.user, upload=form.cleaned_data["file"])
@@ -431,7 +432,7 @@ def _coverage_batch(request: HttpRequest, pk: int) -> ImportBatch:
 
 @require_GET
 @capability_required(MANAGE)
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _coverage_batch(request, pk)
     return _render(
         request, "coverage/import_detail.html", {"batch": batch, "errors": batch.errors[:500]}
@@ -440,7 +441,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _coverage_batch(request, pk)
     try:
         batch = services.confirm_survey(actor=request.user, batch=batch)
@@ -461,7 +462,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @capability_required(MANAGE)
-def import_error_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def import_error_copy(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column, for the user to fix and upload again."""
     batch = _coverage_batch(request, pk)
     errors_by_row: dict[int, list[str]] = {}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import capability_required, get_for_user
+from accounts.http import AuthedRequest
 from accounts.selectors import history_for
 from donations import documents, exporters, exports, selectors, services
 from donations.forms import (
@@ -83,7 +84,7 @@ def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_list(request: HttpRequest) -> HttpResponse:
+def donor_list(request: AuthedRequest) -> HttpResponse:
     rows, query = _donor_list(request)
     if _wants_export(request):
         return export_response(request, key=exports.DONORS, objects=rows, count=len(rows))
@@ -104,7 +105,7 @@ def donor_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_export(request: HttpRequest) -> HttpResponse:
+def donor_export(request: AuthedRequest) -> HttpResponse:
     rows, _query = _donor_list(request)
     return export_response(
         request,
@@ -117,7 +118,7 @@ def donor_export(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def donor_create(request: HttpRequest) -> HttpResponse:
+def donor_create(request: AuthedRequest) -> HttpResponse:
     form = DonorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,7 +133,7 @@ def donor_create(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def donor_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     donor = get_for_user(Donor.objects.all(), request.user, pk=pk)
     form = DonorForm(request.POST or None, instance=donor)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +153,7 @@ def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def donor_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     trace = selectors.donor_trace(user=request.user, pk=pk)
     return render(
         request,
@@ -163,7 +164,7 @@ def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
+def donor_devices_export(request: AuthedRequest, pk: int) -> HttpResponse:
     trace = selectors.donor_trace(user=request.user, pk=pk)
     return exporters.TracedDeviceExporter().as_http_response(
         trace.devices + trace.purchased, f"Thiết bị - {trace.donor.name}.xlsx"
@@ -175,7 +176,7 @@ def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
+def pledge_create(request: AuthedRequest, donor_pk: int) -> HttpResponse:
     donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)
     data = request.POST if request.method == "POST" else None
     return _pledge_form(
@@ -191,7 +192,7 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pk)
     data = request.POST if request.method == "POST" else None
     terms = ("pledged_on", "cash_amount", "round", "purpose", "note")
@@ -269,7 +270,7 @@ def _instalment_specs(instalments: Any) -> list[services.InstalmentSpec]:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pk)
     return render(
         request,
@@ -283,7 +284,7 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
+def cash_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     remaining: int = pledge.remaining_cash
     form = CashReceiptForm(request.POST or None, remaining=remaining)
@@ -312,7 +313,7 @@ def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
+def inkind_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     form = InKindReceiptForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -345,7 +346,7 @@ def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def receipt_list(request: HttpRequest) -> HttpResponse:
+def receipt_list(request: AuthedRequest) -> HttpResponse:
     receipts = exports.receipt_rows(request.user, request.GET)
     query = exports.query(request.GET)
     if _wants_export(request):
@@ -365,7 +366,7 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def cash_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         CashReceipt.objects.select_related("pledge__donor", "account"),
         request.user,
@@ -376,7 +377,7 @@ def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def inkind_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         InKindReceipt.objects.select_related("pledge__donor", "source"),
         request.user,
@@ -390,7 +391,7 @@ def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def spending_list(request: HttpRequest) -> HttpResponse:
+def spending_list(request: AuthedRequest) -> HttpResponse:
     spendings = exports.spending_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.SPENDINGS, objects=spendings)
@@ -408,7 +409,7 @@ def spending_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def spending_create(request: HttpRequest) -> HttpResponse:
+def spending_create(request: AuthedRequest) -> HttpResponse:
     receipts = selectors.available_receipts(request.user)
     form = SpendingForm(
         request.POST or None,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, no_store
+from accounts.http import AuthedRequest
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.normalize import fold
 from schools import background_exports, selectors
@@ -16,19 +17,19 @@ from schools.models import ExportJob
 
 
 @capability_required()
-def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def district_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     district = selectors.district_overview(user=request.user, pk=pk)
     return render(request, "schools/district_detail.html", {"district": district})
 
 
 @capability_required()
-def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def school_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     school = selectors.school_overview(user=request.user, pk=pk)
     return render(request, "schools/school_detail.html", {"school": school})
 
 
 @capability_required()
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: AuthedRequest) -> HttpResponse:
     schools = selectors.visible_schools(request.user).order_by("district__code", "name")
     query = request.GET.get("q", "").strip()
     district_id = request.GET.get("district", "")
@@ -56,7 +57,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required()
-def export_start(request: HttpRequest, key: str) -> HttpResponse:
+def export_start(request: AuthedRequest, key: str) -> HttpResponse:
     job = background_exports.start_export(
         user=request.user,
         key=key,
@@ -70,14 +71,14 @@ def _own_job(request: HttpRequest, pk: int) -> ExportJob:
 
 
 @capability_required()
-def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def export_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     entry = background_exports.get_export(job.exporter)
     return render(request, "schools/export_detail.html", {"job": job, "entry": entry})
 
 
 @capability_required()
-def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+def export_status(request: AuthedRequest, pk: int) -> JsonResponse:
     job = _own_job(request, pk)
     return JsonResponse(
         {
@@ -96,7 +97,7 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @capability_required()
 @no_store
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import capability_required, pupil_data_required
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
@@ -47,7 +48,7 @@ def _page_size(request: HttpRequest) -> int:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_list(request: HttpRequest) -> HttpResponse:
+def student_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)
     page = Paginator(students, _page_size(request)).get_page(request.GET.get("page"))
@@ -74,7 +75,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_export(request: HttpRequest) -> HttpResponse:
+def student_export(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)
     # Over EXPORT_BACKGROUND_ROWS the list goes back with a "run in background" button.
@@ -86,7 +87,7 @@ def student_export(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def student_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)
     services.record_pupil_access(
         user=request.user,
@@ -100,7 +101,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_reveal_personal_ids")
 @require_POST
-def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def student_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     """The pupil page with full ID numbers and phones, for roles that need them; recorded.
 
     Answered to the POST itself (not redirected) so the full numbers never sit behind a
@@ -139,7 +140,7 @@ def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpRespon
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
-def student_create(request: HttpRequest) -> HttpResponse:
+def student_create(request: AuthedRequest) -> HttpResponse:
     form = StudentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +156,7 @@ def student_create(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
-def student_update(request: HttpRequest, pk: int) -> HttpResponse:
+def student_update(request: AuthedRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)
     form = StudentForm(request.POST or None, user=request.user, student=student)
     if request.method == "POST" and form.is_valid():
@@ -172,7 +173,7 @@ def student_update(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_POST
-def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def student_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     student = selectors.get_student_for_user(request.user, pk)
     try:
         services.delete_student(
@@ -205,7 +206,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 @pupil_data_required
 @capability_required("can_import")
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -230,7 +231,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthedRequest) -> HttpResponse:
     batches = selectors.import_batches(request.user)
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
     return render(request, "students/import_list.html", {"page": page})
@@ -239,7 +240,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for_user(request.user, pk)
     context: dict = {"batch": batch, "async_rows": settings.IMPORT_ASYNC_ROWS}
     if batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
@@ -320,7 +321,7 @@ def _mapped_labels(table):
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_check(request: HttpRequest, pk: int) -> HttpResponse:
+def import_check(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the column mapping and run the dry run."""
     batch = selectors.get_batch_for_user(request.user, pk)
     try:
@@ -343,7 +344,7 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for_user(request.user, pk)
     form = ConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
@@ -373,7 +374,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
+def import_choose(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save which value wins for the conflicts shown (or for all) before confirming."""
     batch = selectors.get_batch_for_user(request.user, pk)
     try:
@@ -390,7 +391,7 @@ def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
+def import_changes_export(request: AuthedRequest, pk: int) -> HttpResponse:
     """The dry run's per-field difference as .xlsx."""
     batch = selectors.get_batch_for_user(request.user, pk)
     data = services.import_changes_file(actor=request.user, batch=batch)
@@ -403,7 +404,7 @@ def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch_for_user(request.user, pk)
     try:
         services.cancel_batch(actor=request.user, batch=batch)
@@ -415,7 +416,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_status(request: HttpRequest, pk: int) -> JsonResponse:
+def import_status(request: AuthedRequest, pk: int) -> JsonResponse:
     """Small JSON for the progress bar (polled while the import runs in Celery)."""
     batch = selectors.get_batch_for_user(request.user, pk)
     return JsonResponse(
@@ -437,7 +438,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
+def import_error_file(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column added."""
     batch = selectors.get_batch_for_user(request.user, pk)
     try:
@@ -464,7 +465,7 @@ def _require_reviewer(request: HttpRequest) -> None:
 
 @pupil_data_required
 @require_GET
-def duplicate_review(request: HttpRequest) -> HttpResponse:
+def duplicate_review(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
     paginator = duplicate_pairs.PairPaginator(user=request.user, per_page=_page_size(request))
     page = paginator.get_page(request.GET.get("page"))
@@ -504,7 +505,7 @@ def _error_messages(error: ValidationError) -> list[str]:
 
 @pupil_data_required
 @require_POST
-def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
+def duplicate_dismiss(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
     first_id, second_id = _pair_ids(request)
     try:
@@ -525,7 +526,7 @@ def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
 
 @pupil_data_required
 @require_POST
-def duplicate_merge(request: HttpRequest) -> HttpResponse:
+def duplicate_merge(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
     first_id, second_id = _pair_ids(request)
     kept = request.POST.get("kept", "")

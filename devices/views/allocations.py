@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
 from accounts.services import record_access
@@ -30,7 +31,7 @@ VIEW = ("can_allocate", "can_view_reports")
 
 @pupil_data_required
 @capability_required("can_allocate")
-def beneficiaries(request: HttpRequest) -> HttpResponse:
+def beneficiaries(request: AuthedRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
     user = request.user
     waiting_devices = exports.waiting_device_rows(user, request.GET)
@@ -56,7 +57,7 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
 
 @pupil_data_required
 @capability_required("can_allocate")
-def allocate(request: HttpRequest, item: int) -> HttpResponse:
+def allocate(request: AuthedRequest, item: int) -> HttpResponse:
     """Pick a device of the school's stock for one approved beneficiary."""
     school_id = own_school_id(request)
     proposal_item = get_for_user(
@@ -94,7 +95,7 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocations(request: HttpRequest) -> HttpResponse:
+def allocations(request: AuthedRequest) -> HttpResponse:
     """Allocations and handovers; districts and the province filter by school."""
     user = request.user
     school_id = request.GET.get("school", "")
@@ -142,7 +143,7 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
     _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
     is_school = request.user.scope.is_school and request.user.can("can_allocate")
@@ -159,7 +160,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     """The printable handover record (biên bản bàn giao)."""
     allocation = _allocation(request, pk)
     if allocation.status == Allocation.Status.CANCELLED:
@@ -172,7 +173,7 @@ def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_scan(request: AuthedRequest, pk: int) -> HttpResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
@@ -203,7 +204,7 @@ def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_handover(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = HandoverForm(request.POST, request.FILES)
     if form.is_valid():
@@ -226,7 +227,7 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_return(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = ReturnForm(request.POST)
     if form.is_valid():
@@ -251,7 +252,7 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = CancelForm(request.POST)
     if form.is_valid():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.http import AuthedRequest
 from devices import exports, selectors, services
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
@@ -26,7 +27,7 @@ VIEW = ("can_allocate", "can_view_reports")
 
 
 @capability_required(*VIEW)
-def stock(request: HttpRequest) -> HttpResponse:
+def stock(request: AuthedRequest) -> HttpResponse:
     """Province: stock per district and type; district: per school; school: its devices."""
     user = request.user
     scope = user.scope
@@ -80,7 +81,7 @@ def _incoming_filter(user) -> dict:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(
         Device.objects.select_related("source", "district", "school"),
         request.user,
@@ -96,7 +97,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+def device_write_off(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(Device.objects.all(), request.user, pk=pk)
     try:
         services.write_off_device(
@@ -115,7 +116,7 @@ def _require_receiver(request: HttpRequest) -> None:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: AuthedRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
@@ -135,7 +136,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_devices(request: HttpRequest) -> HttpResponse:
+def import_devices(request: AuthedRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
     form = DeviceImportForm(request.POST or None, request.FILES or None)
@@ -181,7 +182,7 @@ def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_result(request: HttpRequest, pk: int) -> HttpResponse:
+def import_result(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
@@ -189,7 +190,7 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded delivery list with a "Lỗi" column to correct and upload again."""
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
@@ -212,7 +213,7 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
 
 @capability_required("can_allocate", "can_manage_donations")
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
@@ -254,7 +255,7 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
 
 
 @capability_required(*VIEW)
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
     items = exports.source_rows(request.user, request.GET)
     if wants_export(request):
@@ -270,7 +271,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def source_create(request: HttpRequest) -> HttpResponse:
+def source_create(request: AuthedRequest) -> HttpResponse:
     _require_receiver(request)
     form = DeviceSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -284,7 +285,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfers(request: HttpRequest) -> HttpResponse:
+def transfers(request: AuthedRequest) -> HttpResponse:
     items = exports.transfer_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.TRANSFERS, objects=items)
@@ -313,7 +314,7 @@ def _transfer_form(request: HttpRequest) -> TransferForm:
 
 
 @capability_required("can_allocate")
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthedRequest) -> HttpResponse:
     form = _transfer_form(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -334,7 +335,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(
         StockTransfer.objects.select_related(
             "from_district", "to_district", "to_school", "sent_by", "received_by"
@@ -363,7 +364,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.confirm_transfer(actor=request.user, transfer=transfer)
@@ -376,7 +377,7 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.cancel_transfer(
