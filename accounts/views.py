@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_otp.middleware import is_verified
 
 from accounts import selectors, services, twofactor
 from accounts.access import capability_required, no_store
@@ -65,7 +66,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: AuthedRequest) -> HttpResponse:
     """The second step of logging in: a code from the authenticator app or a backup code."""
-    if request.user.is_verified():
+    if is_verified(request.user):
         return HttpResponseRedirect(_next_url(request))
     if not twofactor.has_confirmed_device(request.user):
         return redirect("accounts:otp_enrol")
@@ -86,7 +87,7 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
 def otp_enrol(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type one code, keep the backup codes."""
     user = request.user
-    if twofactor.has_confirmed_device(user) and not user.is_verified():
+    if twofactor.has_confirmed_device(user) and not is_verified(user):
         # Replacing a phone needs the second factor first (or an administrator).
         return redirect("accounts:otp_verify")
     device = twofactor.pending_totp_device(user)
@@ -123,10 +124,11 @@ def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
     scope = user.scope
-    if scope.is_school:
+    context: dict[str, object]
+    if scope.is_school and scope.school_id is not None:
         context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
         template = "accounts/home_school.html"
-    elif scope.is_district:
+    elif scope.is_district and scope.district_id is not None:
         context = {"district": school_selectors.district_overview(user=user, pk=scope.district_id)}
         template = "accounts/home_district.html"
     elif scope.is_provincial:
