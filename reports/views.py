@@ -29,7 +29,7 @@ from schools.background_exports import (
 )
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: AuthedRequest) -> User:
     return request.user
 
 
@@ -198,7 +198,7 @@ def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @capability_required("can_view_reports")
-def report_download(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
     """The stored files are never served publicly: only provincial users get them here."""
     _require_provincial(_user(request))
     report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)

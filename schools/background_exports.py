@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.services import record_access, record_audit
 from kernel.exporters import XlsxExporter
@@ -177,7 +178,7 @@ def sweep_exports(now: dt.datetime) -> int:
 
 
 def export_response(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     key: str,
     objects: Any,

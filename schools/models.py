@@ -69,6 +69,9 @@ class District(models.Model):
 
     objects = DistrictQuerySet.as_manager()
 
+    # Filled in by schools.selectors.district_overview() for the district's home page.
+    school_list: list[School]
+
     class Meta:
         verbose_name = _("huyện/thị xã/thành phố")
         verbose_name_plural = _("huyện/thị xã/thành phố")

@@ -97,7 +97,7 @@ def export_status(request: AuthedRequest, pk: int) -> JsonResponse:
 
 @capability_required()
 @no_store
-def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
+def export_download(request: AuthedRequest, pk: int) -> FileResponse:
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
