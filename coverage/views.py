@@ -51,7 +51,7 @@ def _form_error(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
-def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _render(request: AuthedRequest, template: str, context: dict) -> HttpResponse:
     """Render a coverage page with what its tabs need to know about the user."""
     user = request.user
     context.setdefault("perms_manage", user.can(MANAGE))
@@ -77,7 +77,7 @@ SORT_COLUMNS = (
 )
 
 
-def _filter_context(request: HttpRequest, filters: selectors.PointFilters) -> dict:
+def _filter_context(request: AuthedRequest, filters: selectors.PointFilters) -> dict:
     return {
         "filters": filters,
         "districts": selectors.visible_districts(request.user),
@@ -422,7 +422,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     return _render(request, "coverage/import_upload.html", {"form": form, "batches": batches})
 
 
-def _coverage_batch(request: HttpRequest, pk: int) -> ImportBatch:
+def _coverage_batch(request: AuthedRequest, pk: int) -> ImportBatch:
     return get_for_user(
         ImportBatch.objects.filter(kind=ImportBatch.Kind.COVERAGE).select_related("uploaded_by"),
         request.user,
