@@ -13,7 +13,7 @@ from devices.models import DeviceSource
 from donations.models import CashReceipt, Donor, FundAccount, Spending
 from donations.services import normalize_tax_code
 from kernel.documents import format_vnd
-from kernel.formfields import BoundedIntegerField, MoneyField
+from kernel.formfields import BoundedIntegerField, MoneyField, model_choice_field
 from rounds.models import SupportRound
 from schools.choices import SupportKind
 
@@ -68,7 +68,7 @@ class PledgeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = SupportRound.objects.order_by("-starts_on")
+        model_choice_field(self, "round").queryset = SupportRound.objects.order_by("-starts_on")
         self.fields["pledged_on"].initial = timezone.localdate()
 
     def clean_cash_amount(self) -> int:
@@ -217,7 +217,7 @@ class SpendingForm(forms.Form):
             for r in receipts
         }
         field.label_from_instance = lambda r: labels.get(r.pk, str(r))
-        self.fields["purchase"].queryset = purchases
+        model_choice_field(self, "purchase").queryset = purchases
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

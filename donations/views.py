@@ -44,7 +44,7 @@ def donation_manager_required(view: ViewFunc) -> ViewFunc:
 
     @capability_required("can_manage_donations")
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not manages_donations(request.user):
             raise Http404
         return view(request, *args, **kwargs)
@@ -78,7 +78,7 @@ def _wants_export(request: HttpRequest) -> bool:
     return "xlsx" in (request.GET.get("export"), request.GET.get("format"))
 
 
-def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
+def _donor_list(request: AuthedRequest) -> tuple[list[Donor], str]:
     return exports.donor_rows(request.user, request.GET), exports.query(request.GET)
 
 
@@ -222,7 +222,7 @@ def pledge_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _pledge_form(
-    request: HttpRequest,
+    request: AuthedRequest,
     form: PledgeForm,
     items: Any,
     instalments: Any,

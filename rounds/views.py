@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, pupil_data_required
 from accounts.http import AuthedRequest
-from accounts.models import PersonalDataAccess
+from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
 from accounts.services import record_access, record_export
 from rounds import exports, selectors, services
@@ -40,7 +40,7 @@ from students.models import Student
 ROUND_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
 
 
-def _user(request: HttpRequest):
+def _user(request: AuthedRequest) -> User:
     return request.user
 
 
@@ -61,7 +61,7 @@ def round_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _province_manager(request: HttpRequest) -> None:
+def _province_manager(request: AuthedRequest) -> None:
     if not _user(request).scope.is_provincial:
         raise Http404
 
@@ -134,7 +134,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, sum(len(u.kinds) for u in units)),
         )
         return render(request, "rounds/round_overview.html", context)
-    if scope.is_district:
+    if scope.is_district and scope.district_id is not None:
         district = District.objects.get(pk=scope.district_id)
         context.update(
             district=district,
@@ -143,6 +143,8 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
+    if scope.school_id is None:
+        raise Http404
     school = School.objects.select_related("district").get(pk=scope.school_id)
     context.update(
         school=school,
@@ -174,9 +176,9 @@ def round_quotas(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "rounds/round_quotas.html", {"round": round_, "units": units})
 
 
-def _own_district(request: HttpRequest) -> District:
+def _own_district(request: AuthedRequest) -> District:
     scope = _user(request).scope
-    if not scope.is_district:
+    if not scope.is_district or scope.district_id is None:
         raise Http404
     return District.objects.get(pk=scope.district_id)
 
@@ -514,7 +516,7 @@ def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- pupils ---------------------------------------------------------------------------
 
 
-def _student(request: HttpRequest, pk: int) -> Student:
+def _student(request: AuthedRequest, pk: int) -> Student:
     student = (
         Student.objects.visible_to(_user(request))
         .select_related("school", "household__category")

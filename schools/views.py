@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -66,7 +66,7 @@ def export_start(request: AuthedRequest, key: str) -> HttpResponse:
     return redirect("schools:export_detail", pk=job.pk)
 
 
-def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+def _own_job(request: AuthedRequest, pk: int) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
 
 

@@ -29,7 +29,7 @@ REGISTRY_EXPORT = "students.registry"
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def _abilities(request: HttpRequest) -> dict[str, bool]:
+def _abilities(request: AuthedRequest) -> dict[str, bool]:
     user = request.user
     return {
         "can_edit": user.can("can_edit_students"),
@@ -117,7 +117,7 @@ def student_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail_page(request, student, revealed=True)
 
 
-def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpResponse:
+def _detail_page(request: AuthedRequest, student, *, revealed: bool) -> HttpResponse:
     siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)
     return render(
         request,
@@ -299,7 +299,7 @@ def _conflict_choices(request: HttpRequest) -> tuple[dict[str, str], str]:
     return choices, for_all if for_all in (KEEP_PORTAL, TAKE_FILE) else ""
 
 
-def _save_conflict_choices(request: HttpRequest, batch: ImportBatch) -> None:
+def _save_conflict_choices(request: AuthedRequest, batch: ImportBatch) -> None:
     choices, for_all = _conflict_choices(request)
     if choices or for_all:
         services.choose_conflict_values(
@@ -457,7 +457,7 @@ def import_error_file(request: AuthedRequest, pk: int) -> HttpResponse:
 DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
-def _require_reviewer(request: HttpRequest) -> None:
+def _require_reviewer(request: AuthedRequest) -> None:
     # A page every school knows exists: the wrong role is told so (403), not 404.
     if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):
         raise PermissionDenied

@@ -123,7 +123,7 @@ def allocations(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/allocations.html", context)
 
 
-def _allocation(request: HttpRequest, pk: int) -> Allocation:
+def _allocation(request: AuthedRequest, pk: int) -> Allocation:
     return get_for_user(
         Allocation.objects.select_related(
             "device",
@@ -185,7 +185,7 @@ def allocation_scan(request: AuthedRequest, pk: int) -> HttpResponse:
     return FileResponse(allocation.signed_scan.open("rb"), content_type=content_type)
 
 
-def _record(request: HttpRequest, allocation: Allocation, action: str, what: str) -> None:
+def _record(request: AuthedRequest, allocation: Allocation, action: str, what: str) -> None:
     record_access(
         user=request.user,
         action=action,

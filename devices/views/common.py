@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
 
+from accounts.http import AuthedRequest
+
 PER_PAGE = 50
 
 
@@ -31,7 +33,7 @@ def choice(request: HttpRequest, name: str, choices: Any) -> str:
     return value if value in choices.values else ""
 
 
-def own_school_id(request: HttpRequest) -> int:
+def own_school_id(request: AuthedRequest) -> int:
     """The school of a school user; other users get 404 (school-only pages)."""
     scope = request.user.scope
     if not scope.is_school or scope.school_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,7 +110,7 @@ def device_write_off(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("devices:device_detail", pk=device.pk)
 
 
-def _require_receiver(request: HttpRequest) -> None:
+def _require_receiver(request: AuthedRequest) -> None:
     if not selectors.can_receive_devices(request.user):
         raise Http404
 
@@ -174,7 +174,7 @@ def import_devices(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/import.html", {"form": form})
 
 
-def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
+def _own_batch(request: AuthedRequest, pk: int, kind: str) -> ImportBatch:
     batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
     if batch.uploaded_by_id != request.user.pk:
         raise Http404
@@ -300,7 +300,7 @@ def transfers(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/transfers.html", context)
 
 
-def _transfer_form(request: HttpRequest) -> TransferForm:
+def _transfer_form(request: AuthedRequest) -> TransferForm:
     user = request.user
     scope = user.scope
     stock_qs = selectors.sendable_stock(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -86,7 +86,7 @@ def subscription_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
 
 
-def _subscription(request: HttpRequest, pk: int) -> Subscription:
+def _subscription(request: AuthedRequest, pk: int) -> Subscription:
     return get_for_user(
         Subscription.objects.select_related("student__school", "package", "created_by"),
         request.user,
@@ -198,7 +198,7 @@ def status_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/status_import.html", {"form": form})
 
 
-def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
+def _own_batch(request: AuthedRequest, pk: int) -> ImportBatch:
     batch = get_for_user(
         ImportBatch.objects.all(),
         request.user,
