@@ -33,18 +33,20 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
+from accounts.http import AuthedRequest
 from accounts.models import CAPABILITY_NAMES, User
+from accounts.scoping import ScopedQuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 M = TypeVar("M", bound=Model)
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 def _check(user: User, capabilities: tuple[str, ...]) -> None:
@@ -60,8 +62,8 @@ def capability_required(*capabilities: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            _check(request.user, capabilities)  # type: ignore[arg-type]
+        def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            _check(request.user, capabilities)
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)
@@ -74,16 +76,16 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
 
     required_capabilities: tuple[str, ...] = ()
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        _check(request.user, self.required_capabilities)  # type: ignore[arg-type]
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        _check(request.user, self.required_capabilities)
+        return super().dispatch(request, *args, **kwargs)
 
 
-def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
+def get_for_user(queryset: ScopedQuerySet[M], user: User, **lookup: Any) -> M:
     """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
-    visible = queryset.visible_to(user)  # type: ignore[attr-defined]
+    visible = queryset.visible_to(user)
     return get_object_or_404(visible, **lookup)
 
 
@@ -91,7 +93,7 @@ def no_store(view: ViewFunc) -> ViewFunc:
     """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
         return response
@@ -108,8 +110,8 @@ def pupil_data_required(view: ViewFunc) -> ViewFunc:
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.can("can_view_beneficiaries"):  # type: ignore[union-attr]
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.can("can_view_beneficiaries"):
             refuse()
         return view(request, *args, **kwargs)
 

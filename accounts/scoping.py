@@ -17,7 +17,7 @@ provincial store belongs to the province that recorded where it came from).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from django.db import models
 
@@ -26,9 +26,12 @@ if TYPE_CHECKING:
 
 Lookup = str | Callable[[int], models.Q]
 LEVELS = ("province_lookups", "district_lookups", "school_lookups")
+M = TypeVar("M", bound=models.Model)
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset of ``M`` that knows how to narrow itself to what a user may see."""
+
     province_lookups: ClassVar[tuple[Lookup, ...]] = ()
     district_lookups: ClassVar[tuple[Lookup, ...]] = ()
     school_lookups: ClassVar[tuple[Lookup, ...]] = ()
@@ -46,7 +49,7 @@ class ScopedQuerySet(models.QuerySet[Any]):
         if missing:
             raise TypeError(f"{cls.__name__} must declare {', '.join(missing)} (empty = nothing).")
 
-    def visible_to(self, user: User) -> Any:
+    def visible_to(self, user: User) -> Self:
         scope = user.scope
         if scope.is_provincial:
             return self._matching(self.province_lookups, scope.province_id)
@@ -56,7 +59,7 @@ class ScopedQuerySet(models.QuerySet[Any]):
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
 
-    def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Any:
+    def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Self:
         if not lookups or value is None:
             return self.none()
         condition = models.Q()

@@ -49,7 +49,7 @@ class PointStatus(models.TextChoices):
     COVERED = "covered", _("Đã phủ sóng")
 
 
-class CoveragePointQuerySet(ScopedQuerySet):
+class CoveragePointQuerySet(ScopedQuerySet["CoveragePoint"]):
     province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("school_id", "site__school_id")

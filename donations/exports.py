@@ -49,7 +49,7 @@ def donor_rows(user: User, params: Mapping[str, Any]) -> list[Donor]:
     rows = list(donors)
     overdue = selectors.overdue_donor_ids([d.pk for d in rows])
     for donor in rows:
-        donor.has_overdue = donor.pk in overdue  # type: ignore[attr-defined]
+        donor.has_overdue = donor.pk in overdue
     return rows
 
 

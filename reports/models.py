@@ -71,7 +71,7 @@ class ProgressReport(models.Model):
         return self.status == self.Status.PENDING and self.enqueued_at is None
 
 
-class OutreachQuerySet(ScopedQuerySet):
+class OutreachQuerySet(ScopedQuerySet["OutreachActivity"]):
     # An activity of the province itself has neither district nor school: its author's.
     province_lookups = (
         "district__province_id",

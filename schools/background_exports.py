@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.services import record_access, record_audit
 from kernel.exporters import XlsxExporter
@@ -176,7 +177,7 @@ def sweep_exports(now: dt.datetime) -> int:
 
 
 def export_response(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     key: str,
     objects: Any,
@@ -194,9 +195,9 @@ def export_response(
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
-        entry.record(request.user, total)  # type: ignore[arg-type]
+        entry.record(request.user, total)
         exporter = entry.build_exporter(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             params if params is not None else clean_params(request.GET),
         )
         response = exporter.as_http_response(objects, entry.filename)

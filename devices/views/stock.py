@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.http import AuthedRequest
 from devices import exports, rules, selectors, services
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
@@ -27,7 +28,7 @@ VIEW = ("can_allocate", "can_view_reports")
 
 
 @capability_required(*VIEW)
-def stock(request: HttpRequest) -> HttpResponse:
+def stock(request: AuthedRequest) -> HttpResponse:
     """Province: stock per district and type; district: per school; school: its devices."""
     user = request.user
     filters = {
@@ -79,7 +80,7 @@ def _incoming_filter(user) -> dict:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(
         Device.objects.select_related("source", "district", "school"),
         request.user,
@@ -95,7 +96,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+def device_write_off(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(Device.objects.all(), request.user, pk=pk)
     try:
         services.write_off_device(
@@ -108,12 +109,12 @@ def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:device_detail", pk=device.pk)
 
 
-def _require_receiver(request: HttpRequest) -> None:
+def _require_receiver(request: AuthedRequest) -> None:
     access.require(rules.may_receive_devices(request.user))
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: AuthedRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
@@ -133,7 +134,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_devices(request: HttpRequest) -> HttpResponse:
+def import_devices(request: AuthedRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
     form = DeviceImportForm(request.POST or None, request.FILES or None)
@@ -171,7 +172,7 @@ def import_devices(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/import.html", {"form": form})
 
 
-def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
+def _own_batch(request: AuthedRequest, pk: int, kind: str) -> ImportBatch:
     batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
     if batch.uploaded_by_id != request.user.pk:
         raise Http404
@@ -179,7 +180,7 @@ def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_result(request: HttpRequest, pk: int) -> HttpResponse:
+def import_result(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
@@ -187,7 +188,7 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded delivery list with a "Lỗi" column to correct and upload again."""
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
@@ -210,7 +211,7 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
 
 @capability_required("can_allocate", "can_manage_donations")
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
@@ -252,7 +253,7 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
 
 
 @capability_required(*VIEW)
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
     items = exports.source_rows(request.user, request.GET)
     if wants_export(request):
@@ -268,7 +269,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def source_create(request: HttpRequest) -> HttpResponse:
+def source_create(request: AuthedRequest) -> HttpResponse:
     _require_receiver(request)
     form = DeviceSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -282,7 +283,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfers(request: HttpRequest) -> HttpResponse:
+def transfers(request: AuthedRequest) -> HttpResponse:
     items = exports.transfer_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.TRANSFERS, objects=items)
@@ -296,7 +297,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/transfers.html", context)
 
 
-def _transfer_form(request: HttpRequest) -> TransferForm:
+def _transfer_form(request: AuthedRequest) -> TransferForm:
     user = request.user
     stock_qs = selectors.sendable_stock(user)
     if access.is_provincial_user(user):
@@ -309,7 +310,7 @@ def _transfer_form(request: HttpRequest) -> TransferForm:
 
 
 @capability_required("can_allocate")
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthedRequest) -> HttpResponse:
     form = _transfer_form(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -330,7 +331,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(
         StockTransfer.objects.select_related(
             "from_district", "to_district", "to_school", "sent_by", "received_by"
@@ -349,7 +350,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.confirm_transfer(actor=request.user, transfer=transfer)
@@ -362,7 +363,7 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.cancel_transfer(
