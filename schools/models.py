@@ -7,7 +7,6 @@ nothing here assumes nine districts or even that districts exist for ever.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,9 +14,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
