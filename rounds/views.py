@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, pupil_data_required
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
-from accounts.services import record_access, record_export
+from accounts.services import record_access
 from rounds import exports, selectors, services
-from rounds.exporters import proposal_exporter
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -325,6 +324,13 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history_for(proposal)[:100],
             "is_school": user.scope.is_school,
             "steps": [(s.value, s.label) for s in path],
+            "export": export_button(
+                request,
+                key=exports.PROPOSAL,
+                count=len(items),
+                params={"proposal": str(proposal.pk)},
+                url=reverse("rounds:proposal_export", args=[proposal.pk]),
+            ),
         },
     )
 
@@ -501,12 +507,14 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.get_proposal(_user(request), pk)
-    rows = selectors.proposal_export_rows(proposal)
-    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
-    return proposal_exporter(proposal).as_http_response(
-        rows,
-        f"Danh sách đề xuất {proposal.school.name}.xlsx",
+    params = {"proposal": str(pk)}
+    rows = exports.proposal_rows(_user(request), params)
+    return export_response(
+        request,
+        key=exports.PROPOSAL,
+        objects=rows,
+        back_to=reverse("rounds:proposal", args=[pk]),
+        params=params,
     )
 
 
