@@ -14,9 +14,8 @@ from accounts.access import capability_required, pupil_data_required
 from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
-from accounts.services import record_access, record_export
+from accounts.services import record_access
 from rounds import exports, rules, selectors, services
-from rounds.exporters import proposal_exporter
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -323,6 +322,13 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "history": history_for(proposal)[:100],
             "is_school": access.is_school_user(user),
             "steps": [(s.value, s.label) for s in path],
+            "export": export_button(
+                request,
+                key=exports.PROPOSAL,
+                count=len(items),
+                params={"proposal": str(proposal.pk)},
+                url=reverse("rounds:proposal_export", args=[proposal.pk]),
+            ),
         },
     )
 
@@ -499,12 +505,14 @@ def proposal_decide_items(request: AuthedRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
-    proposal = selectors.get_proposal(_user(request), pk)
-    rows = selectors.proposal_export_rows(proposal)
-    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
-    return proposal_exporter(proposal).as_http_response(
-        rows,
-        f"Danh sách đề xuất {proposal.school.name}.xlsx",
+    params = {"proposal": str(pk)}
+    rows = exports.proposal_rows(_user(request), params)
+    return export_response(
+        request,
+        key=exports.PROPOSAL,
+        objects=rows,
+        back_to=reverse("rounds:proposal", args=[pk]),
+        params=params,
     )
 
 
