@@ -26,8 +26,8 @@ class DeviceDependents(PupilDependents):
     def merge_conflicts(self, kept: Student, away: Student) -> list[str]:
         """Both records holding a device of one type, or both an active data package."""
         problems: list[str] = []
-        open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}  # type: ignore[attr-defined]
-        for allocation in Allocation.objects.open().filter(student=away).select_related("device"):  # type: ignore[attr-defined]
+        open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}
+        for allocation in Allocation.objects.open().filter(student=away).select_related("device"):
             if allocation.device_type in open_kept:
                 problems.append(
                     _(

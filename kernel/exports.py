@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
@@ -38,17 +37,10 @@ from django.utils.translation import gettext as _
 
 from kernel import audit
 from kernel.exporters import XlsxExporter
-from kernel.scoping import ScopedUser
+from kernel.scoping import SignedInUser
 
-
-class ExportingUser(ScopedUser, Protocol):
-    """What an export needs of the user (``accounts.models.User``)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def capabilities(self) -> frozenset[str]: ...
-    def can(self, capability: str) -> bool: ...
+# What an export needs of the user (``accounts.models.User``).
+ExportingUser = SignedInUser
 
 
 @dataclass(frozen=True)
@@ -62,12 +54,23 @@ class RegisteredExport:
     per_user: bool = False
     capabilities: tuple[str, ...] = ()
     per_params: bool = False
+    name_for: Callable[[Any, dict[str, Any]], str] | None = None  # (user, params): a name
+
+    def filename_for(self, user: ExportingUser, params: dict[str, Any] | None = None) -> str:
+        """The download's name: ``name_for(user, params)`` when the list names its subject
+        (a donor, a school), else the registered ``filename``."""
+        if self.name_for is not None:
+            try:
+                return self.name_for(user, params or {})
+            except Http404:  # the subject is gone or out of scope since: the generic name
+                pass
+        return self.filename
 
     def check_access(self, user: ExportingUser) -> None:
         """The list page's own rule: pupil-level data needs ``can_view_beneficiaries``
-        (403, as ``pupil_data_required``), then any of ``capabilities`` (404)."""
+        (as ``pupil_data_required``), then any of ``capabilities``; refused with 404."""
         if self.personal_data and not user.can("can_view_beneficiaries"):
-            raise PermissionDenied if user.capabilities else Http404
+            raise Http404
         if self.capabilities and not any(user.can(c) for c in self.capabilities):
             raise Http404
 
@@ -104,9 +107,19 @@ def register_export(
     per_user: bool = False,
     capabilities: tuple[str, ...] = (),
     per_params: bool = False,
+    name_for: Callable[[Any, dict[str, Any]], str] | None = None,
 ) -> None:
     _REGISTRY[key] = RegisteredExport(
-        key, label, filename, exporter, objects, personal_data, per_user, capabilities, per_params
+        key,
+        label,
+        filename,
+        exporter,
+        objects,
+        personal_data,
+        per_user,
+        capabilities,
+        per_params,
+        name_for,
     )
 
 
@@ -149,12 +162,11 @@ def export_response(
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
-        entry.record(request.user, total)  # type: ignore[arg-type]
-        exporter = entry.build_exporter(
-            request.user,  # type: ignore[arg-type]
-            params if params is not None else clean_params(request.GET),
-        )
-        response = exporter.as_http_response(objects, entry.filename)
+        user = cast(ExportingUser, request.user)  # list pages are behind login
+        entry.record(user, total)
+        list_params = params if params is not None else clean_params(request.GET)
+        exporter = entry.build_exporter(user, list_params)
+        response = exporter.as_http_response(objects, entry.filename_for(user, list_params))
         if entry.personal_data:
             patch_cache_control(response, private=True, no_store=True)
         return response

@@ -49,7 +49,12 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def start_export(*, user: ExportingUser, key: str, params: dict[str, str]) -> ExportJob:
     """Record an export job for ``user`` and run it in the background after commit."""
-    get_export(key).check_access(user)
+    entry = get_export(key)
+    entry.check_access(user)
+    if entry.name_for is not None:
+        # A list of one subject (a donor, a proposal): look it up as the user now, so
+        # one out of scope answers 404 and records no job.
+        entry.name_for(user, params)
     job = ExportJob.objects.create(user=user, exporter=key, params=params)
     audit.record_audit(
         actor=user, action="export.start", obj=job, changes={"exporter": [None, key]}

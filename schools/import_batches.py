@@ -250,7 +250,7 @@ def _purge_upload(batch_id: int, *, now: dt.datetime, days: int) -> bool:
         return False
     name = batch.file.name
     storage = batch.file.storage
-    batch.file = ""  # type: ignore[assignment]
+    batch.file = ""
     batch.file_deleted_at = now
     batch.save(update_fields=["file", "file_deleted_at"])
     record_audit(

@@ -214,9 +214,7 @@ def load_pairs(*, user: User, ids: list[tuple[int, int, str]]) -> list[Duplicate
         "school", "school__district", "commune", "village", "household"
     )
     by_pk = {s.pk: s for s in students}
-    visible = set(
-        Student.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True)  # type: ignore[attr-defined]
-    )
+    visible = set(Student.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
     proposals = dependents.summaries("proposals", pks)
     allocations = dependents.summaries("allocations", pks)
 

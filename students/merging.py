@@ -112,7 +112,7 @@ def merge_pair(
     if kept_id not in (first.pk, second.pk):
         raise ValidationError({"kept": _("Hãy chọn hồ sơ được giữ lại.")})
     visible = set(
-        Student.objects.visible_to(actor)  # type: ignore[attr-defined]
+        Student.objects.visible_to(actor)
         .filter(pk__in=[first.pk, second.pk])
         .values_list("pk", flat=True)
     )
