@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +29,7 @@ from devices.selectors import (
 from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
 from kernel.importing import ImportReport
+from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
 from schools.models import District, ImportBatch, School
 
@@ -313,6 +314,31 @@ def store_import_upload(
         stored_name=upload.name or "upload.xlsx",
         options=options or {},
     )
+
+
+def check_import_upload(
+    *,
+    actor: User,
+    kind: str,
+    upload: UploadedFile,
+    check: Callable[[UploadedFile], ImportReport],
+    options: dict[str, Any] | None = None,
+) -> tuple[ImportBatch, str]:
+    """Keep an uploaded list and dry-run it (``check(upload)``, nothing written).
+
+    Returns the batch and, when the file cannot be read, the message saying why (the
+    batch is then failed); "" when the dry run's counts and row errors are on the batch.
+    """
+    batch = store_import_upload(actor=actor, kind=kind, upload=upload, options=options)
+    try:
+        report = check(upload)
+    except SpreadsheetError as exc:
+        record_import_result(
+            actor=actor, batch=batch, report=None, dry_run=True, message=exc.message
+        )
+        return batch, exc.message
+    record_import_result(actor=actor, batch=batch, report=report, dry_run=True)
+    return batch, ""
 
 
 @transaction.atomic

@@ -141,34 +141,18 @@ def import_devices(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.DEVICES,
             upload=upload,
             options={"device_source": source.pk},
+            check=lambda f: import_device_list(
+                actor=request.user, source=f, device_source=source, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_device_list(
-                actor=request.user,
-                source=upload,
-                device_source=source,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user, batch=batch, report=report, dry_run=True
-            )
+        if not unreadable:
             return redirect("devices:import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/import.html", {"form": form})
 
 

@@ -167,35 +167,17 @@ def status_import(request: AuthedRequest) -> HttpResponse:
     form = StatusImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
+            check=lambda f: import_carrier_statuses(
+                actor=request.user, source=f, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_carrier_statuses(
-                actor=request.user,
-                source=upload,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=report,
-                dry_run=True,
-            )
+        if not unreadable:
             return redirect("devices:status_import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/status_import.html", {"form": form})
 
 
