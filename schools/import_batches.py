@@ -9,7 +9,7 @@ cancels. Pupil lists (``students.services``), delivery lists and carriers' statu
 messages, and take the rest from here:
 
 - ``store_upload``: the batch and its file, with an audit record;
-- ``store_report``: a check's or an import's counts and errors on the batch;
+- ``store_report`` / ``report_fields``: a check's or an import's counts and errors;
 - ``claim_for_import``: lock a checked batch and mark it importing (or refuse);
 - ``cancel``: abandon a batch that is not writing;
 - ``batch_for_user``: the one lookup of a batch, scoped, 404 otherwise;
@@ -110,14 +110,22 @@ def store_upload(
     return batch
 
 
+def report_fields(report: ImportReport) -> dict[str, Any]:
+    """A check's or an import's counts and row errors as ``ImportBatch`` field values."""
+    return {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "error_count": len(report.errors),
+        "errors": [e.as_dict() for e in report.errors],
+    }
+
+
 def store_report(batch: ImportBatch, report: ImportReport) -> None:
     """Copy a check's or an import's counts and row errors onto ``batch`` (not saved)."""
-    batch.rows = report.rows
-    batch.created = report.created
-    batch.updated = report.updated
-    batch.unchanged = report.unchanged
-    batch.errors = [e.as_dict() for e in report.errors]
-    batch.error_count = len(report.errors)
+    for name, value in report_fields(report).items():
+        setattr(batch, name, value)
 
 
 def finish(batch: ImportBatch, *, status: str, message: str | None = None) -> None:

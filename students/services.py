@@ -758,14 +758,7 @@ def _finish(
 ) -> None:
     values: dict[str, Any] = {"status": status, "progress": 100, "message": message}
     if report is not None:
-        values.update(
-            rows=report.rows,
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            error_count=len(report.errors),
-            errors=[e.as_dict() for e in report.errors],
-        )
+        values.update(import_batches.report_fields(report))
     if done:
         values["finished_at"] = timezone.now()
     ImportBatch.objects.filter(pk=batch_id).update(**values)
