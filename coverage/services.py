@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
@@ -36,6 +35,7 @@ from coverage.models import (
     PlanNote,
     Technology,
 )
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import (
     Commune,
@@ -98,11 +98,12 @@ def may_report_for_school(actor: User, school_id: int | None) -> bool:
     return actor.can("can_report_coverage") and actor.scope.school_id == school_id
 
 
-def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
+def _checked_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:
     if latitude is None or longitude is None:
         raise ValidationError({"latitude": _("Cần nhập tọa độ (vĩ độ, kinh độ) của điểm.")})
     if not inside_province(latitude, longitude):
         raise ValidationError({"latitude": _("Tọa độ nằm ngoài tỉnh Lào Cai.")})
+    return float(latitude), float(longitude)
 
 
 # ------------------------------------------------------------------------ points
@@ -179,8 +180,7 @@ def create_point(
     else:
         raise ValidationError({"kind": _("Loại điểm không hợp lệ.")})
     _require_district(actor, point.district_id)
-    _check_coordinates(latitude, longitude)
-    point.latitude, point.longitude = float(latitude), float(longitude)  # type: ignore[arg-type]
+    point.latitude, point.longitude = _checked_coordinates(latitude, longitude)
     # Only an officer puts a point on the ministry's list.
     point.on_ministry_list = bool(on_ministry_list) and can_manage(actor)
     point.save()
@@ -225,8 +225,7 @@ def update_point(
     if latitude is not None or longitude is not None:
         lat = point.latitude if latitude is None else latitude
         lon = point.longitude if longitude is None else longitude
-        _check_coordinates(lat, lon)
-        point.latitude, point.longitude = float(lat), float(lon)
+        point.latitude, point.longitude = _checked_coordinates(lat, lon)
     if on_ministry_list is not None:
         point.on_ministry_list = on_ministry_list
     if notes is not None:
@@ -477,45 +476,36 @@ def upload_survey(*, actor: User, upload: Any) -> ImportBatch:
     The batch keeps the file, the counts and every row error, so the user can fix
     the file or confirm the import from the batch page.
     """
-    import hashlib
-
     from coverage.importers import import_survey
 
     _require_manager(actor)
     data = upload.read()
     upload.seek(0)
-    batch = ImportBatch(
-        kind=ImportBatch.Kind.COVERAGE,
-        uploaded_by=actor,
-        file_name=(getattr(upload, "name", "") or "khao-sat.xlsx")[-255:],
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        district_id=actor.scope.district_id if actor.scope.is_district else None,
-        status=ImportBatch.Status.VALIDATING,
-    )
-    batch.file.save(batch.file_name, ContentFile(data), save=False)
-    report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=True)
-    _store_report(batch, report, done=False)
-    batch.save()
-    record_audit(
-        actor=actor,
-        action="coverage.import.upload",
-        obj=batch,
-        changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
-    )
+    file_name = (getattr(upload, "name", "") or "khao-sat.xlsx")[-255:]
+    report = import_survey(actor=actor, source=data, filename=file_name, dry_run=True)
+    with transaction.atomic():
+        batch = import_batches.store_upload(
+            actor=actor,
+            kind=ImportBatch.Kind.COVERAGE,
+            upload=data,
+            file_name=file_name,
+            audit_action="coverage.import.upload",
+            audit_changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
+            school_id=None,
+            status=ImportBatch.Status.VALIDATING,
+        )
+        _store_report(batch, report, done=False)
+        batch.save()
     return batch
 
 
 def _store_report(batch: ImportBatch, report: Any, *, done: bool) -> None:
-    batch.rows = report.rows
-    batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
-    batch.errors = [e.as_dict() for e in report.errors]
-    batch.error_count = len(report.errors)
+    """A survey with row errors fails at once (nothing to confirm); else checked or done."""
+    import_batches.store_report(batch, report)
     if report.errors:
         batch.status = ImportBatch.Status.FAILED
     elif done:
-        batch.status = ImportBatch.Status.DONE
-        batch.finished_at = timezone.now()
-        batch.progress = 100
+        import_batches.finish(batch, status=ImportBatch.Status.DONE)
     else:
         batch.status = ImportBatch.Status.VALIDATED
 
@@ -525,18 +515,13 @@ def confirm_survey(*, actor: User, batch: ImportBatch) -> ImportBatch:
     from coverage.importers import import_survey
 
     _require_manager(actor)
-    if (
-        not ImportBatch.objects.visible_to(actor)
-        .filter(pk=batch.pk, kind=ImportBatch.Kind.COVERAGE)
-        .exists()
-    ):
-        raise Http404
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.VALIDATED:
-            raise ValidationError(_("Chỉ nhập được tệp đã kiểm tra không có lỗi."))
-        batch.status = ImportBatch.Status.IMPORTING
-        batch.save(update_fields=["status"])
+    batch = import_batches.batch_for_user(actor, batch.pk, kinds=[ImportBatch.Kind.COVERAGE])
+    try:
+        batch = import_batches.claim_for_import(
+            batch, refusal=_("Chỉ nhập được tệp đã kiểm tra không có lỗi.")
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
     with batch.file.open("rb") as handle:
         data = handle.read()
     report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=False)

@@ -23,7 +23,7 @@ from devices.exporters import (
     TransferExporter,
 )
 from devices.models import Allocation, DataPackage, Device, Subscription
-from schools.background_exports import register_export
+from kernel.exports import register_export
 from schools.choices import DeviceType
 
 ALLOCATIONS = "devices.allocations"

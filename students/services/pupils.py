@@ -3,7 +3,6 @@ pupil joins.  (Household lists imported: ``students.services``, the package.)"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +17,10 @@ from accounts.models import User
 from accounts.services import diff, record_access, record_audit, snapshot
 from schools.models import Commune, School
 from schools.services import get_or_create_village
-from students import integrity
+from students import dependents, integrity
 from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.models import Household, HouseholdCategory, Student, mark_portal_edits, name_keys
 from students.validation import village_key
-
-logger = logging.getLogger(__name__)
 
 STUDENT_AUDIT_FIELDS = (
     "pupil_code",
@@ -54,7 +51,6 @@ HOUSEHOLD_AUDIT_FIELDS = (
     "guardian_phone",
     "guardian_id_number",
 )
-OPEN_PROPOSAL_STATUSES = ("draft", "returned")
 
 
 # --------------------------------------------------------------------- one pupil
@@ -94,7 +90,7 @@ class StudentData:
 
 
 def _check_school_scope(actor: User, school: School) -> None:
-    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():  # type: ignore[misc]
+    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():
         raise Http404
 
 
@@ -401,39 +397,20 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
     return student
 
 
-def submitted_proposal_items(student: Student):
-    from rounds.models import ProposalItem
-
-    return ProposalItem.objects.filter(student=student).exclude(
-        proposal__status__in=OPEN_PROPOSAL_STATUSES
-    )
-
-
 def can_delete(student: Student) -> bool:
-    return not submitted_proposal_items(student).exists()
+    return not dependents.blocks_deletion(student)
 
 
 @transaction.atomic
 def delete_student(*, actor: User, student: Student, reason: str = "") -> None:
     """Remove a pupil entered by mistake; refused once they are in a submitted proposal."""
-    from rounds.models import ProposalItem
-
     student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
     _check_school_scope(actor, student.school)
     if not can_delete(student):
         raise ValidationError(
             _("Không xóa được: học sinh đã có trong danh sách đề xuất đã gửi Phòng GD&ĐT.")
         )
-    drafts = ProposalItem.objects.filter(student=student)
-    for item in drafts:
-        record_audit(
-            actor=actor,
-            action="proposal_item.delete",
-            obj=item,
-            reason=_("Xóa học sinh khỏi danh sách"),
-            school_id=student.school_id,
-        )
-    drafts.delete()
+    dependents.before_delete(actor=actor, student=student)
     record_audit(
         actor=actor,
         action="student.delete",
