@@ -4,7 +4,7 @@ The import checks rows in a worker thread that never touches the database, so th
 registry facts these checks need are loaded once, before the run, into memory:
 
 - ``RegistryIndex`` (loaded by ``StudentImporter.run``; checked per row in
-  ``_checked_rows``): the personal IDs already registered (an ID belongs to one
+  ``checking.RowChecker``): the personal IDs already registered (an ID belongs to one
   pupil: another pupil's ID is a row error, so is the same ID on two rows of the
   file), and the pupils of the file's communes by folded name and birth date (same
   name + birth date + village with another pupil code is a *possible duplicate*: a
