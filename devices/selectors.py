@@ -102,7 +102,7 @@ def sendable_stock(user: User) -> QuerySet[Device]:
     base = Device.objects.filter(status=Device.Status.IN_STOCK)
     if scope.is_provincial:
         return base.filter(holder=Device.Holder.PROVINCE).order_by("device_type", "serial_number")
-    if scope.is_district:
+    if scope.is_district and scope.district_id is not None:
         return base.filter(holder=Device.Holder.DISTRICT, district_id=scope.district_id).order_by(
             "device_type", "serial_number"
         )

@@ -173,7 +173,7 @@ def allocation_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_scan(request: AuthedRequest, pk: int) -> HttpResponse:
+def allocation_scan(request: AuthedRequest, pk: int) -> FileResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
@@ -196,7 +196,7 @@ def _record(request: AuthedRequest, allocation: Allocation, action: str, what: s
     )
 
 
-def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
+def _school_allocation(request: AuthedRequest, pk: int) -> Allocation:
     own_school_id(request)
     return _allocation(request, pk)
 

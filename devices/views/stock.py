@@ -304,10 +304,10 @@ def _transfer_form(request: AuthedRequest) -> TransferForm:
     user = request.user
     scope = user.scope
     stock_qs = selectors.sendable_stock(user)
-    if scope.is_provincial:
+    if scope.is_provincial and scope.province_id is not None:
         districts = District.objects.filter(province_id=scope.province_id).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
-    if scope.is_district:
+    if scope.is_district and scope.district_id is not None:
         schools = School.objects.filter(district_id=scope.district_id).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
     raise Http404
