@@ -196,7 +196,7 @@ def stock_per_school(user: User) -> list[dict]:
     return sorted(table, key=lambda e: (e["key"] is not None, e["name"]))
 
 
-def sources_with_counts(user: User):
+def sources_with_counts(user: User) -> QuerySet[DeviceSource]:
     """Device sources with how many of their devices the user sees, by status."""
     visible = Device.objects.visible_to(user)
     return (
@@ -215,7 +215,7 @@ def sources_with_counts(user: User):
     )
 
 
-def transfer_list(user: User):
+def transfer_list(user: User) -> QuerySet[StockTransfer]:
     return (
         StockTransfer.objects.visible_to(user)
         .select_related("from_district", "to_district", "to_school", "sent_by", "received_by")
@@ -224,7 +224,9 @@ def transfer_list(user: User):
     )
 
 
-def allocation_list(user: User, *, school_id: int | None = None, status: str = ""):
+def allocation_list(
+    user: User, *, school_id: int | None = None, status: str = ""
+) -> QuerySet[Allocation]:
     qs = Allocation.objects.visible_to(user).select_related(
         "device", "student", "school", "proposal_item"
     )
@@ -235,7 +237,7 @@ def allocation_list(user: User, *, school_id: int | None = None, status: str = "
     return qs.order_by("-allocated_at", "-pk")
 
 
-def beneficiaries_without_device(user: User):
+def beneficiaries_without_device(user: User) -> QuerySet[ProposalItem]:
     """Approved device beneficiaries of the user's schools with no open allocation for that item."""
     open_allocation = Allocation.objects.open().filter(proposal_item=OuterRef("pk"))
     return (
@@ -248,7 +250,7 @@ def beneficiaries_without_device(user: User):
     )
 
 
-def beneficiaries_without_package(user: User):
+def beneficiaries_without_package(user: User) -> QuerySet[ProposalItem]:
     """Approved data-package beneficiaries with no active subscription."""
     active = Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=OuterRef("student"))
     return (
@@ -261,14 +263,16 @@ def beneficiaries_without_package(user: User):
     )
 
 
-def school_stock(school_id: int):
+def school_stock(school_id: int) -> QuerySet[Device]:
     """Devices a school can allocate now."""
     return Device.objects.filter(
         school_id=school_id, holder=Device.Holder.SCHOOL, status=Device.Status.IN_STOCK
     ).order_by("device_type", "serial_number")
 
 
-def subscription_list(user: User, *, status: str = "", expiring: bool = False, q: str = ""):
+def subscription_list(
+    user: User, *, status: str = "", expiring: bool = False, q: str = ""
+) -> QuerySet[Subscription]:
     qs = Subscription.objects.visible_to(user).select_related("student__school", "package")
     if status:
         qs = qs.filter(status=status)
