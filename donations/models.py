@@ -9,7 +9,6 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
 from devices.models import DeviceSource
 from schools.choices import SupportKind
 
@@ -30,7 +29,7 @@ def manages_donations(user: User) -> bool:
 M = TypeVar("M", bound=models.Model)
 
 
-class DonationQuerySet(ScopedQuerySet[M]):
+class DonationQuerySet(models.QuerySet[M]):
     """Donations are a provincial matter: only provincial donation managers see them."""
 
     def visible_to(self, user: User) -> Self:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import ViewFunc, capability_required, get_for_user
 from accounts.http import AuthedRequest
 from accounts.selectors import history_for
-from donations import documents, exporters, exports, selectors, services
+from donations import documents, exports, selectors, services
 from donations.forms import (
     CashReceiptForm,
     DonorForm,
@@ -156,16 +156,33 @@ def donor_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "donations/donor_detail.html",
-        {"trace": trace, "donor": trace.donor, "history": history_for(trace.donor)[:20]},
+        {
+            "trace": trace,
+            "donor": trace.donor,
+            "history": history_for(trace.donor)[:20],
+            "export": export_button(
+                request,
+                key=exports.DONOR_DEVICES,
+                count=len(trace.devices) + len(trace.purchased),
+                params={"donor": str(trace.donor.pk)},
+                url=reverse("donations:donor_devices", args=[trace.donor.pk]),
+            ),
+        },
     )
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
 def donor_devices_export(request: AuthedRequest, pk: int) -> HttpResponse:
-    trace = selectors.donor_trace(user=request.user, pk=pk)
-    return exporters.TracedDeviceExporter().as_http_response(
-        trace.devices + trace.purchased, f"Thiết bị - {trace.donor.name}.xlsx"
+    params = {"donor": str(pk)}
+    rows = exports.donor_device_rows(request.user, params)
+    return export_response(
+        request,
+        key=exports.DONOR_DEVICES,
+        objects=rows,
+        count=len(rows),
+        back_to=reverse("donations:donor_detail", args=[pk]),
+        params=params,
     )
 
 

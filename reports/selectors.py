@@ -41,7 +41,7 @@ from students.models import HouseholdCategory, Student
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from accounts.scoping import ScopedQuerySet
+    from accounts.scoping import VisibleTo
     from reports.models import OutreachActivity
 
 M = TypeVar("M", bound=Model)
@@ -225,7 +225,7 @@ def resolve_scope(
     raise Http404
 
 
-def _get_visible(queryset: ScopedQuerySet[M], user: User, pk: str | int) -> M:
+def _get_visible(queryset: VisibleTo[M], user: User, pk: str | int) -> M:
     try:
         pk = int(pk)
     except (TypeError, ValueError):

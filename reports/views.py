@@ -121,11 +121,8 @@ def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
 def report_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
-    resent = services.requeue_waiting_reports()
-    if resent:
-        messages.info(
-            request, _("Đã gửi lại %(n)s yêu cầu lập báo cáo vào hàng đợi.") % {"n": resent}
-        )
+    # Reports requested while the broker was down are sent again by the task-queue sweep
+    # (reports.services.sweep_reports), never by a page view: GET changes nothing.
     start, end = services.previous_week()
     form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
     reports = ProgressReport.objects.select_related("requested_by").order_by("-period_end", "-pk")
@@ -165,8 +162,6 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
     report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
-    if report.waits_for_broker and services.enqueue_report(report_id=report.pk):
-        report.refresh_from_db()
     summary = documents.summary_lines(report.figures) if report.status == "done" else []
     return render(
         request,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +10,6 @@ from accounts.scoping import ScopedQuerySet
 from schools.choices import SupportKind
 from schools.models import District, School
 from students.models import Student
-
-if TYPE_CHECKING:
-    pass
 
 
 class SupportRound(models.Model):

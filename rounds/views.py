@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, pupil_data_required
 from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
-from accounts.services import record_access, record_export
-from rounds import exports, selectors, services
-from rounds.exporters import proposal_exporter
+from accounts.services import record_access
+from rounds import exports, rules, selectors, services
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -56,14 +56,13 @@ def round_list(request: AuthedRequest) -> HttpResponse:
         "rounds/round_list.html",
         {
             "rounds": rounds,
-            "can_create": user.can("can_manage_rounds") and user.scope.is_provincial,
+            "can_create": rules.may_manage_rounds(user),
         },
     )
 
 
 def _province_manager(request: AuthedRequest) -> None:
-    if not _user(request).scope.is_provincial:
-        raise Http404
+    access.require(rules.may_manage_rounds(_user(request)))
 
 
 @capability_required("can_manage_rounds")
@@ -117,15 +116,15 @@ def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
 def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     round_ = selectors.get_round(user, pk)
-    scope = user.scope
     context: dict = {"round": round_, "kinds": selectors.offered_kinds(round_)}
-    if scope.is_provincial:
+    if access.is_provincial_user(user):
         units = selectors.round_overview(round_, user)
         context.update(
             units=units,
             totals=selectors.totals(units, round_),
             can_manage=user.can("can_manage_rounds"),
-            awaiting=Proposal.objects.filter(round=round_, status=Proposal.Status.APPROVED)
+            awaiting=Proposal.objects.visible_to(user)
+            .filter(round=round_, status=Proposal.Status.APPROVED)
             .select_related("school", "school__district")
             .order_by("decided_at")
             if round_.requires_province_confirmation
@@ -134,8 +133,8 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, sum(len(u.kinds) for u in units)),
         )
         return render(request, "rounds/round_overview.html", context)
-    if scope.is_district and scope.district_id is not None:
-        district = District.objects.get(pk=scope.district_id)
+    if access.is_district_user(user):
+        district = District.objects.get(pk=access.own_district_id(user))
         context.update(
             district=district,
             progress=selectors.district_progress(round_, district),
@@ -143,13 +142,11 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
-    if scope.school_id is None:
-        raise Http404
-    school = School.objects.select_related("district").get(pk=scope.school_id)
+    school = School.objects.select_related("district").get(pk=access.own_school_id(user))
     context.update(
         school=school,
         quotas=selectors.school_quotas(round_, school),
-        proposal=Proposal.objects.filter(round=round_, school=school).first(),
+        proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
     )
     return render(request, "rounds/round_school.html", context)
@@ -177,10 +174,7 @@ def round_quotas(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _own_district(request: AuthedRequest) -> District:
-    scope = _user(request).scope
-    if not scope.is_district or scope.district_id is None:
-        raise Http404
-    return District.objects.get(pk=scope.district_id)
+    return District.objects.get(pk=access.own_district_id(_user(request)))
 
 
 @capability_required("can_approve")
@@ -326,8 +320,15 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "transitions": transitions,
             "candidates": selectors.candidates(proposal) if can_edit else [],
             "history": history_for(proposal)[:100],
-            "is_school": user.scope.is_school,
+            "is_school": access.is_school_user(user),
             "steps": [(s.value, s.label) for s in path],
+            "export": export_button(
+                request,
+                key=exports.PROPOSAL,
+                count=len(items),
+                params={"proposal": str(proposal.pk)},
+                url=reverse("rounds:proposal_export", args=[proposal.pk]),
+            ),
         },
     )
 
@@ -504,12 +505,14 @@ def proposal_decide_items(request: AuthedRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
 def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
-    proposal = selectors.get_proposal(_user(request), pk)
-    rows = selectors.proposal_export_rows(proposal)
-    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
-    return proposal_exporter(proposal).as_http_response(
-        rows,
-        f"Danh sách đề xuất {proposal.school.name}.xlsx",
+    params = {"proposal": str(pk)}
+    rows = exports.proposal_rows(_user(request), params)
+    return export_response(
+        request,
+        key=exports.PROPOSAL,
+        objects=rows,
+        back_to=reverse("rounds:proposal", args=[pk]),
+        params=params,
     )
 
 
@@ -519,7 +522,7 @@ def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
 def _student(request: AuthedRequest, pk: int) -> Student:
     student = (
         Student.objects.visible_to(_user(request))
-        .select_related("school", "household__category")
+        .select_related("school__district", "household__category")
         .filter(pk=pk)
         .first()
     )
@@ -541,13 +544,7 @@ def student_history(request: AuthedRequest, pk: int) -> HttpResponse:
         school_id=student.school_id,
         district_id=student.school.district_id,
     )
-    scope = user.scope
-    can_unlock = (
-        student.eligibility_locked
-        and user.can("can_approve")
-        and (scope.is_provincial or scope.district_id == student.school.district_id)
-        and not scope.is_school
-    )
+    can_unlock = rules.may_unlock_now(user, student)
     return render(
         request,
         "rounds/student_history.html",

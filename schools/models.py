@@ -7,7 +7,6 @@ nothing here assumes nine districts or even that districts exist for ever.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,9 +14,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopedQuerySet
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +244,12 @@ class SchoolSite(models.Model):
 
 
 class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
-    province_lookups = ()
+    # A batch uploaded by the province itself has neither district nor school: its uploader's.
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        "uploaded_by__province_id",
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 

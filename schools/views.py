@@ -103,5 +103,7 @@ def export_download(request: AuthedRequest, pk: int) -> FileResponse:
         raise Http404
     entry = background_exports.get_export(job.exporter)
     response = FileResponse(job.file.open("rb"), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition(entry.filename)
+    response["Content-Disposition"] = content_disposition(
+        entry.filename_for(job.user, job.params or {})
+    )
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, pupil_data_required
+from accounts.access import capability_required, pupil_data_required, refuse
 from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
@@ -458,9 +458,8 @@ DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
 def _require_reviewer(request: AuthedRequest) -> None:
-    # A page every school knows exists: the wrong role is told so (403), not 404.
     if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):
-        raise PermissionDenied
+        refuse()
 
 
 @pupil_data_required

@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
 from accounts.services import record_access
-from devices import exports, selectors, services
+from devices import exports, rules, selectors, services
 from devices.documents import handover_pdf
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
@@ -43,7 +44,7 @@ def beneficiaries(request: AuthedRequest) -> HttpResponse:
     context = {
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
-        "is_school": user.scope.is_school,
+        "is_school": access.is_school_user(user),
         **paginate(request, waiting_devices),
     }
     context["export"] = export_button(
@@ -103,10 +104,9 @@ def allocations(request: AuthedRequest) -> HttpResponse:
     items = exports.allocation_rows(user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.ALLOCATIONS, objects=items)
-    scope = user.scope
     schools = (
         School.objects.none()
-        if scope.is_school
+        if access.is_school_user(user)
         else School.objects.filter(
             pk__in=Allocation.objects.visible_to(user).values("school_id")
         ).order_by("name")
@@ -146,10 +146,9 @@ def _allocation(request: AuthedRequest, pk: int) -> Allocation:
 def allocation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
     _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
-    is_school = request.user.scope.is_school and request.user.can("can_allocate")
     context = {
         "allocation": allocation,
-        "can_act": is_school,
+        "can_act": rules.may_allocate_at_school(request.user),
         "handover_form": HandoverForm(),
         "return_form": ReturnForm(),
         "cancel_form": CancelForm(),

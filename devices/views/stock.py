@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.http import AuthedRequest
-from devices import exports, selectors, services
+from devices import exports, rules, selectors, services
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
@@ -30,7 +31,6 @@ VIEW = ("can_allocate", "can_view_reports")
 def stock(request: AuthedRequest) -> HttpResponse:
     """Province: stock per district and type; district: per school; school: its devices."""
     user = request.user
-    scope = user.scope
     filters = {
         "device_type": choice(request, "type", DeviceType),
         "status": choice(request, "status", Device.Status),
@@ -57,8 +57,8 @@ def stock(request: AuthedRequest) -> HttpResponse:
         "type_choices": DeviceType.choices,
         "status_choices": Device.Status.choices,
         "pending_incoming": pending,
-        "can_receive": selectors.can_receive_devices(user),
-        "can_send": user.can("can_allocate") and not scope.is_school,
+        "can_receive": rules.may_receive_devices(user),
+        "can_send": rules.may_send_devices(user),
         **paginate(request, devices),
     }
     context["export"] = export_button(
@@ -71,11 +71,10 @@ def stock(request: AuthedRequest) -> HttpResponse:
 
 
 def _incoming_filter(user) -> dict:
-    scope = user.scope
-    if scope.is_school:
-        return {"to_school_id": scope.school_id}
-    if scope.is_district:
-        return {"to_district_id": scope.district_id}
+    if access.is_school_user(user):
+        return {"to_school_id": access.own_school_id(user)}
+    if access.is_district_user(user):
+        return {"to_district_id": access.own_district_id(user)}
     return {"pk__in": []}
 
 
@@ -89,7 +88,7 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     context = {
         "device": device,
-        "can_write_off": services.can_write_off(request.user, device),
+        "can_write_off": rules.may_write_off(request.user, device),
         **selectors.device_history(device, request.user),
     }
     return render(request, "devices/device_detail.html", context)
@@ -111,8 +110,7 @@ def device_write_off(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _require_receiver(request: AuthedRequest) -> None:
-    if not selectors.can_receive_devices(request.user):
-        raise Http404
+    access.require(rules.may_receive_devices(request.user))
 
 
 @capability_required("can_allocate", "can_manage_donations")
@@ -261,7 +259,7 @@ def sources(request: AuthedRequest) -> HttpResponse:
     if wants_export(request):
         return export_response(request, key=exports.SOURCES, objects=items)
     context = {
-        "can_receive": selectors.can_receive_devices(request.user),
+        "can_receive": rules.may_receive_devices(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -289,9 +287,8 @@ def transfers(request: AuthedRequest) -> HttpResponse:
     items = exports.transfer_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.TRANSFERS, objects=items)
-    scope = request.user.scope
     context = {
-        "can_send": request.user.can("can_allocate") and not scope.is_school,
+        "can_send": rules.may_send_devices(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -302,15 +299,14 @@ def transfers(request: AuthedRequest) -> HttpResponse:
 
 def _transfer_form(request: AuthedRequest) -> TransferForm:
     user = request.user
-    scope = user.scope
     stock_qs = selectors.sendable_stock(user)
-    if scope.is_provincial and scope.province_id is not None:
-        districts = District.objects.filter(province_id=scope.province_id).order_by("name")
+    if access.is_provincial_user(user):
+        districts = District.objects.visible_to(user).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
-    if scope.is_district and scope.district_id is not None:
-        schools = School.objects.filter(district_id=scope.district_id).order_by("name")
+    if access.is_district_user(user):
+        schools = School.objects.visible_to(user).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
-    raise Http404
+    access.refuse()
 
 
 @capability_required("can_allocate")
@@ -343,21 +339,11 @@ def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    scope = request.user.scope
-    can_act = request.user.can("can_allocate") and transfer.status == StockTransfer.Status.SENT
-    is_receiver = (transfer.to_school_id and scope.school_id == transfer.to_school_id) or (
-        transfer.to_school_id is None
-        and scope.is_district
-        and scope.district_id == transfer.to_district_id
-    )
-    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
-        scope.is_district and transfer.from_district_id == scope.district_id
-    )
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
-        "can_confirm": can_act and is_receiver,
-        "can_cancel": can_act and is_sender,
+        "can_confirm": rules.may_confirm_transfer(request.user, transfer),
+        "can_cancel": rules.may_cancel_transfer(request.user, transfer),
     }
     return render(request, "devices/transfer_detail.html", context)
 

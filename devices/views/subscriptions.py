@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.http import AuthedRequest
 from accounts.selectors import history_for
-from devices import exports, selectors, services
+from devices import exports, rules, selectors, services
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
@@ -35,7 +35,7 @@ def subscriptions(request: AuthedRequest) -> HttpResponse:
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
         "counts": selectors.subscription_counts(request.user),
-        "is_school": request.user.scope.is_school,
+        "is_school": rules.may_allocate_at_school(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
