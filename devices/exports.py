@@ -108,7 +108,6 @@ def package_rows(user: User, params: Mapping[str, Any]):
 
 
 def register() -> None:
-    pupil_level = {"personal_data": True}
     register_export(
         ALLOCATIONS,
         label="Cấp phát thiết bị",
@@ -116,7 +115,7 @@ def register() -> None:
         exporter=AllocationExporter,
         objects=allocation_rows,
         capabilities=("can_allocate", "can_view_reports"),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         WAITING_DEVICES,
@@ -125,7 +124,7 @@ def register() -> None:
         exporter=BeneficiaryExporter,
         objects=waiting_device_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         WAITING_DATA,
@@ -134,7 +133,7 @@ def register() -> None:
         exporter=BeneficiaryExporter,
         objects=waiting_data_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         SUBSCRIPTIONS,
@@ -143,7 +142,7 @@ def register() -> None:
         exporter=SubscriptionExporter,
         objects=subscription_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         DEVICES,

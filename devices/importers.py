@@ -367,10 +367,10 @@ def parse_carrier_statuses(
     )
     by_phone: dict[str, Subscription] = {}
     by_iccid: dict[str, Subscription] = {}
-    for sub in sorted(candidates, key=lambda s: s.status == Subscription.Status.EXPIRED):
-        by_phone.setdefault(sub.phone, sub)
-        if sub.iccid:
-            by_iccid.setdefault(sub.iccid, sub)
+    for candidate in sorted(candidates, key=lambda s: s.status == Subscription.Status.EXPIRED):
+        by_phone.setdefault(candidate.phone, candidate)
+        if candidate.iccid:
+            by_iccid.setdefault(candidate.iccid, candidate)
 
     first_row: dict[int, tuple[int, str]] = {}
     rows: list[StatusRow] = []

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -40,7 +40,12 @@ from schools.models import District, School
 from students.models import HouseholdCategory, Student
 
 if TYPE_CHECKING:
+    from accounts.scoping import VisibleTo
+
     from accounts.models import User
+    from reports.models import OutreachActivity
+
+M = TypeVar("M", bound=Model)
 
 
 class Level:
@@ -221,7 +226,7 @@ def resolve_scope(
     raise Http404
 
 
-def _get_visible(queryset: Any, user: User, pk: str | int) -> Any:
+def _get_visible(queryset: VisibleTo[M], user: User, pk: str | int) -> M:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -578,7 +583,7 @@ def outreach_counts(period_start: Any, period_end: Any) -> dict[str, Any]:
     }
 
 
-def outreach_list(user: User, params: Any) -> Any:
+def outreach_list(user: User, params: Any) -> QuerySet[OutreachActivity]:
     """The outreach activities a user may see, optionally of one channel, newest first."""
     from reports.models import OutreachActivity
 
