@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, get_for_user
-from coverage import exports, selectors, services
+from accounts.access import capability_required, get_for_user, own_school_id
+from coverage import exports, rules, selectors, services
 from coverage.forms import (
     NoteForm,
     PlanForm,
@@ -53,11 +53,8 @@ def _form_error(form, exc: ValidationError) -> None:
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """Render a coverage page with what its tabs need to know about the user."""
     user = request.user
-    context.setdefault("perms_manage", user.can(MANAGE))  # type: ignore[union-attr]
-    context.setdefault(
-        "perms_report",
-        user.can("can_report_coverage") and user.scope.is_school,  # type: ignore[union-attr]
-    )
+    context.setdefault("perms_manage", rules.may_manage_coverage(user))  # type: ignore[arg-type]
+    context.setdefault("perms_report", rules.may_report_at_own_school(user))  # type: ignore[arg-type]
     return render(request, template, context)
 
 
@@ -189,7 +186,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     can_manage = user.can(MANAGE)  # type: ignore[union-attr]
     school_id = point.school_id or (point.site.school_id if point.site else None)
-    can_report = can_manage or services.may_report_for_school(user, school_id)  # type: ignore[arg-type]
+    can_report = can_manage or rules.may_report_for_school(user, school_id)  # type: ignore[arg-type]
     context = {
         "point": point,
         "row": selectors.point_row(point),
@@ -371,9 +368,7 @@ def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("can_report_coverage")
 def school_report(request: HttpRequest) -> HttpResponse:
     """A school reports the signal measured at the school or one of its sites."""
-    school_id = request.user.scope.school_id  # type: ignore[union-attr]
-    if not school_id:
-        raise Http404
+    school_id = own_school_id(request.user)  # type: ignore[arg-type]
     school = get_object_or_404(School.objects.prefetch_related("sites"), pk=school_id)
     form = SchoolReportForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():

@@ -341,8 +341,6 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
-        "can_confirm": rules.may_confirm_transfer(request.user, transfer),
-        "can_cancel": rules.may_cancel_transfer(request.user, transfer),
     }
     return render(request, "devices/transfer_detail.html", context)
 
