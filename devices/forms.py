@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -20,6 +20,9 @@ from devices.models import (
 from devices.validators import IMEI_TYPES, normalize_iccid, normalize_imei, normalize_serial
 from kernel.normalize import normalize_phone
 from schools.choices import Carrier, DeviceType
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -44,9 +47,19 @@ class SourceChoiceField(forms.ModelChoiceField):
         return f"{obj} – {obj.received_on:%d/%m/%Y}"
 
 
-class ReceiveDeviceForm(forms.Form):
+class _ScopedSources:
+    """The sources offered are the user's province's (``DeviceSource.visible_to``)."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields["device_source"].queryset = DeviceSource.objects.visible_to(user)
+
+
+class ReceiveDeviceForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     device_type = forms.ChoiceField(label=_("Loại thiết bị"), choices=DeviceType.choices)
     make = forms.CharField(label=_("Hãng"), max_length=60)
@@ -80,9 +93,9 @@ class ReceiveDeviceForm(forms.Form):
         return data
 
 
-class DeviceImportForm(forms.Form):
+class DeviceImportForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     file = forms.FileField(
         label=_("Danh sách giao nhận (.xlsx)"),

@@ -117,7 +117,9 @@ def receive(request: HttpRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
-        request.POST or None, initial={"device_source": request.GET.get("source")}
+        request.POST or None,
+        initial={"device_source": request.GET.get("source")},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,7 +138,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 def import_devices(request: HttpRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
-    form = DeviceImportForm(request.POST or None, request.FILES or None)
+    form = DeviceImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
