@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
+
 from accounts.models import User
 from coverage.models import CoveragePlan, CoveragePoint
 from devices.models import (
@@ -149,6 +151,7 @@ def build_province(
         status=Allocation.Status.HANDED_OVER,
         allocated_by=staff,
     )
+    o["allocation"].signed_scan.save(f"bien-ban-{prefix}.pdf", ContentFile(b"%PDF-1.4"))
     o["transfer"] = StockTransfer.objects.create(to_district=district, sent_by=so)
     o["transfer"].devices.add(o["store_device"])
     o["school_transfer"] = StockTransfer.objects.create(
@@ -189,7 +192,7 @@ def build_province(
     o["province_outreach"] = OutreachFactory(created_by=so)
 
     def batch(kind: str, by: User, **unit: Any) -> ImportBatch:
-        return ImportBatch.objects.create(
+        made = ImportBatch.objects.create(
             kind=kind,
             uploaded_by=by,
             file_name=f"{kind}-{prefix}.xlsx",
@@ -197,6 +200,8 @@ def build_province(
             status=ImportBatch.Status.VALIDATED,
             **unit,
         )
+        made.file.save(made.file_name, ContentFile(b"PK"), save=True)
+        return made
 
     o["student_batch"] = batch(ImportBatch.Kind.STUDENTS, staff, school=school)
     o["district_batch"] = batch(ImportBatch.Kind.STUDENTS, office, district=district)
@@ -206,4 +211,5 @@ def build_province(
     o["export"] = ExportJob.objects.create(
         user=staff, exporter="students.registry", status=ExportJob.Status.DONE, rows=1
     )
+    o["export"].file.save(f"danh-sach-{prefix}.xlsx", ContentFile(b"PK"), save=True)
     return world
