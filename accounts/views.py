@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.middleware import is_verified
 
-from accounts import selectors, services, twofactor
+from accounts import access, selectors, services, twofactor
 from accounts.access import capability_required, no_store
 from accounts.forms import LoginForm, OTPTokenForm
 from accounts.home import home_summary
@@ -123,15 +123,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
-    scope = user.scope
-    context: dict[str, object]
-    if scope.is_school and scope.school_id is not None:
-        context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
+    if access.is_school_user(user):
+        pk = access.own_school_id(user)
+        context = {"school": school_selectors.school_overview(user=user, pk=pk)}
         template = "accounts/home_school.html"
-    elif scope.is_district and scope.district_id is not None:
-        context = {"district": school_selectors.district_overview(user=user, pk=scope.district_id)}
+    elif access.is_district_user(user):
+        pk = access.own_district_id(user)
+        context = {"district": school_selectors.district_overview(user=user, pk=pk)}
         template = "accounts/home_district.html"
-    elif scope.is_provincial:
+    elif access.is_provincial_user(user):  # type: ignore[arg-type]
         context = {"districts": school_selectors.province_overview(user=user)}
         template = "accounts/home_province.html"
     else:

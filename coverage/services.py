@@ -25,8 +25,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
+from coverage import rules
 from coverage.models import (
     GOOD_FROM,
     CarrierSignal,
@@ -39,7 +41,6 @@ from schools import import_batches
 from schools.choices import Carrier
 from schools.models import (
     Commune,
-    District,
     ImportBatch,
     School,
     SchoolSite,
@@ -68,7 +69,7 @@ PLAN_FIELDS = ("carrier", "target_date", "solution", "stage")
 
 
 def can_manage(actor: User) -> bool:
-    return actor.can("can_manage_coverage")
+    return rules.may_manage_coverage(actor)
 
 
 def _require_manager(actor: User) -> None:
@@ -82,20 +83,10 @@ def _require_visible_point(actor: User, point: CoveragePoint) -> None:
 
 
 def _require_district(actor: User, district_id: int) -> None:
-    # A school works inside its own district without being able to open the district's pages.
-    if actor.scope.is_school and actor.scope.district_id == district_id:
-        return
-    if not District.objects.visible_to(actor).filter(pk=district_id).exists():
-        raise Http404
+    require(rules.works_in_district(actor, district_id))
 
 
-def may_report_for_school(actor: User, school_id: int | None) -> bool:
-    """A school reports for itself only; a coverage officer for any school in scope."""
-    if school_id is None:
-        return False
-    if can_manage(actor):
-        return School.objects.visible_to(actor).filter(pk=school_id).exists()
-    return actor.can("can_report_coverage") and actor.scope.school_id == school_id
+may_report_for_school = rules.may_report_for_school
 
 
 def _checked_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:

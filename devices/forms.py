@@ -23,6 +23,7 @@ from kernel.normalize import normalize_phone
 from schools.choices import Carrier, DeviceType
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from schools.models import District, School
     from students.models import Student
 
@@ -49,9 +50,19 @@ class SourceChoiceField(forms.ModelChoiceField):
         return f"{obj} – {obj.received_on:%d/%m/%Y}"
 
 
-class ReceiveDeviceForm(forms.Form):
+class _ScopedSources:
+    """The sources offered are the user's province's (``DeviceSource.visible_to``)."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields["device_source"].queryset = DeviceSource.objects.visible_to(user)
+
+
+class ReceiveDeviceForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     device_type = forms.ChoiceField(label=_("Loại thiết bị"), choices=DeviceType.choices)
     make = forms.CharField(label=_("Hãng"), max_length=60)
@@ -86,9 +97,9 @@ class ReceiveDeviceForm(forms.Form):
         return data
 
 
-class DeviceImportForm(forms.Form):
+class DeviceImportForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     file = forms.FileField(
         label=_("Danh sách giao nhận (.xlsx)"),

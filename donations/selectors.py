@@ -399,11 +399,13 @@ def available_receipts(user: User) -> list[WithAnnotations[CashReceipt, ReceiptS
     return [r for r in cash_receipts(user).order_by("received_on", "pk") if r.amount > r.spent]
 
 
-def unlinked_purchases() -> QuerySet[DeviceSource]:
-    """Purchase sources that no spending accounts for yet."""
-    return DeviceSource.objects.filter(
-        kind=DeviceSource.Kind.PURCHASE, spending__isnull=True
-    ).order_by("-received_on")
+def unlinked_purchases(user: User) -> QuerySet[DeviceSource]:
+    """The user's province's purchase sources that no spending accounts for yet."""
+    return (
+        DeviceSource.objects.visible_to(user)
+        .filter(kind=DeviceSource.Kind.PURCHASE, spending__isnull=True)
+        .order_by("-received_on")
+    )
 
 
 def fund_balances() -> list[FundAccount]:

@@ -40,9 +40,8 @@ from schools.models import District, School
 from students.models import HouseholdCategory, Student
 
 if TYPE_CHECKING:
-    from accounts.scoping import VisibleTo
-
     from accounts.models import User
+    from kernel.scoping import VisibleTo
     from reports.models import OutreachActivity
 
 M = TypeVar("M", bound=Model)
@@ -259,7 +258,13 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
         user, district_id=params.get("district"), school_id=params.get("school")
     )
     return build_dashboard(
-        level=level, district=district, school=school, filters=parse_filters(params)
+        level=level,
+        district=district,
+        school=school,
+        filters=parse_filters(params),
+        # The province's own districts only: with a second province in the database
+        # "province level" must not mean every district there is.
+        province_id=user.scope.province_id if level == Level.PROVINCE else None,
     )
 
 

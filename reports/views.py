@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, require
 from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
@@ -24,7 +24,7 @@ from kernel.exports import (
     export_button,
     export_response,
 )
-from reports import charts, documents, exports, selectors, services
+from reports import charts, documents, exports, rules, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
 
@@ -34,8 +34,7 @@ def _user(request: AuthedRequest) -> User:
 
 
 def _require_provincial(user: User) -> None:
-    if not (user.scope.is_provincial and user.can("can_view_reports")):
-        raise Http404
+    require(rules.may_read_progress_reports(user))
 
 
 # --- dashboard ------------------------------------------------------------------------------
