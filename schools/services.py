@@ -118,6 +118,8 @@ def get_or_create_village(*, commune: Commune, name: str) -> tuple[Village, bool
     return village, True
 
 
+# size: every row is validated against districts, communes and levels first; then all rows are
+#   written or none
 def import_schools(
     *, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False
 ) -> ImportReport:

@@ -53,6 +53,8 @@ ALREADY_ALLOCATED = gettext_lazy(
 )
 
 
+# size: locks the device and the proposal item and checks every allocation invariant before the
+#   write, in one transaction
 @transaction.atomic
 def allocate_device(
     *,
@@ -234,6 +236,8 @@ RETURN_DEVICE_STATUS = {
 }
 
 
+# size: the return updates the allocation, the device and the pupil's item under one lock, with the
+#   audit entry
 @transaction.atomic
 def record_return(
     *,

@@ -51,6 +51,8 @@ def _subscription_scope_check(actor: User, student: Student) -> None:
     raise Http404
 
 
+# size: eligibility, the carrier's numbering rules and the package dates are checked under one lock
+#   before the write
 @transaction.atomic
 def create_subscription(
     *,

@@ -136,6 +136,8 @@ def _pledge_terms(pledge: Pledge) -> dict[str, Any]:
     }
 
 
+# size: terms, instalments and items of a pledge are checked against what was already received
+#   under one lock
 @transaction.atomic
 def update_pledge(
     *,

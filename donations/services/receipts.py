@@ -49,6 +49,8 @@ def _over_delivery_reason(over_delivery: bool, reason: str) -> str:
     return reason
 
 
+# size: the receipt's checks (fund account, reference, over-payment) and the write run under the
+#   pledge lock
 @transaction.atomic
 def record_cash_receipt(
     *,
@@ -220,6 +222,7 @@ def devices_delivered(pledge: Pledge) -> Counter[str]:
     return counts
 
 
+# size: the delivery list import and the receipt are one all-or-nothing write under the pledge lock
 @transaction.atomic
 def record_inkind_receipt(
     *,

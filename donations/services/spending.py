@@ -32,6 +32,7 @@ def receipt_balance(receipt: CashReceipt) -> int:
     return receipt.amount - spent
 
 
+# size: draws on several receipts are checked against their balances and written under one lock
 @transaction.atomic
 def record_spending(
     *,
