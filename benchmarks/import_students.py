@@ -14,7 +14,10 @@ column, written with openpyxl write-only), then prints
   rows into an equivalent temporary table;
 - their ratio and the peak RSS of the process;
 - for information (not part of the goal), the same list imported a second time:
-  every pupil is found in the registry and nothing changes.
+  every pupil is found in the registry and nothing changes;
+- with ``--errors N``, the error paths on an empty registry: the same list with N rows
+  repeated (each a duplicate of the row before, under another pupil code), refused
+  as a whole (nothing written) and imported with "only the valid rows".
 
 Goal: ratio <= 4, peak RSS <= 300 MB.
 """
@@ -36,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+FAULTY_NAME = "danh-sach-loi.xlsx"  # the list with errors (--errors)
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/laocai_bench"
 HEADERS = [
     "STT",
@@ -92,10 +96,9 @@ def setup_django(url: str, migrate: bool = True) -> None:
 
 def prepare_units():
     """Districts, communes and the schools of Bảo Yên; a district officer; a clean registry."""
-    from accounts.models import AuditEvent, Role, User
-    from schools.models import Commune, District, ImportBatch, School, Village
+    from accounts.models import Role, User
+    from schools.models import Commune, District, School
     from schools.services import load_units
-    from students.models import Household, Student
 
     load_units()
     district = District.objects.get(code="87")
@@ -114,7 +117,22 @@ def prepare_units():
                 },
             )
             schools.append(school)
+    empty_registry()
+    user = User.objects.filter(username="bench_phong").first() or User(username="bench_phong")
+    user.role = Role.objects.get(code="district_officer")
+    user.district = district
+    user.school = user.province = None
+    user.set_unusable_password()
+    user.save()
+    return user, schools
+
+
+def empty_registry() -> None:
     from django.db import connection
+
+    from accounts.models import AuditEvent
+    from schools.models import ImportBatch, Village
+    from students.models import Household, Student
 
     quote = connection.ops.quote_name
     # A scratch database: start from an empty registry.  TRUNCATE (not DELETE) also
@@ -131,16 +149,9 @@ def prepare_units():
     with connection.cursor() as cursor:
         for model in (AuditEvent, ImportBatch, Village):
             cursor.execute(f"VACUUM (FULL, ANALYZE) {quote(model._meta.db_table)}")
-    user = User.objects.filter(username="bench_phong").first() or User(username="bench_phong")
-    user.role = Role.objects.get(code="district_officer")
-    user.district = district
-    user.school = user.province = None
-    user.set_unusable_password()
-    user.save()
-    return user, schools
 
 
-def generate(path: Path, rows: int, schools) -> None:
+def generate(path: Path, rows: int, schools, errors: int = 0) -> None:
     from openpyxl import Workbook
 
     rng = random.Random(365)
@@ -158,6 +169,7 @@ def generate(path: Path, rows: int, schools) -> None:
 
     first_grade_year = school_year_start(dt.date.today()) - 6
     seen: set[tuple[str, str, str]] = set()
+    every = rows // errors if errors else 0
     for n in range(1, rows + 1):
         school = schools[n % len(schools)]
         grade = rng.choice(list(school.grades))
@@ -194,6 +206,28 @@ def generate(path: Path, rows: int, schools) -> None:
                 "",
             ]
         )
+        if every and n % every == 0:
+            # A chance duplicate: the same pupil again under another code (a row error).
+            sheet.append(
+                [
+                    n,
+                    name,
+                    born,
+                    "Nam",
+                    "Mông",
+                    f"{grade}A",
+                    f"{2000000000 + n:010d}",
+                    guardian,
+                    phone,
+                    "",
+                    commune,
+                    category,
+                    code,
+                    "",
+                    school.code,
+                    "",
+                ]
+            )
     workbook.save(path)
 
 
@@ -234,11 +268,18 @@ def main() -> None:
     parser.add_argument(
         "--no-reimport", action="store_true", help="skip importing the same list a second time"
     )
+    parser.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        help="also time a list with this many duplicate rows, refused and with only valid rows",
+    )
+    parser.add_argument("--skip-invalid", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--user", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        run_phase(args.phase, Path(args.file), args.database_url, args.user)
+        run_phase(args.phase, Path(args.file), args.database_url, args.user, args.skip_invalid)
         return
     if not args.database_url.startswith("postgres"):
         sys.exit("This benchmark needs PostgreSQL (DATABASE_URL=postgres://...).")
@@ -259,6 +300,13 @@ def main() -> None:
         import_result = _child("import", path, args.database_url, user_id=user.pk)
         # Not part of the goal: the same list again (every pupil registered, nothing changes).
         again = None if args.no_reimport else _child("import", path, args.database_url, user.pk)
+        if args.errors:
+            faulty = Path(tmp) / FAULTY_NAME
+            generate(faulty, args.rows, schools, errors=args.errors)
+            empty_registry()
+            refused = _child("import", faulty, args.database_url, user.pk)
+            empty_registry()
+            valid_only = _child("import", faulty, args.database_url, user.pk, skip_invalid=True)
     ratio = import_result["seconds"] / floor_result["seconds"]
     print(
         f"rows:            {import_result['rows']:,} (created {import_result['created']:,}, "
@@ -282,10 +330,20 @@ def main() -> None:
             f"created {again['created']:,}, updated {again['updated']:,}; "
             f"peak RSS {again['rss_mb']:.0f} MB"
         )
+    if args.errors:
+        for label, result in (("refused", refused), ("only valid rows", valid_only)):
+            print(
+                f"{label + ':':16} {result['seconds']:.2f} s wall "
+                f"(ratio {result['seconds'] / floor_result['seconds']:.2f}), "
+                f"errors {result['errors']:,}, created {result['created']:,}; "
+                f"peak RSS {result['rss_mb']:.0f} MB"
+            )
     print(f"load average:    {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
-def _child(phase: str, path: Path, url: str, user_id: int | None = None) -> dict:
+def _child(
+    phase: str, path: Path, url: str, user_id: int | None = None, *, skip_invalid: bool = False
+) -> dict:
     import json
     import subprocess
 
@@ -301,6 +359,8 @@ def _child(phase: str, path: Path, url: str, user_id: int | None = None) -> dict
     ]
     if user_id is not None:
         command += ["--user", str(user_id)]
+    if skip_invalid:
+        command.append("--skip-invalid")
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     sys.stderr.write(output.stderr)
     return json.loads(output.stdout.strip().splitlines()[-1])
@@ -324,7 +384,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_phase(phase: str, path: Path, url: str, user_id: int | None) -> None:
+def run_phase(phase: str, path: Path, url: str, user_id: int | None, skip_invalid: bool) -> None:
     import json
 
     setup_django(url, migrate=False)
@@ -351,8 +411,14 @@ def run_phase(phase: str, path: Path, url: str, user_id: int | None) -> None:
         )
         started, cpu = time.perf_counter(), time.process_time()
         with override_settings(IMPORT_MAX_UPLOAD_MB=200):
-            report = import_household_list(actor=user, source=path, filename=path.name, batch=batch)
-        if report.errors:
+            report = import_household_list(
+                actor=user,
+                source=path,
+                filename=path.name,
+                batch=batch,
+                skip_invalid=skip_invalid,
+            )
+        if report.errors and path.name != FAULTY_NAME:
             print(f"unexpected errors: {[str(e) for e in report.errors[:5]]}", file=sys.stderr)
         result.update(
             rows=report.rows,

@@ -44,8 +44,8 @@ class PointStatus(models.TextChoices):
     COVERED = "covered", _("Đã phủ sóng")
 
 
-class CoveragePointQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class CoveragePointQuerySet(ScopedQuerySet["CoveragePoint"]):
+    province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("school_id", "site__school_id")
 

@@ -192,9 +192,9 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     names: dict[str, str] = {}
     for tag in _SHEET_TAG_RE.findall(_read_small(archive, "xl/workbook.xml")):
         attrs = _attributes(tag)
-        part = targets.get(attrs.get("id", ""))
-        if part:
-            names[part] = attrs.get("name", "")
+        sheet_part = targets.get(attrs.get("id", ""))
+        if sheet_part:
+            names[sheet_part] = attrs.get("name", "")
     return names
 
 
@@ -423,7 +423,7 @@ def stream_in_child(
     _start, sheet_name, merged, height = first
     header = ParsedSheet(rows=[], sheet_name=sheet_name, merged=merged, height=height)
 
-    def chunks() -> Iterator[list[list[Any]]]:
+    def chunks() -> Iterator[list[list[Any]] | ParsedSheet]:
         try:
             while True:
                 item = _load(stream)

@@ -415,7 +415,9 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         raise corrupt_error() from None
 
 
-def _read_workbook(data: bytes, max_rows: int | None) -> list[tuple[list[list[Any]], str, list]]:
+def _read_workbook(
+    data: bytes, max_rows: int | None
+) -> list[tuple[list[list[Any]], str, list[Any]]]:
     from kernel import safe_read
 
     # Row limit plus room for the title block and header, so a huge sheet is
@@ -459,7 +461,9 @@ def read_rows(
         from kernel import safe_read
 
         sheet_name = Path(filename).stem if filename else ""
-        found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [])]
+        found: list[tuple[list[list[Any]], str, list[Any]]] = [
+            (safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [])
+        ]
     else:
         found = _read_workbook(data, max_rows)
     sheets: list[Sheet] = []

@@ -19,6 +19,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import IO
 
 from defusedxml import ElementTree
 
@@ -86,12 +87,13 @@ def _legacy_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     xfs = styles.find(f"{_MAIN_NS}cellXfs")
     for index, xf in enumerate(xfs if xfs is not None else ()):
         font_id = int(xf.get("fontId", "0") or 0)
-        if 0 <= font_id < len(fonts) and fonts[font_id]:
-            result[index] = fonts[font_id]  # type: ignore[assignment]
+        encoding = fonts[font_id] if 0 <= font_id < len(fonts) else None
+        if encoding:
+            result[index] = encoding
     return result
 
 
-def _scan_sheet(stream: io.BufferedIOBase, legacy: dict[int, str]) -> SheetLayout:
+def _scan_sheet(stream: IO[bytes], legacy: dict[int, str]) -> SheetLayout:
     layout = SheetLayout()
     row_index = -1
     col_index = -1
@@ -137,6 +139,6 @@ def scan_layout(data: bytes, sheet_name: str) -> SheetLayout:
                 return SheetLayout()
             legacy = _legacy_styles(archive)
             with archive.open(part) as stream:
-                return _scan_sheet(stream, legacy)  # type: ignore[arg-type]
+                return _scan_sheet(stream, legacy)
     except Exception:  # noqa: BLE001 - a layout we cannot read leaves the values as read
         return SheetLayout()

@@ -108,7 +108,7 @@ class Quota(models.Model):
         return f"{unit} · {self.get_kind_display()}: {self.amount}"
 
 
-class ProposalQuerySet(ScopedQuerySet):
+class ProposalQuerySet(ScopedQuerySet["Proposal"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
@@ -169,7 +169,7 @@ class Proposal(models.Model):
         return f"{self.school} – {self.round}"
 
 
-class ProposalItemQuerySet(ScopedQuerySet):
+class ProposalItemQuerySet(ScopedQuerySet["ProposalItem"]):
     province_lookups = ("proposal__school__district__province_id",)
     district_lookups = ("proposal__school__district_id",)
     school_lookups = ("proposal__school_id",)

@@ -41,7 +41,7 @@ class Province(models.Model):
         return self.name
 
 
-class DistrictQuerySet(ScopedQuerySet):
+class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)
     school_lookups = ()
@@ -64,6 +64,9 @@ class District(models.Model):
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
 
     objects = DistrictQuerySet.as_manager()
+
+    # Filled in by schools.selectors.district_overview() for the district's home page.
+    school_list: list[School]
 
     class Meta:
         verbose_name = _("huyện/thị xã/thành phố")
@@ -129,7 +132,7 @@ class Village(models.Model):
         super().save(*args, **kwargs)
 
 
-class SchoolQuerySet(ScopedQuerySet):
+class SchoolQuerySet(ScopedQuerySet["School"]):
     province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("pk",)
@@ -240,8 +243,13 @@ class SchoolSite(models.Model):
         return f"{self.school.name} – {self.name}"
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
+    # A batch uploaded by the province itself has neither district nor school: its uploader's.
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        "uploaded_by__province_id",
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 

@@ -156,7 +156,7 @@ class Household(models.Model):
         return mask(self.guardian_id_number)
 
 
-class StudentQuerySet(ScopedQuerySet):
+class StudentQuerySet(ScopedQuerySet["Student"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)

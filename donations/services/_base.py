@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -62,7 +63,7 @@ class InstalmentSpec:
 
 def _require_manager(actor: User) -> None:
     if not manages_donations(actor):
-        raise PermissionDenied
+        raise Http404
 
 
 def _refresh_public_page() -> None:
