@@ -151,6 +151,7 @@ def empty_registry() -> None:
             cursor.execute(f"VACUUM (FULL, ANALYZE) {quote(model._meta.db_table)}")
 
 
+# size: the synthetic household list written row by row in the layout of a real school's file
 def generate(path: Path, rows: int, schools, errors: int = 0) -> None:
     from openpyxl import Workbook
 
@@ -260,6 +261,7 @@ def floor(path: Path) -> float:
     return time.perf_counter() - start
 
 
+# size: the benchmark's options and phases in the order the README reports them
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)

@@ -100,6 +100,8 @@ def _checked_coordinates(latitude: float | None, longitude: float | None) -> tup
 # ------------------------------------------------------------------------ points
 
 
+# size: three kinds of point (school, school site, village centre) share one transaction: access
+#   check, place resolution, coordinates, audit
 @transaction.atomic
 def create_point(
     *,
@@ -245,6 +247,8 @@ def set_ministry_list(
 # ------------------------------------------------------------------------ signal
 
 
+# size: access, validation, the latest-measurement rule, recomputing the point and the audit entry
+#   run in this order in one transaction
 @transaction.atomic
 def record_signal(
     *,

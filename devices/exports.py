@@ -107,6 +107,7 @@ def package_rows(user: User, params: Mapping[str, Any]):
     return DataPackage.objects.order_by("carrier", "name")
 
 
+# size: a declaration: one register_export call per downloadable device list
 def register() -> None:
     register_export(
         ALLOCATIONS,

@@ -202,6 +202,8 @@ def _check_against_stock(report: ImportReport, rows: list[DeviceRow], labels: di
             )
 
 
+# size: validate, re-check serials under the transaction, bulk-create and audit: one all-or-nothing
+#   write
 def import_device_list(
     *, actor: User, source: Any, device_source: DeviceSource, dry_run: bool, filename: str = ""
 ) -> ImportReport:
@@ -325,6 +327,8 @@ class StatusRow:
     activated_on: dt.date | None
 
 
+# size: each row's checks (number, ICCID, conflicting rows, expired-but-active) depend on the rows
+#   before it
 def parse_carrier_statuses(
     source: Any, *, actor: User, filename: str = ""
 ) -> tuple[ImportReport, list[StatusRow]]:

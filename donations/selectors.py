@@ -282,6 +282,8 @@ class DonorTrace:
     totals: dict[str, int] = field(default_factory=dict)
 
 
+# size: a fixed number of queries for the whole trace (pledges, receipts, devices and where each
+#   went), assembled together
 def donor_trace(*, user: User, pk: int, on: dt.date | None = None) -> DonorTrace:
     """Everything that came from one donor: pledges, receipts, the devices given in
     kind and those bought with their cash, and where each device went.

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from coverage.models import GOOD_FROM, CoveragePlan, CoveragePoint
 from devices.models import Allocation, Subscription
@@ -152,22 +153,22 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     t = board.totals
     items: list[dict[str, Any]] = [
         {
-            "label": "Học sinh khó khăn đã được duyệt hỗ trợ",
+            "label": _("Học sinh khó khăn đã được duyệt hỗ trợ"),
             "done": t.approved,
             "goal": t.needy,
         },
         {
-            "label": "Thiết bị đã bàn giao / suất thiết bị được duyệt",
+            "label": _("Thiết bị đã bàn giao / suất thiết bị được duyệt"),
             "done": t.handed_over,
             "goal": t.approved_devices,
         },
         {
-            "label": "Gói cước đang hoạt động / suất gói cước được duyệt",
+            "label": _("Gói cước đang hoạt động / suất gói cước được duyệt"),
             "done": t.data_active,
             "goal": t.approved_data,
         },
         {
-            "label": "Điểm đã phủ sóng / tổng số điểm",
+            "label": _("Điểm đã phủ sóng / tổng số điểm"),
             "done": t.coverage_covered,
             "goal": t.coverage_total,
         },
@@ -175,7 +176,7 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     if board.shows_donations and board.pledged is not None:
         items.append(
             {
-                "label": "Tiền tài trợ đã nhận / đã cam kết",
+                "label": _("Tiền tài trợ đã nhận / đã cam kết"),
                 "done": board.received or 0,
                 "goal": board.pledged,
                 "money": True,
@@ -268,6 +269,8 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
     )
 
 
+# size: a fixed number of aggregate queries merged into one table of figures per unit; split, the
+#   queries would be repeated
 def build_dashboard(
     *,
     level: str,
@@ -288,7 +291,7 @@ def build_dashboard(
         units = District.objects.filter(is_active=True)
         if province_id:
             units = units.filter(province_id=province_id)
-        title = "Toàn tỉnh"
+        title = _("Toàn tỉnh")
     elif level == Level.DISTRICT:
         assert district is not None
         units = School.objects.filter(district=district, is_active=True)
@@ -298,7 +301,7 @@ def build_dashboard(
         units = School.objects.filter(pk=school.pk)
         title = school.name
     rows = {u.pk: UnitFigures(pk=u.pk, code=u.code, name=u.name) for u in units.order_by("code")}
-    villages = UnitFigures(pk=None, code="", name="Trung tâm thôn/bản")
+    villages = UnitFigures(pk=None, code="", name=_("Trung tâm thôn/bản"))
     categories = list(HouseholdCategory.objects.order_by("priority", "name"))
 
     def row(key: int | None) -> UnitFigures | None:
@@ -378,7 +381,7 @@ def build_dashboard(
     result_rows = list(rows.values())
     if level == Level.DISTRICT and villages.coverage_total:
         result_rows.append(villages)
-    totals = UnitFigures(pk=None, code="", name="Tổng cộng")
+    totals = UnitFigures(pk=None, code="", name=_("Tổng cộng"))
     for r in result_rows:
         for name in COUNT_FIELDS:
             setattr(totals, name, getattr(totals, name) + getattr(r, name))

@@ -262,6 +262,8 @@ def conflict_keys(batch: ImportBatch) -> set[str]:
     return keys
 
 
+# size: a fixed number of queries per page: the ids of every kind of reference are gathered, looked
+#   up together, then labelled
 def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> list[PupilChange]:
     """Labels and display values ("Hộ nghèo", "Nữ", "05/07/2012") for a page of changes.
 

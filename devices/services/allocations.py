@@ -54,6 +54,8 @@ ALREADY_ALLOCATED = gettext_lazy(
 )
 
 
+# size: locks the device and the proposal item and checks every allocation invariant before the
+#   write, in one transaction
 @transaction.atomic
 def allocate_device(
     *,
@@ -235,6 +237,8 @@ RETURN_DEVICE_STATUS: dict[str, str] = {
 }
 
 
+# size: the return updates the allocation, the device and the pupil's item under one lock, with the
+#   audit entry
 @transaction.atomic
 def record_return(
     *,

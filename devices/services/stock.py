@@ -126,6 +126,7 @@ def receive_device(
 # ------------------------------------------------------------------ transfers
 
 
+# size: sender/receiver rules, locking every device and the audit entry form one transaction
 @transaction.atomic
 def create_transfer(
     *,

@@ -50,6 +50,8 @@ def _subscription_scope_check(actor: User, student: Student) -> None:
     require_allowed(rules.may_manage_subscription_of(actor, student))
 
 
+# size: eligibility, the carrier's numbering rules and the package dates are checked under one lock
+#   before the write
 @transaction.atomic
 def create_subscription(
     *,
