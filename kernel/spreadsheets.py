@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from kernel.legacy import convert_cell
 from kernel.normalize import clean_text, fold
-from kernel.xlsx_layout import scan_layout
+from kernel.xlsx_layout import SheetLayout
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -195,10 +195,10 @@ class Sheet:
                 self.converted[encoding] = self.converted.get(encoding, 0) + 1
         return row
 
-    def apply_layout(self, data: bytes | None) -> None:
-        """Read hidden rows and cell fonts (xlsx) and convert legacy-encoded cells."""
-        if data is not None and self.format in {"xlsx", "xlsm"}:
-            layout = scan_layout(data, self.sheet_name)
+    def apply_layout(self, layout: SheetLayout | None) -> None:
+        """Take the hidden rows and cell fonts the extent scan read (xlsx) and convert
+        legacy-encoded cells."""
+        if layout is not None:
             self.hidden_rows = layout.hidden_rows
             self.cell_encodings = layout.cell_encodings
         for index, row in enumerate(self.rows):
@@ -415,14 +415,16 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         raise corrupt_error() from None
 
 
-def _read_workbook(data: bytes, max_rows: int | None) -> list[tuple[list[list[Any]], str, list]]:
+def _read_workbook(
+    data: bytes, max_rows: int | None
+) -> list[tuple[list[list[Any]], str, list, SheetLayout | None]]:
     from kernel import safe_read
 
     # Row limit plus room for the title block and header, so a huge sheet is
     # never fully materialised.
     nrows = max_rows + HEADER_SCAN_ROWS + 50 if max_rows is not None else None
     parsed = safe_read.read_workbook(data, nrows=nrows)
-    return [(p.rows, p.sheet_name, p.merged) for p in (parsed, *parsed.others)]
+    return [(p.rows, p.sheet_name, p.merged, p.layout) for p in (parsed, *parsed.others)]
 
 
 def _body_rows(rows: list[list[Any]]) -> int:
@@ -459,15 +461,17 @@ def read_rows(
         from kernel import safe_read
 
         sheet_name = Path(filename).stem if filename else ""
-        found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [])]
+        found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [], None)]
     else:
         found = _read_workbook(data, max_rows)
     sheets: list[Sheet] = []
-    for rows, sheet_name, merged in found:
+    layouts: list[SheetLayout | None] = []
+    for rows, sheet_name, merged, layout in found:
         while rows and is_blank_row(rows[-1]):
             rows.pop()
         if rows or not sheets:
             sheets.append(Sheet(rows=rows, sheet_name=sheet_name, format=fmt, merged=merged))
+            layouts.append(layout)
     sheet = sheets[0]
     if not sheet.rows:
         raise empty_error()
@@ -476,8 +480,8 @@ def read_rows(
             _("Tệp có quá nhiều dòng: tối đa %(max)s dòng dữ liệu mỗi lần tải lên.")
             % {"max": max_rows}
         )
-    for each in sheets:
-        each.apply_layout(data)
+    for each, layout in zip(sheets, layouts, strict=True):
+        each.apply_layout(layout)
     sheet.others = sheets[1:]
     return sheet
 
@@ -512,7 +516,21 @@ class ColumnSpec:
 def _header_key(value: Any) -> str:
     # "Thôn / bản:", "Ngày sinh (*)" and "SỐ ĐT" must compare equal to the
     # synonyms "thôn/bản", "ngày sinh", "số đt".
-    return re.sub(r"[^a-z0-9]+", " ", fold(value)).strip()
+    try:
+        return _cached_header_key(value)
+    except TypeError:  # an unhashable value
+        return _NON_KEY_RE.sub(" ", fold(value)).strip()
+
+
+_NON_KEY_RE = re.compile(r"[^a-z0-9]+")
+
+
+# Header detection tries every cell of the first rows against every column's
+# synonyms: the same few hundred texts tens of thousands of times.  ``typed``
+# keeps 1, 1.0 and True apart.
+@functools.lru_cache(maxsize=4096, typed=True)
+def _cached_header_key(value: Any) -> str:
+    return _NON_KEY_RE.sub(" ", fold(value)).strip()
 
 
 _STT_KEYS = {"stt", "tt", "so tt", "so thu tu", "thu tu"}
