@@ -510,6 +510,8 @@ def _store_report(batch: ImportBatch, report: Any, *, done: bool) -> None:
     batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
     batch.errors = [e.as_dict() for e in report.errors]
     batch.error_count = len(report.errors)
+    # How the file was read (hidden rows not imported, sheets read), for the batch page.
+    batch.options = {**(batch.options or {}), "reading": list(report.notices)}
     if report.errors:
         batch.status = ImportBatch.Status.FAILED
     elif done:

@@ -418,6 +418,27 @@ def _rows(item: tuple[Any, ...]) -> list[list[Any]]:
         raise _crashed() from None
 
 
+def _spawn(caps: Limits, nrows: int | None, all_sheets: bool) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-I",
+        str(_CHILD),
+        str(caps.memory_bytes),
+        str(max(int(caps.timeout), 1)),
+        str(nrows if nrows is not None else -1),
+        "1" if all_sheets else "0",
+    ]
+    try:
+        return subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        raise _crashed() from None
+
+
 def stream_in_child(
     data: bytes, *, nrows: int | None, all_sheets: bool = False
 ) -> tuple[ParsedSheet, Iterator[Any]]:
@@ -432,24 +453,7 @@ def stream_in_child(
     the rest.
     """
     caps = limits()
-    command = [
-        sys.executable,
-        "-I",
-        str(_CHILD),
-        str(caps.memory_bytes),
-        str(max(int(caps.timeout), 1)),
-        str(nrows if nrows is not None else -1),
-        "1" if all_sheets else "0",
-    ]
-    try:
-        child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        raise _crashed() from None
+    child = _spawn(caps, nrows, all_sheets)
     fired = threading.Event()
 
     def kill() -> None:
@@ -475,8 +479,7 @@ def stream_in_child(
             child.stdin.close()
         except OSError:  # the child died before reading the whole file
             pass
-        stream = child.stdout
-        first = _load(stream)
+        first = _load(child.stdout)
         timer.cancel()
         if first[0] == "error":
             raise _child_error(first[1] if len(first) > 1 else "")
@@ -492,31 +495,32 @@ def stream_in_child(
         raise
     _start, sheet_name, merged, height = first
     header = ParsedSheet(rows=[], sheet_name=sheet_name, merged=merged, height=height)
+    return header, _chunks(child.stdout, all_sheets, finish)
 
-    def chunks() -> Iterator[list[list[Any]]]:
-        try:
-            while True:
-                item = _load(stream)
-                if item[0] == "cols":
-                    yield _rows(item)
-                elif item[0] == "end" and all_sheets:
-                    continue  # another sheet follows, or "done"
-                elif item[0] in ("end", "done"):
-                    return
-                elif item[0] == "start" and all_sheets and len(item) == 4:
-                    # The next sheet of the workbook: its rows follow.
-                    _start, name, more_merged, more_height = item
-                    yield ParsedSheet(
-                        rows=[], sheet_name=name, merged=more_merged, height=more_height
-                    )
-                elif item[0] == "error":
-                    raise _child_error(item[1] if len(item) > 1 else "")
-                else:
-                    raise _crashed()
-        finally:
-            finish()
 
-    return header, chunks()
+def _chunks(
+    stream: IO[bytes], all_sheets: bool, finish: Callable[[], None]
+) -> Iterator[list[list[Any]] | ParsedSheet]:
+    """The rows the child sends after its first ``start``, chunk by chunk; with
+    ``all_sheets`` a ``ParsedSheet`` (rows empty) announces each further sheet."""
+    try:
+        while True:
+            item = _load(stream)
+            if item[0] == "cols":
+                yield _rows(item)
+            elif item[0] == "end" and all_sheets:
+                continue  # another sheet follows, or "done"
+            elif item[0] in ("end", "done"):
+                return
+            elif item[0] == "start" and all_sheets and len(item) == 4:
+                _start, name, more_merged, more_height = item
+                yield ParsedSheet(rows=[], sheet_name=name, merged=more_merged, height=more_height)
+            elif item[0] == "error":
+                raise _child_error(item[1] if len(item) > 1 else "")
+            else:
+                raise _crashed()
+    finally:
+        finish()
 
 
 def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:

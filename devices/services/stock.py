@@ -348,6 +348,8 @@ def record_import_result(
         batch.unchanged = report.unchanged
         batch.error_count = len(report.errors)
         batch.errors = [e.as_dict() for e in report.errors]
+        # How the file was read (hidden rows not imported, sheets read), for the result page.
+        batch.options = {**(batch.options or {}), "reading": list(report.notices)}
         if not report.ok:
             batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.FAILED
         else:
