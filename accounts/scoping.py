@@ -2,32 +2,56 @@
 lead from its model to a province, a district and a school, and the rule is written once.
 
 A school user sees what hangs off their school, a district officer what hangs off their
-district, a provincial user their province (everything when no province lookup is
-declared); anyone else sees nothing. Several lookups for one level are alternatives
-(OR): a device is in a district's view when the district holds it *or* one of its
-schools does.
+district, a provincial user what hangs off their province; anyone else sees nothing.
+Several lookups for one level are alternatives (OR): a device is in a district's view
+when the district holds it *or* one of its schools does.
+
+Every subclass must declare all three tuples itself (checked when the class is
+created). An empty tuple means "nothing at that level" — never "everything": with a
+second province in the database, "province level" must not mean "every province".
+A lookup is a field path compared with the unit's id, or a callable taking the id and
+returning a ``Q`` for rows whose way to the unit is conditional (a device in the
+provincial store belongs to the province that recorded where it came from).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from django.db import models
 
 if TYPE_CHECKING:
     from accounts.models import User
 
+Lookup = str | Callable[[int], models.Q]
+LEVELS = ("province_lookups", "district_lookups", "school_lookups")
+M = TypeVar("M", bound=models.Model)
 
-class ScopedQuerySet(models.QuerySet[Any]):
-    province_lookups: ClassVar[tuple[str, ...]] = ()
-    district_lookups: ClassVar[tuple[str, ...]] = ()
-    school_lookups: ClassVar[tuple[str, ...]] = ()
 
-    def visible_to(self, user: User) -> Any:
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset of ``M`` that knows how to narrow itself to what a user may see."""
+
+    province_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    district_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    school_lookups: ClassVar[tuple[Lookup, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Django builds manager-bound subclasses of a queryset (as_manager,
+        # from_queryset); those inherit a declaration that was already checked.
+        if any(
+            issubclass(base, ScopedQuerySet) and base is not ScopedQuerySet
+            for base in cls.__bases__
+        ):
+            return
+        missing = [name for name in LEVELS if name not in cls.__dict__]
+        if missing:
+            raise TypeError(f"{cls.__name__} must declare {', '.join(missing)} (empty = nothing).")
+
+    def visible_to(self, user: User) -> Self:
         scope = user.scope
         if scope.is_provincial:
-            if not self.province_lookups:
-                return self.all()
             return self._matching(self.province_lookups, scope.province_id)
         if scope.is_district:
             return self._matching(self.district_lookups, scope.district_id)
@@ -35,10 +59,10 @@ class ScopedQuerySet(models.QuerySet[Any]):
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
 
-    def _matching(self, lookups: tuple[str, ...], value: int | None) -> Any:
+    def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Self:
         if not lookups or value is None:
             return self.none()
         condition = models.Q()
         for lookup in lookups:
-            condition |= models.Q(**{lookup: value})
+            condition |= lookup(value) if callable(lookup) else models.Q(**{lookup: value})
         return self.filter(condition)

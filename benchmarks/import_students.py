@@ -5,9 +5,9 @@ Not part of the test suite.  Run::
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/laocai_bench .venv/bin/python benchmarks/import_students.py --runs 3
 
 It generates three lists (same layout as the official sample plus a "Mã trường"
-column, written with openpyxl write-only): a clean one, the same with a few row
-errors (impossible birth dates), and the clean one with every pupil's note
-changed.  Then it measures the five paths of an import as a district officer,
+column, written with openpyxl write-only): a clean one, the same with 11 chance
+duplicates (a pupil listed again under another pupil code: a row error each), and
+the clean one with every pupil's note changed.  Then it measures the five paths of an import as a district officer,
 recorded as an import batch like an upload (full validation, duplicate detection,
 bulk writes, audit), each in a fresh process against its floor (reading the same
 file with python-calamine and ``COPY``-ing the raw rows into an equivalent
@@ -99,10 +99,9 @@ def setup_django(url: str, migrate: bool = True) -> None:
 
 def prepare_units():
     """Districts, communes and the schools of Bảo Yên; a district officer; a clean registry."""
-    from accounts.models import AuditEvent, Role, User
-    from schools.models import Commune, District, ImportBatch, School, Village
+    from accounts.models import Role, User
+    from schools.models import Commune, District, School
     from schools.services import load_units
-    from students.models import Household, Student
 
     load_units()
     district = District.objects.get(code="87")
@@ -121,7 +120,22 @@ def prepare_units():
                 },
             )
             schools.append(school)
+    empty_registry()
+    user = User.objects.filter(username="bench_phong").first() or User(username="bench_phong")
+    user.role = Role.objects.get(code="district_officer")
+    user.district = district
+    user.school = user.province = None
+    user.set_unusable_password()
+    user.save()
+    return user, schools
+
+
+def empty_registry() -> None:
     from django.db import connection
+
+    from accounts.models import AuditEvent
+    from schools.models import ImportBatch, Village
+    from students.models import Household, Student
 
     quote = connection.ops.quote_name
     # A scratch database: start from an empty registry.  TRUNCATE (not DELETE) also
@@ -138,18 +152,12 @@ def prepare_units():
     with connection.cursor() as cursor:
         for model in (AuditEvent, ImportBatch, Village):
             cursor.execute(f"VACUUM (FULL, ANALYZE) {quote(model._meta.db_table)}")
-    user = User.objects.filter(username="bench_phong").first() or User(username="bench_phong")
-    user.role = Role.objects.get(code="district_officer")
-    user.district = district
-    user.school = user.province = None
-    user.set_unusable_password()
-    user.save()
-    return user, schools
 
 
 def generate(path: Path, rows: int, schools, *, errors: int = 0, note: str = "") -> None:
-    """The list: ``errors`` rows spread through it have an impossible birth date, and
-    every row carries ``note`` (a changed value for every pupil)."""
+    """The list; with ``errors``, that many chance duplicates spread through it (a pupil
+    listed again under another pupil code: a row error); every row carries ``note``
+    (a changed value for every pupil)."""
     from openpyxl import Workbook
 
     rng = random.Random(365)
@@ -167,9 +175,7 @@ def generate(path: Path, rows: int, schools, *, errors: int = 0, note: str = "")
 
     first_grade_year = school_year_start(dt.date.today()) - 6
     seen: set[tuple[str, str, str]] = set()
-    wrong = (
-        set(range(rows // (errors + 1), rows, rows // (errors + 1))[:errors]) if errors else set()
-    )
+    every = rows // errors if errors else 0
     for n in range(1, rows + 1):
         school = schools[n % len(schools)]
         grade = rng.choice(list(school.grades))
@@ -190,7 +196,7 @@ def generate(path: Path, rows: int, schools, *, errors: int = 0, note: str = "")
             [
                 n,
                 name,
-                f"30/02/{born[-4:]}" if n in wrong else born,
+                born,
                 rng.choice(["Nam", "Nữ"]),
                 rng.choice(ETHNIC),
                 f"{grade}{rng.choice('ABC')}",
@@ -206,6 +212,28 @@ def generate(path: Path, rows: int, schools, *, errors: int = 0, note: str = "")
                 note,
             ]
         )
+        if every and n % every == 0:
+            # A chance duplicate: the same pupil again under another code (a row error).
+            sheet.append(
+                [
+                    n,
+                    name,
+                    born,
+                    "Nam",
+                    "Mông",
+                    f"{grade}A",
+                    f"{2000000000 + n:010d}",
+                    guardian,
+                    phone,
+                    "",
+                    commune,
+                    category,
+                    code,
+                    "",
+                    school.code,
+                    note,
+                ]
+            )
     workbook.save(path)
 
 
@@ -296,13 +324,13 @@ def one_run(files: dict[str, Path], url: str, user_id: int) -> dict[str, dict]:
         result["floor"] = floors[file]
         found[name] = result
 
-    prepare_units()  # an empty registry
+    empty_registry()
     measure("clean", "clean")
     measure("again", "clean")
     measure("changed", "changed")
-    prepare_units()
+    empty_registry()
     measure("refused", "errors")
-    prepare_units()
+    empty_registry()
     measure("valid-only", "errors", skip_invalid=True)
     return {name: found[name] for name in PATHS}
 

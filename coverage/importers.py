@@ -278,7 +278,9 @@ def validate_survey(
         plan = _resolve_place(v, places, kind)
         if plan is None:
             continue
-        target = (kind, (plan.school or plan.site or plan.village).pk)  # type: ignore[union-attr]
+        place = plan.school or plan.site or plan.village
+        assert place is not None  # _resolve_place() sets the one its kind names
+        target = (kind, place.pk)
         if (first := seen.seen(target, row)) is not None:
             v.duplicate_of(first)
             continue
@@ -364,6 +366,7 @@ def _write(actor: User, planned: list[PlannedRow]) -> None:
                 reason=_("Nhập từ tệp khảo sát"),
             )
         for carrier, technology in plan.signals.items():
+            assert plan.measured_on is not None  # a row with signals needs its date
             if _newer_on_file(plan.point, carrier, plan.measured_on):
                 continue  # a newer measurement is already on file: keep it
             services.record_signal(
@@ -371,7 +374,7 @@ def _write(actor: User, planned: list[PlannedRow]) -> None:
                 point=point,
                 carrier=carrier,
                 technology=technology,
-                measured_on=plan.measured_on,  # type: ignore[arg-type]
+                measured_on=plan.measured_on,
                 source=plan.source,
             )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -12,9 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scoping import ScopedQuerySet
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village
-
-if TYPE_CHECKING:
-    pass
 
 
 class Technology(models.IntegerChoices):
@@ -49,8 +44,8 @@ class PointStatus(models.TextChoices):
     COVERED = "covered", _("Đã phủ sóng")
 
 
-class CoveragePointQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class CoveragePointQuerySet(ScopedQuerySet["CoveragePoint"]):
+    province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("school_id", "site__school_id")
 

@@ -374,7 +374,8 @@ def village_signals(village_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     }
     candidates: dict[int, list[CoveragePoint]] = {}
     for point in CoveragePoint.objects.filter(village_id__in=ids).select_related("plan"):
-        candidates.setdefault(point.village_id, []).append(point)  # type: ignore[arg-type]
+        if point.village_id is not None:  # always, by the filter: narrows the type
+            candidates.setdefault(point.village_id, []).append(point)
     for village_id, points in candidates.items():
         points.sort(
             key=lambda p: (

@@ -98,11 +98,12 @@ def may_report_for_school(actor: User, school_id: int | None) -> bool:
     return actor.can("can_report_coverage") and actor.scope.school_id == school_id
 
 
-def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
+def _checked_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:
     if latitude is None or longitude is None:
         raise ValidationError({"latitude": _("Cần nhập tọa độ (vĩ độ, kinh độ) của điểm.")})
     if not inside_province(latitude, longitude):
         raise ValidationError({"latitude": _("Tọa độ nằm ngoài tỉnh Lào Cai.")})
+    return float(latitude), float(longitude)
 
 
 # ------------------------------------------------------------------------ points
@@ -179,8 +180,7 @@ def create_point(
     else:
         raise ValidationError({"kind": _("Loại điểm không hợp lệ.")})
     _require_district(actor, point.district_id)
-    _check_coordinates(latitude, longitude)
-    point.latitude, point.longitude = float(latitude), float(longitude)  # type: ignore[arg-type]
+    point.latitude, point.longitude = _checked_coordinates(latitude, longitude)
     # Only an officer puts a point on the ministry's list.
     point.on_ministry_list = bool(on_ministry_list) and can_manage(actor)
     point.save()
@@ -225,8 +225,7 @@ def update_point(
     if latitude is not None or longitude is not None:
         lat = point.latitude if latitude is None else latitude
         lon = point.longitude if longitude is None else longitude
-        _check_coordinates(lat, lon)
-        point.latitude, point.longitude = float(lat), float(lon)
+        point.latitude, point.longitude = _checked_coordinates(lat, lon)
     if on_ministry_list is not None:
         point.on_ministry_list = on_ministry_list
     if notes is not None:

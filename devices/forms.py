@@ -18,6 +18,7 @@ from devices.models import (
     SubscriptionProblem,
 )
 from devices.validators import IMEI_TYPES, normalize_iccid, normalize_imei, normalize_serial
+from kernel.formfields import model_choice_field
 from kernel.normalize import normalize_phone
 from schools.choices import Carrier, DeviceType
 
@@ -136,13 +137,13 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, stock, districts=None, schools=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stock = stock
-        self.fields["devices"].queryset = stock
+        model_choice_field(self, "devices").queryset = stock
         if districts is not None:
-            self.fields["to_district"].queryset = districts
+            model_choice_field(self, "to_district").queryset = districts
             self.fields["to_district"].required = True
             del self.fields["to_school"]
         else:
-            self.fields["to_school"].queryset = schools
+            model_choice_field(self, "to_school").queryset = schools
             self.fields["to_school"].required = True
             del self.fields["to_district"]
 
@@ -181,7 +182,7 @@ class AllocateForm(forms.Form):
 
     def __init__(self, *args: Any, devices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["device"].queryset = devices
+        model_choice_field(self, "device").queryset = devices
         self.fields["device"].label_from_instance = lambda d: (
             f"{d.get_device_type_display()} {d.make} {d.model_name} – {d.serial_number}"
         )
@@ -246,7 +247,7 @@ class SubscriptionForm(forms.Form):
 
     def __init__(self, *args: Any, students, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["student"].queryset = students
+        model_choice_field(self, "student").queryset = students
         self.fields["student"].label_from_instance = lambda s: f"{s.full_name} – {s.class_name}"
 
     def clean_phone(self) -> str:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,7 +223,7 @@ def import_device_list(
     audit entry.
     """
     if not can_receive_devices(actor):
-        raise PermissionDenied
+        raise Http404
     report, rows = parse_device_list(source, filename=filename)
     if dry_run or not report.ok:
         return report
@@ -446,7 +446,7 @@ def import_carrier_statuses(
     from devices.services import subscription_end
 
     if not actor.can("can_allocate"):
-        raise PermissionDenied
+        raise Http404
     report, rows = parse_carrier_statuses(source, actor=actor, filename=filename)
     if dry_run or not report.ok:
         return report

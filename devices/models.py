@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +10,6 @@ from accounts.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School
 from students.models import Student, phone_validator
-
-if TYPE_CHECKING:
-    pass
 
 
 class DeviceSource(models.Model):
@@ -46,8 +41,19 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
-class DeviceQuerySet(ScopedQuerySet):
-    province_lookups = ()
+def in_provincial_store(province_id: int) -> models.Q:
+    """A device no district or school holds belongs to the province that recorded its source."""
+    return models.Q(
+        district__isnull=True, school__isnull=True, source__created_by__province_id=province_id
+    )
+
+
+class DeviceQuerySet(ScopedQuerySet["Device"]):
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        in_provincial_store,
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 
@@ -119,8 +125,12 @@ class Device(models.Model):
         )
 
 
-class TransferQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
+    province_lookups = (
+        "to_district__province_id",
+        "from_district__province_id",
+        "to_school__district__province_id",
+    )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
 
@@ -180,8 +190,8 @@ def scan_upload_path(instance: Allocation, filename: str) -> str:
 OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
-class AllocationQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class AllocationQuerySet(ScopedQuerySet["Allocation"]):
+    province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
 
@@ -308,8 +318,8 @@ class DataPackage(models.Model):
 ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
 
 
-class SubscriptionQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class SubscriptionQuerySet(ScopedQuerySet["Subscription"]):
+    province_lookups = ("student__school__district__province_id",)
     district_lookups = ("student__school__district_id",)
     school_lookups = ("student__school_id",)
 

@@ -30,11 +30,9 @@ if TYPE_CHECKING:
 
 def can_receive_devices(user: User) -> bool:
     """The provincial stock is filled by provincial staff who allocate or manage donations."""
-    return bool(
-        user.is_authenticated
-        and user.scope.is_provincial
-        and (user.can("can_allocate") or user.can("can_manage_donations"))
-    )
+    from devices.rules import may_receive_devices
+
+    return may_receive_devices(user)
 
 
 def kinds_for_device_type(device_type: str) -> list[str]:
@@ -99,7 +97,8 @@ def stock_counts(devices: QuerySet[Device]) -> dict[tuple[str, str], int]:
 def sendable_stock(user: User) -> QuerySet[Device]:
     """The devices the user's unit may send down: its own, in stock (province or district)."""
     scope = user.scope
-    base = Device.objects.filter(status=Device.Status.IN_STOCK)
+    # Through the user's scope: a province sends only its own provincial store.
+    base = Device.objects.visible_to(user).filter(status=Device.Status.IN_STOCK)
     if scope.is_provincial:
         return base.filter(holder=Device.Holder.PROVINCE).order_by("device_type", "serial_number")
     if scope.is_district:

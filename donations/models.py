@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -25,10 +25,13 @@ def manages_donations(user: User) -> bool:
     )
 
 
-class DonationQuerySet(models.QuerySet[Any]):
+M = TypeVar("M", bound=models.Model)
+
+
+class DonationQuerySet(models.QuerySet[M]):
     """Donations are a provincial matter: only provincial donation managers see them."""
 
-    def visible_to(self, user: User) -> Any:
+    def visible_to(self, user: User) -> Self:
         return self.all() if manages_donations(user) else self.none()
 
 
@@ -248,7 +251,7 @@ class Spending(models.Model):
         related_name="spending",
         verbose_name=_("lô thiết bị mua"),
     )
-    receipts = models.ManyToManyField(
+    receipts: models.ManyToManyField[CashReceipt, SpendingDraw] = models.ManyToManyField(
         CashReceipt,
         through="SpendingDraw",
         blank=True,

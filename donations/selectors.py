@@ -191,7 +191,7 @@ def overdue_donor_ids(donor_ids: list[int], on: dt.date | None = None) -> set[in
     )
     result: set[int] = set()
     for pledge in pledges:
-        received = pledge.received_cash  # type: ignore[attr-defined]
+        received = pledge.received_cash
         if any(
             r.overdue for r in instalment_schedule(list(pledge.instalments.all()), received, on)
         ):
@@ -301,12 +301,12 @@ def donor_trace(*, user: User, pk: int, on: dt.date | None = None) -> DonorTrace
     bought = [(d, device_place(d)) for d in purchased]
     totals = {
         "pledged_cash": sum(p.cash_amount for p in pledges),
-        "received_cash": sum(p.received_cash for p in pledges),  # type: ignore[attr-defined]
-        "pledged_devices": sum(p.pledged_devices for p in pledges),  # type: ignore[attr-defined]
+        "received_cash": sum(p.received_cash for p in pledges),
+        "pledged_devices": sum(p.pledged_devices for p in pledges),
         "received_devices": len(traced),
         "allocated_devices": sum(1 for _d, place in traced if place["allocated"]),
         "handed_over_devices": sum(1 for _d, place in traced if place["handed_over"]),
-        "spent_from_donor": sum(s.from_donor for s in spendings),  # type: ignore[attr-defined]
+        "spent_from_donor": sum(s.from_donor for s in spendings),
     }
     return DonorTrace(
         donor=donor,
@@ -367,7 +367,7 @@ def spendings(user: User) -> QuerySet[Spending]:
 
 def available_receipts(user: User) -> list[CashReceipt]:
     """Cash receipts with money left to spend, oldest first."""
-    return [r for r in cash_receipts(user).order_by("received_on", "pk") if r.amount > r.spent]  # type: ignore[attr-defined]
+    return [r for r in cash_receipts(user).order_by("received_on", "pk") if r.amount > r.spent]
 
 
 def unlinked_purchases() -> QuerySet[DeviceSource]:
@@ -383,7 +383,7 @@ def fund_balances() -> list[FundAccount]:
         spent=_sum_subquery(Spending.objects.filter(account=OuterRef("pk")), "amount"),
     ).order_by("name")
     for a in accounts:
-        a.balance = a.received - a.spent  # type: ignore[attr-defined]
+        a.balance = a.received - a.spent
     return list(accounts)
 
 

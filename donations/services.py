@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -87,7 +88,7 @@ class InstalmentSpec:
 
 def _require_manager(actor: User) -> None:
     if not manages_donations(actor):
-        raise PermissionDenied
+        raise Http404
 
 
 def _refresh_public_page() -> None:

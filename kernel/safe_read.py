@@ -200,9 +200,9 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     names: dict[str, str] = {}
     for tag in _SHEET_TAG_RE.findall(_read_small(archive, "xl/workbook.xml")):
         attrs = _attributes(tag)
-        part = targets.get(attrs.get("id", ""))
-        if part:
-            names[part] = attrs.get("name", "")
+        sheet_part = targets.get(attrs.get("id", ""))
+        if sheet_part:
+            names[sheet_part] = attrs.get("name", "")
     return names
 
 

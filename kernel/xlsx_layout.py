@@ -143,8 +143,9 @@ def legacy_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     xfs = styles.find(f"{_MAIN_NS}cellXfs")
     for index, xf in enumerate(xfs if xfs is not None else ()):
         font_id = int(xf.get("fontId", "0") or 0)
-        if 0 <= font_id < len(fonts) and fonts[font_id]:
-            result[index] = fonts[font_id]  # type: ignore[assignment]
+        encoding = fonts[font_id] if 0 <= font_id < len(fonts) else None
+        if encoding:
+            result[index] = encoding
     return result
 
 

@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -40,6 +39,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.services import record_access, record_audit
 from kernel.exporters import XlsxExporter
@@ -59,12 +59,23 @@ class RegisteredExport:
     per_user: bool = False
     capabilities: tuple[str, ...] = ()
     per_params: bool = False
+    name_for: Callable[[User, dict[str, Any]], str] | None = None
+
+    def filename_for(self, user: User, params: dict[str, Any] | None = None) -> str:
+        """The download's name: ``name_for(user, params)`` when the list names its subject
+        (a donor, a school), else the registered ``filename``."""
+        if self.name_for is not None:
+            try:
+                return self.name_for(user, params or {})
+            except Http404:  # the subject is gone or out of scope since: the generic name
+                pass
+        return self.filename
 
     def check_access(self, user: User) -> None:
         """The list page's own rule: pupil-level data needs ``can_view_beneficiaries``
-        (403, as ``pupil_data_required``), then any of ``capabilities`` (404)."""
+        (as ``pupil_data_required``), then any of ``capabilities``; refused with 404."""
         if self.personal_data and not user.can("can_view_beneficiaries"):
-            raise PermissionDenied if user.capabilities else Http404
+            raise Http404
         if self.capabilities and not any(user.can(c) for c in self.capabilities):
             raise Http404
 
@@ -99,9 +110,19 @@ def register_export(
     per_user: bool = False,
     capabilities: tuple[str, ...] = (),
     per_params: bool = False,
+    name_for: Callable[[User, dict[str, Any]], str] | None = None,
 ) -> None:
     _REGISTRY[key] = RegisteredExport(
-        key, label, filename, exporter, objects, personal_data, per_user, capabilities, per_params
+        key,
+        label,
+        filename,
+        exporter,
+        objects,
+        personal_data,
+        per_user,
+        capabilities,
+        per_params,
+        name_for,
     )
 
 
@@ -128,7 +149,12 @@ def clean_params(params: Any) -> dict[str, str]:
 @transaction.atomic
 def start_export(*, user: User, key: str, params: dict[str, str]) -> ExportJob:
     """Record an export job for ``user`` and run it in the background after commit."""
-    get_export(key).check_access(user)
+    entry = get_export(key)
+    entry.check_access(user)
+    if entry.name_for is not None:
+        # A list of one subject (a donor, a proposal): look it up as the user now, so
+        # one out of scope answers 404 and records no job.
+        entry.name_for(user, params)
     job = ExportJob.objects.create(user=user, exporter=key, params=params)
     record_audit(actor=user, action="export.start", obj=job, changes={"exporter": [None, key]})
     transaction.on_commit(lambda: _enqueue(job.pk))
@@ -177,7 +203,7 @@ def sweep_exports(now: dt.datetime) -> int:
 
 
 def export_response(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     key: str,
     objects: Any,
@@ -195,12 +221,13 @@ def export_response(
     entry = get_export(key)
     total = count if count is not None else objects.count()
     if total <= background_threshold():
-        entry.record(request.user, total)  # type: ignore[arg-type]
-        exporter = entry.build_exporter(
-            request.user,  # type: ignore[arg-type]
-            params if params is not None else clean_params(request.GET),
+        entry.record(request.user, total)
+        list_params = params if params is not None else clean_params(request.GET)
+        exporter = entry.build_exporter(request.user, list_params)
+        response = exporter.as_http_response(
+            objects,
+            entry.filename_for(request.user, list_params),
         )
-        response = exporter.as_http_response(objects, entry.filename)
         if entry.personal_data:
             patch_cache_control(response, private=True, no_store=True)
         return response

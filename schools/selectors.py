@@ -26,14 +26,15 @@ def province_overview(*, user: User) -> QuerySet[District]:
 
 
 def district_overview(*, user: User, pk: int) -> District:
-    district = get_for_user(District.objects.all(), user, pk=pk)
-    district.school_list = list(  # type: ignore[attr-defined]
+    district = get_for_user(
+        District.objects.annotate(commune_count=Count("communes", distinct=True)), user, pk=pk
+    )
+    district.school_list = list(
         visible_schools(user)
         .filter(district=district)
         .annotate(site_count=Count("sites"))
         .order_by("commune__name", "name")
     )
-    district.commune_count = district.communes.count()  # type: ignore[attr-defined]
     return district
 
 

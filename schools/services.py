@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -43,7 +45,7 @@ class UnitsResult:
     touched: list[str] = field(default_factory=list)
 
 
-def _kind(name: str, kinds: dict[str, str], default: str) -> str:
+def _kind(name: str, kinds: Mapping[str, str], default: str) -> str:
     lowered = name.lower()
     return next((k for prefix, k in kinds.items() if lowered.startswith(prefix)), default)
 
@@ -118,6 +120,15 @@ def get_or_create_village(*, commune: Commune, name: str) -> tuple[Village, bool
     return village, True
 
 
+def _coordinate(value: object) -> float | None:
+    """A cell's latitude or longitude; empty is None, anything not a number raises."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float | str | Decimal):
+        return float(value)
+    raise TypeError(value)
+
+
 def import_schools(
     *, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False
 ) -> ImportReport:
@@ -187,8 +198,8 @@ def import_schools(
             )
             continue
         try:
-            lat = float(values["lat"]) if values.get("lat") not in (None, "") else None  # type: ignore[arg-type]
-            lon = float(values["lon"]) if values.get("lon") not in (None, "") else None  # type: ignore[arg-type]
+            lat = _coordinate(values.get("lat"))
+            lon = _coordinate(values.get("lon"))
         except (TypeError, ValueError):
             report.errors.append(RowError(row, "Vĩ độ", "lat", _("tọa độ không phải là số")))
             continue
@@ -263,7 +274,7 @@ def _purge_upload(batch_id: int, *, now: dt.datetime, days: int) -> bool:
         return False
     name = batch.file.name
     storage = batch.file.storage
-    batch.file = ""  # type: ignore[assignment]
+    batch.file = ""
     batch.file_deleted_at = now
     batch.save(update_fields=["file", "file_deleted_at"])
     record_audit(

@@ -56,7 +56,8 @@ def run_export(job_id: int) -> int:
             if job.file:
                 job.file.storage.delete(job.file.name)
             with open(path, "rb") as fh:
-                job.file.save(f"{job.user_id}/{job.pk}-{entry.filename}", File(fh), save=False)
+                name = entry.filename_for(job.user, job.params or {})
+                job.file.save(f"{job.user_id}/{job.pk}-{name}", File(fh), save=False)
         finally:
             os.unlink(path)
     except OSError:

@@ -217,9 +217,7 @@ def load_pairs(*, user: User, ids: list[tuple[int, int, str]]) -> list[Duplicate
         "school", "school__district", "commune", "village", "household"
     )
     by_pk = {s.pk: s for s in students}
-    visible = set(
-        Student.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True)  # type: ignore[attr-defined]
-    )
+    visible = set(Student.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
     proposals: dict[int, list[str]] = defaultdict(list)
     for item in ProposalItem.objects.filter(student_id__in=pks).select_related("round", "proposal"):
         proposals[item.student_id].append(

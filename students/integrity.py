@@ -34,7 +34,7 @@ def _visible(actor: User, pupil_ids: Iterable[int]) -> set[int]:
     ids = list(pupil_ids)
     if not ids:
         return set()
-    visible = Student.objects.visible_to(actor).filter(pk__in=ids)  # type: ignore[attr-defined]
+    visible = Student.objects.visible_to(actor).filter(pk__in=ids)
     return set(visible.values_list("pk", flat=True))
 
 

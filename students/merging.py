@@ -126,8 +126,8 @@ def _round_conflicts(kept: Student, away: Student) -> list[str]:
                         "b": theirs.get_kind_display(),
                     }
                 )
-    open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}  # type: ignore[attr-defined]
-    for allocation in Allocation.objects.open().filter(student=away).select_related("device"):  # type: ignore[attr-defined]
+    open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}
+    for allocation in Allocation.objects.open().filter(student=away).select_related("device"):
         if allocation.device_type in open_kept:
             problems.append(
                 _(
@@ -168,7 +168,7 @@ def merge_pair(
     if kept_id not in (first.pk, second.pk):
         raise ValidationError({"kept": _("Hãy chọn hồ sơ được giữ lại.")})
     visible = set(
-        Student.objects.visible_to(actor)  # type: ignore[attr-defined]
+        Student.objects.visible_to(actor)
         .filter(pk__in=[first.pk, second.pk])
         .values_list("pk", flat=True)
     )

@@ -35,7 +35,7 @@ LIST_RELATED = ("school", "household__category", "village", "commune", "ethnicit
 
 
 def visible_students(user: User) -> StudentQuerySet:
-    return Student.objects.visible_to(user)  # type: ignore[attr-defined]
+    return Student.objects.visible_to(user)
 
 
 def get_student_for_user(user: User, pk: int) -> Student:
@@ -185,8 +185,8 @@ def communes_for(user: User) -> QuerySet[Commune]:
     scope = user.scope
     communes = Commune.objects.select_related("district").order_by("district__code", "name")
     if scope.is_provincial:
-        return communes.filter(district__province_id=scope.province_id)  # type: ignore[misc]
-    return communes.filter(district_id=scope.district_id)  # type: ignore[misc]
+        return communes.filter(district__province_id=scope.province_id)
+    return communes.filter(district_id=scope.district_id)
 
 
 def import_batches(user: User) -> QuerySet[ImportBatch]:
@@ -325,7 +325,7 @@ def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> 
                         label=change_label(key),
                         portal=display_value(key, conflict["portal"], names),
                         file=display_value(key, conflict["file"], names),
-                        by=user_names.get(conflict.get("by"), "—"),  # type: ignore[arg-type]
+                        by=user_names.get(conflict.get("by"), "—"),
                         at=_display_time(conflict.get("at")),
                         takes_file=choices.takes_file(conflict["key"]),
                     )
@@ -355,7 +355,7 @@ def display_value(key: str, value: Any, names: Mapping[str, Mapping[Any, str]]) 
     if kind == "household" and isinstance(value, int) and value < 0:
         return str(_("(hộ mới)"))  # numbered in the dry run only
     if kind in _REFERENCES:
-        return names.get(kind, {}).get(value) or f"#{value}"  # type: ignore[arg-type]
+        return names.get(kind, {}).get(value) or f"#{value}"
     if kind == "gender":
         return str(Student.Gender(value).label) if value in Student.Gender.values else str(value)
     if kind == "need":

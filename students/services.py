@@ -102,7 +102,7 @@ class StudentData:
 
 
 def _check_school_scope(actor: User, school: School) -> None:
-    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():  # type: ignore[misc]
+    if not School.objects.visible_to(actor).filter(pk=school.pk).exists():
         raise Http404
 
 
@@ -552,9 +552,9 @@ def _locate_for_batch(
         limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
         more_rows: Any = ()
         if streaming:
-            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
+            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)
         else:
-            sheet = read_rows(batch.file, filename=batch.file_name, **limits)  # type: ignore[arg-type]
+            sheet = read_rows(batch.file, filename=batch.file_name, **limits)
     finally:
         batch.file.close()
     importer = StudentImporter(actor=actor, school=batch.school)

@@ -4,8 +4,8 @@ Every function is a verb, takes keyword-only arguments including the acting user
 runs in one transaction, checks the actor's scope itself (views fetch objects
 through ``visible_to`` first; services check again) and leaves an audit entry.
 A business refusal raises ``ValidationError`` with one Vietnamese sentence;
-an actor outside the object's scope gets ``Http404``, a missing capability
-``PermissionDenied``.
+an actor outside the object's scope or without the capability gets ``Http404``,
+the one refusal of ``accounts.access``.
 """
 
 from devices.services.allocations import (

@@ -6,14 +6,16 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require as require_allowed
 from accounts.services import notify, record_audit
+from devices import rules
 from devices.models import (
     Device,
     DeviceSource,
@@ -44,7 +46,7 @@ def create_device_source(
 ) -> DeviceSource:
     """Record where a batch of devices comes from (a purchase or an in-kind donation)."""
     if not can_receive_devices(actor):
-        raise PermissionDenied
+        raise Http404
     source = DeviceSource.objects.create(
         kind=kind, reference=reference, received_on=received_on, note=note, created_by=actor
     )
@@ -75,7 +77,7 @@ def receive_device(
     tablets and smartphones; a serial or IMEI already in the stock is refused.
     """
     if not can_receive_devices(actor):
-        raise PermissionDenied
+        raise Http404
     try:
         serial = normalize_serial(serial_number)
     except ValueError as exc:
@@ -141,13 +143,15 @@ def create_transfer(
     if scope.is_provincial:
         if to_district is None or to_school is not None:
             raise ValidationError(_("Sở GD&ĐT điều chuyển thiết bị cho một Phòng GD&ĐT."))
+        if to_district.province_id != scope.province_id:
+            raise Http404
     elif scope.is_district:
         if to_school is None or to_district is not None:
             raise ValidationError(_("Phòng GD&ĐT điều chuyển thiết bị cho một trường."))
         if to_school.district_id != scope.district_id:
             raise Http404
     else:
-        raise PermissionDenied
+        raise Http404
     ids = sorted({d.pk for d in devices})
     if not ids:
         raise ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
@@ -202,20 +206,16 @@ def create_transfer(
     return transfer
 
 
-def _is_receiver(actor: User, transfer: StockTransfer) -> bool:
-    scope = actor.scope
-    if transfer.to_school_id is not None:
-        return scope.is_school and scope.school_id == transfer.to_school_id
-    return scope.is_district and scope.district_id == transfer.to_district_id
-
-
 @transaction.atomic
 def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
     """The receiving unit confirms it got the devices; they enter its stock."""
     require(actor, "can_allocate")
-    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if not _is_receiver(actor, transfer):
-        raise Http404
+    transfer = (
+        StockTransfer.objects.select_for_update(of=("self",))
+        .select_related("to_district")
+        .get(pk=transfer.pk)
+    )
+    require_allowed(rules.is_transfer_receiver(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
     devices = list(transfer.devices.select_for_update().order_by("pk"))
@@ -265,13 +265,12 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
 def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -> StockTransfer:
     """The sender withdraws a transfer not yet received; the devices are back in its stock."""
     require(actor, "can_allocate")
-    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
-    scope = actor.scope
-    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
-        scope.is_district and transfer.from_district_id == scope.district_id
+    transfer = (
+        StockTransfer.objects.select_for_update(of=("self",))
+        .select_related("to_district")
+        .get(pk=transfer.pk)
     )
-    if not is_sender:
-        raise Http404
+    require_allowed(rules.is_transfer_sender(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
     devices = list(transfer.devices.select_for_update().order_by("pk"))

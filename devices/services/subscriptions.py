@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require as require_allowed
 from accounts.services import notify, record_audit
+from devices import rules
 from devices.models import (
     ACTIVE_SUBSCRIPTION,
     DataPackage,
@@ -45,10 +47,7 @@ def subscription_end(starts_on: dt.date, package: DataPackage) -> dt.date:
 
 def _subscription_scope_check(actor: User, student: Student) -> None:
     require(actor, "can_allocate")
-    scope = actor.scope
-    if scope.is_school and student.school_id == scope.school_id:
-        return
-    raise Http404
+    require_allowed(rules.may_manage_subscription_of(actor, student))
 
 
 @transaction.atomic

@@ -236,7 +236,7 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 
 def _read_workbook(
     data: bytes, max_rows: int | None
-) -> list[tuple[list[list[Any]], str, list, SheetLayout | None]]:
+) -> list[tuple[list[list[Any]], str, list[Any], SheetLayout | None]]:
     from kernel import safe_read
 
     # Row limit plus room for the title block and header, so a huge sheet is
@@ -275,7 +275,9 @@ def read_rows(
         from kernel import safe_read
 
         sheet_name = Path(filename).stem if filename else ""
-        found = [(safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [], None)]
+        found: list[tuple[list[list[Any]], str, list[Any], SheetLayout | None]] = [
+            (safe_read.read_text_table(data, _read_csv, sheet_name), sheet_name, [], None)
+        ]
     else:
         found = _read_workbook(data, max_rows)
     sheets: list[Sheet] = []
