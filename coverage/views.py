@@ -31,7 +31,13 @@ from coverage.forms import (
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
 from kernel.exports import export_button, export_response
-from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
+from kernel.spreadsheets import (
+    SpreadsheetError,
+    guess_table,
+    locate_list,
+    read_rows,
+    write_error_copy,
+)
 from schools import import_batches
 from schools.choices import Carrier
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
@@ -464,7 +470,10 @@ def import_error_copy(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         with batch.file.open("rb") as handle:
             sheet = read_rows(handle.read(), filename=batch.file_name)
-        table = guess_table(sheet, SURVEY_COLUMNS)
+        try:  # every sheet of the survey, each with its own "Lỗi" column
+            table = locate_list(sheet, SURVEY_COLUMNS)
+        except SpreadsheetError:
+            table = guess_table(sheet, SURVEY_COLUMNS)
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
         return redirect("coverage:import_detail", pk=batch.pk)
