@@ -34,6 +34,7 @@ from donations.models import (
     SpendingDraw,
     manages_donations,
 )
+from kernel import public_page
 from kernel.documents import format_vnd
 from kernel.importing import ImportReport
 from kernel.normalize import clean_text, normalize_phone
@@ -93,9 +94,7 @@ def _require_manager(actor: User) -> None:
 
 def _refresh_public_page() -> None:
     """Once the change is committed, the public page shows it on its next request."""
-    from donations.public import clear_public_cache
-
-    transaction.on_commit(clear_public_cache)
+    public_page.refresh_on_commit()
 
 
 def normalize_tax_code(value: Any) -> str:

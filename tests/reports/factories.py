@@ -125,16 +125,22 @@ def subscribe(item, *, status, by):
 
 
 def coverage_point(*, district, commune, kind, best, stage=None, **target):
-    point = CoveragePoint.objects.create(
-        kind=kind,
-        name=f"Điểm {kind} {CoveragePoint.objects.count() + 1}",
-        district=district,
-        commune=commune,
-        latitude=22.4,
-        longitude=104.0,
-        best_technology=best,
-        **target,
-    )
+    values = {
+        "name": f"Điểm {kind} {CoveragePoint.objects.count() + 1}",
+        "district": district,
+        "commune": commune,
+        "latitude": 22.4,
+        "longitude": 104.0,
+        "best_technology": best,
+    }
+    if kind in ("school", "site"):
+        # Every school and site has its point since it exists: measure that one.
+        point = CoveragePoint.objects.get(**target)
+        for name, value in values.items():
+            setattr(point, name, value)
+        point.save()
+    else:
+        point = CoveragePoint.objects.create(kind=kind, **values, **target)
     if stage is not None:
         CoveragePlan.objects.create(
             point=point,
