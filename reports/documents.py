@@ -32,7 +32,14 @@ COLUMNS = [
     ("coverage_covered", "Điểm đã phủ sóng"),
     ("coverage_total", "Tổng số điểm phủ sóng"),
 ]
-CHANGE_KEYS = ["needy", "approved_pupils", "approved", "handed_over", "data_active", "coverage_covered"]
+CHANGE_KEYS = [
+    "needy",
+    "approved_pupils",
+    "approved",
+    "handed_over",
+    "data_active",
+    "coverage_covered",
+]
 
 
 def _date(value: str) -> dt.date:
@@ -275,7 +282,12 @@ def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> by
             f"So với báo cáo số {previous['number']} "
             f"(đến ngày {_date(previous['period_end']):%d/%m/%Y})."
         )
-        doc.table(change_headers(), change_rows(figures), widths=[2.4] + [1.2] * len(CHANGE_KEYS), font_size=9)
+        doc.table(
+            change_headers(),
+            change_rows(figures),
+            widths=[2.4] + [1.2] * len(CHANGE_KEYS),
+            font_size=9,
+        )
     else:
         doc.paragraph("Đây là báo cáo đầu tiên; chưa có số liệu để so sánh.")
     doc.heading("IV. ĐƠN VỊ CHƯA CẬP NHẬT DỮ LIỆU")
