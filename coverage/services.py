@@ -29,16 +29,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
-from kernel import public_page
 from coverage.models import (
-    PointState,
     GOOD_FROM,
     CarrierSignal,
     CoveragePlan,
     CoveragePoint,
     PlanNote,
+    PointState,
     Technology,
 )
+from kernel import public_page
 from schools.choices import Carrier
 from schools.models import (
     Commune,
