@@ -156,6 +156,15 @@ class PlannedRow:
     source: str = CarrierSignal.Source.CARRIER_SURVEY
 
 
+def _blank(point: CoveragePoint) -> bool:
+    return (
+        point.kind != CoveragePoint.Kind.VILLAGE
+        and point.best_technology is None
+        and not point.signals.all()
+        and point.current_plan is None
+    )
+
+
 class _Places:
     """Everything a survey can name, loaded once (a fixed number of queries)."""
 
@@ -178,9 +187,16 @@ class _Places:
                 "village", "school"
             )
         }
-        points = CoveragePoint.objects.visible_to(actor).prefetch_related("signals")
-        self.points_by_school = {p.school_id: p for p in points if p.school_id}
-        self.points_by_site = {p.site_id: p for p in points if p.site_id}
+        points = list(
+            CoveragePoint.objects.visible_to(actor)
+            .select_related("plan")
+            .prefetch_related("signals")
+        )
+        # A school's or site's own point nobody filled in yet ("chưa khảo sát") is
+        # created by the survey, as the services fill it in.
+        filled = [p for p in points if not _blank(p)]
+        self.points_by_school = {p.school_id: p for p in filled if p.school_id}
+        self.points_by_site = {p.site_id: p for p in filled if p.site_id}
         self.points_by_village = {
             p.village_id: p for p in points if p.kind == CoveragePoint.Kind.VILLAGE
         }

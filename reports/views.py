@@ -82,7 +82,9 @@ def _charts(board: selectors.Dashboard) -> dict[str, str]:
             [r.name for r in pupils_rows],
             [
                 charts.Series(_("HS cần hỗ trợ"), [r.needy for r in pupils_rows], "#98a2b3"),
-                charts.Series(_("Được duyệt"), [r.approved for r in pupils_rows], "#2e6fbf"),
+                charts.Series(
+                    _("HS được duyệt hỗ trợ"), [r.approved_pupils for r in pupils_rows], "#2e6fbf"
+                ),
                 charts.Series(
                     _("Đã bàn giao thiết bị"), [r.handed_over for r in pupils_rows], "#1f7a4d"
                 ),
