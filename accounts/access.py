@@ -147,14 +147,17 @@ def allowed(user: User | AnonymousUser, name: str, obj: object = None) -> bool:
 # The only functions outside the models that read a user's scope; views ask these.
 
 
+@predicate
 def is_school_user(user: User) -> bool:
     return user.scope.is_school
 
 
+@predicate
 def is_district_user(user: User) -> bool:
     return user.scope.is_district
 
 
+@predicate
 def is_provincial_user(user: User) -> bool:
     """The province's own officers and administrators."""
     return user.scope.is_provincial

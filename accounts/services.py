@@ -168,7 +168,7 @@ def email_notifications(notification_ids: list[int]) -> int:
             continue
         try:
             send_mail(
-                subject=f"[Sóng và máy tính cho em] {note.message[:80]}",
+                subject=_("[Sóng và máy tính cho em] %(message)s") % {"message": note.message[:80]},
                 message=f"{note.message}\n\n{note.url}",
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[note.recipient.email],

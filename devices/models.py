@@ -12,6 +12,13 @@ from schools.models import District, School
 from students.models import Student, phone_validator
 
 
+class DeviceSourceQuerySet(ScopedQuerySet):
+    # Sources are recorded by the province that receives the devices, never below it.
+    province_lookups = ("created_by__province_id",)
+    district_lookups = ()
+    school_lookups = ()
+
+
 class DeviceSource(models.Model):
     """Where a batch of devices came from: a donation receipt or a purchase.
 
@@ -31,6 +38,8 @@ class DeviceSource(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeviceSourceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nguồn thiết bị")

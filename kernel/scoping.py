@@ -60,6 +60,14 @@ class SignedInUser(ScopedUser, Protocol):
 Lookup = str | Callable[[int], models.Q]
 LEVELS = ("province_lookups", "district_lookups", "school_lookups")
 M = TypeVar("M", bound=models.Model)
+M_co = TypeVar("M_co", bound=models.Model, covariant=True)
+
+
+class VisibleTo(Protocol[M_co]):
+    """Any queryset of ``M_co`` that narrows itself to what a user may see: a
+    ``ScopedQuerySet`` or one with a rule of its own (donations')."""
+
+    def visible_to(self, user: Any) -> models.QuerySet[M_co]: ...
 
 
 class ScopedQuerySet(models.QuerySet[M]):

@@ -126,6 +126,9 @@ def store_report(batch: ImportBatch, report: ImportReport) -> None:
     """Copy a check's or an import's counts and row errors onto ``batch`` (not saved)."""
     for name, value in report_fields(report).items():
         setattr(batch, name, value)
+    if report.notices:
+        # How the file was read (hidden rows not imported, sheets read), for the batch page.
+        batch.options = {**(batch.options or {}), "reading": list(report.notices)}
 
 
 def finish(batch: ImportBatch, *, status: str, message: str | None = None) -> None:

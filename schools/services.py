@@ -127,6 +127,8 @@ def _coordinate(value: object) -> float | None:
     raise TypeError(value)
 
 
+# size: every row is validated against districts, communes and levels first; then all rows are
+#   written or none
 def import_schools(
     *,
     rows: list[tuple[int, dict[str, object]]],

@@ -96,6 +96,8 @@ def _round_conflicts(kept: Student, away: Student) -> list[str]:
     return list(dict.fromkeys(dependents.merge_conflicts(kept, away)))
 
 
+# size: the merge moves items, allocations, packages and audit events under one lock of both
+#   records, refusing in the same order the page explains
 @transaction.atomic
 def merge_pair(
     *, actor: User, first_id: int, second_id: int, kept_id: int, token: str, reason: str

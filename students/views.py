@@ -458,7 +458,7 @@ DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
 def _require_reviewer(request: AuthedRequest) -> None:
-    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):  # type: ignore[union-attr]
+    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):
         refuse()
 
 

@@ -126,6 +126,7 @@ def receive_device(
 # ------------------------------------------------------------------ transfers
 
 
+# size: sender/receiver rules, locking every device and the audit entry form one transaction
 @transaction.atomic
 def create_transfer(
     *,
@@ -186,12 +187,17 @@ def create_transfer(
             changes={"status": [Device.Status.IN_STOCK, Device.Status.IN_TRANSIT]},
             reason=_("Phiếu điều chuyển #%(n)s đến %(to)s") % {"n": transfer.pk, "to": destination},
         )
+    if to_school is not None:
+        receiving_district_id = to_school.district_id
+    else:
+        assert to_district is not None  # checked above: exactly one receiver
+        receiving_district_id = to_district.pk
     record_audit(
         actor=actor,
         action="transfer.send",
         obj=transfer,
         changes={"devices": [None, len(ids)], "to": [None, destination]},
-        district_id=(to_district.pk if to_district else to_school.district_id),
+        district_id=receiving_district_id,
         school_id=to_school.pk if to_school else None,
     )
     url = reverse("devices:transfer_detail", args=[transfer.pk])

@@ -118,7 +118,9 @@ def receive(request: AuthedRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
-        request.POST or None, initial={"device_source": request.GET.get("source")}
+        request.POST or None,
+        initial={"device_source": request.GET.get("source")},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,7 +139,7 @@ def receive(request: AuthedRequest) -> HttpResponse:
 def import_devices(request: AuthedRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
-    form = DeviceImportForm(request.POST or None, request.FILES or None)
+    form = DeviceImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
@@ -321,8 +323,6 @@ def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
-        "can_confirm": rules.may_confirm_transfer(request.user, transfer),
-        "can_cancel": rules.may_cancel_transfer(request.user, transfer),
     }
     return render(request, "devices/transfer_detail.html", context)
 

@@ -36,7 +36,7 @@ def subscriptions(request: AuthedRequest) -> HttpResponse:
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
         "counts": selectors.subscription_counts(request.user),
-        "is_school": rules.may_allocate_at_school(request.user),  # type: ignore[arg-type]
+        "is_school": rules.may_allocate_at_school(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(

@@ -172,12 +172,16 @@ def _locate_for_batch(
         )
     batch.file.open("rb")
     try:
-        limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
+        max_bytes, max_rows = upload_limit_bytes(), row_limit_for(actor)
         more_rows: Any = ()
         if streaming:
-            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)
+            sheet, more_rows = read_streaming(
+                batch.file, filename=batch.file_name, max_bytes=max_bytes, max_rows=max_rows
+            )
         else:
-            sheet = read_rows(batch.file, filename=batch.file_name, **limits)
+            sheet = read_rows(
+                batch.file, filename=batch.file_name, max_bytes=max_bytes, max_rows=max_rows
+            )
     finally:
         batch.file.close()
     importer = StudentImporter(actor=actor, school=batch.school)
