@@ -485,6 +485,8 @@ class RowChecker:
         self.school = school
         self.only_school_id = only_school_id
 
+    # size: the loop over 100,000 rows; each line is one stage's call or the ``continue``
+    # that drops the row, kept in one frame so that nothing per row is paid twice.
     def rows(
         self,
         table: Table,
@@ -495,12 +497,7 @@ class RowChecker:
         more: Iterable[list[Any]],
         limit: int | None = None,
     ) -> Iterator[_PlannedRow]:
-        """The valid rows of ``table``, checked one by one (in the worker thread).
-
-        Longer than a stage should be: it is the loop over 100,000 rows, and each line
-        in it is one stage's call (or the ``continue`` that drops the row), kept in one
-        frame so that nothing per row is paid twice.
-        """
+        """The valid rows of ``table``, checked one by one (in the worker thread)."""
         labels = dict(labels)
         shapes = RowShapes(table.mapping, labels)
         has_school_column = bool({"school", "school_code"} & table.mapping.keys())

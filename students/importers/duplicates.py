@@ -104,6 +104,7 @@ class RegistryIndex:
         self.several_schools = False
         self.warnings: list[RowError] = []
 
+    # size: one row against the registry index, each rule with its message in turn
     def check(
         self,
         *,
@@ -218,6 +219,7 @@ class SharedHouseholds:
             self.decided = dependents.decided_ids(Student.objects.filter(household_id__in=ids))
         return self.members
 
+    # size: the three household rules (link, change, locked category) with their messages
     def check(
         self,
         *,

@@ -126,6 +126,7 @@ class StudentImporter:
 
     # ---------------------------------------------------------------------- run
 
+    # size: the run's keyword arguments and its docstring; the body is a dozen steps
     def run(
         self,
         table: Table,

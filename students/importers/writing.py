@@ -346,12 +346,10 @@ class ChunkWriter:
                 ),
             )
         state.resolved.setdefault(planned.household_key, household_id)
-        touched = plan is not None and self._household_apply(
-            current,  # type: ignore[arg-type]
-            plan,
-            planned,
-            state,
-            updates,
+        touched = (
+            plan is not None
+            and current is not None
+            and self._household_apply(current, plan, planned, state, updates)
         )
         changes = _diff(pupil.values, student.values)
         if moving:

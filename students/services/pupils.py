@@ -94,6 +94,7 @@ def _check_school_scope(actor: User, school: School) -> None:
         raise Http404
 
 
+# size: find, link or create the household, then change it and audit, in that order
 def _household_for(
     *, actor: User, data: StudentData, current: Household | None, student_pk: int | None
 ) -> tuple[Household, list[str]]:
