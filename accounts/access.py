@@ -9,7 +9,7 @@ to Django's admin (a staff user without a model permission), which is not the po
 **Where the answers come from.**
 
 - *Scope*: objects are fetched through ``visible_to(user)`` querysets
-  (``accounts.scoping``) or ``get_for_user``; every scoped queryset declares its school,
+  (``kernel.scoping``) or ``get_for_user``; every scoped queryset declares its school,
   district and province lookups.
 - *Capabilities*: a view declares what it needs with ``capability_required`` /
   ``CapabilityRequiredMixin`` (any one of the listed capabilities), pupil-level data with
@@ -33,18 +33,22 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponseBase
 
+from accounts.http import AuthedRequest
 from accounts.models import CAPABILITY_NAMES, User
+
+# Defined in the kernel (the registry of units, below accounts, uses them too); every
+# app's views take them from here with the rest of the access rules.
+from kernel.http import no_store as no_store
+from kernel.scoping import get_for_user as get_for_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 M = TypeVar("M", bound=Model)
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 def _check(user: User, capabilities: tuple[str, ...]) -> None:
@@ -60,8 +64,8 @@ def capability_required(*capabilities: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            _check(request.user, capabilities)  # type: ignore[arg-type]
+        def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            _check(request.user, capabilities)
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)
@@ -74,29 +78,11 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
 
     required_capabilities: tuple[str, ...] = ()
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        _check(request.user, self.required_capabilities)  # type: ignore[arg-type]
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
-    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
-    visible = queryset.visible_to(user)  # type: ignore[attr-defined]
-    return get_object_or_404(visible, **lookup)
-
-
-def no_store(view: ViewFunc) -> ViewFunc:
-    """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
+        _check(request.user, self.required_capabilities)
+        return super().dispatch(request, *args, **kwargs)
 
 
 def pupil_data_required(view: ViewFunc) -> ViewFunc:
@@ -108,8 +94,8 @@ def pupil_data_required(view: ViewFunc) -> ViewFunc:
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.can("can_view_beneficiaries"):  # type: ignore[union-attr]
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.can("can_view_beneficiaries"):
             refuse()
         return view(request, *args, **kwargs)
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School
 from students.models import Student, phone_validator
-
-if TYPE_CHECKING:
-    pass
 
 
 class DeviceSourceQuerySet(ScopedQuerySet):
@@ -62,7 +57,7 @@ def in_provincial_store(province_id: int) -> models.Q:
     )
 
 
-class DeviceQuerySet(ScopedQuerySet):
+class DeviceQuerySet(ScopedQuerySet["Device"]):
     province_lookups = (
         "district__province_id",
         "school__district__province_id",
@@ -139,7 +134,7 @@ class Device(models.Model):
         )
 
 
-class TransferQuerySet(ScopedQuerySet):
+class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
     province_lookups = (
         "to_district__province_id",
         "from_district__province_id",
@@ -204,7 +199,7 @@ def scan_upload_path(instance: Allocation, filename: str) -> str:
 OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
-class AllocationQuerySet(ScopedQuerySet):
+class AllocationQuerySet(ScopedQuerySet["Allocation"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
@@ -332,7 +327,7 @@ class DataPackage(models.Model):
 ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
 
 
-class SubscriptionQuerySet(ScopedQuerySet):
+class SubscriptionQuerySet(ScopedQuerySet["Subscription"]):
     province_lookups = ("student__school__district__province_id",)
     district_lookups = ("student__school__district_id",)
     school_lookups = ("student__school_id",)

@@ -13,15 +13,17 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.access import get_for_user
 from accounts.models import User
 from donations import exporters, selectors
 from donations.models import CashReceipt, Donor, Spending, manages_donations
+from kernel.exports import register_export
 from kernel.normalize import fold
-from schools.background_exports import register_export
 
 DONORS = "donations.donors"
 RECEIPTS = "donations.receipts"
 SPENDINGS = "donations.spendings"
+DONOR_DEVICES = "donations.donor_devices"
 MANAGE = ("can_manage_donations",)
 
 
@@ -49,7 +51,7 @@ def donor_rows(user: User, params: Mapping[str, Any]) -> list[Donor]:
     rows = list(donors)
     overdue = selectors.overdue_donor_ids([d.pk for d in rows])
     for donor in rows:
-        donor.has_overdue = donor.pk in overdue  # type: ignore[attr-defined]
+        donor.has_overdue = donor.pk in overdue
     return rows
 
 
@@ -67,6 +69,26 @@ def receipt_rows(user: User, params: Mapping[str, Any]) -> QuerySet[CashReceipt]
 def spending_rows(user: User, params: Mapping[str, Any]) -> QuerySet[Spending]:
     _manager(user)
     return selectors.spendings(user)
+
+
+def _donor_pk(params: Mapping[str, Any]) -> int:
+    pk = str(params.get("donor", ""))
+    if not pk.isdigit():
+        raise Http404
+    return int(pk)
+
+
+def donor_device_rows(user: User, params: Mapping[str, Any]) -> list[tuple]:
+    """``(device, place)`` pairs of one donor's devices, given in kind then bought."""
+    _manager(user)
+    trace = selectors.donor_trace(user=user, pk=_donor_pk(params))
+    return trace.devices + trace.purchased
+
+
+def donor_devices_filename(user: User, params: Mapping[str, Any]) -> str:
+    _manager(user)
+    donor = get_for_user(Donor.objects.all(), user, pk=_donor_pk(params))
+    return f"Thiết bị - {donor.name}.xlsx"
 
 
 def register() -> None:
@@ -93,4 +115,13 @@ def register() -> None:
         exporter=exporters.SpendingExporter,
         objects=spending_rows,
         capabilities=MANAGE,
+    )
+    register_export(
+        DONOR_DEVICES,
+        label="Thiết bị từ nhà tài trợ",
+        filename="Thiết bị từ nhà tài trợ.xlsx",
+        exporter=exporters.TracedDeviceExporter,
+        objects=donor_device_rows,
+        capabilities=MANAGE,
+        name_for=donor_devices_filename,
     )

@@ -12,10 +12,14 @@ address, other methods go on with the cleaned ``request.GET``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 NUL = "\x00"
 
@@ -53,5 +57,6 @@ class StripNulQueryMiddleware:
                     target += "?" + cleaned.urlencode()
                 return HttpResponseRedirect(target)
             cleaned._mutable = False
-            request.GET = cleaned
+            # Made immutable on the line above, which is what the stubs' type stands for.
+            request.GET = cast("_ImmutableQueryDict", cleaned)
         return self.get_response(request)

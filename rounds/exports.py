@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from kernel.exporters import XlsxExporter
+from kernel.exports import register_export
 from rounds import selectors
-from rounds.exporters import overview_exporter
-from rounds.models import SupportRound
-from schools.background_exports import register_export
+from rounds.exporters import overview_exporter, proposal_exporter
+from rounds.models import Proposal, ProposalItem, SupportRound
 
 OVERVIEW = "rounds.overview"
+PROPOSAL = "rounds.proposal"
+PROPOSAL_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
 
 
 def round_for(user: User, params: Mapping[str, Any]) -> SupportRound:
@@ -38,6 +41,26 @@ def overview_exporter_for(user: User, params: Mapping[str, Any]) -> XlsxExporter
     return overview_exporter(round_for(user, params))
 
 
+def proposal_for(user: User, params: Mapping[str, Any]) -> Proposal:
+    pk = str(params.get("proposal", ""))
+    if not pk.isdigit():
+        raise Http404
+    return selectors.get_proposal(user, int(pk))
+
+
+def proposal_rows(user: User, params: Mapping[str, Any]) -> QuerySet[ProposalItem]:
+    """The proposal's pupils, in priority order, for a user who sees the proposal."""
+    return selectors.proposal_export_rows(proposal_for(user, params))
+
+
+def proposal_exporter_for(user: User, params: Mapping[str, Any]) -> XlsxExporter:
+    return proposal_exporter(proposal_for(user, params))
+
+
+def proposal_filename(user: User, params: Mapping[str, Any]) -> str:
+    return f"Danh sách đề xuất {proposal_for(user, params).school.name}.xlsx"
+
+
 def register() -> None:
     register_export(
         OVERVIEW,
@@ -47,4 +70,15 @@ def register() -> None:
         objects=overview_rows,
         per_params=True,
         capabilities=("can_approve", "can_manage_rounds"),
+    )
+    register_export(
+        PROPOSAL,
+        label="Danh sách đề xuất",
+        filename="Danh sách đề xuất.xlsx",
+        exporter=proposal_exporter_for,
+        objects=proposal_rows,
+        per_params=True,
+        personal_data=True,
+        capabilities=PROPOSAL_VIEWERS,
+        name_for=proposal_filename,
     )

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import capability_required, pupil_data_required
-from accounts.models import PersonalDataAccess
+from accounts.http import AuthedRequest
+from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
-from accounts.services import record_access, record_export
+from accounts.services import record_access
+from kernel.exports import export_button, export_response
 from rounds import exports, rules, selectors, services
-from rounds.exporters import proposal_exporter
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -33,14 +34,13 @@ from rounds.workflow import (
     acts_at_level,
     available_transitions,
 )
-from schools.background_exports import export_button, export_response
 from schools.models import District, School
 from students.models import Student
 
 ROUND_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
 
 
-def _user(request: HttpRequest):
+def _user(request: AuthedRequest) -> User:
     return request.user
 
 
@@ -48,7 +48,7 @@ def _user(request: HttpRequest):
 
 
 @capability_required(*ROUND_VIEWERS)
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     rounds = list(selectors.visible_rounds(user))
     return render(
@@ -61,12 +61,12 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _province_manager(request: HttpRequest) -> None:
+def _province_manager(request: AuthedRequest) -> None:
     access.require(rules.may_manage_rounds(_user(request)))
 
 
 @capability_required("can_manage_rounds")
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthedRequest) -> HttpResponse:
     _province_manager(request)
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +81,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_manage_rounds")
-def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def round_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     round_ = selectors.get_round(_user(request), pk)
     form = RoundForm(request.POST or None, instance=SupportRound.objects.get(pk=round_.pk))
@@ -98,7 +98,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required("can_manage_rounds")
-def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     round_ = selectors.get_round(_user(request), pk)
     try:
@@ -113,7 +113,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(*ROUND_VIEWERS)
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     round_ = selectors.get_round(user, pk)
     context: dict = {"round": round_, "kinds": selectors.offered_kinds(round_)}
@@ -153,7 +153,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_manage_rounds")
-def round_quotas(request: HttpRequest, pk: int) -> HttpResponse:
+def round_quotas(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     user = _user(request)
     round_ = selectors.get_round(user, pk)
@@ -173,12 +173,12 @@ def round_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rounds/round_quotas.html", {"round": round_, "units": units})
 
 
-def _own_district(request: HttpRequest) -> District:
+def _own_district(request: AuthedRequest) -> District:
     return District.objects.get(pk=access.own_district_id(_user(request)))
 
 
 @capability_required("can_approve")
-def round_split(request: HttpRequest, pk: int) -> HttpResponse:
+def round_split(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     district = _own_district(request)
     round_ = selectors.get_round(user, pk)
@@ -212,7 +212,7 @@ def round_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_approve")
-def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
+def round_inbox(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     district = _own_district(request)
     round_ = selectors.get_round(user, pk)
@@ -232,7 +232,7 @@ def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_approve", "can_manage_rounds")
-def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+def round_export(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     params = {"round": str(pk)}
     rows = exports.overview_rows(user, params)
@@ -262,7 +262,7 @@ def _export_button(request: HttpRequest, round_: SupportRound, count: int) -> di
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_start(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     round_ = selectors.get_round(user, pk)
     try:
@@ -275,7 +275,7 @@ def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     round_ = proposal.round
@@ -322,6 +322,13 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history_for(proposal)[:100],
             "is_school": access.is_school_user(user),
             "steps": [(s.value, s.label) for s in path],
+            "export": export_button(
+                request,
+                key=exports.PROPOSAL,
+                count=len(items),
+                params={"proposal": str(proposal.pk)},
+                url=reverse("rounds:proposal_export", args=[proposal.pk]),
+            ),
         },
     )
 
@@ -341,7 +348,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     entries = []
@@ -365,7 +372,7 @@ def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_update(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the builder table: priorities, kinds, and removal of ticked pupils."""
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
@@ -404,7 +411,7 @@ def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     return _run(
@@ -430,7 +437,7 @@ TRANSITION_MESSAGES = {
 @require_POST
 @pupil_data_required
 @capability_required("can_propose", "can_approve")
-def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def proposal_transition(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     if name not in TRANSITIONS:
         raise Http404
     user = _user(request)
@@ -462,7 +469,7 @@ def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpRespons
 @require_POST
 @pupil_data_required
 @capability_required("can_approve")
-def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide_items(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     ids = parse_ids(request.POST.getlist("items"))
@@ -497,20 +504,22 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.get_proposal(_user(request), pk)
-    rows = selectors.proposal_export_rows(proposal)
-    record_export(user=_user(request), what=_("Danh sách đề xuất (Excel)"), objects=rows)
-    return proposal_exporter(proposal).as_http_response(
-        rows,
-        f"Danh sách đề xuất {proposal.school.name}.xlsx",
+def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
+    params = {"proposal": str(pk)}
+    rows = exports.proposal_rows(_user(request), params)
+    return export_response(
+        request,
+        key=exports.PROPOSAL,
+        objects=rows,
+        back_to=reverse("rounds:proposal", args=[pk]),
+        params=params,
     )
 
 
 # --- pupils ---------------------------------------------------------------------------
 
 
-def _student(request: HttpRequest, pk: int) -> Student:
+def _student(request: AuthedRequest, pk: int) -> Student:
     student = (
         Student.objects.visible_to(_user(request))
         .select_related("school__district", "household__category")
@@ -524,7 +533,7 @@ def _student(request: HttpRequest, pk: int) -> Student:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def student_history(request: HttpRequest, pk: int) -> HttpResponse:
+def student_history(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
     record_access(
@@ -552,7 +561,7 @@ def student_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_approve")
-def student_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def student_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
     form = UnlockForm(request.POST)

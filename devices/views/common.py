@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 from accounts import access
+from accounts.http import AuthedRequest
 
 PER_PAGE = 50
 
@@ -33,9 +34,9 @@ def choice(request: HttpRequest, name: str, choices: Any) -> str:
     return value if value in choices.values else ""
 
 
-def own_school_id(request: HttpRequest) -> int:
+def own_school_id(request: AuthedRequest) -> int:
     """The school of a school user; other users get 404 (school-only pages)."""
-    return access.own_school_id(request.user)  # type: ignore[arg-type]
+    return access.own_school_id(request.user)
 
 
 def report_errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:

@@ -404,3 +404,141 @@ def test_dashboard_tables(
         django_capture_on_commit_callbacks,
     )
     assert len(cells) >= 3
+
+
+# ------------------------------------------------ per-donor devices, proposals
+
+
+def test_donor_devices(client_for, donation_manager, django_capture_on_commit_callbacks):
+    from devices.models import DeviceSource
+    from donations.models import InKindReceipt
+    from tests.devices.factories import DeviceFactory, DeviceSourceFactory
+    from tests.donations.factories import DonorFactory, PledgeFactory
+
+    donor = DonorFactory(name="Viettel Lào Cai")
+    pledge = PledgeFactory(donor=donor, created_by=donation_manager)
+    source = DeviceSourceFactory(
+        kind=DeviceSource.Kind.DONATION, created_by=donation_manager, reference="BB 07/2021"
+    )
+    serials = {f"R9XT{i:04d}" for i in range(3)}
+    for serial in serials:
+        DeviceFactory(source=source, serial_number=serial)
+    DeviceFactory(serial_number="NOT-THIS-DONOR")
+    InKindReceipt.objects.create(pledge=pledge, source=source, recorded_by=donation_manager)
+    client = client_for(donation_manager)
+    url = reverse("donations:donor_devices", args=[donor.pk])
+    detail = reverse("donations:donor_detail", args=[donor.pk])
+    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+        direct = client.get(url)
+        assert f'href="{url}"' in client.get(detail).content.decode()
+    assert direct.status_code == 200
+    assert "Thiết bị - Viettel Lào Cai.xlsx" in _quoted(direct)
+    expected = _cells(direct.content)
+    with override_settings(EXPORT_BACKGROUND_ROWS=2):
+        response = client.get(url, follow=True)
+        assert response.redirect_chain == [(detail, 302)]
+        html = response.content.decode()
+        start = reverse("schools:export_start", args=["donations.donor_devices"])
+        assert "Xuất Excel (chạy nền)" in html and f'action="{start}"' in html
+        assert f'name="donor" value="{donor.pk}"' in html
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(start, {"donor": str(donor.pk)})
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert job.rows == 3
+    download = client.get(reverse("schools:export_download", args=[job.pk]))
+    assert _quoted(download) == _quoted(direct)
+    cells = _cells(b"".join(download.streaming_content))
+    assert cells == expected
+    assert serials <= {c for row in cells for c in row}
+    assert "NOT-THIS-DONOR" not in {c for row in cells for c in row}
+
+
+def _quoted(response) -> str:
+    from urllib.parse import unquote
+
+    return unquote(response["Content-Disposition"])
+
+
+def test_donor_devices_of_another_province_cannot_be_exported_by_the_generic_url(
+    client_for, donation_manager, other_district
+):
+    from tests.accounts.factories import UserFactory, role
+    from tests.donations.factories import DonorFactory
+
+    donor = DonorFactory()
+    district_officer = UserFactory(role=role("district_officer"), district=other_district)
+    response = client_for(district_officer).post(
+        reverse("schools:export_start", args=["donations.donor_devices"]), {"donor": donor.pk}
+    )
+    assert response.status_code == 404
+    assert not ExportJob.objects.exists()
+
+
+@pytest.fixture
+def proposal(province_official, school):
+    from rounds.models import Proposal
+    from tests.rounds.factories import (
+        ProposalFactory,
+        ProposalItemFactory,
+        PupilFactory,
+        SupportRoundFactory,
+    )
+
+    support_round = SupportRoundFactory(name="Đợt 2 năm 2021", created_by=province_official)
+    proposal = ProposalFactory(round=support_round, school=school, status=Proposal.Status.SUBMITTED)
+    for n in range(1, 5):
+        ProposalItemFactory(proposal=proposal, student=PupilFactory(school=school), priority=n)
+    return proposal
+
+
+@pytest.mark.parametrize("who", ["school_staff", "district_officer"])
+def test_proposal(request, client_for, who, proposal, django_capture_on_commit_callbacks):
+    from accounts.models import PersonalDataAccess
+
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    url = reverse("rounds:proposal_export", args=[proposal.pk])
+    detail = reverse("rounds:proposal", args=[proposal.pk])
+    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+        direct = client.get(url)
+        assert f'href="{url}"' in client.get(detail).content.decode()
+    assert direct.status_code == 200
+    assert proposal.school.name in _quoted(direct)
+    expected = _cells(direct.content)
+    PersonalDataAccess.objects.all().delete()
+    with override_settings(EXPORT_BACKGROUND_ROWS=3):
+        response = client.get(url, follow=True)
+        assert response.redirect_chain == [(detail, 302)]
+        assert not PersonalDataAccess.objects.filter(action="export").exists()
+        html = response.content.decode()
+        start = reverse("schools:export_start", args=["rounds.proposal"])
+        assert "Xuất Excel (chạy nền)" in html and f'action="{start}"' in html
+        assert f'name="proposal" value="{proposal.pk}"' in html
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(start, {"proposal": str(proposal.pk)})
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.DONE, job.error
+    download = client.get(reverse("schools:export_download", args=[job.pk]))
+    assert _quoted(download) == _quoted(direct)
+    cells = _cells(b"".join(download.streaming_content))
+    assert cells == expected
+    header = next(i for i, row in enumerate(cells) if row[0] == "Thứ tự ưu tiên")
+    items = list(proposal.items.order_by("priority").select_related("student"))
+    assert [(row[0], row[1], row[2]) for row in cells[header + 1 :]] == [
+        (item.priority, item.student.masked_pupil_code, item.student.full_name) for item in items
+    ]
+    assert all(item.student.pupil_code not in str(cells) for item in items)
+    record = PersonalDataAccess.objects.get(action="export")
+    assert (record.user, record.rows) == (user, 4)
+    assert record.what == "Danh sách đề xuất (Excel)"
+
+
+def test_proposal_of_another_school_cannot_be_exported_by_the_generic_url(
+    client_for, proposal, other_school_staff
+):
+    response = client_for(other_school_staff).post(
+        reverse("schools:export_start", args=["rounds.proposal"]), {"proposal": proposal.pk}
+    )
+    assert response.status_code == 404
+    assert not ExportJob.objects.exists()

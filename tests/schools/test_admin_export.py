@@ -51,3 +51,24 @@ def test_every_admin_export_uses_the_escaping_resource():
         if isinstance(model_admin, ExportMixin):
             for resource in model_admin.get_export_resource_classes(None):
                 assert issubclass(resource, SafeExportResource), resource
+
+
+def test_admin_export_page_has_no_inline_handler_or_style(client_for, admin_user):
+    """The package's page binds "select all" with onchange=…, which the CSP refuses."""
+    from tests.integration.test_no_inline_styles import scan
+
+    response = client_for(admin_user).get(reverse("admin:schools_district_export"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert scan(html).problems == []
+    assert "js/admin-export.js" in html
+    assert 'class="select-toggle"' in html
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+def test_admin_export_format_choice_is_honoured(client_for, admin_user):
+    client = client_for(admin_user)
+    Ethnicity.objects.create(code="98", name="Dân tộc thử xuất")
+    assert load_workbook(io.BytesIO(_export(client, "xlsx"))).active["A1"].value
+    text = _export(client, "csv").decode("utf-8-sig")
+    assert "Dân tộc thử xuất" in text and text.splitlines()[0].count(",") >= 1
