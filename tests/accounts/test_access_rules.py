@@ -13,10 +13,10 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from accounts import access
-from accounts.scoping import ScopedQuerySet
 from devices import rules as device_rules
 from devices import services as device_services
 from devices.models import StockTransfer
+from kernel.scoping import ScopedQuerySet
 from tests.access_world import build_province
 from tests.accounts.test_unscoped_queries import APPS, ROOT, views_modules
 

@@ -12,13 +12,13 @@ import io
 import re
 
 import pytest
-from accounts.scoping import ScopedQuerySet
 from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
+from kernel.scoping import ScopedQuerySet
 from tests.access_world import ROLES, build_province
 
 pytestmark = pytest.mark.django_db
