@@ -448,8 +448,10 @@ class StudentImporter:
         read_gender: Callable[[Any], Any] = parse_gender
         read_category: Callable[[Any], Any] = lookups.category
 
-        def read_birth(x: Any) -> Any:
+        def _read_birth(x: Any) -> Any:
             return birth_date(x, today=today)
+
+        read_birth: Callable[[Any], Any] = _read_birth
 
         if shapes.active:
             read_name, read_gender, read_category = map(
@@ -551,7 +553,7 @@ class StudentImporter:
                         titled = title_communes[district_id] = lookups.commune_in_title(
                             district_id, table.title_lines
                         )
-                    commune = titled or school.commune  # type: ignore[union-attr,assignment]
+                    commune = titled or school.commune  # type: ignore[union-attr]  # district_id is set only when school is
             village_name = v.text("village")
             if len(village_name) > 150:
                 v.error("village", _("dài quá 150 ký tự"))
@@ -581,6 +583,7 @@ class StudentImporter:
                     held_rows.append(row)
                 continue
             assert commune is not None and school is not None and category is not None
+            assert dob is not None  # required: a row without it is not ok
             village_id: int | None = None
             new_village: tuple[int, str, str] | None = None
             if village_name:
@@ -588,7 +591,7 @@ class StudentImporter:
                     village_name, village_key(village_name)
                 )
                 place = (commune.id, village_name)
-                existing_village = village_found.get(place, _UNSEEN)  # type: ignore[arg-type]
+                existing_village = village_found.get(place, _UNSEEN)
                 if existing_village is _UNSEEN:
                     existing_village = village_found[place] = lookups.village(
                         commune.id, village_name, vkey
@@ -897,8 +900,8 @@ class StudentImporter:
         by_code: dict[tuple[int, str], _House] = {}
         households = Household.objects.values_list("id", *HOUSEHOLD_FIELDS, "portal_edits")
         for values in filter_pairs(households, ("commune_id", "code"), pairs):
-            house = _House(values[0], values[1:-1], values[-1])
-            by_code[(house.values[_HH_COMMUNE], house.values[_HH_CODE])] = house
+            registered = _House(values[0], values[1:-1], values[-1])
+            by_code[(registered.values[_HH_COMMUNE], registered.values[_HH_CODE])] = registered
         shared = duplicates.SharedHouseholds(
             actor=self.actor,
             household_ids=[h.pk for h in by_code.values()]
@@ -940,8 +943,8 @@ class StudentImporter:
                 new_pupils.append((student_id, *planned.student, household_id, *tail))
                 state.resolved.setdefault(key, household_id)
                 plan = self._household_plan(house, planned, state)
-                if plan is not None:
-                    self._household_apply(house, plan, planned, state, updates)  # type: ignore[arg-type]
+                if plan is not None and house is not None:  # a plan needs a registered house
+                    self._household_apply(house, plan, planned, state, updates)
                     self._record(updates, state, planned, None, {}, {}, house, plan)
                 continue
             if not self._may_touch(pupil):
@@ -1309,7 +1312,7 @@ def _diff(current: tuple[Any, ...], new: tuple[Any, ...]) -> dict[str, list[Any]
     return {name: [current[i], new[i]] for i, name in _DIFF_FIELDS if current[i] != new[i]}
 
 
-_UNSEEN = object()
+_UNSEEN: Any = object()  # a sentinel: compared by identity, never used as a value
 _AHEAD = 4 * WRITE_CHUNK  # ids reserved ahead of the worker, per table
 _STUDENT_COPY = ("id", *NEW_STUDENT_COLUMNS)
 _HOUSEHOLD_COPY = ("id", *HOUSEHOLD_FIELDS, "created_at", "updated_at")
