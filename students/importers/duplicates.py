@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -91,7 +91,7 @@ class RegistryIndex:
             "school__district_id",
             "class_name",
         )
-        school_ids: set[int] = set()
+        school_ids: set[object] = set()  # values as the rows hold them
         for name_key, dob, commune_id, *rest in registered.iterator(chunk_size=5000):
             rest[1] = rest[1] or ""
             self.identities.setdefault((name_key, dob, commune_id), []).append(tuple(rest))
@@ -281,3 +281,10 @@ class SharedHouseholds:
                     )
                 )
         return None
+
+
+class KnownKeys(TypedDict):
+    """Pupil codes and household codes registered before a run (``_RunState``'s fields)."""
+
+    known_codes: set[str]
+    known_households: set[tuple[int, str]]  # (commune id, household code)

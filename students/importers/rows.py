@@ -21,7 +21,7 @@ class _Record(tuple):
     NAMES: tuple[str, ...] = ()
     INDEX: dict[str, int] = {}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if key.__class__ is str:
             return tuple.__getitem__(self, self.INDEX[key])
         return tuple.__getitem__(self, key)
