@@ -25,8 +25,13 @@ run: migrate
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS: e.g. "-p no:randomly" for the file order, "--randomly-seed=N" to replay one.
+# COVERAGE=1: the same run measured with line coverage (see `coverage` below); CI sets it.
 test: $(STAMP)
+ifeq ($(COVERAGE),1)
+	@$(MAKE) --no-print-directory coverage
+else
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+endif
 
 # The same suite with line coverage, printing the total (no threshold). slipcover, not
 # coverage.py: coverage.py's top-level package is named like the portal's coverage app,
@@ -48,6 +53,7 @@ beat: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	DEBUG=True $(BIN)/mypy .

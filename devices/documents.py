@@ -46,7 +46,7 @@ def handover_pdf(allocation: Allocation) -> bytes:
     residence = ", ".join(
         part
         for part in (
-            student.village.name if student.village_id else "",
+            student.village.name if student.village is not None else "",
             student.commune.name if student.commune_id else "",
         )
         if part

@@ -89,8 +89,14 @@ def _get_or_create(
 
 
 def compute_figures(report: ProgressReport) -> dict[str, Any]:
-    """Figures per district, changes since the previous report, completeness, outreach."""
-    board = selectors.build_dashboard(level=selectors.Level.PROVINCE)
+    """Figures per district as of the period's end, changes since the previous report,
+    completeness, outreach.
+
+    Every figure is as it stood at the end of ``period_end`` (Vietnam time), from dated
+    events and the coverage state history, so a report rebuilt later for the same
+    period gives the same figures.
+    """
+    board = selectors.build_dashboard(level=selectors.Level.PROVINCE, as_of=report.period_end)
     previous = (
         ProgressReport.objects.filter(
             status=ProgressReport.Status.DONE, period_end__lt=report.period_end

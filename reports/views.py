@@ -12,21 +12,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, require
 from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
-from reports import charts, documents, exports, selectors, services
-from reports.forms import OutreachForm, ReportPeriodForm
-from reports.models import OutreachActivity, ProgressReport
-from schools.background_exports import (
+from kernel.exports import (
     background_threshold,
     clean_params,
     export_button,
     export_response,
 )
+from reports import charts, documents, exports, rules, selectors, services
+from reports.forms import OutreachForm, ReportPeriodForm
+from reports.models import OutreachActivity, ProgressReport
 
 
 def _user(request: AuthedRequest) -> User:
@@ -34,8 +34,7 @@ def _user(request: AuthedRequest) -> User:
 
 
 def _require_provincial(user: User) -> None:
-    if not (user.scope.is_provincial and user.can("can_view_reports")):
-        raise Http404
+    require(rules.may_read_progress_reports(user))
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -83,7 +82,9 @@ def _charts(board: selectors.Dashboard) -> dict[str, str]:
             [r.name for r in pupils_rows],
             [
                 charts.Series(_("HS cần hỗ trợ"), [r.needy for r in pupils_rows], "#98a2b3"),
-                charts.Series(_("Được duyệt"), [r.approved for r in pupils_rows], "#2e6fbf"),
+                charts.Series(
+                    _("HS được duyệt hỗ trợ"), [r.approved_pupils for r in pupils_rows], "#2e6fbf"
+                ),
                 charts.Series(
                     _("Đã bàn giao thiết bị"), [r.handed_over for r in pupils_rows], "#1f7a4d"
                 ),

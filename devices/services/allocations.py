@@ -230,7 +230,7 @@ def record_handover(
     return allocation
 
 
-RETURN_DEVICE_STATUS = {
+RETURN_DEVICE_STATUS: dict[str, str] = {
     Allocation.ReturnCondition.GOOD: Device.Status.IN_STOCK,
     Allocation.ReturnCondition.DAMAGED: Device.Status.DAMAGED,
     Allocation.ReturnCondition.LOST: Device.Status.LOST,

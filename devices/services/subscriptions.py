@@ -216,6 +216,7 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
         .order_by("pk")
     )
     for subscription in expired:
+        assert subscription.ends_on is not None  # selected by ends_on < today
         before = subscription.status
         subscription.status = Subscription.Status.EXPIRED
         subscription.save(update_fields=["status", "updated_at"])

@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from donations.models import Pledge, manages_donations
+from kernel import public_page
 from kernel.importing import ImportReport
 from schools.choices import DeviceType, SupportKind
 
@@ -68,9 +68,7 @@ def _require_manager(actor: User) -> None:
 
 def _refresh_public_page() -> None:
     """Once the change is committed, the public page shows it on its next request."""
-    from donations.public import clear_public_cache
-
-    transaction.on_commit(clear_public_cache)
+    public_page.refresh_on_commit()
 
 
 def _lock_pledge(pledge: Pledge) -> Pledge:
