@@ -1,29 +1,54 @@
 """The one place where access is decided.
 
-Views never test roles themselves: they declare the capability they need with
-``capability_required`` / ``CapabilityRequiredMixin`` and fetch objects through
-``visible_to(user)`` querysets. Anything outside a user's scope, or a page their
-role cannot use, answers 404 so that existence does not leak.
+**One refusal: 404.** An object outside the user's scope, a capability the role lacks
+(on an object URL or on a list or page the role may never use), a predicate that says
+no: every one answers ``Http404``, from views and services alike. A URL therefore never
+tells whether an object exists, nor whether a page exists for another role. 403 is left
+to Django's admin (a staff user without a model permission), which is not the portal.
+
+**Where the answers come from.**
+
+- *Scope*: objects are fetched through ``visible_to(user)`` querysets
+  (``kernel.scoping``) or ``get_for_user``; every scoped queryset declares its school,
+  district and province lookups.
+- *Capabilities*: a view declares what it needs with ``capability_required`` /
+  ``CapabilityRequiredMixin`` (any one of the listed capabilities), pupil-level data with
+  ``pupil_data_required``.
+- *Predicates*: every "may this user do X to this object" is a named function in its
+  app's ``rules.py``, registered with ``@predicate`` as ``"<app>.<name>"``. Views and
+  services call the function; templates ask ``{% allowed "devices.may_confirm_transfer"
+  transfer as can_confirm %}`` (``{% load access %}``). ``require(...)`` turns a "no"
+  into the one refusal.
+- *The user's own unit*: ``is_school_user``, ``is_district_user``, ``is_provincial_user``,
+  ``own_school_id``, ``own_district_id``, ``own_province_id`` below. Views never read
+  ``user.scope`` or ``role.level`` themselves (``tests/accounts/test_access_rules.py``
+  keeps it so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponseBase
 
+from accounts.http import AuthedRequest
 from accounts.models import CAPABILITY_NAMES, User
 
+# Defined in the kernel (the registry of units, below accounts, uses them too); every
+# app's views take them from here with the rest of the access rules.
+from kernel.http import no_store as no_store
+from kernel.scoping import get_for_user as get_for_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 M = TypeVar("M", bound=Model)
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 def _check(user: User, capabilities: tuple[str, ...]) -> None:
@@ -39,8 +64,8 @@ def capability_required(*capabilities: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            _check(request.user, capabilities)  # type: ignore[arg-type]
+        def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            _check(request.user, capabilities)
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)
@@ -53,47 +78,110 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
 
     required_capabilities: tuple[str, ...] = ()
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        _check(request.user, self.required_capabilities)  # type: ignore[arg-type]
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-def get_for_user(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
-    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
-    visible = queryset.visible_to(user)  # type: ignore[attr-defined]
-    return get_object_or_404(visible, **lookup)
-
-
-def no_store(view: ViewFunc) -> ViewFunc:
-    """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
+        _check(request.user, self.required_capabilities)
+        return super().dispatch(request, *args, **kwargs)
 
 
 def pupil_data_required(view: ViewFunc) -> ViewFunc:
     """Pupil-level pages, exports, PDFs and scans: need ``can_view_beneficiaries``.
 
     Checked before any object is looked up, so a role without it (coverage officers,
-    donation managers, whose reports are aggregates) gets 403 on every such URL
-    without learning whether the object exists; a user with no capability at all
-    still gets 404 like everywhere else. The response is never cached.
+    donation managers, whose reports are aggregates) learns nothing about the object:
+    404 like every other refusal. The response is never cached.
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.can("can_view_beneficiaries"):  # type: ignore[union-attr]
-            if not user.capabilities:  # type: ignore[union-attr]
-                raise Http404
-            raise PermissionDenied
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.can("can_view_beneficiaries"):
+            refuse()
         return view(request, *args, **kwargs)
 
     return login_required(no_store(wrapped))
+
+
+# --- the one refusal ------------------------------------------------------------------
+
+
+def refuse() -> NoReturn:
+    """Refuse the request the one way the portal refuses: 404."""
+    raise Http404
+
+
+def require(allowed: bool) -> None:
+    """``require(rules.may_x(user, obj))``: go on, or refuse with 404."""
+    if not allowed:
+        refuse()
+
+
+# --- named predicates -----------------------------------------------------------------
+
+Predicate = Callable[..., bool]
+PREDICATES: dict[str, Predicate] = {}
+P = TypeVar("P", bound=Predicate)
+
+
+def predicate(func: P) -> P:
+    """Register ``func`` of ``<app>/rules.py`` as ``"<app>.<name>"`` for templates."""
+    app = func.__module__.split(".")[0]
+    name = f"{app}.{func.__name__}"
+    if PREDICATES.get(name, func) is not func:
+        raise ValueError(f"Predicate {name!r} is declared twice")
+    PREDICATES[name] = func
+    return func
+
+
+def allowed(user: User | AnonymousUser, name: str, obj: object = None) -> bool:
+    """Ask the predicate ``name`` (``"devices.may_confirm_transfer"``) about ``obj``."""
+    if name not in PREDICATES:
+        raise ValueError(f"Unknown predicate {name!r}")
+    if not user.is_authenticated:
+        return False
+    func = PREDICATES[name]
+    return bool(func(user) if obj is None else func(user, obj))
+
+
+# --- the user's own unit ----------------------------------------------------------------
+# The only functions outside the models that read a user's scope; views ask these.
+
+
+@predicate
+def is_school_user(user: User) -> bool:
+    return user.scope.is_school
+
+
+@predicate
+def is_district_user(user: User) -> bool:
+    return user.scope.is_district
+
+
+@predicate
+def is_provincial_user(user: User) -> bool:
+    """The province's own officers and administrators."""
+    return user.scope.is_provincial
+
+
+def own_school_id(user: User) -> int:
+    """The school of a school user; anyone else is refused (school-only pages)."""
+    scope = user.scope
+    if not scope.is_school or scope.school_id is None:
+        refuse()
+    return scope.school_id
+
+
+def own_district_id(user: User) -> int:
+    """The district of a district officer; anyone else is refused (district-only pages)."""
+    scope = user.scope
+    if not scope.is_district or scope.district_id is None:
+        refuse()
+    return scope.district_id
+
+
+def own_province_id(user: User) -> int:
+    """The province of a provincial user; anyone else is refused (provincial pages)."""
+    scope = user.scope
+    if not scope.is_provincial or scope.province_id is None:
+        refuse()
+    return scope.province_id

@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountImportForm
+from accounts.http import AuthedRequest
 from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
 
 
@@ -114,7 +115,7 @@ class UserAdmin(BaseUserAdmin):
             )
         ] + super().get_urls()
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def import_view(self, request: AuthedRequest) -> HttpResponse:
         """Bulk creation of accounts from an .xlsx; any bad row means nothing is written."""
         from accounts.importers import import_accounts
 
@@ -122,7 +123,7 @@ class UserAdmin(BaseUserAdmin):
         form = AccountImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             report = import_accounts(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 source=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
             )

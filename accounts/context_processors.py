@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # (label, url name, capabilities any of which shows the entry; empty = every user)
-NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+NAVIGATION: tuple[tuple[StrOrPromise, str, tuple[str, ...]], ...] = (
     (_("Trang chủ"), "accounts:home", ()),
     (_("Học sinh"), "students:list", ("can_edit_students", "can_import", "can_approve")),
     (_("Hồ sơ trùng"), "students:duplicates", ("can_approve",)),
@@ -29,9 +34,9 @@ def portal(request: HttpRequest) -> dict[str, object]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
-    items = []
+    items: list[dict[str, Any]] = []
     for label, url_name, capabilities in NAVIGATION:
-        if capabilities and not any(user.can(c) for c in capabilities):  # type: ignore[union-attr]
+        if capabilities and not any(user.can(c) for c in capabilities):
             continue
         try:
             url = reverse(url_name)
@@ -47,5 +52,5 @@ def portal(request: HttpRequest) -> dict[str, object]:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {
         "nav_items": items,
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),  # type: ignore[union-attr]
+        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
     }

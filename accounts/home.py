@@ -8,6 +8,7 @@ apps: an app that wants a card on the home page ships ``<app>/home.py`` with
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -31,9 +32,10 @@ def home_summary(user: User) -> list[HomeStat]:
     for label in CONTRIBUTORS:
         if not apps.is_installed(label):
             continue
-        try:
-            module = importlib.import_module(f"{label}.home")
-        except ModuleNotFoundError:
+        # Only a missing ``home`` module means "no card"; a home module that fails to
+        # import (a broken import inside it) is a bug and must surface.
+        if importlib.util.find_spec(f"{label}.home") is None:
             continue
+        module = importlib.import_module(f"{label}.home")
         stats.extend(module.summary(user))
     return stats

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_otp.middleware import is_verified
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -77,7 +78,7 @@ class OTPRequiredMiddleware:
     """Sends users who must use two-factor login to enrolment or verification first.
 
     Runs after django-otp's ``OTPMiddleware``, which tells whether this session passed a
-    second factor (``request.user.is_verified()``).
+    second factor (``django_otp.middleware.is_verified(user)``).
     """
 
     EXEMPT_URL_NAMES = frozenset(
@@ -89,7 +90,7 @@ class OTPRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and self._guarded(request):
+        if user.is_authenticated and not is_verified(user) and self._guarded(request):
             from accounts.twofactor import has_confirmed_device, otp_required
 
             if otp_required(user):

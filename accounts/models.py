@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
@@ -11,7 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-CAPABILITIES: tuple[tuple[str, str], ...] = (
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+CAPABILITIES: tuple[tuple[str, StrOrPromise], ...] = (
     ("can_import", _("Nhập danh sách từ tệp")),
     ("can_edit_students", _("Thêm, sửa học sinh")),
     ("can_propose", _("Lập danh sách đề xuất")),
@@ -133,7 +137,7 @@ class User(AbstractUser):
         verbose_name=_("trường"),
     )
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     class Meta:
         verbose_name = _("người dùng")
@@ -155,10 +159,10 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.role_id is None:
+        if self.role_id is None or self.role is None:
             return
         level = self.role.level
-        required = {
+        required: dict[str, tuple[str, StrOrPromise]] = {
             Role.Level.SCHOOL: ("school", _("Tài khoản cấp trường phải gắn với một trường.")),
             Role.Level.DISTRICT: ("district", _("Tài khoản Phòng GD&ĐT phải gắn với một huyện.")),
             Role.Level.PROVINCE: ("province", _("Tài khoản cấp tỉnh phải gắn với một tỉnh.")),
@@ -179,7 +183,7 @@ class User(AbstractUser):
             return frozenset()
         if self.is_superuser:
             return CAPABILITY_NAMES
-        return self.role.capabilities() if self.role_id else frozenset()
+        return self.role.capabilities() if self.role is not None else frozenset()
 
     def can(self, capability: str) -> bool:
         if capability not in CAPABILITY_NAMES:
@@ -204,7 +208,7 @@ class User(AbstractUser):
             )
         if self.province_id:
             return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
-        if self.is_superuser or (self.role_id and self.role.level == Role.Level.ADMIN):
+        if self.is_superuser or (self.role is not None and self.role.level == Role.Level.ADMIN):
             from schools.models import Province
 
             first = Province.objects.order_by("code").values_list("pk", flat=True).first()

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_otp.middleware import is_verified
 
-from accounts import selectors, services, twofactor
+from accounts import access, selectors, services, twofactor
 from accounts.access import capability_required, no_store
 from accounts.forms import LoginForm, OTPTokenForm, ReconfirmForm
 from accounts.home import home_summary
+from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
 from schools import selectors as school_selectors
 
@@ -62,9 +64,9 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthedRequest) -> HttpResponse:
     """The second step of logging in: a code from the authenticator app or a backup code."""
-    if request.user.is_verified():
+    if is_verified(request.user):
         return HttpResponseRedirect(_next_url(request))
     if not twofactor.has_confirmed_device(request.user):
         return redirect("accounts:otp_enrol")
@@ -82,11 +84,11 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type one code, keep the backup codes."""
     user = request.user
     replacing = twofactor.has_confirmed_device(user)
-    if replacing and not user.is_verified():
+    if replacing and not is_verified(user):
         # Replacing a phone needs the second factor first (or an administrator).
         return redirect("accounts:otp_verify")
     if replacing and not twofactor.recently_reconfirmed(request):
@@ -182,17 +184,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
-    scope = user.scope  # type: ignore[union-attr]
-    if scope.is_school:
-        context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
+    if access.is_school_user(user):
+        pk = access.own_school_id(user)
+        context = {"school": school_selectors.school_overview(user=user, pk=pk)}
         template = "accounts/home_school.html"
-    elif scope.is_district:
-        context = {"district": school_selectors.district_overview(user=user, pk=scope.district_id)}
+    elif access.is_district_user(user):
+        pk = access.own_district_id(user)
+        context = {"district": school_selectors.district_overview(user=user, pk=pk)}
         template = "accounts/home_district.html"
-    elif scope.is_provincial:
+    elif access.is_provincial_user(user):  # type: ignore[arg-type]
         context = {"districts": school_selectors.province_overview(user=user)}
         template = "accounts/home_province.html"
     else:
@@ -201,18 +204,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 30).get_page(
         request.GET.get("page")
-    )  # type: ignore[arg-type]
+    )
     return render(request, "accounts/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
-def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-    services.mark_notifications_read(user=request.user, ids=ids)  # type: ignore[arg-type]
+    services.mark_notifications_read(user=request.user, ids=ids)
     return redirect("accounts:notifications")
 
 
@@ -221,10 +224,10 @@ ACCESSES_PER_PAGE = 50
 
 @capability_required("can_manage_users")
 @no_store
-def data_access_list(request: HttpRequest) -> HttpResponse:
+def data_access_list(request: AuthedRequest) -> HttpResponse:
     """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
     filters = selectors.AccessFilters.from_params(request.GET)
-    accesses = selectors.data_accesses(request.user, filters)  # type: ignore[arg-type]
+    accesses = selectors.data_accesses(request.user, filters)
     page = Paginator(accesses, ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

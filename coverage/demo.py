@@ -190,14 +190,19 @@ def seed(context: dict) -> None:
     actor = context["users"]["province"]
     for code, signals in SCHOOL_SIGNALS.items():
         school = School.objects.filter(code=code).first()
-        if school is None or CoveragePoint.objects.filter(school=school).exists():
+        if school is None:
             continue
-        point = services.create_point(actor=actor, kind=CoveragePoint.Kind.SCHOOL, school=school)
+        # The school's point exists since the school does; the demo measures it once.
+        services.ensure_place_points(schools=[school])
+        point = CoveragePoint.objects.get(school=school)
+        if point.is_measured:
+            continue
         _signals(actor, point, signals, SURVEY)
     for site in SchoolSite.objects.filter(name__in=SITE_SIGNALS).select_related("school"):
-        if CoveragePoint.objects.filter(site=site).exists():
+        services.ensure_place_points(sites=[site])
+        point = CoveragePoint.objects.get(site=site)
+        if point.is_measured:
             continue
-        point = services.create_point(actor=actor, kind=CoveragePoint.Kind.SITE, site=site)
         _signals(actor, point, SITE_SIGNALS[site.name], SURVEY)
     for district, commune_name, name, lat, lon, signals, ministry, plan in VILLAGES:
         commune = Commune.objects.filter(district__code=district, name=commune_name).first()

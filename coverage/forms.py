@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint, Technology
+from kernel.formfields import choice_field, model_choice_field
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village
 
@@ -18,7 +19,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class _VillageChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Village) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Village) -> str:
         return f"{obj.name} – {obj.commune.name}"
 
 
@@ -57,15 +58,15 @@ class PointForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schools = School.objects.visible_to(user).filter(is_active=True)
-        self.fields["school"].queryset = schools.order_by("district__code", "name")  # type: ignore[attr-defined]
-        self.fields["site"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "school").queryset = schools.order_by("district__code", "name")
+        model_choice_field(self, "site").queryset = (
             SchoolSite.objects.filter(school__in=schools)
             .select_related("school")
             .order_by("school__name", "name")
         )
         communes = Commune.objects.filter(district__in=District.objects.visible_to(user))
-        self.fields["commune"].queryset = communes.order_by("district__code", "name")  # type: ignore[attr-defined]
-        self.fields["village"].queryset = (  # type: ignore[attr-defined]
+        model_choice_field(self, "commune").queryset = communes.order_by("district__code", "name")
+        model_choice_field(self, "village").queryset = (
             Village.objects.filter(commune__in=communes)
             .select_related("commune")
             .order_by("commune__name", "name")
@@ -140,7 +141,7 @@ class SchoolReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.school = school
         self.sites = {str(s.pk): s for s in school.sites.all()}
-        target: forms.ChoiceField = self.fields["target"]  # type: ignore[assignment]
+        target = choice_field(self, "target")
         target.choices = [("school", school.name)] + [
             (f"site:{pk}", site.name) for pk, site in self.sites.items()
         ]

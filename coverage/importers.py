@@ -29,7 +29,13 @@ from coverage import services
 from coverage.models import CarrierSignal, CoveragePoint, Technology
 from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from kernel.normalize import clean_text, fold, parse_bool_vi, parse_date, unit_key
-from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
+from kernel.spreadsheets import (
+    ColumnSpec,
+    SpreadsheetError,
+    locate_list,
+    read_rows,
+    reading_notices,
+)
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village, inside_province
 
@@ -150,6 +156,15 @@ class PlannedRow:
     source: str = CarrierSignal.Source.CARRIER_SURVEY
 
 
+def _blank(point: CoveragePoint) -> bool:
+    return (
+        point.kind != CoveragePoint.Kind.VILLAGE
+        and point.best_technology is None
+        and not point.signals.all()
+        and point.current_plan is None
+    )
+
+
 class _Places:
     """Everything a survey can name, loaded once (a fixed number of queries)."""
 
@@ -172,9 +187,16 @@ class _Places:
                 "village", "school"
             )
         }
-        points = CoveragePoint.objects.visible_to(actor).prefetch_related("signals")
-        self.points_by_school = {p.school_id: p for p in points if p.school_id}
-        self.points_by_site = {p.site_id: p for p in points if p.site_id}
+        points = list(
+            CoveragePoint.objects.visible_to(actor)
+            .select_related("plan")
+            .prefetch_related("signals")
+        )
+        # A school's or site's own point nobody filled in yet ("chưa khảo sát") is
+        # created by the survey, as the services fill it in.
+        filled = [p for p in points if not _blank(p)]
+        self.points_by_school = {p.school_id: p for p in filled if p.school_id}
+        self.points_by_site = {p.site_id: p for p in filled if p.site_id}
         self.points_by_village = {
             p.village_id: p for p in points if p.kind == CoveragePoint.Kind.VILLAGE
         }
@@ -272,7 +294,9 @@ def validate_survey(
         plan = _resolve_place(v, places, kind)
         if plan is None:
             continue
-        target = (kind, (plan.school or plan.site or plan.village).pk)  # type: ignore[union-attr]
+        place = plan.school or plan.site or plan.village
+        assert place is not None  # _resolve_place() sets the one its kind names
+        target = (kind, place.pk)
         if (first := seen.seen(target, row)) is not None:
             v.duplicate_of(first)
             continue
@@ -358,6 +382,7 @@ def _write(actor: User, planned: list[PlannedRow]) -> None:
                 reason=_("Nhập từ tệp khảo sát"),
             )
         for carrier, technology in plan.signals.items():
+            assert plan.measured_on is not None  # a row with signals needs its date
             if _newer_on_file(plan.point, carrier, plan.measured_on):
                 continue  # a newer measurement is already on file: keep it
             services.record_signal(
@@ -365,7 +390,7 @@ def _write(actor: User, planned: list[PlannedRow]) -> None:
                 point=point,
                 carrier=carrier,
                 technology=technology,
-                measured_on=plan.measured_on,  # type: ignore[arg-type]
+                measured_on=plan.measured_on,
                 source=plan.source,
             )
 
@@ -380,12 +405,15 @@ def import_survey(
     """
     try:
         sheet = read_rows(source, filename=filename or getattr(source, "name", ""))
-        table = locate_table(sheet, COLUMNS)
+        # Every sheet with the survey's header is read ("Sheet Bắc Hà, dòng 8").
+        table = locate_list(sheet, COLUMNS)
     except SpreadsheetError as exc:
         return ImportReport(rows=0, errors=[RowError(0, "", "file", exc.message)])
     report, planned = validate_survey(
         actor=actor, rows=list(table.data_rows()), labels=table.field_labels()
     )
+    # Hidden rows not imported, sheets read, legacy cells converted: for the dry run.
+    report.notices = reading_notices(table)
     if not report.ok or dry_run:
         return report
     try:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village
-
-if TYPE_CHECKING:
-    pass
 
 
 class Technology(models.IntegerChoices):
@@ -42,15 +39,15 @@ class PointStatus(models.TextChoices):
     already reports 4G there ("pending").
     """
 
-    UNKNOWN = "unknown", _("Chưa đo")
+    UNKNOWN = "unknown", _("Chưa khảo sát")
     NO_SIGNAL = "no_signal", _("Trắng sóng")
     WEAK = "weak", _("Lõm sóng (chỉ 3G)")
     PENDING = "pending", _("Đã có sóng, chờ nghiệm thu")
     COVERED = "covered", _("Đã phủ sóng")
 
 
-class CoveragePointQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class CoveragePointQuerySet(ScopedQuerySet["CoveragePoint"]):
+    province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("school_id", "site__school_id")
 
@@ -96,8 +93,9 @@ class CoveragePoint(models.Model):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("huyện")
     )
-    latitude = models.FloatField(_("vĩ độ"))
-    longitude = models.FloatField(_("kinh độ"))
+    # Empty for a school or site whose coordinates nobody entered yet: counted, not drawn.
+    latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
+    longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
     on_ministry_list = models.BooleanField(_("thuộc danh sách của Bộ TT&TT"), default=False)
     best_technology = models.PositiveSmallIntegerField(
         _("công nghệ tốt nhất"),
@@ -247,9 +245,23 @@ class PlanNote(models.Model):
 
 # The querysets above use these at call time; they need CoveragePlan defined.
 _VERIFIED = CoveragePlan.Stage.VERIFIED
-COVERED_Q = models.Q(best_technology__gte=GOOD_FROM) & (
-    models.Q(plan__isnull=True) | models.Q(plan__stage=_VERIFIED)
-)
+
+
+def covered_q(technology: str, plan_stage: str) -> models.Q:
+    """The one definition of "covered", for any rows holding a point's state.
+
+    A point is covered when its best technology is 4G or better and, if it has a
+    coverage plan, that plan is verified (nghiệm thu).  ``technology`` and
+    ``plan_stage`` name the fields holding the best technology and the plan's
+    stage (NULL when there is no plan).  Home, coverage progress, the dashboard,
+    the progress report and the public page all count with it.
+    """
+    return models.Q(**{f"{technology}__gte": GOOD_FROM}) & (
+        models.Q(**{f"{plan_stage}__isnull": True}) | models.Q(**{plan_stage: _VERIFIED})
+    )
+
+
+COVERED_Q = covered_q("best_technology", "plan__stage")
 STATUS_Q: dict[str, models.Q] = {
     PointStatus.UNKNOWN: models.Q(best_technology__isnull=True),
     PointStatus.NO_SIGNAL: models.Q(best_technology__lt=USABLE_FROM),
@@ -258,3 +270,47 @@ STATUS_Q: dict[str, models.Q] = {
     & ~models.Q(plan__stage=_VERIFIED),
     PointStatus.COVERED: COVERED_Q,
 }
+
+
+class PointStateQuerySet(models.QuerySet["PointState"]):
+    def as_of(self, until: dt.datetime) -> PointStateQuerySet:
+        """Each point's state just before ``until``: its latest row recorded earlier.
+
+        A point with no row before ``until`` did not exist yet and is left out.
+        """
+        latest = (
+            PointState.objects.filter(point=models.OuterRef("point"), at__lt=until)
+            .order_by("-at", "-pk")
+            .values("pk")[:1]
+        )
+        return self.filter(at__lt=until, pk=models.Subquery(latest))
+
+
+class PointState(models.Model):
+    """A coverage point's state from ``at`` on: its history, for figures of a past period.
+
+    A row is written when the point is created and whenever its best technology or
+    its plan's stage changes (``coverage.services``), so a progress report for a
+    past week counts the points as they were at the end of that week.
+    """
+
+    point = models.ForeignKey(CoveragePoint, on_delete=models.CASCADE, related_name="states")
+    at = models.DateTimeField(_("từ lúc"), db_index=True)
+    best_technology = models.PositiveSmallIntegerField(
+        _("công nghệ tốt nhất"), choices=Technology.choices, null=True, blank=True
+    )
+    plan_stage = models.PositiveSmallIntegerField(
+        _("giai đoạn kế hoạch"), choices=CoveragePlan.Stage.choices, null=True, blank=True
+    )
+
+    objects = PointStateQuerySet.as_manager()
+
+    COVERED = covered_q("best_technology", "plan_stage")
+
+    class Meta:
+        verbose_name = _("trạng thái điểm phủ sóng")
+        verbose_name_plural = _("trạng thái điểm phủ sóng")
+        ordering = ["point", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.point_id} @ {self.at:%Y-%m-%d %H:%M}"

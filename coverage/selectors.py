@@ -30,7 +30,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.access import get_for_user
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
 from coverage.models import (
     COVERED_Q,
@@ -374,7 +374,8 @@ def village_signals(village_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     }
     candidates: dict[int, list[CoveragePoint]] = {}
     for point in CoveragePoint.objects.filter(village_id__in=ids).select_related("plan"):
-        candidates.setdefault(point.village_id, []).append(point)  # type: ignore[arg-type]
+        if point.village_id is not None:  # always, by the filter: narrows the type
+            candidates.setdefault(point.village_id, []).append(point)
     for village_id, points in candidates.items():
         points.sort(
             key=lambda p: (
@@ -492,5 +493,5 @@ def plan_notes(point: CoveragePoint) -> QuerySet[PlanNote]:
     return PlanNote.objects.filter(plan__point=point).select_related("author")
 
 
-def point_history(point: CoveragePoint):
+def point_history(point: CoveragePoint) -> QuerySet[AuditEvent]:
     return history_for(point)

@@ -16,30 +16,34 @@ audit record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
+from coverage import rules
 from coverage.models import (
     GOOD_FROM,
     CarrierSignal,
     CoveragePlan,
     CoveragePoint,
     PlanNote,
+    PointState,
     Technology,
 )
+from kernel import public_page
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import (
     Commune,
-    District,
     ImportBatch,
     School,
     SchoolSite,
@@ -68,7 +72,7 @@ PLAN_FIELDS = ("carrier", "target_date", "solution", "stage")
 
 
 def can_manage(actor: User) -> bool:
-    return actor.can("can_manage_coverage")
+    return rules.may_manage_coverage(actor)
 
 
 def _require_manager(actor: User) -> None:
@@ -82,32 +86,66 @@ def _require_visible_point(actor: User, point: CoveragePoint) -> None:
 
 
 def _require_district(actor: User, district_id: int) -> None:
-    # A school works inside its own district without being able to open the district's pages.
-    if actor.scope.is_school and actor.scope.district_id == district_id:
-        return
-    if not District.objects.visible_to(actor).filter(pk=district_id).exists():
-        raise Http404
+    require(rules.works_in_district(actor, district_id))
 
 
-def may_report_for_school(actor: User, school_id: int | None) -> bool:
-    """A school reports for itself only; a coverage officer for any school in scope."""
-    if school_id is None:
-        return False
-    if can_manage(actor):
-        return School.objects.visible_to(actor).filter(pk=school_id).exists()
-    return actor.can("can_report_coverage") and actor.scope.school_id == school_id
+may_report_for_school = rules.may_report_for_school
 
 
-def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
+def _checked_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:
     if latitude is None or longitude is None:
         raise ValidationError({"latitude": _("Cần nhập tọa độ (vĩ độ, kinh độ) của điểm.")})
     if not inside_province(latitude, longitude):
         raise ValidationError({"latitude": _("Tọa độ nằm ngoài tỉnh Lào Cai.")})
+    return float(latitude), float(longitude)
+
+
+# ------------------------------------------------------------------------ state
+
+
+def record_state(point: CoveragePoint) -> PointState | None:
+    """Note the point's state from now on, when it changed; the public page is refreshed.
+
+    Its history (``PointState``) is what a progress report for a past period counts;
+    a row is added only when the best technology or the plan's stage differs from the
+    last one recorded.
+    """
+    public_page.refresh_on_commit()
+    stage = CoveragePlan.objects.filter(point_id=point.pk).values_list("stage", flat=True).first()
+    last = PointState.objects.filter(point_id=point.pk).order_by("-at", "-pk").first()
+    if last is not None and (last.best_technology, last.plan_stage) == (
+        point.best_technology,
+        stage,
+    ):
+        return None
+    return PointState.objects.create(
+        point=point, at=timezone.now(), best_technology=point.best_technology, plan_stage=stage
+    )
 
 
 # ------------------------------------------------------------------------ points
 
 
+def _blank_place_point(new: CoveragePoint, **place: Any) -> CoveragePoint:
+    """The school's or site's own point while nobody has filled it in, else ``new``.
+
+    Every school and site has a point from the moment it exists ("chưa khảo sát"):
+    creating "its" point fills that one in.  One already measured or planned is
+    somebody's work and stays refused.
+    """
+    existing = (
+        CoveragePoint.objects.select_for_update()
+        .filter(**place, best_technology__isnull=True, signals__isnull=True, plan__isnull=True)
+        .first()
+    )
+    if existing is None:
+        return new
+    existing.notes = new.notes
+    return existing
+
+
+# size: three kinds of point (school, school site, village centre) share one transaction: access
+#   check, place resolution, coordinates, audit
 @transaction.atomic
 def create_point(
     *,
@@ -142,7 +180,8 @@ def create_point(
             raise ValidationError({"school": _("Chọn trường.")})
         if not may_report_for_school(actor, school.pk):
             raise Http404
-        if CoveragePoint.objects.filter(school=school).exists():
+        point = _blank_place_point(point, school=school)
+        if point.pk is None and CoveragePoint.objects.filter(school=school).exists():
             raise ValidationError({"school": _("Trường này đã có điểm phủ sóng.")})
         if village is not None and village.commune_id != school.commune_id:
             raise ValidationError({"village": _("Thôn/bản phải thuộc xã của trường.")})
@@ -156,7 +195,8 @@ def create_point(
             raise ValidationError({"site": _("Chọn điểm trường.")})
         if not may_report_for_school(actor, site.school_id):
             raise Http404
-        if CoveragePoint.objects.filter(site=site).exists():
+        point = _blank_place_point(point, site=site)
+        if point.pk is None and CoveragePoint.objects.filter(site=site).exists():
             raise ValidationError({"site": _("Điểm trường này đã có điểm phủ sóng.")})
         point.site, point.village = site, site.village
         point.commune_id = site.school.commune_id
@@ -179,11 +219,11 @@ def create_point(
     else:
         raise ValidationError({"kind": _("Loại điểm không hợp lệ.")})
     _require_district(actor, point.district_id)
-    _check_coordinates(latitude, longitude)
-    point.latitude, point.longitude = float(latitude), float(longitude)  # type: ignore[arg-type]
+    point.latitude, point.longitude = _checked_coordinates(latitude, longitude)
     # Only an officer puts a point on the ministry's list.
     point.on_ministry_list = bool(on_ministry_list) and can_manage(actor)
     point.save()
+    record_state(point)
     record_audit(
         actor=actor,
         action="coverage.point.create",
@@ -192,6 +232,63 @@ def create_point(
         district_id=point.district_id,
     )
     return point
+
+
+def _place_point(school: School | None = None, site: SchoolSite | None = None) -> CoveragePoint:
+    """The point a school or school site stands for, not yet saved ("chưa khảo sát")."""
+    if school is not None:
+        return CoveragePoint(
+            kind=CoveragePoint.Kind.SCHOOL,
+            school=school,
+            name=school.name,
+            commune_id=school.commune_id,
+            district_id=school.district_id,
+            latitude=school.latitude,
+            longitude=school.longitude,
+        )
+    assert site is not None
+    return CoveragePoint(
+        kind=CoveragePoint.Kind.SITE,
+        site=site,
+        village_id=site.village_id,
+        name=site.name,
+        commune_id=site.village.commune_id if site.village else site.school.commune_id,
+        district_id=site.school.district_id,
+        latitude=site.latitude,
+        longitude=site.longitude,
+    )
+
+
+@transaction.atomic
+def ensure_place_points(
+    *, schools: Iterable[School] = (), sites: Iterable[SchoolSite] = ()
+) -> list[CoveragePoint]:
+    """Every school and school site is a coverage point from the moment it exists.
+
+    Creates the missing points, unmeasured ("chưa khảo sát"), with the place's
+    coordinates when it has them (a point without coordinates is counted but not
+    drawn on the map); a point that had no coordinates takes the place's once known.
+    Called when a school or site is saved (admin, ``import_schools``, demo data);
+    returns the points created.
+    """
+    created: list[CoveragePoint] = []
+    places: list[tuple[School | None, SchoolSite | None]] = [(s, None) for s in schools]
+    places += [(None, s) for s in sites]
+    for school, site in places:
+        existing = CoveragePoint.objects.filter(
+            **({"school": school} if school is not None else {"site": site})
+        ).first()
+        if existing is None:
+            point = _place_point(school, site)
+            point.save()
+            record_state(point)
+            created.append(point)
+            continue
+        place = school if school is not None else site
+        if existing.latitude is None and place is not None and place.latitude is not None:
+            existing.latitude, existing.longitude = place.latitude, place.longitude
+            existing.save(update_fields=["latitude", "longitude", "updated_at"])
+    return created
 
 
 @transaction.atomic
@@ -225,8 +322,7 @@ def update_point(
     if latitude is not None or longitude is not None:
         lat = point.latitude if latitude is None else latitude
         lon = point.longitude if longitude is None else longitude
-        _check_coordinates(lat, lon)
-        point.latitude, point.longitude = float(lat), float(lon)
+        point.latitude, point.longitude = _checked_coordinates(lat, lon)
     if on_ministry_list is not None:
         point.on_ministry_list = on_ministry_list
     if notes is not None:
@@ -255,6 +351,8 @@ def set_ministry_list(
 # ------------------------------------------------------------------------ signal
 
 
+# size: access, validation, the latest-measurement rule, recomputing the point and the audit entry
+#   run in this order in one transaction
 @transaction.atomic
 def record_signal(
     *,
@@ -307,6 +405,7 @@ def record_signal(
     point.best_technology = point.signals.aggregate(best=Max("technology"))["best"]
     if point.best_technology != old_best:
         point.save(update_fields=["best_technology", "updated_at"])
+    record_state(point)
     record_audit(
         actor=actor,
         action="coverage.signal.record",
@@ -402,6 +501,7 @@ def create_plan(
         point=point, carrier=carrier, target_date=target_date, solution=solution, stage=stage
     )
     _note(plan, actor, note)
+    record_state(point)
     record_audit(
         actor=actor,
         action="coverage.plan.create",
@@ -446,6 +546,7 @@ def update_plan(
         _check_stage(plan.point, stage)
     plan.save()
     _note(plan, actor, note)
+    record_state(plan.point)
     changes = diff(before, snapshot(plan, PLAN_FIELDS))
     record_audit(
         actor=actor,
@@ -477,45 +578,36 @@ def upload_survey(*, actor: User, upload: Any) -> ImportBatch:
     The batch keeps the file, the counts and every row error, so the user can fix
     the file or confirm the import from the batch page.
     """
-    import hashlib
-
     from coverage.importers import import_survey
 
     _require_manager(actor)
     data = upload.read()
     upload.seek(0)
-    batch = ImportBatch(
-        kind=ImportBatch.Kind.COVERAGE,
-        uploaded_by=actor,
-        file_name=(getattr(upload, "name", "") or "khao-sat.xlsx")[-255:],
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        district_id=actor.scope.district_id if actor.scope.is_district else None,
-        status=ImportBatch.Status.VALIDATING,
-    )
-    batch.file.save(batch.file_name, ContentFile(data), save=False)
-    report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=True)
-    _store_report(batch, report, done=False)
-    batch.save()
-    record_audit(
-        actor=actor,
-        action="coverage.import.upload",
-        obj=batch,
-        changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
-    )
+    file_name = (getattr(upload, "name", "") or "khao-sat.xlsx")[-255:]
+    report = import_survey(actor=actor, source=data, filename=file_name, dry_run=True)
+    with transaction.atomic():
+        batch = import_batches.store_upload(
+            actor=actor,
+            kind=ImportBatch.Kind.COVERAGE,
+            upload=data,
+            file_name=file_name,
+            audit_action="coverage.import.upload",
+            audit_changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
+            school_id=None,
+            status=ImportBatch.Status.VALIDATING,
+        )
+        _store_report(batch, report, done=False)
+        batch.save()
     return batch
 
 
 def _store_report(batch: ImportBatch, report: Any, *, done: bool) -> None:
-    batch.rows = report.rows
-    batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
-    batch.errors = [e.as_dict() for e in report.errors]
-    batch.error_count = len(report.errors)
+    """A survey with row errors fails at once (nothing to confirm); else checked or done."""
+    import_batches.store_report(batch, report)
     if report.errors:
         batch.status = ImportBatch.Status.FAILED
     elif done:
-        batch.status = ImportBatch.Status.DONE
-        batch.finished_at = timezone.now()
-        batch.progress = 100
+        import_batches.finish(batch, status=ImportBatch.Status.DONE)
     else:
         batch.status = ImportBatch.Status.VALIDATED
 
@@ -525,18 +617,13 @@ def confirm_survey(*, actor: User, batch: ImportBatch) -> ImportBatch:
     from coverage.importers import import_survey
 
     _require_manager(actor)
-    if (
-        not ImportBatch.objects.visible_to(actor)
-        .filter(pk=batch.pk, kind=ImportBatch.Kind.COVERAGE)
-        .exists()
-    ):
-        raise Http404
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.VALIDATED:
-            raise ValidationError(_("Chỉ nhập được tệp đã kiểm tra không có lỗi."))
-        batch.status = ImportBatch.Status.IMPORTING
-        batch.save(update_fields=["status"])
+    batch = import_batches.batch_for_user(actor, batch.pk, kinds=[ImportBatch.Kind.COVERAGE])
+    try:
+        batch = import_batches.claim_for_import(
+            batch, refusal=_("Chỉ nhập được tệp đã kiểm tra không có lỗi.")
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
     with batch.file.open("rb") as handle:
         data = handle.read()
     report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=False)

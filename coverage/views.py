@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, get_for_user
-from coverage import exports, selectors, services
+from accounts.access import capability_required, get_for_user, own_school_id
+from accounts.http import AuthedRequest
+from coverage import exports, rules, selectors, services
 from coverage.forms import (
     NoteForm,
     PlanForm,
@@ -29,9 +30,15 @@ from coverage.forms import (
 )
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
-from kernel.exporters import content_disposition
-from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
-from schools.background_exports import export_button, export_response
+from kernel.exports import export_button, export_response
+from kernel.spreadsheets import (
+    SpreadsheetError,
+    guess_table,
+    locate_list,
+    read_rows,
+    write_error_copy,
+)
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
 
@@ -50,14 +57,11 @@ def _form_error(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
-def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _render(request: AuthedRequest, template: str, context: dict) -> HttpResponse:
     """Render a coverage page with what its tabs need to know about the user."""
     user = request.user
-    context.setdefault("perms_manage", user.can(MANAGE))  # type: ignore[union-attr]
-    context.setdefault(
-        "perms_report",
-        user.can("can_report_coverage") and user.scope.is_school,  # type: ignore[union-attr]
-    )
+    context.setdefault("perms_manage", rules.may_manage_coverage(user))
+    context.setdefault("perms_report", rules.may_report_at_own_school(user))
     return render(request, template, context)
 
 
@@ -76,10 +80,10 @@ SORT_COLUMNS = (
 )
 
 
-def _filter_context(request: HttpRequest, filters: selectors.PointFilters) -> dict:
+def _filter_context(request: AuthedRequest, filters: selectors.PointFilters) -> dict:
     return {
         "filters": filters,
-        "districts": selectors.visible_districts(request.user),  # type: ignore[arg-type]
+        "districts": selectors.visible_districts(request.user),
         "carriers": Carrier.choices,
         "kinds": CoveragePoint.Kind.choices,
         "stages": CoveragePlan.Stage.choices,
@@ -93,7 +97,7 @@ def _filter_context(request: HttpRequest, filters: selectors.PointFilters) -> di
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_map(request: HttpRequest) -> HttpResponse:
+def point_map(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PointFilters.from_params(request.GET)
     config = {
         "tileUrl": settings.MAP_TILE_URL,
@@ -118,19 +122,19 @@ def point_map(request: HttpRequest) -> HttpResponse:
     }
     context = {
         **_filter_context(request, filters),
-        "points": selectors.map_points(request.user),  # type: ignore[arg-type]
+        "points": selectors.map_points(request.user),
         "map_config": config,
-        "can_manage": request.user.can(MANAGE),  # type: ignore[union-attr]
+        "can_manage": request.user.can(MANAGE),
     }
     return _render(request, "coverage/map.html", context)
 
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_list(request: HttpRequest) -> HttpResponse:
+def point_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PointFilters.from_params(request.GET)
     sort = exports.point_sort(request.GET)
-    rows = exports.point_rows(request.user, request.GET)  # type: ignore[arg-type]
+    rows = exports.point_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.POINTS, objects=rows, count=len(rows))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -141,7 +145,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "querystring": querystring,
         "filter_querystring": filters.as_querystring(),
-        "can_manage": request.user.can(MANAGE),  # type: ignore[union-attr]
+        "can_manage": request.user.can(MANAGE),
         "total": len(rows),
         "sort_columns": SORT_COLUMNS,
         "export": export_button(request, key=exports.POINTS, count=len(rows)),
@@ -151,17 +155,17 @@ def point_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def gap_ranking(request: HttpRequest) -> HttpResponse:
+def gap_ranking(request: AuthedRequest) -> HttpResponse:
     include_weak = request.GET.get("weak") == "1"
     district_id = exports.gap_district(request.GET)
-    rows = exports.gap_rows(request.user, request.GET)  # type: ignore[arg-type]
+    rows = exports.gap_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.GAP_RANKING, objects=rows, count=len(rows))
     context = {
         "rows": rows,
         "include_weak": include_weak,
         "district_id": district_id,
-        "districts": selectors.visible_districts(request.user),  # type: ignore[arg-type]
+        "districts": selectors.visible_districts(request.user),
         "total_priority": sum(r.priority for r in rows),
         "export": export_button(request, key=exports.GAP_RANKING, count=len(rows)),
     }
@@ -170,9 +174,9 @@ def gap_ranking(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def progress(request: HttpRequest) -> HttpResponse:
-    rows = selectors.progress_by_district(request.user)  # type: ignore[arg-type]
-    ministry = selectors.ministry_points(request.user)  # type: ignore[arg-type]
+def progress(request: AuthedRequest) -> HttpResponse:
+    rows = selectors.progress_by_district(request.user)
+    ministry = selectors.ministry_points(request.user)
     context = {
         "rows": rows,
         "total": selectors.progress_total(rows),
@@ -184,12 +188,12 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @capability_required(*VIEW_CAPABILITIES)
-def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    point = selectors.point_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+def point_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    point = selectors.point_detail(user=request.user, pk=pk)
     user = request.user
-    can_manage = user.can(MANAGE)  # type: ignore[union-attr]
+    can_manage = user.can(MANAGE)
     school_id = point.school_id or (point.site.school_id if point.site else None)
-    can_report = can_manage or services.may_report_for_school(user, school_id)  # type: ignore[arg-type]
+    can_report = can_manage or rules.may_report_for_school(user, school_id)
     context = {
         "point": point,
         "row": selectors.point_row(point),
@@ -208,13 +212,13 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def point_create(request: HttpRequest) -> HttpResponse:
-    form = PointForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+def point_create(request: AuthedRequest) -> HttpResponse:
+    form = PointForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             point = services.create_point(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 kind=data["kind"],
                 school=data["school"],
                 site=data["site"],
@@ -237,15 +241,15 @@ def point_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+def point_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
     original = CoveragePoint.objects.get(pk=point.pk)
     form = PointEditForm(request.POST or None, instance=point)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.update_point(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 point=original,
                 name=data["name"],
                 village=data.get("village"),
@@ -264,14 +268,14 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE, "can_report_coverage")
-def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
-    can_manage = request.user.can(MANAGE)  # type: ignore[union-attr]
+def signal_record(request: AuthedRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
+    can_manage = request.user.can(MANAGE)
     form = SignalForm(request.POST, school_report=not can_manage)
     if form.is_valid():
         try:
             services.record_signal(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 point=point,
                 carrier=form.cleaned_data["carrier"],
                 technology=form.cleaned_data["technology"],
@@ -292,11 +296,11 @@ def signal_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def ministry_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+def ministry_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.all(), request.user, pk=pk)
     on_list = request.POST.get("on_list") == "1"
     services.set_ministry_list(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         point=point,
         on_list=on_list,
         reason=request.POST.get("reason", "").strip(),
@@ -312,9 +316,9 @@ def ministry_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Create the point's plan, or update it (carrier, date, solution, stage) with a note."""
-    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)  # type: ignore[arg-type]
+    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)
     plan = point.current_plan
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
@@ -322,7 +326,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if plan is None:
                 services.create_plan(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     point=point,
                     carrier=data["carrier"],
                     target_date=data["target_date"],
@@ -332,7 +336,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 services.update_plan(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     plan=CoveragePlan.objects.get(pk=plan.pk),
                     carrier=data["carrier"],
                     target_date=data["target_date"],
@@ -350,14 +354,14 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)  # type: ignore[arg-type]
+def plan_note(request: AuthedRequest, pk: int) -> HttpResponse:
+    point = get_for_user(CoveragePoint.objects.select_related("plan"), request.user, pk=pk)
     if point.current_plan is None:
         raise Http404
     form = NoteForm(request.POST)
     if form.is_valid():
         services.add_plan_note(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             plan=point.current_plan,
             text=form.cleaned_data["text"],
         )
@@ -369,17 +373,15 @@ def plan_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required("can_report_coverage")
-def school_report(request: HttpRequest) -> HttpResponse:
+def school_report(request: AuthedRequest) -> HttpResponse:
     """A school reports the signal measured at the school or one of its sites."""
-    school_id = request.user.scope.school_id  # type: ignore[union-attr]
-    if not school_id:
-        raise Http404
+    school_id = own_school_id(request.user)
     school = get_object_or_404(School.objects.prefetch_related("sites"), pk=school_id)
     form = SchoolReportForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             signal = services.report_school_signal(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 carrier=form.cleaned_data["carrier"],
                 technology=form.cleaned_data["technology"],
                 measured_on=form.cleaned_data["measured_on"],
@@ -390,7 +392,7 @@ def school_report(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã ghi nhận báo cáo sóng. Cảm ơn nhà trường."))
             return redirect("coverage:detail", pk=signal.point_id)
-    points = selectors.point_rows(request.user, selectors.PointFilters())  # type: ignore[arg-type]
+    points = selectors.point_rows(request.user, selectors.PointFilters())
     return _render(
         request,
         "coverage/school_report.html",
@@ -408,30 +410,31 @@ def school_report(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(MANAGE)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedRequest) -> HttpResponse:
     form = SurveyUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        batch = services.upload_survey(actor=request.user, upload=form.cleaned_data["file"])  # type: ignore[arg-type]
+        batch = services.upload_survey(actor=request.user, upload=form.cleaned_data["file"])
         return redirect("coverage:import_detail", pk=batch.pk)
     batches = (
-        ImportBatch.objects.visible_to(request.user)  # type: ignore[arg-type]
+        ImportBatch.objects.visible_to(request.user)
         .filter(kind=ImportBatch.Kind.COVERAGE)
         .select_related("uploaded_by")[:10]
     )
     return _render(request, "coverage/import_upload.html", {"form": form, "batches": batches})
 
 
-def _coverage_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    return get_for_user(
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.COVERAGE).select_related("uploaded_by"),
-        request.user,  # type: ignore[arg-type]
-        pk=pk,
+def _coverage_batch(request: AuthedRequest, pk: int) -> ImportBatch:
+    return import_batches.batch_for_user(
+        request.user,
+        pk,
+        kinds=[ImportBatch.Kind.COVERAGE],
+        related=["uploaded_by"],
     )
 
 
 @require_GET
 @capability_required(MANAGE)
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _coverage_batch(request, pk)
     return _render(
         request, "coverage/import_detail.html", {"batch": batch, "errors": batch.errors[:500]}
@@ -440,10 +443,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(MANAGE)
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _coverage_batch(request, pk)
     try:
-        batch = services.confirm_survey(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        batch = services.confirm_survey(actor=request.user, batch=batch)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -461,25 +464,20 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @capability_required(MANAGE)
-def import_error_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def import_error_copy(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column, for the user to fix and upload again."""
     batch = _coverage_batch(request, pk)
-    errors_by_row: dict[int, list[str]] = {}
-    for error in batch.errors:
-        text = f"{error['column']}: {error['message']}" if error["column"] else error["message"]
-        errors_by_row.setdefault(error["row"], []).append(text)
     try:
         with batch.file.open("rb") as handle:
             sheet = read_rows(handle.read(), filename=batch.file_name)
-        table = guess_table(sheet, SURVEY_COLUMNS)
+        try:  # every sheet of the survey, each with its own "Lỗi" column
+            table = locate_list(sheet, SURVEY_COLUMNS)
+        except SpreadsheetError:
+            table = guess_table(sheet, SURVEY_COLUMNS)
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
         return redirect("coverage:import_detail", pk=batch.pk)
-    response = HttpResponse(
-        write_error_copy(sheet, table, errors_by_row),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return import_batches.error_copy_response(
+        write_error_copy(sheet, table, import_batches.errors_by_row(batch.errors)),
+        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx",
     )
-    response["Content-Disposition"] = content_disposition(
-        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx"
-    )
-    return response

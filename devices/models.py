@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School
 from students.models import Student, phone_validator
 
-if TYPE_CHECKING:
-    pass
+
+class DeviceSourceQuerySet(ScopedQuerySet):
+    # Sources are recorded by the province that receives the devices, never below it.
+    province_lookups = ("created_by__province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
 
 class DeviceSource(models.Model):
@@ -37,6 +39,8 @@ class DeviceSource(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DeviceSourceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("nguồn thiết bị")
         verbose_name_plural = _("nguồn thiết bị")
@@ -46,8 +50,19 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
-class DeviceQuerySet(ScopedQuerySet):
-    province_lookups = ()
+def in_provincial_store(province_id: int) -> models.Q:
+    """A device no district or school holds belongs to the province that recorded its source."""
+    return models.Q(
+        district__isnull=True, school__isnull=True, source__created_by__province_id=province_id
+    )
+
+
+class DeviceQuerySet(ScopedQuerySet["Device"]):
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        in_provincial_store,
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 
@@ -119,8 +134,12 @@ class Device(models.Model):
         )
 
 
-class TransferQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
+    province_lookups = (
+        "to_district__province_id",
+        "from_district__province_id",
+        "to_school__district__province_id",
+    )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
 
@@ -180,8 +199,8 @@ def scan_upload_path(instance: Allocation, filename: str) -> str:
 OPEN_ALLOCATION = models.Q(status__in=["reserved", "handed_over"])
 
 
-class AllocationQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class AllocationQuerySet(ScopedQuerySet["Allocation"]):
+    province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
 
@@ -308,8 +327,8 @@ class DataPackage(models.Model):
 ACTIVE_SUBSCRIPTION = models.Q(status__in=["requested", "active", "suspended", "problem"])
 
 
-class SubscriptionQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class SubscriptionQuerySet(ScopedQuerySet["Subscription"]):
+    province_lookups = ("student__school__district__province_id",)
     district_lookups = ("student__school__district_id",)
     school_lookups = ("student__school_id",)
 

@@ -37,6 +37,7 @@ INKIND_REFERENCE = "BB 18/2021/VNPT-SGDĐT"
 PURCHASE_REFERENCE = "HĐ 25/2021/HĐMB-SGDĐT"  # the devices demo's purchase, if present
 
 
+# size: demo data for every donation type, written as one readable script
 def seed(context: dict) -> None:
     actor = context.get("users", {}).get("province")
     if actor is None or Donor.objects.filter(tax_code="0100109106012").exists():
@@ -152,7 +153,7 @@ def _delivery_list(count: int) -> io.BytesIO:
     return buffer
 
 
-def _inkind(actor, pledge: Pledge, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _inkind(actor, pledge: Pledge, today: dt.date) -> None:
     """Attach a donation source the devices demo made, or receive a delivery of tablets."""
     existing = (
         DeviceSource.objects.filter(kind=DeviceSource.Kind.DONATION, donation_receipt__isnull=True)
@@ -174,7 +175,7 @@ def _inkind(actor, pledge: Pledge, today: dt.date) -> None:  # type: ignore[no-u
     )
 
 
-def _distribute(actor, district_user, pledge: Pledge) -> None:  # type: ignore[no-untyped-def]
+def _distribute(actor, district_user, pledge: Pledge) -> None:
     """Send donated tablets down to two districts, so the donor page shows where they went."""
     from devices import services as device_services
     from schools.models import District
@@ -201,7 +202,7 @@ def _distribute(actor, district_user, pledge: Pledge) -> None:  # type: ignore[n
         )
 
 
-def _spending(actor, account: FundAccount, receipts, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _spending(actor, account: FundAccount, receipts, today: dt.date) -> None:
     purchase = DeviceSource.objects.filter(
         kind=DeviceSource.Kind.PURCHASE, reference=PURCHASE_REFERENCE, spending__isnull=True
     ).first()

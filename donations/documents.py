@@ -16,7 +16,7 @@ PROGRAMME = "“Sóng và máy tính cho em” (Kế hoạch số 365/KH-UBND c�
 SIGNATURE = ("GIÁM ĐỐC", "(Ký, ghi rõ họ tên, đóng dấu)", "")
 
 
-def _document(number: str, date) -> OfficialDocument:  # type: ignore[no-untyped-def]
+def _document(number: str, date) -> OfficialDocument:
     header = OfficialHeader(
         issuer_parent=ISSUER_PARENT, issuer=ISSUER, number=number, place=PLACE, date=date
     )

@@ -19,10 +19,11 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from coverage.models import CoveragePlan, CoveragePoint
+from coverage.models import COVERED_Q, CoveragePoint
 from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, Subscription
 from donations.models import CashReceipt, Donor, Pledge, PledgeItem
 from donations.services import DEVICE_KINDS
+from kernel import public_page
 from kernel.documents import format_vnd
 from schools.models import District, School
 
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
-CACHE_KEY = "donations:public:v1:{language}"
 # Counts about pupils: hidden when small, at school and at district level.
 PUPIL_COLUMNS = ("allocated", "handed_over", "subscriptions")
 SCHOOL_COLUMNS = ("devices", *PUPIL_COLUMNS)
@@ -128,6 +128,8 @@ def _donor_rows() -> list[dict[str, Any]]:
     return named
 
 
+# size: the public table's fixed set of aggregate queries, merged per district and school in one
+#   place
 def _place_rows() -> list[dict[str, Any]]:
     """Per district, its schools: devices held, allocated, handed over, active data."""
     at_school = dict(
@@ -162,7 +164,7 @@ def _place_rows() -> list[dict[str, Any]]:
         row["district_id"]: row
         for row in CoveragePoint.objects.values("district_id").annotate(
             points=Count("pk"),
-            covered=Count("pk", filter=Q(plan__stage=CoveragePlan.Stage.VERIFIED)),
+            covered=Count("pk", filter=COVERED_Q),
         )
     }
     school_ids = set(at_school) | set(allocations) | set(subscriptions)
@@ -220,7 +222,7 @@ def _totals() -> dict[str, Any]:
     active = Subscription.objects.filter(status=Subscription.Status.ACTIVE).count()
     coverage = CoveragePoint.objects.aggregate(
         points=Count("pk"),
-        covered=Count("pk", filter=Q(plan__stage=CoveragePlan.Stage.VERIFIED)),
+        covered=Count("pk", filter=COVERED_Q),
     )
     return {
         "pledged": _money(pledged),
@@ -252,7 +254,7 @@ def compute_public_context() -> dict[str, Any]:
 
 def public_context() -> dict[str, Any]:
     """The cached context, per language; recomputed after PUBLIC_PAGE_CACHE_SECONDS."""
-    key = CACHE_KEY.format(language=get_language() or settings.LANGUAGE_CODE)
+    key = public_page.cache_key(get_language() or settings.LANGUAGE_CODE)
     try:
         context = cache.get(key)
     except Exception as exc:  # noqa: BLE001 - a cache outage only costs the computation
@@ -268,8 +270,4 @@ def public_context() -> dict[str, Any]:
 
 
 def clear_public_cache() -> None:
-    for code, _name in settings.LANGUAGES:
-        try:
-            cache.delete(CACHE_KEY.format(language=code))
-        except Exception as exc:  # noqa: BLE001 - the entry expires on its own
-            logger.warning("Public page cache unavailable, entry not cleared: %s", exc)
+    public_page.clear()

@@ -9,14 +9,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import ViewFunc, capability_required, get_for_user
+from accounts.http import AuthedRequest
 from accounts.selectors import history_for
 from donations import documents, exports, selectors, services
 from donations.forms import (
@@ -33,9 +34,7 @@ from donations.forms import (
 from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
 from donations.public import public_context
 from kernel.documents import format_vnd
-from schools.background_exports import export_button, export_response
-
-ViewFunc = Callable[..., HttpResponse]
+from kernel.exports import export_button, export_response
 
 
 def donation_manager_required(view: ViewFunc) -> ViewFunc:
@@ -43,15 +42,15 @@ def donation_manager_required(view: ViewFunc) -> ViewFunc:
 
     @capability_required("can_manage_donations")
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not manages_donations(request.user):  # type: ignore[arg-type]
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not manages_donations(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
     """Attach a service's ValidationError to the form fields it names (else non-field)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -77,13 +76,13 @@ def _wants_export(request: HttpRequest) -> bool:
     return "xlsx" in (request.GET.get("export"), request.GET.get("format"))
 
 
-def _donor_list(request: HttpRequest) -> tuple[list[Donor], str]:
-    return exports.donor_rows(request.user, request.GET), exports.query(request.GET)  # type: ignore[arg-type]
+def _donor_list(request: AuthedRequest) -> tuple[list[Donor], str]:
+    return exports.donor_rows(request.user, request.GET), exports.query(request.GET)
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_list(request: HttpRequest) -> HttpResponse:
+def donor_list(request: AuthedRequest) -> HttpResponse:
     rows, query = _donor_list(request)
     if _wants_export(request):
         return export_response(request, key=exports.DONORS, objects=rows, count=len(rows))
@@ -95,7 +94,7 @@ def donor_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "querystring": f"q={query}" if query else "",
-            "totals": selectors.programme_totals(request.user),  # type: ignore[arg-type]
+            "totals": selectors.programme_totals(request.user),
             "accounts": selectors.fund_balances(),
             "export": export_button(request, key=exports.DONORS, count=len(rows)),
         },
@@ -104,7 +103,7 @@ def donor_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_export(request: HttpRequest) -> HttpResponse:
+def donor_export(request: AuthedRequest) -> HttpResponse:
     rows, _query = _donor_list(request)
     return export_response(
         request,
@@ -117,11 +116,11 @@ def donor_export(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def donor_create(request: HttpRequest) -> HttpResponse:
+def donor_create(request: AuthedRequest) -> HttpResponse:
     form = DonorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            donor = services.create_donor(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            donor = services.create_donor(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -132,12 +131,12 @@ def donor_create(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    donor = get_for_user(Donor.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+def donor_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    donor = get_for_user(Donor.objects.all(), request.user, pk=pk)
     form = DonorForm(request.POST or None, instance=donor)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_donor(actor=request.user, donor=donor, **form.cleaned_data)  # type: ignore[arg-type]
+            services.update_donor(actor=request.user, donor=donor, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -152,8 +151,8 @@ def donor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    trace = selectors.donor_trace(user=request.user, pk=pk)  # type: ignore[arg-type]
+def donor_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    trace = selectors.donor_trace(user=request.user, pk=pk)
     return render(
         request,
         "donations/donor_detail.html",
@@ -174,9 +173,9 @@ def donor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
+def donor_devices_export(request: AuthedRequest, pk: int) -> HttpResponse:
     params = {"donor": str(pk)}
-    rows = exports.donor_device_rows(request.user, params)  # type: ignore[arg-type]
+    rows = exports.donor_device_rows(request.user, params)
     return export_response(
         request,
         key=exports.DONOR_DEVICES,
@@ -192,8 +191,8 @@ def donor_devices_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
-    donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)  # type: ignore[arg-type]
+def pledge_create(request: AuthedRequest, donor_pk: int) -> HttpResponse:
+    donor = get_for_user(Donor.objects.all(), request.user, pk=donor_pk)
     data = request.POST if request.method == "POST" else None
     return _pledge_form(
         request,
@@ -208,8 +207,8 @@ def pledge_create(request: HttpRequest, donor_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+def pledge_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)
     data = request.POST if request.method == "POST" else None
     terms = ("pledged_on", "cash_amount", "round", "purpose", "note")
     return _pledge_form(
@@ -238,7 +237,7 @@ def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pledge_form(
-    request: HttpRequest,
+    request: AuthedRequest,
     form: PledgeForm,
     items: Any,
     instalments: Any,
@@ -286,8 +285,8 @@ def _instalment_specs(instalments: Any) -> list[services.InstalmentSpec]:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pk)  # type: ignore[arg-type]
+def pledge_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pk)
     return render(
         request,
         "donations/pledge_detail.html",
@@ -300,14 +299,14 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
-    remaining: int = pledge.remaining_cash  # type: ignore[attr-defined]
+def cash_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
+    remaining: int = pledge.remaining_cash
     form = CashReceiptForm(request.POST or None, remaining=remaining)
     if request.method == "POST" and form.is_valid():
         try:
             receipt = services.record_cash_receipt(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 pledge=pledge,
                 **form.cleaned_data,
             )
@@ -329,13 +328,13 @@ def cash_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
-    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)  # type: ignore[arg-type]
+def inkind_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
+    pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     form = InKindReceiptForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             receipt = services.record_inkind_receipt(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 pledge=pledge,
                 **form.cleaned_data,
             )
@@ -362,8 +361,8 @@ def inkind_receipt_create(request: HttpRequest, pledge_pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def receipt_list(request: HttpRequest) -> HttpResponse:
-    receipts = exports.receipt_rows(request.user, request.GET)  # type: ignore[arg-type]
+def receipt_list(request: AuthedRequest) -> HttpResponse:
+    receipts = exports.receipt_rows(request.user, request.GET)
     query = exports.query(request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.RECEIPTS, objects=receipts)
@@ -382,10 +381,10 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def cash_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         CashReceipt.objects.select_related("pledge__donor", "account"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
     return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
@@ -393,10 +392,10 @@ def cash_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def inkind_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
     receipt = get_for_user(
         InKindReceipt.objects.select_related("pledge__donor", "source"),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk=pk,
     )
     return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
@@ -407,8 +406,8 @@ def inkind_receipt_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET"])
-def spending_list(request: HttpRequest) -> HttpResponse:
-    spendings = exports.spending_rows(request.user, request.GET)  # type: ignore[arg-type]
+def spending_list(request: AuthedRequest) -> HttpResponse:
+    spendings = exports.spending_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.SPENDINGS, objects=spendings)
     page = Paginator(spendings, 50).get_page(request.GET.get("page"))
@@ -425,17 +424,17 @@ def spending_list(request: HttpRequest) -> HttpResponse:
 
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
-def spending_create(request: HttpRequest) -> HttpResponse:
-    receipts = selectors.available_receipts(request.user)  # type: ignore[arg-type]
+def spending_create(request: AuthedRequest) -> HttpResponse:
+    receipts = selectors.available_receipts(request.user)
     form = SpendingForm(
         request.POST or None,
         request.FILES or None,
         receipts=receipts,
-        purchases=selectors.unlinked_purchases(),
+        purchases=selectors.unlinked_purchases(request.user),  # type: ignore[arg-type]
     )
     if request.method == "POST" and form.is_valid():
         try:
-            spending = services.record_spending(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            spending = services.record_spending(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -18,10 +18,14 @@ any view sees it, with a message naming the field.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 NUL = "\x00"
 
@@ -59,7 +63,8 @@ class StripNulQueryMiddleware:
                     target += "?" + cleaned.urlencode()
                 return HttpResponseRedirect(target)
             cleaned._mutable = False
-            request.GET = cleaned
+            # Made immutable on the line above, which is what the stubs' type stands for.
+            request.GET = cast("_ImmutableQueryDict", cleaned)
         if request.method == "POST" and _is_form(request):
             self._clean_post(request)
         return self.get_response(request)
@@ -71,7 +76,7 @@ class StripNulQueryMiddleware:
             return
         cleaned, named = _cleaned(posted)
         cleaned._mutable = False
-        request.POST = cleaned  # type: ignore[misc]
+        request.POST = cast("_ImmutableQueryDict", cleaned)
         messages.warning(
             request,
             _("Ô %(fields)s có ký tự không hợp lệ (NUL); ký tự này đã được bỏ trước khi xử lý.")

@@ -24,14 +24,22 @@ TITLE = "BÁO CÁO TIẾN ĐỘ THỰC HIỆN CHƯƠNG TRÌNH “SÓNG VÀ MÁY 
 # (key in the figures, column header)
 COLUMNS = [
     ("needy", "HS khó khăn cần hỗ trợ"),
+    ("approved_pupils", "HS được duyệt hỗ trợ"),
     ("proposed", "Lượt đề xuất"),
-    ("approved", "Được duyệt"),
+    ("approved", "Suất hỗ trợ được duyệt"),
     ("handed_over", "Thiết bị đã bàn giao"),
     ("data_active", "Gói cước đang hoạt động"),
     ("coverage_covered", "Điểm đã phủ sóng"),
     ("coverage_total", "Tổng số điểm phủ sóng"),
 ]
-CHANGE_KEYS = ["needy", "approved", "handed_over", "data_active", "coverage_covered"]
+CHANGE_KEYS = [
+    "needy",
+    "approved_pupils",
+    "approved",
+    "handed_over",
+    "data_active",
+    "coverage_covered",
+]
 
 
 def _date(value: str) -> dt.date:
@@ -92,9 +100,11 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
     c = figures["completeness"]
     lines = [
         f"Toàn tỉnh có {t['needy']} học sinh khó khăn cần hỗ trợ thiết bị hoặc gói cước; "
-        f"{t['approved']} lượt hỗ trợ đã được duyệt; {t['handed_over']} thiết bị đã bàn giao; "
+        f"{t.get('approved_pupils', 0)} học sinh đã được duyệt hỗ trợ ({t['approved']} suất hỗ "
+        f"trợ); {t['handed_over']} thiết bị đã bàn giao; "
         f"{t['data_active']} gói cước đang hoạt động; {t['coverage_covered']}/"
-        f"{t['coverage_total']} điểm đã có sóng di động tốt (4G trở lên hoặc đã nghiệm thu).",
+        f"{t['coverage_total']} điểm đã phủ sóng (4G trở lên; điểm có kế hoạch phủ sóng "
+        "khi kế hoạch đã nghiệm thu).",
     ]
     if donations:
         lines.append(
@@ -119,6 +129,7 @@ SIGNATURES = [
 ]
 
 
+# size: the official report workbook laid out sheet by sheet, top to bottom
 def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> bytes:
     """The report workbook: main sheet, changes, completeness."""
     from openpyxl import Workbook
@@ -261,7 +272,7 @@ def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> by
     doc.table(
         headers(),
         district_rows(figures),
-        widths=[0.5, 2.4, 1.2, 1, 1, 1.1, 1.1, 1, 1, 1.1],
+        widths=[0.5, 2.2, 1.1, 1, 1, 1, 1.1, 1.1, 1, 1, 1.1],
         totals=totals_row(figures),
         font_size=9,
     )
@@ -272,7 +283,12 @@ def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> by
             f"So với báo cáo số {previous['number']} "
             f"(đến ngày {_date(previous['period_end']):%d/%m/%Y})."
         )
-        doc.table(change_headers(), change_rows(figures), widths=[2.4] + [1.2] * 5, font_size=9)
+        doc.table(
+            change_headers(),
+            change_rows(figures),
+            widths=[2.4] + [1.2] * len(CHANGE_KEYS),
+            font_size=9,
+        )
     else:
         doc.paragraph("Đây là báo cáo đầu tiên; chưa có số liệu để so sánh.")
     doc.heading("IV. ĐƠN VỊ CHƯA CẬP NHẬT DỮ LIỆU")

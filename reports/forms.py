@@ -22,7 +22,8 @@ class ReportPeriodForm(forms.Form):
     period_end = forms.DateField(label=_("Đến ngày"), widget=DateInput())
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end:
             if end < start:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.models import District, School
-
-if TYPE_CHECKING:
-    pass
 
 
 class ProgressReport(models.Model):
@@ -71,8 +66,13 @@ class ProgressReport(models.Model):
         return self.status == self.Status.PENDING and self.enqueued_at is None
 
 
-class OutreachQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class OutreachQuerySet(ScopedQuerySet["OutreachActivity"]):
+    # An activity of the province itself has neither district nor school: its author's.
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        "created_by__province_id",
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 

@@ -9,29 +9,46 @@ Definitions (shown on the dashboard and in the report):
 - needy pupils: pupils still studying who need a device or a data package
   (``need_device`` set or ``need_data``), by household category;
 - proposed: proposal items (one pupil × one kind of support) in any proposal;
-- approved: the beneficiaries (``ProposalItem.objects.beneficiaries()``:
-  approved, and confirmed by the province where the round requires it);
+- approved pupils ("Học sinh khó khăn đã được duyệt hỗ trợ"): distinct pupils with at
+  least one beneficiary line, counted at the pupil's school, so a pupil approved for a
+  tablet and a data package counts once;
+- approved (support lines): the beneficiaries (``ProposalItem.objects.beneficiaries()``:
+  approved, and confirmed by the province where the round requires it), one per pupil
+  and kind of support, split into devices and data packages;
 - devices handed over: allocations in status "handed over";
 - data packages active: subscriptions in status "active";
-- coverage points covered: coverage plan verified, or best technology 4G or better;
+- coverage points covered: ``coverage.models.COVERED_Q`` (4G or better, and a coverage
+  plan, if the point has one, verified), the one definition every page uses;
 - donations (province only): cash pledged and cash received.
 
 Round and school-year filters apply to proposals, allocations and subscriptions
 (through their proposal item's round) and to pledges; the registry of needy
-pupils and the coverage points have no round and are always current.
+pupils and the coverage points have no round.
+
+``as_of`` (a progress report's last day) gives every figure as it stood at the end
+of that day, Vietnam time, from dated events, so a report rebuilt later gives the
+same figures: pupils registered (``created_at``), lines decided and lists
+approved/confirmed (``decided_at``/``confirmed_at``), devices handed over
+(``handover_date``) and not yet returned (``returned_at``), data packages running
+on that day (``starts_on``/``ends_on``), coverage from its state history
+(``coverage.PointState``), pledges (``pledged_on``) and cash (``received_on``).
+Without ``as_of`` the figures are today's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from coverage.models import GOOD_FROM, CoveragePlan, CoveragePoint
+from coverage.models import COVERED_Q, CoveragePoint, PointState
 from devices.models import Allocation, Subscription
 from donations.models import CashReceipt, Pledge
 from rounds.models import Proposal, ProposalItem, SupportRound
@@ -41,6 +58,13 @@ from students.models import HouseholdCategory, Student
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from kernel.scoping import VisibleTo
+    from reports.models import OutreachActivity
+
+M = TypeVar("M", bound=Model)
+
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Level:
@@ -52,6 +76,7 @@ class Level:
 # Figures summed per row and in the totals row, in table order.
 COUNT_FIELDS = (
     "needy",
+    "approved_pupils",
     "proposed",
     "approved",
     "approved_devices",
@@ -63,7 +88,6 @@ COUNT_FIELDS = (
 )
 
 NEEDS_SUPPORT = ~Q(need_device="") | Q(need_data=True)
-COVERED = Q(plan__stage=CoveragePlan.Stage.VERIFIED) | Q(best_technology__gte=GOOD_FROM)
 # The same rule as ProposalItem.objects.beneficiaries(), usable inside an aggregate;
 # tests/reports pin that both give the same count.
 BENEFICIARY = Q(status=ProposalItem.Status.APPROVED) & (
@@ -94,6 +118,7 @@ class UnitFigures:
     code: str
     name: str
     needy: int = 0
+    approved_pupils: int = 0
     by_category: dict[int, int] = field(default_factory=dict)
     proposed: int = 0
     approved: int = 0
@@ -148,22 +173,22 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     t = board.totals
     items: list[dict[str, Any]] = [
         {
-            "label": "Học sinh khó khăn đã được duyệt hỗ trợ",
-            "done": t.approved,
+            "label": _("Học sinh khó khăn đã được duyệt hỗ trợ"),
+            "done": t.approved_pupils,
             "goal": t.needy,
         },
         {
-            "label": "Thiết bị đã bàn giao / suất thiết bị được duyệt",
+            "label": _("Thiết bị đã bàn giao / suất thiết bị được duyệt"),
             "done": t.handed_over,
             "goal": t.approved_devices,
         },
         {
-            "label": "Gói cước đang hoạt động / suất gói cước được duyệt",
+            "label": _("Gói cước đang hoạt động / suất gói cước được duyệt"),
             "done": t.data_active,
             "goal": t.approved_data,
         },
         {
-            "label": "Điểm đã phủ sóng / tổng số điểm",
+            "label": _("Điểm đã phủ sóng / tổng số điểm"),
             "done": t.coverage_covered,
             "goal": t.coverage_total,
         },
@@ -171,7 +196,7 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     if board.shows_donations and board.pledged is not None:
         items.append(
             {
-                "label": "Tiền tài trợ đã nhận / đã cam kết",
+                "label": _("Tiền tài trợ đã nhận / đã cam kết"),
                 "done": board.received or 0,
                 "goal": board.pledged,
                 "money": True,
@@ -221,7 +246,7 @@ def resolve_scope(
     raise Http404
 
 
-def _get_visible(queryset: Any, user: User, pk: str | int) -> Any:
+def _get_visible(queryset: VisibleTo[M], user: User, pk: str | int) -> M:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -254,10 +279,18 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
         user, district_id=params.get("district"), school_id=params.get("school")
     )
     return build_dashboard(
-        level=level, district=district, school=school, filters=parse_filters(params)
+        level=level,
+        district=district,
+        school=school,
+        filters=parse_filters(params),
+        # The province's own districts only: with a second province in the database
+        # "province level" must not mean every district there is.
+        province_id=user.scope.province_id if level == Level.PROVINCE else None,
     )
 
 
+# size: a fixed number of aggregate queries merged into one table of figures per unit; split, the
+#   queries would be repeated
 def build_dashboard(
     *,
     level: str,
@@ -265,9 +298,11 @@ def build_dashboard(
     school: School | None = None,
     filters: Filters | None = None,
     province_id: int | None = None,
+    as_of: dt.date | None = None,
 ) -> Dashboard:
     """Figures per district (province), per school (district) or for one school.
 
+    ``as_of`` gives the figures at the end of that day (see the module docstring).
     A fixed number of queries: units, categories, pupils, proposal items,
     allocations, subscriptions, coverage points, and for the province pledges
     and receipts.
@@ -278,7 +313,7 @@ def build_dashboard(
         units = District.objects.filter(is_active=True)
         if province_id:
             units = units.filter(province_id=province_id)
-        title = "Toàn tỉnh"
+        title = _("Toàn tỉnh")
     elif level == Level.DISTRICT:
         assert district is not None
         units = School.objects.filter(district=district, is_active=True)
@@ -288,7 +323,7 @@ def build_dashboard(
         units = School.objects.filter(pk=school.pk)
         title = school.name
     rows = {u.pk: UnitFigures(pk=u.pk, code=u.code, name=u.name) for u in units.order_by("code")}
-    villages = UnitFigures(pk=None, code="", name="Trung tâm thôn/bản")
+    villages = UnitFigures(pk=None, code="", name=_("Trung tâm thôn/bản"))
     categories = list(HouseholdCategory.objects.order_by("priority", "name"))
 
     def row(key: int | None) -> UnitFigures | None:
@@ -298,27 +333,39 @@ def build_dashboard(
 
     paths = _PATHS[level]
     unit_filter = _unit_filter(level, district, school, province_id)
+    at = AsOf(as_of)
+    beneficiary = BENEFICIARY & at.beneficiary()
 
-    # 1. needy pupils per unit and household category
+    # 1. needy pupils per unit and household category, and the distinct pupils approved
+    is_beneficiary = Q(
+        pk__in=ProposalItem.objects.filter(beneficiary, _round_filter(filters, "round")).values(
+            "student_id"
+        )
+    )
+    needy = Q(NEEDS_SUPPORT, status="studying")
     for item in (
-        Student.objects.filter(unit_filter("student"), NEEDS_SUPPORT, status="studying")
+        Student.objects.filter(unit_filter("student"), at.registered(), needy | is_beneficiary)
         .values(unit=paths["student"], category=F("household__category_id"))
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", filter=needy), approved=Count("pk", filter=is_beneficiary))
         .order_by()
     ):
         if (target := row(item["unit"])) is not None:
             target.needy += item["n"]
-            target.by_category[item["category"]] = item["n"]
+            target.approved_pupils += item["approved"]
+            if item["n"]:
+                target.by_category[item["category"]] = item["n"]
 
-    # 2. proposals and beneficiaries
-    items = ProposalItem.objects.filter(unit_filter("item"), _round_filter(filters, "round"))
+    # 2. proposals and beneficiaries (support lines)
+    items = ProposalItem.objects.filter(
+        unit_filter("item"), _round_filter(filters, "round"), at.proposed()
+    )
     for item in (
         items.values(unit=paths["item"])
         .annotate(
             proposed=Count("pk"),
-            approved=Count("pk", filter=BENEFICIARY),
-            approved_devices=Count("pk", filter=BENEFICIARY & ~Q(kind=SupportKind.DATA)),
-            approved_data=Count("pk", filter=BENEFICIARY & Q(kind=SupportKind.DATA)),
+            approved=Count("pk", filter=beneficiary),
+            approved_devices=Count("pk", filter=beneficiary & ~Q(kind=SupportKind.DATA)),
+            approved_data=Count("pk", filter=beneficiary & Q(kind=SupportKind.DATA)),
         )
         .order_by()
     ):
@@ -331,7 +378,7 @@ def build_dashboard(
         Allocation.objects.filter(
             unit_filter("allocation"),
             _round_filter(filters, "proposal_item__round"),
-            status=Allocation.Status.HANDED_OVER,
+            at.handed_over(),
         )
         .values(unit=paths["allocation"])
         .annotate(n=Count("pk"))
@@ -345,7 +392,7 @@ def build_dashboard(
         Subscription.objects.filter(
             unit_filter("subscription"),
             _round_filter(filters, "proposal_item__round"),
-            status=Subscription.Status.ACTIVE,
+            at.data_active(),
         )
         .values(unit=paths["subscription"])
         .annotate(n=Count("pk"))
@@ -355,11 +402,8 @@ def build_dashboard(
             target.data_active = item["n"]
 
     # 5. coverage points (no round: the network is there or not)
-    for item in (
-        CoveragePoint.objects.filter(unit_filter("coverage"))
-        .values(unit=paths["coverage"])
-        .annotate(total=Count("pk"), covered=Count("pk", filter=COVERED))
-        .order_by()
+    for item in coverage_counts(
+        CoveragePoint.objects.filter(unit_filter("coverage")), paths["coverage"], as_of
     ):
         if (target := row(item["unit"])) is not None:
             target.coverage_total = item["total"]
@@ -368,7 +412,7 @@ def build_dashboard(
     result_rows = list(rows.values())
     if level == Level.DISTRICT and villages.coverage_total:
         result_rows.append(villages)
-    totals = UnitFigures(pk=None, code="", name="Tổng cộng")
+    totals = UnitFigures(pk=None, code="", name=_("Tổng cộng"))
     for r in result_rows:
         for name in COUNT_FIELDS:
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
@@ -385,18 +429,97 @@ def build_dashboard(
         totals=totals,
     )
     if level == Level.PROVINCE:
-        board.pledged, board.received = donation_totals(filters)
+        board.pledged, board.received = donation_totals(filters, as_of=as_of)
     return board
 
 
-def donation_totals(filters: Filters) -> tuple[int, int]:
-    """Cash pledged and cash received (province-wide), in VND."""
-    pledged = Pledge.objects.filter(_round_filter(filters, "round")).aggregate(
-        s=Coalesce(Sum("cash_amount"), 0)
-    )["s"]
-    received = CashReceipt.objects.filter(_round_filter(filters, "pledge__round")).aggregate(
-        s=Coalesce(Sum("amount"), 0)
-    )["s"]
+def coverage_counts(
+    points: QuerySet[CoveragePoint], unit: Any, as_of: dt.date | None
+) -> list[dict[str, Any]]:
+    """``[{"unit", "total", "covered"}]``: points and covered points per ``unit``, one query.
+
+    Today from the points themselves; ``as_of`` a day from their state history: the
+    points that existed at the end of that day, each with the state it had then.
+    """
+    if as_of is None:
+        return list(
+            points.values(unit=unit)
+            .annotate(total=Count("pk"), covered=Count("pk", filter=COVERED_Q))
+            .order_by()
+        )
+    return list(
+        PointState.objects.as_of(_end_of(as_of))
+        .filter(point__in=points)
+        .values(unit=_point_path(unit))
+        .annotate(total=Count("pk"), covered=Count("pk", filter=PointState.COVERED))
+        .order_by()
+    )
+
+
+def _point_path(unit: Any) -> Any:
+    """The same grouping expression, seen from a ``PointState`` row."""
+    if isinstance(unit, F):
+        return F(f"point__{unit.name}")
+    return Coalesce(*(F(f"point__{e.name}") for e in unit.get_source_expressions()))
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` in Vietnam time."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=VN_TZ)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The conditions that keep each source's rows to those true at the end of ``day``."""
+
+    day: dt.date | None
+
+    def _until(self) -> dt.datetime:
+        assert self.day is not None
+        return _end_of(self.day)
+
+    def registered(self) -> Q:
+        return Q(created_at__lt=self._until()) if self.day else Q()
+
+    def proposed(self) -> Q:
+        return Q(proposal__created_at__lt=self._until()) if self.day else Q()
+
+    def beneficiary(self) -> Q:
+        """Decided, and the list approved (and confirmed where required), by then."""
+        if not self.day:
+            return Q()
+        until = self._until()
+        return Q(decided_at__lt=until, proposal__decided_at__lt=until) & (
+            Q(round__requires_province_confirmation=False) | Q(proposal__confirmed_at__lt=until)
+        )
+
+    def handed_over(self) -> Q:
+        if not self.day:
+            return Q(status=Allocation.Status.HANDED_OVER)
+        return Q(
+            status__in=(Allocation.Status.HANDED_OVER, Allocation.Status.RETURNED),
+            handover_date__lte=self.day,
+        ) & (Q(returned_at__isnull=True) | Q(returned_at__gt=self.day))
+
+    def data_active(self) -> Q:
+        if not self.day:
+            return Q(status=Subscription.Status.ACTIVE)
+        # Packages that ran (active now, or expired since) and were running on that day.
+        return Q(
+            status__in=(Subscription.Status.ACTIVE, Subscription.Status.EXPIRED),
+            starts_on__lte=self.day,
+        ) & (Q(ends_on__isnull=True) | Q(ends_on__gte=self.day))
+
+
+def donation_totals(filters: Filters, *, as_of: dt.date | None = None) -> tuple[int, int]:
+    """Cash pledged and cash received (province-wide), in VND; by the end of ``as_of``."""
+    pledges = Pledge.objects.filter(_round_filter(filters, "round"))
+    receipts = CashReceipt.objects.filter(_round_filter(filters, "pledge__round"))
+    if as_of is not None:
+        pledges = pledges.filter(pledged_on__lte=as_of)
+        receipts = receipts.filter(received_on__lte=as_of)
+    pledged = pledges.aggregate(s=Coalesce(Sum("cash_amount"), 0))["s"]
+    received = receipts.aggregate(s=Coalesce(Sum("amount"), 0))["s"]
     return int(pledged), int(received)
 
 
@@ -578,7 +701,7 @@ def outreach_counts(period_start: Any, period_end: Any) -> dict[str, Any]:
     }
 
 
-def outreach_list(user: User, params: Any) -> Any:
+def outreach_list(user: User, params: Any) -> QuerySet[OutreachActivity]:
     """The outreach activities a user may see, optionally of one channel, newest first."""
     from reports.models import OutreachActivity
 

@@ -12,29 +12,29 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, require
+from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
-from reports import charts, documents, exports, selectors, services
-from reports.forms import OutreachForm, ReportPeriodForm
-from reports.models import OutreachActivity, ProgressReport
-from schools.background_exports import (
+from kernel.exports import (
     background_threshold,
     clean_params,
     export_button,
     export_response,
 )
+from reports import charts, documents, exports, rules, selectors, services
+from reports.forms import OutreachForm, ReportPeriodForm
+from reports.models import OutreachActivity, ProgressReport
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: AuthedRequest) -> User:
+    return request.user
 
 
 def _require_provincial(user: User) -> None:
-    if not (user.scope.is_provincial and user.can("can_view_reports")):
-        raise Http404
+    require(rules.may_read_progress_reports(user))
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def _require_provincial(user: User) -> None:
 
 @require_GET
 @capability_required("can_view_reports")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     board = selectors.dashboard_for_user(_user(request), params=request.GET)
     export = request.GET.get("export")
     rows = exports.board_rows(board)
@@ -51,9 +51,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if export == "categories":
         return export_response(request, key=exports.CATEGORIES, objects=rows, count=len(rows))
     rounds, years = selectors.filter_choices()
-    labels = [r.name for r in board.rows]
-    # Village centres only have coverage points: they stay out of the support chart.
-    pupils_rows = [r for r in board.rows if r.pk is not None]
     context: dict[str, Any] = {
         "board": board,
         "rounds": rounds,
@@ -68,11 +65,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "export_categories": export_button(
             request, key=exports.CATEGORIES, count=len(rows), name="categories"
         ),
+        **_charts(board),
+        "pledged_vnd": format_vnd(board.pledged or 0),
+        "received_vnd": format_vnd(board.received or 0),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def _charts(board: selectors.Dashboard) -> dict[str, str]:
+    """The dashboard's three charts, drawn from the figures already on the board."""
+    labels = [r.name for r in board.rows]
+    # Village centres only have coverage points: they stay out of the support chart.
+    pupils_rows = [r for r in board.rows if r.pk is not None]
+    return {
         "support_chart": charts.bar_chart(
             [r.name for r in pupils_rows],
             [
                 charts.Series(_("HS cần hỗ trợ"), [r.needy for r in pupils_rows], "#98a2b3"),
-                charts.Series(_("Được duyệt"), [r.approved for r in pupils_rows], "#2e6fbf"),
+                charts.Series(
+                    _("HS được duyệt hỗ trợ"), [r.approved_pupils for r in pupils_rows], "#2e6fbf"
+                ),
                 charts.Series(
                     _("Đã bàn giao thiết bị"), [r.handed_over for r in pupils_rows], "#1f7a4d"
                 ),
@@ -102,10 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             title=_("Học sinh cần hỗ trợ theo diện hộ"),
         ),
-        "pledged_vnd": format_vnd(board.pledged or 0),
-        "received_vnd": format_vnd(board.received or 0),
     }
-    return render(request, "reports/dashboard.html", context)
 
 
 def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
@@ -117,14 +126,11 @@ def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
 
 @require_GET
 @capability_required("can_view_reports")
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
-    resent = services.requeue_waiting_reports()
-    if resent:
-        messages.info(
-            request, _("Đã gửi lại %(n)s yêu cầu lập báo cáo vào hàng đợi.") % {"n": resent}
-        )
+    # Reports requested while the broker was down are sent again by the task-queue sweep
+    # (reports.services.sweep_reports), never by a page view: GET changes nothing.
     start, end = services.previous_week()
     form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
     reports = ProgressReport.objects.select_related("requested_by").order_by("-period_end", "-pk")
@@ -134,7 +140,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required("can_view_reports")
-def report_request(request: HttpRequest) -> HttpResponse:
+def report_request(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
     form = ReportPeriodForm(request.POST)
@@ -160,12 +166,10 @@ BROKER_DOWN_MESSAGE = _(
 
 @require_GET
 @capability_required("can_view_reports")
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
     report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
-    if report.waits_for_broker and services.enqueue_report(report_id=report.pk):
-        report.refresh_from_db()
     summary = documents.summary_lines(report.figures) if report.status == "done" else []
     return render(
         request,
@@ -181,7 +185,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @capability_required("can_view_reports")
-def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
     _require_provincial(_user(request))
     report = get_object_or_404(ProgressReport, pk=pk)
     return JsonResponse(
@@ -197,7 +201,7 @@ def report_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @capability_required("can_view_reports")
-def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
     """The stored files are never served publicly: only provincial users get them here."""
     _require_provincial(_user(request))
     report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)
@@ -210,7 +214,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     response = FileResponse(field.open("rb"), content_type=content_type)
     name = f"Bao-cao-{report.number.replace('/', '-')}.{kind}"
     response["Content-Disposition"] = content_disposition(name)
-    return response  # type: ignore[return-value]
+    return response
 
 
 # --- outreach log -----------------------------------------------------------------------------
@@ -218,7 +222,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @require_GET
 @capability_required("can_view_reports")
-def outreach_list(request: HttpRequest) -> HttpResponse:
+def outreach_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     activities = selectors.outreach_list(user, request.GET)
     if request.GET.get("export") == "xlsx":
@@ -242,7 +246,7 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_view_reports")
-def outreach_create(request: HttpRequest) -> HttpResponse:
+def outreach_create(request: AuthedRequest) -> HttpResponse:
     form = OutreachForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.create_outreach_activity(actor=_user(request), **form.cleaned_data)
@@ -252,7 +256,7 @@ def outreach_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_view_reports")
-def outreach_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     activity = get_for_user(OutreachActivity.objects.all(), user, pk=pk)
     if not services.can_edit_outreach(user, activity):
@@ -273,7 +277,7 @@ def outreach_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required("can_view_reports")
-def outreach_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     activity = get_for_user(OutreachActivity.objects.all(), user, pk=pk)
     services.delete_outreach_activity(actor=user, activity=activity)

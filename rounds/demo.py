@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 
 from django.utils import timezone
 
@@ -113,7 +114,7 @@ def _proposal(
     district_user,
     *,
     approve: bool,
-    exclude: set[int] = frozenset(),
+    exclude: AbstractSet[int] = frozenset(),
     newest_first: bool = False,
 ) -> Proposal | None:
     """Build a school's list from its registry as its own staff would; none without pupils."""

@@ -45,7 +45,8 @@ class RoundForm(forms.ModelForm):
         return value
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("Hạn đề xuất phải sau ngày bắt đầu."))

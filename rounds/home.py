@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.access import is_district_user, is_provincial_user
 from accounts.home import HomeStat
 from accounts.models import User
 from rounds.models import Proposal, ProposalItem
@@ -26,7 +27,7 @@ def summary(user: User) -> list[HomeStat]:
     stats = [
         HomeStat(_("Lượt hỗ trợ đã được duyệt"), intcomma(beneficiaries), reverse("rounds:list"))
     ]
-    if user.scope.is_district:
+    if is_district_user(user):
         stats.append(
             HomeStat(
                 _("Danh sách chờ Phòng duyệt"),
@@ -34,7 +35,7 @@ def summary(user: User) -> list[HomeStat]:
                 reverse("rounds:list"),
             )
         )
-    elif user.scope.is_provincial:
+    elif is_provincial_user(user):
         stats.append(
             HomeStat(
                 _("Danh sách chờ Sở xác nhận"),

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
 from schools.models import District, School
 from students.models import Student
-
-if TYPE_CHECKING:
-    pass
 
 
 class SupportRound(models.Model):
@@ -113,7 +108,7 @@ class Quota(models.Model):
         return f"{unit} · {self.get_kind_display()}: {self.amount}"
 
 
-class ProposalQuerySet(ScopedQuerySet):
+class ProposalQuerySet(ScopedQuerySet["Proposal"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)
@@ -174,7 +169,7 @@ class Proposal(models.Model):
         return f"{self.school} – {self.round}"
 
 
-class ProposalItemQuerySet(ScopedQuerySet):
+class ProposalItemQuerySet(ScopedQuerySet["ProposalItem"]):
     province_lookups = ("proposal__school__district__province_id",)
     district_lookups = ("proposal__school__district_id",)
     school_lookups = ("proposal__school_id",)

@@ -9,11 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, pupil_data_required
-from accounts.models import PersonalDataAccess
+from accounts.http import AuthedRequest
+from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
 from accounts.services import record_access
-from rounds import exports, selectors, services
+from kernel.exports import export_button, export_response
+from rounds import exports, rules, selectors, services
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -31,14 +34,13 @@ from rounds.workflow import (
     acts_at_level,
     available_transitions,
 )
-from schools.background_exports import export_button, export_response
 from schools.models import District, School
 from students.models import Student
 
 ROUND_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
 
 
-def _user(request: HttpRequest):
+def _user(request: AuthedRequest) -> User:
     return request.user
 
 
@@ -46,7 +48,7 @@ def _user(request: HttpRequest):
 
 
 @capability_required(*ROUND_VIEWERS)
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
     rounds = list(selectors.visible_rounds(user))
     return render(
@@ -54,18 +56,17 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "rounds/round_list.html",
         {
             "rounds": rounds,
-            "can_create": user.can("can_manage_rounds") and user.scope.is_provincial,
+            "can_create": rules.may_manage_rounds(user),
         },
     )
 
 
-def _province_manager(request: HttpRequest) -> None:
-    if not _user(request).scope.is_provincial:
-        raise Http404
+def _province_manager(request: AuthedRequest) -> None:
+    access.require(rules.may_manage_rounds(_user(request)))
 
 
 @capability_required("can_manage_rounds")
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthedRequest) -> HttpResponse:
     _province_manager(request)
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -80,7 +81,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_manage_rounds")
-def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def round_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     round_ = selectors.get_round(_user(request), pk)
     form = RoundForm(request.POST or None, instance=SupportRound.objects.get(pk=round_.pk))
@@ -97,7 +98,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required("can_manage_rounds")
-def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     round_ = selectors.get_round(_user(request), pk)
     try:
@@ -112,18 +113,18 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(*ROUND_VIEWERS)
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     round_ = selectors.get_round(user, pk)
-    scope = user.scope
     context: dict = {"round": round_, "kinds": selectors.offered_kinds(round_)}
-    if scope.is_provincial:
+    if access.is_provincial_user(user):
         units = selectors.round_overview(round_, user)
         context.update(
             units=units,
             totals=selectors.totals(units, round_),
             can_manage=user.can("can_manage_rounds"),
-            awaiting=Proposal.objects.filter(round=round_, status=Proposal.Status.APPROVED)
+            awaiting=Proposal.objects.visible_to(user)
+            .filter(round=round_, status=Proposal.Status.APPROVED)
             .select_related("school", "school__district")
             .order_by("decided_at")
             if round_.requires_province_confirmation
@@ -132,8 +133,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, sum(len(u.kinds) for u in units)),
         )
         return render(request, "rounds/round_overview.html", context)
-    if scope.is_district:
-        district = District.objects.get(pk=scope.district_id)
+    if access.is_district_user(user):
+        district = District.objects.get(pk=access.own_district_id(user))
         context.update(
             district=district,
             progress=selectors.district_progress(round_, district),
@@ -141,18 +142,18 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
-    school = School.objects.select_related("district").get(pk=scope.school_id)
+    school = School.objects.select_related("district").get(pk=access.own_school_id(user))
     context.update(
         school=school,
         quotas=selectors.school_quotas(round_, school),
-        proposal=Proposal.objects.filter(round=round_, school=school).first(),
+        proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
     )
     return render(request, "rounds/round_school.html", context)
 
 
 @capability_required("can_manage_rounds")
-def round_quotas(request: HttpRequest, pk: int) -> HttpResponse:
+def round_quotas(request: AuthedRequest, pk: int) -> HttpResponse:
     _province_manager(request)
     user = _user(request)
     round_ = selectors.get_round(user, pk)
@@ -172,15 +173,12 @@ def round_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rounds/round_quotas.html", {"round": round_, "units": units})
 
 
-def _own_district(request: HttpRequest) -> District:
-    scope = _user(request).scope
-    if not scope.is_district:
-        raise Http404
-    return District.objects.get(pk=scope.district_id)
+def _own_district(request: AuthedRequest) -> District:
+    return District.objects.get(pk=access.own_district_id(_user(request)))
 
 
 @capability_required("can_approve")
-def round_split(request: HttpRequest, pk: int) -> HttpResponse:
+def round_split(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     district = _own_district(request)
     round_ = selectors.get_round(user, pk)
@@ -214,7 +212,7 @@ def round_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_approve")
-def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
+def round_inbox(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     district = _own_district(request)
     round_ = selectors.get_round(user, pk)
@@ -234,7 +232,7 @@ def round_inbox(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_approve", "can_manage_rounds")
-def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+def round_export(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     params = {"round": str(pk)}
     rows = exports.overview_rows(user, params)
@@ -264,7 +262,7 @@ def _export_button(request: HttpRequest, round_: SupportRound, count: int) -> di
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_start(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     round_ = selectors.get_round(user, pk)
     try:
@@ -277,7 +275,7 @@ def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     round_ = proposal.round
@@ -322,7 +320,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": transitions,
             "candidates": selectors.candidates(proposal) if can_edit else [],
             "history": history_for(proposal)[:100],
-            "is_school": user.scope.is_school,
+            "is_school": access.is_school_user(user),
             "steps": [(s.value, s.label) for s in path],
             "export": export_button(
                 request,
@@ -350,7 +348,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     entries = []
@@ -374,7 +372,7 @@ def proposal_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_update(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the builder table: priorities, kinds, and removal of ticked pupils."""
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
@@ -413,7 +411,7 @@ def proposal_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_propose")
-def proposal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     return _run(
@@ -439,7 +437,7 @@ TRANSITION_MESSAGES = {
 @require_POST
 @pupil_data_required
 @capability_required("can_propose", "can_approve")
-def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def proposal_transition(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     if name not in TRANSITIONS:
         raise Http404
     user = _user(request)
@@ -471,7 +469,7 @@ def proposal_transition(request: HttpRequest, pk: int, name: str) -> HttpRespons
 @require_POST
 @pupil_data_required
 @capability_required("can_approve")
-def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide_items(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
     ids = parse_ids(request.POST.getlist("items"))
@@ -506,7 +504,7 @@ def proposal_decide_items(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_export(request: AuthedRequest, pk: int) -> HttpResponse:
     params = {"proposal": str(pk)}
     rows = exports.proposal_rows(_user(request), params)
     return export_response(
@@ -521,10 +519,10 @@ def proposal_export(request: HttpRequest, pk: int) -> HttpResponse:
 # --- pupils ---------------------------------------------------------------------------
 
 
-def _student(request: HttpRequest, pk: int) -> Student:
+def _student(request: AuthedRequest, pk: int) -> Student:
     student = (
         Student.objects.visible_to(_user(request))
-        .select_related("school", "household__category")
+        .select_related("school__district", "household__category")
         .filter(pk=pk)
         .first()
     )
@@ -535,7 +533,7 @@ def _student(request: HttpRequest, pk: int) -> Student:
 
 @pupil_data_required
 @capability_required(*ROUND_VIEWERS)
-def student_history(request: HttpRequest, pk: int) -> HttpResponse:
+def student_history(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
     record_access(
@@ -546,13 +544,7 @@ def student_history(request: HttpRequest, pk: int) -> HttpResponse:
         school_id=student.school_id,
         district_id=student.school.district_id,
     )
-    scope = user.scope
-    can_unlock = (
-        student.eligibility_locked
-        and user.can("can_approve")
-        and (scope.is_provincial or scope.district_id == student.school.district_id)
-        and not scope.is_school
-    )
+    can_unlock = rules.may_unlock_now(user, student)
     return render(
         request,
         "rounds/student_history.html",
@@ -569,7 +561,7 @@ def student_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pupil_data_required
 @capability_required("can_approve")
-def student_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def student_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student = _student(request, pk)
     form = UnlockForm(request.POST)

@@ -7,17 +7,13 @@ nothing here assumes nine districts or even that districts exist for ever.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
-
-if TYPE_CHECKING:
-    pass
+from kernel.scoping import ScopedQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +41,7 @@ class Province(models.Model):
         return self.name
 
 
-class DistrictQuerySet(ScopedQuerySet):
+class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)
     school_lookups = ()
@@ -68,6 +64,9 @@ class District(models.Model):
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
 
     objects = DistrictQuerySet.as_manager()
+
+    # Filled in by schools.selectors.district_overview() for the district's home page.
+    school_list: list[School]
 
     class Meta:
         verbose_name = _("huyện/thị xã/thành phố")
@@ -133,7 +132,7 @@ class Village(models.Model):
         super().save(*args, **kwargs)
 
 
-class SchoolQuerySet(ScopedQuerySet):
+class SchoolQuerySet(ScopedQuerySet["School"]):
     province_lookups = ("district__province_id",)
     district_lookups = ("district_id",)
     school_lookups = ("pk",)
@@ -244,8 +243,13 @@ class SchoolSite(models.Model):
         return f"{self.school.name} – {self.name}"
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
-    province_lookups = ()
+class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
+    # A batch uploaded by the province itself has neither district nor school: its uploader's.
+    province_lookups = (
+        "district__province_id",
+        "school__district__province_id",
+        "uploaded_by__province_id",
+    )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
 

@@ -1,35 +1,40 @@
-"""Pages for districts and schools; every lookup goes through the user's scope."""
+"""Pages for districts and schools; every lookup goes through the user's scope.
+
+Any logged-in user may open them (``login_required``: no capability is needed, as
+``capability_required()`` with none, which lives above this app in ``accounts``):
+what each user sees is decided by ``visible_to``."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, no_store
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.http import SignedInRequest, no_store
 from kernel.normalize import fold
 from schools import background_exports, selectors
 from schools.models import ExportJob
 
 
-@capability_required()
-def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    district = selectors.district_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
+@login_required
+def district_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    district = selectors.district_overview(user=request.user, pk=pk)
     return render(request, "schools/district_detail.html", {"district": district})
 
 
-@capability_required()
-def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    school = selectors.school_overview(user=request.user, pk=pk)  # type: ignore[arg-type]
+@login_required
+def school_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    school = selectors.school_overview(user=request.user, pk=pk)
     return render(request, "schools/school_detail.html", {"school": school})
 
 
-@capability_required()
-def school_list(request: HttpRequest) -> HttpResponse:
-    schools = selectors.visible_schools(request.user).order_by("district__code", "name")  # type: ignore[arg-type]
+@login_required
+def school_list(request: SignedInRequest) -> HttpResponse:
+    schools = selectors.visible_schools(request.user).order_by("district__code", "name")
     query = request.GET.get("q", "").strip()
     district_id = request.GET.get("district", "")
     if district_id.isdigit():
@@ -43,7 +48,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
         ]
         schools = schools.filter(pk__in=ids)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
-    districts = selectors.visible_districts(request.user)  # type: ignore[arg-type]
+    districts = selectors.visible_districts(request.user)
     return render(
         request,
         "schools/school_list.html",
@@ -55,29 +60,29 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@capability_required()
-def export_start(request: HttpRequest, key: str) -> HttpResponse:
+@login_required
+def export_start(request: SignedInRequest, key: str) -> HttpResponse:
     job = background_exports.start_export(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         key=key,
         params=background_exports.clean_params(request.POST),
     )
     return redirect("schools:export_detail", pk=job.pk)
 
 
-def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+def _own_job(request: SignedInRequest, pk: int) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
 
 
-@capability_required()
-def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@login_required
+def export_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     entry = background_exports.get_export(job.exporter)
     return render(request, "schools/export_detail.html", {"job": job, "entry": entry})
 
 
-@capability_required()
-def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+@login_required
+def export_status(request: SignedInRequest, pk: int) -> JsonResponse:
     job = _own_job(request, pk)
     return JsonResponse(
         {
@@ -94,9 +99,9 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@capability_required()
+@login_required
 @no_store
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: SignedInRequest, pk: int) -> FileResponse:
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
@@ -105,4 +110,4 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition(
         entry.filename_for(job.user, job.params or {})
     )
-    return response  # type: ignore[return-value]
+    return response

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.exporters import XlsxExporter
+from kernel.exporters import Columns, XlsxExporter
 from kernel.spreadsheets import RowNumber
 from students.models import Student, mask
 from students.selectors import FieldConflict
@@ -25,9 +25,9 @@ class StudentExporter(XlsxExporter):
     """The filtered registry list; IDs and phones masked unless ``reveal`` (roles with
     ``can_reveal_personal_ids``), as on the pupil page."""
 
-    title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")  # type: ignore[assignment]
+    title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")
     sheet_name = "Danh sách"
-    columns = (  # type: ignore[assignment]
+    columns: Columns = (
         (_("Họ và tên"), "full_name"),
         (_("Ngày sinh"), lambda s: s.date_of_birth.strftime("%d/%m/%Y")),
         (_("Giới tính"), "get_gender_display"),
@@ -75,9 +75,9 @@ class ImportChangesExporter(XlsxExporter):
     or that conflicts with a value set in the portal.  Objects are
     ``(selectors.PupilChange, FieldChange | FieldConflict)`` pairs."""
 
-    title = _("DANH SÁCH THAY ĐỔI KHI NHẬP TỆP")  # type: ignore[assignment]
+    title = _("DANH SÁCH THAY ĐỔI KHI NHẬP TỆP")
     sheet_name = "Thay đổi"
-    columns = (  # type: ignore[assignment]
+    columns = (
         (_("Dòng"), lambda item: _row(item[0].row)),
         (_("Học sinh"), lambda item: item[0].full_name),
         (_("Thông tin"), lambda item: item[1].label),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from kernel.formfields import model_choice_field
 from kernel.normalize import clean_text
 from kernel.spreadsheets import Table
 from schools.choices import DeviceNeed
@@ -104,8 +105,10 @@ class StudentForm(forms.Form):
         for name, label in self.CONFIRMATIONS.values():
             if self.is_bound and name in self.data:
                 self.fields[name] = forms.BooleanField(label=label, required=False)
-        self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["commune"].queryset = communes_for(user)  # type: ignore[attr-defined]
+        model_choice_field(self, "school").queryset = School.objects.visible_to(user).order_by(
+            "name"
+        )
+        model_choice_field(self, "commune").queryset = communes_for(user)
         if user.scope.is_school:
             self.fields["school"].initial = user.school_id
             self.fields["school"].disabled = True
@@ -247,7 +250,9 @@ class UploadForm(forms.Form):
         if user.scope.is_school:
             del self.fields["school"]
         else:
-            self.fields["school"].queryset = School.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
+            model_choice_field(self, "school").queryset = School.objects.visible_to(user).order_by(
+                "name"
+            )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

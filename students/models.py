@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import DeviceNeed
 from schools.models import Commune, School, Village
-
-if TYPE_CHECKING:
-    pass
 
 pupil_code_validator = RegexValidator(
     r"^\d{10}$", _("Mã định danh học sinh phải gồm đúng 10 chữ số.")
@@ -159,7 +156,7 @@ class Household(models.Model):
         return mask(self.guardian_id_number)
 
 
-class StudentQuerySet(ScopedQuerySet):
+class StudentQuerySet(ScopedQuerySet["Student"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
     school_lookups = ("school_id",)

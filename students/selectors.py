@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ LIST_RELATED = ("school", "household__category", "village", "commune", "ethnicit
 
 
 def visible_students(user: User) -> StudentQuerySet:
-    return Student.objects.visible_to(user)  # type: ignore[attr-defined]
+    return Student.objects.visible_to(user)
 
 
 def get_student_for_user(user: User, pk: int) -> Student:
@@ -184,9 +184,11 @@ def student_history(student: Student) -> QuerySet[AuditEvent]:
 def communes_for(user: User) -> QuerySet[Commune]:
     scope = user.scope
     communes = Commune.objects.select_related("district").order_by("district__code", "name")
-    if scope.is_provincial:
-        return communes.filter(district__province_id=scope.province_id)  # type: ignore[misc]
-    return communes.filter(district_id=scope.district_id)  # type: ignore[misc]
+    if scope.is_provincial and scope.province_id is not None:
+        return communes.filter(district__province_id=scope.province_id)
+    if scope.district_id is not None:  # a district officer's district, or a school's
+        return communes.filter(district_id=scope.district_id)
+    return communes.none()
 
 
 def import_batches(user: User) -> QuerySet[ImportBatch]:
@@ -260,6 +262,8 @@ def conflict_keys(batch: ImportBatch) -> set[str]:
     return keys
 
 
+# size: a fixed number of queries per page: the ids of every kind of reference are gathered, looked
+#   up together, then labelled
 def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> list[PupilChange]:
     """Labels and display values ("Hộ nghèo", "Nữ", "05/07/2012") for a page of changes.
 
@@ -325,7 +329,7 @@ def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> 
                         label=change_label(key),
                         portal=display_value(key, conflict["portal"], names),
                         file=display_value(key, conflict["file"], names),
-                        by=user_names.get(conflict.get("by"), "—"),  # type: ignore[arg-type]
+                        by=user_names.get(conflict.get("by"), "—"),
                         at=_display_time(conflict.get("at")),
                         takes_file=choices.takes_file(conflict["key"]),
                     )
@@ -341,10 +345,15 @@ def change_label(key: str) -> str:
     if key == "household":
         return str(_("Hộ gia đình"))
     if key.startswith("household."):
-        field = Household._meta.get_field(key.removeprefix("household.").removesuffix("_id"))
-        return str(_("%(field)s (hộ)") % {"field": capfirst(field.verbose_name)})
-    field = Student._meta.get_field(key.removesuffix("_id"))
-    return str(capfirst(field.verbose_name))
+        name = _verbose_name(Household, key.removeprefix("household.").removesuffix("_id"))
+        return str(_("%(field)s (hộ)") % {"field": name})
+    return _verbose_name(Student, key.removesuffix("_id"))
+
+
+def _verbose_name(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    # Stored changes name concrete fields; a reverse relation has no verbose name.
+    return str(capfirst(field.verbose_name)) if isinstance(field, Field) else name
 
 
 def display_value(key: str, value: Any, names: Mapping[str, Mapping[Any, str]]) -> str:
@@ -355,7 +364,7 @@ def display_value(key: str, value: Any, names: Mapping[str, Mapping[Any, str]]) 
     if kind == "household" and isinstance(value, int) and value < 0:
         return str(_("(hộ mới)"))  # numbered in the dry run only
     if kind in _REFERENCES:
-        return names.get(kind, {}).get(value) or f"#{value}"  # type: ignore[arg-type]
+        return names.get(kind, {}).get(value) or f"#{value}"
     if kind == "gender":
         return str(Student.Gender(value).label) if value in Student.Gender.values else str(value)
     if kind == "need":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, pupil_data_required
+from accounts.access import capability_required, pupil_data_required, refuse
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import background_threshold, clean_params, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import background_threshold, clean_params, export_response
 from schools.models import ImportBatch
 from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
@@ -28,11 +29,11 @@ REGISTRY_EXPORT = "students.registry"
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def _abilities(request: HttpRequest) -> dict[str, bool]:
+def _abilities(request: AuthedRequest) -> dict[str, bool]:
     user = request.user
     return {
-        "can_edit": user.can("can_edit_students"),  # type: ignore[union-attr]
-        "can_import": user.can("can_import"),  # type: ignore[union-attr]
+        "can_edit": user.can("can_edit_students"),
+        "can_import": user.can("can_import"),
     }
 
 
@@ -47,9 +48,9 @@ def _page_size(request: HttpRequest) -> int:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_list(request: HttpRequest) -> HttpResponse:
+def student_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
-    students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
+    students = selectors.student_list(user=request.user, filters=filters)
     page = Paginator(students, _page_size(request)).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -66,7 +67,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
             **_abilities(request),
-            **selectors.filter_choices(user=request.user),  # type: ignore[arg-type]
+            **selectors.filter_choices(user=request.user),
         },
     )
 
@@ -74,9 +75,9 @@ def student_list(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_export(request: HttpRequest) -> HttpResponse:
+def student_export(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
-    students = selectors.student_list(user=request.user, filters=filters)  # type: ignore[arg-type]
+    students = selectors.student_list(user=request.user, filters=filters)
     # Over EXPORT_BACKGROUND_ROWS the list goes back with a "run in background" button.
     return export_response(
         request, key=REGISTRY_EXPORT, objects=students, back_to=reverse("students:list")
@@ -86,10 +87,10 @@ def student_export(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required(*VIEW_CAPABILITIES)
 @require_GET
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+def student_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)
     services.record_pupil_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         student=student,
         action=PersonalDataAccess.Action.VIEW,
         what=_("Trang học sinh"),
@@ -100,15 +101,15 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_reveal_personal_ids")
 @require_POST
-def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def student_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     """The pupil page with full ID numbers and phones, for roles that need them; recorded.
 
     Answered to the POST itself (not redirected) so the full numbers never sit behind a
     bookmarkable GET address.
     """
-    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+    student = selectors.get_student_for_user(request.user, pk)
     services.record_pupil_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         student=student,
         action=PersonalDataAccess.Action.REVEAL,
         what=_("Số định danh, số điện thoại của học sinh và người giám hộ"),
@@ -116,8 +117,8 @@ def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, student, revealed=True)
 
 
-def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpResponse:
-    siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)  # type: ignore[arg-type]
+def _detail_page(request: AuthedRequest, student, *, revealed: bool) -> HttpResponse:
+    siblings, other_school_siblings = selectors.sibling_summary(user=request.user, student=student)
     return render(
         request,
         "students/student_detail.html",
@@ -129,8 +130,8 @@ def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpRespon
             "history": selectors.student_history(student),
             "can_delete": services.can_delete(student),
             "revealed": revealed,
-            "can_reveal": request.user.can("can_reveal_personal_ids"),  # type: ignore[union-attr]
-            "can_audit_access": request.user.can("can_manage_users"),  # type: ignore[union-attr]
+            "can_reveal": request.user.can("can_reveal_personal_ids"),
+            "can_audit_access": request.user.can("can_manage_users"),
             **_abilities(request),
         },
     )
@@ -139,11 +140,11 @@ def _detail_page(request: HttpRequest, student, *, revealed: bool) -> HttpRespon
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
-def student_create(request: HttpRequest) -> HttpResponse:
-    form = StudentForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+def student_create(request: AuthedRequest) -> HttpResponse:
+    form = StudentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            student = services.create_student(actor=request.user, data=form.to_data())  # type: ignore[arg-type]
+            student = services.create_student(actor=request.user, data=form.to_data())
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -155,12 +156,12 @@ def student_create(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_http_methods(["GET", "POST"])
-def student_update(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
-    form = StudentForm(request.POST or None, user=request.user, student=student)  # type: ignore[arg-type]
+def student_update(request: AuthedRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)
+    form = StudentForm(request.POST or None, user=request.user, student=student)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_student(actor=request.user, student=student, data=form.to_data())  # type: ignore[arg-type]
+            services.update_student(actor=request.user, student=student, data=form.to_data())
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -172,11 +173,11 @@ def student_update(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_edit_students")
 @require_POST
-def student_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    student = selectors.get_student_for_user(request.user, pk)  # type: ignore[arg-type]
+def student_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    student = selectors.get_student_for_user(request.user, pk)
     try:
         services.delete_student(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             student=student,
             reason=request.POST.get("reason", "")[:500],
         )
@@ -205,12 +206,12 @@ def _add_errors(form, exc: ValidationError) -> None:
 @pupil_data_required
 @capability_required("can_import")
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)  # type: ignore[arg-type]
+def import_upload(request: AuthedRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.upload_household_list(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 upload=form.cleaned_data["file"],
                 school=form.cleaned_data.get("school"),
             )
@@ -221,8 +222,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
-        "max_rows": services.row_limit_for(request.user),  # type: ignore[arg-type]
-        "recent": selectors.import_batches(request.user)[:5],  # type: ignore[arg-type]
+        "max_rows": services.row_limit_for(request.user),
+        "recent": selectors.import_batches(request.user)[:5],
     }
     return render(request, "students/import_upload.html", context)
 
@@ -230,8 +231,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_list(request: HttpRequest) -> HttpResponse:
-    batches = selectors.import_batches(request.user)  # type: ignore[arg-type]
+def import_list(request: AuthedRequest) -> HttpResponse:
+    batches = selectors.import_batches(request.user)
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
     return render(request, "students/import_list.html", {"page": page})
 
@@ -239,12 +240,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)
     context: dict = {"batch": batch, "async_rows": settings.IMPORT_ASYNC_ROWS}
     if batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
         try:
-            table, importer = services.describe_batch_table(actor=request.user, batch=batch)  # type: ignore[arg-type]
+            table, importer = services.describe_batch_table(actor=request.user, batch=batch)
         except SpreadsheetError as exc:
             context["file_error"] = exc.message
         else:
@@ -298,11 +299,11 @@ def _conflict_choices(request: HttpRequest) -> tuple[dict[str, str], str]:
     return choices, for_all if for_all in (KEEP_PORTAL, TAKE_FILE) else ""
 
 
-def _save_conflict_choices(request: HttpRequest, batch: ImportBatch) -> None:
+def _save_conflict_choices(request: AuthedRequest, batch: ImportBatch) -> None:
     choices, for_all = _conflict_choices(request)
     if choices or for_all:
         services.choose_conflict_values(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             batch=batch,
             choices=choices,
             for_all=for_all,
@@ -320,11 +321,11 @@ def _mapped_labels(table):
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_check(request: HttpRequest, pk: int) -> HttpResponse:
+def import_check(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the column mapping and run the dry run."""
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    batch = selectors.get_batch_for_user(request.user, pk)
     try:
-        table, _importer = services.describe_batch_table(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        table, _importer = services.describe_batch_table(actor=request.user, batch=batch)
         form = MappingForm(request.POST, table=table)
         if not form.is_valid():
             for field, errors in form.errors.items():
@@ -333,8 +334,8 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
                     f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}",
                 )
             return redirect("students:import_detail", pk=pk)
-        services.save_mapping(actor=request.user, batch=batch, mapping=form.mapping())  # type: ignore[arg-type]
-        services.start_batch(actor=request.user, batch=batch, phase="validate")  # type: ignore[arg-type]
+        services.save_mapping(actor=request.user, batch=batch, mapping=form.mapping())
+        services.start_batch(actor=request.user, batch=batch, phase="validate")
     except (SpreadsheetError, services.ImportRefused) as exc:
         messages.error(request, exc.message)
     return redirect("students:import_detail", pk=pk)
@@ -343,14 +344,14 @@ def import_check(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)
     form = ConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     try:
         _save_conflict_choices(request, batch)
         batch = services.start_batch(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             batch=batch,
             phase="import",
             skip_invalid=skip_invalid,
@@ -373,9 +374,9 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
+def import_choose(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save which value wins for the conflicts shown (or for all) before confirming."""
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    batch = selectors.get_batch_for_user(request.user, pk)
     try:
         _save_conflict_choices(request, batch)
     except services.ImportRefused as exc:
@@ -390,10 +391,10 @@ def import_choose(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
+def import_changes_export(request: AuthedRequest, pk: int) -> HttpResponse:
     """The dry run's per-field difference as .xlsx."""
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
-    data = services.import_changes_file(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    batch = selectors.get_batch_for_user(request.user, pk)
+    data = services.import_changes_file(actor=request.user, batch=batch)
     stem = batch.file_name.rsplit(".", 1)[0]
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(f"{stem} - thay đổi.xlsx")
@@ -403,10 +404,10 @@ def import_changes_export(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_POST
-def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.get_batch_for_user(request.user, pk)
     try:
-        services.cancel_batch(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        services.cancel_batch(actor=request.user, batch=batch)
     except services.ImportRefused as exc:
         messages.error(request, exc.message)
     return redirect("students:import_detail", pk=pk)
@@ -415,9 +416,9 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_status(request: HttpRequest, pk: int) -> JsonResponse:
+def import_status(request: AuthedRequest, pk: int) -> JsonResponse:
     """Small JSON for the progress bar (polled while the import runs in Celery)."""
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    batch = selectors.get_batch_for_user(request.user, pk)
     return JsonResponse(
         {
             "status": batch.status,
@@ -437,11 +438,11 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
-def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
+def import_error_file(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column added."""
-    batch = selectors.get_batch_for_user(request.user, pk)  # type: ignore[arg-type]
+    batch = selectors.get_batch_for_user(request.user, pk)
     try:
-        data = services.error_copy(actor=request.user, batch=batch)  # type: ignore[arg-type]
+        data = services.error_copy(actor=request.user, batch=batch)
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
         return redirect("students:import_detail", pk=pk)
@@ -456,20 +457,19 @@ def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
 DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
-def _require_reviewer(request: HttpRequest) -> None:
-    # A page every school knows exists: the wrong role is told so (403), not 404.
-    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):  # type: ignore[union-attr]
-        raise PermissionDenied
+def _require_reviewer(request: AuthedRequest) -> None:
+    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):
+        refuse()
 
 
 @pupil_data_required
 @require_GET
-def duplicate_review(request: HttpRequest) -> HttpResponse:
+def duplicate_review(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
-    paginator = duplicate_pairs.PairPaginator(user=request.user, per_page=_page_size(request))  # type: ignore[arg-type]
+    paginator = duplicate_pairs.PairPaginator(user=request.user, per_page=_page_size(request))
     page = paginator.get_page(request.GET.get("page"))
     record_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         action=PersonalDataAccess.Action.VIEW,
         what=_("Hồ sơ có thể trùng giữa các trường"),
         rows=2 * len(page),
@@ -504,12 +504,12 @@ def _error_messages(error: ValidationError) -> list[str]:
 
 @pupil_data_required
 @require_POST
-def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
+def duplicate_dismiss(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
     first_id, second_id = _pair_ids(request)
     try:
         merging.dismiss_pair(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             first_id=first_id,
             second_id=second_id,
             token=request.POST.get("token", ""),
@@ -525,13 +525,13 @@ def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
 
 @pupil_data_required
 @require_POST
-def duplicate_merge(request: HttpRequest) -> HttpResponse:
+def duplicate_merge(request: AuthedRequest) -> HttpResponse:
     _require_reviewer(request)
     first_id, second_id = _pair_ids(request)
     kept = request.POST.get("kept", "")
     try:
         student = merging.merge_pair(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             first_id=first_id,
             second_id=second_id,
             kept_id=int(kept) if kept.isdigit() else 0,

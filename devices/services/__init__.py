@@ -4,8 +4,8 @@ Every function is a verb, takes keyword-only arguments including the acting user
 runs in one transaction, checks the actor's scope itself (views fetch objects
 through ``visible_to`` first; services check again) and leaves an audit entry.
 A business refusal raises ``ValidationError`` with one Vietnamese sentence;
-an actor outside the object's scope gets ``Http404``, a missing capability
-``PermissionDenied``.
+an actor outside the object's scope or without the capability gets ``Http404``,
+the one refusal of ``accounts.access``.
 """
 
 from devices.services.allocations import (
@@ -20,6 +20,7 @@ from devices.services.allocations import (
 )
 from devices.services.stock import (
     cancel_transfer,
+    check_import_upload,
     confirm_transfer,
     create_device_source,
     create_transfer,
@@ -51,6 +52,7 @@ __all__ = [
     "expire_subscriptions",
     "receive_device",
     "record_handover",
+    "check_import_upload",
     "record_import_result",
     "record_return",
     "report_problem",

@@ -6,14 +6,17 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import own_school_id
+from accounts.access import require as require_allowed
 from accounts.services import record_audit
+from devices import rules
 from devices.models import (
     Allocation,
     Device,
@@ -43,9 +46,7 @@ SCAN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 def _own_school(actor: User) -> int:
     require(actor, "can_allocate")
-    if not actor.scope.is_school or actor.scope.school_id is None:
-        raise PermissionDenied
-    return actor.scope.school_id
+    return own_school_id(actor)
 
 
 ALREADY_ALLOCATED = gettext_lazy(
@@ -53,6 +54,8 @@ ALREADY_ALLOCATED = gettext_lazy(
 )
 
 
+# size: locks the device and the proposal item and checks every allocation invariant before the
+#   write, in one transaction
 @transaction.atomic
 def allocate_device(
     *,
@@ -227,13 +230,15 @@ def record_handover(
     return allocation
 
 
-RETURN_DEVICE_STATUS = {
+RETURN_DEVICE_STATUS: dict[str, str] = {
     Allocation.ReturnCondition.GOOD: Device.Status.IN_STOCK,
     Allocation.ReturnCondition.DAMAGED: Device.Status.DAMAGED,
     Allocation.ReturnCondition.LOST: Device.Status.LOST,
 }
 
 
+# size: the return updates the allocation, the device and the pupil's item under one lock, with the
+#   audit entry
 @transaction.atomic
 def record_return(
     *,
@@ -344,28 +349,8 @@ def cancel_allocation(*, actor: User, allocation: Allocation, reason: str = "") 
     return allocation
 
 
-WRITE_OFF_FROM = (
-    Device.Status.IN_STOCK,
-    Device.Status.DAMAGED,
-    Device.Status.LOST,
-    Device.Status.RETURNED,
-)
-
-
-def _holds(actor: User, device: Device) -> bool:
-    """The actor's unit holds the device (a school also answers for its pupils' devices)."""
-    scope = actor.scope
-    if device.holder in (Device.Holder.SCHOOL, Device.Holder.PUPIL):
-        return scope.is_school and scope.school_id == device.school_id
-    if device.holder == Device.Holder.DISTRICT:
-        return scope.is_district and scope.district_id == device.district_id
-    if device.holder == Device.Holder.PROVINCE:
-        return scope.is_provincial
-    return False
-
-
 def can_write_off(actor: User, device: Device) -> bool:
-    return actor.can("can_allocate") and _holds(actor, device) and device.status in WRITE_OFF_FROM
+    return rules.may_write_off(actor, device)
 
 
 @transaction.atomic
@@ -373,9 +358,8 @@ def write_off_device(*, actor: User, device: Device, reason: str) -> Device:
     """Take a lost, damaged or unusable device out of the stock for good (thanh lý)."""
     require(actor, "can_allocate")
     device = Device.objects.select_for_update().get(pk=device.pk)
-    if not _holds(actor, device):
-        raise Http404
-    if device.status not in WRITE_OFF_FROM:
+    require_allowed(rules.holds_device(actor, device))
+    if device.status not in rules.WRITE_OFF_FROM:
         raise ValidationError(
             _("Thiết bị đang ở trạng thái “%(s)s”, không thể thanh lý.")
             % {"s": device.get_status_display()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 
 def require(actor: User, *capabilities: str) -> None:
-    """PermissionDenied unless the actor's role has one of ``capabilities``."""
+    """404 unless the actor's role has one of ``capabilities`` (see ``accounts.access``)."""
     if not any(actor.can(c) for c in capabilities):
-        raise PermissionDenied
+        raise Http404
 
 
 def today() -> dt.date:

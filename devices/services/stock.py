@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require as require_allowed
 from accounts.services import notify, record_audit
+from devices import rules
 from devices.models import (
     Device,
     DeviceSource,
@@ -27,6 +29,8 @@ from devices.selectors import (
 from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
 from kernel.importing import ImportReport
+from kernel.spreadsheets import SpreadsheetError
+from schools import import_batches
 from schools.models import District, ImportBatch, School
 
 if TYPE_CHECKING:
@@ -44,7 +48,7 @@ def create_device_source(
 ) -> DeviceSource:
     """Record where a batch of devices comes from (a purchase or an in-kind donation)."""
     if not can_receive_devices(actor):
-        raise PermissionDenied
+        raise Http404
     source = DeviceSource.objects.create(
         kind=kind, reference=reference, received_on=received_on, note=note, created_by=actor
     )
@@ -75,7 +79,7 @@ def receive_device(
     tablets and smartphones; a serial or IMEI already in the stock is refused.
     """
     if not can_receive_devices(actor):
-        raise PermissionDenied
+        raise Http404
     try:
         serial = normalize_serial(serial_number)
     except ValueError as exc:
@@ -122,6 +126,7 @@ def receive_device(
 # ------------------------------------------------------------------ transfers
 
 
+# size: sender/receiver rules, locking every device and the audit entry form one transaction
 @transaction.atomic
 def create_transfer(
     *,
@@ -141,13 +146,15 @@ def create_transfer(
     if scope.is_provincial:
         if to_district is None or to_school is not None:
             raise ValidationError(_("Sở GD&ĐT điều chuyển thiết bị cho một Phòng GD&ĐT."))
+        if to_district.province_id != scope.province_id:
+            raise Http404
     elif scope.is_district:
         if to_school is None or to_district is not None:
             raise ValidationError(_("Phòng GD&ĐT điều chuyển thiết bị cho một trường."))
         if to_school.district_id != scope.district_id:
             raise Http404
     else:
-        raise PermissionDenied
+        raise Http404
     ids = sorted({d.pk for d in devices})
     if not ids:
         raise ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
@@ -180,12 +187,17 @@ def create_transfer(
             changes={"status": [Device.Status.IN_STOCK, Device.Status.IN_TRANSIT]},
             reason=_("Phiếu điều chuyển #%(n)s đến %(to)s") % {"n": transfer.pk, "to": destination},
         )
+    if to_school is not None:
+        receiving_district_id = to_school.district_id
+    else:
+        assert to_district is not None  # checked above: exactly one receiver
+        receiving_district_id = to_district.pk
     record_audit(
         actor=actor,
         action="transfer.send",
         obj=transfer,
         changes={"devices": [None, len(ids)], "to": [None, destination]},
-        district_id=(to_district.pk if to_district else to_school.district_id),
+        district_id=receiving_district_id,
         school_id=to_school.pk if to_school else None,
     )
     url = reverse("devices:transfer_detail", args=[transfer.pk])
@@ -202,20 +214,16 @@ def create_transfer(
     return transfer
 
 
-def _is_receiver(actor: User, transfer: StockTransfer) -> bool:
-    scope = actor.scope
-    if transfer.to_school_id is not None:
-        return scope.is_school and scope.school_id == transfer.to_school_id
-    return scope.is_district and scope.district_id == transfer.to_district_id
-
-
 @transaction.atomic
 def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
     """The receiving unit confirms it got the devices; they enter its stock."""
     require(actor, "can_allocate")
-    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if not _is_receiver(actor, transfer):
-        raise Http404
+    transfer = (
+        StockTransfer.objects.select_for_update(of=("self",))
+        .select_related("to_district")
+        .get(pk=transfer.pk)
+    )
+    require_allowed(rules.is_transfer_receiver(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
     devices = list(transfer.devices.select_for_update().order_by("pk"))
@@ -265,13 +273,12 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
 def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -> StockTransfer:
     """The sender withdraws a transfer not yet received; the devices are back in its stock."""
     require(actor, "can_allocate")
-    transfer = StockTransfer.objects.select_for_update().get(pk=transfer.pk)
-    scope = actor.scope
-    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
-        scope.is_district and transfer.from_district_id == scope.district_id
+    transfer = (
+        StockTransfer.objects.select_for_update(of=("self",))
+        .select_related("to_district")
+        .get(pk=transfer.pk)
     )
-    if not is_sender:
-        raise Http404
+    require_allowed(rules.is_transfer_sender(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
     devices = list(transfer.devices.select_for_update().order_by("pk"))
@@ -301,31 +308,43 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
 # ------------------------------------------------------------ uploaded files
 
 
-@transaction.atomic
 def store_import_upload(
     *, actor: User, kind: str, upload: UploadedFile, options: dict[str, Any] | None = None
 ) -> ImportBatch:
     """Keep an uploaded spreadsheet as an ``ImportBatch`` so its dry run can be confirmed."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    scope = actor.scope
-    batch = ImportBatch(
+    return import_batches.store_upload(
+        actor=actor,
         kind=kind,
-        uploaded_by=actor,
-        file_name=(upload.name or "")[-255:],
-        file_sha256=digest.hexdigest(),
+        upload=upload,
+        file_name=upload.name or "",
+        stored_name=upload.name or "upload.xlsx",
         options=options or {},
-        district_id=scope.district_id if scope.is_district else None,
-        school_id=scope.school_id if scope.is_school else None,
     )
-    batch.file.save(upload.name or "upload.xlsx", upload, save=False)
-    batch.save()
-    record_audit(actor=actor, action="import.upload", obj=batch, changes={"kind": [None, kind]})
-    return batch
+
+
+def check_import_upload(
+    *,
+    actor: User,
+    kind: str,
+    upload: UploadedFile,
+    check: Callable[[UploadedFile], ImportReport],
+    options: dict[str, Any] | None = None,
+) -> tuple[ImportBatch, str]:
+    """Keep an uploaded list and dry-run it (``check(upload)``, nothing written).
+
+    Returns the batch and, when the file cannot be read, the message saying why (the
+    batch is then failed); "" when the dry run's counts and row errors are on the batch.
+    """
+    batch = store_import_upload(actor=actor, kind=kind, upload=upload, options=options)
+    try:
+        report = check(upload)
+    except SpreadsheetError as exc:
+        record_import_result(
+            actor=actor, batch=batch, report=None, dry_run=True, message=exc.message
+        )
+        return batch, exc.message
+    record_import_result(actor=actor, batch=batch, report=report, dry_run=True)
+    return batch, ""
 
 
 @transaction.atomic
@@ -337,24 +356,20 @@ def record_import_result(
     dry_run: bool,
     message: str = "",
 ) -> ImportBatch:
-    """Store a dry run's or an import's outcome on its batch."""
+    """Store a dry run's or an import's outcome on its batch.
+
+    A dry run with row errors stays "checked" with its error count (the page offers
+    the corrected copy, not the confirmation); an import with errors failed."""
     if report is None:
-        batch.status = ImportBatch.Status.FAILED
-        batch.message = message
+        import_batches.finish(batch, status=ImportBatch.Status.FAILED, message=message)
     else:
-        batch.rows = report.rows
-        batch.created = report.created
-        batch.updated = report.updated
-        batch.unchanged = report.unchanged
-        batch.error_count = len(report.errors)
-        batch.errors = [e.as_dict() for e in report.errors]
-        if not report.ok:
-            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.FAILED
+        import_batches.store_report(batch, report)
+        if dry_run:
+            batch.status = ImportBatch.Status.VALIDATED
+            batch.progress = 100
         else:
-            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.DONE
-    batch.progress = 100
-    if not dry_run or report is None:
-        batch.finished_at = timezone.now()
+            status = ImportBatch.Status.DONE if report.ok else ImportBatch.Status.FAILED
+            import_batches.finish(batch, status=status)
     batch.save()
     if not dry_run and report is not None and report.ok:
         record_audit(

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require as require_allowed
 from accounts.services import notify, record_audit
+from devices import rules
 from devices.models import (
     ACTIVE_SUBSCRIPTION,
     DataPackage,
@@ -45,12 +47,11 @@ def subscription_end(starts_on: dt.date, package: DataPackage) -> dt.date:
 
 def _subscription_scope_check(actor: User, student: Student) -> None:
     require(actor, "can_allocate")
-    scope = actor.scope
-    if scope.is_school and student.school_id == scope.school_id:
-        return
-    raise Http404
+    require_allowed(rules.may_manage_subscription_of(actor, student))
 
 
+# size: eligibility, the carrier's numbering rules and the package dates are checked under one lock
+#   before the write
 @transaction.atomic
 def create_subscription(
     *,
@@ -215,6 +216,7 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
         .order_by("pk")
     )
     for subscription in expired:
+        assert subscription.ends_on is not None  # selected by ends_on < today
         before = subscription.status
         subscription.status = Subscription.Status.EXPIRED
         subscription.save(update_fields=["status", "updated_at"])

@@ -11,17 +11,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.selectors import history_for
 from accounts.services import record_access
-from devices import exports, selectors, services
+from devices import exports, rules, selectors, services
 from devices.documents import handover_pdf
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from rounds.models import ProposalItem
-from schools.background_exports import export_button, export_response
 from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 
@@ -30,7 +32,7 @@ VIEW = ("can_allocate", "can_view_reports")
 
 @pupil_data_required
 @capability_required("can_allocate")
-def beneficiaries(request: HttpRequest) -> HttpResponse:
+def beneficiaries(request: AuthedRequest) -> HttpResponse:
     """Approved beneficiaries still waiting for their device or data package."""
     user = request.user
     waiting_devices = exports.waiting_device_rows(user, request.GET)
@@ -42,7 +44,7 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
     context = {
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
-        "is_school": user.scope.is_school,
+        "is_school": access.is_school_user(user),
         **paginate(request, waiting_devices),
     }
     context["export"] = export_button(
@@ -56,7 +58,7 @@ def beneficiaries(request: HttpRequest) -> HttpResponse:
 
 @pupil_data_required
 @capability_required("can_allocate")
-def allocate(request: HttpRequest, item: int) -> HttpResponse:
+def allocate(request: AuthedRequest, item: int) -> HttpResponse:
     """Pick a device of the school's stock for one approved beneficiary."""
     school_id = own_school_id(request)
     proposal_item = get_for_user(
@@ -94,7 +96,7 @@ def allocate(request: HttpRequest, item: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocations(request: HttpRequest) -> HttpResponse:
+def allocations(request: AuthedRequest) -> HttpResponse:
     """Allocations and handovers; districts and the province filter by school."""
     user = request.user
     school_id = request.GET.get("school", "")
@@ -102,10 +104,9 @@ def allocations(request: HttpRequest) -> HttpResponse:
     items = exports.allocation_rows(user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.ALLOCATIONS, objects=items)
-    scope = user.scope
     schools = (
         School.objects.none()
-        if scope.is_school
+        if access.is_school_user(user)
         else School.objects.filter(
             pk__in=Allocation.objects.visible_to(user).values("school_id")
         ).order_by("name")
@@ -122,7 +123,7 @@ def allocations(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/allocations.html", context)
 
 
-def _allocation(request: HttpRequest, pk: int) -> Allocation:
+def _allocation(request: AuthedRequest, pk: int) -> Allocation:
     return get_for_user(
         Allocation.objects.select_related(
             "device",
@@ -142,13 +143,12 @@ def _allocation(request: HttpRequest, pk: int) -> Allocation:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _allocation(request, pk)
     _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
-    is_school = request.user.scope.is_school and request.user.can("can_allocate")
     context = {
         "allocation": allocation,
-        "can_act": is_school,
+        "can_act": rules.may_allocate_at_school(request.user),
         "handover_form": HandoverForm(),
         "return_form": ReturnForm(),
         "cancel_form": CancelForm(),
@@ -159,7 +159,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     """The printable handover record (biên bản bàn giao)."""
     allocation = _allocation(request, pk)
     if allocation.status == Allocation.Status.CANCELLED:
@@ -172,7 +172,7 @@ def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_scan(request: AuthedRequest, pk: int) -> FileResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
@@ -184,7 +184,7 @@ def allocation_scan(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(allocation.signed_scan.open("rb"), content_type=content_type)
 
 
-def _record(request: HttpRequest, allocation: Allocation, action: str, what: str) -> None:
+def _record(request: AuthedRequest, allocation: Allocation, action: str, what: str) -> None:
     record_access(
         user=request.user,
         action=action,
@@ -195,7 +195,7 @@ def _record(request: HttpRequest, allocation: Allocation, action: str, what: str
     )
 
 
-def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
+def _school_allocation(request: AuthedRequest, pk: int) -> Allocation:
     own_school_id(request)
     return _allocation(request, pk)
 
@@ -203,7 +203,7 @@ def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_handover(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = HandoverForm(request.POST, request.FILES)
     if form.is_valid():
@@ -226,7 +226,7 @@ def allocation_handover(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_return(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = ReturnForm(request.POST)
     if form.is_valid():
@@ -251,7 +251,7 @@ def allocation_return(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def allocation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     allocation = _school_allocation(request, pk)
     form = CancelForm(request.POST)
     if form.is_valid():

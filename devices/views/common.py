@@ -7,7 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
+
+from accounts import access
+from accounts.http import AuthedRequest
 
 PER_PAGE = 50
 
@@ -31,12 +34,9 @@ def choice(request: HttpRequest, name: str, choices: Any) -> str:
     return value if value in choices.values else ""
 
 
-def own_school_id(request: HttpRequest) -> int:
+def own_school_id(request: AuthedRequest) -> int:
     """The school of a school user; other users get 404 (school-only pages)."""
-    scope = request.user.scope
-    if not scope.is_school or scope.school_id is None:
-        raise Http404
-    return scope.school_id
+    return access.own_school_id(request.user)
 
 
 def report_errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
-from devices import exports, selectors, services
+from accounts.http import AuthedRequest
+from devices import exports, rules, selectors, services
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
-from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
+from schools import import_batches
 from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 
@@ -26,10 +28,9 @@ VIEW = ("can_allocate", "can_view_reports")
 
 
 @capability_required(*VIEW)
-def stock(request: HttpRequest) -> HttpResponse:
+def stock(request: AuthedRequest) -> HttpResponse:
     """Province: stock per district and type; district: per school; school: its devices."""
     user = request.user
-    scope = user.scope
     filters = {
         "device_type": choice(request, "type", DeviceType),
         "status": choice(request, "status", Device.Status),
@@ -56,8 +57,8 @@ def stock(request: HttpRequest) -> HttpResponse:
         "type_choices": DeviceType.choices,
         "status_choices": Device.Status.choices,
         "pending_incoming": pending,
-        "can_receive": selectors.can_receive_devices(user),
-        "can_send": user.can("can_allocate") and not scope.is_school,
+        "can_receive": rules.may_receive_devices(user),
+        "can_send": rules.may_send_devices(user),
         **paginate(request, devices),
     }
     context["export"] = export_button(
@@ -70,17 +71,16 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 
 def _incoming_filter(user) -> dict:
-    scope = user.scope
-    if scope.is_school:
-        return {"to_school_id": scope.school_id}
-    if scope.is_district:
-        return {"to_district_id": scope.district_id}
+    if access.is_school_user(user):
+        return {"to_school_id": access.own_school_id(user)}
+    if access.is_district_user(user):
+        return {"to_district_id": access.own_district_id(user)}
     return {"pk__in": []}
 
 
 @pupil_data_required
 @capability_required(*VIEW)
-def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(
         Device.objects.select_related("source", "district", "school"),
         request.user,
@@ -88,7 +88,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "device": device,
-        "can_write_off": services.can_write_off(request.user, device),
+        "can_write_off": rules.may_write_off(request.user, device),
         **selectors.device_history(device, request.user),
     }
     return render(request, "devices/device_detail.html", context)
@@ -96,7 +96,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+def device_write_off(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(Device.objects.all(), request.user, pk=pk)
     try:
         services.write_off_device(
@@ -109,17 +109,18 @@ def device_write_off(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("devices:device_detail", pk=device.pk)
 
 
-def _require_receiver(request: HttpRequest) -> None:
-    if not selectors.can_receive_devices(request.user):
-        raise Http404
+def _require_receiver(request: AuthedRequest) -> None:
+    access.require(rules.may_receive_devices(request.user))
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: AuthedRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
-        request.POST or None, initial={"device_source": request.GET.get("source")}
+        request.POST or None,
+        initial={"device_source": request.GET.get("source")},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,53 +136,34 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_devices(request: HttpRequest) -> HttpResponse:
+def import_devices(request: AuthedRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
-    form = DeviceImportForm(request.POST or None, request.FILES or None)
+    form = DeviceImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.DEVICES,
             upload=upload,
             options={"device_source": source.pk},
+            check=lambda f: import_device_list(
+                actor=request.user, source=f, device_source=source, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_device_list(
-                actor=request.user,
-                source=upload,
-                device_source=source,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user, batch=batch, report=report, dry_run=True
-            )
+        if not unreadable:
             return redirect("devices:import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/import.html", {"form": form})
 
 
-def _own_batch(request: HttpRequest, pk: int, kind: str) -> ImportBatch:
-    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
+def _own_batch(request: AuthedRequest, pk: int, kind: str) -> ImportBatch:
+    return import_batches.batch_for_user(request.user, pk, kinds=[kind], uploader_only=True)
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_result(request: HttpRequest, pk: int) -> HttpResponse:
+def import_result(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     source = DeviceSource.objects.filter(pk=batch.options.get("device_source")).first()
@@ -189,7 +171,7 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded delivery list with a "Lỗi" column to correct and upload again."""
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
@@ -204,15 +186,13 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
             data = error_copy(fh, batch.errors, columns=columns)
     except SpreadsheetError:
         raise Http404 from None
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stem = batch.file_name.rsplit(".", 1)[0] or "danh-sach"
-    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
-    return response
+    return import_batches.error_copy_response(data, f"{stem} - lỗi.xlsx")
 
 
 @capability_required("can_allocate", "can_manage_donations")
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
@@ -254,13 +234,13 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
 
 
 @capability_required(*VIEW)
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
     items = exports.source_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.SOURCES, objects=items)
     context = {
-        "can_receive": selectors.can_receive_devices(request.user),
+        "can_receive": rules.may_receive_devices(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -270,7 +250,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate", "can_manage_donations")
-def source_create(request: HttpRequest) -> HttpResponse:
+def source_create(request: AuthedRequest) -> HttpResponse:
     _require_receiver(request)
     form = DeviceSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -284,13 +264,12 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfers(request: HttpRequest) -> HttpResponse:
+def transfers(request: AuthedRequest) -> HttpResponse:
     items = exports.transfer_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.TRANSFERS, objects=items)
-    scope = request.user.scope
     context = {
-        "can_send": request.user.can("can_allocate") and not scope.is_school,
+        "can_send": rules.may_send_devices(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -299,21 +278,20 @@ def transfers(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/transfers.html", context)
 
 
-def _transfer_form(request: HttpRequest) -> TransferForm:
+def _transfer_form(request: AuthedRequest) -> TransferForm:
     user = request.user
-    scope = user.scope
     stock_qs = selectors.sendable_stock(user)
-    if scope.is_provincial:
-        districts = District.objects.filter(province_id=scope.province_id).order_by("name")
+    if access.is_provincial_user(user):
+        districts = District.objects.visible_to(user).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
-    if scope.is_district:
-        schools = School.objects.filter(district_id=scope.district_id).order_by("name")
+    if access.is_district_user(user):
+        schools = School.objects.visible_to(user).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
-    raise Http404
+    access.refuse()
 
 
 @capability_required("can_allocate")
-def transfer_create(request: HttpRequest) -> HttpResponse:
+def transfer_create(request: AuthedRequest) -> HttpResponse:
     form = _transfer_form(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -334,7 +312,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(*VIEW)
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(
         StockTransfer.objects.select_related(
             "from_district", "to_district", "to_school", "sent_by", "received_by"
@@ -342,28 +320,16 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    scope = request.user.scope
-    can_act = request.user.can("can_allocate") and transfer.status == StockTransfer.Status.SENT
-    is_receiver = (transfer.to_school_id and scope.school_id == transfer.to_school_id) or (
-        transfer.to_school_id is None
-        and scope.is_district
-        and scope.district_id == transfer.to_district_id
-    )
-    is_sender = (scope.is_provincial and transfer.from_district_id is None) or (
-        scope.is_district and transfer.from_district_id == scope.district_id
-    )
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
-        "can_confirm": can_act and is_receiver,
-        "can_cancel": can_act and is_sender,
     }
     return render(request, "devices/transfer_detail.html", context)
 
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.confirm_transfer(actor=request.user, transfer=transfer)
@@ -376,7 +342,7 @@ def transfer_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("can_allocate")
 @require_POST
-def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
     try:
         services.cancel_transfer(

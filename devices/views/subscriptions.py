@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, get_for_user, pupil_data_required
+from accounts.http import AuthedRequest
 from accounts.selectors import history_for
-from devices import exports, selectors, services
+from devices import exports, rules, selectors, services
 from devices.forms import ProblemForm, ResolveForm, StatusImportForm, SubscriptionForm
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
+from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
 
 
 @pupil_data_required
 @capability_required("can_allocate")
-def subscriptions(request: HttpRequest) -> HttpResponse:
+def subscriptions(request: AuthedRequest) -> HttpResponse:
     status = choice(request, "status", Subscription.Status)
     expiring = request.GET.get("expiring") == "1"
     items = exports.subscription_rows(request.user, request.GET)
@@ -34,7 +36,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
         "counts": selectors.subscription_counts(request.user),
-        "is_school": request.user.scope.is_school,
+        "is_school": rules.may_allocate_at_school(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -44,7 +46,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("can_allocate")
-def packages(request: HttpRequest) -> HttpResponse:
+def packages(request: AuthedRequest) -> HttpResponse:
     items = exports.package_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.PACKAGES, objects=items)
@@ -54,7 +56,7 @@ def packages(request: HttpRequest) -> HttpResponse:
 
 @pupil_data_required
 @capability_required("can_allocate")
-def subscription_create(request: HttpRequest) -> HttpResponse:
+def subscription_create(request: AuthedRequest) -> HttpResponse:
     own_school_id(request)
     students = Student.objects.filter(
         pk__in=selectors.beneficiaries_without_package(request.user).values("student_id")
@@ -85,7 +87,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
 
 
-def _subscription(request: HttpRequest, pk: int) -> Subscription:
+def _subscription(request: AuthedRequest, pk: int) -> Subscription:
     return get_for_user(
         Subscription.objects.select_related("student__school", "package", "created_by"),
         request.user,
@@ -95,7 +97,7 @@ def _subscription(request: HttpRequest, pk: int) -> Subscription:
 
 @pupil_data_required
 @capability_required("can_allocate")
-def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def subscription_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
     context = {
         "subscription": subscription,
@@ -111,7 +113,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
+def subscription_problem(request: AuthedRequest, pk: int) -> HttpResponse:
     subscription = _subscription(request, pk)
     form = ProblemForm(request.POST)
     if form.is_valid():
@@ -134,7 +136,7 @@ def subscription_problem(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     problem = SubscriptionProblem.objects.filter(
         pk=pk,
         subscription__in=Subscription.objects.visible_to(request.user),
@@ -160,65 +162,41 @@ def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required("can_allocate")
-def status_import(request: HttpRequest) -> HttpResponse:
+def status_import(request: AuthedRequest) -> HttpResponse:
     """A carrier's activation/status file: dry run with row errors, then confirm."""
     form = StatusImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
+            check=lambda f: import_carrier_statuses(
+                actor=request.user, source=f, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_carrier_statuses(
-                actor=request.user,
-                source=upload,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=report,
-                dry_run=True,
-            )
+        if not unreadable:
             return redirect("devices:status_import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/status_import.html", {"form": form})
 
 
-def _own_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    batch = get_for_user(
-        ImportBatch.objects.all(),
-        request.user,
-        pk=pk,
-        kind=ImportBatch.Kind.SUBSCRIPTIONS,
+def _own_batch(request: AuthedRequest, pk: int) -> ImportBatch:
+    return import_batches.batch_for_user(
+        request.user, pk, kinds=[ImportBatch.Kind.SUBSCRIPTIONS], uploader_only=True
     )
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
 
 
 @pupil_data_required
 @capability_required("can_allocate")
-def status_import_result(request: HttpRequest, pk: int) -> HttpResponse:
+def status_import_result(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     return render(request, "devices/status_import_result.html", {"batch": batch})
 
 
 @pupil_data_required
 @capability_required("can_allocate")
-def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def status_import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     """The carrier file with a "Lỗi" column."""
     from devices.views.stock import _error_copy_response
 
@@ -228,7 +206,7 @@ def status_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
-def status_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def status_import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
     if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
         messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))

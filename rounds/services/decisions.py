@@ -11,8 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require
 from accounts.models import User
 from accounts.services import record_audit
+from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from rounds.services.common import (
     QuotaExceeded,
@@ -33,7 +35,6 @@ from rounds.workflow import (
     check_transition,
 )
 from schools.choices import SupportKind
-from schools.models import School
 from students.models import Student
 
 # --- proposals: transitions -----------------------------------------------------------
@@ -394,25 +395,15 @@ def unlock_eligibility(*, actor: User, student: Student, reason: str) -> Student
     """Let the registry edit an approved pupil's eligibility and identity data again
     (approvers of the pupil's district or province only, with a reason; audited)."""
     require_capability(actor, "can_approve")
-    scope = actor.scope
     locked = (
         Student.objects.select_for_update(of=("self",))
-        .select_related("school")
+        .select_related("school__district")
         .filter(pk=student.pk)
         .first()
     )
     if locked is None:
         raise Http404
-    district_id = locked.school.district_id
-    allowed = (scope.is_district and scope.district_id == district_id) or (
-        scope.is_provincial
-        and scope.province_id is not None
-        and School.objects.filter(
-            pk=locked.school_id, district__province_id=scope.province_id
-        ).exists()
-    )
-    if not allowed:
-        raise Http404
+    require(rules.may_unlock_eligibility(actor, locked))
     if not reason.strip():
         raise RoundsError(_("Vui lòng nhập lý do mở khóa."))
     if not locked.eligibility_locked:
@@ -430,6 +421,6 @@ def unlock_eligibility(*, actor: User, student: Student, reason: str) -> Student
         },
         reason=reason,
         school_id=locked.school_id,
-        district_id=district_id,
+        district_id=locked.school.district_id,
     )
     return locked

@@ -10,8 +10,10 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.access import require
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
+from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from rounds.services.common import (
     ROUND_FIELDS,
@@ -201,6 +203,8 @@ def set_district_quotas(
     return len(changes)
 
 
+# size: the district's quota rows are locked and every school's share checked against them before
+#   any write
 @transaction.atomic
 def split_school_quota(
     *,
@@ -215,12 +219,7 @@ def split_school_quota(
     rows are locked first, so two officers splitting at once cannot overshoot.
     """
     require_capability(actor, "can_approve")
-    scope = actor.scope
-    if not (
-        (scope.is_district and scope.district_id == district.pk)
-        or (scope.is_provincial and scope.province_id == district.province_id)
-    ):
-        raise Http404
+    require(rules.may_split_quota(actor, district))
     round_ = SupportRound.objects.get(pk=round.pk)
     require_not_closed(round_)
     schools = {s.pk: s for s in School.objects.filter(district=district)}

@@ -320,6 +320,10 @@ class StudentImporter:
                 )
                 for chunk in checked_in_background(self._planned(checked, state), size=WRITE_CHUNK):
                     write_now = writing and (skip_invalid or not report.errors)
+                    if writing and not write_now and not state.pretend:
+                        # All or nothing and a row is wrong: nothing will be written,
+                        # the rest is only checked (and no more ids are reserved).
+                        state.pretend_ids()
                     chunk_counts = self._take(chunk, report, labels, state, write=write_now)
                     counts = [a + b for a, b in zip(counts, chunk_counts, strict=True)]
                     if write_now:
@@ -904,6 +908,7 @@ class StudentImporter:
         now = state.now
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
         unchanged = 0
+        state.writer_block = len(rows)  # ids the pools ran short of: one block per chunk
         for planned in rows:
             key = planned.household_key
             pupil = existing.get(planned.student[0])
@@ -1337,6 +1342,10 @@ class _RunState:
     household_pool: deque[int] = field(default_factory=deque)
     student_pool: deque[int] = field(default_factory=deque)
     pretend: bool = False
+    _fake_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+    # The writer's own ids for rows the worker found no id for, reserved in blocks.
+    writer_pools: dict[type[Model], deque[int]] = field(default_factory=dict)
+    writer_block: int = 1
     copy_lines: bool = False  # PostgreSQL: the worker formats rows as COPY text
     choices: ConflictChoices = field(default_factory=ConflictChoices)
     recording: bool = False  # a batch's dry run keeps what each pupil would change
@@ -1345,13 +1354,13 @@ class _RunState:
         try:
             return self.household_pool.popleft()
         except IndexError:
-            return None
+            return next(self._fake_ids) if self.pretend else None
 
     def take_student(self) -> int | None:
         try:
             return self.student_pool.popleft()
         except IndexError:
-            return None
+            return next(self._fake_ids) if self.pretend else None
 
     def reserve(self, count: int) -> None:
         """Reserve ``count`` more ids for each table (a run may leave some unused: gaps only)."""
@@ -1371,15 +1380,29 @@ class _RunState:
                 pool.extend(reserve_ids(model, short))
 
     def reserve_one(self, model: type[Household] | type[Student]) -> int:
+        """An id for a row the worker left without one (its pool ran dry).
+
+        Taken from the writer's own block, reserved ``writer_block`` at a time: one
+        statement per block, not two per row.  Unused ids are gaps only.
+        """
         if self.pretend:
-            return -1
-        return reserve_ids(model, 1)[0]
+            return next(self._fake_ids)
+        pool = self.writer_pools.setdefault(model, deque())
+        if not pool:
+            pool.extend(reserve_ids(model, max(self.writer_block, 1)))
+        return pool.popleft()
 
     def pretend_ids(self) -> None:
-        """A dry run numbers new rows with negative ids: counted, never written."""
+        """Number new rows with negative ids from now on: counted, never written.
+
+        A dry run does from the start; an all-or-nothing run from its first error
+        on (nothing will be written): checking goes on in chunks without
+        reserving a single id more.  The worker uses up the ids it holds, then
+        takes negative ones too.
+        """
         self.pretend = True
-        self.take_household = itertools.count(-1, -1).__next__  # type: ignore[method-assign]
-        self.take_student = itertools.count(-1, -1).__next__  # type: ignore[method-assign]
+        self.household_pool.clear()
+        self.student_pool.clear()
 
 
 class _Discard(Exception):

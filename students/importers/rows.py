@@ -76,7 +76,7 @@ class _Checker:
     values thousands of times; each distinct value is normalised once.
     """
 
-    __slots__ = ("errors", "labels", "required", "row", "start", "values")
+    __slots__ = ("errors", "failed", "labels", "required", "row", "values")
 
     def __init__(
         self,
@@ -91,11 +91,14 @@ class _Checker:
         self.labels = labels
         self.errors = errors
         self.required = required
-        self.start = len(errors)
+        # Not ``len(errors)`` compared with its length before the row: the writer
+        # thread adds the registry's errors to the same list meanwhile, and a valid
+        # row checked at that moment was dropped without an error of its own.
+        self.failed = False
 
     @property
     def ok(self) -> bool:
-        return len(self.errors) == self.start
+        return not self.failed
 
     def text(self, name: str) -> str:
         raw = self.values.get(name, "")
@@ -138,9 +141,11 @@ class _Checker:
         return value
 
     def error(self, name: str, message: str) -> None:
+        self.failed = True
         self.errors.append(RowError(self.row, self.labels.get(name, name), name, message))
 
     def row_error(self, message: str) -> None:
+        self.failed = True
         self.errors.append(RowError(self.row, "", "", message))
 
     def duplicate_of(self, first_row: int) -> None:

@@ -341,7 +341,13 @@ def test_list_export_xlsx(client_for, province_official, commune, school):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     header = rows.index(next(r for r in rows if r and r[0] == "Loại điểm"))
-    assert [r[1] for r in rows[header + 1 :]] == ["Thôn 00", "Thôn 01", "Thôn 02"]
+    # The school is a point too, from the moment it exists.
+    assert [r[1] for r in rows[header + 1 :]] == [
+        "Thôn 00",
+        "Thôn 01",
+        "Thôn 02",
+        "Trường PTDTBT THCS Tân Tiến",
+    ]
 
 
 def test_ranking_export_xlsx(client_for, province_official, commune, school):
@@ -372,7 +378,9 @@ def test_upload_check_and_confirm(client_for, coverage_officer, school, commune)
     batch = ImportBatch.objects.get()
     assert response["Location"] == reverse("coverage:import_detail", args=[batch.pk])
     assert (batch.kind, batch.status, batch.created) == ("coverage", "validated", 3)
-    assert not CoveragePoint.objects.exists()
+    # The school and the site are points since they exist, not yet surveyed.
+    assert not CoveragePoint.objects.filter(best_technology__isnull=False).exists()
+    assert CoveragePoint.objects.count() == 2
     assert client.get(reverse("coverage:import_confirm", args=[batch.pk])).status_code == 405
     client.post(reverse("coverage:import_confirm", args=[batch.pk]))
     batch.refresh_from_db()
@@ -410,7 +418,8 @@ def test_upload_with_errors_cannot_be_confirmed(client_for, coverage_officer, sc
     assert "không tìm thấy thôn/bản" in page.content.decode()
     client.post(reverse("coverage:import_confirm", args=[batch.pk]))
     batch.refresh_from_db()
-    assert batch.status == "failed" and not CoveragePoint.objects.exists()
+    assert batch.status == "failed"
+    assert not CoveragePoint.objects.exclude(kind__in=("school", "site")).exists()
     copy = client.get(reverse("coverage:import_errors", args=[batch.pk]))
     sheet = load_workbook(io.BytesIO(copy.content)).active
     assert "không tìm thấy thôn/bản" in str(sheet.cell(row=5, column=16).value)

@@ -1,7 +1,7 @@
 """Pupil-level pages, exports, PDFs and scans are need-to-know (issue 13, Law 91/2025/QH15).
 
 Coverage officers and donation managers read aggregate reports, but every URL naming a
-pupil answers 403 to them; roles whose work needs the data (here the provincial officer,
+pupil answers 404 to them (the one refusal of ``accounts.access``); roles whose work needs the data (here the provincial officer,
 who sees every unit) get 200.
 """
 
@@ -67,12 +67,12 @@ def _url(world, name, key, query):
 
 @pytest.mark.parametrize(("name", "key", "query"), PUPIL_URLS)
 @pytest.mark.parametrize("who", ["coverage_officer", "donation_manager"])
-def test_aggregate_roles_get_403_on_pupil_level_urls(
+def test_aggregate_roles_get_404_on_pupil_level_urls(
     request, client_for, world, who, name, key, query
 ):
     client = client_for(request.getfixturevalue(who))
     response = client.get(_url(world, name, key, query))
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(("name", "key", "query"), PUPIL_URLS)

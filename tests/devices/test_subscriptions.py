@@ -1,8 +1,10 @@
 import datetime as dt
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django_celery_beat.models import PeriodicTask
 
@@ -209,3 +211,28 @@ def test_expiry_task_is_scheduled_daily_at_six_vietnam_time():
     assert task.enabled
     assert (task.crontab.minute, task.crontab.hour) == ("0", "6")
     assert str(task.crontab.timezone) == "Asia/Ho_Chi_Minh"
+
+
+def test_expiry_task_retries_a_lost_database_connection():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return {"expired": 0, "notified": 0, "schools": 0}
+
+    with mock.patch("devices.services.expire_subscriptions", side_effect=flaky):
+        # Eager mode runs the retry at once (a worker would wait retry_backoff seconds).
+        result = tasks.expire_subscriptions.apply(throw=False)
+    assert len(calls) == 2
+    assert result.get() == {"expired": 0, "notified": 0, "schools": 0}
+
+
+def test_expiry_task_does_not_retry_a_bug():
+    with (
+        mock.patch("devices.services.expire_subscriptions", side_effect=ValueError("bug")) as call,
+        pytest.raises(ValueError),
+    ):
+        tasks.expire_subscriptions.delay()
+    assert call.call_count == 1

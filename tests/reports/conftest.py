@@ -2,8 +2,10 @@
 
 import datetime as dt
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from devices.models import Allocation, Subscription
 from rounds.models import Proposal, ProposalItem
@@ -38,8 +40,17 @@ def pupil(school, category, **kwargs):
     return StudentFactory(school=school, household=household, **kwargs)
 
 
+KNOWN_AT = dt.datetime(2021, 10, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
 @pytest.fixture
 def known(school, other_school, far_school, categories, district, other_district):
+    """The data set of ``_known``, entered on 01/10/2021, before the week of 04–10/10/2021."""
+    with time_machine.travel(KNOWN_AT, tick=False):
+        return _known(school, other_school, far_school, categories, district, other_district)
+
+
+def _known(school, other_school, far_school, categories, district, other_district):
     """The data set, and the figures it must give.
 
     Needy pupils: school 3 poor + 1 near-poor (data only); other_school 2 near-poor;
@@ -49,8 +60,9 @@ def known(school, other_school, far_school, categories, district, other_district
     approved by the district but not confirmed (1 tablet: not a beneficiary yet).
     Round 2 (2022-2023, no confirmation): far_school 1 tablet approved.
     Handed over: school 1 (a second one reserved), far_school 1. Active data: school 1.
-    Coverage: district 87 has 3 points (school 4G, site verified, village in
-    construction) of which 2 covered; district 84 one 3G point, not covered.
+    Coverage: district 87 has 4 points (school 4G, site 0G with a verified plan, village
+    in construction, other_school unmeasured) of which 1 covered (a verified plan without
+    4G measured is not covered); district 84 one 3G point, not covered.
     Donations: pledged 10M (round 1) + 5M, received 4M + 5M.
     """
     by = UserFactory(username="nguoi_lap")

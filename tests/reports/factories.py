@@ -3,8 +3,10 @@
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from coverage.models import CoveragePlan, CoveragePoint
+from coverage.services import record_state
 from devices.models import Allocation, DataPackage, Device, DeviceSource, Subscription
 from donations.models import CashReceipt, Donor, FundAccount, Pledge
 from reports.models import OutreachActivity
@@ -58,6 +60,18 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     round = factory.SubFactory(RoundFactory)
     school = None
     status = Proposal.Status.SUBMITTED
+    # Lists are decided (and confirmed) when they are entered with that status.
+    decided_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.now()
+            if o.status
+            in (Proposal.Status.APPROVED, Proposal.Status.CONFIRMED, Proposal.Status.REJECTED)
+            else None
+        )
+    )
+    confirmed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == Proposal.Status.CONFIRMED else None
+    )
 
 
 class ItemFactory(factory.django.DjangoModelFactory):
@@ -68,6 +82,9 @@ class ItemFactory(factory.django.DjangoModelFactory):
     student = None
     kind = "tablet"
     status = ProposalItem.Status.PROPOSED
+    decided_at = factory.LazyAttribute(
+        lambda o: None if o.status == ProposalItem.Status.PROPOSED else timezone.now()
+    )
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -121,20 +138,31 @@ def subscribe(item, *, status, by):
         phone=f"09{next(_phone)}",
         status=status,
         created_by=by,
+        # Active from the day it was registered; an expired one ended the next day.
+        starts_on=None if status == Subscription.Status.REQUESTED else timezone.localdate(),
+        ends_on=timezone.localdate() + dt.timedelta(days=1)
+        if status == Subscription.Status.EXPIRED
+        else None,
     )
 
 
 def coverage_point(*, district, commune, kind, best, stage=None, **target):
-    point = CoveragePoint.objects.create(
-        kind=kind,
-        name=f"Điểm {kind} {CoveragePoint.objects.count() + 1}",
-        district=district,
-        commune=commune,
-        latitude=22.4,
-        longitude=104.0,
-        best_technology=best,
-        **target,
-    )
+    values = {
+        "name": f"Điểm {kind} {CoveragePoint.objects.count() + 1}",
+        "district": district,
+        "commune": commune,
+        "latitude": 22.4,
+        "longitude": 104.0,
+        "best_technology": best,
+    }
+    if kind in ("school", "site"):
+        # Every school and site has its point since it exists: measure that one.
+        point = CoveragePoint.objects.get(**target)
+        for name, value in values.items():
+            setattr(point, name, value)
+        point.save()
+    else:
+        point = CoveragePoint.objects.create(kind=kind, **values, **target)
     if stage is not None:
         CoveragePlan.objects.create(
             point=point,
@@ -143,6 +171,7 @@ def coverage_point(*, district, commune, kind, best, stage=None, **target):
             solution=CoveragePlan.Solution.NEW_BTS,
             stage=stage,
         )
+    record_state(point)  # as the coverage services do: the state history follows
     return point
 
 

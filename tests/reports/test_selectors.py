@@ -27,7 +27,9 @@ def test_province_figures_per_district(known, district, other_district, categori
     )
     assert (d87.approved_devices, d87.approved_data) == (2, 1)
     assert d87.by_category == {categories.poor.pk: 3, categories.near.pk: 3}
-    assert (d87.coverage_covered, d87.coverage_total) == (2, 3)
+    # Covered: the school's 4G point only; the site's verified plan has no 4G measured.
+    # other_school's point counts (unmeasured): every school is a point.
+    assert (d87.coverage_covered, d87.coverage_total) == (1, 4)
     assert (d84.needy, d84.proposed, d84.approved, d84.handed_over, d84.data_active) == (
         1,
         1,
@@ -75,10 +77,11 @@ def test_district_figures_per_school_with_village_points(known, district, school
         1,
         1,
     )
-    assert (own.coverage_covered, own.coverage_total) == (2, 2)
+    assert (own.coverage_covered, own.coverage_total) == (1, 2)
     assert (other.needy, other.proposed, other.approved) == (2, 1, 0)
     assert (villages.coverage_covered, villages.coverage_total, villages.needy) == (0, 1, 0)
-    assert board.totals.coverage_total == 3
+    assert (other.coverage_covered, other.coverage_total) == (0, 1)
+    assert board.totals.coverage_total == 4
     assert board.pledged is None
 
 

@@ -6,11 +6,14 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from reports import services
 from reports.models import OutreachActivity, ProgressReport
+from taskqueue.services import sweep
 from tests.reports.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,10 +224,48 @@ def test_report_request_with_broker_down(known, client_for, province_official):
         assert client.get(DASHBOARD).status_code == 200
     report = ProgressReport.objects.get()
     assert report.status == ProgressReport.Status.PENDING
-    # The broker is back: the next page view enqueues it again.
+    # The broker is back: opening the pages changes nothing, the periodic sweep sends it.
     client.get(reverse("reports:report_list"))
+    client.get(reverse("reports:report_detail", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.PENDING
+    assert sweep()["reports.progress_reports"] == 1
     report.refresh_from_db()
     assert report.status == ProgressReport.Status.DONE
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _writes(queries):
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+
+
+@time_machine.travel(MONDAY, tick=False)
+@pytest.mark.parametrize("page", ["reports:report_list", "reports:report_detail"])
+def test_report_pages_write_nothing_on_get(known, client_for, province_official, page):
+    """Waiting reports are the sweep's work: a GET neither re-queues nor builds them."""
+    client = client_for(province_official)
+    with mock.patch(
+        "reports.tasks.build_progress_report.apply_async", side_effect=OperationalError("down")
+    ):
+        for day in (4, 11, 18):
+            services.request_report(
+                requested_by=province_official,
+                period_start=dt.date(2021, 9, day),
+                period_end=dt.date(2021, 9, day + 6),
+            )
+    waiting = ProgressReport.objects.order_by("pk")
+    assert [r.waits_for_broker for r in waiting] == [True, True, True]
+    args = [waiting[0].pk] if page == "reports:report_detail" else []
+    client.get(reverse(page, args=args))  # the session and login bookkeeping settle first
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse(page, args=args))
+    assert response.status_code == 200
+    assert _writes(ctx.captured_queries) == []
+    assert ProgressReport.objects.filter(status=ProgressReport.Status.PENDING).count() == 3
+    assert sweep()["reports.progress_reports"] == 3
+    assert ProgressReport.objects.filter(status=ProgressReport.Status.DONE).count() == 3
 
 
 def test_report_request_rejects_bad_period(client_for, province_official):

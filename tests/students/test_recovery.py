@@ -114,3 +114,25 @@ def test_a_redelivered_import_of_a_done_batch_writes_nothing_twice(client_for, s
     run_student_import.delay(batch.pk, "import")
     batch.refresh_from_db()
     assert (batch.status, batch.created, Student.objects.count()) == ("done", 2, 2)
+
+
+def test_a_failing_import_task_runs_once_and_leaves_the_batch_failed(
+    client_for, school_staff, monkeypatch
+):
+    """No silent retries: the batch ends failed with a message and the school uploads again."""
+    client = client_for(school_staff)
+    upload(client, standard([pupil(1)]))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(status="validating")
+    calls = []
+
+    def crash(*args, **kwargs):
+        calls.append(1)
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(services, "_run_batch", crash)
+    with pytest.raises(OSError):
+        run_student_import.delay(batch.pk, "validate")
+    batch.refresh_from_db()
+    assert (len(calls), batch.status) == (1, "failed")
+    assert "Lỗi hệ thống" in batch.message

@@ -100,5 +100,5 @@ def test_small_export_is_recorded_with_its_rows(client_for, school_staff, pupils
 def test_aggregate_roles_cannot_start_a_registry_export(client_for, province, pupils, code):
     user = UserFactory(role=role(code), province=province)
     response = client_for(user).post(START, {})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not ExportJob.objects.exists()

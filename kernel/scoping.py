@@ -1,0 +1,115 @@
+"""One mechanism for ``visible_to(user)``: each scoped queryset declares the lookups that
+lead from its model to a province, a district and a school, and the rule is written once.
+
+A school user sees what hangs off their school, a district officer what hangs off their
+district, a provincial user what hangs off their province; anyone else sees nothing.
+Several lookups for one level are alternatives (OR): a device is in a district's view
+when the district holds it *or* one of its schools does.
+
+Every subclass must declare all three tuples itself (checked when the class is
+created). An empty tuple means "nothing at that level" — never "everything": with a
+second province in the database, "province level" must not mean "every province".
+A lookup is a field path compared with the unit's id, or a callable taking the id and
+returning a ``Q`` for rows whose way to the unit is conditional (a device in the
+provincial store belongs to the province that recorded where it came from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol, Self, TypeVar
+
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+
+class Scope(Protocol):
+    """Where a user may look (``accounts.models.Scope``): the kernel needs only this much."""
+
+    @property
+    def is_provincial(self) -> bool: ...
+    @property
+    def is_district(self) -> bool: ...
+    @property
+    def is_school(self) -> bool: ...
+    @property
+    def province_id(self) -> int | None: ...
+    @property
+    def district_id(self) -> int | None: ...
+    @property
+    def school_id(self) -> int | None: ...
+
+
+class ScopedUser(Protocol):
+    """A user with a scope (``accounts.models.User``)."""
+
+    @property
+    def scope(self) -> Scope: ...
+
+
+class SignedInUser(ScopedUser, Protocol):
+    """A signed-in portal user as the kernel sees one: a scope and capabilities."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def capabilities(self) -> frozenset[str]: ...
+    def can(self, capability: str) -> bool: ...
+
+
+Lookup = str | Callable[[int], models.Q]
+LEVELS = ("province_lookups", "district_lookups", "school_lookups")
+M = TypeVar("M", bound=models.Model)
+M_co = TypeVar("M_co", bound=models.Model, covariant=True)
+
+
+class VisibleTo(Protocol[M_co]):
+    """Any queryset of ``M_co`` that narrows itself to what a user may see: a
+    ``ScopedQuerySet`` or one with a rule of its own (donations')."""
+
+    def visible_to(self, user: Any) -> models.QuerySet[M_co]: ...
+
+
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset of ``M`` that knows how to narrow itself to what a user may see."""
+
+    province_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    district_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    school_lookups: ClassVar[tuple[Lookup, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Django builds manager-bound subclasses of a queryset (as_manager,
+        # from_queryset); those inherit a declaration that was already checked.
+        if any(
+            issubclass(base, ScopedQuerySet) and base is not ScopedQuerySet
+            for base in cls.__bases__
+        ):
+            return
+        missing = [name for name in LEVELS if name not in cls.__dict__]
+        if missing:
+            raise TypeError(f"{cls.__name__} must declare {', '.join(missing)} (empty = nothing).")
+
+    def visible_to(self, user: ScopedUser) -> Self:
+        scope = user.scope
+        if scope.is_provincial:
+            return self._matching(self.province_lookups, scope.province_id)
+        if scope.is_district:
+            return self._matching(self.district_lookups, scope.district_id)
+        if scope.is_school:
+            return self._matching(self.school_lookups, scope.school_id)
+        return self.none()
+
+    def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Self:
+        if not lookups or value is None:
+            return self.none()
+        condition = models.Q()
+        for lookup in lookups:
+            condition |= lookup(value) if callable(lookup) else models.Q(**{lookup: value})
+        return self.filter(condition)
+
+
+def get_for_user(queryset: ScopedQuerySet[M], user: ScopedUser, **lookup: Any) -> M:
+    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
+    visible = queryset.visible_to(user)
+    return get_object_or_404(visible, **lookup)

@@ -1,0 +1,51 @@
+"""Who may do what in support rounds: open and manage them, split quotas, unlock pupils.
+
+The proposal workflow's own rules (which unit acts at which step) stay in
+``rounds.workflow``; these are the rest. Views, services and templates ask them
+(``accounts.access``); a "no" is refused with 404 by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from accounts.access import is_district_user, is_provincial_user, is_school_user, predicate
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from schools.models import District
+    from students.models import Student
+
+
+@predicate
+def may_manage_rounds(user: User) -> bool:
+    """Rounds are opened, edited, closed and given quotas by the province."""
+    return user.can("can_manage_rounds") and is_provincial_user(user)
+
+
+@predicate
+def may_split_quota(user: User, district: District) -> bool:
+    """A district shares its own quota; the province may do it for any of its districts."""
+    scope = user.scope
+    return user.can("can_approve") and (
+        (scope.is_district and scope.district_id == district.pk)
+        or (scope.is_provincial and scope.province_id == district.province_id)
+    )
+
+
+@predicate
+def may_unlock_eligibility(user: User, student: Student) -> bool:
+    """Approvers of the pupil's district or province lift the lock, never a school."""
+    scope = user.scope
+    if not user.can("can_approve") or is_school_user(user):
+        return False
+    school = student.school
+    if is_district_user(user):
+        return scope.district_id == school.district_id
+    return is_provincial_user(user) and scope.province_id == school.district.province_id
+
+
+@predicate
+def may_unlock_now(user: User, student: Student) -> bool:
+    """The unlock button: the pupil is locked and the user may unlock."""
+    return student.eligibility_locked and may_unlock_eligibility(user, student)
