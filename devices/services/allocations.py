@@ -25,6 +25,7 @@ from devices.selectors import (
     approved_item_for_device,
 )
 from devices.services.base import require, today
+from kernel import public_page
 from students.models import Student
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def allocate_device(
         changes={"terms": [None, terms], "loan_until": [None, loan_until]},
         school_id=school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -225,6 +227,7 @@ def record_handover(
         },
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -302,6 +305,7 @@ def record_return(
         reason=note,
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -342,6 +346,7 @@ def cancel_allocation(*, actor: User, allocation: Allocation, reason: str = "") 
         reason=reason,
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -375,4 +380,5 @@ def write_off_device(*, actor: User, device: Device, reason: str) -> Device:
         school_id=device.school_id,
         district_id=device.district_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return device

@@ -28,6 +28,7 @@ from devices.selectors import (
 )
 from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
+from kernel import public_page
 from kernel.importing import ImportReport
 from schools.models import District, ImportBatch, School
 
@@ -118,6 +119,7 @@ def receive_device(
         obj=device,
         changes={"source": [None, str(device_source)], "holder": [None, device.holder]},
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return device
 
 
@@ -203,6 +205,7 @@ def create_transfer(
         message=message,
         url=url,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 
@@ -258,6 +261,7 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
         obj=transfer,
         changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED]},
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 
@@ -294,6 +298,7 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
         changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.CANCELLED]},
         reason=reason,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 
