@@ -7,9 +7,12 @@ school scope.
 """
 
 import datetime as dt
+import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +21,7 @@ from coverage.models import CoveragePlan, CoveragePoint
 from coverage.services import record_state
 from reports import services as report_services
 from reports.models import ProgressReport
+from reports.selectors import Level, build_dashboard
 from rounds.models import Proposal, ProposalItem
 from tests.accounts.factories import UserFactory, role
 from tests.reports.conftest import pupil
@@ -461,3 +465,156 @@ def test_data_migration_makes_points_for_existing_schools_and_sites(school, othe
     assert (
         CoveragePoint.objects.count() == 4 and sql("SELECT COUNT(*) FROM coverage_pointstate") == 4
     )
+
+
+# ------------------------------------------------------ a report as of its period
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+IN_PERIOD = dt.datetime(2021, 10, 6, 9, 0, tzinfo=VN)
+BUILT = dt.datetime(2021, 10, 11, 7, 0, tzinfo=VN)
+AFTER = dt.datetime(2021, 10, 13, 9, 0, tzinfo=VN)
+PERIOD = (dt.date(2021, 10, 4), dt.date(2021, 10, 10))
+UNTIL = dt.datetime(2021, 10, 11, 0, 0, tzinfo=VN)  # the first instant after the period
+
+
+def until_param():
+    return connection.ops.adapt_datetimefield_value(UNTIL)
+
+
+def as_of_sql() -> dict[str, int]:
+    """The report's province totals, computed from the tables as of the period's end."""
+    day, until = PERIOD[1], until_param()
+    latest_state = """
+        SELECT COUNT(*), COALESCE(SUM(CASE WHEN s.best_technology >= 4
+            AND (s.plan_stage IS NULL OR s.plan_stage = 5) THEN 1 ELSE 0 END), 0)
+        FROM coverage_pointstate s
+        WHERE s.at < %s AND s.id = (
+            SELECT s2.id FROM coverage_pointstate s2
+            WHERE s2.point_id = s.point_id AND s2.at < %s ORDER BY s2.at DESC, s2.id DESC LIMIT 1)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(latest_state, (until, until))
+        points, covered = cursor.fetchone()
+    return {
+        "needy": sql(
+            "SELECT COUNT(*) FROM students_student WHERE status = 'studying'"
+            " AND (need_device <> '' OR need_data = %s) AND created_at < %s",
+            (True, until),
+        ),
+        "approved_pupils": sql(
+            BENEFICIARY_PUPILS + " AND i.decided_at < %s AND p.decided_at < %s"
+            " AND (r.requires_province_confirmation = %s OR p.confirmed_at < %s)"
+            " AND s.created_at < %s",
+            (False, until, until, False, until, until),
+        ),
+        "handed_over": sql(
+            "SELECT COUNT(*) FROM devices_allocation WHERE handover_date <= %s"
+            " AND status IN ('handed_over', 'returned')"
+            " AND (returned_at IS NULL OR returned_at > %s)",
+            (day, day),
+        ),
+        "data_active": sql(
+            "SELECT COUNT(*) FROM devices_subscription WHERE status IN ('active', 'expired')"
+            " AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s)",
+            (day, day),
+        ),
+        "coverage_total": int(points),
+        "coverage_covered": int(covered),
+        "pledged": sql(
+            "SELECT COALESCE(SUM(cash_amount), 0) FROM donations_pledge WHERE pledged_on <= %s",
+            (day,),
+        ),
+        "received": sql(
+            "SELECT COALESCE(SUM(amount), 0) FROM donations_cashreceipt WHERE received_on <= %s",
+            (day,),
+        ),
+    }
+
+
+def report_totals(figures) -> dict[str, int]:
+    t = figures["totals"]
+    keys = ("needy", "approved_pupils", "handed_over", "data_active")
+    return {
+        **{k: t[k] for k in keys},
+        "coverage_total": t["coverage_total"],
+        "coverage_covered": t["coverage_covered"],
+        "pledged": figures["donations"]["pledged"],
+        "received": figures["donations"]["received"],
+    }
+
+
+def test_a_report_for_a_past_week_is_as_of_its_end_and_rebuilt_identical(
+    school, categories, district
+):
+    from tests.reports.factories import allocate, pledge, subscribe
+    from tests.schools.factories import SchoolFactory
+
+    by = UserFactory(username="so_lap")
+    poor = categories.poor
+    confirm = RoundFactory(name="Đợt 1", requires_province_confirmation=True)
+    approved = ProposalItem.Status.APPROVED
+    with time_machine.travel(IN_PERIOD, tick=False):
+        pupils = [pupil(school, poor) for _ in range(3)]
+        lists = ProposalFactory(round=confirm, school=school, status=Proposal.Status.CONFIRMED)
+        items = [ItemFactory(proposal=lists, student=p, status=approved) for p in pupils]
+        data = ItemFactory(proposal=lists, student=pupils[0], kind="data", status=approved)
+        kept = allocate(items[0], status="handed_over", by=by)
+        returned_later = allocate(items[1], status="handed_over", by=by)
+        late = allocate(items[2], status="reserved", by=by)
+        subscribe(data, status="active", by=by)
+        pledge(amount=10_000_000, received=4_000_000, by=by)
+        from donations.models import CashReceipt, Pledge
+
+        CashReceipt.objects.update(received_on=dt.date(2021, 10, 6))
+        Pledge.objects.update(pledged_on=dt.date(2021, 10, 1))
+        school_point = CoveragePoint.objects.get(school=school)
+        _set(school_point, 4, None)
+        other_school = SchoolFactory(district=district, commune=school.commune, code="08700050")
+    with time_machine.travel(BUILT, tick=False):
+        report = report_services.generate_report(*PERIOD)
+    first = report.figures
+    assert report_totals(first) == as_of_sql()
+    assert report_totals(first) == {
+        "needy": 3,
+        "approved_pupils": 3,
+        "handed_over": 2,
+        "data_active": 1,
+        "coverage_total": 2,  # the school and other_school (created before the period)
+        "coverage_covered": 1,
+        "pledged": 10_000_000,
+        "received": 4_000_000,
+    }
+
+    # After the period: more pupils and approvals, a handover, a return, cash, coverage.
+    with time_machine.travel(AFTER, tick=False):
+        newcomer = pupil(school, poor)
+        second = ProposalFactory(
+            round=RoundFactory(name="Đợt 2", requires_province_confirmation=False),
+            school=school,
+            status=Proposal.Status.APPROVED,
+        )
+        ItemFactory(proposal=second, student=newcomer, status=approved)
+        late.status, late.handover_date = "handed_over", AFTER.date()
+        late.save()
+        returned_later.status, returned_later.returned_at = "returned", AFTER.date()
+        returned_later.save()
+        pledge(amount=5_000_000, received=5_000_000, by=by)
+        Pledge.objects.filter(pledged_on=dt.date(2021, 9, 20)).update(pledged_on=AFTER.date())
+        CashReceipt.objects.exclude(received_on=dt.date(2021, 10, 6)).update(
+            received_on=AFTER.date()
+        )
+        _set(CoveragePoint.objects.get(school=other_school), 5, None)
+        _set(school_point, 2, None)  # a carrier reports the school's signal fell
+        SchoolFactory(district=district, commune=school.commune, code="08700099")
+
+    with time_machine.travel(dt.datetime(2021, 10, 14, 8, 0, tzinfo=VN), tick=False):
+        now = build_dashboard(level=Level.PROVINCE).totals
+        assert (now.needy, now.approved_pupils, now.handed_over) == (4, 4, 2)
+        assert (now.coverage_total, now.coverage_covered) == (3, 1)
+        ProgressReport.objects.filter(pk=report.pk).update(status=ProgressReport.Status.FAILED)
+        rebuilt = report_services.generate_report(*PERIOD)
+    assert rebuilt.pk == report.pk and rebuilt.status == ProgressReport.Status.DONE
+    assert json.dumps(rebuilt.figures, sort_keys=True) == json.dumps(first, sort_keys=True)
+    assert report_totals(rebuilt.figures) == as_of_sql()
+    assert kept.pk  # handed over in the period, never returned: counted both times
