@@ -294,6 +294,7 @@ def compute_public_context() -> dict[str, Any]:
         "spending": spending,
         "generated_at": timezone.localtime(),
         "suppress_below": SUPPRESS_BELOW,
+        "small_max": SUPPRESS_BELOW - 1,
     }
 
 
