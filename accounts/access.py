@@ -9,7 +9,7 @@ to Django's admin (a staff user without a model permission), which is not the po
 **Where the answers come from.**
 
 - *Scope*: objects are fetched through ``visible_to(user)`` querysets
-  (``accounts.scoping``) or ``get_for_user``; every scoped queryset declares its school,
+  (``kernel.scoping``) or ``get_for_user``; every scoped queryset declares its school,
   district and province lookups.
 - *Capabilities*: a view declares what it needs with ``capability_required`` /
   ``CapabilityRequiredMixin`` (any one of the listed capabilities), pupil-level data with
@@ -35,12 +35,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponseBase
-from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 
 from accounts.http import AuthedRequest
 from accounts.models import CAPABILITY_NAMES, User
-from accounts.scoping import ScopedQuerySet
+
+# Defined in the kernel (the registry of units, below accounts, uses them too); every
+# app's views take them from here with the rest of the access rules.
+from kernel.http import no_store as no_store
+from kernel.scoping import get_for_user as get_for_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -81,24 +83,6 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         _check(request.user, self.required_capabilities)
         return super().dispatch(request, *args, **kwargs)
-
-
-def get_for_user(queryset: ScopedQuerySet[M], user: User, **lookup: Any) -> M:
-    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
-    visible = queryset.visible_to(user)
-    return get_object_or_404(visible, **lookup)
-
-
-def no_store(view: ViewFunc) -> ViewFunc:
-    """Mark the response ``Cache-Control: private, no-store``: it carries personal data."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
 
 
 def pupil_data_required(view: ViewFunc) -> ViewFunc:
@@ -163,14 +147,17 @@ def allowed(user: User | AnonymousUser, name: str, obj: object = None) -> bool:
 # The only functions outside the models that read a user's scope; views ask these.
 
 
+@predicate
 def is_school_user(user: User) -> bool:
     return user.scope.is_school
 
 
+@predicate
 def is_district_user(user: User) -> bool:
     return user.scope.is_district
 
 
+@predicate
 def is_provincial_user(user: User) -> bool:
     """The province's own officers and administrators."""
     return user.scope.is_provincial

@@ -11,6 +11,11 @@ class AccountsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from accounts.middleware import start_session_clock
+        from accounts.services import record_access, record_audit
+        from kernel import audit
+
+        # Code below accounts (schools, the kernel's workflows) writes through this port.
+        audit.install(audit=record_audit, access=record_access)
 
         # Any login (the portal's page, the admin's, a test client) starts the clock.
         user_logged_in.connect(start_session_clock, dispatch_uid="accounts.session_clock")

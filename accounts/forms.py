@@ -38,3 +38,26 @@ class OTPTokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return "".join(self.cleaned_data["token"].split()).lower()
+
+
+class ReconfirmForm(forms.Form):
+    """The password and a current code again, before the second factor is changed."""
+
+    ACTIONS = (("replace", _("Đổi điện thoại")), ("codes", _("Tạo lại mã dự phòng")))
+
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    password = forms.CharField(
+        label=_("Mật khẩu hiện tại"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    token = forms.CharField(
+        label=_("Mã xác thực hiện tại"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("6 chữ số trong ứng dụng trên điện thoại đang dùng, hoặc một mã dự phòng."),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split()).lower()

@@ -29,6 +29,8 @@ ROLE_ALIASES = {
 }
 
 
+# size: every row is checked against roles, units and taken usernames in one pass, then all
+#   accounts are written in one transaction or none
 def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> ImportReport:
     """Validate every row; create all accounts in one transaction, or none when any row is bad."""
     try:

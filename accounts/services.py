@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
@@ -49,6 +50,26 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
+class AuditRow(NamedTuple):
+    """One audit row as it is stored (``AuditEvent`` attnames, in ``AUDIT_FIELDS`` order)."""
+
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    content_type_id: int
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+    reason: str
+    district_id_snapshot: int | None
+    school_id_snapshot: int | None
+
+
+AUDIT_FIELDS: tuple[str, ...] = AuditRow._fields
+
+RowInserter = Callable[[type[models.Model], Sequence[str], Sequence[tuple[Any, ...]]], object]
+
+
 def record_audit(
     *,
     actor: User | None,
@@ -59,18 +80,52 @@ def record_audit(
     school_id: int | None = None,
     district_id: int | None = None,
 ) -> AuditEvent:
-    """Leave an audit record: who (``actor``), what (``action`` on ``obj``), before/after."""
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
+    """Leave an audit record: who (``actor``), what (``action`` on ``obj``), before/after.
+
+    Every audit row of the portal is written here or, in bulk, by ``record_audits``
+    (code below ``accounts`` reaches this function through ``kernel.audit``)."""
+    row = AuditRow(
+        at=timezone.now(),
+        actor_id=actor.pk if actor is not None and actor.pk else None,
         action=action,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        content_type_id=ContentType.objects.get_for_model(obj, for_concrete_model=False).pk,
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         changes=_jsonable_dict(changes or {}),
         reason=reason,
-        school_id_snapshot=school_id,
         district_id_snapshot=district_id,
+        school_id_snapshot=school_id,
     )
+    return AuditEvent.objects.create(**row._asdict())
+
+
+def record_audits(rows: Sequence[AuditRow], *, insert: RowInserter | None = None) -> int:
+    """Write many audit rows at once (an import's per-pupil events); returns how many.
+
+    ``insert(model, fields, rows)`` is the caller's bulk writer (``COPY`` on PostgreSQL
+    for a province-scale import); without it the rows go through ``bulk_create``.
+    """
+    if not rows:
+        return 0
+    if insert is None:
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(**row._asdict()) for row in rows], batch_size=1000
+        )
+    else:
+        insert(AuditEvent, AUDIT_FIELDS, rows)
+    return len(rows)
+
+
+def record_audits_selected(select_sql: str, params: Sequence[Any]) -> None:
+    """Write the audit rows a ``SELECT`` returns (columns in ``AUDIT_FIELDS`` order).
+
+    For rows built from data already in the database (the pupils an import just
+    copied in): one ``INSERT … SELECT``, no round trip through Python."""
+    quote = connection.ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in AUDIT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", list(params))  # noqa: S608 - names from model metadata, values are parameters
 
 
 def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +158,6 @@ def email_notifications(notification_ids: list[int]) -> int:
     tries the rest again later, while the ones sent stay marked as sent.
     """
     from django.core.mail import send_mail
-    from django.utils import timezone
 
     sent, failed = 0, 0
     pending = Notification.objects.filter(
@@ -114,7 +168,7 @@ def email_notifications(notification_ids: list[int]) -> int:
             continue
         try:
             send_mail(
-                subject=f"[Sóng và máy tính cho em] {note.message[:80]}",
+                subject=_("[Sóng và máy tính cho em] %(message)s") % {"message": note.message[:80]},
                 message=f"{note.message}\n\n{note.url}",
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[note.recipient.email],
@@ -133,8 +187,6 @@ def email_notifications(notification_ids: list[int]) -> int:
 
 @transaction.atomic
 def mark_notifications_read(*, user: User, ids: Iterable[int] | None = None) -> int:
-    from django.utils import timezone
-
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("mat-khau/quen/", views.PasswordResetView.as_view(), name="password_reset"),
     path("xac-thuc-hai-buoc/", views.otp_verify, name="otp_verify"),
     path("xac-thuc-hai-buoc/dang-ky/", views.otp_enrol, name="otp_enrol"),
+    path("xac-thuc-hai-buoc/quan-ly/", views.otp_manage, name="otp_manage"),
     path(
         "mat-khau/quen/da-gui/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

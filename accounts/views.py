@@ -9,17 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.middleware import is_verified
 
-from accounts import selectors, services, twofactor
+from accounts import access, selectors, services, twofactor
 from accounts.access import capability_required, no_store
-from accounts.forms import LoginForm, OTPTokenForm
+from accounts.forms import LoginForm, OTPTokenForm, ReconfirmForm
 from accounts.home import home_summary
 from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
@@ -87,9 +87,16 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
 def otp_enrol(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type one code, keep the backup codes."""
     user = request.user
-    if twofactor.has_confirmed_device(user) and not is_verified(user):
+    replacing = twofactor.has_confirmed_device(user)
+    if replacing and not is_verified(user):
         # Replacing a phone needs the second factor first (or an administrator).
         return redirect("accounts:otp_verify")
+    if replacing and not twofactor.recently_reconfirmed(request):
+        messages.info(
+            request,
+            _("Để đổi điện thoại, hãy nhập lại mật khẩu và một mã xác thực hiện tại."),
+        )
+        return redirect("accounts:otp_manage")
     device = twofactor.pending_totp_device(user)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,7 +105,16 @@ def otp_enrol(request: AuthedRequest) -> HttpResponse:
         )
         if codes is not None:
             otp_login(request, device)
-            messages.success(request, _("Đã bật xác thực hai bước cho tài khoản."))
+            twofactor.end_reconfirmation(request)
+            if replacing:
+                messages.success(
+                    request,
+                    _(
+                        "Đã chuyển xác thực hai bước sang điện thoại mới; điện thoại cũ không còn dùng được."
+                    ),
+                )
+            else:
+                messages.success(request, _("Đã bật xác thực hai bước cho tài khoản."))
             return render(
                 request,
                 "accounts/otp_backup_codes.html",
@@ -107,11 +123,59 @@ def otp_enrol(request: AuthedRequest) -> HttpResponse:
         form.add_error("token", _("Mã xác thực không đúng. Hãy nhập mã đang hiện trong ứng dụng."))
     context = {
         "form": form,
+        "replacing": replacing,
         "qr_svg": twofactor.qr_svg(device),
         "secret": twofactor.readable_secret(device),
         "next": request.GET.get("next", request.POST.get("next", "")),
     }
     return render(request, "accounts/otp_enrol.html", context)
+
+
+@login_required
+@no_store
+@require_http_methods(["GET", "POST"])
+def otp_manage(request: HttpRequest) -> HttpResponse:
+    """A user's own second factor: replace the phone, or regenerate the backup codes,
+    each after the password and a current code are confirmed again."""
+    user = request.user
+    if not twofactor.has_confirmed_device(user):  # type: ignore[arg-type]
+        return redirect("accounts:otp_enrol")
+    if not user.is_verified():  # type: ignore[union-attr]
+        return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': request.path})}")
+    form = ReconfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        error = twofactor.reconfirm(
+            request=request,
+            user=user,  # type: ignore[arg-type]
+            password=form.cleaned_data["password"],
+            token=form.cleaned_data["token"],
+        )
+        if error is not None:
+            form.add_error(None, error)
+        elif form.cleaned_data["action"] == "replace":
+            return redirect("accounts:otp_enrol")
+        else:
+            twofactor.end_reconfirmation(request)
+            codes = twofactor.regenerate_backup_codes(user=user)  # type: ignore[arg-type]
+            messages.success(request, _("Đã tạo mã dự phòng mới; các mã cũ không còn dùng được."))
+            return render(
+                request,
+                "accounts/otp_backup_codes.html",
+                {"codes": codes, "next": reverse("accounts:otp_manage"), "regenerated": True},
+            )
+    chosen = form.data.get("action", "")
+    forms = [
+        (action, label, form if action == chosen else ReconfirmForm(initial={"action": action}))
+        for action, label in ReconfirmForm.ACTIONS
+    ]
+    return render(
+        request,
+        "accounts/otp_manage.html",
+        {
+            "forms": forms,
+            "codes_left": twofactor.backup_codes_left(user),  # type: ignore[arg-type]
+        },
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -123,15 +187,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
-    scope = user.scope
-    context: dict[str, object]
-    if scope.is_school and scope.school_id is not None:
-        context = {"school": school_selectors.school_overview(user=user, pk=scope.school_id)}
+    if access.is_school_user(user):
+        pk = access.own_school_id(user)
+        context = {"school": school_selectors.school_overview(user=user, pk=pk)}
         template = "accounts/home_school.html"
-    elif scope.is_district and scope.district_id is not None:
-        context = {"district": school_selectors.district_overview(user=user, pk=scope.district_id)}
+    elif access.is_district_user(user):
+        pk = access.own_district_id(user)
+        context = {"district": school_selectors.district_overview(user=user, pk=pk)}
         template = "accounts/home_district.html"
-    elif scope.is_provincial:
+    elif access.is_provincial_user(user):  # type: ignore[arg-type]
         context = {"districts": school_selectors.province_overview(user=user)}
         template = "accounts/home_province.html"
     else:

@@ -101,6 +101,8 @@ def reset_sequences(*models) -> None:
             )
 
 
+# size: the benchmark's synthetic province, built in one bulk pass per table so its cost is easy to
+#   read
 def generate(pupils: int) -> None:
     from django.db import connection, transaction
 

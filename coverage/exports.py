@@ -12,7 +12,7 @@ from typing import Any
 from accounts.models import User
 from coverage import selectors
 from coverage.exporters import GapRankingExporter, PointExporter
-from schools.background_exports import register_export
+from kernel.exports import register_export
 
 POINTS = "coverage.points"
 GAP_RANKING = "coverage.gap_ranking"

@@ -29,7 +29,13 @@ from coverage import services
 from coverage.models import CarrierSignal, CoveragePoint, Technology
 from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from kernel.normalize import clean_text, fold, parse_bool_vi, parse_date, unit_key
-from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
+from kernel.spreadsheets import (
+    ColumnSpec,
+    SpreadsheetError,
+    locate_list,
+    read_rows,
+    reading_notices,
+)
 from schools.choices import Carrier
 from schools.models import Commune, District, School, SchoolSite, Village, inside_province
 
@@ -399,12 +405,15 @@ def import_survey(
     """
     try:
         sheet = read_rows(source, filename=filename or getattr(source, "name", ""))
-        table = locate_table(sheet, COLUMNS)
+        # Every sheet with the survey's header is read ("Sheet Bắc Hà, dòng 8").
+        table = locate_list(sheet, COLUMNS)
     except SpreadsheetError as exc:
         return ImportReport(rows=0, errors=[RowError(0, "", "file", exc.message)])
     report, planned = validate_survey(
         actor=actor, rows=list(table.data_rows()), labels=table.field_labels()
     )
+    # Hidden rows not imported, sheets read, legacy cells converted: for the dry run.
+    report.notices = reading_notices(table)
     if not report.ok or dry_run:
         return report
     try:

@@ -30,7 +30,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from accounts.access import get_for_user
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
 from coverage.models import (
     COVERED_Q,
@@ -539,5 +539,5 @@ def plan_notes(point: CoveragePoint) -> QuerySet[PlanNote]:
     return PlanNote.objects.filter(plan__point=point).select_related("author")
 
 
-def point_history(point: CoveragePoint):
+def point_history(point: CoveragePoint) -> QuerySet[AuditEvent]:
     return history_for(point)

@@ -20,15 +20,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
+from coverage import rules
 from coverage.models import (
     GOOD_FROM,
     CarrierSignal,
@@ -39,10 +40,10 @@ from coverage.models import (
     Technology,
 )
 from kernel import public_page
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import (
     Commune,
-    District,
     ImportBatch,
     School,
     SchoolSite,
@@ -71,7 +72,7 @@ PLAN_FIELDS = ("carrier", "target_date", "solution", "stage")
 
 
 def can_manage(actor: User) -> bool:
-    return actor.can("can_manage_coverage")
+    return rules.may_manage_coverage(actor)
 
 
 def _require_manager(actor: User) -> None:
@@ -85,20 +86,10 @@ def _require_visible_point(actor: User, point: CoveragePoint) -> None:
 
 
 def _require_district(actor: User, district_id: int) -> None:
-    # A school works inside its own district without being able to open the district's pages.
-    if actor.scope.is_school and actor.scope.district_id == district_id:
-        return
-    if not District.objects.visible_to(actor).filter(pk=district_id).exists():
-        raise Http404
+    require(rules.works_in_district(actor, district_id))
 
 
-def may_report_for_school(actor: User, school_id: int | None) -> bool:
-    """A school reports for itself only; a coverage officer for any school in scope."""
-    if school_id is None:
-        return False
-    if can_manage(actor):
-        return School.objects.visible_to(actor).filter(pk=school_id).exists()
-    return actor.can("can_report_coverage") and actor.scope.school_id == school_id
+may_report_for_school = rules.may_report_for_school
 
 
 def _checked_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:
@@ -153,6 +144,8 @@ def _blank_place_point(new: CoveragePoint, **place: Any) -> CoveragePoint:
     return existing
 
 
+# size: three kinds of point (school, school site, village centre) share one transaction: access
+#   check, place resolution, coordinates, audit
 @transaction.atomic
 def create_point(
     *,
@@ -358,6 +351,8 @@ def set_ministry_list(
 # ------------------------------------------------------------------------ signal
 
 
+# size: access, validation, the latest-measurement rule, recomputing the point and the audit entry
+#   run in this order in one transaction
 @transaction.atomic
 def record_signal(
     *,
@@ -583,45 +578,36 @@ def upload_survey(*, actor: User, upload: Any) -> ImportBatch:
     The batch keeps the file, the counts and every row error, so the user can fix
     the file or confirm the import from the batch page.
     """
-    import hashlib
-
     from coverage.importers import import_survey
 
     _require_manager(actor)
     data = upload.read()
     upload.seek(0)
-    batch = ImportBatch(
-        kind=ImportBatch.Kind.COVERAGE,
-        uploaded_by=actor,
-        file_name=(getattr(upload, "name", "") or "khao-sat.xlsx")[-255:],
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        district_id=actor.scope.district_id if actor.scope.is_district else None,
-        status=ImportBatch.Status.VALIDATING,
-    )
-    batch.file.save(batch.file_name, ContentFile(data), save=False)
-    report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=True)
-    _store_report(batch, report, done=False)
-    batch.save()
-    record_audit(
-        actor=actor,
-        action="coverage.import.upload",
-        obj=batch,
-        changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
-    )
+    file_name = (getattr(upload, "name", "") or "khao-sat.xlsx")[-255:]
+    report = import_survey(actor=actor, source=data, filename=file_name, dry_run=True)
+    with transaction.atomic():
+        batch = import_batches.store_upload(
+            actor=actor,
+            kind=ImportBatch.Kind.COVERAGE,
+            upload=data,
+            file_name=file_name,
+            audit_action="coverage.import.upload",
+            audit_changes={"rows": [None, report.rows], "errors": [None, len(report.errors)]},
+            school_id=None,
+            status=ImportBatch.Status.VALIDATING,
+        )
+        _store_report(batch, report, done=False)
+        batch.save()
     return batch
 
 
 def _store_report(batch: ImportBatch, report: Any, *, done: bool) -> None:
-    batch.rows = report.rows
-    batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
-    batch.errors = [e.as_dict() for e in report.errors]
-    batch.error_count = len(report.errors)
+    """A survey with row errors fails at once (nothing to confirm); else checked or done."""
+    import_batches.store_report(batch, report)
     if report.errors:
         batch.status = ImportBatch.Status.FAILED
     elif done:
-        batch.status = ImportBatch.Status.DONE
-        batch.finished_at = timezone.now()
-        batch.progress = 100
+        import_batches.finish(batch, status=ImportBatch.Status.DONE)
     else:
         batch.status = ImportBatch.Status.VALIDATED
 
@@ -631,18 +617,13 @@ def confirm_survey(*, actor: User, batch: ImportBatch) -> ImportBatch:
     from coverage.importers import import_survey
 
     _require_manager(actor)
-    if (
-        not ImportBatch.objects.visible_to(actor)
-        .filter(pk=batch.pk, kind=ImportBatch.Kind.COVERAGE)
-        .exists()
-    ):
-        raise Http404
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.VALIDATED:
-            raise ValidationError(_("Chỉ nhập được tệp đã kiểm tra không có lỗi."))
-        batch.status = ImportBatch.Status.IMPORTING
-        batch.save(update_fields=["status"])
+    batch = import_batches.batch_for_user(actor, batch.pk, kinds=[ImportBatch.Kind.COVERAGE])
+    try:
+        batch = import_batches.claim_for_import(
+            batch, refusal=_("Chỉ nhập được tệp đã kiểm tra không có lỗi.")
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
     with batch.file.open("rb") as handle:
         data = handle.read()
     report = import_survey(actor=actor, source=data, filename=batch.file_name, dry_run=False)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import capability_required, get_for_user, own_school_id
 from accounts.http import AuthedRequest
-from coverage import exports, selectors, services
+from coverage import exports, rules, selectors, services
 from coverage.forms import (
     NoteForm,
     PlanForm,
@@ -30,9 +30,15 @@ from coverage.forms import (
 )
 from coverage.importers import COLUMNS as SURVEY_COLUMNS
 from coverage.models import CoveragePlan, CoveragePoint, PointStatus
-from kernel.exporters import content_disposition
-from kernel.spreadsheets import SpreadsheetError, guess_table, read_rows, write_error_copy
-from schools.background_exports import export_button, export_response
+from kernel.exports import export_button, export_response
+from kernel.spreadsheets import (
+    SpreadsheetError,
+    guess_table,
+    locate_list,
+    read_rows,
+    write_error_copy,
+)
+from schools import import_batches
 from schools.choices import Carrier
 from schools.models import LAT_RANGE, LON_RANGE, ImportBatch, School, inside_province
 
@@ -54,11 +60,8 @@ def _form_error(form, exc: ValidationError) -> None:
 def _render(request: AuthedRequest, template: str, context: dict) -> HttpResponse:
     """Render a coverage page with what its tabs need to know about the user."""
     user = request.user
-    context.setdefault("perms_manage", user.can(MANAGE))
-    context.setdefault(
-        "perms_report",
-        user.can("can_report_coverage") and user.scope.is_school,
-    )
+    context.setdefault("perms_manage", rules.may_manage_coverage(user))
+    context.setdefault("perms_report", rules.may_report_at_own_school(user))
     return render(request, template, context)
 
 
@@ -191,7 +194,7 @@ def point_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     can_manage = user.can(MANAGE)
     school_id = point.school_id or (point.site.school_id if point.site else None)
-    can_report = can_manage or services.may_report_for_school(user, school_id)
+    can_report = can_manage or rules.may_report_for_school(user, school_id)
     context = {
         "point": point,
         "row": selectors.point_row(point),
@@ -373,9 +376,7 @@ def plan_note(request: AuthedRequest, pk: int) -> HttpResponse:
 @capability_required("can_report_coverage")
 def school_report(request: AuthedRequest) -> HttpResponse:
     """A school reports the signal measured at the school or one of its sites."""
-    school_id = request.user.scope.school_id
-    if not school_id:
-        raise Http404
+    school_id = own_school_id(request.user)
     school = get_object_or_404(School.objects.prefetch_related("sites"), pk=school_id)
     form = SchoolReportForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
@@ -424,10 +425,11 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 
 
 def _coverage_batch(request: AuthedRequest, pk: int) -> ImportBatch:
-    return get_for_user(
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.COVERAGE).select_related("uploaded_by"),
+    return import_batches.batch_for_user(
         request.user,
-        pk=pk,
+        pk,
+        kinds=[ImportBatch.Kind.COVERAGE],
+        related=["uploaded_by"],
     )
 
 
@@ -466,22 +468,17 @@ def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
 def import_error_copy(request: AuthedRequest, pk: int) -> HttpResponse:
     """The uploaded file with a "Lỗi" column, for the user to fix and upload again."""
     batch = _coverage_batch(request, pk)
-    errors_by_row: dict[int, list[str]] = {}
-    for error in batch.errors:
-        text = f"{error['column']}: {error['message']}" if error["column"] else error["message"]
-        errors_by_row.setdefault(error["row"], []).append(text)
     try:
         with batch.file.open("rb") as handle:
             sheet = read_rows(handle.read(), filename=batch.file_name)
-        table = guess_table(sheet, SURVEY_COLUMNS)
+        try:  # every sheet of the survey, each with its own "Lỗi" column
+            table = locate_list(sheet, SURVEY_COLUMNS)
+        except SpreadsheetError:
+            table = guess_table(sheet, SURVEY_COLUMNS)
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
         return redirect("coverage:import_detail", pk=batch.pk)
-    response = HttpResponse(
-        write_error_copy(sheet, table, errors_by_row),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return import_batches.error_copy_response(
+        write_error_copy(sheet, table, import_batches.errors_by_row(batch.errors)),
+        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx",
     )
-    response["Content-Disposition"] = content_disposition(
-        f"Lỗi - {batch.file_name.rsplit('.', 1)[0]}.xlsx"
-    )
-    return response

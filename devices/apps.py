@@ -8,5 +8,8 @@ class DevicesConfig(AppConfig):
 
     def ready(self) -> None:
         from devices.exports import register
+        from devices.pupils import DeviceDependents
+        from students import dependents
 
         register()
+        dependents.register(DeviceDependents())

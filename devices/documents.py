@@ -9,6 +9,7 @@ from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi
 from kernel.normalize import strip_unit_prefix
 
 
+# size: the official handover record laid out top to bottom, one call per paragraph of the form
 def handover_pdf(allocation: Allocation) -> bytes:
     """Biên bản bàn giao between the school and the pupil's parent/guardian.
 
@@ -45,7 +46,7 @@ def handover_pdf(allocation: Allocation) -> bytes:
     residence = ", ".join(
         part
         for part in (
-            student.village.name if student.village_id else "",
+            student.village.name if student.village is not None else "",
             student.commune.name if student.commune_id else "",
         )
         if part

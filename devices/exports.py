@@ -23,7 +23,7 @@ from devices.exporters import (
     TransferExporter,
 )
 from devices.models import Allocation, DataPackage, Device, Subscription
-from schools.background_exports import register_export
+from kernel.exports import register_export
 from schools.choices import DeviceType
 
 ALLOCATIONS = "devices.allocations"
@@ -107,8 +107,8 @@ def package_rows(user: User, params: Mapping[str, Any]):
     return DataPackage.objects.order_by("carrier", "name")
 
 
+# size: a declaration: one register_export call per downloadable device list
 def register() -> None:
-    pupil_level = {"personal_data": True}
     register_export(
         ALLOCATIONS,
         label="Cấp phát thiết bị",
@@ -116,7 +116,7 @@ def register() -> None:
         exporter=AllocationExporter,
         objects=allocation_rows,
         capabilities=("can_allocate", "can_view_reports"),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         WAITING_DEVICES,
@@ -125,7 +125,7 @@ def register() -> None:
         exporter=BeneficiaryExporter,
         objects=waiting_device_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         WAITING_DATA,
@@ -134,7 +134,7 @@ def register() -> None:
         exporter=BeneficiaryExporter,
         objects=waiting_data_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         SUBSCRIPTIONS,
@@ -143,7 +143,7 @@ def register() -> None:
         exporter=SubscriptionExporter,
         objects=subscription_rows,
         capabilities=("can_allocate",),
-        **pupil_level,
+        personal_data=True,
     )
     register_export(
         DEVICES,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -21,6 +21,11 @@ from devices.validators import IMEI_TYPES, normalize_iccid, normalize_imei, norm
 from kernel.formfields import model_choice_field
 from kernel.normalize import normalize_phone
 from schools.choices import Carrier, DeviceType
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from schools.models import District, School
+    from students.models import Student
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,9 +50,19 @@ class SourceChoiceField(forms.ModelChoiceField):
         return f"{obj} – {obj.received_on:%d/%m/%Y}"
 
 
-class ReceiveDeviceForm(forms.Form):
+class _ScopedSources:
+    """The sources offered are the user's province's (``DeviceSource.visible_to``)."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields["device_source"].queryset = DeviceSource.objects.visible_to(user)
+
+
+class ReceiveDeviceForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     device_type = forms.ChoiceField(label=_("Loại thiết bị"), choices=DeviceType.choices)
     make = forms.CharField(label=_("Hãng"), max_length=60)
@@ -71,7 +86,8 @@ class ReceiveDeviceForm(forms.Form):
         return _clean_with(normalize_imei, value) if value.strip() else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("device_type") in IMEI_TYPES
             and not data.get("imei")
@@ -81,9 +97,9 @@ class ReceiveDeviceForm(forms.Form):
         return data
 
 
-class DeviceImportForm(forms.Form):
+class DeviceImportForm(_ScopedSources, forms.Form):
     device_source = SourceChoiceField(
-        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.all()
+        label=_("Nguồn thiết bị"), queryset=DeviceSource.objects.none()
     )
     file = forms.FileField(
         label=_("Danh sách giao nhận (.xlsx)"),
@@ -108,10 +124,13 @@ class DeviceMultipleChoiceField(forms.ModelMultipleChoiceField):
 class TransferForm(forms.Form):
     """Province → district (``to_district``) or district → school (``to_school``)."""
 
-    to_district = forms.ModelChoiceField(
+    # Querysets are set per user in __init__.
+    to_district: forms.ModelChoiceField[District] = forms.ModelChoiceField(
         label=_("Chuyển đến Phòng GD&ĐT"), queryset=None, required=False
     )
-    to_school = forms.ModelChoiceField(label=_("Chuyển đến trường"), queryset=None, required=False)
+    to_school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
+        label=_("Chuyển đến trường"), queryset=None, required=False
+    )
     device_type = forms.ChoiceField(
         label=_("Gửi theo số lượng: loại thiết bị"),
         choices=[("", "---------"), *DeviceType.choices],
@@ -148,7 +167,8 @@ class TransferForm(forms.Form):
             del self.fields["to_district"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen = list(data.get("devices") or [])
         quantity, device_type = data.get("quantity"), data.get("device_type")
         if quantity or device_type:
@@ -174,7 +194,9 @@ class TransferForm(forms.Form):
 
 
 class AllocateForm(forms.Form):
-    device = forms.ModelChoiceField(label=_("Thiết bị trong kho trường"), queryset=None)
+    device: forms.ModelChoiceField[Device] = forms.ModelChoiceField(
+        label=_("Thiết bị trong kho trường"), queryset=None
+    )
     terms = forms.ChoiceField(
         label=_("Hình thức"), choices=Allocation.Terms.choices, initial=Allocation.Terms.GIFT
     )
@@ -182,13 +204,15 @@ class AllocateForm(forms.Form):
 
     def __init__(self, *args: Any, devices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "device").queryset = devices
-        self.fields["device"].label_from_instance = lambda d: (
-            f"{d.get_device_type_display()} {d.make} {d.model_name} – {d.serial_number}"
+        field = model_choice_field(self, "device")
+        field.queryset = devices
+        field.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # per-form labels on the form's own field copy
+            f"{obj.get_device_type_display()} {obj.make} {obj.model_name} – {obj.serial_number}"
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("terms") == Allocation.Terms.LOAN and not data.get("loan_until"):
             self.add_error("loan_until", _("Cho mượn phải có ngày hết hạn mượn."))
         return data
@@ -220,7 +244,8 @@ class ReturnForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("condition") == Allocation.ReturnCondition.LOST
             and not data.get("note", "").strip()
@@ -234,7 +259,9 @@ class CancelForm(forms.Form):
 
 
 class SubscriptionForm(forms.Form):
-    student = forms.ModelChoiceField(label=_("Học sinh được duyệt gói cước"), queryset=None)
+    student: forms.ModelChoiceField[Student] = forms.ModelChoiceField(
+        label=_("Học sinh được duyệt gói cước"), queryset=None
+    )
     carrier = forms.ChoiceField(label=_("Nhà mạng"), choices=Carrier.choices)
     package = forms.ModelChoiceField(
         label=_("Gói cước"), queryset=DataPackage.objects.filter(is_active=True)
@@ -247,8 +274,9 @@ class SubscriptionForm(forms.Form):
 
     def __init__(self, *args: Any, students, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "student").queryset = students
-        self.fields["student"].label_from_instance = lambda s: f"{s.full_name} – {s.class_name}"
+        field = model_choice_field(self, "student")
+        field.queryset = students
+        field.label_from_instance = lambda obj: f"{obj.full_name} – {obj.class_name}"  # type: ignore[method-assign]  # per-form labels on the form's own field copy
 
     def clean_phone(self) -> str:
         return _clean_with(normalize_phone, self.cleaned_data["phone"])
@@ -258,7 +286,8 @@ class SubscriptionForm(forms.Form):
         return _clean_with(normalize_iccid, value) if value.strip() else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         package = data.get("package")
         if package is not None and data.get("carrier") and package.carrier != data["carrier"]:
             self.add_error("package", _("Gói cước này không thuộc nhà mạng đã chọn."))

@@ -44,7 +44,14 @@ from devices.validators import (
 from kernel import public_page
 from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from kernel.normalize import clean_text, fold, normalize_phone, parse_date
-from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
+from kernel.spreadsheets import (
+    ColumnSpec,
+    SpreadsheetError,
+    locate_list,
+    read_rows,
+    reading_notices,
+    row_ref,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -128,7 +135,8 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
     would be created) and the valid rows; rows are only usable when ``report.ok``.
     """
     sheet = read_rows(source, filename=filename, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
-    table = locate_table(sheet, DEVICE_COLUMNS)
+    # Every sheet with the list's header is read ("Sheet Lô 2, dòng 8").
+    table = locate_list(sheet, DEVICE_COLUMNS)
     labels = table.field_labels()
     report = ImportReport(rows=0)
     serials = DuplicateTracker()
@@ -144,9 +152,9 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
         imei = v.field("imei", normalize_imei, required=device_type in IMEI_TYPES)
         condition = v.field("condition", parse_condition, default=Device.Condition.NEW)
         if serial and (first := serials.seen(serial, row)) is not None:
-            v.error("serial_number", _("trùng với dòng %(row)s") % {"row": first})
+            v.error("serial_number", _("trùng với %(row)s") % {"row": row_ref(first)})
         if imei and (first := imeis.seen(imei, row)) is not None:
-            v.error("imei", _("trùng với dòng %(row)s") % {"row": first})
+            v.error("imei", _("trùng với %(row)s") % {"row": row_ref(first)})
         if v.ok:
             rows.append(
                 DeviceRow(
@@ -160,6 +168,8 @@ def parse_device_list(source: Any, *, filename: str = "") -> tuple[ImportReport,
                 )
             )
     _check_against_stock(report, rows, labels)
+    # Hidden rows not imported, sheets read, legacy cells converted: for the dry run.
+    report.notices = reading_notices(table)
     if report.rows == 0:
         report.errors.append(_no_rows_error(table.header_row))
     report.errors.sort(key=lambda e: e.row)
@@ -203,6 +213,8 @@ def _check_against_stock(report: ImportReport, rows: list[DeviceRow], labels: di
             )
 
 
+# size: validate, re-check serials under the transaction, bulk-create and audit: one all-or-nothing
+#   write
 def import_device_list(
     *, actor: User, source: Any, device_source: DeviceSource, dry_run: bool, filename: str = ""
 ) -> ImportReport:
@@ -255,8 +267,8 @@ def import_device_list(
                 action="device.receive",
                 obj=device,
                 changes={"source": [None, str(device_source)], "holder": [None, device.holder]},
-                reason=_("Nhập từ danh sách giao nhận %(f)s, dòng %(r)s")
-                % {"f": filename, "r": r.row},
+                reason=_("Nhập từ danh sách giao nhận %(f)s, %(r)s")
+                % {"f": filename, "r": row_ref(r.row)},
             )
         record_audit(
             actor=actor,
@@ -327,6 +339,8 @@ class StatusRow:
     activated_on: dt.date | None
 
 
+# size: each row's checks (number, ICCID, conflicting rows, expired-but-active) depend on the rows
+#   before it
 def parse_carrier_statuses(
     source: Any, *, actor: User, filename: str = ""
 ) -> tuple[ImportReport, list[StatusRow]]:
@@ -338,7 +352,7 @@ def parse_carrier_statuses(
     ``updated``/``unchanged`` in the report count rows that would change a status.
     """
     sheet = read_rows(source, filename=filename, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
-    table = locate_table(sheet, CARRIER_COLUMNS)
+    table = locate_list(sheet, CARRIER_COLUMNS)
     if "phone" not in table.mapping and "iccid" not in table.mapping:
         raise SpreadsheetError(
             _("Tệp phải có cột “Số thuê bao” hoặc cột “ICCID” để nhận ra thuê bao.")
@@ -369,10 +383,10 @@ def parse_carrier_statuses(
     )
     by_phone: dict[str, Subscription] = {}
     by_iccid: dict[str, Subscription] = {}
-    for sub in sorted(candidates, key=lambda s: s.status == Subscription.Status.EXPIRED):
-        by_phone.setdefault(sub.phone, sub)
-        if sub.iccid:
-            by_iccid.setdefault(sub.iccid, sub)
+    for candidate in sorted(candidates, key=lambda s: s.status == Subscription.Status.EXPIRED):
+        by_phone.setdefault(candidate.phone, candidate)
+        if candidate.iccid:
+            by_iccid.setdefault(candidate.iccid, candidate)
 
     first_row: dict[int, tuple[int, str]] = {}
     rows: list[StatusRow] = []
@@ -397,7 +411,8 @@ def parse_carrier_statuses(
         if seen is not None:
             if seen[1] != status:
                 v.row_error(
-                    _("trạng thái mâu thuẫn với dòng %(row)s của cùng thuê bao") % {"row": seen[0]}
+                    _("trạng thái mâu thuẫn với %(row)s của cùng thuê bao")
+                    % {"row": row_ref(seen[0])}
                 )
             else:
                 v.duplicate_of(seen[0])
@@ -421,6 +436,7 @@ def parse_carrier_statuses(
         else:
             report.updated += 1
         rows.append(StatusRow(v.row, sub.pk, status, activated_on))
+    report.notices = reading_notices(table)
     report.errors.sort(key=lambda e: e.row)
     return report, rows
 
@@ -466,7 +482,8 @@ def import_carrier_statuses(
                 action="subscription.carrier_status",
                 obj=sub,
                 changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
-                reason=_("Tệp trạng thái nhà mạng %(f)s, dòng %(r)s") % {"f": filename, "r": r.row},
+                reason=_("Tệp trạng thái nhà mạng %(f)s, %(r)s")
+                % {"f": filename, "r": row_ref(r.row)},
                 school_id=sub.student.school_id,
             )
         public_page.refresh_on_commit()  # the public page counts active packages
@@ -481,7 +498,7 @@ def error_copy(
     from kernel.spreadsheets import write_error_copy
 
     sheet = read_rows(source, max_bytes=_max_bytes(), max_rows=MAX_ROWS)
-    table = locate_table(sheet, columns)
+    table = locate_list(sheet, columns)
     by_row: dict[int, list[str]] = {}
     for error in errors:
         text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]

@@ -6,10 +6,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scoping import ScopedQuerySet
+from kernel.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School
 from students.models import Student, phone_validator
+
+
+class DeviceSourceQuerySet(ScopedQuerySet):
+    # Sources are recorded by the province that receives the devices, never below it.
+    province_lookups = ("created_by__province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
 
 class DeviceSource(models.Model):
@@ -31,6 +38,8 @@ class DeviceSource(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeviceSourceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nguồn thiết bị")

@@ -101,7 +101,7 @@ def sendable_stock(user: User) -> QuerySet[Device]:
     base = Device.objects.visible_to(user).filter(status=Device.Status.IN_STOCK)
     if scope.is_provincial:
         return base.filter(holder=Device.Holder.PROVINCE).order_by("device_type", "serial_number")
-    if scope.is_district:
+    if scope.is_district and scope.district_id is not None:
         return base.filter(holder=Device.Holder.DISTRICT, district_id=scope.district_id).order_by(
             "device_type", "serial_number"
         )
@@ -195,7 +195,7 @@ def stock_per_school(user: User) -> list[dict]:
     return sorted(table, key=lambda e: (e["key"] is not None, e["name"]))
 
 
-def sources_with_counts(user: User):
+def sources_with_counts(user: User) -> QuerySet[DeviceSource]:
     """Device sources with how many of their devices the user sees, by status."""
     visible = Device.objects.visible_to(user)
     return (
@@ -214,7 +214,7 @@ def sources_with_counts(user: User):
     )
 
 
-def transfer_list(user: User):
+def transfer_list(user: User) -> QuerySet[StockTransfer]:
     return (
         StockTransfer.objects.visible_to(user)
         .select_related("from_district", "to_district", "to_school", "sent_by", "received_by")
@@ -223,7 +223,9 @@ def transfer_list(user: User):
     )
 
 
-def allocation_list(user: User, *, school_id: int | None = None, status: str = ""):
+def allocation_list(
+    user: User, *, school_id: int | None = None, status: str = ""
+) -> QuerySet[Allocation]:
     qs = Allocation.objects.visible_to(user).select_related(
         "device", "student", "school", "proposal_item"
     )
@@ -234,7 +236,7 @@ def allocation_list(user: User, *, school_id: int | None = None, status: str = "
     return qs.order_by("-allocated_at", "-pk")
 
 
-def beneficiaries_without_device(user: User):
+def beneficiaries_without_device(user: User) -> QuerySet[ProposalItem]:
     """Approved device beneficiaries of the user's schools with no open allocation for that item."""
     open_allocation = Allocation.objects.open().filter(proposal_item=OuterRef("pk"))
     return (
@@ -247,7 +249,7 @@ def beneficiaries_without_device(user: User):
     )
 
 
-def beneficiaries_without_package(user: User):
+def beneficiaries_without_package(user: User) -> QuerySet[ProposalItem]:
     """Approved data-package beneficiaries with no active subscription."""
     active = Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=OuterRef("student"))
     return (
@@ -260,14 +262,16 @@ def beneficiaries_without_package(user: User):
     )
 
 
-def school_stock(school_id: int):
+def school_stock(school_id: int) -> QuerySet[Device]:
     """Devices a school can allocate now."""
     return Device.objects.filter(
         school_id=school_id, holder=Device.Holder.SCHOOL, status=Device.Status.IN_STOCK
     ).order_by("device_type", "serial_number")
 
 
-def subscription_list(user: User, *, status: str = "", expiring: bool = False, q: str = ""):
+def subscription_list(
+    user: User, *, status: str = "", expiring: bool = False, q: str = ""
+) -> QuerySet[Subscription]:
     qs = Subscription.objects.visible_to(user).select_related("student__school", "package")
     if status:
         qs = qs.filter(status=status)

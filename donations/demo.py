@@ -37,6 +37,7 @@ INKIND_REFERENCE = "BB 18/2021/VNPT-SGDĐT"
 PURCHASE_REFERENCE = "HĐ 25/2021/HĐMB-SGDĐT"  # the devices demo's purchase, if present
 
 
+# size: demo data for every donation type, written as one readable script
 def seed(context: dict) -> None:
     actor = context.get("users", {}).get("province")
     if actor is None or Donor.objects.filter(tax_code="0100109106012").exists():

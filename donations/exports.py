@@ -17,8 +17,8 @@ from accounts.access import get_for_user
 from accounts.models import User
 from donations import exporters, selectors
 from donations.models import CashReceipt, Donor, Spending, manages_donations
+from kernel.exports import register_export
 from kernel.normalize import fold
-from schools.background_exports import register_export
 
 DONORS = "donations.donors"
 RECEIPTS = "donations.receipts"

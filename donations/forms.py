@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,6 +17,11 @@ from kernel.documents import format_vnd
 from kernel.formfields import BoundedIntegerField, MoneyField, model_choice_field
 from rounds.models import SupportRound
 from schools.choices import SupportKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from donations.selectors import ReceiptSpent
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 XLSX_ACCEPT = {"accept": ".xlsx,.xls,.csv"}
@@ -200,12 +206,16 @@ class SpendingForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, receipts: list[CashReceipt], purchases: Any, **kwargs: Any
+        self,
+        *args: Any,
+        receipts: Sequence[WithAnnotations[CashReceipt, ReceiptSpent]],
+        purchases: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["spent_on"].initial = timezone.localdate()
         _preselect_single_account(self)
-        field = self.fields["receipts"]
+        field = model_choice_field(self, "receipts")
         field.queryset = CashReceipt.objects.filter(pk__in=[r.pk for r in receipts])
         labels = {
             r.pk: _("%(ref)s – %(donor)s – còn %(left)s")
@@ -216,7 +226,7 @@ class SpendingForm(forms.Form):
             }
             for r in receipts
         }
-        field.label_from_instance = lambda r: labels.get(r.pk, str(r))
+        field.label_from_instance = lambda obj: labels.get(obj.pk, str(obj))  # type: ignore[method-assign]  # per-form labels on the form's own field copy
         model_choice_field(self, "purchase").queryset = purchases
 
     def clean(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -14,15 +14,16 @@ from schools.choices import SupportKind
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from donations.selectors import InstalmentRow
 
 tax_code_validator = RegexValidator(r"^(\d{10}|\d{13})$", _("Mã số thuế gồm 10 hoặc 13 chữ số."))
 
 
 def manages_donations(user: User) -> bool:
-    """Donations are run by the province: a provincial user whose role manages them."""
-    return bool(
-        user.is_authenticated and user.scope.is_provincial and user.can("can_manage_donations")
-    )
+    """Donations are run by the province: ``donations.rules.may_manage_donations``."""
+    from donations.rules import may_manage_donations
+
+    return may_manage_donations(user)
 
 
 M = TypeVar("M", bound=models.Model)
@@ -56,6 +57,9 @@ class Donor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DonationQuerySet.as_manager()
+
+    # Set by donations.exports.donor_rows() for the donor list and its export.
+    has_overdue: bool
 
     class Meta:
         verbose_name = _("nhà tài trợ")
@@ -106,6 +110,14 @@ class Pledge(models.Model):
 
     objects = DonationQuerySet.as_manager()
 
+    # Set by donations.selectors._decorate_pledge() for the pledge and donor pages.
+    schedule: list[InstalmentRow]
+    overdue: list[InstalmentRow]
+    remaining_cash: int
+    pledged_devices: int
+    percent: int | None
+    item_rows: list[dict[str, Any]]
+
     class Meta:
         verbose_name = _("cam kết ủng hộ")
         verbose_name_plural = _("cam kết ủng hộ")
@@ -149,6 +161,9 @@ class FundAccount(models.Model):
     name = models.CharField(_("tên tài khoản"), max_length=200)
     bank = models.CharField(_("ngân hàng / kho bạc"), max_length=200)
     number = models.CharField(_("số tài khoản"), max_length=40, unique=True)
+
+    # Set by donations.selectors.fund_balances(): received minus spent.
+    balance: int
 
     class Meta:
         verbose_name = _("tài khoản quỹ")

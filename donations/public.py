@@ -142,6 +142,8 @@ def _donor_rows() -> list[dict[str, Any]]:
     return named
 
 
+# size: the public table's fixed set of aggregate queries, merged per district and school in one
+#   place
 def _place_rows() -> list[dict[str, Any]]:
     """Per district, its schools: devices held, allocated, handed over, active data."""
     at_school = dict(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -57,6 +58,31 @@ def _count_subquery(queryset: QuerySet[Any]) -> Coalesce:
         _count=Func(F("pk"), function="COUNT", output_field=IntegerField())
     )
     return Coalesce(Subquery(total.values("_count")[:1], output_field=IntegerField()), 0)
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from donations.models import DonationQuerySet
+
+
+class PledgeTotals(TypedDict):
+    """What ``pledges_with_totals`` annotates on each pledge."""
+
+    received_cash: int
+    received_devices: int
+
+
+class SpendingFromDonor(TypedDict):
+    """What ``donor_trace`` annotates on a spending: the part paid with the donor's cash."""
+
+    from_donor: int
+
+
+class ReceiptSpent(TypedDict):
+    """What ``cash_receipts`` annotates on each receipt: the amount already spent."""
+
+    spent: int
 
 
 def today() -> dt.date:
@@ -120,7 +146,7 @@ def instalment_schedule(
     return rows
 
 
-def pledges_with_totals() -> QuerySet[Pledge]:
+def pledges_with_totals() -> DonationQuerySet[WithAnnotations[Pledge, PledgeTotals]]:
     """Pledges with cash received and device counts annotated, children prefetched."""
     receipts = CashReceipt.objects.filter(pledge=OuterRef("pk"))
     devices = Device.objects.filter(source__donation_receipt__pledge=OuterRef("pk"))
@@ -130,13 +156,14 @@ def pledges_with_totals() -> QuerySet[Pledge]:
             received_cash=_sum_subquery(receipts, "amount"),
             received_devices=_count_subquery(devices),
         )
+        .prefetch_related("items", "instalments")
         .prefetch_related(
-            "items",
-            "instalments",
             Prefetch(
                 "cash_receipts",
                 queryset=CashReceipt.objects.select_related("account", "recorded_by"),
-            ),
+            )
+        )
+        .prefetch_related(
             Prefetch(
                 "inkind_receipts",
                 queryset=InKindReceipt.objects.select_related("source", "recorded_by").annotate(
@@ -147,14 +174,16 @@ def pledges_with_totals() -> QuerySet[Pledge]:
     )
 
 
-def _decorate_pledge(pledge: Pledge, on: dt.date) -> Pledge:
-    p: Any = pledge
-    p.schedule = instalment_schedule(list(pledge.instalments.all()), p.received_cash, on)
-    p.overdue = [row for row in p.schedule if row.overdue]
-    p.remaining_cash = max(pledge.cash_amount - p.received_cash, 0)
-    p.pledged_devices = sum(i.quantity for i in pledge.items.all() if i.kind in DEVICE_KINDS)
-    p.percent = (
-        min(round(100 * p.received_cash / pledge.cash_amount), 100) if pledge.cash_amount else None
+def _decorate_pledge(
+    pledge: WithAnnotations[Pledge, PledgeTotals], on: dt.date
+) -> WithAnnotations[Pledge, PledgeTotals]:
+    received = pledge.received_cash
+    pledge.schedule = instalment_schedule(list(pledge.instalments.all()), received, on)
+    pledge.overdue = [row for row in pledge.schedule if row.overdue]
+    pledge.remaining_cash = max(pledge.cash_amount - received, 0)
+    pledge.pledged_devices = sum(i.quantity for i in pledge.items.all() if i.kind in DEVICE_KINDS)
+    pledge.percent = (
+        min(round(100 * received / pledge.cash_amount), 100) if pledge.cash_amount else None
     )
     return pledge
 
@@ -246,13 +275,15 @@ def device_place(device: Device) -> dict[str, Any]:
 @dataclass
 class DonorTrace:
     donor: Donor
-    pledges: list[Pledge]
+    pledges: Sequence[WithAnnotations[Pledge, PledgeTotals]]
     devices: list[tuple[Device, dict[str, Any]]]
     purchased: list[tuple[Device, dict[str, Any]]]
-    spendings: list[Spending]
+    spendings: Sequence[WithAnnotations[Spending, SpendingFromDonor]]
     totals: dict[str, int] = field(default_factory=dict)
 
 
+# size: a fixed number of queries for the whole trace (pledges, receipts, devices and where each
+#   went), assembled together
 def donor_trace(*, user: User, pk: int, on: dt.date | None = None) -> DonorTrace:
     """Everything that came from one donor: pledges, receipts, the devices given in
     kind and those bought with their cash, and where each device went.
@@ -340,7 +371,7 @@ def funding_donors_of_device(device: Device) -> list[Donor]:
 # ---------------------------------------------------------------- lists
 
 
-def cash_receipts(user: User) -> QuerySet[CashReceipt]:
+def cash_receipts(user: User) -> DonationQuerySet[WithAnnotations[CashReceipt, ReceiptSpent]]:
     return (
         CashReceipt.objects.visible_to(user)
         .select_related("pledge__donor", "account", "recorded_by")
@@ -365,16 +396,18 @@ def spendings(user: User) -> QuerySet[Spending]:
     )
 
 
-def available_receipts(user: User) -> list[CashReceipt]:
+def available_receipts(user: User) -> list[WithAnnotations[CashReceipt, ReceiptSpent]]:
     """Cash receipts with money left to spend, oldest first."""
     return [r for r in cash_receipts(user).order_by("received_on", "pk") if r.amount > r.spent]
 
 
-def unlinked_purchases() -> QuerySet[DeviceSource]:
-    """Purchase sources that no spending accounts for yet."""
-    return DeviceSource.objects.filter(
-        kind=DeviceSource.Kind.PURCHASE, spending__isnull=True
-    ).order_by("-received_on")
+def unlinked_purchases(user: User) -> QuerySet[DeviceSource]:
+    """The user's province's purchase sources that no spending accounts for yet."""
+    return (
+        DeviceSource.objects.visible_to(user)
+        .filter(kind=DeviceSource.Kind.PURCHASE, spending__isnull=True)
+        .order_by("-received_on")
+    )
 
 
 def fund_balances() -> list[FundAccount]:

@@ -9,14 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import capability_required, get_for_user
+from accounts.access import ViewFunc, capability_required, get_for_user
 from accounts.http import AuthedRequest
 from accounts.selectors import history_for
 from donations import documents, exports, selectors, services
@@ -34,9 +34,7 @@ from donations.forms import (
 from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
 from donations.public import public_context
 from kernel.documents import format_vnd
-from schools.background_exports import export_button, export_response
-
-ViewFunc = Callable[..., HttpResponse]
+from kernel.exports import export_button, export_response
 
 
 def donation_manager_required(view: ViewFunc) -> ViewFunc:
@@ -44,7 +42,7 @@ def donation_manager_required(view: ViewFunc) -> ViewFunc:
 
     @capability_required("can_manage_donations")
     @wraps(view)
-    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not manages_donations(request.user):
             raise Http404
         return view(request, *args, **kwargs)
@@ -52,7 +50,7 @@ def donation_manager_required(view: ViewFunc) -> ViewFunc:
     return wrapped
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
     """Attach a service's ValidationError to the form fields it names (else non-field)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -432,7 +430,7 @@ def spending_create(request: AuthedRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         receipts=receipts,
-        purchases=selectors.unlinked_purchases(),
+        purchases=selectors.unlinked_purchases(request.user),  # type: ignore[arg-type]
     )
     if request.method == "POST" and form.is_valid():
         try:

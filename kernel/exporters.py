@@ -16,15 +16,20 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from django.http import HttpResponse
+    from django_stubs_ext import StrOrPromise
+
 __all__ = [
     "XLSX_CONTENT_TYPE",
+    "Columns",
     "XlsxExporter",
     "content_disposition",
     "neutralize",
@@ -40,6 +45,8 @@ _LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Accessor = str | Callable[[Any], Any]
+# (header, accessor) pairs; headers may be lazy translations.
+Columns: TypeAlias = "Sequence[tuple[StrOrPromise, Accessor]]"
 
 
 def neutralize(value: Any) -> Any:
@@ -104,9 +111,9 @@ class XlsxExporter:
     pass them to the constructor.
     """
 
-    title: str = ""
-    columns: Sequence[tuple[str, Accessor]] = ()
-    title_lines: Sequence[str] = ()
+    title: StrOrPromise = ""
+    columns: Columns = ()
+    title_lines: Sequence[StrOrPromise] = ()
     sheet_name: str = "Danh sách"
     column_width: int = 20
     queryset_chunk_size: int = 2000
@@ -114,9 +121,9 @@ class XlsxExporter:
     def __init__(
         self,
         *,
-        title: str | None = None,
-        columns: Sequence[tuple[str, Accessor]] | None = None,
-        title_lines: Sequence[str] | None = None,
+        title: StrOrPromise | None = None,
+        columns: Columns | None = None,
+        title_lines: Sequence[StrOrPromise] | None = None,
         sheet_name: str | None = None,
     ) -> None:
         if title is not None:
@@ -186,7 +193,7 @@ class XlsxExporter:
         self.write(objects, buffer)
         return buffer.getvalue()
 
-    def as_http_response(self, objects: Iterable[Any], filename: str) -> Any:
+    def as_http_response(self, objects: Iterable[Any], filename: str) -> HttpResponse:
         """A Django ``HttpResponse`` downloading the workbook as ``filename``.
 
         The Content-Disposition carries an ASCII fallback and an RFC 5987

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from django.utils.translation import gettext as _
 
 from kernel.normalize import clean_text
-from kernel.spreadsheets import RowNumber
+from kernel.spreadsheets import RowNumber, row_ref
 
 __all__ = ["DuplicateTracker", "ImportReport", "RowError", "RowValidator"]
 
@@ -86,6 +86,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # How the file was read, for the dry run: hidden rows not imported, sheets read,
+    # cells converted from a legacy encoding (``kernel.spreadsheets.reading_notices``).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -194,8 +197,8 @@ class RowValidator:
         self.errors.append(RowError(row=self.row, column="", field="", message=message))
 
     def duplicate_of(self, first_row: int) -> None:
-        """Record "trùng với dòng N" for a row repeating an earlier one."""
-        self.row_error(_("trùng với dòng %(row)s") % {"row": first_row})
+        """Record "trùng với dòng N" ("… Sheet 6A, dòng N") for a row repeating an earlier one."""
+        self.row_error(_("trùng với %(row)s") % {"row": row_ref(first_row)})
 
 
 class DuplicateTracker:

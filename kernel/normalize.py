@@ -9,6 +9,9 @@ translatable Vietnamese phrase.  Importers attach the row number and column head
 See "Data conventions" in the project's domain notes for why each rule exists.
 """
 
+# size: the cell normalisers (text, unit names, dates, IDs, phones, legacy encodings)
+#   share the folding and pattern tables at its top
+
 from __future__ import annotations
 
 import datetime as dt

@@ -14,11 +14,15 @@ reader of ``students.fastrows``) therefore goes through ``read_workbook`` here:
    (``kernel/_parse_child.py``) limited to ``SPREADSHEET_PARSER_MEMORY_BYTES`` of
    address space (``RLIMIT_AS``) and ``SPREADSHEET_PARSER_TIMEOUT`` seconds; a crash,
    an abort or a timeout there becomes a ``SpreadsheetError``.  The rows come back
-   as a pickle read by an unpickler that only builds plain values and dates.
+   as pickles read by an unpickler that only builds plain values and dates, in
+   chunks of typed columns (few objects to unpickle; see ``kernel/_parse_child.py``)
+   sent while the child still converts the rows after them.
 3. The rows that come back are checked once more against the same caps (formats
    the scan cannot see into: .ods, .xls, .xlsb, and CSV via ``read_text_table``).
 
-A normal file is inflated once by the scan and parsed once by the child.
+A normal file is inflated once by the scan (which also reads the layout of each
+sheet: hidden rows, legacy-font cells, ``kernel.xlsx_layout``) and parsed once by
+the child.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +49,7 @@ from kernel.spreadsheets import (
     empty_error,
     encrypted_error,
 )
+from kernel.xlsx_layout import LayoutScan, SheetLayout, legacy_styles
 
 __all__ = [
     "ParsedSheet",
@@ -107,6 +113,8 @@ class ParsedSheet:
     height: int = 0
     # The workbook's other non-empty visible worksheets, in order (one per class).
     others: list[ParsedSheet] = field(default_factory=list)
+    # Hidden rows and legacy-font cells (.xlsx/.xlsm), from the extent scan.
+    layout: SheetLayout | None = None
 
 
 # ------------------------------------------------------------------ cell refs
@@ -198,13 +206,22 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, caps: Limits) -> None:
+def _scan_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    sheet: str,
+    caps: Limits,
+    layout: LayoutScan | None = None,
+) -> None:
     """Find the far edge of one worksheet part without touching most of its cells.
 
     Three literal-prefixed regex scans per chunk, each matching only what can pass
     a cap: ``<row r="N">`` numbers, cell refs with two or more column letters
     (past column Z), and cell refs with as many row digits as the row cap.  The
-    exact widest column is computed only when the area cap is in doubt.
+    exact widest column is computed only when the area cap is in doubt.  Each
+    inflated chunk also goes to ``layout`` (hidden rows, legacy-font cells), so the
+    sheet XML is inflated and read once for both.  Long: one loop over the chunks
+    keeps every check on the same buffer, where splitting it would re-read it.
     """
     deep_re = re.compile(rb" r=[\"']([A-Z]{1,4})(\d{%d,9})[\"']" % len(str(caps.rows)))
     max_row = max_col = 0
@@ -215,6 +232,8 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, ca
             chunk = member.read(_CHUNK)
             if not chunk:
                 break
+            if layout is not None:
+                layout.feed(chunk)
             buffer = tail + chunk
             tail = buffer[-_OVERLAP:]
             if in_head:
@@ -250,30 +269,47 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, ca
                     _refuse(sheet, max_row, max_col, caps, declared=False)
 
 
-def check_extent(data: bytes) -> None:
+def check_extent(data: bytes) -> dict[str, SheetLayout]:
     """Refuse an .xlsx/.xlsm whose worksheets declare or reach past the caps.
 
     Streams each XML worksheet part through a regex scan (bounded memory whatever
     its size); other formats (.ods, .xls, .xlsb: no XML worksheet parts) pass
-    through, and the child's memory limit covers them.
+    through, and the child's memory limit covers them.  Returns the layout of each
+    worksheet read on the way (hidden rows, legacy-font cells: ``kernel.xlsx_layout``)
+    by sheet name; ``{}`` for other formats.
     """
     if not data.startswith(b"PK"):
-        return
+        return {}
     caps = limits()
+    layouts: dict[str, SheetLayout] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = _sheet_names(archive)
+            legacy = _styles_or_none(archive)
             for info in archive.infolist():
                 part = info.filename
                 if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
                     continue
                 if part.startswith("xl/worksheets/_rels/"):
                     continue
-                _scan_member(archive, info, names.get(part) or Path(part).stem, caps)
+                name = names.get(part)
+                scan = LayoutScan(legacy) if name is not None and legacy is not None else None
+                _scan_member(archive, info, name or Path(part).stem, caps, scan)
+                if scan is not None and name is not None:
+                    layouts[name] = scan.close()
     except SpreadsheetError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
         raise corrupt_error() from None
+    return layouts
+
+
+def _styles_or_none(archive: zipfile.ZipFile) -> dict[int, str] | None:
+    """The legacy-font styles, or None when the styles part cannot be read (no layout then)."""
+    try:
+        return legacy_styles(archive)
+    except Exception:  # noqa: BLE001 - the values calamine reads are still used
+        return None
 
 
 def check_rows(rows: list[list[Any]], sheet_name: str) -> None:
@@ -349,19 +385,40 @@ def _load(stream: IO[bytes]) -> tuple[Any, ...]:
     return item
 
 
-def stream_in_child(
-    data: bytes, *, nrows: int | None, all_sheets: bool = False
-) -> tuple[ParsedSheet, Iterator[Any]]:
-    """Parse a workbook in a memory- and time-limited child process.
+def _column(item: Any, count: int) -> list[Any]:
+    """One column sent by the child (``kernel/_parse_child.encode_column``), as a list."""
+    kind = item[0]
+    if kind == "k":
+        indexes = array("I")
+        indexes.frombytes(item[2])
+        values = list(map(item[1].__getitem__, indexes))
+    elif kind == "s":
+        values = item[1].decode("utf-8", "surrogatepass").split("\x00")
+    elif kind == "d":
+        doubles = array("d")
+        doubles.frombytes(item[1])
+        values = doubles.tolist()
+    elif kind == "p":
+        values = list(item[1])
+    else:
+        raise ValueError(kind)
+    if len(values) != count:
+        raise ValueError(count)
+    return values
 
-    Returns the sheet's name, merged ranges and height (``rows`` empty) and an
-    iterator of row chunks read from the child as they are needed.  Raises
-    ``SpreadsheetError`` for every outcome but a readable, non-empty sheet: a
-    password, a damaged file, an empty workbook, an out-of-memory abort, a signal
-    or a timeout.  The wall-clock limit covers the parse (the child sends nothing
-    before it is done); the child's CPU limit covers the rest.
-    """
-    caps = limits()
+
+def _rows(item: tuple[Any, ...]) -> list[list[Any]]:
+    """A ``("cols", n, columns)`` chunk back as ``n`` rows (lists: readers edit them)."""
+    try:
+        _kind, count, columns = item
+        if not columns:
+            return [[] for _row in range(count)]
+        return list(map(list, zip(*(_column(c, count) for c in columns), strict=True)))
+    except Exception:  # a malformed chunk: the child is not behaving
+        raise _crashed() from None
+
+
+def _spawn(caps: Limits, nrows: int | None, all_sheets: bool) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-I",
@@ -372,7 +429,7 @@ def stream_in_child(
         "1" if all_sheets else "0",
     ]
     try:
-        child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
+        return subprocess.Popen(  # noqa: S603 - fixed interpreter and script, no shell
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -380,6 +437,23 @@ def stream_in_child(
         )
     except OSError:
         raise _crashed() from None
+
+
+def stream_in_child(
+    data: bytes, *, nrows: int | None, all_sheets: bool = False
+) -> tuple[ParsedSheet, Iterator[Any]]:
+    """Parse a workbook in a memory- and time-limited child process.
+
+    Returns the sheet's name, merged ranges and height (``rows`` empty) and an
+    iterator of row chunks read from the child as they are needed.  Raises
+    ``SpreadsheetError`` for every outcome but a readable, non-empty sheet: a
+    password, a damaged file, an empty workbook, an out-of-memory abort, a signal
+    or a timeout.  The wall-clock limit covers the parse of the first sheet (the
+    child sends nothing before calamine has read it); the child's CPU limit covers
+    the rest.
+    """
+    caps = limits()
+    child = _spawn(caps, nrows, all_sheets)
     fired = threading.Event()
 
     def kill() -> None:
@@ -405,8 +479,7 @@ def stream_in_child(
             child.stdin.close()
         except OSError:  # the child died before reading the whole file
             pass
-        stream = child.stdout
-        first = _load(stream)
+        first = _load(child.stdout)
         timer.cancel()
         if first[0] == "error":
             raise _child_error(first[1] if len(first) > 1 else "")
@@ -422,31 +495,32 @@ def stream_in_child(
         raise
     _start, sheet_name, merged, height = first
     header = ParsedSheet(rows=[], sheet_name=sheet_name, merged=merged, height=height)
+    return header, _chunks(child.stdout, all_sheets, finish)
 
-    def chunks() -> Iterator[list[list[Any]] | ParsedSheet]:
-        try:
-            while True:
-                item = _load(stream)
-                if item[0] == "rows":
-                    yield item[1]
-                elif item[0] == "end" and all_sheets:
-                    continue  # another sheet follows, or "done"
-                elif item[0] in ("end", "done"):
-                    return
-                elif item[0] == "start" and all_sheets and len(item) == 4:
-                    # The next sheet of the workbook: its rows follow.
-                    _start, name, more_merged, more_height = item
-                    yield ParsedSheet(
-                        rows=[], sheet_name=name, merged=more_merged, height=more_height
-                    )
-                elif item[0] == "error":
-                    raise _child_error(item[1] if len(item) > 1 else "")
-                else:
-                    raise _crashed()
-        finally:
-            finish()
 
-    return header, chunks()
+def _chunks(
+    stream: IO[bytes], all_sheets: bool, finish: Callable[[], None]
+) -> Iterator[list[list[Any]] | ParsedSheet]:
+    """The rows the child sends after its first ``start``, chunk by chunk; with
+    ``all_sheets`` a ``ParsedSheet`` (rows empty) announces each further sheet."""
+    try:
+        while True:
+            item = _load(stream)
+            if item[0] == "cols":
+                yield _rows(item)
+            elif item[0] == "end" and all_sheets:
+                continue  # another sheet follows, or "done"
+            elif item[0] in ("end", "done"):
+                return
+            elif item[0] == "start" and all_sheets and len(item) == 4:
+                _start, name, more_merged, more_height = item
+                yield ParsedSheet(rows=[], sheet_name=name, merged=more_merged, height=more_height)
+            elif item[0] == "error":
+                raise _child_error(item[1] if len(item) > 1 else "")
+            else:
+                raise _crashed()
+    finally:
+        finish()
 
 
 def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
@@ -470,10 +544,11 @@ def parse_in_child(data: bytes, *, nrows: int | None) -> ParsedSheet:
 
 def read_workbook(data: bytes, *, nrows: int | None = None) -> ParsedSheet:
     """Check, parse (in a child) and re-check a workbook: the one call of each read path."""
-    check_extent(data)
+    layouts = check_extent(data)
     parsed = parse_in_child(data, nrows=nrows)
     for sheet in (parsed, *parsed.others):
         check_rows(sheet.rows, sheet.sheet_name)
+        sheet.layout = layouts.get(sheet.sheet_name)
     return parsed
 
 
@@ -505,8 +580,9 @@ def read_workbook_streaming(data: bytes) -> tuple[ParsedSheet, Iterator[list[Any
     Each row is checked against the caps as it passes (the scan has already
     refused an .xlsx/.xlsm past them; this covers the other formats).
     """
-    check_extent(data)
+    layouts = check_extent(data)
     header, chunks = stream_in_child(data, nrows=None)
+    header.layout = layouts.get(header.sheet_name)
     return header, _capped(chunks, header.sheet_name)
 
 

@@ -8,6 +8,7 @@ local use: SQLite, console e-mail, Celery tasks run eagerly in process.
 import importlib.util
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -74,7 +75,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "laocai_portal.urls"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -7,11 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Báo cáo")
 
     def ready(self) -> None:
+        from kernel.exports import register_export
         from reports.exporters import OutreachExporter
         from reports.exports import register
         from reports.selectors import outreach_list
         from reports.services import sweep_reports
-        from schools.background_exports import register_export
         from taskqueue.services import register_sweeper
 
         register_sweeper("reports.progress_reports", sweep_reports)

@@ -129,6 +129,7 @@ SIGNATURES = [
 ]
 
 
+# size: the official report workbook laid out sheet by sheet, top to bottom
 def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> bytes:
     """The report workbook: main sheet, changes, completeness."""
     from openpyxl import Workbook

@@ -11,8 +11,8 @@ from typing import Any
 
 from accounts.models import User
 from kernel.exporters import XlsxExporter
+from kernel.exports import register_export
 from reports import exporters, selectors
-from schools.background_exports import register_export
 
 FIGURES = "reports.figures"
 CATEGORIES = "reports.categories"

@@ -40,12 +40,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from coverage.models import COVERED_Q, CoveragePoint, PointState
 from devices.models import Allocation, Subscription
@@ -57,6 +58,10 @@ from students.models import HouseholdCategory, Student
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from kernel.scoping import VisibleTo
+    from reports.models import OutreachActivity
+
+M = TypeVar("M", bound=Model)
 
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -168,22 +173,22 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     t = board.totals
     items: list[dict[str, Any]] = [
         {
-            "label": "Học sinh khó khăn đã được duyệt hỗ trợ",
+            "label": _("Học sinh khó khăn đã được duyệt hỗ trợ"),
             "done": t.approved_pupils,
             "goal": t.needy,
         },
         {
-            "label": "Thiết bị đã bàn giao / suất thiết bị được duyệt",
+            "label": _("Thiết bị đã bàn giao / suất thiết bị được duyệt"),
             "done": t.handed_over,
             "goal": t.approved_devices,
         },
         {
-            "label": "Gói cước đang hoạt động / suất gói cước được duyệt",
+            "label": _("Gói cước đang hoạt động / suất gói cước được duyệt"),
             "done": t.data_active,
             "goal": t.approved_data,
         },
         {
-            "label": "Điểm đã phủ sóng / tổng số điểm",
+            "label": _("Điểm đã phủ sóng / tổng số điểm"),
             "done": t.coverage_covered,
             "goal": t.coverage_total,
         },
@@ -191,7 +196,7 @@ def progress_items(board: Dashboard) -> list[dict[str, Any]]:
     if board.shows_donations and board.pledged is not None:
         items.append(
             {
-                "label": "Tiền tài trợ đã nhận / đã cam kết",
+                "label": _("Tiền tài trợ đã nhận / đã cam kết"),
                 "done": board.received or 0,
                 "goal": board.pledged,
                 "money": True,
@@ -241,7 +246,7 @@ def resolve_scope(
     raise Http404
 
 
-def _get_visible(queryset: Any, user: User, pk: str | int) -> Any:
+def _get_visible(queryset: VisibleTo[M], user: User, pk: str | int) -> M:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -274,10 +279,18 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
         user, district_id=params.get("district"), school_id=params.get("school")
     )
     return build_dashboard(
-        level=level, district=district, school=school, filters=parse_filters(params)
+        level=level,
+        district=district,
+        school=school,
+        filters=parse_filters(params),
+        # The province's own districts only: with a second province in the database
+        # "province level" must not mean every district there is.
+        province_id=user.scope.province_id if level == Level.PROVINCE else None,
     )
 
 
+# size: a fixed number of aggregate queries merged into one table of figures per unit; split, the
+#   queries would be repeated
 def build_dashboard(
     *,
     level: str,
@@ -300,7 +313,7 @@ def build_dashboard(
         units = District.objects.filter(is_active=True)
         if province_id:
             units = units.filter(province_id=province_id)
-        title = "Toàn tỉnh"
+        title = _("Toàn tỉnh")
     elif level == Level.DISTRICT:
         assert district is not None
         units = School.objects.filter(district=district, is_active=True)
@@ -310,7 +323,7 @@ def build_dashboard(
         units = School.objects.filter(pk=school.pk)
         title = school.name
     rows = {u.pk: UnitFigures(pk=u.pk, code=u.code, name=u.name) for u in units.order_by("code")}
-    villages = UnitFigures(pk=None, code="", name="Trung tâm thôn/bản")
+    villages = UnitFigures(pk=None, code="", name=_("Trung tâm thôn/bản"))
     categories = list(HouseholdCategory.objects.order_by("priority", "name"))
 
     def row(key: int | None) -> UnitFigures | None:
@@ -399,7 +412,7 @@ def build_dashboard(
     result_rows = list(rows.values())
     if level == Level.DISTRICT and villages.coverage_total:
         result_rows.append(villages)
-    totals = UnitFigures(pk=None, code="", name="Tổng cộng")
+    totals = UnitFigures(pk=None, code="", name=_("Tổng cộng"))
     for r in result_rows:
         for name in COUNT_FIELDS:
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
@@ -691,7 +704,7 @@ def outreach_counts(period_start: Any, period_end: Any) -> dict[str, Any]:
     }
 
 
-def outreach_list(user: User, params: Any) -> Any:
+def outreach_list(user: User, params: Any) -> QuerySet[OutreachActivity]:
     """The outreach activities a user may see, optionally of one channel, newest first."""
     from reports.models import OutreachActivity
 

@@ -237,12 +237,18 @@ def email_report(*, report_id: int) -> bool:
     if not recipients or report.emailed_at or report.status != ProgressReport.Status.DONE:
         return False
     message = EmailMessage(
-        subject=f"[Sóng và máy tính cho em] Báo cáo tiến độ số {report.number}",
-        body=(
-            f"Kính gửi Quý cơ quan,\n\nSở GD&ĐT gửi báo cáo tiến độ số {report.number} "
-            f"(từ ngày {report.period_start:%d/%m/%Y} đến ngày {report.period_end:%d/%m/%Y}).\n"
+        subject=_("[Sóng và máy tính cho em] Báo cáo tiến độ số %(number)s")
+        % {"number": report.number},
+        body=_(
+            "Kính gửi Quý cơ quan,\n\nSở GD&ĐT gửi báo cáo tiến độ số %(number)s "
+            "(từ ngày %(start)s đến ngày %(end)s).\n"
             "Báo cáo gồm tệp Excel và tệp PDF đính kèm.\n"
-        ),
+        )
+        % {
+            "number": report.number,
+            "start": f"{report.period_start:%d/%m/%Y}",
+            "end": f"{report.period_end:%d/%m/%Y}",
+        },
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )

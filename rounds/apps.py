@@ -8,5 +8,8 @@ class RoundsConfig(AppConfig):
 
     def ready(self) -> None:
         from rounds.exports import register
+        from rounds.pupils import ProposalDependents
+        from students import dependents
 
         register()
+        dependents.register(ProposalDependents())

@@ -14,10 +14,10 @@ from django.http import Http404
 
 from accounts.models import User
 from kernel.exporters import XlsxExporter
+from kernel.exports import register_export
 from rounds import selectors
 from rounds.exporters import overview_exporter, proposal_exporter
 from rounds.models import Proposal, ProposalItem, SupportRound
-from schools.background_exports import register_export
 
 OVERVIEW = "rounds.overview"
 PROPOSAL = "rounds.proposal"

@@ -15,6 +15,7 @@ from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
 from accounts.services import record_access
+from kernel.exports import export_button, export_response
 from rounds import exports, rules, selectors, services
 from rounds.forms import (
     ReasonForm,
@@ -33,7 +34,6 @@ from rounds.workflow import (
     acts_at_level,
     available_transitions,
 )
-from schools.background_exports import export_button, export_response
 from schools.models import District, School
 from students.models import Student
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.access import get_for_user
-from accounts.models import User
+from kernel.scoping import ScopedUser, get_for_user
 from schools.models import Commune, District, School, SchoolSite
 
 
-def visible_districts(user: User) -> QuerySet[District]:
+def visible_districts(user: ScopedUser) -> QuerySet[District]:
     return District.objects.visible_to(user)
 
 
-def visible_schools(user: User) -> QuerySet[School]:
+def visible_schools(user: ScopedUser) -> QuerySet[School]:
     return School.objects.visible_to(user).select_related("district", "commune")
 
 
-def province_overview(*, user: User) -> QuerySet[District]:
+def province_overview(*, user: ScopedUser) -> QuerySet[District]:
     """Every district of the user's province with its counts, in one query."""
     return visible_districts(user).annotate(
         school_count=Count("schools", filter=Q(schools__is_active=True), distinct=True),
@@ -25,7 +24,7 @@ def province_overview(*, user: User) -> QuerySet[District]:
     )
 
 
-def district_overview(*, user: User, pk: int) -> District:
+def district_overview(*, user: ScopedUser, pk: int) -> District:
     district = get_for_user(
         District.objects.annotate(commune_count=Count("communes", distinct=True)), user, pk=pk
     )
@@ -38,7 +37,7 @@ def district_overview(*, user: User, pk: int) -> District:
     return district
 
 
-def school_overview(*, user: User, pk: int) -> School:
+def school_overview(*, user: ScopedUser, pk: int) -> School:
     return get_for_user(
         School.objects.select_related("district", "commune").prefetch_related(
             Prefetch("sites", queryset=SchoolSite.objects.select_related("village__commune"))

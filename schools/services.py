@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.services import record_audit
+from kernel.audit import record_audit
 from kernel.importing import ImportReport, RowError
 from kernel.normalize import (
     AmbiguousUnitName,
@@ -25,7 +24,6 @@ from kernel.normalize import (
 from schools.models import (
     Commune,
     District,
-    ImportBatch,
     Province,
     School,
     Village,
@@ -129,8 +127,13 @@ def _coordinate(value: object) -> float | None:
     raise TypeError(value)
 
 
+# size: every row is validated against districts, communes and levels first; then all rows are
+#   written or none
 def import_schools(
-    *, rows: list[tuple[int, dict[str, object]]], actor: User | None = None, dry_run: bool = False
+    *,
+    rows: list[tuple[int, dict[str, object]]],
+    actor: AbstractBaseUser | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Create or update schools by code from rows already read from a spreadsheet.
 
@@ -236,66 +239,3 @@ def import_schools(
                 school_id=school.pk,
             )
     return report
-
-
-def purge_expired_uploads(*, now: dt.datetime | None = None, days: int | None = None) -> int:
-    """Delete the stored files of imports older than ``UPLOAD_RETENTION_DAYS``.
-
-    Uploaded lists carry children's personal and financial data and are not kept
-    forever: after the retention period only the batch's record stays (who, when,
-    which file and its hash, the counts and the errors). Imports still running are
-    left alone. Safe to run twice; returns how many files were deleted.
-    """
-    from django.conf import settings
-    from django.utils import timezone
-
-    now = now or timezone.now()
-    days = settings.UPLOAD_RETENTION_DAYS if days is None else days
-    running = (ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING)
-    expired = (
-        ImportBatch.objects.filter(
-            uploaded_at__lt=now - dt.timedelta(days=days), file_deleted_at__isnull=True
-        )
-        .exclude(status__in=running)
-        .exclude(file="")
-        .order_by("pk")
-    )
-    purged = 0
-    for batch_id in expired.values_list("pk", flat=True).iterator():
-        if _purge_upload(batch_id, now=now, days=days):
-            purged += 1
-    return purged
-
-
-@transaction.atomic
-def _purge_upload(batch_id: int, *, now: dt.datetime, days: int) -> bool:
-    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-    if batch is None or batch.file_deleted_at is not None or not batch.file:
-        return False
-    name = batch.file.name
-    storage = batch.file.storage
-    batch.file = ""
-    batch.file_deleted_at = now
-    batch.save(update_fields=["file", "file_deleted_at"])
-    record_audit(
-        actor=None,
-        action="import.file_deleted",
-        obj=batch,
-        changes={"file_deleted_at": [None, now.isoformat()]},
-        reason=_("Hết thời hạn lưu trữ %(days)s ngày") % {"days": days},
-        school_id=batch.school_id,
-        district_id=batch.district_id,
-    )
-    # Delete the file only once the record says so; a failed delete leaves an orphan file
-    # that a rerun cannot see, so it is logged rather than ignored.
-    transaction.on_commit(lambda: _delete_stored(storage, name))
-    return True
-
-
-def _delete_stored(storage, name: str) -> None:
-    import logging
-
-    try:
-        storage.delete(name)
-    except OSError:
-        logging.getLogger(__name__).exception("Could not delete an expired upload")

@@ -37,7 +37,7 @@ class _Counter:
 )
 def run_export(job_id: int) -> int:
     """Write the job's list to its file as the requesting user; safe to run twice."""
-    from schools.background_exports import get_export
+    from kernel.exports import get_export
 
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
@@ -80,6 +80,6 @@ def run_export(job_id: int) -> int:
 @shared_task(time_limit=30 * 60, soft_time_limit=28 * 60, acks_late=True)
 def purge_expired_uploads() -> int:
     """Daily (django-celery-beat): delete uploaded lists past UPLOAD_RETENTION_DAYS."""
-    from schools.services import purge_expired_uploads as purge
+    from schools.import_batches import purge_expired_uploads as purge
 
     return purge()

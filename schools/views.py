@@ -1,35 +1,39 @@
-"""Pages for districts and schools; every lookup goes through the user's scope."""
+"""Pages for districts and schools; every lookup goes through the user's scope.
+
+Any logged-in user may open them (``login_required``: no capability is needed, as
+``capability_required()`` with none, which lives above this app in ``accounts``):
+what each user sees is decided by ``visible_to``."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, no_store
-from accounts.http import AuthedRequest
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.http import SignedInRequest, no_store
 from kernel.normalize import fold
 from schools import background_exports, selectors
 from schools.models import ExportJob
 
 
-@capability_required()
-def district_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+@login_required
+def district_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     district = selectors.district_overview(user=request.user, pk=pk)
     return render(request, "schools/district_detail.html", {"district": district})
 
 
-@capability_required()
-def school_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+@login_required
+def school_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     school = selectors.school_overview(user=request.user, pk=pk)
     return render(request, "schools/school_detail.html", {"school": school})
 
 
-@capability_required()
-def school_list(request: AuthedRequest) -> HttpResponse:
+@login_required
+def school_list(request: SignedInRequest) -> HttpResponse:
     schools = selectors.visible_schools(request.user).order_by("district__code", "name")
     query = request.GET.get("q", "").strip()
     district_id = request.GET.get("district", "")
@@ -56,8 +60,8 @@ def school_list(request: AuthedRequest) -> HttpResponse:
 
 
 @require_POST
-@capability_required()
-def export_start(request: AuthedRequest, key: str) -> HttpResponse:
+@login_required
+def export_start(request: SignedInRequest, key: str) -> HttpResponse:
     job = background_exports.start_export(
         user=request.user,
         key=key,
@@ -66,19 +70,19 @@ def export_start(request: AuthedRequest, key: str) -> HttpResponse:
     return redirect("schools:export_detail", pk=job.pk)
 
 
-def _own_job(request: AuthedRequest, pk: int) -> ExportJob:
+def _own_job(request: SignedInRequest, pk: int) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
 
 
-@capability_required()
-def export_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+@login_required
+def export_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     entry = background_exports.get_export(job.exporter)
     return render(request, "schools/export_detail.html", {"job": job, "entry": entry})
 
 
-@capability_required()
-def export_status(request: AuthedRequest, pk: int) -> JsonResponse:
+@login_required
+def export_status(request: SignedInRequest, pk: int) -> JsonResponse:
     job = _own_job(request, pk)
     return JsonResponse(
         {
@@ -95,9 +99,9 @@ def export_status(request: AuthedRequest, pk: int) -> JsonResponse:
     )
 
 
-@capability_required()
+@login_required
 @no_store
-def export_download(request: AuthedRequest, pk: int) -> FileResponse:
+def export_download(request: SignedInRequest, pk: int) -> FileResponse:
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404

@@ -7,7 +7,7 @@ class StudentsConfig(AppConfig):
     verbose_name = _("Học sinh")
 
     def ready(self) -> None:
-        from schools.background_exports import register_export
+        from kernel.exports import register_export
         from students.exporters import StudentExporter
         from students.recovery import sweep_import_batches
         from students.selectors import StudentFilters, student_list

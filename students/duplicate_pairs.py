@@ -14,7 +14,6 @@ allocations in a fixed number of queries.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from schools.models import School
+from students import dependents
 from students.models import DuplicateReview, Household, Student
 
 # Why a pair is listed, strongest first.
@@ -209,26 +209,14 @@ def load_pairs(*, user: User, ids: list[tuple[int, int, str]]) -> list[Duplicate
     """The pairs with both pupils, their proposals and allocations: four queries."""
     if not ids:
         return []
-    from devices.models import Allocation
-    from rounds.models import ProposalItem
-
     pks = {pk for a, b, _reason in ids for pk in (a, b)}
     students = Student.objects.filter(pk__in=pks).select_related(
         "school", "school__district", "commune", "village", "household"
     )
     by_pk = {s.pk: s for s in students}
     visible = set(Student.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
-    proposals: dict[int, list[str]] = defaultdict(list)
-    for item in ProposalItem.objects.filter(student_id__in=pks).select_related("round", "proposal"):
-        proposals[item.student_id].append(
-            f"{item.round.name}: {item.get_kind_display()} – {item.get_status_display()} "
-            f"({item.proposal.get_status_display()})"
-        )
-    allocations: dict[int, list[str]] = defaultdict(list)
-    for allocation in Allocation.objects.filter(student_id__in=pks).order_by("pk"):
-        allocations[allocation.student_id].append(
-            f"{allocation.get_device_type_display()} – {allocation.get_status_display()}"
-        )
+    proposals = dependents.summaries("proposals", pks)
+    allocations = dependents.summaries("allocations", pks)
 
     def side(pk: int) -> PupilSide:
         return PupilSide(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.exporters import XlsxExporter
+from kernel.exporters import Columns, XlsxExporter
 from kernel.spreadsheets import RowNumber
 from students.models import Student, mask
 from students.selectors import FieldConflict
@@ -27,7 +27,7 @@ class StudentExporter(XlsxExporter):
 
     title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")
     sheet_name = "Danh sách"
-    columns = (
+    columns: Columns = (
         (_("Họ và tên"), "full_name"),
         (_("Ngày sinh"), lambda s: s.date_of_birth.strftime("%d/%m/%Y")),
         (_("Giới tính"), "get_gender_display"),

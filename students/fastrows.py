@@ -288,7 +288,7 @@ def read_streaming(
         # sheet cannot wait behind a stream of the first one).
         parsed = safe_read.read_workbook(data)
         if parsed.others:
-            return _whole_sheets(parsed, fmt, data, max_rows), iter(())
+            return _whole_sheets(parsed, fmt, max_rows), iter(())
         rows, parsed.rows = iter(parsed.rows), []
     head: list[list[Any]] = []
     filled = False
@@ -304,15 +304,13 @@ def read_streaming(
         merged=parsed.merged,
         height=max(parsed.height, len(head)),
     )
-    # Hidden rows and cell fonts: one regex pass over the sheet XML.
-    sheet.apply_layout(data)
+    # Hidden rows and cell fonts, read by the extent scan.
+    sheet.apply_layout(parsed.layout)
     del data
     return sheet, _guarded(rows, len(head), max_rows)
 
 
-def _whole_sheets(
-    parsed: safe_read.ParsedSheet, fmt: str, data: bytes, max_rows: int | None
-) -> Sheet:
+def _whole_sheets(parsed: safe_read.ParsedSheet, fmt: str, max_rows: int | None) -> Sheet:
     body = sum(
         1
         for each in (parsed, *parsed.others)
@@ -330,7 +328,7 @@ def _whole_sheets(
         while rows and is_blank_row(rows[-1]):
             rows.pop()
         sheet = Sheet(rows=rows, sheet_name=each.sheet_name, format=fmt, merged=each.merged)
-        sheet.apply_layout(data)
+        sheet.apply_layout(each.layout)
         sheets.append(sheet)
     first = sheets[0]
     first.others = [s for s in sheets[1:] if s.rows]

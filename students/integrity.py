@@ -16,15 +16,12 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from students import dependents
 from students.models import Household, Student, mask, name_keys
 from students.validation import village_key
 
 if TYPE_CHECKING:
     from students.services import StudentData
-
-# Proposals the district is deciding or has decided: a shared household's pupils in
-# them fix the household for every school but the district.
-DECIDED_PROPOSAL_STATUSES = ("submitted", "approved", "confirmed")
 
 POSSIBLE_DUPLICATE = "possible_duplicate"
 SHARED_HOUSEHOLD = "shared_household"
@@ -187,13 +184,7 @@ def check_household_change(
         )
     if not actor.scope.is_school:
         return
-    from rounds.models import ProposalItem
-
-    decided = ProposalItem.objects.filter(
-        student__in=members.exclude(school_id=school_id),
-        proposal__status__in=DECIDED_PROPOSAL_STATUSES,
-    )
-    if decided.exists():
+    if dependents.any_decided(members.exclude(school_id=school_id)):
         raise ValidationError(
             _(
                 "Hộ có mã %(code)s có học sinh của trường khác đang trong danh sách đề xuất "

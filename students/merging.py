@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import record_audit
-from students import duplicate_pairs
+from students import dependents, duplicate_pairs
 from students.models import DuplicateReview, Student
 
 
@@ -93,65 +93,11 @@ def dismiss_pair(
 
 def _round_conflicts(kept: Student, away: Student) -> list[str]:
     """Why the two records cannot be merged, one message per round or device."""
-    from devices.models import Allocation, Subscription
-    from rounds.models import ProposalItem
-
-    problems: list[str] = []
-    active = ProposalItem.objects.exclude(status=ProposalItem.Status.REJECTED).exclude(
-        proposal__status="rejected"
-    )
-    kept_items = list(
-        ProposalItem.objects.filter(student=kept).select_related("round", "proposal__school")
-    )
-    away_items = list(
-        ProposalItem.objects.filter(student=away).select_related("round", "proposal__school")
-    )
-    active_ids = set(active.filter(student__in=[kept, away]).values_list("pk", flat=True))
-    for mine in kept_items:
-        for theirs in away_items:
-            if mine.round_id != theirs.round_id:
-                continue
-            both_active = mine.pk in active_ids and theirs.pk in active_ids
-            if both_active or mine.kind == theirs.kind:
-                problems.append(
-                    _(
-                        "Cả hai hồ sơ đều có đề xuất trong đợt “%(round)s” (%(first)s: %(a)s; "
-                        "%(second)s: %(b)s). Hãy rút một đề xuất trước khi gộp."
-                    )
-                    % {
-                        "round": mine.round.name,
-                        "first": mine.proposal.school.name,
-                        "a": mine.get_kind_display(),
-                        "second": theirs.proposal.school.name,
-                        "b": theirs.get_kind_display(),
-                    }
-                )
-    open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}
-    for allocation in Allocation.objects.open().filter(student=away).select_related("device"):
-        if allocation.device_type in open_kept:
-            problems.append(
-                _(
-                    "Cả hai hồ sơ đều đang giữ %(type)s (%(a)s và %(b)s). Hãy thu hồi một "
-                    "thiết bị trước khi gộp."
-                )
-                % {
-                    "type": allocation.get_device_type_display().lower(),
-                    "a": open_kept[allocation.device_type].device,
-                    "b": allocation.device,
-                }
-            )
-    from devices.models import ACTIVE_SUBSCRIPTION
-
-    if (
-        Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=kept).exists()
-        and Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=away).exists()
-    ):
-        problems.append(
-            _("Cả hai hồ sơ đều có gói cước đang dùng. Hãy dừng một gói cước trước khi gộp.")
-        )
-    return list(dict.fromkeys(problems))
+    return list(dict.fromkeys(dependents.merge_conflicts(kept, away)))
 
 
+# size: the merge moves items, allocations, packages and audit events under one lock of both
+#   records, refusing in the same order the page explains
 @transaction.atomic
 def merge_pair(
     *, actor: User, first_id: int, second_id: int, kept_id: int, token: str, reason: str
@@ -184,18 +130,13 @@ def merge_pair(
     if problems:
         raise ValidationError(problems, code="merge_conflict")
 
-    from devices.models import Allocation, Subscription
-    from rounds.models import ProposalItem
-
     student_type = ContentType.objects.get_for_model(Student)
     try:
         # A proposal or device added to either record while this ran would break a
         # one-per-pupil constraint: refuse then rather than fail.
         with transaction.atomic():
             moved = {
-                "proposal_items": ProposalItem.objects.filter(student=away).update(student=kept),
-                "allocations": Allocation.objects.filter(student=away).update(student=kept),
-                "subscriptions": Subscription.objects.filter(student=away).update(student=kept),
+                **dependents.move(away=away, kept=kept),
                 "audit_events": AuditEvent.objects.filter(
                     content_type=student_type, object_id=str(away.pk)
                 ).update(object_id=str(kept.pk)),

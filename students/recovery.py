@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -50,9 +51,7 @@ def sweep_import_batches(now: dt.datetime) -> int:
             phase = "validate" if batch.status == ImportBatch.Status.VALIDATING else "import"
             started = batch.started_at or batch.uploaded_at
             if not batch.task_id:
-                transaction.on_commit(
-                    lambda pk=pk, phase=phase: _enqueue(run_student_import, pk, phase)
-                )
+                transaction.on_commit(partial(_enqueue, run_student_import, pk, phase))
             elif started < stale:
                 ImportBatch.objects.filter(pk=pk).update(
                     status=ImportBatch.Status.FAILED,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -184,9 +184,11 @@ def student_history(student: Student) -> QuerySet[AuditEvent]:
 def communes_for(user: User) -> QuerySet[Commune]:
     scope = user.scope
     communes = Commune.objects.select_related("district").order_by("district__code", "name")
-    if scope.is_provincial:
+    if scope.is_provincial and scope.province_id is not None:
         return communes.filter(district__province_id=scope.province_id)
-    return communes.filter(district_id=scope.district_id)
+    if scope.district_id is not None:  # a district officer's district, or a school's
+        return communes.filter(district_id=scope.district_id)
+    return communes.none()
 
 
 def import_batches(user: User) -> QuerySet[ImportBatch]:
@@ -260,6 +262,8 @@ def conflict_keys(batch: ImportBatch) -> set[str]:
     return keys
 
 
+# size: a fixed number of queries per page: the ids of every kind of reference are gathered, looked
+#   up together, then labelled
 def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> list[PupilChange]:
     """Labels and display values ("Hộ nghèo", "Nữ", "05/07/2012") for a page of changes.
 
@@ -341,10 +345,15 @@ def change_label(key: str) -> str:
     if key == "household":
         return str(_("Hộ gia đình"))
     if key.startswith("household."):
-        field = Household._meta.get_field(key.removeprefix("household.").removesuffix("_id"))
-        return str(_("%(field)s (hộ)") % {"field": capfirst(field.verbose_name)})
-    field = Student._meta.get_field(key.removesuffix("_id"))
-    return str(capfirst(field.verbose_name))
+        name = _verbose_name(Household, key.removeprefix("household.").removesuffix("_id"))
+        return str(_("%(field)s (hộ)") % {"field": name})
+    return _verbose_name(Student, key.removesuffix("_id"))
+
+
+def _verbose_name(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    # Stored changes name concrete fields; a reverse relation has no verbose name.
+    return str(capfirst(field.verbose_name)) if isinstance(field, Field) else name
 
 
 def display_value(key: str, value: Any, names: Mapping[str, Mapping[Any, str]]) -> str:

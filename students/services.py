@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -20,9 +18,10 @@ from accounts.models import User
 from accounts.services import diff, record_access, record_audit, snapshot
 from kernel.importing import ImportReport
 from kernel.spreadsheets import Sheet, SpreadsheetError, Table, read_rows, write_error_copy
+from schools import import_batches
 from schools.models import Commune, ImportBatch, School
 from schools.services import get_or_create_village
-from students import integrity, selectors
+from students import dependents, integrity, selectors
 from students.exporters import ImportChangesExporter
 from students.fastrows import iter_data_rows, read_streaming
 from students.importers import StudentImporter
@@ -62,7 +61,6 @@ HOUSEHOLD_AUDIT_FIELDS = (
     "guardian_phone",
     "guardian_id_number",
 )
-OPEN_PROPOSAL_STATUSES = ("draft", "returned")
 
 
 # --------------------------------------------------------------------- one pupil
@@ -401,39 +399,20 @@ def update_student(*, actor: User, student: Student, data: StudentData) -> Stude
     return student
 
 
-def submitted_proposal_items(student: Student):
-    from rounds.models import ProposalItem
-
-    return ProposalItem.objects.filter(student=student).exclude(
-        proposal__status__in=OPEN_PROPOSAL_STATUSES
-    )
-
-
 def can_delete(student: Student) -> bool:
-    return not submitted_proposal_items(student).exists()
+    return not dependents.blocks_deletion(student)
 
 
 @transaction.atomic
 def delete_student(*, actor: User, student: Student, reason: str = "") -> None:
     """Remove a pupil entered by mistake; refused once they are in a submitted proposal."""
-    from rounds.models import ProposalItem
-
     student = Student.objects.select_for_update().select_related("household").get(pk=student.pk)
     _check_school_scope(actor, student.school)
     if not can_delete(student):
         raise ValidationError(
             _("Không xóa được: học sinh đã có trong danh sách đề xuất đã gửi Phòng GD&ĐT.")
         )
-    drafts = ProposalItem.objects.filter(student=student)
-    for item in drafts:
-        record_audit(
-            actor=actor,
-            action="proposal_item.delete",
-            obj=item,
-            reason=_("Xóa học sinh khỏi danh sách"),
-            school_id=student.school_id,
-        )
-    drafts.delete()
+    dependents.before_delete(actor=actor, student=student)
     record_audit(
         actor=actor,
         action="student.delete",
@@ -549,12 +528,16 @@ def _locate_for_batch(
         )
     batch.file.open("rb")
     try:
-        limits = {"max_bytes": upload_limit_bytes(), "max_rows": row_limit_for(actor)}
+        max_bytes, max_rows = upload_limit_bytes(), row_limit_for(actor)
         more_rows: Any = ()
         if streaming:
-            sheet, more_rows = read_streaming(batch.file, filename=batch.file_name, **limits)
+            sheet, more_rows = read_streaming(
+                batch.file, filename=batch.file_name, max_bytes=max_bytes, max_rows=max_rows
+            )
         else:
-            sheet = read_rows(batch.file, filename=batch.file_name, **limits)
+            sheet = read_rows(
+                batch.file, filename=batch.file_name, max_bytes=max_bytes, max_rows=max_rows
+            )
     finally:
         batch.file.close()
     importer = StudentImporter(actor=actor, school=batch.school)
@@ -587,27 +570,23 @@ def upload_household_list(*, actor: User, upload: Any, school: School | None = N
     importer = StudentImporter(actor=actor, school=school)
     table = importer.locate(sheet)
     importer.resolve_default_school(table)
-    batch = ImportBatch(
+    return import_batches.store_upload(
+        actor=actor,
         kind=ImportBatch.Kind.STUDENTS,
-        uploaded_by=actor,
-        school=importer.school,
-        district_id=(importer.district.pk if importer.district else actor.scope.district_id),
+        upload=data,
         file_name=upload.name[:255],
-        file_sha256=hashlib.sha256(data).hexdigest(),
+        stored_name=upload.name[-80:],
+        audit_action="student_import.upload",
+        audit_changes=lambda batch: {
+            "file_name": [None, batch.file_name],
+            "sha256": [None, batch.file_sha256],
+        },
+        audit_unit=True,
+        school_id=importer.school.pk if importer.school else None,
+        district_id=(importer.district.pk if importer.district else actor.scope.district_id),
         mapping={},
         rows=sum(1 for _row in iter_data_rows(table, limit=row_limit_for(actor))),
     )
-    batch.file.save(upload.name[-80:], ContentFile(data), save=False)
-    batch.save()
-    record_audit(
-        actor=actor,
-        action="student_import.upload",
-        obj=batch,
-        changes={"file_name": [None, batch.file_name], "sha256": [None, batch.file_sha256]},
-        school_id=batch.school_id,
-        district_id=batch.district_id,
-    )
-    return batch
 
 
 def describe_batch_table(*, actor: User, batch: ImportBatch) -> tuple[Table, StudentImporter]:
@@ -783,51 +762,18 @@ def _finish(
 ) -> None:
     values: dict[str, Any] = {"status": status, "progress": 100, "message": message}
     if report is not None:
-        values.update(
-            rows=report.rows,
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            error_count=len(report.errors),
-            errors=[e.as_dict() for e in report.errors],
-        )
+        values.update(import_batches.report_fields(report))
     if done:
         values["finished_at"] = timezone.now()
     ImportBatch.objects.filter(pk=batch_id).update(**values)
 
 
-@transaction.atomic
 def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker.
-
-    A worker holds the batch's row lock for its whole run, so a row we can lock is
-    one nobody is working on (a queued task finds it cancelled and leaves it alone).
-    """
-    locked = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch.pk).first()
-    if locked is None:
-        raise ImportRefused(
-            _("Tệp “%(file)s” đang được xử lý; vui lòng đợi xử lý xong rồi hủy.")
-            % {"file": batch.file_name}
-        )
-    batch = locked
-    if batch.status not in (
-        ImportBatch.Status.UPLOADED,
-        ImportBatch.Status.VALIDATED,
-        ImportBatch.Status.VALIDATING,
-        ImportBatch.Status.IMPORTING,
-    ):
-        raise ImportRefused(_("Chỉ hủy được lần nhập chưa ghi dữ liệu."))
-    batch.status = ImportBatch.Status.CANCELLED
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
-    record_audit(
-        actor=actor,
-        action="student_import.cancel",
-        obj=batch,
-        school_id=batch.school_id,
-        district_id=batch.district_id,
-    )
-    return batch
+    """Abandon a batch that is not writing: uploaded, checked, or queued for a worker."""
+    try:
+        return import_batches.cancel(actor=actor, batch=batch, audit_action="student_import.cancel")
+    except ValueError as exc:
+        raise ImportRefused(str(exc)) from None
 
 
 @transaction.atomic
@@ -889,10 +835,7 @@ def import_changes_file(*, actor: User, batch: ImportBatch) -> bytes:
 def error_copy(*, actor: User, batch: ImportBatch) -> bytes:
     """The uploaded file with an added "Lỗi" column listing each row's errors."""
     _sheet, table, _importer, _more = _locate_for_batch(batch, actor)
-    by_row: dict[int, list[str]] = {}
-    for error in batch.errors or []:
-        text = f"{error['column']}: {error['message']}" if error.get("column") else error["message"]
-        by_row.setdefault(int(error["row"]), []).append(text)
+    by_row = import_batches.errors_by_row(batch.errors or [])
     # The list's own sheet: a summary sheet before it is not part of the list.
     return write_error_copy(table.sheet, table, by_row)
 

@@ -17,8 +17,8 @@ from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import background_threshold, clean_params, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import background_threshold, clean_params, export_response
 from schools.models import ImportBatch
 from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
@@ -458,7 +458,7 @@ DUPLICATE_REVIEW_CAPABILITY = "can_approve"
 
 
 def _require_reviewer(request: AuthedRequest) -> None:
-    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):  # type: ignore[union-attr]
+    if not request.user.can(DUPLICATE_REVIEW_CAPABILITY):
         refuse()
 
 

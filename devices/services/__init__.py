@@ -20,6 +20,7 @@ from devices.services.allocations import (
 )
 from devices.services.stock import (
     cancel_transfer,
+    check_import_upload,
     confirm_transfer,
     create_device_source,
     create_transfer,
@@ -51,6 +52,7 @@ __all__ = [
     "expire_subscriptions",
     "receive_device",
     "record_handover",
+    "check_import_upload",
     "record_import_result",
     "record_return",
     "report_problem",

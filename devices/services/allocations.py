@@ -55,6 +55,8 @@ ALREADY_ALLOCATED = gettext_lazy(
 )
 
 
+# size: locks the device and the proposal item and checks every allocation invariant before the
+#   write, in one transaction
 @transaction.atomic
 def allocate_device(
     *,
@@ -231,13 +233,15 @@ def record_handover(
     return allocation
 
 
-RETURN_DEVICE_STATUS = {
+RETURN_DEVICE_STATUS: dict[str, str] = {
     Allocation.ReturnCondition.GOOD: Device.Status.IN_STOCK,
     Allocation.ReturnCondition.DAMAGED: Device.Status.DAMAGED,
     Allocation.ReturnCondition.LOST: Device.Status.LOST,
 }
 
 
+# size: the return updates the allocation, the device and the pupil's item under one lock, with the
+#   audit entry
 @transaction.atomic
 def record_return(
     *,

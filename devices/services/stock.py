@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +30,8 @@ from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
 from kernel import public_page
 from kernel.importing import ImportReport
+from kernel.spreadsheets import SpreadsheetError
+from schools import import_batches
 from schools.models import District, ImportBatch, School
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ def receive_device(
 # ------------------------------------------------------------------ transfers
 
 
+# size: sender/receiver rules, locking every device and the audit entry form one transaction
 @transaction.atomic
 def create_transfer(
     *,
@@ -186,12 +189,17 @@ def create_transfer(
             changes={"status": [Device.Status.IN_STOCK, Device.Status.IN_TRANSIT]},
             reason=_("Phiếu điều chuyển #%(n)s đến %(to)s") % {"n": transfer.pk, "to": destination},
         )
+    if to_school is not None:
+        receiving_district_id = to_school.district_id
+    else:
+        assert to_district is not None  # checked above: exactly one receiver
+        receiving_district_id = to_district.pk
     record_audit(
         actor=actor,
         action="transfer.send",
         obj=transfer,
         changes={"devices": [None, len(ids)], "to": [None, destination]},
-        district_id=(to_district.pk if to_district else to_school.district_id),
+        district_id=receiving_district_id,
         school_id=to_school.pk if to_school else None,
     )
     url = reverse("devices:transfer_detail", args=[transfer.pk])
@@ -305,31 +313,43 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
 # ------------------------------------------------------------ uploaded files
 
 
-@transaction.atomic
 def store_import_upload(
     *, actor: User, kind: str, upload: UploadedFile, options: dict[str, Any] | None = None
 ) -> ImportBatch:
     """Keep an uploaded spreadsheet as an ``ImportBatch`` so its dry run can be confirmed."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    scope = actor.scope
-    batch = ImportBatch(
+    return import_batches.store_upload(
+        actor=actor,
         kind=kind,
-        uploaded_by=actor,
-        file_name=(upload.name or "")[-255:],
-        file_sha256=digest.hexdigest(),
+        upload=upload,
+        file_name=upload.name or "",
+        stored_name=upload.name or "upload.xlsx",
         options=options or {},
-        district_id=scope.district_id if scope.is_district else None,
-        school_id=scope.school_id if scope.is_school else None,
     )
-    batch.file.save(upload.name or "upload.xlsx", upload, save=False)
-    batch.save()
-    record_audit(actor=actor, action="import.upload", obj=batch, changes={"kind": [None, kind]})
-    return batch
+
+
+def check_import_upload(
+    *,
+    actor: User,
+    kind: str,
+    upload: UploadedFile,
+    check: Callable[[UploadedFile], ImportReport],
+    options: dict[str, Any] | None = None,
+) -> tuple[ImportBatch, str]:
+    """Keep an uploaded list and dry-run it (``check(upload)``, nothing written).
+
+    Returns the batch and, when the file cannot be read, the message saying why (the
+    batch is then failed); "" when the dry run's counts and row errors are on the batch.
+    """
+    batch = store_import_upload(actor=actor, kind=kind, upload=upload, options=options)
+    try:
+        report = check(upload)
+    except SpreadsheetError as exc:
+        record_import_result(
+            actor=actor, batch=batch, report=None, dry_run=True, message=exc.message
+        )
+        return batch, exc.message
+    record_import_result(actor=actor, batch=batch, report=report, dry_run=True)
+    return batch, ""
 
 
 @transaction.atomic
@@ -341,24 +361,20 @@ def record_import_result(
     dry_run: bool,
     message: str = "",
 ) -> ImportBatch:
-    """Store a dry run's or an import's outcome on its batch."""
+    """Store a dry run's or an import's outcome on its batch.
+
+    A dry run with row errors stays "checked" with its error count (the page offers
+    the corrected copy, not the confirmation); an import with errors failed."""
     if report is None:
-        batch.status = ImportBatch.Status.FAILED
-        batch.message = message
+        import_batches.finish(batch, status=ImportBatch.Status.FAILED, message=message)
     else:
-        batch.rows = report.rows
-        batch.created = report.created
-        batch.updated = report.updated
-        batch.unchanged = report.unchanged
-        batch.error_count = len(report.errors)
-        batch.errors = [e.as_dict() for e in report.errors]
-        if not report.ok:
-            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.FAILED
+        import_batches.store_report(batch, report)
+        if dry_run:
+            batch.status = ImportBatch.Status.VALIDATED
+            batch.progress = 100
         else:
-            batch.status = ImportBatch.Status.VALIDATED if dry_run else ImportBatch.Status.DONE
-    batch.progress = 100
-    if not dry_run or report is None:
-        batch.finished_at = timezone.now()
+            status = ImportBatch.Status.DONE if report.ok else ImportBatch.Status.FAILED
+            import_batches.finish(batch, status=status)
     batch.save()
     if not dry_run and report is not None and report.ok:
         record_audit(

@@ -51,6 +51,8 @@ def _subscription_scope_check(actor: User, student: Student) -> None:
     require_allowed(rules.may_manage_subscription_of(actor, student))
 
 
+# size: eligibility, the carrier's numbering rules and the package dates are checked under one lock
+#   before the write
 @transaction.atomic
 def create_subscription(
     *,
@@ -218,6 +220,7 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
         .order_by("pk")
     )
     for subscription in expired:
+        assert subscription.ends_on is not None  # selected by ends_on < today
         before = subscription.status
         subscription.status = Subscription.Status.EXPIRED
         subscription.save(update_fields=["status", "updated_at"])

@@ -22,8 +22,8 @@ from devices.documents import handover_pdf
 from devices.forms import AllocateForm, CancelForm, HandoverForm, ReturnForm
 from devices.models import Allocation
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from rounds.models import ProposalItem
-from schools.background_exports import export_button, export_response
 from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 
@@ -148,7 +148,7 @@ def allocation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _record(request, allocation, PersonalDataAccess.Action.VIEW, _("Trang cấp phát thiết bị"))
     context = {
         "allocation": allocation,
-        "can_act": rules.may_allocate_at_school(request.user),  # type: ignore[arg-type]
+        "can_act": rules.may_allocate_at_school(request.user),
         "handover_form": HandoverForm(),
         "return_form": ReturnForm(),
         "cancel_form": CancelForm(),
@@ -172,7 +172,7 @@ def allocation_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @pupil_data_required
 @capability_required(*VIEW)
-def allocation_scan(request: AuthedRequest, pk: int) -> HttpResponse:
+def allocation_scan(request: AuthedRequest, pk: int) -> FileResponse:
     """The signed scan uploaded by the school (served only through the scope check)."""
     allocation = _allocation(request, pk)
     if not allocation.signed_scan:
@@ -195,7 +195,7 @@ def _record(request: AuthedRequest, allocation: Allocation, action: str, what: s
     )
 
 
-def _school_allocation(request: HttpRequest, pk: int) -> Allocation:
+def _school_allocation(request: AuthedRequest, pk: int) -> Allocation:
     own_school_id(request)
     return _allocation(request, pk)
 

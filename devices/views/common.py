@@ -36,7 +36,7 @@ def choice(request: HttpRequest, name: str, choices: Any) -> str:
 
 def own_school_id(request: AuthedRequest) -> int:
     """The school of a school user; other users get 404 (school-only pages)."""
-    return access.own_school_id(request.user)  # type: ignore[arg-type]
+    return access.own_school_id(request.user)
 
 
 def report_errors(request: HttpRequest, error: ValidationError, form: Any = None) -> None:

@@ -18,9 +18,9 @@ from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm,
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
 from devices.views.common import choice, paginate, report_errors, wants_export
-from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
+from schools import import_batches
 from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 
@@ -118,7 +118,9 @@ def receive(request: AuthedRequest) -> HttpResponse:
     """Enter one device into the provincial stock."""
     _require_receiver(request)
     form = ReceiveDeviceForm(
-        request.POST or None, initial={"device_source": request.GET.get("source")}
+        request.POST or None,
+        initial={"device_source": request.GET.get("source")},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,46 +139,27 @@ def receive(request: AuthedRequest) -> HttpResponse:
 def import_devices(request: AuthedRequest) -> HttpResponse:
     """Upload a delivery list: dry run with row errors, then confirm."""
     _require_receiver(request)
-    form = DeviceImportForm(request.POST or None, request.FILES or None)
+    form = DeviceImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["device_source"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.DEVICES,
             upload=upload,
             options={"device_source": source.pk},
+            check=lambda f: import_device_list(
+                actor=request.user, source=f, device_source=source, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_device_list(
-                actor=request.user,
-                source=upload,
-                device_source=source,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user, batch=batch, report=report, dry_run=True
-            )
+        if not unreadable:
             return redirect("devices:import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/import.html", {"form": form})
 
 
 def _own_batch(request: AuthedRequest, pk: int, kind: str) -> ImportBatch:
-    batch = get_for_user(ImportBatch.objects.all(), request.user, pk=pk, kind=kind)
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
+    return import_batches.batch_for_user(request.user, pk, kinds=[kind], uploader_only=True)
 
 
 @capability_required("can_allocate", "can_manage_donations")
@@ -203,10 +186,8 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
             data = error_copy(fh, batch.errors, columns=columns)
     except SpreadsheetError:
         raise Http404 from None
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stem = batch.file_name.rsplit(".", 1)[0] or "danh-sach"
-    response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")
-    return response
+    return import_batches.error_copy_response(data, f"{stem} - lỗi.xlsx")
 
 
 @capability_required("can_allocate", "can_manage_donations")
@@ -342,8 +323,6 @@ def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
-        "can_confirm": rules.may_confirm_transfer(request.user, transfer),
-        "can_cancel": rules.may_cancel_transfer(request.user, transfer),
     }
     return render(request, "devices/transfer_detail.html", context)
 

@@ -17,8 +17,9 @@ from devices.forms import ProblemForm, ResolveForm, StatusImportForm, Subscripti
 from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
+from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
-from schools.background_exports import export_button, export_response
+from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
 
@@ -35,7 +36,7 @@ def subscriptions(request: AuthedRequest) -> HttpResponse:
         "status_choices": Subscription.Status.choices,
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
         "counts": selectors.subscription_counts(request.user),
-        "is_school": rules.may_allocate_at_school(request.user),  # type: ignore[arg-type]
+        "is_school": rules.may_allocate_at_school(request.user),
         **paginate(request, items),
     }
     context["export"] = export_button(
@@ -166,48 +167,24 @@ def status_import(request: AuthedRequest) -> HttpResponse:
     form = StatusImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = services.store_import_upload(
+        batch, unreadable = services.check_import_upload(
             actor=request.user,
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
+            check=lambda f: import_carrier_statuses(
+                actor=request.user, source=f, dry_run=True, filename=f.name
+            ),
         )
-        try:
-            report = import_carrier_statuses(
-                actor=request.user,
-                source=upload,
-                dry_run=True,
-                filename=upload.name,
-            )
-        except SpreadsheetError as exc:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=None,
-                dry_run=True,
-                message=exc.message,
-            )
-            form.add_error("file", exc.message)
-        else:
-            services.record_import_result(
-                actor=request.user,
-                batch=batch,
-                report=report,
-                dry_run=True,
-            )
+        if not unreadable:
             return redirect("devices:status_import_result", pk=batch.pk)
+        form.add_error("file", unreadable)
     return render(request, "devices/status_import.html", {"form": form})
 
 
 def _own_batch(request: AuthedRequest, pk: int) -> ImportBatch:
-    batch = get_for_user(
-        ImportBatch.objects.all(),
-        request.user,
-        pk=pk,
-        kind=ImportBatch.Kind.SUBSCRIPTIONS,
+    return import_batches.batch_for_user(
+        request.user, pk, kinds=[ImportBatch.Kind.SUBSCRIPTIONS], uploader_only=True
     )
-    if batch.uploaded_by_id != request.user.pk:
-        raise Http404
-    return batch
 
 
 @pupil_data_required

@@ -60,6 +60,8 @@ def _kind_for_pupil_message(student: Student, kind: str, round_: SupportRound) -
     ) % {"name": student.full_name, "kind": SupportKind(kind).label, "round": round_.name}
 
 
+# size: each pupil's eligibility and the quota are checked under the proposal lock before the items
+#   are written
 @transaction.atomic
 def add_proposal_items(
     *,

@@ -203,6 +203,8 @@ def set_district_quotas(
     return len(changes)
 
 
+# size: the district's quota rows are locked and every school's share checked against them before
+#   any write
 @transaction.atomic
 def split_school_quota(
     *,

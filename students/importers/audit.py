@@ -10,10 +10,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.services import AuditRow, record_audits, record_audits_selected
 from schools.models import ImportBatch, School
 from students.importers.bulk import insert_rows
-from students.importers.columns import AUDIT_COLUMNS, HOUSEHOLD_FIELDS, NEW_STUDENT_COLUMNS
+from students.importers.columns import HOUSEHOLD_FIELDS, NEW_STUDENT_COLUMNS
 from students.models import Household, Student
 
 __all__ = [
@@ -58,7 +58,7 @@ def audit_created(
     school_at = NEW_STUDENT_COLUMNS.index("school_id")
     class_at = NEW_STUDENT_COLUMNS.index("class_name")
     events = [
-        (
+        AuditRow(
             now,
             actor_id,
             "student.create",
@@ -76,21 +76,18 @@ def audit_created(
         )
         for row, pk in zip(rows, ids, strict=True)
     ]
-    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+    record_audits(events, insert=insert_rows)
 
 
 def _audit_created_in_database(
     ids: Sequence[int], *, actor_id: int | None, content_type_id: int, reason: str, now: Any
 ) -> None:
     quote = connection.ops.quote_name
-    audit = quote(AuditEvent._meta.db_table)
     student = quote(Student._meta.db_table)
     school = quote(School._meta.db_table)
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in AUDIT_COLUMNS)
     # Same values as the Python path: changes {pupil_code, school, class_name: [None, new]},
     # the pupil's school and its district as snapshots, ids in the pupils' order.
     sql = f"""
-        INSERT INTO {audit} ({columns})
         SELECT %s, %s, 'student.create', %s, s.id::text, left(s.full_name, 255),
                jsonb_build_object(
                    'pupil_code', jsonb_build_array(NULL, s.pupil_code),
@@ -101,9 +98,8 @@ def _audit_created_in_database(
         FROM {student} s JOIN {school} sc ON sc.id = s.school_id
         WHERE s.id = ANY(%s)
         ORDER BY s.id
-    """  # noqa: S608 - table and column names come from model metadata; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, actor_id, content_type_id, reason, list(ids)])
+    """  # noqa: S608 - table names come from model metadata; values are parameters
+    record_audits_selected(sql, [now, actor_id, content_type_id, reason, list(ids)])
 
 
 def audit_updated(
@@ -142,7 +138,7 @@ def _audit_changes(
     content_type = ContentType.objects.get_for_model(model).pk
     reason = _reason(batch)
     events = [
-        (
+        AuditRow(
             now,
             actor_id,
             action,
@@ -156,7 +152,7 @@ def _audit_changes(
         )
         for pk, name, school_id, changes in updated
     ]
-    insert_rows(AuditEvent, AUDIT_COLUMNS, events)
+    record_audits(events, insert=insert_rows)
 
 
 def household_name(values: Sequence[Any]) -> str:
@@ -199,7 +195,7 @@ def audit_import(
     """One ``student.import`` event for the batch, with its counts."""
     if batch is None:
         return
-    event = (
+    event = AuditRow(
         now,
         actor_id,
         "student.import",
@@ -211,7 +207,7 @@ def audit_import(
         batch.district_id,
         batch.school_id,
     )
-    insert_rows(AuditEvent, AUDIT_COLUMNS, [event])
+    record_audits([event], insert=insert_rows)
 
 
 def _json(value: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from kernel.spreadsheets import ColumnSpec
 
 __all__ = [
-    "AUDIT_COLUMNS",
     "COMPARED_STUDENT_FIELDS",
     "CATEGORY_MARKS",
     "REQUIRED_ALTERNATIVES",
@@ -322,16 +321,4 @@ NEW_STUDENT_COLUMNS = (
     "eligibility_locked",
     "created_at",
     "updated_at",
-)
-AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "action",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "changes",
-    "reason",
-    "district_id_snapshot",
-    "school_id_snapshot",
 )

@@ -33,9 +33,9 @@ from accounts.models import User
 from kernel.importing import RowError
 from kernel.spreadsheets import RowNumber
 from schools.models import School
+from students import dependents
 from students.importers.bulk import chunks
 from students.importers.columns import FIELD_LABELS, HOUSEHOLD_FIELDS
-from students.integrity import DECIDED_PROPOSAL_STATUSES
 from students.models import Student, mask
 
 __all__ = ["RegistryIndex", "SharedHouseholds", "bump_versions"]
@@ -215,14 +215,7 @@ class SharedHouseholds:
         for household_id, pk, school_id, locked, school_name in rows:
             self.members.setdefault(household_id, []).append((pk, school_id, locked, school_name))
         if self.school_scope:
-            from rounds.models import ProposalItem
-
-            self.decided = set(
-                ProposalItem.objects.filter(
-                    student__household_id__in=ids,
-                    proposal__status__in=DECIDED_PROPOSAL_STATUSES,
-                ).values_list("student_id", flat=True)
-            )
+            self.decided = dependents.decided_ids(Student.objects.filter(household_id__in=ids))
         return self.members
 
     def check(

@@ -223,3 +223,21 @@ def test_home_page_query_count_does_not_grow_with_data(
         StudentFactory(school=other_school)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("accounts:home"))
+
+
+def test_district_home_counts_the_districts_communes(
+    client_for, district_officer, district, school, far_school
+):
+    from django.db import connection
+
+    from tests.schools.factories import CommuneFactory
+
+    CommuneFactory(district=district, name="Xã Không Trường")
+    CommuneFactory(district=district, name="Xã Thứ Ba")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM schools_commune WHERE district_id = %s", [district.pk])
+        (communes,) = cursor.fetchone()
+    assert communes == 3  # the fixture's commune (with ``school``) and the two above
+
+    body = client_for(district_officer).get(reverse("accounts:home")).content.decode()
+    assert f"{communes} xã/phường/thị trấn · 1 trường" in body

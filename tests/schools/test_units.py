@@ -154,3 +154,19 @@ def test_import_schools_keeps_wards_differing_by_a_tone_mark_apart(units, tmp_pa
     report = import_schools(rows=ambiguous)
     assert [e.field for e in report.errors] == ["commune"]
     assert not School.objects.exists()
+
+
+def test_import_schools_coordinates_must_be_numbers(units, tmp_path):
+    good = ["08799001", "Trường TH Tốt", "TH", "Huyện Bảo Yên", "Xã Tân Tiến", "22.6", "103.9"]
+    bad = ["08799002", "Trường Tọa Độ Chữ", "TH", "Huyện Bảo Yên", "Xã Tân Tiến", "không rõ", 103.9]
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="không ghi trường nào"):
+        call_command(
+            "import_schools", _write(tmp_path, [good, bad]), stdout=io.StringIO(), stderr=err
+        )
+    assert "Dòng 3, Vĩ độ" in err.getvalue() and "tọa độ không phải là số" in err.getvalue()
+    assert School.objects.count() == 0
+
+    call_command("import_schools", _write(tmp_path, [good]), stdout=io.StringIO())
+    school = School.objects.get(code="08799001")
+    assert (school.latitude, school.longitude) == (22.6, 103.9)

@@ -17,16 +17,57 @@ provincial store belongs to the province that recorded where it came from).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from django.db import models
+from django.shortcuts import get_object_or_404
 
-if TYPE_CHECKING:
-    from accounts.models import User
+
+class Scope(Protocol):
+    """Where a user may look (``accounts.models.Scope``): the kernel needs only this much."""
+
+    @property
+    def is_provincial(self) -> bool: ...
+    @property
+    def is_district(self) -> bool: ...
+    @property
+    def is_school(self) -> bool: ...
+    @property
+    def province_id(self) -> int | None: ...
+    @property
+    def district_id(self) -> int | None: ...
+    @property
+    def school_id(self) -> int | None: ...
+
+
+class ScopedUser(Protocol):
+    """A user with a scope (``accounts.models.User``)."""
+
+    @property
+    def scope(self) -> Scope: ...
+
+
+class SignedInUser(ScopedUser, Protocol):
+    """A signed-in portal user as the kernel sees one: a scope and capabilities."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def capabilities(self) -> frozenset[str]: ...
+    def can(self, capability: str) -> bool: ...
+
 
 Lookup = str | Callable[[int], models.Q]
 LEVELS = ("province_lookups", "district_lookups", "school_lookups")
 M = TypeVar("M", bound=models.Model)
+M_co = TypeVar("M_co", bound=models.Model, covariant=True)
+
+
+class VisibleTo(Protocol[M_co]):
+    """Any queryset of ``M_co`` that narrows itself to what a user may see: a
+    ``ScopedQuerySet`` or one with a rule of its own (donations')."""
+
+    def visible_to(self, user: Any) -> models.QuerySet[M_co]: ...
 
 
 class ScopedQuerySet(models.QuerySet[M]):
@@ -49,7 +90,7 @@ class ScopedQuerySet(models.QuerySet[M]):
         if missing:
             raise TypeError(f"{cls.__name__} must declare {', '.join(missing)} (empty = nothing).")
 
-    def visible_to(self, user: User) -> Self:
+    def visible_to(self, user: ScopedUser) -> Self:
         scope = user.scope
         if scope.is_provincial:
             return self._matching(self.province_lookups, scope.province_id)
@@ -66,3 +107,9 @@ class ScopedQuerySet(models.QuerySet[M]):
         for lookup in lookups:
             condition |= lookup(value) if callable(lookup) else models.Q(**{lookup: value})
         return self.filter(condition)
+
+
+def get_for_user(queryset: ScopedQuerySet[M], user: ScopedUser, **lookup: Any) -> M:
+    """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
+    visible = queryset.visible_to(user)
+    return get_object_or_404(visible, **lookup)

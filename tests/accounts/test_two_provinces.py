@@ -1,0 +1,139 @@
+"""Two provinces side by side: nothing of province B is visible from province A.
+
+Every scoped queryset (every model whose manager is a ``ScopedQuerySet``) splits its
+rows between the two provinces' officers with no overlap; and every page without
+arguments, its Excel export included, renders for each of A's users exactly as it did
+before province B existed (lists, dashboards' totals, home pages).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from kernel.scoping import ScopedQuerySet
+from tests.access_world import ROLES, build_province
+
+pytestmark = pytest.mark.django_db
+
+
+def scoped_models():
+    return [
+        model
+        for model in apps.get_models()
+        if isinstance(model._default_manager.all(), ScopedQuerySet)
+    ]
+
+
+@pytest.fixture
+def two_provinces(db):
+    a = build_province(code="10", name="Lào Cai", prefix="10")
+    b = build_province(code="15", name="Yên Bái", prefix="15", round_=a["proposal"].round)
+    return a, b
+
+
+def test_every_scoped_model_is_built_in_both_provinces(two_provinces):
+    a, b = two_provinces
+    assert len(scoped_models()) >= 10
+    for model in scoped_models():
+        qs = model._default_manager.all()
+        assert qs.visible_to(a.users["province_officer"]).exists(), model.__name__
+        assert qs.visible_to(b.users["province_officer"]).exists(), model.__name__
+
+
+def test_scoped_querysets_split_rows_between_the_provinces(two_provinces):
+    a, b = two_provinces
+    for model in scoped_models():
+        qs = model._default_manager.all()
+        seen_a = set(qs.visible_to(a.users["province_officer"]).values_list("pk", flat=True))
+        seen_b = set(qs.visible_to(b.users["province_officer"]).values_list("pk", flat=True))
+        assert not seen_a & seen_b, f"{model.__name__}: rows seen from both provinces"
+        # Every row belongs to one of the two provinces: nothing hidden from both.
+        assert seen_a | seen_b == set(qs.values_list("pk", flat=True)), model.__name__
+        for code in ROLES:
+            seen = set(qs.visible_to(a.users[code]).values_list("pk", flat=True))
+            assert seen <= seen_a, f"{model.__name__} seen by {code} of A reaches into B"
+
+
+def test_province_b_rows_are_the_ones_built_there(two_provinces):
+    # Against what the builder put in B, not against visible_to itself.
+    a, b = two_provinces
+    officer = a.users["province_officer"]
+    for key, obj in b.objects.items():
+        manager = type(obj)._default_manager
+        if not isinstance(manager.all(), ScopedQuerySet):
+            continue
+        assert not manager.visible_to(officer).filter(pk=obj.pk).exists(), key
+        assert manager.visible_to(b.users["province_officer"]).filter(pk=obj.pk).exists(), key
+
+
+def _pages():
+    """Every URL without arguments that answers GET (the portal's lists and dashboards)."""
+
+    def walk(resolver, prefix="", namespace=""):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace in ("admin", "i18n") or str(entry.pattern).startswith("i18n"):
+                    continue
+                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
+                yield f"{namespace}{entry.name}"
+
+    # The public page is anonymous: it has no user whose scope could limit it and shows
+    # the whole deployment's totals (one programme, one public page).
+    skip = {"accounts:logout", "set_language"}
+    return sorted(
+        name
+        for name in set(walk(get_resolver()))
+        if name not in skip and not name.startswith("donations:public")
+    )
+
+
+CSRF = re.compile(
+    rb'name="csrfmiddlewaretoken" value="[^"]+"|csrf[_-]?token[^>]*?"[A-Za-z0-9]{32,}"'
+)
+
+
+def _snapshot(user) -> dict[str, object]:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    seen: dict[str, object] = {}
+    for name in _pages():
+        url = reverse(name)
+        for suffix in ("", "?export=xlsx"):
+            cache.clear()
+            response = client.get(url + suffix)
+            if response.status_code != 200:
+                seen[name + suffix] = response.status_code
+                continue
+            content = b"".join(response) if response.streaming else response.content
+            if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+                book = load_workbook(io.BytesIO(content), read_only=True)
+                seen[name + suffix] = [
+                    [list(row) for row in sheet.iter_rows(values_only=True)]
+                    for sheet in book.worksheets
+                ]
+            else:
+                seen[name + suffix] = CSRF.sub(b"", content)
+    return seen
+
+
+@pytest.mark.parametrize("code", ROLES)
+def test_every_page_and_export_is_unchanged_by_a_second_province(code):
+    a = build_province(code="10", name="Lào Cai", prefix="10")
+    user = a.users[code]
+    before = _snapshot(user)
+    build_province(code="15", name="Yên Bái", prefix="15", round_=a["proposal"].round)
+    after = _snapshot(user)
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert not changed, f"{code} of province A sees province B on {changed}"
+    # The snapshot is not vacuous: A's own pages show A's data.
+    assert sum(1 for v in before.values() if not isinstance(v, int)) >= 10

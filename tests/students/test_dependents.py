@@ -1,0 +1,15 @@
+"""Rounds and devices tell the pupil rules what they hold, through students.dependents."""
+
+from devices.pupils import DeviceDependents
+from rounds.pupils import ProposalDependents
+from students import dependents
+
+
+def test_rounds_then_devices_are_registered_once_each():
+    assert [type(d) for d in dependents.registered()] == [ProposalDependents, DeviceDependents]
+    dependents.register(ProposalDependents())
+    assert len(dependents.registered()) == 2
+
+
+def test_a_kind_without_a_provider_summarises_nothing():
+    assert dependents.summaries("no-such-kind", [1, 2]) == {}
