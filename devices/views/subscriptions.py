@@ -174,7 +174,7 @@ def status_import(request: AuthedRequest) -> HttpResponse:
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
             check=lambda f: import_carrier_statuses(
-                actor=request.user, source=f, dry_run=True, filename=f.name
+                actor=request.user, source=f, dry_run=True, filename=f.name or ""
             ),
         )
         if not unreadable:
