@@ -277,7 +277,7 @@ class StudentImporter:
     def _actor_id(self) -> int | None:
         return self.actor.pk if self.actor is not None else None
 
-    def _known_keys(self) -> dict[str, set[Any]]:
+    def _known_keys(self) -> duplicates.KnownKeys:
         """Pupil codes and household codes already registered: most rows of a new list
         match none, and need no query at all."""
         commune_ids = [commune.pk for commune in self.lookups.communes.values()]
