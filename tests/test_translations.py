@@ -211,7 +211,7 @@ def english_client(username: str | None) -> Client:
 
 
 @pytest.fixture
-def demo(tmp_path):
+def demo(db):
     with override_settings(DEBUG=True, DEMO_PASSWORD=PASSWORD):
         call_command("seed_demo", stdout=io.StringIO())
 
