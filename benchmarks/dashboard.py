@@ -365,10 +365,20 @@ def generate(pupils: int) -> None:
 RAW_PROVINCE = [
     "SELECT id, code, name FROM schools_district WHERE is_active ORDER BY code",
     "SELECT id, code, name FROM students_householdcategory ORDER BY priority, name",
-    """SELECT sc.district_id, h.category_id, COUNT(*) FROM students_student st
+    """WITH approved AS (
+         SELECT i.student_id FROM rounds_proposalitem i
+         JOIN rounds_proposal p ON p.id = i.proposal_id
+         JOIN rounds_supportround r ON r.id = i.round_id
+         WHERE i.status = 'approved' AND (p.status = 'confirmed'
+           OR (p.status = 'approved' AND NOT r.requires_province_confirmation)))
+       SELECT sc.district_id, h.category_id,
+         COUNT(*) FILTER (WHERE (st.need_device <> '' OR st.need_data) AND st.status = 'studying'),
+         COUNT(*) FILTER (WHERE st.id IN (SELECT student_id FROM approved))
+       FROM students_student st
        JOIN schools_school sc ON sc.id = st.school_id
        JOIN students_household h ON h.id = st.household_id
-       WHERE (st.need_device <> '' OR st.need_data) AND st.status = 'studying'
+       WHERE ((st.need_device <> '' OR st.need_data) AND st.status = 'studying')
+         OR st.id IN (SELECT student_id FROM approved)
        GROUP BY 1, 2""",
     """SELECT sc.district_id, COUNT(*),
          COUNT(*) FILTER (WHERE i.status = 'approved' AND (p.status = 'confirmed' OR (p.status = 'approved' AND NOT r.requires_province_confirmation))),
@@ -387,7 +397,7 @@ RAW_PROVINCE = [
        JOIN schools_school sc ON sc.id = st.school_id
        WHERE s.status = 'active' GROUP BY 1""",
     """SELECT cp.district_id, COUNT(*),
-         COUNT(*) FILTER (WHERE pl.stage = 5 OR cp.best_technology >= 4)
+         COUNT(*) FILTER (WHERE cp.best_technology >= 4 AND (pl.id IS NULL OR pl.stage = 5))
        FROM coverage_coveragepoint cp LEFT JOIN coverage_coverageplan pl ON pl.point_id = cp.id
        GROUP BY 1""",
     "SELECT COALESCE(SUM(cash_amount), 0) FROM donations_pledge",

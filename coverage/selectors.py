@@ -314,8 +314,16 @@ def point_rows(user: User, filters: PointFilters, sort: str = "district") -> lis
 
 
 def map_points(user: User) -> list[dict[str, Any]]:
-    """Every visible point as JSON-ready dicts for the map (filtered in the browser)."""
-    return [row.as_json() for row in point_rows(user, PointFilters())]
+    """Every visible point with coordinates as JSON-ready dicts for the map.
+
+    (Filtered in the browser.)  A school or site whose coordinates nobody entered is a
+    point of the progress and the lists, but cannot be drawn.
+    """
+    return [
+        row.as_json()
+        for row in point_rows(user, PointFilters())
+        if row.point.latitude is not None and row.point.longitude is not None
+    ]
 
 
 # ---------------------------------------------------------------- gap ranking
@@ -450,6 +458,44 @@ def progress_by_district(user: User) -> list[ProgressRow]:
         )
         for r in rows
     ]
+
+
+def progress_by_kind(user: User) -> list[ProgressRow]:
+    """Covered points against all points for schools, school sites and village centres.
+
+    The plan's goal is written per kind (100% of schools, school sites and village
+    centres); every kind has its row, zero included.  One query.
+    """
+    counts = {
+        r["kind"]: r
+        for r in CoveragePoint.objects.visible_to(user)
+        .values("kind")
+        .annotate(
+            total=Count("pk"),
+            covered=Count("pk", filter=COVERED_Q),
+            pending=Count("pk", filter=STATUS_Q[PointStatus.PENDING]),
+            weak=Count("pk", filter=STATUS_Q[PointStatus.WEAK]),
+            no_signal=Count("pk", filter=STATUS_Q[PointStatus.NO_SIGNAL]),
+            unknown=Count("pk", filter=STATUS_Q[PointStatus.UNKNOWN]),
+        )
+        .order_by()
+    }
+    rows = []
+    for kind, label in CoveragePoint.Kind.choices:
+        r = counts.get(kind, {})
+        rows.append(
+            ProgressRow(
+                district_id=0,
+                name=str(label),
+                total=r.get("total", 0),
+                covered=r.get("covered", 0),
+                pending=r.get("pending", 0),
+                weak=r.get("weak", 0),
+                no_signal=r.get("no_signal", 0),
+                unknown=r.get("unknown", 0),
+            )
+        )
+    return rows
 
 
 def progress_total(rows: list[ProgressRow]) -> ProgressRow:

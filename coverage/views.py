@@ -180,6 +180,7 @@ def progress(request: AuthedRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "total": selectors.progress_total(rows),
+        "by_kind": selectors.progress_by_kind(request.user),
         "ministry": ministry,
         "ministry_covered": sum(1 for r in ministry if r.status == PointStatus.COVERED),
     }

@@ -57,7 +57,7 @@ class _ScopedSources:
     fields: dict[str, Any]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.fields["device_source"].queryset = DeviceSource.objects.visible_to(user)
 
 

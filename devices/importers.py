@@ -41,6 +41,7 @@ from devices.validators import (
     parse_condition,
     parse_device_type,
 )
+from kernel import public_page
 from kernel.importing import DuplicateTracker, ImportReport, RowError, RowValidator
 from kernel.normalize import clean_text, fold, normalize_phone, parse_date
 from kernel.spreadsheets import (
@@ -277,6 +278,7 @@ def import_device_list(
             reason=filename,
         )
     report.created = len(devices)
+    public_page.refresh_on_commit()  # the public page counts devices received
     return report
 
 
@@ -484,6 +486,7 @@ def import_carrier_statuses(
                 % {"f": filename, "r": row_ref(r.row)},
                 school_id=sub.student.school_id,
             )
+        public_page.refresh_on_commit()  # the public page counts active packages
     return report
 
 

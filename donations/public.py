@@ -1,10 +1,14 @@
 """The public transparency page: programme totals safe to show without a login.
 
 Only aggregates leave this module: no pupil name, ID, household or village.
-Counts at school level below ``SUPPRESS_BELOW`` are shown as "<5" (and one more
-cell is hidden where a single hidden cell could be worked out from the district
-total), so a child cannot be re-identified.  The computed context is plain data,
-cached per language.
+Small-number suppression applies only where a count is about pupils — devices
+allocated and handed over to pupils, active data packages, per school and per
+district, and a school's devices (they end up with its pupils): a count from 1 to 4 is shown as "<5" (and one more non-zero cell of the
+same column is hidden where a single hidden cell could be worked out from the
+total above it), so a child cannot be re-identified.  Zero is shown as 0 (no child
+is described by it); devices, money, spending and coverage points are never
+suppressed.  The computed context is plain data, cached per language and cleared
+by every service that changes a figure shown (``kernel.public_page``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from coverage.models import COVERED_Q, CoveragePoint
 from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, Subscription
-from donations.models import CashReceipt, Donor, Pledge, PledgeItem
+from donations.models import CashReceipt, Donor, Pledge, PledgeItem, Spending
 from donations.services import DEVICE_KINDS
 from kernel import public_page
 from kernel.documents import format_vnd
@@ -33,6 +37,7 @@ SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
 # Counts about pupils: hidden when small, at school and at district level.
 PUPIL_COLUMNS = ("allocated", "handed_over", "subscriptions")
+# A school's devices end up with its pupils: its small device count is hidden too.
 SCHOOL_COLUMNS = ("devices", *PUPIL_COLUMNS)
 
 
@@ -45,25 +50,34 @@ def _number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def is_small(n: int) -> bool:
+    """A count of pupils that could point at a child: 1 to 4 (zero points at nobody)."""
+    return 0 < n < SUPPRESS_BELOW
+
+
 def show(n: int, hidden: bool = False) -> str:
-    """A count as text, "<5" when small or when ``hidden`` by secondary suppression."""
-    return SUPPRESSED if hidden or n < SUPPRESS_BELOW else _number(n)
+    """A count as text; "<5" when small or when ``hidden`` by secondary suppression."""
+    return SUPPRESSED if hidden or is_small(n) else _number(n)
 
 
 def suppress_rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    """Replace each column's count by its display text in ``rows[i]["show"]``.
+    """Set each pupil column's display text in ``rows[i]["show"]``.
 
-    Primary suppression: any count below 5.  Secondary: when exactly one row of a
-    column is hidden, the next smallest is hidden too, so the hidden value cannot be
-    worked out by subtracting the others from a published total.
+    Primary suppression: any count from 1 to 4.  Secondary: when exactly one row of
+    a column is hidden, the smallest other non-zero count is hidden too, so the
+    hidden value cannot be worked out by subtracting the others from a published
+    total.  Columns not named are shown as they are.
     """
     for row in rows:
         row.setdefault("show", {})
     for column in columns:
-        hidden = {i for i, row in enumerate(rows) if row[column] < SUPPRESS_BELOW}
-        if len(hidden) == 1 and len(rows) > 1:
-            others = sorted((row[column], i) for i, row in enumerate(rows) if i not in hidden)
-            hidden.add(others[0][1])
+        hidden = {i for i, row in enumerate(rows) if is_small(row[column])}
+        if len(hidden) == 1:
+            others = sorted(
+                (row[column], i) for i, row in enumerate(rows) if i not in hidden and row[column]
+            )
+            if others:
+                hidden.add(others[0][1])
         for i, row in enumerate(rows):
             row["show"][column] = show(row[column], hidden=i in hidden)
 
@@ -200,11 +214,39 @@ def _place_rows() -> list[dict[str, Any]]:
             "coverage_covered": cov["covered"],
             "schools": [{"name": s["name"], "show": s["show"]} for s in schools_here],
         }
-        row["show"] = {"devices": _number(row["devices"])}
-        for column in PUPIL_COLUMNS:
-            row["show"][column] = show(row[column])
         rows.append(row)
+    # Districts too: the province's totals are published, so one hidden district alone
+    # could be worked out from them.
+    suppress_rows(rows, PUPIL_COLUMNS)
+    for row in rows:
+        row["show"]["devices"] = _number(row["devices"])
     return rows
+
+
+def _spending_rows() -> dict[str, Any]:
+    """Cash spent per purpose (devices, data packages, other), in one query."""
+    by_purpose = {
+        r["purpose"]: r
+        for r in Spending.objects.values("purpose")
+        .annotate(amount=Sum("amount"), count=Count("pk"), subscriptions=Sum("subscriptions_count"))
+        .order_by()
+    }
+    rows = []
+    for value, label in Spending.Purpose.choices:
+        r = by_purpose.get(value, {})
+        amount = int(r.get("amount") or 0)
+        rows.append(
+            {
+                "purpose": value,
+                "label": str(label),
+                "amount": amount,
+                "amount_text": _money(amount),
+                "count": _number(int(r.get("count") or 0)),
+                "subscriptions": _number(int(r.get("subscriptions") or 0)),
+            }
+        )
+    total = sum(r["amount"] for r in rows)
+    return {"rows": rows, "total": total, "total_text": _money(total)}
 
 
 def _totals() -> dict[str, Any]:
@@ -227,6 +269,7 @@ def _totals() -> dict[str, Any]:
     return {
         "pledged": _money(pledged),
         "received": _money(received),
+        "received_amount": int(received),
         "received_percent": min(round(100 * received / pledged), 100) if pledged else 0,
         "devices": _number(devices["total"]),
         "devices_donated": _number(devices["donated"]),
@@ -243,12 +286,17 @@ def compute_public_context() -> dict[str, Any]:
     """The whole page's data as plain, picklable values (a fixed number of queries)."""
     from django.utils import timezone
 
+    totals = _totals()
+    spending = _spending_rows()
+    spending["balance_text"] = _money(max(totals.pop("received_amount") - spending["total"], 0))
     return {
-        "totals": _totals(),
+        "totals": totals,
         "donors": _donor_rows(),
         "districts": _place_rows(),
+        "spending": spending,
         "generated_at": timezone.localtime(),
         "suppress_below": SUPPRESS_BELOW,
+        "small_max": SUPPRESS_BELOW - 1,
     }
 
 

@@ -588,10 +588,12 @@ def _round_filter(filters: Filters, path: str) -> Q:
 def schools_updated_between(start: Any, end: Any) -> set[int]:
     """Schools with any data update in [start, end) (aware datetimes).
 
-    An update is any of: a pupil created or changed (``Student.updated_at``), a
-    proposal changed (``Proposal.updated_at``) or one of its items decided, a
-    device allocated to the school, or any audit event recorded for the school.
-    One query per source, whatever the data size.
+    An update is any of: a pupil registered (``Student.created_at``), a proposal
+    list started or submitted, one of its items decided, a device allocated to the
+    school, or any audit event recorded for the school (every change of a pupil,
+    a list, a device… is audited).  Only moments that stay put once recorded
+    count, so a report rebuilt later finds the same schools.  One query per
+    source, whatever the data size.
     """
     from accounts.models import AuditEvent
 
@@ -602,10 +604,10 @@ def schools_updated_between(start: Any, end: Any) -> set[int]:
 
     ids: set[int | None] = set()
     ids.update(
-        Student.objects.filter(between("updated_at")).values_list("school_id", flat=True).distinct()
+        Student.objects.filter(between("created_at")).values_list("school_id", flat=True).distinct()
     )
     ids.update(
-        Proposal.objects.filter(between("updated_at"))
+        Proposal.objects.filter(between("created_at") | between("submitted_at"))
         .values_list("school_id", flat=True)
         .distinct()
     )
@@ -636,6 +638,7 @@ def completeness(start: Any, end: Any) -> dict[str, Any]:
     updated = schools_updated_between(start, end)
     schools = list(
         School.objects.filter(is_active=True)
+        .filter(Q(created_at__isnull=True) | Q(created_at__lt=end))
         .select_related("district")
         .order_by("district__code", "code")
     )

@@ -11,6 +11,7 @@ import logging
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
@@ -168,6 +169,10 @@ class School(models.Model):
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
     longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # Empty for schools recorded before this field: they count as existing all along.
+    created_at = models.DateTimeField(
+        _("ngày tạo"), null=True, blank=True, editable=False, default=timezone.now
+    )
 
     objects = SchoolQuerySet.as_manager()
 

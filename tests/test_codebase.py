@@ -17,22 +17,7 @@ MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 60
 REASON = re.compile(r"#\s*size:\s*\S.{8,}")  # a reason, not just the marker
 # Being split on other branches; the lead removes an entry when its split lands.
-ALLOWED = {
-    "students/importers/importer.py": "being split on branch importer",
-    "students/importers/importer.py::run": "being split on branch importer",
-    "students/importers/importer.py::_checked_rows": "being split on branch importer",
-    "students/importers/importer.py::_take": "being split on branch importer",
-    "students/importers/importer.py::_take_slow": "being split on branch importer",
-    "students/importers/duplicates.py::check": "being split on branch importer",
-    "students/services.py": "being split on branch students-services",
-    "students/services.py::_household_for": "being split on branch students-services",
-    "kernel/safe_read.py": "being split on branch readfast (grew there)",
-    "kernel/safe_read.py::_scan_member": "being split on branch readfast (grew there)",
-    "kernel/spreadsheets/tables.py::_build_table": "being split on branch readfast",
-    "schools/import_batches.py::store_upload": "being split on branch readfast (grew there)",
-    "coverage/services.py": "being split on branch figures (grew there)",
-    "reports/selectors.py": "being split on branch figures (grew there)",
-}
+ALLOWED: dict[str, str] = {}
 
 
 def python_files() -> list[str]:

@@ -25,6 +25,7 @@ from devices.selectors import (
     approved_item_for_device,
 )
 from devices.services.base import require, today
+from kernel import public_page
 from students.models import Student
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def allocate_device(
         changes={"terms": [None, terms], "loan_until": [None, loan_until]},
         school_id=school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -227,6 +229,7 @@ def record_handover(
         },
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -306,6 +309,7 @@ def record_return(
         reason=note,
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -346,6 +350,7 @@ def cancel_allocation(*, actor: User, allocation: Allocation, reason: str = "") 
         reason=reason,
         school_id=allocation.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return allocation
 
 
@@ -379,4 +384,5 @@ def write_off_device(*, actor: User, device: Device, reason: str) -> Device:
         school_id=device.school_id,
         district_id=device.district_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return device

@@ -28,6 +28,7 @@ from devices.selectors import (
 )
 from devices.services.base import require
 from devices.validators import IMEI_TYPES, normalize_imei, normalize_serial
+from kernel import public_page
 from kernel.importing import ImportReport
 from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
@@ -120,6 +121,7 @@ def receive_device(
         obj=device,
         changes={"source": [None, str(device_source)], "holder": [None, device.holder]},
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return device
 
 
@@ -211,6 +213,7 @@ def create_transfer(
         message=message,
         url=url,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 
@@ -266,6 +269,7 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
         obj=transfer,
         changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED]},
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 
@@ -302,6 +306,7 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
         changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.CANCELLED]},
         reason=reason,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
 
 

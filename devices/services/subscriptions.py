@@ -29,6 +29,7 @@ from devices.selectors import (
 from devices.services.base import require
 from devices.services.base import today as local_today
 from devices.validators import normalize_iccid
+from kernel import public_page
 from kernel.normalize import normalize_phone
 from students.models import Student
 
@@ -131,6 +132,7 @@ def create_subscription(
         },
         school_id=student.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return subscription
 
 
@@ -167,6 +169,7 @@ def report_problem(
         reason=description,
         school_id=subscription.student.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return problem
 
 
@@ -198,6 +201,7 @@ def resolve_problem(
         reason=f"{problem.get_kind_display()}: {resolution}",
         school_id=subscription.student.school_id,
     )
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return problem
 
 
@@ -258,4 +262,5 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
             url=url,
         )
     Subscription.objects.filter(pk__in=[s.pk for s in expiring]).update(expiry_notified_on=today)
+    public_page.refresh_on_commit()  # the public page shows devices and packages
     return {"expired": len(expired), "notified": len(expiring), "schools": len(by_school)}

@@ -9,6 +9,7 @@ import time_machine
 
 from devices.models import Allocation, Subscription
 from rounds.models import Proposal, ProposalItem
+from schools.models import School
 from students.models import HouseholdCategory
 from tests.accounts.factories import UserFactory
 from tests.reports.factories import (
@@ -46,6 +47,8 @@ KNOWN_AT = dt.datetime(2021, 10, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 @pytest.fixture
 def known(school, other_school, far_school, categories, district, other_district):
     """The data set of ``_known``, entered on 01/10/2021, before the week of 04–10/10/2021."""
+    # The schools (root fixtures, created at today's date) were there in 2021 too.
+    School.objects.update(created_at=KNOWN_AT)
     with time_machine.travel(KNOWN_AT, tick=False):
         return _known(school, other_school, far_school, categories, district, other_district)
 
