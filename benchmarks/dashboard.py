@@ -207,14 +207,11 @@ def generate(pupils: int) -> None:
             for k in range(2)
         ]
         SupportRound.objects.bulk_create(rounds)
-        proposals = []
-        for r in rounds:
-            for s in schools:
-                proposals.append(
-                    Proposal(
-                        round=r, school=s, status=rng.choice(["confirmed", "approved", "submitted"])
-                    )
-                )
+        proposals = [
+            Proposal(round=r, school=s, status=rng.choice(["confirmed", "approved", "submitted"]))
+            for r in rounds
+            for s in schools
+        ]
         Proposal.objects.bulk_create(proposals, batch_size=2000)
         proposal_of = {(p.round_id, p.school_id): p for p in Proposal.objects.all()}
         items, item_id = [], 0

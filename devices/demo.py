@@ -77,37 +77,34 @@ def _stock(province_user, district_user, school_user) -> None:
         received_on=dt.date(2021, 10, 20),
         note="Mua sắm từ nguồn vận động, đợt 1 năm học 2021-2022",
     )
-    devices = []
-    for i in range(22):
-        devices.append(
-            services.receive_device(
-                actor=province_user,
-                device_source=source,
-                device_type=DeviceType.TABLET,
-                make="Samsung",
-                model_name="Galaxy Tab A7 Lite (SM-T225)",
-                serial_number=f"R9XT21{i + 1:04d}",
-                imei=_imei(3545210000 + i),
-            )
+    tablets = [
+        services.receive_device(
+            actor=province_user,
+            device_source=source,
+            device_type=DeviceType.TABLET,
+            make="Samsung",
+            model_name="Galaxy Tab A7 Lite (SM-T225)",
+            serial_number=f"R9XT21{i + 1:04d}",
+            imei=_imei(3545210000 + i),
         )
-    for i in range(8):
-        devices.append(
-            services.receive_device(
-                actor=province_user,
-                device_source=source,
-                device_type=DeviceType.LAPTOP,
-                make="Dell",
-                model_name="Vostro 3400",
-                serial_number=f"DLV34{i + 1:05d}",
-                condition=Device.Condition.NEW if i < 6 else Device.Condition.REFURBISHED,
-            )
+        for i in range(22)
+    ]
+    laptops = [
+        services.receive_device(
+            actor=province_user,
+            device_source=source,
+            device_type=DeviceType.LAPTOP,
+            make="Dell",
+            model_name="Vostro 3400",
+            serial_number=f"DLV34{i + 1:05d}",
+            condition=Device.Condition.NEW if i < 6 else Device.Condition.REFURBISHED,
         )
+        for i in range(8)
+    ]
     bao_yen = District.objects.filter(code="87").first()
     school = School.objects.filter(code="08700002").first()
     if bao_yen is None or district_user is None:
         return
-    tablets = [d for d in devices if d.device_type == DeviceType.TABLET]
-    laptops = [d for d in devices if d.device_type == DeviceType.LAPTOP]
     to_district = tablets[:12] + laptops[:4]
     transfer = services.create_transfer(
         actor=province_user,

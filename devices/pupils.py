@@ -25,21 +25,22 @@ class DeviceDependents(PupilDependents):
 
     def merge_conflicts(self, kept: Student, away: Student) -> list[str]:
         """Both records holding a device of one type, or both an active data package."""
-        problems: list[str] = []
         open_kept = {a.device_type: a for a in Allocation.objects.open().filter(student=kept)}
-        for allocation in Allocation.objects.open().filter(student=away).select_related("device"):
-            if allocation.device_type in open_kept:
-                problems.append(
-                    _(
-                        "Cả hai hồ sơ đều đang giữ %(type)s (%(a)s và %(b)s). Hãy thu hồi một "
-                        "thiết bị trước khi gộp."
-                    )
-                    % {
-                        "type": allocation.get_device_type_display().lower(),
-                        "a": open_kept[allocation.device_type].device,
-                        "b": allocation.device,
-                    }
-                )
+        problems: list[str] = [
+            _(
+                "Cả hai hồ sơ đều đang giữ %(type)s (%(a)s và %(b)s). Hãy thu hồi một "
+                "thiết bị trước khi gộp."
+            )
+            % {
+                "type": allocation.get_device_type_display().lower(),
+                "a": open_kept[allocation.device_type].device,
+                "b": allocation.device,
+            }
+            for allocation in Allocation.objects.open()
+            .filter(student=away)
+            .select_related("device")
+            if allocation.device_type in open_kept
+        ]
         if (
             Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=kept).exists()
             and Subscription.objects.filter(ACTIVE_SUBSCRIPTION, student=away).exists()

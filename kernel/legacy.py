@@ -52,7 +52,7 @@ def encoding_of_font(name: str) -> str | None:
     if lowered.startswith(".vn"):
         # Upper-case fonts of the ABC set end in "H": .VnTimeH, .VnArialH, .VnAvantH ...
         return TCVN3_UPPER if name.endswith("H") else TCVN3
-    if lowered.startswith("vni-") or lowered.startswith("vni "):
+    if lowered.startswith(("vni-", "vni ")):
         return VNI
     return None
 

@@ -47,8 +47,10 @@ def figures_exporter(board: Dashboard) -> XlsxExporter:
 def categories_exporter(board: Dashboard) -> XlsxExporter:
     """Needy pupils per unit and household category."""
     columns: list[tuple[str, Any]] = [("Mã", "code"), ("Đơn vị", "name")]
-    for category in board.categories:
-        columns.append((category.name, lambda row, pk=category.pk: row.by_category.get(pk, 0)))
+    columns.extend(
+        (category.name, lambda row, pk=category.pk: row.by_category.get(pk, 0))
+        for category in board.categories
+    )
     columns.append(("Tổng", "needy"))
     return XlsxExporter(
         title=f"HỌC SINH KHÓ KHĂN CẦN HỖ TRỢ THEO DIỆN – {board.title.upper()}",

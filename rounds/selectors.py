@@ -318,9 +318,11 @@ def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
             wanted.append(student.need_device)
         if student.need_data:
             wanted.append(SupportKind.DATA.value)
-        for kind in wanted:
-            if round_.offers_kind(kind) and (student.pk, kind) not in taken:
-                result.append((student, kind))
+        result.extend(
+            (student, kind)
+            for kind in wanted
+            if round_.offers_kind(kind) and (student.pk, kind) not in taken
+        )
     return result
 
 

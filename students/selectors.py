@@ -303,38 +303,36 @@ def describe_changes(changes: Iterable[ImportChange], *, batch: ImportBatch) -> 
     choices = ConflictChoices.of_batch(batch)
     # A list over several sheets: "Sheet 6A, dòng 12" (the stored number keys the row).
     sheets = (batch.options or {}).get("sheets") or []
-    described = []
-    for change in changes:
-        described.append(
-            PupilChange(
-                row=RowNumber.decode(change.row, sheets),
-                student_id=change.student_id,
-                full_name=change.full_name,
-                changes=[
-                    FieldChange(
-                        key=key,
-                        label=change_label(key),
-                        old=display_value(key, old, names),
-                        new=display_value(key, new, names),
-                    )
-                    for key, (old, new) in sorted(change.changes.items(), key=_field_order)
-                    if key not in change.conflicts  # shown with the user's choice
-                ],
-                conflicts=[
-                    FieldConflict(
-                        key=conflict["key"],
-                        label=change_label(key),
-                        portal=display_value(key, conflict["portal"], names),
-                        file=display_value(key, conflict["file"], names),
-                        by=user_names.get(conflict.get("by"), "—"),
-                        at=_display_time(conflict.get("at")),
-                        takes_file=choices.takes_file(conflict["key"]),
-                    )
-                    for key, conflict in sorted(change.conflicts.items(), key=_field_order)
-                ],
-            )
+    return [
+        PupilChange(
+            row=RowNumber.decode(change.row, sheets),
+            student_id=change.student_id,
+            full_name=change.full_name,
+            changes=[
+                FieldChange(
+                    key=key,
+                    label=change_label(key),
+                    old=display_value(key, old, names),
+                    new=display_value(key, new, names),
+                )
+                for key, (old, new) in sorted(change.changes.items(), key=_field_order)
+                if key not in change.conflicts  # shown with the user's choice
+            ],
+            conflicts=[
+                FieldConflict(
+                    key=conflict["key"],
+                    label=change_label(key),
+                    portal=display_value(key, conflict["portal"], names),
+                    file=display_value(key, conflict["file"], names),
+                    by=user_names.get(conflict.get("by"), "—"),
+                    at=_display_time(conflict.get("at")),
+                    takes_file=choices.takes_file(conflict["key"]),
+                )
+                for key, conflict in sorted(change.conflicts.items(), key=_field_order)
+            ],
         )
-    return described
+        for change in changes
+    ]
 
 
 def change_label(key: str) -> str:

@@ -350,8 +350,7 @@ _COMMUNE_TITLE_RE = re.compile(
 
 def _ethnic_key(value: Any) -> str:
     # "H'Mông", "Hmông", "H Mông", "Mông" -> "hmong"/"mong": drop punctuation and spaces.
-    key = re.sub(r"[^a-z0-9]", "", fold(value))
-    return key
+    return re.sub(r"[^a-z0-9]", "", fold(value))
 
 
 def birth_date(value: Any, *, today: dt.date | None = None) -> dt.date:

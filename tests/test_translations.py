@@ -211,7 +211,7 @@ def english_client(username: str | None) -> Client:
 
 
 @pytest.fixture
-def demo(tmp_path):
+def demo(db):
     with override_settings(DEBUG=True, DEMO_PASSWORD=PASSWORD):
         call_command("seed_demo", stdout=io.StringIO())
 
@@ -278,9 +278,8 @@ def catalogue_entries() -> list[tuple[str, str, bool]]:
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
         msgid = "".join(_strings(lines, "msgid ") or [])
         msgstrs = [_strings(lines, key) for key in ("msgstr ", "msgstr[0] ", "msgstr[1] ")]
-        for msgstr in (s for s in msgstrs if s is not None):
-            if msgid:
-                entries.append((msgid, "".join(msgstr), fuzzy))
+        if msgid:
+            entries.extend((msgid, "".join(s), fuzzy) for s in msgstrs if s is not None)
     return entries
 
 

@@ -288,10 +288,10 @@ def _transfer_form(request: AuthedRequest) -> TransferForm:
     if access.is_provincial_user(user):
         districts = District.objects.visible_to(user).order_by("name")
         return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
-    if access.is_district_user(user):
-        schools = School.objects.visible_to(user).order_by("name")
-        return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
-    access.refuse()
+    if not access.is_district_user(user):
+        access.refuse()
+    schools = School.objects.visible_to(user).order_by("name")
+    return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
 
 
 @capability_required("can_allocate")

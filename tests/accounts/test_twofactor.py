@@ -25,8 +25,7 @@ def code_for(device):
 
 @pytest.fixture
 def enrolled(province_official):
-    device = TOTPDevice.objects.create(user=province_official, name="authenticator")
-    return device
+    return TOTPDevice.objects.create(user=province_official, name="authenticator")
 
 
 def test_provincial_account_is_sent_to_enrolment_after_the_password(

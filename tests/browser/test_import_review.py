@@ -36,7 +36,7 @@ def test_reimport_shows_conflicts_and_difference_and_keeps_portal_values(
 ):
     run(sheet([row(n) for n in range(1, 4)]), school_staff)
     edit_in_portal(client_for(school_staff), "3100000001", notes="Đã sửa trên cổng")
-    changed = sheet([row(1, **{"Ghi chú": "Ghi chú trong tệp"}), row(2, **{"Lớp": "6B"}), row(3)])
+    changed = sheet([row(1, **{"Ghi chú": "Ghi chú trong tệp"}), row(2, Lớp="6B"), row(3)])
     upload = tmp_path / "danh-sach-lan-2.xlsx"
     upload.write_bytes(changed)
 

@@ -231,7 +231,7 @@ def _worker_env(server: RedisServer, media_root: Path) -> dict[str, str]:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or "5432"
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "laocai_portal.settings",
         "DEBUG": "True",
@@ -240,7 +240,6 @@ def _worker_env(server: RedisServer, media_root: Path) -> dict[str, str]:
         "MEDIA_ROOT": str(media_root),
         "PYTHONPATH": str(ROOT),
     }
-    return env
 
 
 def _batch_locked_by_another_session() -> bool:

@@ -235,7 +235,7 @@ class TestBatchRecord:
     def test_a_later_batch_updates_but_does_not_take_over_the_pupil(self, school_staff):
         first, _report = self.import_batch(school_staff, standard([pupil(1)]), name="a.xlsx")
         _second, report = self.import_batch(
-            school_staff, standard([pupil(1, **{"Lớp": "7A"})]), name="b.xlsx"
+            school_staff, standard([pupil(1, Lớp="7A")]), name="b.xlsx"
         )
         assert report.updated == 1
         student = Student.objects.get()

@@ -85,7 +85,7 @@ class TestSample:
 
     def test_changed_row_updates_the_existing_pupil_with_audit(self, school_staff):
         run(standard([pupil(1), pupil(2)]), school_staff)
-        report = run(standard([pupil(1, **{"Lớp": "7B"}), pupil(2)]), school_staff)
+        report = run(standard([pupil(1, Lớp="7B"), pupil(2)]), school_staff)
         assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
         student = Student.objects.get(pupil_code="3000000001")
         assert (student.class_name, student.grade) == ("7B", 7)
@@ -239,7 +239,7 @@ class TestLayouts:
 
     def test_class_must_fit_the_school_level(self, school_staff):
         report = run(
-            standard([pupil(1, **{"Lớp": "3A"}), pupil(2, **{"Lớp": "13A"})]),
+            standard([pupil(1, Lớp="3A"), pupil(2, Lớp="13A")]),
             school_staff,
             dry_run=True,
         )

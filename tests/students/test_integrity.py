@@ -418,7 +418,7 @@ def test_an_import_update_makes_an_open_form_stale(client_for, school_staff, sch
     client = client_for(school_staff)
     opened = client.get(url).context["form"].initial["version"]
     services.import_household_list(
-        actor=school_staff, source=standard([row(1, **{"Lớp": "7A"})]), filename="a.xlsx"
+        actor=school_staff, source=standard([row(1, Lớp="7A")]), filename="a.xlsx"
     )
     pupil.refresh_from_db()
     assert pupil.class_name == "7A" and pupil.version == opened + 1

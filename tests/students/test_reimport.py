@@ -161,7 +161,7 @@ class TestBlankCellsAndMissingColumns:
         run(sheet([row(1), row(2)]), school_staff)
         before = stored("3100000001")
         header = [h for h in FULL_HEADER if h not in OPTIONAL_COLUMNS]
-        report = run(sheet([row(1, **{"Lớp": "7A"}), row(2)], header=header), school_staff)
+        report = run(sheet([row(1, Lớp="7A"), row(2)], header=header), school_staff)
         assert (report.errors, report.updated, report.unchanged) == ([], 1, 1)
         assert stored("3100000001") == {**before, "class_name": "7A", "grade": 7}
         assert stored("3100000002") == expected(2, school, commune)
@@ -456,7 +456,7 @@ class TestDifference:
     def test_a_second_dry_run_replaces_the_first_ones_difference(self, client_for, school_staff):
         client = client_for(school_staff)
         run(sheet([row(1), row(2)]), school_staff)
-        batch = dry_run(client, upload(client, sheet([row(1, **{"Lớp": "7A"}), row(2)])))
+        batch = dry_run(client, upload(client, sheet([row(1, Lớp="7A"), row(2)])))
         assert ImportChange.objects.filter(batch=batch).count() == 1
         batch = dry_run(client, batch)
         assert list(ImportChange.objects.filter(batch=batch).values_list("row", flat=True)) == [7]
