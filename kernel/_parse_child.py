@@ -79,6 +79,39 @@ def encode_column(column: tuple[Any, ...]) -> tuple[Any, ...]:
     return ("p", list(column))
 
 
+def decode_column(item: tuple[Any, ...], count: int) -> list[Any]:
+    """One column as ``encode_column`` sent it, back as a list (the parent's side)."""
+    kind = item[0]
+    if kind == "k":
+        indexes = array("I")
+        indexes.frombytes(item[2])
+        values = list(map(item[1].__getitem__, indexes))
+    elif kind == "s":
+        values = item[1].decode("utf-8", "surrogatepass").split("\x00")
+    elif kind == "d":
+        doubles = array("d")
+        doubles.frombytes(item[1])
+        values = doubles.tolist()
+    elif kind == "p":
+        values = list(item[1])
+    else:
+        raise ValueError(kind)
+    if len(values) != count:
+        raise ValueError(count)
+    return values
+
+
+def decode_chunk(item: tuple[Any, ...]) -> list[list[Any]]:
+    """A ``("cols", n, columns)`` chunk back as ``n`` rows (lists: readers edit them).
+
+    Raises ``ValueError`` (or another exception) for a chunk that does not add up.
+    """
+    _kind, count, columns = item
+    if not columns:
+        return [[] for _row in range(count)]
+    return list(map(list, zip(*(decode_column(c, count) for c in columns), strict=True)))
+
+
 def _send_rows(out: Any, rows: list[list[Any]]) -> None:
     width = max(map(len, rows))
     if any(len(row) != width for row in rows):  # calamine's rows are even; be safe anyway

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import threading
 import zipfile
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kernel._parse_child import decode_chunk
 from kernel.spreadsheets import (
     SpreadsheetError,
     corrupt_error,
@@ -206,6 +206,7 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
+# size: one loop over the chunks keeps every check on the same buffer; split, it would re-read it.
 def _scan_member(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -220,8 +221,7 @@ def _scan_member(
     (past column Z), and cell refs with as many row digits as the row cap.  The
     exact widest column is computed only when the area cap is in doubt.  Each
     inflated chunk also goes to ``layout`` (hidden rows, legacy-font cells), so the
-    sheet XML is inflated and read once for both.  Long: one loop over the chunks
-    keeps every check on the same buffer, where splitting it would re-read it.
+    sheet XML is inflated and read once for both.
     """
     deep_re = re.compile(rb" r=[\"']([A-Z]{1,4})(\d{%d,9})[\"']" % len(str(caps.rows)))
     max_row = max_col = 0
@@ -385,35 +385,10 @@ def _load(stream: IO[bytes]) -> tuple[Any, ...]:
     return item
 
 
-def _column(item: Any, count: int) -> list[Any]:
-    """One column sent by the child (``kernel/_parse_child.encode_column``), as a list."""
-    kind = item[0]
-    if kind == "k":
-        indexes = array("I")
-        indexes.frombytes(item[2])
-        values = list(map(item[1].__getitem__, indexes))
-    elif kind == "s":
-        values = item[1].decode("utf-8", "surrogatepass").split("\x00")
-    elif kind == "d":
-        doubles = array("d")
-        doubles.frombytes(item[1])
-        values = doubles.tolist()
-    elif kind == "p":
-        values = list(item[1])
-    else:
-        raise ValueError(kind)
-    if len(values) != count:
-        raise ValueError(count)
-    return values
-
-
 def _rows(item: tuple[Any, ...]) -> list[list[Any]]:
-    """A ``("cols", n, columns)`` chunk back as ``n`` rows (lists: readers edit them)."""
+    """A ``("cols", n, columns)`` chunk back as ``n`` rows (``_parse_child.decode_chunk``)."""
     try:
-        _kind, count, columns = item
-        if not columns:
-            return [[] for _row in range(count)]
-        return list(map(list, zip(*(_column(c, count) for c in columns), strict=True)))
+        return decode_chunk(item)
     except Exception:  # a malformed chunk: the child is not behaving
         raise _crashed() from None
 

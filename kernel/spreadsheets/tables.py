@@ -327,6 +327,21 @@ def _overridden(
     return kept
 
 
+def _headerless(sheet: Sheet, columns: Sequence[ColumnSpec], mapping: dict[str, int]) -> Table:
+    """The table of a sheet where no header row was found (only the user's columns)."""
+    return Table(
+        sheet=sheet,
+        columns=columns,
+        header_row=0,
+        mapping=mapping,
+        headers={},
+        unknown_columns=[],
+        missing_required=[s for s in columns if s.required and s.field not in mapping],
+        title_lines=[],
+        first_data_index=0,
+    )
+
+
 def _build_table(
     sheet: Sheet,
     columns: Sequence[ColumnSpec],
@@ -341,17 +356,7 @@ def _build_table(
         mapping = _overridden(sheet, columns, mapping, override)
     headers = dict(candidate.headers) if candidate else {}
     if candidate is None:
-        return Table(
-            sheet=sheet,
-            columns=columns,
-            header_row=0,
-            mapping=mapping,
-            headers={},
-            unknown_columns=[],
-            missing_required=[s for s in columns if s.required and s.field not in mapping],
-            title_lines=[],
-            first_data_index=0,
-        )
+        return _headerless(sheet, columns, mapping)
     mapped_cols = set(mapping.values())
     unknown = [
         (col, text)

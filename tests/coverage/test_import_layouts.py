@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from coverage.importers import import_survey
-from coverage.models import CoveragePoint
+from coverage.models import CarrierSignal, CoveragePoint
 from schools.models import ImportBatch
 from tests.coverage.test_importers import HEADER, good_rows, places  # noqa: F401 - fixture
 
@@ -53,14 +53,22 @@ def test_hidden_rows_are_not_imported_and_every_survey_sheet_is(places, coverage
         "Sheet Trường: Dòng 4 bị ẩn, không nhập.",
     ]
     import_survey(actor=coverage_officer, source=data, dry_run=False)
-    points = {
-        p.kind: (p.school_id, p.site_id, p.village_id, p.name, p.best_technology)
+    signals = {
+        (p.kind, p.name, s.carrier, s.technology)
         for p in CoveragePoint.objects.all()
+        for s in p.signals.all()
     }
-    assert points == {
-        "school": (places["school"].pk, None, None, places["school"].name, 4),
-        "village": (None, None, places["village"].pk, "Trung tâm thôn Khuổi Phường", 0),
+    school = places["school"].name
+    assert signals == {
+        ("school", school, "viettel", 4),
+        ("school", school, "vnpt", 3),
+        ("village", "Trung tâm thôn Khuổi Phường", "viettel", 0),
+        ("village", "Trung tâm thôn Khuổi Phường", "mobifone", 0),
     }
+    # The hidden row (the school site's "Không" / "2G") was not imported.
+    assert not CarrierSignal.objects.filter(point__site=places["site"]).exists()
+    village = CoveragePoint.objects.get(kind="village")
+    assert (village.village_id, village.on_ministry_list) == (places["village"].pk, True)
 
 
 @time_machine.travel(dt.date(2021, 11, 1))
@@ -70,11 +78,14 @@ def test_an_error_on_a_later_sheet_names_the_sheet(places, coverage_officer):  #
     broken[12] = "31/02/2021"  # "Ngày đo"
     data = survey({"Trường": [school_row], "Thôn bản": [broken]}, hidden={})
 
+    points_before = CoveragePoint.objects.count()
+
     report = import_survey(actor=coverage_officer, source=data, dry_run=False)
 
     assert [str(e.row) for e in report.errors] == ["Sheet Thôn bản, dòng 3"]
     assert report.errors[0].column == "Ngày đo"
-    assert not CoveragePoint.objects.exists()
+    assert CoveragePoint.objects.count() == points_before  # nothing written
+    assert not CarrierSignal.objects.exists()
 
 
 def test_the_batch_page_shows_the_notices(client_for, places, coverage_officer):  # noqa: F811
