@@ -57,9 +57,12 @@ def test_hidden_rows_are_not_imported_and_every_survey_sheet_is(places, coverage
         p.kind: (p.school_id, p.site_id, p.village_id, p.name, p.best_technology)
         for p in CoveragePoint.objects.all()
     }
+    site = places["site"]
     assert points == {
         "school": (places["school"].pk, None, None, places["school"].name, 4),
         "village": (None, None, places["village"].pk, "Trung tâm thôn Khuổi Phường", 0),
+        # The site is a point since it exists; its hidden row measured nothing.
+        "site": (None, site.pk, site.village_id, site.name, None),
     }
 
 
@@ -74,7 +77,9 @@ def test_an_error_on_a_later_sheet_names_the_sheet(places, coverage_officer):  #
 
     assert [str(e.row) for e in report.errors] == ["Sheet Thôn bản, dòng 3"]
     assert report.errors[0].column == "Ngày đo"
-    assert not CoveragePoint.objects.exists()
+    # Only the points the school and its site have since they exist, none measured.
+    assert not CoveragePoint.objects.exclude(kind__in=("school", "site")).exists()
+    assert not CoveragePoint.objects.filter(best_technology__isnull=False).exists()
 
 
 def test_the_batch_page_shows_the_notices(client_for, places, coverage_officer):  # noqa: F811
