@@ -109,7 +109,8 @@ def _blank_place_point(new: CoveragePoint, **place: Any) -> CoveragePoint:
     somebody's work and stays refused.
     """
     existing = (
-        CoveragePoint.objects.select_for_update()
+        # "of self": the signal and plan joins are outer joins PostgreSQL cannot lock.
+        CoveragePoint.objects.select_for_update(of=("self",))
         .filter(**place, best_technology__isnull=True, signals__isnull=True, plan__isnull=True)
         .first()
     )
