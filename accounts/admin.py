@@ -5,6 +5,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+# Imported first so that django-otp's admins are registered and can be replaced below.
+from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts.forms import AccountImportForm
 from accounts.http import AuthedRequest
 from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
@@ -182,3 +188,50 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# --- two-factor devices: no secret shown, every removal audited -------------------------
+# django-otp's own admin shows a user's TOTP key and QR code and the backup codes in
+# clear, and deletes devices without an audit record. Enrolment is the user's own
+# (accounts.twofactor); administrators see the devices, and removing one is recorded
+# like the user list's "Đặt lại xác thực hai bước" action.
+
+
+class _AuditedDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "user__full_name")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        self._record(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        self._record(request, list(queryset.select_related("user")))
+        super().delete_queryset(request, queryset)
+
+    def _record(self, request: HttpRequest, devices) -> None:
+        from accounts.services import record_audit
+
+        for device in devices:
+            record_audit(
+                actor=request.user,  # type: ignore[arg-type]
+                action="otp_device_deleted",
+                obj=device.user,
+                changes={"device": [f"{device._meta.model_name}:{device.name}", None]},
+                reason=str(_("Quản trị viên xóa thiết bị xác thực hai bước")),
+            )
+
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _AuditedDeviceAdmin)

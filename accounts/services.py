@@ -116,6 +116,14 @@ def record_audits(rows: Sequence[AuditRow], *, insert: RowInserter | None = None
     return len(rows)
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of the concrete field ``name`` of ``model``."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return field.column
+
+
 def record_audits_selected(select_sql: str, params: Sequence[Any]) -> None:
     """Write the audit rows a ``SELECT`` returns (columns in ``AUDIT_FIELDS`` order).
 
@@ -123,7 +131,7 @@ def record_audits_selected(select_sql: str, params: Sequence[Any]) -> None:
     copied in): one ``INSERT … SELECT``, no round trip through Python."""
     quote = connection.ops.quote_name
     table = quote(AuditEvent._meta.db_table)
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in AUDIT_FIELDS)
+    columns = ", ".join(quote(_column(AuditEvent, name)) for name in AUDIT_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", list(params))  # noqa: S608 - names from model metadata, values are parameters
 

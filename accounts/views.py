@@ -187,6 +187,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands on its own unit: its school, its district, or the province."""
     user = request.user
+    context: dict[str, object]
     if access.is_school_user(user):
         pk = access.own_school_id(user)
         context = {"school": school_selectors.school_overview(user=user, pk=pk)}
@@ -195,7 +196,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         pk = access.own_district_id(user)
         context = {"district": school_selectors.district_overview(user=user, pk=pk)}
         template = "accounts/home_district.html"
-    elif access.is_provincial_user(user):  # type: ignore[arg-type]
+    elif access.is_provincial_user(user):
         context = {"districts": school_selectors.province_overview(user=user)}
         template = "accounts/home_province.html"
     else:

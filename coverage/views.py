@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import capability_required, get_for_user, own_school_id
@@ -71,12 +71,12 @@ def _wants_export(request: HttpRequest) -> bool:
 
 
 SORT_COLUMNS = (
-    ("name", _lazy("Điểm")),
-    ("district", _lazy("Huyện / xã")),
-    ("status", _lazy("Tình trạng")),
-    ("best", _lazy("Tốt nhất")),
-    ("stage", _lazy("Kế hoạch")),
-    ("needy", _lazy("HS cần hỗ trợ")),
+    ("name", gettext_lazy("Điểm")),
+    ("district", gettext_lazy("Huyện / xã")),
+    ("status", gettext_lazy("Tình trạng")),
+    ("best", gettext_lazy("Tốt nhất")),
+    ("stage", gettext_lazy("Kế hoạch")),
+    ("needy", gettext_lazy("HS cần hỗ trợ")),
 )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import (
@@ -56,7 +57,7 @@ class _ScopedSources:
     fields: dict[str, Any]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.fields["device_source"].queryset = DeviceSource.objects.visible_to(user)
 
 
@@ -222,10 +223,15 @@ class HandoverForm(forms.Form):
     handover_date = forms.DateField(
         label=_("Ngày bàn giao"), widget=DATE_INPUT, initial=timezone.localdate
     )
-    scan = forms.FileField(
-        label=_("Biên bản đã ký (bản quét PDF, JPEG hoặc PNG)"),
-        help_text=_("Tối đa %(n)s MB.") % {"n": settings.SCAN_MAX_UPLOAD_MB},
-    )
+    scan = forms.FileField(label=_("Biên bản đã ký (bản quét PDF, JPEG hoặc PNG)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per request, in the reader's language (a class attribute would be
+        # formatted once, at import, in the default language).
+        self.fields["scan"].help_text = gettext("Tối đa %(n)s MB.") % {
+            "n": settings.SCAN_MAX_UPLOAD_MB
+        }
 
 
 class ReturnForm(forms.Form):

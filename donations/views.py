@@ -430,7 +430,7 @@ def spending_create(request: AuthedRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         receipts=receipts,
-        purchases=selectors.unlinked_purchases(request.user),  # type: ignore[arg-type]
+        purchases=selectors.unlinked_purchases(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:

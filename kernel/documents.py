@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import fontpkg_noto_sans
+from django.utils.translation import pgettext
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
@@ -107,7 +108,9 @@ def format_vnd(amount: int | Decimal) -> str:
     """
     if isinstance(amount, float | bool) or not isinstance(amount, int | Decimal):
         raise TypeError(f"format_vnd() needs int or Decimal, got {type(amount).__name__}")
-    return f"{_group(amount)} đ"
+    # "đ" on Vietnamese pages and documents, "VND" in English.
+    symbol = pgettext("currency symbol after an amount", "đ")
+    return f"{_group(amount)} {symbol}"
 
 
 def _group(number: int | Decimal) -> str:

@@ -7,6 +7,12 @@ devices, donations, coverage, audit...).  Forms already refuse NUL in POST data
 ``request.GET`` did not.  This middleware strips NUL from GET keys and values
 with a message naming the parameter: a GET or HEAD is redirected to the cleaned
 address, other methods go on with the cleaned ``request.GET``.
+
+Posted forms are cleaned the same way. Validated form fields refused NUL, but
+several views read a free-text value straight from ``request.POST`` (the reason
+of a decision, a write-off, a closed round, a dismissed duplicate…) and a NUL
+there reached PostgreSQL: a 500. NUL is stripped from every posted value before
+any view sees it, with a message naming the field.
 """
 
 from __future__ import annotations
@@ -59,4 +65,25 @@ class StripNulQueryMiddleware:
             cleaned._mutable = False
             # Made immutable on the line above, which is what the stubs' type stands for.
             request.GET = cast("_ImmutableQueryDict", cleaned)
+        if request.method == "POST" and _is_form(request):
+            self._clean_post(request)
         return self.get_response(request)
+
+    @staticmethod
+    def _clean_post(request: HttpRequest) -> None:
+        posted = request.POST
+        if not any(NUL in key or any(NUL in v for v in values) for key, values in posted.lists()):
+            return
+        cleaned, named = _cleaned(posted)
+        cleaned._mutable = False
+        request.POST = cast("_ImmutableQueryDict", cleaned)
+        messages.warning(
+            request,
+            _("Ô %(fields)s có ký tự không hợp lệ (NUL); ký tự này đã được bỏ trước khi xử lý.")
+            % {"fields": ", ".join(f"“{name}”" for name in named if name != "csrfmiddlewaretoken")},
+        )
+
+
+def _is_form(request: HttpRequest) -> bool:
+    kind = request.content_type or ""
+    return kind in ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
 from kernel.exporters import neutralize
@@ -99,26 +100,49 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
     donations = figures.get("donations") or {}
     c = figures["completeness"]
     lines = [
-        f"Toàn tỉnh có {t['needy']} học sinh khó khăn cần hỗ trợ thiết bị hoặc gói cước; "
-        f"{t.get('approved_pupils', 0)} học sinh đã được duyệt hỗ trợ ({t['approved']} suất hỗ "
-        f"trợ); {t['handed_over']} thiết bị đã bàn giao; "
-        f"{t['data_active']} gói cước đang hoạt động; {t['coverage_covered']}/"
-        f"{t['coverage_total']} điểm đã phủ sóng (4G trở lên; điểm có kế hoạch phủ sóng "
-        "khi kế hoạch đã nghiệm thu).",
+        _(
+            "Toàn tỉnh có %(needy)s học sinh khó khăn cần hỗ trợ thiết bị hoặc gói cước; "
+            "%(pupils)s học sinh đã được duyệt hỗ trợ (%(approved)s suất hỗ trợ); "
+            "%(handed_over)s thiết bị đã bàn giao; %(data_active)s gói cước đang hoạt động; "
+            "%(covered)s/%(points)s điểm đã phủ sóng (4G trở lên; điểm có kế hoạch phủ sóng "
+            "khi kế hoạch đã nghiệm thu)."
+        )
+        % {
+            "needy": t["needy"],
+            "pupils": t.get("approved_pupils", 0),
+            "approved": t["approved"],
+            "handed_over": t["handed_over"],
+            "data_active": t["data_active"],
+            "covered": t["coverage_covered"],
+            "points": t["coverage_total"],
+        },
     ]
     if donations:
         lines.append(
-            f"Tài trợ bằng tiền: cam kết {format_vnd(donations['pledged'])}, "
-            f"đã nhận {format_vnd(donations['received'])}."
+            _("Tài trợ bằng tiền: cam kết %(pledged)s, đã nhận %(received)s.")
+            % {
+                "pledged": format_vnd(donations["pledged"]),
+                "received": format_vnd(donations["received"]),
+            }
         )
     lines.append(
-        f"Hoạt động tuyên truyền: {figures['outreach']['period']} hoạt động trong kỳ, "
-        f"{figures['outreach']['total']} hoạt động từ đầu chương trình."
+        _(
+            "Hoạt động tuyên truyền: %(period)s hoạt động trong kỳ, "
+            "%(total)s hoạt động từ đầu chương trình."
+        )
+        % {"period": figures["outreach"]["period"], "total": figures["outreach"]["total"]}
     )
     lines.append(
-        f"Cập nhật dữ liệu: {c['schools_updated']}/{c['schools_total']} trường có cập nhật "
-        f"từ ngày {_date(c['since']):%d/%m/%Y}; {len(c['districts'])} đơn vị cấp huyện "
-        "không có trường nào cập nhật."
+        _(
+            "Cập nhật dữ liệu: %(updated)s/%(schools)s trường có cập nhật từ ngày %(since)s; "
+            "%(districts)s đơn vị cấp huyện không có trường nào cập nhật."
+        )
+        % {
+            "updated": c["schools_updated"],
+            "schools": c["schools_total"],
+            "since": f"{_date(c['since']):%d/%m/%Y}",
+            "districts": len(c["districts"]),
+        }
     )
     return lines
 

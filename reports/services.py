@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
 from kernel.exporters import XLSX_CONTENT_TYPE
-from reports import completeness, documents, selectors
+from reports import completeness, documents, rules, selectors
 from reports.models import OutreachActivity, ProgressReport
 
 logger = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ def request_report(
     When the broker is unreachable the row stays PENDING without ``enqueued_at``;
     ``process_pending_reports`` (beat) or the next page view enqueues it again.
     """
-    if not (requested_by.scope.is_provincial and requested_by.can("can_view_reports")):
+    if not rules.may_read_progress_reports(requested_by):
         raise Http404
     report, created = _get_or_create(period_start, period_end, requested_by)
     if report.status == ProgressReport.Status.FAILED:
@@ -359,14 +359,8 @@ def _own_unit(user: User) -> dict[str, Any]:
 
 
 def can_edit_outreach(user: User, activity: OutreachActivity) -> bool:
-    """Each unit keeps its own log: an activity is edited by users of the unit that held it."""
-    if not user.can("can_view_reports"):
-        return False
-    try:
-        unit = _own_unit(user)
-    except Http404:
-        return False
-    return activity.school_id == unit["school_id"] and activity.district_id == unit["district_id"]
+    """Each unit keeps its own log: ``reports.rules.may_edit_outreach``."""
+    return rules.may_edit_outreach(user, activity)
 
 
 @transaction.atomic

@@ -229,7 +229,7 @@ def outreach_list(request: AuthedRequest) -> HttpResponse:
         return export_response(request, key="reports.outreach", objects=activities)
     page = Paginator(activities, 30).get_page(request.GET.get("page"))
     query = clean_params(request.GET)
-    editable = {a.pk for a in page if services.can_edit_outreach(user, a)}
+    editable = {a.pk for a in page if rules.may_edit_outreach(user, a)}
     return render(
         request,
         "reports/outreach_list.html",
@@ -259,7 +259,7 @@ def outreach_create(request: AuthedRequest) -> HttpResponse:
 def outreach_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     activity = get_for_user(OutreachActivity.objects.all(), user, pk=pk)
-    if not services.can_edit_outreach(user, activity):
+    if not rules.may_edit_outreach(user, activity):
         raise Http404
     # The form gets its own copy: validation writes into its instance, and the service
     # needs the unchanged one to record what changed.

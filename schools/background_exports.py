@@ -55,7 +55,7 @@ def start_export(*, user: ExportingUser, key: str, params: dict[str, str]) -> Ex
         # A list of one subject (a donor, a proposal): look it up as the user now, so
         # one out of scope answers 404 and records no job.
         entry.name_for(user, params)
-    job = ExportJob.objects.create(user=user, exporter=key, params=params)
+    job = ExportJob.objects.create(user_id=user.pk, exporter=key, params=params)
     audit.record_audit(
         actor=user, action="export.start", obj=job, changes={"exporter": [None, key]}
     )

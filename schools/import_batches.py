@@ -69,30 +69,22 @@ def store_upload(
     district and school unless ``district_id``/``school_id`` are given; ``fields`` are
     further model fields (``options``, ``status``, ``mapping``, ``rows``...).
     ``audit_changes`` (or a function of the new batch giving them) default to
-    ``{"kind": [None, kind]}``; ``audit_unit`` files the
-    audit record under the batch's school and district (their administrators see it).
+    ``{"kind": [None, kind]}``; ``audit_unit`` files the audit record under the batch's
+    school and district (their administrators see it).
     """
-    digest = hashlib.sha256()
-    if isinstance(upload, bytes):
-        digest.update(upload)
-        content: File = ContentFile(upload)
-    else:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        content = upload
+    content, sha256 = _content_and_hash(upload)
     scope = actor.scope
+    if district_id is _SCOPE_DEFAULT:
+        district_id = scope.district_id if scope.is_district else None
+    if school_id is _SCOPE_DEFAULT:
+        school_id = scope.school_id if scope.is_school else None
     batch = ImportBatch(
         kind=kind,
         uploaded_by=actor,
         file_name=file_name[-255:],
-        file_sha256=digest.hexdigest(),
-        district_id=(scope.district_id if scope.is_district else None)
-        if district_id is _SCOPE_DEFAULT
-        else district_id,
-        school_id=(scope.school_id if scope.is_school else None)
-        if school_id is _SCOPE_DEFAULT
-        else school_id,
+        file_sha256=sha256,
+        district_id=district_id,
+        school_id=school_id,
         **fields,
     )
     batch.file.save(stored_name or file_name or "upload.xlsx", content, save=False)
@@ -120,6 +112,18 @@ def report_fields(report: ImportReport) -> dict[str, Any]:
         "error_count": len(report.errors),
         "errors": [e.as_dict() for e in report.errors],
     }
+
+
+def _content_and_hash(upload: File | bytes) -> tuple[File, str]:
+    """What to store of an upload (its bytes or the uploaded file) and its SHA-256."""
+    digest = hashlib.sha256()
+    if isinstance(upload, bytes):
+        digest.update(upload)
+        return ContentFile(upload), digest.hexdigest()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return upload, digest.hexdigest()
 
 
 def store_report(batch: ImportBatch, report: ImportReport) -> None:

@@ -226,6 +226,11 @@ class Student(models.Model):
     # columns carry the database's foreign keys for the same commune and village, and
     # Django enforces PROTECT for these copies; a second database check per imported
     # pupil would only repeat them (two of the ~10 checks that bound an import's speed).
+    # What keeps the rule instead of a constraint: every writer copies the household's
+    # place (``services.pupils``, ``importers.planning`` for siblings in a file,
+    # ``importers.writing`` for pupils joining a registered household), and moving a
+    # household moves its pupils; tests/students/test_place_rule.py counts, in SQL,
+    # pupils not where their household is and ids that name no row.
     commune = models.ForeignKey(
         Commune,
         on_delete=models.PROTECT,

@@ -19,6 +19,7 @@ from accounts.selectors import history_for
 from kernel.normalize import fold
 from kernel.spreadsheets import RowNumber
 from schools.choices import DeviceNeed
+from schools.import_batches import batch_for_user
 from schools.models import Commune, ImportBatch, School, Village
 from students.importers.columns import COMPARED_STUDENT_FIELDS, HOUSEHOLD_FIELDS
 from students.models import (
@@ -201,12 +202,8 @@ def import_batches(user: User) -> QuerySet[ImportBatch]:
 
 
 def get_batch_for_user(user: User, pk: int) -> ImportBatch:
-    return get_for_user(
-        ImportBatch.objects.filter(kind=ImportBatch.Kind.STUDENTS).select_related(
-            "uploaded_by", "school", "district"
-        ),
-        user,
-        pk=pk,
+    return batch_for_user(
+        user, pk, kinds=[ImportBatch.Kind.STUDENTS], related=["uploaded_by", "school", "district"]
     )
 
 

@@ -170,14 +170,17 @@ def build_province(
     )
 
     o["point"] = CoveragePointFactory(village=village, name=f"Thôn {name}")
-    o["school_point"] = CoveragePoint.objects.create(
-        kind=CoveragePoint.Kind.SCHOOL,
-        name=school.name,
+    # The school's own point (made with the school where the portal does so).
+    o["school_point"], _created = CoveragePoint.objects.get_or_create(
         school=school,
-        commune=commune,
-        district=district,
-        latitude=22.4,
-        longitude=104.0,
+        defaults={
+            "kind": CoveragePoint.Kind.SCHOOL,
+            "name": school.name,
+            "commune": commune,
+            "district": district,
+            "latitude": 22.4,
+            "longitude": 104.0,
+        },
     )
     CoveragePlan.objects.create(
         point=o["point"],

@@ -18,14 +18,6 @@ MAX_FUNCTION_LINES = 60
 REASON = re.compile(r"#\s*size:\s*\S.{8,}")  # a reason, not just the marker
 # Being split on other branches; the lead removes an entry when its split lands.
 ALLOWED = {
-    "students/importers/importer.py": "being split on branch importer",
-    "students/importers/importer.py::run": "being split on branch importer",
-    "students/importers/importer.py::_checked_rows": "being split on branch importer",
-    "students/importers/importer.py::_take": "being split on branch importer",
-    "students/importers/importer.py::_take_slow": "being split on branch importer",
-    "students/importers/duplicates.py::check": "being split on branch importer",
-    "students/services.py": "being split on branch students-services",
-    "students/services.py::_household_for": "being split on branch students-services",
     "kernel/spreadsheets.py": "being split on branch spreadsheets",
     "kernel/spreadsheets.py::_build_table": "being split on branch spreadsheets",
     "kernel/safe_read.py::stream_in_child": "being split on branch spreadsheets",

@@ -149,7 +149,11 @@ def import_devices(request: AuthedRequest) -> HttpResponse:
             upload=upload,
             options={"device_source": source.pk},
             check=lambda f: import_device_list(
-                actor=request.user, source=f, device_source=source, dry_run=True, filename=f.name
+                actor=request.user,
+                source=f,
+                device_source=source,
+                dry_run=True,
+                filename=f.name or "",
             ),
         )
         if not unreadable:

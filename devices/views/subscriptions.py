@@ -58,9 +58,11 @@ def packages(request: AuthedRequest) -> HttpResponse:
 @capability_required("can_allocate")
 def subscription_create(request: AuthedRequest) -> HttpResponse:
     own_school_id(request)
-    students = Student.objects.filter(
-        pk__in=selectors.beneficiaries_without_package(request.user).values("student_id")
-    ).order_by("sort_key")
+    students = (
+        Student.objects.visible_to(request.user)  # type: ignore[arg-type]
+        .filter(pk__in=selectors.beneficiaries_without_package(request.user).values("student_id"))
+        .order_by("sort_key")
+    )
     initial = {"student": request.GET.get("student")}
     form = SubscriptionForm(request.POST or None, students=students, initial=initial)
     chosen = students.filter(pk=request.GET.get("student") or 0).first()
@@ -172,7 +174,7 @@ def status_import(request: AuthedRequest) -> HttpResponse:
             kind=ImportBatch.Kind.SUBSCRIPTIONS,
             upload=upload,
             check=lambda f: import_carrier_statuses(
-                actor=request.user, source=f, dry_run=True, filename=f.name
+                actor=request.user, source=f, dry_run=True, filename=f.name or ""
             ),
         )
         if not unreadable:

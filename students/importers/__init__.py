@@ -8,6 +8,25 @@ written in one transaction (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere), 
 in bulk.  Rows are checked in a worker thread while the rows already checked are
 written (``pipeline``), so Python and PostgreSQL work at the same time.
 
+The stages, each testable alone (tests/students/test_import_stages.py):
+
+==================  ==============================================  ===========
+read                ``students.fastrows.read_streaming``            caller
+locate header,      ``locating.locate_table``                       caller
+map columns
+normalise cells     ``checking.CellNormaliser`` → ``checking.Cells``  worker
+validate row        ``checking.validate_row``                       worker
+dedupe in file      ``checking.FileDuplicates``                     worker
+place               ``checking.VillagePlacer``, ``HouseholdKeys``   worker
+match registry      ``duplicates.RegistryIndex`` (in memory);       worker;
+                    ``writing.ChunkWriter._registered`` (per chunk)  caller
+plan writes         ``planning.plan_ids`` → ``rows._PlannedRow``     worker
+write               ``writing.ChunkWriter.take``                    caller
+==================  ==============================================  ===========
+
+``checking.RowChecker`` strings the worker's stages together and ``StudentImporter.run``
+the whole run.
+
 Usage::
 
     importer = StudentImporter(actor=user, school=default_school)

@@ -4,7 +4,7 @@ The import checks rows in a worker thread that never touches the database, so th
 registry facts these checks need are loaded once, before the run, into memory:
 
 - ``RegistryIndex`` (loaded by ``StudentImporter.run``; checked per row in
-  ``_checked_rows``): the personal IDs already registered (an ID belongs to one
+  ``checking.RowChecker``): the personal IDs already registered (an ID belongs to one
   pupil: another pupil's ID is a row error, so is the same ID on two rows of the
   file), and the pupils of the file's communes by folded name and birth date (same
   name + birth date + village with another pupil code is a *possible duplicate*: a
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -91,7 +91,7 @@ class RegistryIndex:
             "school__district_id",
             "class_name",
         )
-        school_ids: set[int] = set()
+        school_ids: set[object] = set()  # values as the rows hold them
         for name_key, dob, commune_id, *rest in registered.iterator(chunk_size=5000):
             rest[1] = rest[1] or ""
             self.identities.setdefault((name_key, dob, commune_id), []).append(tuple(rest))
@@ -104,6 +104,7 @@ class RegistryIndex:
         self.several_schools = False
         self.warnings: list[RowError] = []
 
+    # size: one row against the registry index, each rule with its message in turn
     def check(
         self,
         *,
@@ -218,6 +219,7 @@ class SharedHouseholds:
             self.decided = dependents.decided_ids(Student.objects.filter(household_id__in=ids))
         return self.members
 
+    # size: the three household rules (link, change, locked category) with their messages
     def check(
         self,
         *,
@@ -279,3 +281,10 @@ class SharedHouseholds:
                     )
                 )
         return None
+
+
+class KnownKeys(TypedDict):
+    """Pupil codes and household codes registered before a run (``_RunState``'s fields)."""
+
+    known_codes: set[str]
+    known_households: set[tuple[int, str]]  # (commune id, household code)

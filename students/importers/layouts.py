@@ -136,13 +136,13 @@ class RowShapes:
                 if not parts[-1]:
                     values["full_name"] = Refused(_("thiếu tên (cột “Tên” trống)"))
         if self.date_parts:
-            parts = (
+            day_month_year = (
                 values.get("birth_day", ""),
                 values.get("birth_month", ""),
                 values["birth_year"],
             )
-            if not all(_blank(p) for p in parts):
-                values["date_of_birth"] = DateParts(parts)
+            if not all(_blank(p) for p in day_month_year):
+                values["date_of_birth"] = DateParts(day_month_year)
         if self.gender_marks:
             self._gender(values)
         if self.marks:

@@ -21,7 +21,7 @@ class _Record(tuple):
     NAMES: tuple[str, ...] = ()
     INDEX: dict[str, int] = {}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if key.__class__ is str:
             return tuple.__getitem__(self, self.INDEX[key])
         return tuple.__getitem__(self, key)
@@ -52,7 +52,7 @@ class _PlannedRow:
     household: Any  # _HouseholdValues
     household_key: tuple[Any, ...]
     new_village: tuple[int, str, str] | None = None  # (commune_id, key, name)
-    # Given by the checking worker (``StudentImporter._planned``):
+    # Given by the checking worker (``planning.plan_ids``):
     student_id: int | None = None  # a new pupil's id, reserved ahead
     household_id: int | None = None  # None: the writer finds it in the registry
     new_household: tuple[Any, ...] | None = None  # the household this row creates, ready to copy
@@ -61,7 +61,7 @@ class _PlannedRow:
     household_line: str | None = None  # ``new_household`` in COPY text format (PostgreSQL)
     first_of_household: bool = False  # the file's first row of its household: its details count
     # Re-imports (``students.importers.merge``): the row's cells as read, kept until
-    # ``_planned`` knows whether the row meets the registry, and then which values it gives.
+    # ``plan_ids`` knows whether the row meets the registry, and then which values it gives.
     raw: Any = None
     given: Any = None  # merge.Given; None: every value (a new pupil or household)
 

@@ -237,3 +237,30 @@ def test_staff_without_the_change_permission_cannot_reset(verified, settings):
     assert response.status_code in (200, 302, 403)
     assert TOTPDevice.objects.filter(user=verified["user"]).exists()
     assert not AuditEvent.objects.filter(action="otp_reset").exists()
+
+
+def test_the_device_admin_shows_no_secret_and_audits_a_deletion(verified, admin_user, settings):
+    settings.OTP_REQUIRED_FOR = []
+    user, phone = verified["user"], verified["phone"]
+    staff = staff_client(admin_user)
+    listing = staff.get(reverse("admin:otp_totp_totpdevice_changelist"))
+    assert listing.status_code == 200
+    assert user.username in listing.content.decode()
+    page = staff.get(reverse("admin:otp_totp_totpdevice_change", args=[phone.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert phone.key not in body and "qrcode" not in body
+    backup = StaticDevice.objects.get(user=user)
+    codes_page = staff.get(reverse("admin:otp_static_staticdevice_change", args=[backup.pk]))
+    assert not any(code in codes_page.content.decode() for code in verified["codes"])
+    assert staff.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
+
+    response = staff.post(
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        {"action": "delete_selected", "_selected_action": [phone.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=phone.pk).exists()
+    event = AuditEvent.objects.get(action="otp_device_deleted")
+    assert (event.actor, event.object_id) == (admin_user, str(user.pk))
+    assert event.changes == {"device": ["totpdevice:authenticator", None]}
