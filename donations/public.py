@@ -245,7 +245,7 @@ def _spending_rows() -> dict[str, Any]:
                 "subscriptions": _number(int(r.get("subscriptions") or 0)),
             }
         )
-    total = sum(r["amount"] for r in rows)
+    total = sum(int(r["amount"]) for r in rows)
     return {"rows": rows, "total": total, "total_text": _money(total)}
 
 
