@@ -92,7 +92,7 @@ class UserAdmin(BaseUserAdmin):
             user
             for user in queryset
             if reset_two_factor(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,  # type: ignore[arg-type]  # admin pages: a signed-in staff User
                 user=user,
                 reason=str(_("Quản trị viên đặt lại xác thực hai bước")),
             )
@@ -223,7 +223,7 @@ class _AuditedDeviceAdmin(admin.ModelAdmin):
 
         for device in devices:
             record_audit(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,  # type: ignore[arg-type]  # admin pages: a signed-in staff User
                 action="otp_device_deleted",
                 obj=device.user,
                 changes={"device": [f"{device._meta.model_name}:{device.name}", None]},

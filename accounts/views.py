@@ -134,19 +134,19 @@ def otp_enrol(request: AuthedRequest) -> HttpResponse:
 @login_required
 @no_store
 @require_http_methods(["GET", "POST"])
-def otp_manage(request: HttpRequest) -> HttpResponse:
+def otp_manage(request: AuthedRequest) -> HttpResponse:
     """A user's own second factor: replace the phone, or regenerate the backup codes,
     each after the password and a current code are confirmed again."""
     user = request.user
-    if not twofactor.has_confirmed_device(user):  # type: ignore[arg-type]
+    if not twofactor.has_confirmed_device(user):
         return redirect("accounts:otp_enrol")
-    if not user.is_verified():  # type: ignore[union-attr]
+    if not is_verified(user):
         return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': request.path})}")
     form = ReconfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         error = twofactor.reconfirm(
             request=request,
-            user=user,  # type: ignore[arg-type]
+            user=user,
             password=form.cleaned_data["password"],
             token=form.cleaned_data["token"],
         )
@@ -156,7 +156,7 @@ def otp_manage(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:otp_enrol")
         else:
             twofactor.end_reconfirmation(request)
-            codes = twofactor.regenerate_backup_codes(user=user)  # type: ignore[arg-type]
+            codes = twofactor.regenerate_backup_codes(user=user)
             messages.success(request, _("Đã tạo mã dự phòng mới; các mã cũ không còn dùng được."))
             return render(
                 request,
@@ -173,7 +173,7 @@ def otp_manage(request: HttpRequest) -> HttpResponse:
         "accounts/otp_manage.html",
         {
             "forms": forms,
-            "codes_left": twofactor.backup_codes_left(user),  # type: ignore[arg-type]
+            "codes_left": twofactor.backup_codes_left(user),
         },
     )
 

@@ -18,7 +18,7 @@ class SignedInRequest(HttpRequest):
     """A request behind login whose user is a portal user, for views below ``accounts``
     (the registry of units); the apps above use ``accounts.http.AuthedRequest``."""
 
-    user: SignedInUser  # type: ignore[assignment]
+    user: SignedInUser  # type: ignore[assignment]  # narrower than HttpRequest's: behind login
 
 
 def no_store(view: ViewFunc) -> ViewFunc:

@@ -157,7 +157,7 @@ class CellNormaliser:
         school = self._school(v)
         class_info = v.field(
             "class_name",
-            lambda x, s=school: parse_class(x, s),  # type: ignore[misc]
+            lambda x, s=school: parse_class(x, s),  # type: ignore[misc]  # default arg binds the value; mypy cannot infer the lambda
             required=True,
             cache=caches["class_name"],
             scope=school.id if school is not None else None,
@@ -203,7 +203,7 @@ class CellNormaliser:
                 v.error("date_of_birth", evidence.message())
                 return None, False
             # An uncertain date is checked as read back (the likelier reading).
-            values["date_of_birth"] = swapped(stored) if uncertain else stored  # type: ignore[arg-type,index]
+            values["date_of_birth"] = swapped(stored) if uncertain else stored  # type: ignore[arg-type,index]  # a row's cells hold any spreadsheet value
             return v.field("date_of_birth", self.read_birth, required=True, cache=cache), uncertain
         dob = v.field("date_of_birth", self.read_birth, required=True, cache=cache)
         if dob is not None and raw.__class__ is str:
@@ -240,7 +240,7 @@ class CellNormaliser:
         lookups = self.lookups
         commune = v.field(
             "commune",
-            lambda x, d=district_id: lookups.commune(d, x),  # type: ignore[misc]
+            lambda x, d=district_id: lookups.commune(d, x),  # type: ignore[misc]  # default arg binds the value; mypy cannot infer the lambda
             cache=self.caches["commune"],
             scope=district_id,
         )
@@ -418,7 +418,7 @@ def planned_row(
     """A valid row as the typed values the writer takes (``_StudentValues`` and
     ``_HouseholdValues``, positional in their ``NAMES`` order)."""
     school, commune, ethnicity = cells.school, cells.commune, cells.ethnicity
-    class_name, grade = cells.class_info  # type: ignore[misc]
+    class_name, grade = cells.class_info  # type: ignore[misc]  # required: set on every row that gets here
     need_device, need_data = cells.needs
     assert school is not None and commune is not None and cells.category is not None
     return _PlannedRow(

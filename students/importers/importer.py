@@ -57,7 +57,7 @@ class StudentImporter:
         self.only_school_id: int | None = None
         if scope is not None and scope.is_school:
             self.only_school_id = scope.school_id
-            school = school or actor.school  # type: ignore[union-attr]
+            school = school or actor.school  # type: ignore[union-attr]  # a school scope comes from a signed-in actor
         if district is None:
             if school is not None:
                 district = school.district

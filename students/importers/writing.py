@@ -233,8 +233,8 @@ class ChunkWriter:
                     values = _at_place(values, where)
                 new_pupils.append((student_id, *values, household_id, *tail))
                 state.resolved.setdefault(planned.household_key, household_id)
-                if plan is not None:
-                    self._household_apply(house, plan, planned, state, updates)  # type: ignore[arg-type]
+                if plan is not None and house is not None:  # a plan needs a registered house
+                    self._household_apply(house, plan, planned, state, updates)
                     self._record(updates, state, planned, None, {}, {}, house, plan)
             else:
                 outcome = self._update_registered(
@@ -433,7 +433,7 @@ class ChunkWriter:
             return
         missing: dict[tuple[int, str], Village] = {}
         for planned in pending:
-            commune_id, vkey, name = planned.new_village  # type: ignore[misc]
+            commune_id, vkey, name = planned.new_village  # type: ignore[misc]  # pending rows all have a new village
             if (commune_id, vkey) not in state.village_ids:
                 missing.setdefault(
                     (commune_id, vkey), Village(commune_id=commune_id, name=name[:150], key=vkey)
@@ -446,7 +446,7 @@ class ChunkWriter:
                     village  # later rows find it as they are checked
                 )
         for planned in pending:
-            village_id = state.village_ids[planned.new_village[:2]]  # type: ignore[index]
+            village_id = state.village_ids[planned.new_village[:2]]  # type: ignore[index]  # pending rows all have a new village
             planned.student = planned.student.replace(village_id=village_id)
             planned.household = planned.household.replace(village_id=village_id)
             if planned.fast is not None:
