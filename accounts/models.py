@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from schools.models import Province
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -209,8 +211,6 @@ class User(AbstractUser):
         if self.province_id:
             return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
         if self.is_superuser or (self.role is not None and self.role.level == Role.Level.ADMIN):
-            from schools.models import Province
-
             first = Province.objects.order_by("code").values_list("pk", flat=True).first()
             return Scope(level=Role.Level.ADMIN, province_id=first)
         return Scope(level="none")

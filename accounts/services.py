@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
+from schools.models import District, Province, School
 
 
 def _jsonable(value: Any) -> Any:
@@ -214,8 +215,6 @@ def create_user(
 ) -> User:
     """Create an account attached to the unit (school or district code) its role requires."""
     from django.core.exceptions import ValidationError
-
-    from schools.models import District, Province, School
 
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(_("Tên đăng nhập “%(u)s” đã tồn tại.") % {"u": username})

@@ -23,13 +23,13 @@ class CoverageConfig(AppConfig):
 
 def _school_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:  # fixtures load points of their own
-        from coverage.services import ensure_place_points
+        from coverage.states import ensure_place_points
 
         ensure_place_points(schools=[instance])
 
 
 def _site_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
-        from coverage.services import ensure_place_points
+        from coverage.states import ensure_place_points
 
         ensure_place_points(sites=[instance])

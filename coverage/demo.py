@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from coverage import services
+from coverage import services, states
 from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
 from schools.choices import Carrier
 from schools.models import Commune, School, SchoolSite, Village
@@ -193,13 +193,13 @@ def seed(context: dict) -> None:
         if school is None:
             continue
         # The school's point exists since the school does; the demo measures it once.
-        services.ensure_place_points(schools=[school])
+        states.ensure_place_points(schools=[school])
         point = CoveragePoint.objects.get(school=school)
         if point.is_measured:
             continue
         _signals(actor, point, signals, SURVEY)
     for site in SchoolSite.objects.filter(name__in=SITE_SIGNALS).select_related("school"):
-        services.ensure_place_points(sites=[site])
+        states.ensure_place_points(sites=[site])
         point = CoveragePoint.objects.get(site=site)
         if point.is_measured:
             continue

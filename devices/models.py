@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import Carrier, DeviceType
-from schools.models import District, School
+from schools.models import District, School, recorded_in_province
 from students.models import Student, phone_validator
 
 
 class DeviceSourceQuerySet(ScopedQuerySet):
     # Sources are recorded by the province that receives the devices, never below it.
-    province_lookups = ("created_by__province_id",)
+    province_lookups = (recorded_in_province("created_by"),)
     district_lookups = ()
     school_lookups = ()
 
@@ -50,11 +50,12 @@ class DeviceSource(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
+_source_recorded_in = recorded_in_province("source__created_by")
+
+
 def in_provincial_store(province_id: int) -> models.Q:
     """A device no district or school holds belongs to the province that recorded its source."""
-    return models.Q(
-        district__isnull=True, school__isnull=True, source__created_by__province_id=province_id
-    )
+    return models.Q(district__isnull=True, school__isnull=True) & _source_recorded_in(province_id)
 
 
 class DeviceQuerySet(ScopedQuerySet["Device"]):

@@ -231,7 +231,7 @@ def _spending_rows() -> dict[str, Any]:
         .annotate(amount=Sum("amount"), count=Count("pk"), subscriptions=Sum("subscriptions_count"))
         .order_by()
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value, label in Spending.Purpose.choices:
         r = by_purpose.get(value, {})
         amount = int(r.get("amount") or 0)
@@ -245,7 +245,7 @@ def _spending_rows() -> dict[str, Any]:
                 "subscriptions": _number(int(r.get("subscriptions") or 0)),
             }
         )
-    total = sum(r["amount"] for r in rows)
+    total = sum(int(r["amount"]) for r in rows)
     return {"rows": rows, "total": total, "total_text": _money(total)}
 
 

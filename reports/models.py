@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
-from schools.models import District, School
+from schools.models import District, School, recorded_in_province
 
 
 class ProgressReport(models.Model):
@@ -71,7 +71,7 @@ class OutreachQuerySet(ScopedQuerySet["OutreachActivity"]):
     province_lookups = (
         "district__province_id",
         "school__district__province_id",
-        "created_by__province_id",
+        recorded_in_province("created_by", without=("district", "school")),
     )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)

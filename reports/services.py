@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
 from kernel.exporters import XLSX_CONTENT_TYPE
-from reports import documents, rules, selectors
+from reports import completeness, documents, rules, selectors
 from reports.models import OutreachActivity, ProgressReport
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
         for d in districts:
             old = before.get(d["code"], {})
             changes[d["code"]] = {key: d[key] - old.get(key, 0) for key in selectors.COUNT_FIELDS}
-    outreach = selectors.outreach_counts(report.period_start, report.period_end)
+    outreach = completeness.outreach_counts(report.period_start, report.period_end)
     outreach["channel_labels"] = {
         value: str(label) for value, label in OutreachActivity.Channel.choices
     }
@@ -136,7 +136,7 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
         if previous
         else None,
         "changes": changes,
-        "completeness": selectors.completeness(since, until),
+        "completeness": completeness.completeness(since, until),
         "outreach": outreach,
     }
 

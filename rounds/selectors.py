@@ -311,7 +311,7 @@ def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
         .select_related("household__category")
         .vietnamese_order()
     )
-    result = []
+    result: list[tuple[Student, str]] = []
     for student in students:
         wanted = []
         if student.need_device:

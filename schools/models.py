@@ -7,6 +7,7 @@ nothing here assumes nine districts or even that districts exist for ever.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -21,6 +22,35 @@ logger = logging.getLogger(__name__)
 # Roughly the bounding box of Lào Cai; coordinates outside it are typing errors.
 LAT_RANGE = (21.8, 22.9)
 LON_RANGE = (103.5, 104.7)
+
+
+def recorded_in_province(
+    user_path: str, *, without: tuple[str, ...] = ()
+) -> Callable[[int], models.Q]:
+    """A scoped lookup for rows of no unit but their author's (``user_path``, a user FK):
+    they belong to the author's province; rows an administrator (a user of no unit)
+    recorded belong to the first province by code, the province an administrator's own
+    scope is (``accounts.models.User.scope``). ``without``: the row's own unit fields,
+    which must be empty for the author to decide (a district's row is the district's)."""
+
+    def lookup(province_id: int) -> models.Q:
+        unitless = models.Q(
+            **{
+                f"{user_path}__province__isnull": True,
+                f"{user_path}__district__isnull": True,
+                f"{user_path}__school__isnull": True,
+            }
+        )
+        earlier = Province.objects.filter(
+            code__lt=models.Subquery(Province.objects.filter(pk=province_id).values("code")[:1])
+        )
+        is_first = models.Q(~models.Exists(earlier))
+        own_unit = models.Q(**{f"{field}__isnull": True for field in without})
+        return own_unit & (
+            models.Q(**{f"{user_path}__province_id": province_id}) | (unitless & is_first)
+        )
+
+    return lookup
 
 
 def inside_province(lat: float | None, lon: float | None) -> bool:
@@ -253,7 +283,7 @@ class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
     province_lookups = (
         "district__province_id",
         "school__district__province_id",
-        "uploaded_by__province_id",
+        recorded_in_province("uploaded_by", without=("district", "school")),
     )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)

@@ -59,7 +59,7 @@ def packages(request: AuthedRequest) -> HttpResponse:
 def subscription_create(request: AuthedRequest) -> HttpResponse:
     own_school_id(request)
     students = (
-        Student.objects.visible_to(request.user)  # type: ignore[arg-type]
+        Student.objects.visible_to(request.user)
         .filter(pk__in=selectors.beneficiaries_without_package(request.user).values("student_id"))
         .order_by("sort_key")
     )

@@ -198,7 +198,7 @@ class CellNormaliser:
         values, evidence, cache = v.values, self.evidence, self.caches["date_of_birth"]
         raw = values.get("date_of_birth")
         if raw.__class__ in MONTH_FIRST_TYPES:
-            stored, uncertain = read_month_first(raw, evidence)  # type: ignore[arg-type]
+            stored, uncertain = read_month_first(raw, evidence)
             if uncertain and evidence.flagged:
                 v.error("date_of_birth", evidence.message())
                 return None, False
@@ -537,7 +537,9 @@ class RowChecker:
                     held_rows.append(row)
                 continue
             commune = cells.commune
+            # A row without errors has every required value.
             assert commune is not None and cells.school is not None
+            assert cells.pupil_code is not None and cells.dob is not None
             village_id, new_village = villages.place(commune.id, cells.village_name)
             problem = check_registry(
                 row=row,

@@ -250,6 +250,7 @@ class StudentImporter:
         return counts
 
     def _new_state(self, batch: ImportBatch | None, *, dry_run: bool) -> RunState:
+        known_codes, known_households = self._known_keys()
         return RunState(
             now=timezone.now(),
             batch_id=batch.pk if batch is not None else None,
@@ -263,7 +264,8 @@ class StudentImporter:
             # Read here, not in the state's module: tests make them small.
             chunk=WRITE_CHUNK,
             ahead=_AHEAD,
-            **self._known_keys(),
+            known_codes=known_codes,
+            known_households=known_households,
         )
 
     def _load_duplicates(self) -> None:
@@ -277,15 +279,15 @@ class StudentImporter:
     def _actor_id(self) -> int | None:
         return self.actor.pk if self.actor is not None else None
 
-    def _known_keys(self) -> dict[str, set[Any]]:
+    def _known_keys(self) -> tuple[set[str], set[tuple[int, str]]]:
         """Pupil codes and household codes already registered: most rows of a new list
         match none, and need no query at all."""
         commune_ids = [commune.pk for commune in self.lookups.communes.values()]
         households = Household.objects.filter(commune_id__in=commune_ids).exclude(code="")
-        return {
-            "known_codes": set(Student.objects.values_list("pupil_code", flat=True).iterator()),
-            "known_households": set(households.values_list("commune_id", "code").iterator()),
-        }
+        return (
+            set(Student.objects.values_list("pupil_code", flat=True).iterator()),
+            set(households.values_list("commune_id", "code").iterator()),
+        )
 
     def _load_for_worker(self) -> None:
         """Load what the checks read, so the worker thread never needs the database."""

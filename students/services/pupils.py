@@ -153,9 +153,10 @@ def _household_for(
     household.save()
     if moved:
         # A pupil lives where its household does: its other pupils move with it.
-        household.members.exclude(pk=student_pk).update(
-            commune=household.commune, village=household.village
-        )
+        others = household.members.all()
+        if student_pk is not None:
+            others = others.exclude(pk=student_pk)
+        others.update(commune=household.commune, village=household.village)
     if changes:
         record_audit(
             actor=actor,

@@ -137,3 +137,29 @@ def test_every_page_and_export_is_unchanged_by_a_second_province(code):
     assert not changed, f"{code} of province A sees province B on {changed}"
     # The snapshot is not vacuous: A's own pages show A's data.
     assert sum(1 for v in before.values() if not isinstance(v, int)) >= 10
+
+
+def test_what_an_administrator_recorded_belongs_to_the_first_province(two_provinces):
+    # An administrator has no unit; their scope is the first province (by code), and so is
+    # a device source, a provincial store device or a batch they recorded.
+    from devices.models import Device
+    from schools.models import ImportBatch
+    from tests.accounts.factories import UserFactory, role
+    from tests.devices.factories import DeviceFactory, DeviceSourceFactory
+
+    a, b = two_provinces
+    admin = UserFactory(username="quantri_x", role=role("admin"), is_superuser=True)
+    device = DeviceFactory(source=DeviceSourceFactory(created_by=admin))
+    batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.DEVICES, uploaded_by=admin, file_name="x.xlsx"
+    )
+    district_batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.STUDENTS, uploaded_by=admin, file_name="y.xlsx", district=b.district
+    )
+    for user, sees in ((a.users["province_officer"], True), (b.users["province_officer"], False)):
+        assert Device.objects.visible_to(user).filter(pk=device.pk).exists() is sees
+        assert ImportBatch.objects.visible_to(user).filter(pk=batch.pk).exists() is sees
+        # A district's batch is the district's, whoever uploaded it.
+        assert (
+            ImportBatch.objects.visible_to(user).filter(pk=district_batch.pk).exists() is not sees
+        )

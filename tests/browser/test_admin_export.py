@@ -35,3 +35,25 @@ def test_select_all_and_format_choice_work_without_inline_script(live_server, pa
     assert "Huyện Bảo Yên" in content
     assert District.objects.count() == 1
     assert blocked == []
+
+
+def test_periodic_task_form_explains_the_crontab_without_inline_script(
+    live_server, page, admin_user
+):
+    from django_celery_beat.models import CrontabSchedule
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="2")
+    admin_user.set_password("quan-tri-mat-khau-1")
+    admin_user.save()
+    blocked = watch_csp(page)
+    target = "/quan-tri/django_celery_beat/periodictask/add/"
+    page.goto(f"{live_server.url}/quan-tri/login/?next={target}")
+    page.fill("input[name=username]", admin_user.username)
+    page.fill("input[name=password]", "quan-tri-mat-khau-1")
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(target), page.url
+    page.select_option("#id_crontab", str(crontab.pk))
+    help_text = page.locator(".field-crontab .help").inner_text()
+    assert "Diễn giải" in help_text and "2" in help_text.split("Diễn giải")[-1]
+    assert blocked == []

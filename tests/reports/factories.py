@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from coverage.models import CoveragePlan, CoveragePoint
-from coverage.services import record_state
+from coverage.states import record_state
 from devices.models import Allocation, DataPackage, Device, DeviceSource, Subscription
 from donations.models import CashReceipt, Donor, FundAccount, Pledge
 from reports.models import OutreachActivity

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coverage.models import CoveragePlan, CoveragePoint
-from coverage.services import record_state
+from coverage.states import record_state
 from reports import services as report_services
 from reports.models import ProgressReport
 from reports.selectors import Level, build_dashboard

@@ -72,3 +72,21 @@ def test_admin_export_format_choice_is_honoured(client_for, admin_user):
     assert load_workbook(io.BytesIO(_export(client, "xlsx"))).active["A1"].value
     text = _export(client, "csv").decode("utf-8-sig")
     assert "Dân tộc thử xuất" in text and text.splitlines()[0].count(",") >= 1
+
+
+def test_admin_periodic_task_form_has_no_inline_script(client_for, admin_user):
+    """django-celery-beat's form explained the crontab with an inline script (CSP-refused)."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from tests.integration.test_no_inline_styles import scan
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="2")
+    task = PeriodicTask.objects.create(name="thử", task="x.y", crontab=crontab)
+    client = client_for(admin_user)
+    for url in (
+        reverse("admin:django_celery_beat_periodictask_add"),
+        reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert scan(html).problems == [], url
+        assert "js/admin-periodic-task.js" in html and 'id="readable-crontabs"' in html
