@@ -13,9 +13,6 @@ Every function checks the actor's scope again (404 outside it) and leaves an
 audit record.
 """
 
-# size: points, signals and plans share the point's recomputation and access checks; the
-#   plan workflow is the next to move into a module of its own
-
 from __future__ import annotations
 
 import datetime as dt

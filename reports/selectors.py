@@ -35,9 +35,6 @@ on that day (``starts_on``/``ends_on``), coverage from its state history
 Without ``as_of`` the figures are today's.
 """
 
-# size: the dashboard's figures, scope and as-of rules read together; the completeness and
-#   outreach selectors (from line ~585) are the next to move into a module of their own
-
 from __future__ import annotations
 
 import datetime as dt
