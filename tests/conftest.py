@@ -121,6 +121,18 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request with the English cookie
+    activates English for the thread, and a later test calling a service directly in the
+    same process would otherwise get English messages (seen under random order/xdist)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (ids repeat across tests once rolled back)."""
     from django.core.cache import cache
