@@ -161,7 +161,9 @@ def create_transfer(
     if not ids:
         raise ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
     # Lock the rows so two transfers cannot take the same device.
-    locked = list(sendable_stock(actor).select_for_update().filter(pk__in=ids).order_by("pk"))
+    locked = list(
+        sendable_stock(actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    )
     if len(locked) != len(ids):
         raise ValidationError(
             _(

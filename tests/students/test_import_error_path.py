@@ -90,9 +90,11 @@ class TestRefused:
                 report = run(faulty_list(count), school_staff)
             assert {(e.row, e.field) for e in report.errors} == FLAGGED
             taken.append(reservations(queries.captured_queries))
-        # The first error stops every reservation: a longer list takes no more ids.
-        assert taken[0] == taken[1]
-        assert taken[0] <= 4
+        # The first error stops every reservation: a longer list takes no more id blocks
+        # than a short one (row by row it took two statements per row after the error).
+        # How many blocks the writer reserved ahead before the checker met row 8 depends on
+        # thread timing, so the bound is the ahead-window, not an exact count.
+        assert max(taken) <= 4
 
     def test_the_dry_run_flags_the_same_rows(self, tiny_chunks, school_staff, other_schools_pupil):
         before = counts()
