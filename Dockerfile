@@ -1,5 +1,5 @@
 # Production image: gunicorn serving the portal, static files through WhiteNoise.
-FROM python:3.11-slim-bookworm
+FROM python:3.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

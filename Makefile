@@ -1,5 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`.
-PYTHON ?= python3.11
+# Python 3.12: `python3.12` on the PATH when it runs, else pyenv's newest 3.12 where pyenv is installed.
+PYTHON ?= $(shell python3.12 -c 'import sys' >/dev/null 2>&1 && echo python3.12 || \
+	{ v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.[0-9]+)?$$' | sort -V | tail -1); \
+	  test -n "$$v" && echo "$$(pyenv root)/versions/$$v/bin/python3.12" || echo python3.12; })
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
@@ -8,8 +11,10 @@ STAMP := $(VENV)/.installed
 .PHONY: run test coverage install migrate worker beat lint typecheck check-deploy benchmarks messages clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PYTHON))"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 || \
+		{ echo "Cần Python 3.12 ($(PYTHON)): cài python3.12, hoặc pyenv install 3.12"; exit 1; }
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 || \
+		{ rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)

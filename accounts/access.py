@@ -123,7 +123,7 @@ PREDICATES: dict[str, Predicate] = {}
 P = TypeVar("P", bound=Predicate)
 
 
-def predicate(func: P) -> P:
+def predicate[P: Predicate](func: P) -> P:
     """Register ``func`` of ``<app>/rules.py`` as ``"<app>.<name>"`` for templates."""
     app = func.__module__.split(".")[0]
     name = f"{app}.{func.__name__}"

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,7 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Accessor = str | Callable[[Any], Any]
 # (header, accessor) pairs; headers may be lazy translations.
-Columns: TypeAlias = "Sequence[tuple[StrOrPromise, Accessor]]"
+type Columns = "Sequence[tuple[StrOrPromise, Accessor]]"
 
 
 def neutralize(value: Any) -> Any:

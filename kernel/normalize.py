@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -182,7 +182,7 @@ class AmbiguousUnitName(ValueError):
         self.names = names
 
 
-class UnitIndex(Generic[T]):
+class UnitIndex[T]:
     """Finds a unit (district, commune, village) of a group by the name a list gives it.
 
     Two real communes can differ by a tone mark only ("Phường Sa Pa" and "Phường

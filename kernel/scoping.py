@@ -109,7 +109,7 @@ class ScopedQuerySet(models.QuerySet[M]):
         return self.filter(condition)
 
 
-def get_for_user(queryset: VisibleTo[M], user: ScopedUser, **lookup: Any) -> M:
+def get_for_user[M: models.Model](queryset: VisibleTo[M], user: ScopedUser, **lookup: Any) -> M:
     """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
     visible = queryset.visible_to(user)
     return get_object_or_404(visible, **lookup)

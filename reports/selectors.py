@@ -245,7 +245,7 @@ def resolve_scope(
     raise Http404
 
 
-def _get_visible(queryset: VisibleTo[M], user: User, pk: str | int) -> M:
+def _get_visible[M: Model](queryset: VisibleTo[M], user: User, pk: str | int) -> M:
     try:
         pk = int(pk)
     except (TypeError, ValueError):

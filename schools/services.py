@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,36 +53,38 @@ def load_units(*, province_code: str = "10") -> UnitsResult:
 
     Idempotent: running it twice changes nothing.
     """
-    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+    from vietnam_provinces import legacy
 
-    data = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
-    entry = next((p for p in data if str(p["code"]) == str(int(province_code))), None)
-    if entry is None:
-        raise ValueError(_("Không có tỉnh mã %(c)s trong danh mục.") % {"c": province_code})
+    try:
+        entry = legacy.Province.from_code(legacy.ProvinceCode(int(province_code)))
+    except ValueError:
+        raise ValueError(
+            _("Không có tỉnh mã %(c)s trong danh mục.") % {"c": province_code}
+        ) from None
     result = UnitsResult()
-    short_name = strip_unit_prefix(entry["name"])
+    short_name = strip_unit_prefix(entry.name)
     province, created = Province.objects.get_or_create(
         code=f"{int(province_code):02d}", defaults={"name": short_name}
     )
     result.created += created
-    for d in entry["districts"]:
+    for d in legacy.District.iter_by_province(entry.code):
         district, created = District.objects.update_or_create(
-            code=str(d["code"]),
+            code=str(int(d.code)),
             defaults={
                 "province": province,
-                "name": d["name"],
-                "kind": _kind(d["name"], DISTRICT_KINDS, District.Kind.DISTRICT),
+                "name": d.name,
+                "kind": _kind(d.name, DISTRICT_KINDS, District.Kind.DISTRICT),
             },
         )
         result.created += created
         result.districts += 1
-        for w in d["wards"]:
+        for w in legacy.Ward.iter_by_district(d.code):
             _commune, created = Commune.objects.update_or_create(
-                code=str(w["code"]),
+                code=str(int(w.code)),
                 defaults={
                     "district": district,
-                    "name": w["name"],
-                    "kind": _kind(w["name"], COMMUNE_KINDS, Commune.Kind.COMMUNE),
+                    "name": w.name,
+                    "kind": _kind(w.name, COMMUNE_KINDS, Commune.Kind.COMMUNE),
                 },
             )
             result.created += created

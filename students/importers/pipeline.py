@@ -45,7 +45,7 @@ def _refuse_query(execute: Any, sql: str, params: Any, many: bool, context: Any)
     raise WorkerQueryError(f"query from the checking worker: {sql[:80]}")
 
 
-def checked_in_background(items: Iterator[T], *, size: int, depth: int = 2) -> Iterator[list[T]]:
+def checked_in_background[T](items: Iterator[T], *, size: int, depth: int = 2) -> Iterator[list[T]]:
     """The items of ``items`` in lists of up to ``size`` (the first one smaller),
     produced by a worker thread.
 
