@@ -120,7 +120,6 @@ def require(allowed: bool) -> None:
 
 Predicate = Callable[..., bool]
 PREDICATES: dict[str, Predicate] = {}
-P = TypeVar("P", bound=Predicate)
 
 
 def predicate[P: Predicate](func: P) -> P:

@@ -46,7 +46,7 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Accessor = str | Callable[[Any], Any]
 # (header, accessor) pairs; headers may be lazy translations.
-type Columns = "Sequence[tuple[StrOrPromise, Accessor]]"
+type Columns = Sequence[tuple[StrOrPromise, Accessor]]
 
 
 def neutralize(value: Any) -> Any:

@@ -19,11 +19,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import Any
 
 from django.utils.translation import gettext as _
-
-T = TypeVar("T")
 
 __all__ = [
     "AmbiguousUnitName",

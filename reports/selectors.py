@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Model, Q, QuerySet, Sum
@@ -59,8 +59,6 @@ if TYPE_CHECKING:
     from accounts.models import User
     from kernel.scoping import VisibleTo
     from reports.models import OutreachActivity
-
-M = TypeVar("M", bound=Model)
 
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

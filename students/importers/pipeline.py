@@ -17,14 +17,13 @@ import queue
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection
 from django.utils import translation
 
 __all__ = ["WorkerQueryError", "checked_in_background"]
 
-T = TypeVar("T")
 
 _DONE = object()
 SWITCH_INTERVAL = 0.0001  # seconds
