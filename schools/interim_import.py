@@ -120,9 +120,21 @@ class _Units:
         return commune
 
 
-def _plan_row(
+@dataclass
+class _Pending:
+    """A row after its own fields and its ceased commune were checked."""
+
+    v: RowValidator
+    old: Commune
+    successor_code: str
+    legal_basis: str
+    effective_date: dt.date
+    note: str
+
+
+def _check_row(
     row: int, values: dict[str, Any], labels: dict[str, str], units: _Units, report: ImportReport
-) -> _Plan | None:
+) -> _Pending | None:
     v = RowValidator(row, values, labels=labels, errors=report.errors)
     old_code = v.field("old_code", _code, required=True)
     old_name = v.field("old_name", required=True)
@@ -136,11 +148,18 @@ def _plan_row(
         v.error("successor_code", _("xã không thể sáp nhập vào chính nó"))
         return None
     old = units.old(v, old_code, old_name)
-    successor = units.successor(v, successor_code)
-    if old is None or successor is None:
+    return _Pending(v, old, successor_code, basis, day, note) if old is not None else None
+
+
+def _plan_row(pending: _Pending, units: _Units) -> _Plan | None:
+    """The joined commune, looked up once every row's ceased commune is known: a chain
+    (A into B in 2023, B into C in 2024) may name B before the row that adds it."""
+    successor = units.successor(pending.v, pending.successor_code)
+    if successor is None:
         return None
+    old = pending.old
     change = units.changes.get((old.pk, successor.pk)) if old.pk else None
-    return _Plan(old, successor, basis, day, note, change)
+    return _Plan(old, successor, pending.legal_basis, pending.effective_date, pending.note, change)
 
 
 def import_interim_changes(*, actor: Any, source: Any, dry_run: bool = False) -> ImportReport:
@@ -155,13 +174,14 @@ def import_interim_changes(*, actor: Any, source: Any, dry_run: bool = False) ->
     units = _Units()
     labels = table.field_labels()
     seen = DuplicateTracker()
+    checked = [_check_row(row, values, labels, units, report) for row, values in rows]
     plans: list[_Plan] = []
-    for row, values in rows:
-        plan = _plan_row(row, values, labels, units, report)
-        if plan is None:
+    for pending in checked:
+        plan = _plan_row(pending, units) if pending is not None else None
+        if plan is None or pending is None:
             continue
-        if (first := seen.seen((plan.old.code, plan.successor.code), row)) is not None:
-            RowValidator(row, values, labels=labels, errors=report.errors).duplicate_of(first)
+        if (first := seen.seen((plan.old.code, plan.successor.code), pending.v.row)) is not None:
+            pending.v.duplicate_of(first)
             continue
         current = plan.change
         if current is None:
@@ -176,6 +196,7 @@ def import_interim_changes(*, actor: Any, source: Any, dry_run: bool = False) ->
         else:
             report.updated += 1
         plans.append(plan)
+    report.errors.sort(key=lambda e: e.row)
     if report.errors or dry_run:
         return report
     with transaction.atomic():
