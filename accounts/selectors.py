@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
-from accounts.models import AuditEvent, Notification, PersonalDataAccess, User
+from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
+from kernel.normalize import fold
 
 
 def history_for(obj: Model) -> QuerySet[AuditEvent]:
@@ -74,3 +75,32 @@ def data_accesses(user: User, filters: AccessFilters) -> QuerySet[PersonalDataAc
     if filters.date_to:
         qs = qs.filter(at__date__lte=filters.date_to)
     return qs
+
+
+# Short words for the roles the portal starts with, as the README's commands use them.
+ROLE_ALIASES = {
+    "school": "school_staff",
+    "district": "district_officer",
+    "province": "province_officer",
+}
+
+
+def find_role(value: str) -> Role | None:
+    """The role named by ``value``: its code, a short alias, or its name.
+
+    Names match case- and accent-insensitively ("can bo nha truong" finds "Cán bộ nhà
+    trường"), so an operator can type what the admin shows.
+    """
+    key = fold(value)
+    if not key:
+        return None
+    key = ROLE_ALIASES.get(key, key)
+    for role in Role.objects.order_by("pk"):
+        if key in (fold(role.code), fold(role.name)):
+            return role
+    return None
+
+
+def role_list_text() -> str:
+    """Every role as "code – name", one per line, for error messages."""
+    return "\n".join(f"  {r.code} – {r.name}" for r in Role.objects.order_by("level", "code"))
