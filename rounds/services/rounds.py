@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -203,6 +203,36 @@ def set_district_quotas(
     return len(changes)
 
 
+def _check_school_floors(
+    round_: SupportRound, schools: Mapping[int, School], amounts: Mapping[tuple[int, str], int]
+) -> None:
+    """Refuse a school quota below the pupils already approved for that school and kind.
+
+    Counted after the district's quota rows are locked: an approval needs the same locks,
+    so none can land between this count and the write."""
+    approved = {
+        (school_id, kind): n
+        for school_id, kind, n in ProposalItem.objects.filter(
+            round=round_,
+            status=ProposalItem.Status.APPROVED,
+            proposal__school_id__in=[sid for sid, _kind in amounts],
+        )
+        .order_by()
+        .values_list("proposal__school_id", "kind")
+        .annotate(n=Count("pk"))
+    }
+    for (school_id, kind), amount in sorted(amounts.items()):
+        already = approved.get((school_id, kind), 0)
+        if amount < already:
+            raise QuotaExceeded(
+                _(
+                    "%(school)s đã được duyệt %(n)s học sinh (%(kind)s); chỉ tiêu của trường "
+                    "không thể nhỏ hơn %(n)s."
+                )
+                % {"school": schools[school_id].name, "n": already, "kind": SupportKind(kind).label}
+            )
+
+
 # size: the district's quota rows are locked and every school's share checked against them before
 #   any write
 @transaction.atomic
@@ -244,6 +274,7 @@ def split_school_quota(
             raise Http404
         if amount < 0:
             raise RoundsError(_("Chỉ tiêu không được âm."))
+    _check_school_floors(round_, schools, amounts)
     for kind in kinds:
         total = sum(
             amounts.get((sid, kind), q.amount if q else 0)
