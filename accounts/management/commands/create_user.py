@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.selectors import find_role, role_list_text
@@ -49,3 +50,10 @@ class Command(BaseCommand):
                 f"Đã tạo tài khoản {user.username} ({role.name}, {user.unit_label})."
             )
         )
+        if opts["password"]:
+            return
+        if user.email:
+            self.stdout.write(f"Đã gửi thư kích hoạt tới {user.email}.")
+        else:
+            sheet = settings.SITE_URL.rstrip("/") + reverse("accounts:activation_sheet")
+            self.stdout.write(f"Tài khoản chưa có e-mail: in phiếu mã kích hoạt tại {sheet}.")
