@@ -161,6 +161,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Cổng Sóng và máy tính cho em <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address: links in e-mails are built on it (a system check warns
+# when it is left at the local default with DEBUG off).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
