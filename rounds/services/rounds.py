@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
 from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.services import notices
 from rounds.services.common import (
     ROUND_FIELDS,
     QuotaExceeded,
@@ -60,6 +61,8 @@ def open_round(
     record_audit(
         actor=actor, action="round.open", obj=round_, changes=snapshot(round_, ROUND_FIELDS)
     )
+    round_.refresh_from_db()  # the dates as stored, whatever form the caller gave them in
+    notices.round_opened(round_, District.objects.visible_to(actor).values_list("pk", flat=True))
     return round_
 
 
@@ -191,6 +194,7 @@ def set_district_quotas(
     require_not_closed(round_)
     districts = {d.pk: d for d in District.objects.visible_to(actor)}
     changes: dict[str, list[int | None]] = {}
+    changed: dict[int, District] = {}
     for (district_id, kind), amount in sorted(amounts.items()):
         district = districts.get(district_id)
         if district is None:
@@ -198,8 +202,10 @@ def set_district_quotas(
         _quota, old = _apply_district_quota(round_, district, kind, amount)
         if old != amount and not (old is None and amount == 0):
             changes[f"{district.name} – {SupportKind(kind).label}"] = [old, amount]
+            changed[district.pk] = district
     if changes:
         record_audit(actor=actor, action="round.district_quotas", obj=round_, changes=changes)
+        notices.district_quotas_set(round_, sorted(changed.values(), key=lambda d: d.code))
     return len(changes)
 
 
@@ -291,6 +297,7 @@ def split_school_quota(
                 % {"total": total, "limit": limit, "kind": SupportKind(kind).label}
             )
     changes: dict[str, list[int | None]] = {}
+    changed: dict[int, School] = {}
     for (school_id, kind), amount in sorted(amounts.items()):
         quota = existing.get((school_id, kind))
         old = quota.amount if quota else None
@@ -303,6 +310,7 @@ def split_school_quota(
             quota.save(update_fields=["amount", "updated_at"])
         if old != amount and not (old is None and amount == 0):
             changes[f"{schools[school_id].name} – {SupportKind(kind).label}"] = [old, amount]
+            changed[school_id] = schools[school_id]
     if changes:
         record_audit(
             actor=actor,
@@ -311,3 +319,4 @@ def split_school_quota(
             changes=changes,
             district_id=district.pk,
         )
+        notices.school_quotas_set(round_, sorted(changed.values(), key=lambda s: s.name))
