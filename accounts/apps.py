@@ -21,3 +21,5 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(start_session_clock, dispatch_uid="accounts.session_clock")
         # Every app's named predicates (``<app>/rules.py``), for ``{% allowed %}``.
         autodiscover_modules("rules")
+        # Every app's words for its audit actions (``<app>/audit_actions.py``), for histories.
+        autodiscover_modules("audit_actions")
