@@ -255,8 +255,10 @@ def create_user(
         if user.district is None:
             raise ValidationError(_("Không tìm thấy huyện có mã “%(c)s”.") % {"c": unit_code})
     elif role.level == Role.Level.PROVINCE:
+        # A province code is unique per generation of units only (15 was Yên Bái until
+        # 30/6/2025 and is the new Lào Cai since): the code names the newest province.
         user.province = (
-            Province.objects.filter(code=unit_code).first()
+            Province.objects.filter(code=unit_code).order_by("-generation_id").first()
             if unit_code
             else Province.objects.order_by("code").first()
         )

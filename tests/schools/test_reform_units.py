@@ -250,3 +250,13 @@ def test_communes_in_force_follow_the_date(units):
     assert (
         not communes_in_force(dt.date(2026, 1, 1)).exclude(generation_id=GENERATION_2025).exists()
     )
+
+
+def test_a_provincial_account_of_code_15_belongs_to_todays_lao_cai(units):
+    from accounts.services import create_user
+    from tests.accounts.factories import role
+
+    user = create_user(actor=None, username="so_moi", role=role("province_officer"), unit_code="15")
+    assert (user.province.generation_id, user.province.name) == (GENERATION_2025, "Lào Cai")
+    old = create_user(actor=None, username="so_cu", role=role("province_officer"), unit_code="10")
+    assert (old.province.generation_id, old.province.code) == (GENERATION_2021, "10")
