@@ -241,7 +241,7 @@ class TestBatchRecord:
         page = client_for(school_staff).get(f"/hoc-sinh/{student.pk}/").content.decode()
         assert "ds-tan-tien.xlsx" in page
         assert str(school_staff) in page
-        assert "student.import" in page  # the batch's event in the pupil's history
+        assert "Nhập danh sách học sinh" in page  # the batch's event in the pupil's history
 
     def test_a_later_batch_updates_but_does_not_take_over_the_pupil(self, school_staff):
         first, _report = self.import_batch(school_staff, standard([pupil(1)]), name="a.xlsx")
