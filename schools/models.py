@@ -72,6 +72,13 @@ class Province(models.Model):
         return self.name
 
 
+def first_province_id() -> int | None:
+    """The first province by code: an administrator's own scope (``accounts.models.User``)
+    and the default province of a record made where no user's scope says one (the
+    weekly report, data made in the shell); services pass the acting user's province."""
+    return Province.objects.order_by("code").values_list("pk", flat=True).first()
+
+
 class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)
