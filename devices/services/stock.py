@@ -367,16 +367,8 @@ def record_import_result(
 
     A dry run with row errors stays "checked" with its error count (the page offers
     the corrected copy, not the confirmation); an import with errors failed."""
-    if report is None:
-        import_batches.finish(batch, status=ImportBatch.Status.FAILED, message=message)
-    else:
-        import_batches.store_report(batch, report)
-        if dry_run:
-            batch.status = ImportBatch.Status.VALIDATED
-            batch.progress = 100
-        else:
-            status = ImportBatch.Status.DONE if report.ok else ImportBatch.Status.FAILED
-            import_batches.finish(batch, status=status)
+    phase = import_batches.CHECK if dry_run else import_batches.IMPORT
+    import_batches.conclude(batch, phase=phase, report=report, message=message)
     batch.save()
     if not dry_run and report is not None and report.ok:
         record_audit(
