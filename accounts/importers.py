@@ -38,7 +38,6 @@ def import_account_list(*, actor: User, upload: Any, dry_run: bool) -> ImportRep
         kind=ImportBatch.Kind.ACCOUNTS,
         upload=upload,
         file_name=getattr(upload, "name", "") or "tai-khoan.xlsx",
-        audit_action="accounts.import.upload",
     )
     report = import_accounts(actor=actor, source=upload, dry_run=dry_run)
     phase = import_batches.CHECK if dry_run else import_batches.IMPORT

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from devices.models import DeviceSource
 from kernel.scoping import Lookup, ScopedQuerySet, ScopedUser
 from schools.choices import SupportKind
-from schools.models import Province, first_province_id
+from schools.models import province_field
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -82,13 +82,7 @@ class Donor(models.Model):
         INDIVIDUAL = "individual", _("Cá nhân")
         OTHER = "other", _("Khác")
 
-    province = models.ForeignKey(
-        Province,
-        on_delete=models.PROTECT,
-        default=first_province_id,
-        related_name="donors",
-        verbose_name=_("tỉnh"),
-    )
+    province = province_field("donors")
     kind = models.CharField(_("loại nhà tài trợ"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("tên"), max_length=200)
     tax_code = models.CharField(
@@ -206,13 +200,7 @@ class Instalment(models.Model):
 
 
 class FundAccount(models.Model):
-    province = models.ForeignKey(
-        Province,
-        on_delete=models.PROTECT,
-        default=first_province_id,
-        related_name="fund_accounts",
-        verbose_name=_("tỉnh"),
-    )
+    province = province_field("fund_accounts")
     name = models.CharField(_("tên tài khoản"), max_length=200)
     bank = models.CharField(_("ngân hàng / kho bạc"), max_length=200)
     number = models.CharField(_("số tài khoản"), max_length=40, unique=True)

@@ -384,22 +384,16 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def cash_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipt = get_for_user(
-        CashReceipt.objects.select_related("pledge__donor", "account"),
-        request.user,
-        pk=pk,
-    )
+    receipts = CashReceipt.objects.select_related("pledge__donor", "account")
+    receipt = get_for_user(receipts, request.user, pk=pk)
     return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
 def inkind_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipt = get_for_user(
-        InKindReceipt.objects.select_related("pledge__donor", "source"),
-        request.user,
-        pk=pk,
-    )
+    receipts = InKindReceipt.objects.select_related("pledge__donor", "source")
+    receipt = get_for_user(receipts, request.user, pk=pk)
     return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
 
 

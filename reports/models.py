@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from kernel.scoping import ScopedQuerySet
 from schools.models import (
     District,
-    Province,
     School,
-    first_province_id,
+    province_field,
     recorded_in_province,
 )
 
@@ -33,13 +32,7 @@ class ProgressReport(models.Model):
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
-    province = models.ForeignKey(
-        Province,
-        on_delete=models.PROTECT,
-        default=first_province_id,
-        related_name="progress_reports",
-        verbose_name=_("tỉnh"),
-    )
+    province = province_field("progress_reports")
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     number = models.CharField(_("số báo cáo"), max_length=40, blank=True)

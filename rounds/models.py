@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
-from schools.models import District, Province, School, first_province_id
+from schools.models import District, School, province_field
 from students.models import Student
 
 
@@ -27,13 +27,7 @@ class SupportRound(models.Model):
         OPEN = "open", _("Đang mở")
         CLOSED = "closed", _("Đã đóng")
 
-    province = models.ForeignKey(
-        Province,
-        on_delete=models.PROTECT,
-        default=first_province_id,
-        related_name="rounds",
-        verbose_name=_("tỉnh"),
-    )
+    province = province_field("rounds")
     name = models.CharField(_("tên đợt"), max_length=200)
     school_year = models.CharField(_("năm học"), max_length=9, help_text=_("Ví dụ 2021-2022"))
     starts_on = models.DateField(_("ngày bắt đầu"))

@@ -79,6 +79,18 @@ def first_province_id() -> int | None:
     return Province.objects.order_by("code").values_list("pk", flat=True).first()
 
 
+def province_field(related_name: str) -> models.ForeignKey[Province, Province]:
+    """The province a record of the whole province belongs to (a support round, a donor,
+    a fund account, a progress report); services set the acting user's."""
+    return models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        default=first_province_id,
+        related_name=related_name,
+        verbose_name=_("tỉnh"),
+    )
+
+
 class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)

@@ -17,6 +17,7 @@ from schools.models import ImportBatch
 
 logger = logging.getLogger(__name__)
 
+
 def interrupted_message() -> str:
     return _(
         "Lần xử lý tệp bị gián đoạn (máy chủ xử lý dừng hoặc quá thời gian cho phép); "
