@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,9 +51,15 @@ def _local_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ)
 
 
-def _next_number(year: int) -> str:
-    count = ProgressReport.objects.filter(period_end__year=year).exclude(number="").count()
-    return f"{count + 1}/{NUMBER_SUFFIX}"
+def _next_seq(year: int) -> int:
+    """The next free place in ``year``'s sequence (the unique constraint settles races)."""
+    top = ProgressReport.objects.filter(number_year=year).aggregate(m=Max("number_seq"))["m"]
+    return (top or 0) + 1
+
+
+def format_number(seq: int) -> str:
+    """``3`` -> ``"03/BC-SGDĐT"``: the report's number as printed after "Số:"."""
+    return f"{seq:02d}/{NUMBER_SUFFIX}"
 
 
 def _get_or_create(
@@ -66,16 +73,28 @@ def _get_or_create(
     ).first()
     if existing:
         return existing, False
-    try:
-        with transaction.atomic():
-            report = ProgressReport.objects.create(
-                period_start=period_start,
-                period_end=period_end,
-                number=_next_number(period_end.year),
-                requested_by=requested_by,
-            )
-    except IntegrityError:
-        return ProgressReport.objects.get(period_start=period_start, period_end=period_end), False
+    # Numbered in the sequence of the year it is issued, once; a report registered at the
+    # same moment by another worker takes the next place (or is this very period).
+    year = timezone.now().astimezone(VN_TZ).year
+    for _attempt in range(5):
+        seq = _next_seq(year)
+        try:
+            with transaction.atomic():
+                report = ProgressReport.objects.create(
+                    period_start=period_start,
+                    period_end=period_end,
+                    number=format_number(seq),
+                    number_year=year,
+                    number_seq=seq,
+                    requested_by=requested_by,
+                )
+            break
+        except IntegrityError:
+            same = ProgressReport.objects.filter(period_start=period_start, period_end=period_end)
+            if (found := same.first()) is not None:
+                return found, False
+    else:
+        raise RuntimeError("no free report number after 5 attempts")
     record_audit(
         actor=requested_by,
         action="report.create",
