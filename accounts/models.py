@@ -325,7 +325,7 @@ class AuditEvent(models.Model):
         recorded reveal, never in its history.
         """
         return sorted(
-            (name, _masked(value) if name in MASKED_CHANGE_FIELDS else value)
+            (name, masked(value) if name in MASKED_CHANGE_FIELDS else value)
             for name, value in (self.changes or {}).items()
         )
 
@@ -336,9 +336,9 @@ MASKED_CHANGE_FIELDS = frozenset(
 )
 
 
-def _masked(value: object) -> object:
+def masked(value: object) -> object:
     if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
+        return [masked(v) for v in value]
     if value is None or value == "":
         return value
     text = str(value)

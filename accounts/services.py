@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import tokens
 from accounts.models import Activation, AuditEvent, Notification, PersonalDataAccess, Role, User
+from kernel.links import absolute_url, cut_at_word
 from schools.models import District, Province, School
 
 
@@ -162,6 +163,29 @@ def notify(
     return notes
 
 
+# Characters of the notification kept in an e-mail's subject (after the portal's tag).
+SUBJECT_LIMIT = 80
+
+
+def notification_body(note: Notification) -> str:
+    """The e-mail text: the whole message, then the absolute link to act on it."""
+    lines = [note.message]
+    if note.url:
+        lines += [
+            "",
+            _("Xem và xử lý trên cổng thông tin: %(url)s") % {"url": absolute_url(note.url)},
+        ]
+    lines += [
+        "",
+        "-- ",
+        _(
+            "Thư gửi tự động từ cổng “Sóng và máy tính cho em”; thông báo này cũng có trong "
+            "mục Thông báo khi bạn đăng nhập."
+        ),
+    ]
+    return "\n".join(lines)
+
+
 def email_notifications(notification_ids: list[int]) -> int:
     """E-mail each notification once; safe to run twice (already e-mailed ones are skipped).
 
@@ -179,8 +203,9 @@ def email_notifications(notification_ids: list[int]) -> int:
             continue
         try:
             send_mail(
-                subject=_("[Sóng và máy tính cho em] %(message)s") % {"message": note.message[:80]},
-                message=f"{note.message}\n\n{note.url}",
+                subject=_("[Sóng và máy tính cho em] %(message)s")
+                % {"message": cut_at_word(note.message, SUBJECT_LIMIT)},
+                message=notification_body(note),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[note.recipient.email],
             )
@@ -368,7 +393,7 @@ def issue_activation(*, actor: User | None, user: User, channel: str) -> tuple[A
 def activation_link(activation: Activation) -> str:
     """The absolute one-time link of an e-mailed activation."""
     path = reverse("accounts:activate_link", args=[activation.pk, tokens.link_token(activation)])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def email_activation(activation_id: int) -> bool:
@@ -389,7 +414,7 @@ def email_activation(activation_id: int) -> bool:
             "user": activation.user,
             "link": activation_link(activation),
             "expires_at": activation.expires_at,
-            "code_url": settings.SITE_URL.rstrip("/") + reverse("accounts:activate"),
+            "code_url": absolute_url(reverse("accounts:activate")),
         }
         send_mail(
             subject=_("[Sóng và máy tính cho em] Kích hoạt tài khoản %(u)s")
