@@ -162,7 +162,7 @@ def test_report_list_and_downloads(report, client_for, province_official):
     client = client_for(province_official)
     response = client.get(reverse("reports:report_list"))
     assert response.status_code == 200
-    assert "1/BC-SGDĐT" in response.content.decode()
+    assert "01/BC-SGDĐT" in response.content.decode()
     xlsx = client.get(reverse("reports:report_download", args=[report.pk, "xlsx"]))
     assert xlsx.status_code == 200
     assert "Báo cáo" in workbook(xlsx).sheetnames
