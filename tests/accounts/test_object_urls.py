@@ -96,6 +96,7 @@ UNITLESS = {
     "rounds:quotas": _ROUND,
     "rounds:split": _ROUND,
     "rounds:inbox": _ROUND,
+    "rounds:deadlines": _ROUND,
     "rounds:export": _ROUND,
     "rounds:proposal_start": _ROUND,
     "donations:donor_detail": _DONATION,
