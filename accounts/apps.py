@@ -24,3 +24,5 @@ class AccountsConfig(AppConfig):
         checks.register(check_site_url)
         # Every app's named predicates (``<app>/rules.py``), for ``{% allowed %}``.
         autodiscover_modules("rules")
+        # Every app's words for its audit actions (``<app>/audit_actions.py``), for histories.
+        autodiscover_modules("audit_actions")
