@@ -1,5 +1,6 @@
-"""Demo rounds of 2021: a pilot, then the first round (quotas for every district, one list
-waiting, one approved); both past their end dates, so closed."""
+"""Demo rounds: those of 2021 (a pilot, then the first round with quotas for every district,
+one list waiting, one approved), past their end dates and so closed; and a round open
+today, with quotas, for trying the flow."""
 
 from __future__ import annotations
 
@@ -50,6 +51,49 @@ def seed(context: dict) -> None:
     with clock.at(_vn(2021, 10, 15, 9)):
         _first_round(province_user, district_user, pilot_pupils)
     services.close_past_rounds()
+    _current_round(province_user, district_user)
+
+
+def current_round_name(today: dt.date) -> str:
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"Đợt bổ sung năm học {start}-{start + 1}"
+
+
+def _current_round(province_user, district_user) -> None:
+    """A round open today, so the demo's school can build and send a list and its
+    district decide it: quotas given, no list yet."""
+    today = clock.today()
+    name = current_round_name(today)
+    round_ = services.open_round(
+        actor=province_user,
+        name=name,
+        school_year=name.rsplit(" ", 1)[-1],
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=30),
+        offers=[str(SupportKind.TABLET), str(SupportKind.DATA)],
+        requires_province_confirmation=True,
+        description="Bổ sung máy tính bảng và gói cước cho học sinh mới thuộc diện hỗ trợ.",
+    )
+    district = district_user.district
+    services.set_district_quotas(
+        actor=province_user,
+        round=round_,
+        amounts={
+            (district.pk, str(SupportKind.TABLET)): 20,
+            (district.pk, str(SupportKind.DATA)): 20,
+        },
+    )
+    schools = School.objects.filter(district=district, code__in=[DEMO_SCHOOL, APPROVED_SCHOOL])
+    services.split_school_quota(
+        actor=district_user,
+        round=round_,
+        district=district,
+        amounts={
+            (school.pk, str(kind)): 5
+            for school in schools
+            for kind in (SupportKind.TABLET, SupportKind.DATA)
+        },
+    )
 
 
 def _first_round(province_user, district_user, pilot_pupils: set[int]) -> None:
