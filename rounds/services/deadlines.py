@@ -217,6 +217,22 @@ def _extend_for_unit(
     return until
 
 
+def deadline_moved(round_: SupportRound, old: dt.date) -> None:
+    """The province changed the round's deadline on its edit form: the district offices
+    and the schools with a quota learn the new date."""
+    message = _("Sở GD&ĐT đã đổi hạn đề xuất đợt “%(round)s” từ %(old)s thành %(new)s.") % {
+        "round": round_.name,
+        "old": _fmt(old),
+        "new": _fmt(round_.ends_on),
+    }
+    notify(
+        recipients=_officers_with_quota(round_), verb="round.update", message=message,
+        url=_round_url(round_),
+    )  # fmt: skip
+    recipients = [u for sid in _schools_with_quota(round_, None) for u in school_staff_of(sid)]
+    notify(recipients=recipients, verb="round.update", message=message, url=_round_url(round_))
+
+
 def close_past_rounds() -> int:
     """Close every open round whose end date has passed; safe to run twice. Returns how
     many were closed. The district offices that had a quota are told."""

@@ -107,6 +107,8 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
     changes = diff(before, snapshot(round_, ROUND_FIELDS))
     if changes:
         record_audit(actor=actor, action="round.update", obj=round_, changes=changes, reason=reason)
+    if "ends_on" in changes:
+        deadlines.deadline_moved(round_, _date(changes["ends_on"][0]))
     return round_
 
 

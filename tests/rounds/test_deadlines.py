@@ -333,3 +333,18 @@ def test_round_end_cannot_come_before_an_extension(
 
 def test_migrations_are_in_step_with_the_models():
     call_command("makemigrations", "rounds", "--check", "--dry-run", verbosity=0)
+
+
+def test_moving_the_deadline_on_the_edit_form_tells_the_units(
+    province_official, district_officer, school_staff, support_round, quotas
+):
+    services.update_round(
+        actor=province_official, round=support_round, ends_on=dt.date(2022, 1, 10)
+    )
+    told = Notification.objects.filter(verb="round.update")
+    assert sorted(n.recipient.username for n in told) == ["phong", "truong"]
+    assert told[0].message == (
+        f"Sở GD&ĐT đã đổi hạn đề xuất đợt “{support_round.name}” từ 31/12/2021 thành 10/01/2022."
+    )
+    services.update_round(actor=province_official, round=support_round, name="Đợt 1 (sửa tên)")
+    assert told.count() == 2  # only a new deadline is news
