@@ -177,8 +177,11 @@ def _extend_for_unit(
     school: School | None,
 ) -> dt.date:
     existing = (
-        DeadlineExtension.objects.select_for_update()
+        # Ordered by pk alone: the model's ordering joins the school, and PostgreSQL locks
+        # no row on the nullable side of an outer join.
+        DeadlineExtension.objects.select_for_update(of=("self",))
         .filter(round=round_, district=district, school=school)
+        .order_by("pk")
         .first()
     )
     if school is not None:
