@@ -20,6 +20,7 @@ from rounds.services.common import (
     ROUND_FIELDS,
     QuotaExceeded,
     check_offers,
+    own_round,
     require_capability,
     require_not_closed,
     require_province,
@@ -56,6 +57,7 @@ def open_round(
     if closes_on < ends_on:
         raise RoundsError(_("Ngày kết thúc đợt không được trước hạn đề xuất."))
     round_ = SupportRound.objects.create(
+        province_id=actor.scope.province_id,
         name=name.strip(),
         school_year=school_year.strip(),
         starts_on=starts_on,
@@ -78,7 +80,7 @@ def open_round(
 def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields) -> SupportRound:
     """Change a round's name, dates, offers or confirmation rule (not once it is closed)."""
     require_province(actor)
-    round_ = SupportRound.objects.select_for_update().get(pk=round.pk)
+    round_ = own_round(actor, round, lock=True)
     require_not_closed(round_)
     before = snapshot(round_, ROUND_FIELDS)
     allowed = set(ROUND_FIELDS) - {"status"}
@@ -135,7 +137,7 @@ def _check_closing(round_: SupportRound) -> None:
 def close_round(*, actor: User, round: SupportRound, reason: str = "") -> SupportRound:
     """Close the round: no proposal, decision or quota may change afterwards."""
     require_province(actor)
-    round_ = SupportRound.objects.select_for_update().get(pk=round.pk)
+    round_ = own_round(actor, round, lock=True)
     require_not_closed(round_)
     old = round_.status
     round_.status = SupportRound.Status.CLOSED
@@ -220,7 +222,7 @@ def set_district_quotas(
 ) -> int:
     """Set district quotas (the province's quota grid) all or nothing, in one audit entry."""
     require_province(actor)
-    round_ = SupportRound.objects.get(pk=round.pk)
+    round_ = own_round(actor, round)
     require_not_closed(round_)
     districts = {d.pk: d for d in District.objects.visible_to(actor)}
     changes: dict[str, list[int | None]] = {}
@@ -286,7 +288,7 @@ def split_school_quota(
     """
     require_capability(actor, "can_approve")
     require(rules.may_split_quota(actor, district))
-    round_ = SupportRound.objects.get(pk=round.pk)
+    round_ = own_round(actor, round)
     require_not_closed(round_)
     schools = {s.pk: s for s in School.objects.filter(district=district)}
     kinds = {kind for _school, kind in amounts}

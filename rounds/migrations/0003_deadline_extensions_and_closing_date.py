@@ -20,7 +20,7 @@ def set_closing_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rounds', '0001_initial'),
+        ('rounds', '0002_support_round_province'),
         ('schools', '0006_figures_school_created_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -41,7 +41,7 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rounds", "0002_deadline_extensions_and_closing_date"),
+        ("rounds", "0003_deadline_extensions_and_closing_date"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(schedule, unschedule)]
