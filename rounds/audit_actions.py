@@ -9,6 +9,7 @@ register_actions(
         "round.open": _("Mở đợt hỗ trợ"),
         "round.update": _("Sửa đợt hỗ trợ"),
         "round.close": _("Đóng đợt hỗ trợ"),
+        "round.extend_deadline": _("Gia hạn đề xuất"),
         "round.district_quotas": _("Giao chỉ tiêu cho huyện"),
         "round.school_quotas": _("Giao chỉ tiêu cho trường"),
         "proposal.create": _("Lập danh sách đề xuất"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import SupportKind
 from schools.models import District, School
 from students.models import HouseholdCategory, Student
@@ -335,3 +336,46 @@ def student_round_items(student: Student) -> QuerySet[ProposalItem]:
 
 def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:
     return proposal_items(proposal).select_related("student__village", "student__commune")
+
+
+@dataclass
+class DeadlineRow:
+    school: School
+    deadline: dt.date
+    extension: DeadlineExtension | None  # the school's own or its district's, the later one
+
+
+def deadline_rows(round_: SupportRound, user: User) -> list[DeadlineRow]:
+    """The schools of the user's unit that have a quota in the round, with their deadline
+    and the extension that set it (three queries)."""
+    scope = user.scope
+    schools = School.objects.visible_to(user).select_related("district")
+    if not scope.is_district:
+        schools = schools.filter(quotas__round=round_, quotas__amount__gt=0).distinct()
+    schools = schools.order_by("district__code", "name")
+    extensions = list(
+        DeadlineExtension.objects.visible_to(user)
+        .filter(round=round_)
+        .select_related("granted_by")
+        .order_by("until")
+    )
+    by_school = {e.school_id: e for e in extensions if e.school_id}
+    by_district = {e.district_id: e for e in extensions if not e.school_id}
+    rows = []
+    for school in schools:
+        found = [e for e in (by_district.get(school.district_id), by_school.get(school.pk)) if e]
+        latest = max(found, key=lambda e: e.until, default=None)
+        if latest is not None and latest.until <= round_.ends_on:
+            latest = None
+        rows.append(DeadlineRow(school, latest.until if latest else round_.ends_on, latest))
+    return rows
+
+
+def district_extensions(round_: SupportRound, user: User) -> list[DeadlineExtension]:
+    """Extensions for whole districts, as the user may see them."""
+    return list(
+        DeadlineExtension.objects.visible_to(user)
+        .filter(round=round_, school__isnull=True)
+        .select_related("district", "granted_by")
+        .order_by("district__code")
+    )

@@ -15,6 +15,7 @@ from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
 from accounts.services import record_access
+from kernel import clock
 from kernel.exports import export_button, export_response
 from rounds import exports, rules, selectors, services
 from rounds.forms import (
@@ -143,8 +144,11 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         return render(request, "rounds/round_district.html", context)
     school = School.objects.select_related("district").get(pk=access.own_school_id(user))
+    deadline = services.school_deadline(round_, school)
     context.update(
         school=school,
+        deadline=deadline,
+        past_deadline=clock.today() > deadline,
         quotas=selectors.school_quotas(round_, school),
         proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
@@ -301,6 +305,7 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         for k, label in selectors.offered_kinds(round_)
     ]
     transitions = available_transitions(proposal, user)
+    deadline = services.school_deadline(round_, proposal.school)
     path = [Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.APPROVED]
     if round_.requires_province_confirmation:
         path.append(Proposal.Status.CONFIRMED)
@@ -321,6 +326,8 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "candidates": selectors.candidates(proposal) if can_edit else [],
             "history": history_for(proposal)[:100],
             "is_school": access.is_school_user(user),
+            "deadline": deadline,
+            "past_deadline": clock.today() > deadline,
             "steps": [(s.value, s.label) for s in path],
             "export": export_button(
                 request,

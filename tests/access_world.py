@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.models import User
 from coverage.models import CoveragePlan, CoveragePoint
@@ -37,7 +38,7 @@ from donations.models import (
     SpendingDraw,
 )
 from reports import services as report_services
-from rounds.models import Proposal, ProposalItem, SupportRound
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
 from schools.models import District, ExportJob, ImportBatch, Province, School
 from tests.accounts.factories import UserFactory, role
@@ -129,6 +130,15 @@ def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
         student=o["student"],
         kind="tablet",
         status=ProposalItem.Status.APPROVED,
+    )
+    o["extension"] = DeadlineExtension.objects.create(
+        round=round_,
+        district=district,
+        school=school,
+        until="2021-10-20",
+        reason="Lũ quét",
+        granted_by=office,
+        granted_at=timezone.now(),
     )
     o["data_item"] = ProposalItem.objects.create(
         proposal=o["proposal"],

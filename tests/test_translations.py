@@ -57,6 +57,7 @@ OBJECTS = {
     "rounds:quotas": "rounds.SupportRound",
     "rounds:split": "rounds.SupportRound",
     "rounds:inbox": "rounds.SupportRound",
+    "rounds:deadlines": "rounds.SupportRound",
     "rounds:export": "rounds.SupportRound",
     "rounds:proposal_start": "rounds.SupportRound",
     "rounds:proposal": "rounds.Proposal",

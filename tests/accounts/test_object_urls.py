@@ -89,6 +89,7 @@ PROVINCE_URLS = {
     "rounds:quotas": "round",
     "rounds:split": "round",
     "rounds:inbox": "round",
+    "rounds:deadlines": "round",
     "rounds:export": "round",
     "rounds:proposal_start": "round",
     "donations:donor_detail": "donor",
