@@ -25,6 +25,15 @@ from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 
 VIEW = ("can_allocate", "can_view_reports")
+# The stock list's sortable columns (``?sap_xep=``).
+DEVICE_SORTS = {
+    "loai": ("device_type",),
+    "model": ("make", "model_name"),
+    "serial": ("serial_number",),
+    "tinh_trang": ("condition",),
+    "noi_giu": ("district__name", "school__name"),
+    "trang_thai": ("status",),
+}
 
 
 @capability_required(*VIEW)
@@ -59,7 +68,7 @@ def stock(request: AuthedRequest) -> HttpResponse:
         "pending_incoming": pending,
         "can_receive": rules.may_receive_devices(user),
         "can_send": rules.may_send_devices(user),
-        **paginate(request, devices),
+        **paginate(request, devices, sorts=DEVICE_SORTS, default=("device_type", "serial_number")),
     }
     context["export"] = export_button(
         request, key=exports.DEVICES, count=context["page"].paginator.count
