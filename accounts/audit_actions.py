@@ -43,3 +43,13 @@ register_change_keys(
         "quantity": ChangeKey(_("số lượng")),
     },
 )
+
+register_actions(
+    {
+        "activation.issued": _("Cấp mã kích hoạt tài khoản"),
+        "activation.used": _("Kích hoạt tài khoản"),
+        "activation.replaced": _("Mã kích hoạt được thay bằng mã mới"),
+        "activation.expired": _("Mã kích hoạt hết hạn"),
+        "activation.locked": _("Mã kích hoạt bị khóa do nhập sai nhiều lần"),
+    }
+)
