@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.history import register_actions
+from devices.models import Subscription
+from kernel.history import ChangeKey, register_actions, register_change_keys
 
 register_actions(
     {
@@ -31,4 +32,9 @@ register_actions(
         "subscription.expire": _("Thuê bao hết hạn"),
         "subscription.carrier_status": _("Cập nhật trạng thái từ nhà mạng"),
     }
+)
+
+register_change_keys(
+    Subscription,
+    {"signal_acknowledged": ChangeKey(_("đã xác nhận cảnh báo thiếu sóng khi đăng ký"))},
 )
