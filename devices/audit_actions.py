@@ -14,6 +14,7 @@ register_actions(
         "device.transfer_send": _("Chuyển thiết bị đi"),
         "device.transfer_receive": _("Nhận thiết bị được chuyển đến"),
         "device.transfer_cancel": _("Hủy chuyển thiết bị"),
+        "device.transfer_short": _("Không nhận được khi điều chuyển (giao thiếu)"),
         "transfer.send": _("Gửi phiếu điều chuyển"),
         "transfer.receive": _("Xác nhận nhận phiếu điều chuyển"),
         "transfer.cancel": _("Hủy phiếu điều chuyển"),
