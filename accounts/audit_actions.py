@@ -45,6 +45,8 @@ register_change_keys(
         "merged_into": ChangeKey(_("gộp vào hồ sơ")),
         "not_duplicate_of": ChangeKey(_("không trùng với")),
         "file": ChangeKey(_("tệp")),
+        "period": ChangeKey(_("kỳ báo cáo")),
+        "quantity": ChangeKey(_("số lượng")),
     },
 )
 

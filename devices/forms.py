@@ -278,10 +278,17 @@ class SubscriptionForm(forms.Form):
         label=_("Ngày bắt đầu"), widget=DATE_INPUT, initial=timezone.localdate
     )
 
-    def __init__(self, *args: Any, students, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, students, signal_warning: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = model_choice_field(self, "student")
         field.queryset = students
+        self.signal_warning = signal_warning
+        if signal_warning:
+            # Shown with the warning, before saving: ticking it is the one acknowledgment.
+            self.fields["confirm_signal"] = forms.BooleanField(
+                label=_("Tôi đã biết thôn của học sinh thiếu sóng, vẫn đăng ký gói cước"),
+                required=False,
+            )
         field.label_from_instance = lambda obj: f"{obj.full_name} – {obj.class_name}"  # type: ignore[method-assign]  # per-form labels on the form's own field copy
 
     def clean_phone(self) -> str:
@@ -300,6 +307,8 @@ class SubscriptionForm(forms.Form):
         starts_on = data.get("starts_on")
         if starts_on and starts_on > timezone.localdate() + dt.timedelta(days=60):
             self.add_error("starts_on", _("Ngày bắt đầu quá xa."))
+        if self.signal_warning and not data.get("confirm_signal"):
+            self.add_error("confirm_signal", _("Hãy xác nhận đã biết cảnh báo về sóng."))
         return data
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dieu-chuyen/tao/", stock.transfer_create, name="transfer_create"),
     path("dieu-chuyen/<int:pk>/", stock.transfer_detail, name="transfer_detail"),
     path("dieu-chuyen/<int:pk>/xac-nhan/", stock.transfer_confirm, name="transfer_confirm"),
+    path("dieu-chuyen/<int:pk>/bien-ban.pdf", stock.transfer_slip, name="transfer_slip"),
     path("dieu-chuyen/<int:pk>/huy/", stock.transfer_cancel, name="transfer_cancel"),
     path("nguoi-nhan/", allocations.beneficiaries, name="beneficiaries"),
     path("nguoi-nhan/<int:item>/cap-phat/", allocations.allocate, name="allocate"),

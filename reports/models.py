@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.models import (
@@ -28,7 +29,7 @@ class ProgressReport(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Đang chờ")
-        RUNNING = "running", _("Đang lập")
+        RUNNING = "running", pgettext_lazy("báo cáo", "Đang lập")
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 

@@ -1,8 +1,12 @@
 """The words for the audit actions rounds writes (rounds, quotas, proposals, eligibility)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-from kernel.history import register_actions
+from kernel.history import ChangeKey, register_actions, register_change_keys
+from rounds.models import Proposal
+from schools.choices import SupportKind
 
 register_actions(
     {
@@ -30,3 +34,14 @@ register_actions(
         "student.unlock_eligibility": _("Mở khóa thông tin xét duyệt"),
     }
 )
+
+
+def _kinds(value: Any) -> str:
+    """``{"tablet": 2, "data": 6}`` → "Máy tính bảng: 2; Gói cước dữ liệu: 6"."""
+    if not isinstance(value, dict):
+        return str(value)
+    labels = dict(SupportKind.choices)
+    return "; ".join(f"{labels.get(kind, kind)}: {n}" for kind, n in value.items())
+
+
+register_change_keys(Proposal, {"kinds": ChangeKey(_("theo loại"), display=_kinds)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
@@ -204,7 +205,7 @@ class Proposal(models.Model):
     """One school's list of proposed beneficiaries in one round."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Đang lập")
+        DRAFT = "draft", pgettext_lazy("danh sách đề xuất", "Đang lập")
         SUBMITTED = "submitted", _("Đã gửi Phòng GD&ĐT")
         RETURNED = "returned", _("Trả lại để chỉnh sửa")
         APPROVED = "approved", _("Phòng GD&ĐT đã duyệt")

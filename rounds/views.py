@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -323,7 +325,7 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "can_decide": can_decide,
             "transitions": transitions,
-            "candidates": selectors.candidates(proposal) if can_edit else [],
+            **_candidates(request, proposal, can_edit),
             "history": history_for(proposal)[:100],
             "is_school": access.is_school_user(user),
             "deadline": deadline,
@@ -338,6 +340,18 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _candidates(request: AuthedRequest, proposal: Proposal, can_edit: bool) -> dict[str, Any]:
+    """The candidate list the school adds from: all of them, and those the filters show."""
+    every = selectors.candidates(proposal) if can_edit else []
+    filters = selectors.CandidateFilters.from_params(request.GET)
+    return {
+        "candidates": filters.apply(every),
+        "candidate_total": len(every),
+        "candidate_filters": filters,
+        **selectors.candidate_options(every),
+    }
 
 
 def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> HttpResponse:
@@ -358,11 +372,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
-    entries = []
-    for value in request.POST.getlist("add"):
-        student_id, _sep, kind = value.partition(":")
-        if student_id.isdigit() and kind:
-            entries.append((int(student_id), kind))
+    entries = selectors.entries_to_add(proposal, request.POST)
     if not entries:
         messages.warning(request, _("Chưa chọn học sinh nào."))
         return redirect("rounds:proposal", proposal.pk)

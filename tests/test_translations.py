@@ -68,6 +68,7 @@ OBJECTS = {
     "devices:import_result": "schools.ImportBatch",
     "devices:import_errors": "schools.ImportBatch",
     "devices:transfer_detail": "devices.StockTransfer",
+    "devices:transfer_slip": "devices.StockTransfer",
     "devices:allocate": "rounds.ProposalItem",
     "devices:allocation_detail": "devices.Allocation",
     "devices:allocation_pdf": "devices.Allocation",
