@@ -113,6 +113,7 @@ UNITLESS = {
     "reports:report_download": _REPORT,
     # Not objects at all.
     "accounts:password_reset_confirm": "a signed token, not an object id",
+    "accounts:activate_link": "an activation and its one-time token, for a visitor not logged in",
     "schools:export_start": "the name of an exporter, not an object id",
 }
 
