@@ -84,7 +84,7 @@
             var label = span > 1 ? "" : labels[col] || "";
             cell.setAttribute("data-label", label);
             // A heading too long for the label column goes above its value instead.
-            if (label.length > 16) { cell.classList.add("label-above"); }
+            if (label.length > 14) { cell.classList.add("label-above"); }
           }
           col += cell.colSpan || 1;
         });

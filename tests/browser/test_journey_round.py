@@ -61,7 +61,7 @@ def assign_school_quota(district, support_round: SupportRound) -> None:
     district.check("round")
     district.page.get_by_role("link", name="Giao chỉ tiêu cho trường").click()
     district.check("school-quotas")
-    district.page.locator("input[aria-label^='Trường PTDTBT THCS Tân Tiến']").fill("3")
+    district.page.get_by_label(f"{SCHOOL} – Máy tính bảng").fill("3")
     district.submit("Lưu chỉ tiêu các trường")
     assert "Đã giao chỉ tiêu cho các trường" in district.message()
     district.check("inbox")
