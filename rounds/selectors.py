@@ -231,10 +231,11 @@ def district_inbox(
                 kind_cells=[
                     {
                         "kind": k,
+                        "label": label,
                         "count": kinds.get(pid, {}).get(k, 0),
                         "quota": school_quotas[school.pk].get(k, 0),
                     }
-                    for k, _label in kinds_order
+                    for k, label in kinds_order
                 ],
                 category_cells=[
                     categories.get(pid, {}).get(c.pk, 0) for c in (categories_order or [])

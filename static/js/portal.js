@@ -113,7 +113,10 @@
         Array.prototype.forEach.call(row.cells, function (cell) {
           if (!cell.hasAttribute("data-label")) {
             var span = cell.colSpan || 1;
-            cell.setAttribute("data-label", span > 1 ? "" : labels[col] || "");
+            var label = span > 1 ? "" : labels[col] || "";
+            cell.setAttribute("data-label", label);
+            // A heading too long for the label column goes above its value instead.
+            if (label.length > 14) { cell.classList.add("label-above"); }
           }
           col += cell.colSpan || 1;
         });

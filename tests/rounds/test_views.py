@@ -218,7 +218,12 @@ def test_inbox_runs_fixed_number_of_queries(
     assert len(rows) == 9  # school, other_school and the 1 + 6 populated
     assert rows[0].proposal.status == "submitted"
     mine = next(r for r in rows if r.school == submitted.school)
-    assert mine.total == 4 and mine.kind_cells[0] == {"kind": "tablet", "count": 4, "quota": 5}
+    assert mine.total == 4 and mine.kind_cells[0] == {
+        "kind": "tablet",
+        "label": "Máy tính bảng",
+        "count": 4,
+        "quota": 5,
+    }
     assert sum(mine.category_cells) == 4
 
 
