@@ -24,6 +24,7 @@ from devices.models import (
     Subscription,
     SubscriptionProblem,
 )
+from platforms.models import LearningPlatform, PlatformAccount
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
 from schools.models import District, ExportJob, ImportBatch, Province, School
@@ -167,6 +168,15 @@ def build_province(
     )
     o["problem"] = SubscriptionProblem.objects.create(
         subscription=o["subscription"], kind=SubscriptionProblem.Kind.SLOW, reported_by=staff
+    )
+    o["platform_account"] = PlatformAccount.objects.create(
+        student=o["student"],
+        platform=LearningPlatform.objects.get_or_create(
+            name="VioEdu", defaults={"url": "https://vioedu.vn", "operator": "FPT"}
+        )[0],
+        login_name=f"hs.{prefix}",
+        set_up_on="2021-10-01",
+        set_up_by=staff,
     )
 
     o["point"] = CoveragePointFactory(village=village, name=f"Thôn {name}")

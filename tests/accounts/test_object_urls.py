@@ -78,6 +78,8 @@ OBJECT_URLS = {
     "coverage:import_errors": "coverage_batch",
     "reports:outreach_edit": "outreach",
     "reports:outreach_delete": "outreach",
+    "platforms:account_add": "student",
+    "platforms:account_deactivate": "platform_account",
 }
 # Extra kwargs of a few patterns besides the object.
 EXTRA_KWARGS = {
@@ -111,6 +113,7 @@ UNITLESS = {
     "reports:report_detail": _REPORT,
     "reports:report_status": _REPORT,
     "reports:report_download": _REPORT,
+    "platforms:platform_edit": "the platform catalogue is reference data, the same for every unit",
     # Not objects at all.
     "accounts:password_reset_confirm": "a signed token, not an object id",
     "schools:export_start": "the name of an exporter, not an object id",
