@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 # Imported first so that django-otp's admins are registered and can be replaced below.
@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import AccountImportForm
 from accounts.http import AuthedRequest
-from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
+from accounts.models import Activation, AuditEvent, Notification, PersonalDataAccess, Role, User
 
 
 @admin.register(Role)
@@ -135,6 +135,14 @@ class UserAdmin(BaseUserAdmin):
             )
             if report.ok and not form.cleaned_data["dry_run"]:
                 messages.success(request, _("Đã tạo %(n)d tài khoản.") % {"n": report.created})
+                messages.info(
+                    request,
+                    _(
+                        "Tài khoản có e-mail đã được gửi thư kích hoạt; với các tài khoản khác, "
+                        "hãy in phiếu mã kích hoạt tại %(url)s."
+                    )
+                    % {"url": reverse("accounts:activation_sheet")},
+                )
                 return redirect("admin:accounts_user_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -143,6 +151,36 @@ class UserAdmin(BaseUserAdmin):
             "title": _("Nhập tài khoản từ Excel"),
         }
         return render(request, "admin/accounts/user/import.html", context)
+
+
+@admin.register(Activation)
+class ActivationAdmin(admin.ModelAdmin):
+    """Read-only: activations are issued by account creation, the reset form and the sheet."""
+
+    list_display = ("user", "channel", "status", "created_at", "expires_at", "closed_at")
+    list_filter = ("status", "channel")
+    search_fields = ("user__username", "user__full_name")
+    exclude = ("code_hash",)
+    readonly_fields = (
+        "user",
+        "channel",
+        "status",
+        "created_at",
+        "expires_at",
+        "closed_at",
+        "sent_at",
+        "failed_attempts",
+        "issued_by",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(AuditEvent)

@@ -8,8 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
         from django.utils.module_loading import autodiscover_modules
 
+        from accounts.checks import check_site_url
         from accounts.middleware import start_session_clock
         from accounts.services import record_access, record_audit
         from kernel import audit
@@ -19,5 +21,8 @@ class AccountsConfig(AppConfig):
 
         # Any login (the portal's page, the admin's, a test client) starts the clock.
         user_logged_in.connect(start_session_clock, dispatch_uid="accounts.session_clock")
+        checks.register(check_site_url)
         # Every app's named predicates (``<app>/rules.py``), for ``{% allowed %}``.
         autodiscover_modules("rules")
+        # Every app's words for its audit actions (``<app>/audit_actions.py``), for histories.
+        autodiscover_modules("audit_actions")

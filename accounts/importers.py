@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.selectors import find_role
 from accounts.services import create_user
 from kernel.importing import DuplicateTracker, ImportReport, RowError
 from kernel.normalize import clean_text
@@ -22,11 +23,6 @@ COLUMNS = [
     ColumnSpec("role", "Vai trò", ("Role",), required=True),
     ColumnSpec("unit", "Mã đơn vị", ("Mã trường", "Mã huyện", "Đơn vị"), required=False),
 ]
-ROLE_ALIASES = {
-    "school": "school_staff",
-    "district": "district_officer",
-    "province": "province_officer",
-}
 
 
 # size: every row is checked against roles, units and taken usernames in one pass, then all
@@ -40,7 +36,7 @@ def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> Impor
         return ImportReport(rows=0, errors=[RowError(0, "", "file", exc.message)])
     rows = list(table.data_rows())
     report = ImportReport(rows=len(rows))
-    roles = {r.code: r for r in Role.objects.all()}
+    roles: dict[str, Role | None] = {}
     schools = set(School.objects.values_list("code", flat=True))
     districts = set(District.objects.values_list("code", flat=True))
     taken = {u.lower() for u in User.objects.values_list("username", flat=True)}
@@ -49,9 +45,10 @@ def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> Impor
     labels = table.field_labels()
     for row, values in rows:
         username = clean_text(values.get("username"))
-        role = roles.get(
-            ROLE_ALIASES.get(clean_text(values.get("role")), clean_text(values.get("role")))
-        )
+        role_text = clean_text(values.get("role"))
+        if role_text not in roles:
+            roles[role_text] = find_role(role_text)
+        role = roles[role_text]
         unit = clean_text(values.get("unit")).split(".")[0]
         errors = []
         if not username:
@@ -79,7 +76,15 @@ def import_accounts(*, actor: User, source: Any, dry_run: bool = False) -> Impor
         if role is None:
             errors.append(
                 RowError(
-                    row, labels.get("role", "Vai trò"), "role", _("vai trò không thuộc danh mục")
+                    row,
+                    labels.get("role", "Vai trò"),
+                    "role",
+                    _("vai trò không thuộc danh mục (các mã: %(codes)s)")
+                    % {
+                        "codes": ", ".join(
+                            Role.objects.order_by("code").values_list("code", flat=True)
+                        )
+                    },
                 )
             )
         elif role.level == Role.Level.SCHOOL and unit not in schools:

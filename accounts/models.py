@@ -226,6 +226,62 @@ class User(AbstractUser):
         return str(_("Quản trị hệ thống"))
 
 
+class Activation(models.Model):
+    """A one-time way for a new account to set its first password: an e-mailed link or a printed code.
+
+    The link's token is derived from the row and the user's password hash (nothing secret is
+    stored, and setting a password spends it); a printed code is stored only as a keyed hash.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chưa dùng")
+        USED = "used", _("Đã kích hoạt")
+        REPLACED = "replaced", _("Đã thay bằng mã mới")
+        EXPIRED = "expired", _("Hết hạn")
+        LOCKED = "locked", _("Bị khóa do nhập sai nhiều lần")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Thư điện tử")
+        SHEET = "sheet", _("Phiếu in")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="activations", verbose_name=_("tài khoản")
+    )
+    channel = models.CharField(_("cách gửi"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("tạo lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("đã gửi thư lúc"), null=True, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
+    issued_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người cấp"),
+    )
+
+    class Meta:
+        verbose_name = _("kích hoạt tài khoản")
+        verbose_name_plural = _("kích hoạt tài khoản")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_activation_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username} ({self.get_channel_display()}, {self.get_status_display()})"
+
+
 class AuditEvent(models.Model):
     """Who did what to which object, when, and what changed. Written by services only."""
 
@@ -269,7 +325,7 @@ class AuditEvent(models.Model):
         recorded reveal, never in its history.
         """
         return sorted(
-            (name, _masked(value) if name in MASKED_CHANGE_FIELDS else value)
+            (name, masked(value) if name in MASKED_CHANGE_FIELDS else value)
             for name, value in (self.changes or {}).items()
         )
 
@@ -280,9 +336,9 @@ MASKED_CHANGE_FIELDS = frozenset(
 )
 
 
-def _masked(value: object) -> object:
+def masked(value: object) -> object:
     if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
+        return [masked(v) for v in value]
     if value is None or value == "":
         return value
     text = str(value)

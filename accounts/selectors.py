@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
-from accounts.models import AuditEvent, Notification, PersonalDataAccess, User
+from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
+from kernel.normalize import fold
 
 
 def history_for(obj: Model) -> QuerySet[AuditEvent]:
@@ -74,3 +76,67 @@ def data_accesses(user: User, filters: AccessFilters) -> QuerySet[PersonalDataAc
     if filters.date_to:
         qs = qs.filter(at__date__lte=filters.date_to)
     return qs
+
+
+# Short words for the roles the portal starts with, as the README's commands use them.
+ROLE_ALIASES = {
+    "school": "school_staff",
+    "district": "district_officer",
+    "province": "province_officer",
+}
+
+
+def find_role(value: str) -> Role | None:
+    """The role named by ``value``: its code, a short alias, or its name.
+
+    Names match case- and accent-insensitively ("can bo nha truong" finds "Cán bộ nhà
+    trường"), so an operator can type what the admin shows.
+    """
+    key = fold(value)
+    if not key:
+        return None
+    key = ROLE_ALIASES.get(key, key)
+    for role in Role.objects.order_by("pk"):
+        if key in (fold(role.code), fold(role.name)):
+            return role
+    return None
+
+
+def role_list_text() -> str:
+    """Every role as "code – name", one per line, for error messages."""
+    return "\n".join(f"  {r.code} – {r.name}" for r in Role.objects.order_by("level", "code"))
+
+
+def _awaiting_activation() -> QuerySet[User]:
+    """Active accounts that never had a password: created without one, not yet activated."""
+    return User.objects.filter(
+        is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX, last_login__isnull=True
+    )
+
+
+def awaiting_activation_by_email(email: str) -> QuerySet[User]:
+    return _awaiting_activation().filter(email__iexact=email.strip())
+
+
+def awaiting_activation_in_scope(
+    user: User, *, district_id: int | None = None, school_code: str = ""
+) -> QuerySet[User]:
+    """Accounts of ``user``'s province awaiting activation, by district and school.
+
+    Administrators and provincial officers print activation sheets for the schools and
+    offices of their province; nobody else sees this list.
+    """
+    scope = user.scope
+    if not scope.is_provincial or scope.province_id is None:
+        return User.objects.none()
+    pid = scope.province_id
+    qs = _awaiting_activation().filter(
+        Q(school__district__province_id=pid) | Q(district__province_id=pid) | Q(province_id=pid)
+    )
+    if district_id is not None:
+        qs = qs.filter(Q(school__district_id=district_id) | Q(district_id=district_id))
+    if school_code:
+        qs = qs.filter(school__code=school_code)
+    return qs.select_related("school__district", "district", "province", "role").order_by(
+        "school__district__name", "district__name", "school__name", "username"
+    )

@@ -11,10 +11,13 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
+from accounts import tokens
+from accounts.models import Activation, AuditEvent, Notification, PersonalDataAccess, Role, User
+from kernel.links import absolute_url, cut_at_word
 from schools.models import District, Province, School
 
 
@@ -160,6 +163,29 @@ def notify(
     return notes
 
 
+# Characters of the notification kept in an e-mail's subject (after the portal's tag).
+SUBJECT_LIMIT = 80
+
+
+def notification_body(note: Notification) -> str:
+    """The e-mail text: the whole message, then the absolute link to act on it."""
+    lines = [note.message]
+    if note.url:
+        lines += [
+            "",
+            _("Xem và xử lý trên cổng thông tin: %(url)s") % {"url": absolute_url(note.url)},
+        ]
+    lines += [
+        "",
+        "-- ",
+        _(
+            "Thư gửi tự động từ cổng “Sóng và máy tính cho em”; thông báo này cũng có trong "
+            "mục Thông báo khi bạn đăng nhập."
+        ),
+    ]
+    return "\n".join(lines)
+
+
 def email_notifications(notification_ids: list[int]) -> int:
     """E-mail each notification once; safe to run twice (already e-mailed ones are skipped).
 
@@ -177,8 +203,9 @@ def email_notifications(notification_ids: list[int]) -> int:
             continue
         try:
             send_mail(
-                subject=_("[Sóng và máy tính cho em] %(message)s") % {"message": note.message[:80]},
-                message=f"{note.message}\n\n{note.url}",
+                subject=_("[Sóng và máy tính cho em] %(message)s")
+                % {"message": cut_at_word(note.message, SUBJECT_LIMIT)},
+                message=notification_body(note),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[note.recipient.email],
             )
@@ -249,6 +276,9 @@ def create_user(
     record_audit(
         actor=actor, action="user.create", obj=user, changes={"role": role.code, "unit": unit_code}
     )
+    if not password and email:
+        # Without a password the account is activated by its owner (or from a printed code).
+        issue_activation(actor=actor, user=user, channel=Activation.Channel.EMAIL)
     return user
 
 
@@ -294,3 +324,194 @@ def record_export(*, user: User, what: str, objects: Any) -> None:
         what=what,
         rows=rows if rows is not None else len(objects),
     )
+
+
+# --------------------------------------------------------------------------- activation
+
+
+class ActivationError(Exception):
+    """An activation link or code that cannot be used; the message says why, in Vietnamese."""
+
+
+def _close_activation(activation: Activation, *, status: str, actor: User | None) -> None:
+    """End a pending activation (replaced, expired or locked) and audit it."""
+    activation.status = status
+    activation.closed_at = timezone.now()
+    activation.save(update_fields=["status", "closed_at"])
+    record_audit(
+        actor=actor,
+        action=f"activation.{status}",
+        obj=activation.user,
+        changes={"activation": activation.pk, "channel": activation.channel},
+    )
+
+
+@transaction.atomic
+def issue_activation(*, actor: User | None, user: User, channel: str) -> tuple[Activation, str]:
+    """Start (or start again) the activation of ``user``; returns the row and a printed code.
+
+    Any earlier pending link or code stops working (audited as replaced, or expired when
+    past its date).  An e-mailed link is sent after commit, through the outbox; a printed
+    code is returned once and only its hash is kept (empty for e-mail).
+    """
+    now = timezone.now()
+    for old in Activation.objects.select_for_update().filter(
+        user=user, status=Activation.Status.PENDING
+    ):
+        expired = old.expires_at <= now
+        status = Activation.Status.EXPIRED if expired else Activation.Status.REPLACED
+        _close_activation(old, status=status, actor=actor)
+    activation = Activation(
+        user=user,
+        channel=channel,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=settings.ACTIVATION_DAYS),
+        issued_by=actor if actor is not None and actor.pk else None,
+    )
+    code = ""
+    if channel == Activation.Channel.SHEET:
+        code = tokens.new_code()
+        activation.code_hash = tokens.code_hash(user.pk, code)
+    activation.save()
+    record_audit(
+        actor=actor,
+        action="activation.issued",
+        obj=user,
+        changes={
+            "activation": activation.pk,
+            "channel": channel,
+            "expires_at": activation.expires_at,
+        },
+    )
+    if channel == Activation.Channel.EMAIL:
+        from taskqueue.services import enqueue_durably
+
+        enqueue_durably("accounts.services.email_activation", activation.pk)
+    return activation, code
+
+
+def activation_link(activation: Activation) -> str:
+    """The absolute one-time link of an e-mailed activation."""
+    path = reverse("accounts:activate_link", args=[activation.pk, tokens.link_token(activation)])
+    return absolute_url(path)
+
+
+def email_activation(activation_id: int) -> bool:
+    """Send the activation e-mail once; safe to run twice (a sent or closed one is skipped)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    activation = (
+        Activation.objects.select_related("user")
+        .filter(pk=activation_id, status=Activation.Status.PENDING, sent_at__isnull=True)
+        .first()
+    )
+    if activation is None or not activation.user.email:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "user": activation.user,
+            "link": activation_link(activation),
+            "expires_at": activation.expires_at,
+            "code_url": absolute_url(reverse("accounts:activate")),
+        }
+        send_mail(
+            subject=_("[Sóng và máy tính cho em] Kích hoạt tài khoản %(u)s")
+            % {"u": activation.user.username},
+            message=render_to_string("accounts/activation_email.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[activation.user.email],
+        )
+    Activation.objects.filter(pk=activation.pk).update(sent_at=timezone.now())
+    return True
+
+
+def _check_open(activation: Activation) -> None:
+    """Raise unless ``activation`` can still be used; an expired one is closed (audited)."""
+    if activation.status == Activation.Status.USED:
+        raise ActivationError(_("Tài khoản đã được kích hoạt. Hãy đăng nhập."))
+    if activation.status != Activation.Status.PENDING:
+        raise ActivationError(
+            _("Mã kích hoạt này không còn dùng được. Hãy liên hệ quản trị viên để nhận mã mới.")
+        )
+    if activation.expires_at <= timezone.now():
+        _close_activation(activation, status=Activation.Status.EXPIRED, actor=None)
+        raise ActivationError(
+            _("Mã kích hoạt đã hết hạn. Hãy liên hệ quản trị viên để nhận mã mới.")
+        )
+
+
+def activation_for_link(pk: int, token: str) -> Activation:
+    """The e-mailed activation ``pk`` if ``token`` is its link's and it is still open."""
+    activation = Activation.objects.select_related("user").filter(pk=pk).first()
+    if activation is None or not tokens.link_token_matches(activation, token):
+        raise ActivationError(
+            _("Đường dẫn kích hoạt không hợp lệ hoặc đã được dùng. Hãy liên hệ quản trị viên.")
+        )
+    _check_open(activation)
+    return activation
+
+
+def activation_for_code(username: str, code: str) -> Activation:
+    """The open printed-code activation of ``username`` if ``code`` is its code.
+
+    A wrong code counts against the account; after ``ACTIVATION_MAX_ATTEMPTS`` the code is
+    locked (audited) and a new sheet must be printed.  Unknown user and wrong code give the
+    same answer, so the page does not tell which usernames exist.
+    """
+    wrong = ActivationError(_("Tên đăng nhập hoặc mã kích hoạt không đúng."))
+    activation = (
+        Activation.objects.select_related("user")
+        .filter(
+            user__username__iexact=username.strip(),
+            channel=Activation.Channel.SHEET,
+            status=Activation.Status.PENDING,
+        )
+        .first()
+    )
+    if activation is None:
+        raise wrong
+    if not tokens.code_matches(activation, code):
+        activation.failed_attempts += 1
+        activation.save(update_fields=["failed_attempts"])
+        if activation.failed_attempts >= settings.ACTIVATION_MAX_ATTEMPTS:
+            _close_activation(activation, status=Activation.Status.LOCKED, actor=None)
+        raise wrong
+    _check_open(activation)
+    return activation
+
+
+@transaction.atomic
+def activate_account(*, activation: Activation, password: str) -> User:
+    """Set the first password of the account (password rules apply) and spend the activation."""
+    locked = Activation.objects.select_for_update().select_related("user").get(pk=activation.pk)
+    _check_open(locked)
+    user = locked.user
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    locked.status = Activation.Status.USED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    record_audit(
+        actor=user,
+        action="activation.used",
+        obj=user,
+        changes={"activation": locked.pk, "channel": locked.channel},
+    )
+    return user
+
+
+def print_activation_codes(
+    *, actor: User, users: Iterable[User]
+) -> list[tuple[User, str, dt.datetime]]:
+    """New printed codes for ``users`` (earlier links and codes stop working), in one transaction."""
+    with transaction.atomic():
+        issued = []
+        for user in users:
+            activation, code = issue_activation(
+                actor=actor, user=user, channel=Activation.Channel.SHEET
+            )
+            issued.append((user, code, activation.expires_at))
+    return issued

@@ -19,7 +19,16 @@ from django_otp.middleware import is_verified
 
 from accounts import access, selectors, services, twofactor
 from accounts.access import capability_required, no_store
-from accounts.forms import LoginForm, OTPTokenForm, ReconfirmForm
+from accounts.documents import activation_sheet_pdf
+from accounts.forms import (
+    ActivationCodeForm,
+    ActivationLinkForm,
+    ActivationSheetForm,
+    LoginForm,
+    OTPTokenForm,
+    PortalPasswordResetForm,
+    ReconfirmForm,
+)
 from accounts.home import home_summary
 from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
@@ -36,6 +45,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset form, throttled per client address and per e-mail asked for."""
 
     template_name = "accounts/password_reset.html"
+    form_class = PortalPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
@@ -237,3 +247,87 @@ def data_access_list(request: AuthedRequest) -> HttpResponse:
         "accounts/data_access_list.html",
         {"page": page, "filters": filters, "querystring": params.urlencode()},
     )
+
+
+# --------------------------------------------------------------------------- activation
+
+# As Django's password reset does, the link's token leaves the address bar (and any Referer)
+# at once: it is kept in the session and the page is reached through this placeholder.
+_LINK_SESSION_KEY = "_activation_token"
+_LINK_PLACEHOLDER = "dat-mat-khau"
+
+
+def _activated(request: HttpRequest) -> HttpResponse:
+    messages.success(request, _("Tài khoản đã được kích hoạt. Hãy đăng nhập bằng mật khẩu mới."))
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def activate_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The e-mailed one-time link: set the account's first password."""
+    if token != _LINK_PLACEHOLDER:
+        request.session[_LINK_SESSION_KEY] = token
+        return redirect("accounts:activate_link", pk=pk, token=_LINK_PLACEHOLDER)
+    try:
+        activation = services.activation_for_link(pk, request.session.get(_LINK_SESSION_KEY, ""))
+    except services.ActivationError as exc:
+        return render(request, "accounts/activate.html", {"error": str(exc)}, status=404)
+    form = ActivationLinkForm(activation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activate_account(
+                activation=activation, password=form.cleaned_data["new_password1"]
+            )
+        except services.ActivationError as exc:
+            return render(request, "accounts/activate.html", {"error": str(exc)}, status=404)
+        request.session.pop(_LINK_SESSION_KEY, None)
+        return _activated(request)
+    return render(request, "accounts/activate.html", {"form": form, "account": activation.user})
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """The printed code: username, code and the first password."""
+    form = ActivationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert form.activation is not None
+        try:
+            services.activate_account(
+                activation=form.activation, password=form.cleaned_data["new_password1"]
+            )
+        except services.ActivationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _activated(request)
+    return render(request, "accounts/activate.html", {"form": form, "with_code": True})
+
+
+@capability_required("can_manage_users", "can_manage_rounds")
+@no_store
+@require_http_methods(["GET", "POST"])
+def activation_sheet(request: AuthedRequest) -> HttpResponse:
+    """Accounts awaiting activation, and a PDF of new activation codes for them."""
+    access.require(access.is_provincial_user(request.user))
+    districts = school_selectors.visible_districts(request.user).order_by("name")
+    form = ActivationSheetForm(request.POST or request.GET or None, districts=districts)
+    district = school = None
+    if form.is_bound and form.is_valid():
+        district = form.cleaned_data["district"]
+        school = form.cleaned_data["school"].strip()
+    pending = selectors.awaiting_activation_in_scope(
+        request.user, district_id=district.pk if district else None, school_code=school or ""
+    )
+    if request.method == "POST" and form.is_valid():
+        users = list(pending)
+        if not users:
+            messages.info(
+                request, _("Không có tài khoản nào đang chờ kích hoạt trong phạm vi đã chọn.")
+            )
+            return redirect("accounts:activation_sheet")
+        issued = services.print_activation_codes(actor=request.user, users=users)
+        pdf = activation_sheet_pdf(issued)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="phieu-ma-kich-hoat.pdf"'
+        return response
+    page = Paginator(pending, 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/activation_sheet.html", {"form": form, "page": page})

@@ -87,6 +87,16 @@ def _require_district(actor: User, district_id: int) -> None:
     require(rules.works_in_district(actor, district_id))
 
 
+def _district_of(commune: Commune) -> int:
+    """Coverage points carry the units of 2021: a commune of the list since 1 July 2025
+    has no district, so a point cannot be recorded in it yet."""
+    if commune.district_id is None:
+        raise ValidationError(
+            {"village": _("Thôn/bản phải thuộc một xã của danh mục trước 1/7/2025.")}
+        )
+    return commune.district_id
+
+
 may_report_for_school = rules.may_report_for_school
 
 
@@ -148,7 +158,7 @@ def create_point(
     """
     if village is None and commune is not None and village_name.strip():
         _require_manager(actor)
-        _require_district(actor, commune.district_id)
+        _require_district(actor, _district_of(commune))
         village, _created = get_or_create_village(commune=commune, name=village_name)
     point = CoveragePoint(kind=kind, notes=notes)
     if kind == CoveragePoint.Kind.SCHOOL:
@@ -188,7 +198,7 @@ def create_point(
             raise ValidationError({"village": _("Chọn thôn/bản.")})
         point.village = village
         point.commune_id = village.commune_id
-        point.district_id = village.commune.district_id
+        point.district_id = _district_of(village.commune)
         point.name = name or village.name
         latitude = village.latitude if latitude is None else latitude
         longitude = village.longitude if longitude is None else longitude

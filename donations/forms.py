@@ -15,6 +15,7 @@ from donations.models import CashReceipt, Donor, FundAccount, Spending
 from donations.services import normalize_tax_code
 from kernel.documents import format_vnd
 from kernel.formfields import BoundedIntegerField, MoneyField, model_choice_field
+from kernel.identifiers import normalize_contact_phone
 from rounds.models import SupportRound
 from schools.choices import SupportKind
 
@@ -28,6 +29,21 @@ XLSX_ACCEPT = {"accept": ".xlsx,.xls,.csv"}
 
 
 class DonorForm(forms.ModelForm):
+    # Typed as printed: a branch's "0100109106-001" is 14 characters (stored as 13 digits).
+    tax_code = forms.CharField(
+        label=_("Mã số thuế"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Điện thoại"),
+        max_length=25,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("Di động hoặc cố định, ví dụ 0912 345 678, 0214 3840 123."),
+    )
+
     class Meta:
         model = Donor
         fields = [
@@ -53,6 +69,15 @@ class DonorForm(forms.ModelForm):
             return normalize_tax_code(self.cleaned_data.get("tax_code", ""))
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+
+    def clean_phone(self) -> str:
+        if not self.cleaned_data.get("phone"):
+            return ""
+        try:
+            return normalize_contact_phone(self.cleaned_data["phone"])
+        except ValueError as exc:
+            text = str(exc)  # a phrase, as the importers use it: made a sentence here
+            raise ValidationError(f"{text[:1].upper()}{text[1:]}.") from exc
 
     def _post_clean(self) -> None:
         # Uniqueness and the enterprise rule are checked by the service, with clearer messages.

@@ -254,6 +254,10 @@ class OfficialDocument:
             centered(x_right, right_w, place[:1].upper() + place[1:], "I", 11)
         pdf.set_x(pdf.l_margin)
 
+    def page_break(self) -> None:
+        """Start a new page (e.g. one section per school on a sheet handed out by school)."""
+        self._pdf.add_page()
+
     def paragraph(self, text: str, bold: bool = False, italic: bool = False) -> None:
         """A justified paragraph of body text."""
         self._pdf.use_font(("B" if bold else "") + ("I" if italic else ""), 12)

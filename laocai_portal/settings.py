@@ -162,6 +162,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Cổng Sóng và máy tính cho em <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address: links in e-mails and on printed sheets are built on it (a system check warns
+# when it is left at the local default with DEBUG off).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -207,6 +210,10 @@ MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap
 PORTAL_PROVINCE_NAME = env.str("PORTAL_PROVINCE_NAME", default="Lào Cai")
 PORTAL_PROVINCE_CODE = env.str("PORTAL_PROVINCE_CODE", default="10")
 REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
+# Days an activation link or printed activation code stays valid.
+ACTIVATION_DAYS = env.int("ACTIVATION_DAYS", default=7)
+# Wrong activation codes typed for one account before its code is locked (a new one is printed).
+ACTIVATION_MAX_ATTEMPTS = env.int("ACTIVATION_MAX_ATTEMPTS", default=5)
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
 
 # Demo users are only ever created with DEBUG on.

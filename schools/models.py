@@ -6,8 +6,10 @@ nothing here assumes nine districts or even that districts exist for ever.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,12 +18,45 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
+from schools.models_reform import (
+    GENERATION_2021,
+    GENERATION_2025,
+    REFORM_DATE,
+    CommuneSuccession,
+    InterimUnitChange,
+    SchoolPlacement,
+    UnitGeneration,
+)
+
+if TYPE_CHECKING:
+    from schools.crosswalk import Resolution
+
+__all__ = [
+    "GENERATION_2021",
+    "GENERATION_2025",
+    "REFORM_DATE",
+    "Commune",
+    "CommuneSuccession",
+    "District",
+    "ExportJob",
+    "ImportBatch",
+    "InterimUnitChange",
+    "Province",
+    "School",
+    "SchoolPlacement",
+    "SchoolSite",
+    "UnitGeneration",
+    "Village",
+]
 
 logger = logging.getLogger(__name__)
 
 # Roughly the bounding box of Lào Cai; coordinates outside it are typing errors.
 LAT_RANGE = (21.8, 22.9)
 LON_RANGE = (103.5, 104.7)
+# The province since 1 July 2025, old Yên Bái included: its records are checked against this.
+CURRENT_LAT_RANGE = (21.3, 22.9)
+CURRENT_LON_RANGE = (103.5, 105.2)
 
 
 def recorded_in_province(
@@ -59,14 +94,36 @@ def inside_province(lat: float | None, lon: float | None) -> bool:
     return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
 
 
+def inside_current_province(lat: float | None, lon: float | None) -> bool:
+    if lat is None or lon is None:
+        return False
+    return (
+        CURRENT_LAT_RANGE[0] <= lat <= CURRENT_LAT_RANGE[1]
+        and CURRENT_LON_RANGE[0] <= lon <= CURRENT_LON_RANGE[1]
+    )
+
+
 class Province(models.Model):
-    code = models.CharField(_("mã"), max_length=10, unique=True)
+    generation = models.ForeignKey(
+        UnitGeneration,
+        on_delete=models.PROTECT,
+        default=GENERATION_2021,
+        related_name="provinces",
+        verbose_name=_("thế hệ đơn vị"),
+    )
+    # Unique per generation only: Yên Bái's 15 of 2021 is Lào Cai's 15 since 2025.
+    code = models.CharField(_("mã"), max_length=10)
     name = models.CharField(_("tên"), max_length=100)
 
     class Meta:
         verbose_name = _("tỉnh")
         verbose_name_plural = _("tỉnh")
-        ordering = ["code"]
+        ordering = ["code", "generation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "code"], name="province_code_unique_per_generation"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,15 +166,40 @@ class District(models.Model):
 
 
 class Commune(models.Model):
+    """A commune-level unit of one generation: of a district in the three-level list of
+    2021, directly of a province in the two-level list since 1 July 2025."""
+
     class Kind(models.TextChoices):
         COMMUNE = "commune", _("Xã")
         WARD = "ward", _("Phường")
         TOWNSHIP = "township", _("Thị trấn")
+        SPECIAL_ZONE = "special", _("Đặc khu")
 
-    district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="communes", verbose_name=_("huyện")
+    generation = models.ForeignKey(
+        UnitGeneration,
+        on_delete=models.PROTECT,
+        default=GENERATION_2021,
+        related_name="communes",
+        verbose_name=_("thế hệ đơn vị"),
     )
-    code = models.CharField(_("mã"), max_length=10, unique=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communes",
+        verbose_name=_("huyện"),
+    )
+    # Only for the two-level generation; a 2021 commune's province is its district's.
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_communes",
+        verbose_name=_("tỉnh"),
+    )
+    code = models.CharField(_("mã"), max_length=10)
     name = models.CharField(
         _("tên"), max_length=100, help_text=_("Tên đầy đủ, ví dụ “Xã Tân Tiến”.")
     )
@@ -127,9 +209,46 @@ class Commune(models.Model):
         verbose_name = _("xã/phường/thị trấn")
         verbose_name_plural = _("xã/phường/thị trấn")
         ordering = ["district__code", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "code"], name="commune_code_unique_per_generation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(district__isnull=False, province__isnull=True)
+                | models.Q(district__isnull=True, province__isnull=False),
+                name="commune_of_district_or_province",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        generation = UnitGeneration.objects.filter(pk=self.generation_id).first()
+        if generation is None:
+            return
+        if generation.has_districts and (self.district_id is None or self.province_id):
+            raise ValidationError({"district": _("Xã của danh mục ba cấp thuộc một huyện.")})
+        if not generation.has_districts and (self.province_id is None or self.district_id):
+            raise ValidationError(
+                {"province": _("Xã của danh mục hai cấp thuộc trực tiếp một tỉnh.")}
+            )
+        unit_province = self.province or (self.district.province if self.district else None)
+        if unit_province is not None and unit_province.generation_id != self.generation_id:
+            raise ValidationError(_("Tỉnh/huyện của xã thuộc thế hệ đơn vị khác."))
+
+    def resolve_on(self, day: dt.date) -> Resolution:
+        """The unit(s) in force on ``day`` this commune's records belong to (``schools.crosswalk``)."""
+        from schools.crosswalk import Crosswalk
+
+        return Crosswalk.load(on=day, communes=[self]).resolve(self)
+
+    @property
+    def current(self) -> Resolution:
+        """Today's unit(s): through the 2023–2024 changes, then the 2025 crosswalk."""
+        return self.resolve_on(timezone.localdate())
 
 
 class Village(models.Model):
@@ -220,6 +339,16 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def commune_on(self, day: dt.date) -> Commune | None:
+        """The school's commune on ``day``; None when the crosswalk cannot tell (a split)."""
+        from schools.crosswalk import school_commune_on
+
+        return school_commune_on(self, day)
+
+    @property
+    def current_commune(self) -> Commune | None:
+        return self.commune_on(timezone.localdate())
 
     @property
     def grades(self) -> range:

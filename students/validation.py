@@ -240,7 +240,7 @@ class Lookups:
         for school in schools:
             self.schools_by_code[school.code] = school
             self.schools_by_name.setdefault(unit_key(school.name), []).append(school)
-        self.communes: dict[tuple[int, str], Commune] = {}
+        self.communes: dict[tuple[int | None, str], Commune] = {}
         self.commune_names: UnitIndex[Commune] = UnitIndex()
         commune_ids: list[int] = []
         for commune in communes:

@@ -106,6 +106,7 @@ OTHER_ARGS = {
     "reports:report_download": {"kind": "xlsx"},
     "rounds:proposal_transition": {"name": "submit"},
     "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+    "accounts:activate_link": {"pk": 1, "token": "dat-mat-khau"},
 }
 HTML_PAGE = "text/html"
 TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.DOTALL | re.IGNORECASE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,15 +14,8 @@ from donations.models import (
     Donor,
 )
 from donations.services._base import DONOR_FIELDS, _refresh_public_page, _require_manager
-from kernel.normalize import clean_text, normalize_phone
-
-
-def normalize_tax_code(value: Any) -> str:
-    """ "0100109106-001" -> "0100109106001"; raises ``ValueError`` unless 10 or 13 digits."""
-    text = re.sub(r"[\s.\-]", "", clean_text(value))
-    if text and not re.fullmatch(r"\d{10}|\d{13}", text):
-        raise ValueError(_("Mã số thuế gồm 10 hoặc 13 chữ số."))
-    return text
+from kernel.identifiers import normalize_contact_phone, normalize_tax_code
+from kernel.normalize import clean_text
 
 
 def normalize_reference(value: Any) -> str:
@@ -42,9 +34,9 @@ def _clean_donor(donor: Donor) -> None:
         errors["tax_code"] = [str(exc)]
     if donor.phone:
         try:
-            donor.phone = normalize_phone(donor.phone)
+            donor.phone = normalize_contact_phone(donor.phone)
         except ValueError as exc:
-            errors["phone"] = [str(exc)]
+            errors["phone"] = [str(exc)[:1].upper() + str(exc)[1:] + "."]
     if donor.kind == Donor.Kind.ENTERPRISE and not donor.tax_code and "tax_code" not in errors:
         errors["tax_code"] = [_("Doanh nghiệp phải có mã số thuế (10 hoặc 13 chữ số).")]
     if (

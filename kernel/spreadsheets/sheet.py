@@ -94,6 +94,9 @@ class SpreadsheetError(Exception):
         return self.message
 
 
+_PLAIN_KEPT = 50_000  # bounds the memory of ``Sheet._plain``
+
+
 @dataclass
 class Sheet:
     """Raw cells of one worksheet.
@@ -119,12 +122,21 @@ class Sheet:
     cell_encodings: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
     # The workbook's other non-empty visible worksheets (a list with one sheet per class).
     others: list[Sheet] = field(default_factory=list, repr=False)
+    # Non-ASCII texts judged from their text alone to be Unicode (``convert_row``).
+    _plain: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def convert_row(self, index: int, row: list[Any]) -> list[Any]:
         """Convert the legacy-encoded text cells of row ``index`` (0-based) in place."""
         encodings = self.cell_encodings
-        if not encodings and all(type(v) is not str or v.isascii() for v in row):
-            return row  # the common case: nothing that could be legacy text
+        if not encodings:
+            # The common case: every text is ASCII, or Unicode already seen to stay as it
+            # is (names, villages and communes repeat down a list).
+            plain = self._plain
+            for value in row:
+                if value.__class__ is str and value not in plain and not value.isascii():
+                    break
+            else:
+                return row
         for col, value in enumerate(row):
             if not isinstance(value, str) or not value:
                 continue
@@ -135,6 +147,8 @@ class Sheet:
             if encoding is not None:
                 row[col] = new
                 self.converted[encoding] = self.converted.get(encoding, 0) + 1
+            elif font is None and len(self._plain) < _PLAIN_KEPT:
+                self._plain.add(value)
         return row
 
     def apply_layout(self, layout: SheetLayout | None) -> None:

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services import record_audit
 from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.services import notices
 from rounds.services.common import (
     QuotaExceeded,
     audit_transition,
@@ -195,7 +196,14 @@ def approve_proposal(
         "school": locked.school,
         "round": locked.round.name,
     }
-    notify_next(locked, school_staff_of(locked.school_id), transition.verb, message)
+    # The school hears which pupils were not approved and why, not only how many were.
+    rejected = notices.rejected_summary(locked, notices.MESSAGE_LIMIT - len(message) - 1)
+    notify_next(
+        locked,
+        school_staff_of(locked.school_id),
+        transition.verb,
+        f"{message} {rejected}" if rejected else message,
+    )
     if locked.round.requires_province_confirmation:
         notify_next(
             locked,
@@ -366,7 +374,9 @@ def reject_items(
         raise RoundsError(_("Vui lòng nhập lý do không duyệt."))
     locked = _decidable(actor, proposal, version)
     items = list(
-        locked.items.filter(pk__in=list(item_ids)).exclude(status=ProposalItem.Status.REJECTED)
+        locked.items.filter(pk__in=list(item_ids))
+        .exclude(status=ProposalItem.Status.REJECTED)
+        .select_related("student")
     )
     if not items:
         return 0
@@ -387,6 +397,7 @@ def reject_items(
         school_id=locked.school_id,
         district_id=locked.school.district_id,
     )
+    notices.pupils_rejected(locked, items, reason)
     return len(items)
 
 

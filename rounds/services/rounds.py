@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
 from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.services import notices
 from rounds.services.common import (
     ROUND_FIELDS,
     QuotaExceeded,
@@ -60,6 +61,8 @@ def open_round(
     record_audit(
         actor=actor, action="round.open", obj=round_, changes=snapshot(round_, ROUND_FIELDS)
     )
+    round_.refresh_from_db()  # the dates as stored, whatever form the caller gave them in
+    notices.round_opened(round_, District.objects.visible_to(actor).values_list("pk", flat=True))
     return round_
 
 
@@ -191,6 +194,7 @@ def set_district_quotas(
     require_not_closed(round_)
     districts = {d.pk: d for d in District.objects.visible_to(actor)}
     changes: dict[str, list[int | None]] = {}
+    changed: dict[int, District] = {}
     for (district_id, kind), amount in sorted(amounts.items()):
         district = districts.get(district_id)
         if district is None:
@@ -198,9 +202,41 @@ def set_district_quotas(
         _quota, old = _apply_district_quota(round_, district, kind, amount)
         if old != amount and not (old is None and amount == 0):
             changes[f"{district.name} – {SupportKind(kind).label}"] = [old, amount]
+            changed[district.pk] = district
     if changes:
         record_audit(actor=actor, action="round.district_quotas", obj=round_, changes=changes)
+        notices.district_quotas_set(round_, sorted(changed.values(), key=lambda d: d.code))
     return len(changes)
+
+
+def _check_school_floors(
+    round_: SupportRound, schools: Mapping[int, School], amounts: Mapping[tuple[int, str], int]
+) -> None:
+    """Refuse a school quota below the pupils already approved for that school and kind.
+
+    Counted after the district's quota rows are locked: an approval needs the same locks,
+    so none can land between this count and the write."""
+    approved = {
+        (school_id, kind): n
+        for school_id, kind, n in ProposalItem.objects.filter(
+            round=round_,
+            status=ProposalItem.Status.APPROVED,
+            proposal__school_id__in=[sid for sid, _kind in amounts],
+        )
+        .order_by()
+        .values_list("proposal__school_id", "kind")
+        .annotate(n=Count("pk"))
+    }
+    for (school_id, kind), amount in sorted(amounts.items()):
+        already = approved.get((school_id, kind), 0)
+        if amount < already:
+            raise QuotaExceeded(
+                _(
+                    "%(school)s đã được duyệt %(n)s học sinh (%(kind)s); chỉ tiêu của trường "
+                    "không thể nhỏ hơn %(n)s."
+                )
+                % {"school": schools[school_id].name, "n": already, "kind": SupportKind(kind).label}
+            )
 
 
 # size: the district's quota rows are locked and every school's share checked against them before
@@ -244,6 +280,7 @@ def split_school_quota(
             raise Http404
         if amount < 0:
             raise RoundsError(_("Chỉ tiêu không được âm."))
+    _check_school_floors(round_, schools, amounts)
     for kind in kinds:
         total = sum(
             amounts.get((sid, kind), q.amount if q else 0)
@@ -260,6 +297,7 @@ def split_school_quota(
                 % {"total": total, "limit": limit, "kind": SupportKind(kind).label}
             )
     changes: dict[str, list[int | None]] = {}
+    changed: dict[int, School] = {}
     for (school_id, kind), amount in sorted(amounts.items()):
         quota = existing.get((school_id, kind))
         old = quota.amount if quota else None
@@ -272,6 +310,7 @@ def split_school_quota(
             quota.save(update_fields=["amount", "updated_at"])
         if old != amount and not (old is None and amount == 0):
             changes[f"{schools[school_id].name} – {SupportKind(kind).label}"] = [old, amount]
+            changed[school_id] = schools[school_id]
     if changes:
         record_audit(
             actor=actor,
@@ -280,3 +319,4 @@ def split_school_quota(
             changes=changes,
             district_id=district.pk,
         )
+        notices.school_quotas_set(round_, sorted(changed.values(), key=lambda s: s.name))

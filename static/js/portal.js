@@ -16,4 +16,87 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
+
+  // The header's menu on a phone: the button opens and closes it. Without this script the
+  // button stays hidden and the menu stays open (the stylesheet collapses only .collapsible).
+  function setUpMenu() {
+    var header = document.querySelector(".topbar");
+    var toggle = header && header.querySelector(".menu-toggle");
+    if (!toggle) { return; }
+    header.classList.add("collapsible");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("open")) {
+        header.classList.remove("open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
+  // Lists as cards on a phone: each body cell gets its column's heading as data-label, which
+  // the stylesheet prints before the value. Headers of several rows (merged cells) are laid
+  // on a grid so that a cell under a two-row heading reads "Group – Column".
+  function headingGrid(thead) {
+    var grid = [];
+    Array.prototype.forEach.call(thead.rows, function (row, r) {
+      grid[r] = grid[r] || [];
+      var col = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        while (grid[r][col] !== undefined) { col += 1; }
+        var text = cell.textContent.replace(/\s+/g, " ").trim();
+        for (var dr = 0; dr < (cell.rowSpan || 1); dr += 1) {
+          grid[r + dr] = grid[r + dr] || [];
+          for (var dc = 0; dc < (cell.colSpan || 1); dc += 1) { grid[r + dr][col + dc] = text; }
+        }
+        col += cell.colSpan || 1;
+      });
+    });
+    var labels = [];
+    var width = grid.reduce(function (w, row) { return Math.max(w, row.length); }, 0);
+    for (var c = 0; c < width; c += 1) {
+      var parts = [];
+      grid.forEach(function (row) {
+        var text = row[c];
+        if (text && parts.indexOf(text) === -1) { parts.push(text); }
+      });
+      labels.push(parts.join(" – "));
+    }
+    return labels;
+  }
+
+  function labelCells(table) {
+    var thead = table.tHead;
+    if (!thead || !thead.rows.length) { return; }
+    var labels = headingGrid(thead);
+    var bodies = Array.prototype.slice.call(table.tBodies);
+    if (table.tFoot) { bodies.push(table.tFoot); }
+    bodies.forEach(function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var col = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (!cell.hasAttribute("data-label")) {
+            var span = cell.colSpan || 1;
+            cell.setAttribute("data-label", span > 1 ? "" : labels[col] || "");
+          }
+          col += cell.colSpan || 1;
+        });
+      });
+    });
+    table.classList.add("as-cards");
+  }
+
+  function setUp() {
+    setUpMenu();
+    Array.prototype.forEach.call(document.querySelectorAll("table.table:not(.no-cards)"), labelCells);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
 })();

@@ -12,9 +12,7 @@ from django.db.models import Model, Q, QuerySet
 __all__ = [
     "WRITE_CHUNK",
     "chunks",
-    "copy_lines",
     "copy_rows",
-    "copy_text",
     "filter_pairs",
     "filter_values",
     "insert_rows",
@@ -100,10 +98,17 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert ``rows`` whose values, ids included, are in ``columns`` order (attnames).
 
-    PostgreSQL: one ``COPY`` (``copy_text`` rows).  Other databases: ``bulk_create``.
+    PostgreSQL: one ``COPY``, each row formatted by psycopg's C ``write_row`` (several
+    times faster than formatting text in Python, which the checking worker used to do
+    while holding the interpreter).  Other databases: ``bulk_create``.
     """
+    if not rows:
+        return
     if connection.vendor == "postgresql":
-        copy_lines(model, columns, [copy_text(row) for row in rows])
+        with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(model, columns)) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
         return
     objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
     model._default_manager.bulk_create(objects, batch_size=1000)
@@ -114,44 +119,6 @@ def _copy_sql(model: type[Model], columns: Sequence[str]) -> str:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
     return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN"
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(values: Sequence[Any]) -> str:
-    """One row in PostgreSQL's ``COPY … FROM STDIN`` text format, without the newline.
-
-    For the value types the importer writes: ``None``, ``bool``, ``int``, ``str``,
-    ``date`` and aware ``datetime`` (``str()`` gives ISO 8601, which PostgreSQL reads).
-    Pure Python, so the checking worker can format rows while the writer sends others.
-    """
-    line = "\t".join([v if v.__class__ is str else _copy_cell(v) for v in values])
-    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(values) - 1:
-        # Some text needs escaping (or a null's \N is in the line): the careful way.
-        return "\t".join(
-            [v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_cell(v) for v in values]
-        )
-    return line
-
-
-def _copy_cell(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value)
-
-
-def copy_lines(model: type[Model], columns: Sequence[str], lines: Sequence[str]) -> None:
-    """PostgreSQL: ``COPY`` rows already formatted by ``copy_text`` (one string each)."""
-    if not lines:
-        return
-    with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(model, columns)) as copy:
-        for start in range(0, len(lines), 1000):
-            copy.write("\n".join(lines[start : start + 1000]) + "\n")
 
 
 def update_rows(

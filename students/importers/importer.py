@@ -258,7 +258,6 @@ class StudentImporter:
             # author of a pupil entered by hand (a null also skips a foreign-key check per row).
             created_by_id=None if batch is not None else self._actor_id,
             batch=batch,
-            copy_lines=not dry_run and connection.vendor == "postgresql",
             choices=ConflictChoices.of_batch(batch),
             recording=dry_run and batch is not None,
             # Read here, not in the state's module: tests make them small.

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Model
 
 from schools.models import ImportBatch
-from students.importers.bulk import WRITE_CHUNK, copy_text, reserve_ids
+from students.importers.bulk import WRITE_CHUNK, reserve_ids
 from students.importers.merge import ConflictChoices, given_reader
 from students.importers.rows import _PlannedRow, _StudentValues
 from students.models import Household, Student
@@ -40,10 +40,6 @@ def plan_ids(rows: Iterator[_PlannedRow], state: RunState) -> Iterator[_PlannedR
     take_student = state.take_student
     now = state.now
     tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
-    # PostgreSQL: the rows are also formatted for COPY here, off the writer's path.
-    lines = state.copy_lines
-    tail_text = "\t" + copy_text(tail)
-    stamps_text = "\t" + copy_text((now, now))
     unseen = _UNSEEN
     given_of = given_reader()
     places = state.household_places
@@ -61,24 +57,15 @@ def plan_ids(rows: Iterator[_PlannedRow], state: RunState) -> Iterator[_PlannedR
             household_id = None if in_registry else take_household()
         elif key in places:
             _live_with_household(planned, places[key])
-        ready = lines and planned.new_village is None
         if planned.first_of_household:
             if household_id is not None:
                 planned.new_household = (household_id, *planned.household, now, now)
-                if ready:
-                    planned.household_line = (
-                        copy_text((household_id, *planned.household)) + stamps_text
-                    )
             decided[key] = household_id
         planned.household_id = household_id
         if not registered:
             student_id = planned.student_id = take_student()
             if household_id is not None and student_id is not None:
                 planned.fast = (student_id, *planned.student, household_id, *tail)
-                if ready:
-                    planned.fast_line = (
-                        copy_text((student_id, *planned.student, household_id)) + tail_text
-                    )
         if planned.fast is None:
             # The row meets the registry: only the values its cells give may change.
             planned.given = given_of(planned.raw)
@@ -134,7 +121,6 @@ class RunState:
     # The writer's own ids for rows the worker found no id for, reserved in blocks.
     writer_pools: dict[type[Model], deque[int]] = field(default_factory=dict)
     writer_block: int = 1
-    copy_lines: bool = False  # PostgreSQL: the worker formats rows as COPY text
     choices: ConflictChoices = field(default_factory=ConflictChoices)
     recording: bool = False  # a batch's dry run keeps what each pupil would change
 

@@ -57,8 +57,6 @@ class _PlannedRow:
     household_id: int | None = None  # None: the writer finds it in the registry
     new_household: tuple[Any, ...] | None = None  # the household this row creates, ready to copy
     fast: tuple[Any, ...] | None = None  # the new pupil, ready to copy (nothing to look up)
-    fast_line: str | None = None  # ``fast`` in COPY text format (PostgreSQL)
-    household_line: str | None = None  # ``new_household`` in COPY text format (PostgreSQL)
     first_of_household: bool = False  # the file's first row of its household: its details count
     # Re-imports (``students.importers.merge``): the row's cells as read, kept until
     # ``plan_ids`` knows whether the row meets the registry, and then which values it gives.

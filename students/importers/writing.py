@@ -7,12 +7,10 @@ Runs in the caller's thread, inside the run's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from django.db import connection
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -26,9 +24,7 @@ from students.importers.audit import (
     household_name,
 )
 from students.importers.bulk import (
-    copy_lines,
     copy_rows,
-    copy_text,
     filter_pairs,
     filter_values,
     update_rows,
@@ -112,17 +108,12 @@ class ChunkWriter:
             self._create_villages(chunk, state)
         for planned in chunk:
             if planned.new_household is not None:
-                state.unborn[planned.new_household[0]] = (
-                    planned.new_household,
-                    planned.household_line,
-                )
+                state.unborn[planned.new_household[0]] = planned.new_household
         new_pupils: list[tuple[Any, ...]] = []
-        pupil_lines: list[str | None] = []
         slow: list[_PlannedRow] = []
         for planned in chunk:
             if planned.fast is not None:
                 new_pupils.append(planned.fast)
-                pupil_lines.append(planned.fast_line)
             else:
                 slow.append(planned)
         updates = _Updates()
@@ -132,20 +123,19 @@ class ChunkWriter:
         if updates.records:
             store_changes(state.batch, updates.records)
         if write:
-            self._write(new_pupils, pupil_lines, updates, state)
+            self._write(new_pupils, updates, state)
         return len(new_pupils), len(updates.pupils), unchanged
 
     def _write(
         self,
         new_pupils: list[tuple[Any, ...]],
-        pupil_lines: list[str | None],
         updates: _Updates,
         state: RunState,
     ) -> None:
         """Stage "write": a chunk's new households and pupils, its updates, their audit."""
         # Households first (the pupils refer to them), then pupils; foreign keys are
         # checked as each statement ends.
-        born: list[tuple[tuple[Any, ...], str | None]] = []
+        born: list[tuple[Any, ...]] = []
         unborn = state.unborn
         for row in new_pupils:
             household = unborn.pop(row[_HOUSEHOLD_AT], None)
@@ -155,7 +145,7 @@ class ChunkWriter:
             household = unborn.pop(row[_UPDATE_HOUSEHOLD_AT], None)
             if household is not None:
                 born.append(household)
-        self._copy(Household, _HOUSEHOLD_COPY, born)
+        copy_rows(Household, _HOUSEHOLD_COPY, born)
         update_rows(Household, _HOUSEHOLD_UPDATE, updates.households)
         for household_id, commune_id, village_id in updates.moved:
             # Its pupils move with it (the rows of the file among them are updated below
@@ -170,8 +160,7 @@ class ChunkWriter:
             batch=state.batch,
             now=state.now,
         )
-        pupil_lines.extend([None] * (len(new_pupils) - len(pupil_lines)))
-        self._copy(Student, _STUDENT_COPY, list(zip(new_pupils, pupil_lines, strict=True)))
+        copy_rows(Student, _STUDENT_COPY, new_pupils)
         if state.batch_id is None and new_pupils:
             audit_created(
                 [row[1:] for row in new_pupils],
@@ -303,7 +292,7 @@ class ChunkWriter:
             # Nothing to join: the row's household is new (the worker left it to us).
             household_id = state.take_household() or state.reserve_one(Household)
             now = state.now
-            state.unborn[household_id] = ((household_id, *planned.household, now, now), None)
+            state.unborn[household_id] = (household_id, *planned.household, now, now)
         return house, household_id
 
     def _update_registered(
@@ -416,16 +405,6 @@ class ChunkWriter:
             )
         )
 
-    @staticmethod
-    def _copy(
-        model: type[Model], columns: Sequence[str], rows: list[tuple[tuple[Any, ...], str | None]]
-    ) -> None:
-        """Insert new rows; on PostgreSQL, as COPY text the worker mostly formatted already."""
-        if connection.vendor == "postgresql":
-            copy_lines(model, columns, [line or copy_text(row) for row, line in rows])
-        else:
-            copy_rows(model, columns, [row for row, _line in rows])
-
     def _create_villages(self, chunk: list[_PlannedRow], state: RunState) -> None:
         """Create the villages the chunk names for the first time; put their ids in its rows."""
         pending = [p for p in chunk if p.new_village is not None]
@@ -457,7 +436,6 @@ class ChunkWriter:
                 household = list(planned.new_household)
                 household[_HOUSEHOLD_VILLAGE_AT] = village_id
                 planned.new_household = tuple(household)
-            planned.fast_line = planned.household_line = None  # formatted again by the writer
             planned.new_village = None
 
     @staticmethod

@@ -14,6 +14,9 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    # Activation is how an account without a password gets its first one.
+    "accounts:activate",
+    "accounts:activate_link",
     "set_language",
     "donations:public",
     # Logging out is POST-only and harmless for a visitor who is not logged in.

@@ -147,3 +147,58 @@ def test_create_user_refuses_a_weak_password(school, password, message):
             stdout=io.StringIO(),
         )
     assert not User.objects.filter(username="gv_yeu").exists()
+
+
+@pytest.mark.parametrize(
+    "role", ["school_staff", "Cán bộ nhà trường", "CAN BO NHA TRUONG", "cán bộ  nhà trường"]
+)
+def test_create_user_accepts_a_role_code_or_name(school, role):
+    call_command(
+        "create_user",
+        "gv_name",
+        "--role",
+        role,
+        "--unit",
+        school.code,
+        "--password",
+        "Mat-khau-2021",
+        stdout=io.StringIO(),
+    )
+    assert User.objects.get(username="gv_name").role.code == "school_staff"
+
+
+def test_create_user_unknown_role_lists_the_valid_ones(school):
+    with pytest.raises(CommandError) as exc:
+        call_command("create_user", "x", "--role", "teacher", stdout=io.StringIO())
+    message = str(exc.value)
+    assert "Không có vai trò “teacher”" in message
+    assert "school_staff – Cán bộ nhà trường" in message
+    assert "district_officer – Chuyên viên Phòng GD&ĐT" in message
+    assert "donation_manager – Cán bộ quản lý tài trợ" in message
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_create_user_refuses_a_weak_password_with_the_validators_messages(school):
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "create_user",
+            "gv_weak",
+            "--role",
+            "school",
+            "--unit",
+            school.code,
+            "--password",
+            "123",
+            stdout=io.StringIO(),
+        )
+    message = str(exc.value)
+    assert "Mật khẩu quá ngắn: cần ít nhất 12 ký tự." in message
+    assert "Mật khẩu này quá phổ biến." in message
+    assert "Mật khẩu này hoàn toàn là số." in message
+    assert not User.objects.filter(username="gv_weak").exists()
+
+
+def test_bulk_account_import_accepts_role_names(tmp_path, admin_user, school):
+    path = _accounts_file(tmp_path, [["gv9", "A B", "", "Cán bộ nhà trường", school.code]])
+    report = import_accounts(actor=admin_user, source=str(path))
+    assert report.ok and User.objects.get(username="gv9").role.code == "school_staff"

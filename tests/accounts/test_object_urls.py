@@ -116,6 +116,7 @@ UNITLESS = {
     "platforms:platform_edit": "the platform catalogue is reference data, the same for every unit",
     # Not objects at all.
     "accounts:password_reset_confirm": "a signed token, not an object id",
+    "accounts:activate_link": "an activation and its one-time token, for a visitor not logged in",
     "schools:export_start": "the name of an exporter, not an object id",
 }
 

@@ -437,3 +437,41 @@ def test_pledge_amount_of_two_to_the_63_is_a_form_error(client_for, manager):
     assert "Số tiền cam kết (đồng) tối đa là 999.999.999.999.999." in page
     assert "Số tiền (đồng) tối đa là 999.999.999.999.999." in page
     assert not Pledge.objects.exists()
+
+
+def test_donor_form_takes_a_branch_code_as_printed_and_a_landline(client_for, manager):
+    client = client_for(manager)
+    page = client.get(reverse("donations:donor_create")).content.decode()
+    field = page[page.index('name="tax_code"') :]
+    field = field[: field.index(">")]
+    assert 'maxlength="13"' not in field
+    response = client.post(
+        reverse("donations:donor_create"),
+        {
+            "kind": "enterprise",
+            "name": "Viettel Lào Cai - Chi nhánh Tập đoàn Viettel",
+            "tax_code": "0100109106-001",
+            "phone": "0214 3840 123",
+        },
+    )
+    assert response.status_code == 302
+    donor = Donor.objects.get(name__startswith="Viettel Lào Cai")
+    assert (donor.tax_code, donor.phone) == ("0100109106001", "02143840123")
+
+
+@pytest.mark.parametrize(
+    ("tax_code", "phone", "message"),
+    [
+        ("0000000000", "", "Mã số thuế 0000000000 sai chữ số kiểm tra"),
+        ("0100109107", "", "Mã số thuế 0100109107 sai chữ số kiểm tra"),
+        ("0100109106", "0214 3840", "Số điện thoại không hợp lệ"),
+    ],
+)
+def test_donor_form_refuses_bad_tax_code_or_phone(client_for, manager, tax_code, phone, message):
+    response = client_for(manager).post(
+        reverse("donations:donor_create"),
+        {"kind": "enterprise", "name": "Công ty X", "tax_code": tax_code, "phone": phone},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Donor.objects.filter(name="Công ty X").exists()

@@ -309,7 +309,7 @@ def test_edit_audits_before_and_after(client_for, school_staff, pupil, school):
     event = AuditEvent.objects.get(action="student.update", object_id=str(pupil.pk))
     assert event.changes["class_name"] == ["6A", "7A"]
     detail = client_for(school_staff).get(reverse("students:detail", args=[pupil.pk]))
-    assert "student.update" in detail.content.decode()
+    assert "Sửa thông tin học sinh" in detail.content.decode()
 
 
 def test_edit_of_locked_eligibility_is_refused(client_for, school_staff, pupil, school):

@@ -7,12 +7,9 @@ COLUMNS = [
     ColumnSpec("code", "Mã trường", ("Mã", "Mã đơn vị"), required=True),
     ColumnSpec("name", "Tên trường", ("Tên đơn vị", "Trường"), required=True),
     ColumnSpec("level", "Cấp học", ("Cấp", "Bậc học"), required=True),
-    ColumnSpec(
-        "district",
-        "Huyện",
-        ("Huyện/thị xã/thành phố", "Quận/huyện", "Đơn vị cấp huyện"),
-        required=True,
-    ),
+    # Today's form names no district: the province (optional) and a commune of 1/7/2025.
+    ColumnSpec("province", "Tỉnh", ("Tỉnh/thành phố", "Tỉnh/TP")),
+    ColumnSpec("district", "Huyện", ("Huyện/thị xã/thành phố", "Quận/huyện", "Đơn vị cấp huyện")),
     ColumnSpec("commune", "Xã", ("Xã/phường", "Xã/phường/thị trấn", "Phường/xã"), required=True),
     ColumnSpec("lat", "Vĩ độ", ("Latitude", "Lat")),
     ColumnSpec("lon", "Kinh độ", ("Longitude", "Lon", "Lng")),
@@ -20,7 +17,10 @@ COLUMNS = [
 
 
 class Command(BaseCommand):
-    help = "Nhập hoặc cập nhật danh sách trường từ tệp Excel (Mã trường, Tên trường, Cấp học, Huyện, Xã, Vĩ độ, Kinh độ)."
+    help = (
+        "Nhập hoặc cập nhật danh sách trường từ tệp Excel: Mã trường, Tên trường, Cấp học, "
+        "Huyện, Xã (địa bàn cũ) hoặc Tỉnh, Xã (địa bàn từ 1/7/2025, không có huyện), Vĩ độ, Kinh độ."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")

@@ -1,0 +1,43 @@
+"""The words for the audit actions accounts writes, and for change keys of any model."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.history import ChangeKey, register_actions, register_change_keys
+
+register_actions(
+    {
+        "user.create": _("Tạo tài khoản"),
+        "otp_enrolled": _("Đăng ký xác thực hai bước"),
+        "otp_replaced": _("Thay thiết bị xác thực hai bước"),
+        "otp_reset": _("Đặt lại xác thực hai bước"),
+        "otp_backup_codes_regenerated": _("Tạo lại mã dự phòng"),
+        "otp_device_deleted": _("Xóa thiết bị xác thực hai bước"),
+    }
+)
+
+# Keys several services write on rows of different models (counts, lists of names).
+register_change_keys(
+    None,
+    {
+        "n": ChangeKey(_("số lượng")),
+        "created": ChangeKey(_("số tạo mới")),
+        "updated": ChangeKey(_("số cập nhật")),
+        "rows": ChangeKey(_("số dòng")),
+        "pupils": ChangeKey(_("học sinh")),
+        "pupil": ChangeKey(_("học sinh")),
+        "devices": ChangeKey(_("thiết bị")),
+        "kinds": ChangeKey(_("theo loại")),
+        "kind": ChangeKey(_("loại")),
+        "approved": ChangeKey(_("được duyệt")),
+        "to": ChangeKey(_("nơi nhận")),
+        "school": ChangeKey(_("trường")),
+        "round": ChangeKey(_("đợt hỗ trợ")),
+        "reason": ChangeKey(_("lý do")),
+        "note": ChangeKey(_("ghi chú")),
+        "name": ChangeKey(_("tên")),
+        "conflicts": ChangeKey(_("lựa chọn khi trùng")),
+        "merged_into": ChangeKey(_("gộp vào hồ sơ")),
+        "not_duplicate_of": ChangeKey(_("không trùng với")),
+        "file": ChangeKey(_("tệp")),
+    },
+)

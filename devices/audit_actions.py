@@ -1,0 +1,34 @@
+"""The words for the audit actions devices writes (stock, transfers, allocations, packages)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.history import register_actions
+
+register_actions(
+    {
+        "device_source.create": _("Tạo nguồn thiết bị"),
+        "device_source.import": _("Nhập danh sách thiết bị"),
+        "device.receive": _("Nhập kho thiết bị"),
+        "import.done": _("Hoàn tất nhập danh sách"),
+        "device.transfer_send": _("Chuyển thiết bị đi"),
+        "device.transfer_receive": _("Nhận thiết bị được chuyển đến"),
+        "device.transfer_cancel": _("Hủy chuyển thiết bị"),
+        "transfer.send": _("Gửi phiếu điều chuyển"),
+        "transfer.receive": _("Xác nhận nhận phiếu điều chuyển"),
+        "transfer.cancel": _("Hủy phiếu điều chuyển"),
+        "device.allocate": _("Cấp phát cho học sinh"),
+        "device.allocation_cancel": _("Hủy cấp phát"),
+        "device.handover": _("Bàn giao cho học sinh"),
+        "device.return": _("Học sinh trả thiết bị"),
+        "device.write_off": _("Thanh lý thiết bị"),
+        "allocation.create": _("Cấp phát thiết bị"),
+        "allocation.cancel": _("Hủy cấp phát thiết bị"),
+        "allocation.handover": _("Bàn giao thiết bị"),
+        "allocation.return": _("Nhận lại thiết bị"),
+        "subscription.create": _("Đăng ký gói cước"),
+        "subscription.problem": _("Báo sự cố thuê bao"),
+        "subscription.problem_resolved": _("Đã khắc phục sự cố thuê bao"),
+        "subscription.expire": _("Thuê bao hết hạn"),
+        "subscription.carrier_status": _("Cập nhật trạng thái từ nhà mạng"),
+    }
+)

@@ -1,0 +1,31 @@
+"""The words for the audit actions rounds writes (rounds, quotas, proposals, eligibility)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.history import register_actions
+
+register_actions(
+    {
+        "round.open": _("Mở đợt hỗ trợ"),
+        "round.update": _("Sửa đợt hỗ trợ"),
+        "round.close": _("Đóng đợt hỗ trợ"),
+        "round.district_quotas": _("Giao chỉ tiêu cho huyện"),
+        "round.school_quotas": _("Giao chỉ tiêu cho trường"),
+        "proposal.create": _("Lập danh sách đề xuất"),
+        "proposal.add_items": _("Thêm học sinh vào đề xuất"),
+        "proposal.remove_items": _("Bỏ học sinh khỏi đề xuất"),
+        "proposal_item.delete": _("Xóa học sinh khỏi đề xuất"),
+        "proposal.reorder": _("Sắp xếp lại thứ tự ưu tiên"),
+        "proposal.suggested_order": _("Xếp theo thứ tự gợi ý"),
+        "proposal.submit": _("Gửi đề xuất lên Phòng GD&ĐT"),
+        "proposal.approve": _("Duyệt danh sách đề xuất"),
+        "proposal.reject": _("Từ chối danh sách đề xuất"),
+        "proposal.return": _("Trả lại để chỉnh sửa"),
+        "proposal.confirm": _("Sở xác nhận danh sách"),
+        "proposal.send_back": _("Sở trả lại Phòng GD&ĐT"),
+        "proposal.approve_items": _("Duyệt từng học sinh"),
+        "proposal.reject_items": _("Từ chối từng học sinh"),
+        "student.lock_eligibility": _("Khóa thông tin xét duyệt"),
+        "student.unlock_eligibility": _("Mở khóa thông tin xét duyệt"),
+    }
+)

@@ -1,0 +1,175 @@
+"""Who is told what when a round opens, quotas are set or pupils are not approved.
+
+Each helper is called inside the service's transaction, after its writes, and only
+for what actually changed: saving the same quotas again tells nobody anything twice.
+The notifications' e-mails leave through the outbox once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import notify
+from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.services.common import district_officers, school_staff_of
+from schools.choices import SupportKind
+from schools.models import District, School
+
+# Notification.message holds 500 characters; lists of pupils are cut to fit, with a count.
+MESSAGE_LIMIT = 500
+
+
+def _round_url(round_: SupportRound) -> str:
+    return reverse("rounds:detail", args=[round_.pk])
+
+
+def _deadline(round_: SupportRound) -> str:
+    return round_.ends_on.strftime("%d/%m/%Y")
+
+
+def _amounts(amounts: Mapping[str, int]) -> str:
+    """ "Máy tính bảng 15, Gói cước 20" in the order kinds are offered."""
+    return ", ".join(
+        f"{SupportKind(kind).label} {amounts[kind]}"
+        for kind in SupportKind.values
+        if kind in amounts
+    )
+
+
+def names_within(labels: Sequence[str], budget: int) -> str:
+    """``labels`` joined by commas, as many as fit in ``budget`` characters, then a count."""
+    shown: list[str] = []
+    for n, label in enumerate(labels):
+        rest = len(labels) - n - 1
+        tail = _(" và %(n)s học sinh khác") % {"n": rest} if rest else ""
+        candidate = ", ".join([*shown, label])
+        if shown and len(candidate) + len(tail) > budget:
+            return ", ".join(shown) + _(" và %(n)s học sinh khác") % {"n": len(labels) - n}
+        shown.append(label)
+    return ", ".join(shown)
+
+
+def round_opened(round_: SupportRound, district_ids: Iterable[int]) -> None:
+    """Every district office of the province learns the round is open and until when."""
+    recipients = list(
+        User.objects.filter(
+            district_id__in=list(district_ids), is_active=True, role__can_approve=True
+        ).order_by("pk")
+    )
+    message = _(
+        "Sở GD&ĐT đã mở đợt hỗ trợ “%(round)s” (%(offers)s), hạn đề xuất %(deadline)s. "
+        "Phòng GD&ĐT sẽ được thông báo khi Sở giao chỉ tiêu cho huyện."
+    ) % {
+        "round": round_.name,
+        "offers": ", ".join(round_.offers_display),
+        "deadline": _deadline(round_),
+    }
+    notify(recipients=recipients, verb="round.open", message=message, url=_round_url(round_))
+
+
+def district_quotas_set(round_: SupportRound, districts: Iterable[District]) -> None:
+    """Each district whose quota changed: its officers learn all its quotas for the round."""
+    for district in districts:
+        current = {
+            q.kind: q.amount
+            for q in Quota.objects.filter(round=round_, district=district, school__isnull=True)
+        }
+        message = _(
+            "Sở GD&ĐT đã giao chỉ tiêu cho %(district)s trong đợt “%(round)s”: %(amounts)s. "
+            "Hãy giao chỉ tiêu cho các trường trước hạn đề xuất %(deadline)s."
+        ) % {
+            "district": district.name,
+            "round": round_.name,
+            "amounts": _amounts(current),
+            "deadline": _deadline(round_),
+        }
+        notify(
+            recipients=district_officers(district.pk),
+            verb="round.district_quotas",
+            message=message,
+            url=_round_url(round_),
+        )
+
+
+def school_quotas_set(
+    round_: SupportRound, schools: Iterable[School], deadlines: Mapping[int, str] | None = None
+) -> None:
+    """Each school whose quota changed: its staff learn the quota and that they should propose."""
+    for school in schools:
+        current = {
+            q.kind: q.amount
+            for q in Quota.objects.filter(round=round_, school=school).order_by("kind")
+        }
+        deadline = (deadlines or {}).get(school.pk) or _deadline(round_)
+        if any(current.values()):
+            text = _(
+                "Phòng GD&ĐT đã giao chỉ tiêu cho %(school)s trong đợt “%(round)s”: "
+                "%(amounts)s. Hãy lập danh sách học sinh đề xuất và gửi Phòng GD&ĐT trước "
+                "hạn %(deadline)s."
+            )
+        else:
+            text = _(
+                "Phòng GD&ĐT đã điều chỉnh chỉ tiêu của %(school)s trong đợt “%(round)s”: "
+                "%(amounts)s. Trường không còn chỉ tiêu trong đợt này (hạn %(deadline)s)."
+            )
+        message = text % {
+            "school": school.name,
+            "round": round_.name,
+            "amounts": _amounts(current),
+            "deadline": deadline,
+        }
+        notify(
+            recipients=school_staff_of(school.pk),
+            verb="round.school_quotas",
+            message=message,
+            url=_round_url(round_),
+        )
+
+
+def _pupil_label(item: ProposalItem) -> str:
+    return f"{item.student.full_name} ({item.get_kind_display()})"
+
+
+def pupils_rejected(proposal: Proposal, items: Sequence[ProposalItem], reason: str) -> None:
+    """The school learns which pupils were not approved, each by name, and why."""
+    head = _(
+        "Phòng GD&ĐT không duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s: "
+    ) % {
+        "n": len(items),
+        "school": proposal.school.name,
+        "round": proposal.round.name,
+    }
+    tail = _(". Lý do: %(reason)s") % {"reason": reason}
+    budget = max(MESSAGE_LIMIT - len(head) - len(tail), 60)
+    names = names_within([_pupil_label(i) for i in items], budget)
+    notify(
+        recipients=school_staff_of(proposal.school_id),
+        verb="proposal.reject_items",
+        message=(head + names + tail)[:MESSAGE_LIMIT],
+        url=reverse("rounds:proposal", args=[proposal.pk]),
+    )
+
+
+def rejected_summary(proposal: Proposal, budget: int) -> str:
+    """ "Không duyệt 2 học sinh: A (Máy tính bảng), B (Gói cước) – lý do: …" per reason."""
+    rejected = list(
+        proposal.items.filter(status=ProposalItem.Status.REJECTED)
+        .select_related("student")
+        .order_by("priority", "pk")
+    )
+    if not rejected:
+        return ""
+    by_reason: dict[str, list[str]] = {}  # reasons in the order of the list's priorities
+    for item in rejected:
+        by_reason.setdefault(item.reason.strip(), []).append(_pupil_label(item))
+    head = _("Không duyệt %(n)s học sinh: ") % {"n": len(rejected)}
+    share = max((budget - len(head)) // len(by_reason), 60)
+    parts = []
+    for reason, labels in by_reason.items():
+        suffix = _(" – lý do: %(reason)s") % {"reason": reason} if reason else ""
+        parts.append(names_within(labels, share - len(suffix)) + suffix)
+    return head + "; ".join(parts) + "."
