@@ -103,7 +103,7 @@ def add_platform_account(
         action="platform_account.create",
         obj=account,
         changes={
-            "platform": [None, platform.name],
+            "platform": [None, platform.pk],
             "login_name": [None, login_name],
             "set_up_on": [None, set_up_on.isoformat()],
         },

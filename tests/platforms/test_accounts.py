@@ -43,6 +43,7 @@ def test_school_staff_records_an_account_with_every_field_and_an_audit_row(
     event = AuditEvent.objects.get(action="platform_account.create")
     assert event.actor == school_staff and event.object_id == str(account.pk)
     assert event.changes["login_name"] == [None, "mai.giang"]
+    assert event.changes["platform"] == [None, olm.pk]
 
 
 @pytest.mark.parametrize(
