@@ -196,3 +196,14 @@ def test_merging_moves_accounts_and_refuses_two_on_one_platform(school, school_s
     assert PlatformDependents().merge_conflicts(kept, away) == []
     assert PlatformDependents().move(away=away, kept=kept) == {"platform_accounts": 1}
     assert PlatformAccount.objects.filter(student=kept).count() == 2
+
+
+def test_a_pupil_deleted_by_mistake_takes_its_accounts_along_audited(school, school_staff, olm):
+    from platforms.pupils import PlatformDependents
+
+    pupil = StudentFactory(school=school)
+    account = PlatformAccountFactory(student=pupil, platform=olm, set_up_by=school_staff)
+    PlatformDependents().before_delete(actor=school_staff, student=pupil)
+    assert not PlatformAccount.objects.filter(pk=account.pk).exists()
+    event = AuditEvent.objects.get(action="platform_account.delete")
+    assert event.object_id == str(account.pk) and event.actor == school_staff
