@@ -260,7 +260,7 @@ def test_handover_upload_then_return(client_for, world, school_staff):
     allocation.refresh_from_db()
     assert allocation.status == Allocation.Status.RETURNED
     page = client.get(reverse("devices:device_detail", args=[allocation.device_id]))
-    assert "device.return" in page.content.decode()
+    assert "Học sinh trả thiết bị" in page.content.decode()
 
 
 def test_handover_with_a_fake_scan_is_refused(client_for, world, school_staff):

@@ -449,7 +449,7 @@ def test_province_edits_and_closes_round(client_for, province_official, support_
     support_round.refresh_from_db()
     assert support_round.status == "closed"
     page = client.get(url("detail", support_round.pk))
-    assert "round.close" in page.content.decode() and "Hết hạn đề xuất" in page.content.decode()
+    assert "Đóng đợt hỗ trợ" in page.content.decode() and "Hết hạn đề xuất" in page.content.decode()
 
 
 def test_nobody_acts_on_closed_round_via_pages(
