@@ -75,6 +75,14 @@ def test_the_catalogue_lists_platforms_for_school_staff_without_edit_links(
     client.get(reverse("platforms:catalogue"))  # warm the session
     page = client.get(reverse("platforms:catalogue")).content.decode()
     assert "VioEdu" in page and reverse("platforms:platform_create") not in page
+    # Session, user, the platforms, the account counts, the unread notices: fixed, however
+    # many platforms and accounts there are.
+    with django_assert_num_queries(5):
+        client.get(reverse("platforms:catalogue"))
+    for n in range(4):
+        LearningPlatformFactory(name=f"Nền tảng {n}")
+    with django_assert_num_queries(5):
+        assert "Nền tảng 3" in client.get(reverse("platforms:catalogue")).content.decode()
 
 
 def test_the_catalogue_is_404_for_no_role_and_redirects_anonymous(client, client_for, outsider):
@@ -109,3 +117,40 @@ def test_the_subscription_page_names_zero_rated_platforms(client_for, school_sta
     )
     page = client_for(school_staff).get(reverse("devices:subscription_detail", args=[sub.pk]))
     assert "K12Online" in page.content.decode()
+
+
+def test_the_catalogue_counts_only_the_working_accounts_the_user_sees(
+    school, other_school, school_staff, district_officer
+):
+    from django.db import connection
+
+    from platforms.selectors import catalogue
+    from tests.devices.factories import StudentFactory
+    from tests.platforms.factories import PlatformAccountFactory
+
+    olm = LearningPlatformFactory()
+    for where in (school, school, other_school):
+        PlatformAccountFactory(
+            student=StudentFactory(school=where), platform=olm, set_up_by=school_staff
+        )
+    PlatformAccountFactory(
+        student=StudentFactory(school=school),
+        platform=olm,
+        set_up_by=school_staff,
+        is_active=False,
+        deactivated_on="2021-12-01",
+    )
+
+    def sql(school_ids):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.school_id FROM platforms_platformaccount a JOIN students_student s "
+                "ON s.id = a.student_id WHERE a.platform_id = %s AND a.is_active",
+                [olm.pk],
+            )
+            return sum(1 for (school_id,) in cursor if school_id in school_ids)
+
+    counts = {p.pk: p.account_count for p in catalogue(school_staff)}
+    assert counts[olm.pk] == sql([school.pk]) == 2
+    counts = {p.pk: p.account_count for p in catalogue(district_officer)}
+    assert counts[olm.pk] == sql([school.pk, other_school.pk]) == 3
