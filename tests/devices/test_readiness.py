@@ -268,3 +268,12 @@ def _body(response) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return response.content
+
+
+def test_the_home_page_figure_matches_sql(world, school_staff, school):
+    from devices.home import summary
+
+    stat = next(s for s in summary(school_staff) if s.label == "Sẵn sàng học trực tuyến")
+    expected = sql_counts([r for r in sql_rows() if r[1] == school.pk])
+    assert stat.value == f"{expected['ready']}/{expected['total']}"
+    assert stat.url == reverse("devices:readiness")
