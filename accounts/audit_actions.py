@@ -12,6 +12,11 @@ register_actions(
         "otp_reset": _("Đặt lại xác thực hai bước"),
         "otp_backup_codes_regenerated": _("Tạo lại mã dự phòng"),
         "otp_device_deleted": _("Xóa thiết bị xác thực hai bước"),
+        "activation.issued": _("Cấp mã kích hoạt tài khoản"),
+        "activation.used": _("Kích hoạt tài khoản"),
+        "activation.replaced": _("Thay mã kích hoạt bằng mã mới"),
+        "activation.expired": _("Mã kích hoạt hết hạn"),
+        "activation.locked": _("Khóa mã kích hoạt do nhập sai nhiều lần"),
     }
 )
 

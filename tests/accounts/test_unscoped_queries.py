@@ -53,15 +53,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("platforms/views.py", "platform_edit", "LearningPlatform"): (
         "the platform catalogue is reference data, the same for every unit (like data packages)"
     ),
-    ("reports/views.py", "report_list", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_request", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_detail", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
 }
 
 
