@@ -264,6 +264,17 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Lý do hủy"), max_length=300)
 
 
+def package_label(package: DataPackage) -> str:
+    """A package as it is chosen: with the learning platforms it reaches free of charge."""
+    platforms = [p.name for p in package.zero_rated_platforms.all() if p.is_active]
+    if not platforms:
+        return str(package)
+    return gettext("%(package)s – miễn phí dữ liệu khi học trên %(platforms)s") % {
+        "package": package,
+        "platforms": ", ".join(platforms),
+    }
+
+
 class SubscriptionForm(forms.Form):
     student: forms.ModelChoiceField[Student] = forms.ModelChoiceField(
         label=_("Học sinh được duyệt gói cước"), queryset=None
@@ -290,6 +301,11 @@ class SubscriptionForm(forms.Form):
                 required=False,
             )
         field.label_from_instance = lambda obj: f"{obj.full_name} – {obj.class_name}"  # type: ignore[method-assign]  # per-form labels on the form's own field copy
+        packages = model_choice_field(self, "package")
+        packages.queryset = DataPackage.objects.filter(is_active=True).prefetch_related(
+            "zero_rated_platforms"
+        )
+        packages.label_from_instance = package_label  # type: ignore[method-assign,assignment]  # per-form labels on the form's own field copy
 
     def clean_phone(self) -> str:
         return _clean_with(normalize_phone, self.cleaned_data["phone"])

@@ -223,17 +223,18 @@ def _proposal(
 
 
 def _fitting_entries(round_, pupils, size: int, quota: dict[str, int]) -> list[tuple[int, str]]:
-    """(pupil, kind) pairs within the school quota: the device they need, else data."""
+    """(pupil, kind) pairs within the school quota: the device they need, and data too
+    when they need it (a pupil learns online with both)."""
     counts: dict[str, int] = {}
     entries: list[tuple[int, str]] = []
     for pupil in pupils:
-        kind = pupil.need_device if round_.offers_kind(pupil.need_device) else ""
-        if not kind and pupil.need_data:
-            kind = str(SupportKind.DATA)
-        if not kind or counts.get(kind, 0) >= quota.get(kind, 0):
-            continue
-        counts[kind] = counts.get(kind, 0) + 1
-        entries.append((pupil.pk, kind))
+        kinds = [pupil.need_device] if round_.offers_kind(pupil.need_device) else []
+        if pupil.need_data and round_.offers_kind(SupportKind.DATA):
+            kinds.append(str(SupportKind.DATA))
+        for kind in kinds:
+            if counts.get(kind, 0) < quota.get(kind, 0) and len(entries) < size:
+                counts[kind] = counts.get(kind, 0) + 1
+                entries.append((pupil.pk, kind))
         if len(entries) >= size:
             break
     return entries

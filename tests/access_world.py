@@ -37,6 +37,7 @@ from donations.models import (
     Spending,
     SpendingDraw,
 )
+from platforms.models import LearningPlatform, PlatformAccount
 from reports import services as report_services
 from rounds.models import DeadlineExtension, Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
@@ -189,6 +190,15 @@ def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
     )
     o["problem"] = SubscriptionProblem.objects.create(
         subscription=o["subscription"], kind=SubscriptionProblem.Kind.SLOW, reported_by=staff
+    )
+    o["platform_account"] = PlatformAccount.objects.create(
+        student=o["student"],
+        platform=LearningPlatform.objects.get_or_create(
+            name="VioEdu", defaults={"url": "https://vioedu.vn", "operator": "FPT"}
+        )[0],
+        login_name=f"hs.{prefix}",
+        set_up_on="2021-10-01",
+        set_up_by=staff,
     )
 
     o["point"] = CoveragePointFactory(village=village, name=f"Thôn {name}")

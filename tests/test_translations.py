@@ -99,6 +99,9 @@ OBJECTS = {
     "reports:report_detail": "reports.ProgressReport",
     "reports:report_status": "reports.ProgressReport",
     "reports:outreach_edit": "reports.OutreachActivity",
+    "platforms:platform_edit": "platforms.LearningPlatform",
+    "platforms:account_add": "students.Student",
+    "platforms:account_deactivate": "platforms.PlatformAccount",
 }
 OTHER_ARGS = {
     "schools:export_start": {"key": "students.registry"},
