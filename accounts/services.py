@@ -429,7 +429,6 @@ def email_activation(activation_id: int) -> bool:
             "user": activation.user,
             "link": activation_link(activation),
             "expires_at": activation.expires_at,
-            "code_url": absolute_url(reverse("accounts:activate")),
         }
         send_mail(
             subject=_("[Sóng và máy tính cho em] Kích hoạt tài khoản %(u)s")

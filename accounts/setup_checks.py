@@ -30,7 +30,7 @@ def school_accounts() -> SetupItem:
         done=schools > 0 and without == 0,
         detail=_("%(n)d/%(t)d trường chưa có tài khoản") % {"n": without, "t": schools},
         url=reverse("admin:accounts_user_import"),
-        how="manage.py create_user … --role school --unit MÃ_TRƯỜNG",
+        how="manage.py create_user … --role school --unit SCHOOL_CODE",
     )
 
 

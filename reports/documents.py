@@ -230,6 +230,18 @@ def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> b
         c1, c2 = (1, half) if i == 0 else (half + 1, ncols)
         merged(row, c1, c2, title.replace("\n", " – "), bold)
         merged(row + 1, c1, c2, note, Font(italic=True))
+    # "Nơi nhận" under the signatures' space, on the left as on the PDF.
+    row += 7
+    # The lines are the portal's own text, not data: written as they are ("- …" is no formula
+    # for a cell typed as text).
+    for offset, line in enumerate(["Nơi nhận:", *RECIPIENTS]):
+        ws.merge_cells(
+            start_row=row + offset, start_column=1, end_row=row + offset, end_column=half
+        )
+        cell = ws.cell(row=row + offset, column=1, value=line)
+        cell.data_type = "s"
+        cell.alignment = Alignment(horizontal="left")
+        cell.font = Font(bold=True, italic=True) if offset == 0 else Font(size=10)
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 30
     for col in range(3, ncols + 1):

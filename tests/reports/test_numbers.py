@@ -85,3 +85,16 @@ def test_report_pdf_ends_with_the_recipients_and_signatures(province):
     assert "Nơi nhận:" in last and "- UBND tỉnh (b/c);" in last and "- Lưu: VT, Văn phòng." in last
     assert "PHÓ GIÁM ĐỐC" in last
     assert "Số: 01/BC-SGDĐT" in pages[0]
+
+
+def test_report_workbook_has_the_recipients_too(province):
+    import openpyxl
+
+    with _at(2021, 10, 11):
+        report = services.generate_report(dt.date(2021, 10, 4), dt.date(2021, 10, 10))
+    with report.xlsx.open("rb") as fh:
+        ws = openpyxl.load_workbook(io.BytesIO(fh.read())).worksheets[0]
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value]
+    start = cells.index("Nơi nhận:")
+    assert cells[start + 1 : start + 3] == ["- Bộ Giáo dục và Đào tạo (b/c);", "- UBND tỉnh (b/c);"]
+    assert "- Lưu: VT, Văn phòng." in cells
