@@ -12,6 +12,7 @@ from tests.donations.factories import CashReceiptFactory, DonorFactory, PledgeFa
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("province"),  # donors belong to a province
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
 ]
 
@@ -69,3 +70,29 @@ def test_a_later_receipt_on_the_same_day_is_not_in_an_earlier_letter(tmp_path):
     text = _text(cash_receipt_pdf(letter), tmp_path)
     assert "đã tài trợ đến ngày 01/10/2021: 10.000.000 đ" in text
     assert "Bằng chữ: Mười triệu đồng chẵn." in text
+
+
+def test_inkind_letter_counts_the_donors_devices_as_at_its_date(tmp_path):
+    from devices.models import DeviceSource
+    from donations.documents import inkind_receipt_pdf
+    from donations.models import InKindReceipt
+    from tests.devices.factories import DeviceFactory, DeviceSourceFactory
+
+    donor = DonorFactory(name="Viettel Lào Cai")
+    pledge = PledgeFactory(donor=donor, cash_amount=0)
+    receipts = []
+    for day, count in (
+        (dt.date(2021, 9, 20), 3),
+        (dt.date(2021, 10, 1), 2),
+        (dt.date(2021, 11, 5), 4),
+    ):
+        source = DeviceSourceFactory(kind=DeviceSource.Kind.DONATION, received_on=day)
+        DeviceFactory.create_batch(count, source=source)
+        receipts.append(
+            InKindReceipt.objects.create(
+                pledge=pledge, source=source, recorded_by=pledge.created_by
+            )
+        )
+    text = _text(inkind_receipt_pdf(receipts[1]), tmp_path)
+    # 3 before and 2 on the letter's day; the 4 delivered in November are not in it.
+    assert "Tổng số thiết bị Viettel Lào Cai đã tài trợ đến ngày 01/10/2021: 5 thiết bị" in text
