@@ -31,7 +31,7 @@ from donations.forms import (
     PledgeItemFormSet,
     SpendingForm,
 )
-from donations.models import CashReceipt, Donor, InKindReceipt, manages_donations
+from donations.models import CashReceipt, Donor, InKindReceipt, Pledge, manages_donations
 from donations.public import public_context
 from kernel.documents import format_vnd
 from kernel.exports import export_button, export_response
@@ -299,32 +299,45 @@ def pledge_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- receipts
 
 
+def _receipt_form(
+    request: AuthedRequest,
+    pledge: Pledge,
+    form: BaseForm,
+    record: Callable[..., Any],
+    done: Callable[[Any], str],
+    **context: Any,
+) -> HttpResponse:
+    """A receipt against a pledge from its form: ``record`` (the service) called with the
+    form's fields, the pledge's page on success, the form again with the errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = record(actor=request.user, pledge=pledge, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, done(receipt))
+            return redirect("donations:pledge_detail", pk=pledge.pk)
+    return render(
+        request, "donations/receipt_form.html", {"form": form, "pledge": pledge, **context}
+    )
+
+
 @donation_manager_required
 @require_http_methods(["GET", "POST"])
 def cash_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     remaining: int = pledge.remaining_cash
     form = CashReceiptForm(request.POST or None, user=request.user, remaining=remaining)
-    if request.method == "POST" and form.is_valid():
-        try:
-            receipt = services.record_cash_receipt(
-                actor=request.user,
-                pledge=pledge,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Đã ghi nhận khoản thu %(a)s (chứng từ %(r)s).")
-                % {"a": format_vnd(receipt.amount), "r": receipt.reference},
-            )
-            return redirect("donations:pledge_detail", pk=pledge.pk)
-    return render(
+    return _receipt_form(
         request,
-        "donations/receipt_form.html",
-        {"form": form, "pledge": pledge, "title": _("Ghi nhận khoản thu bằng tiền")},
+        pledge,
+        form,
+        services.record_cash_receipt,
+        lambda receipt: (
+            _("Đã ghi nhận khoản thu %(a)s (chứng từ %(r)s).")
+            % {"a": format_vnd(receipt.amount), "r": receipt.reference}
+        ),
+        title=_("Ghi nhận khoản thu bằng tiền"),
     )
 
 
@@ -333,31 +346,17 @@ def cash_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
 def inkind_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     form = InKindReceiptForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            receipt = services.record_inkind_receipt(
-                actor=request.user,
-                pledge=pledge,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Đã nhận %(n)s thiết bị vào kho Sở theo biên bản %(r)s.")
-                % {"n": receipt.source.devices.count(), "r": receipt.source.reference},
-            )
-            return redirect("donations:pledge_detail", pk=pledge.pk)
-    return render(
+    return _receipt_form(
         request,
-        "donations/receipt_form.html",
-        {
-            "form": form,
-            "pledge": pledge,
-            "multipart": True,
-            "title": _("Nhận tài trợ bằng hiện vật (thiết bị)"),
-        },
+        pledge,
+        form,
+        services.record_inkind_receipt,
+        lambda receipt: (
+            _("Đã nhận %(n)s thiết bị vào kho Sở theo biên bản %(r)s.")
+            % {"n": receipt.source.devices.count(), "r": receipt.source.reference}
+        ),
+        multipart=True,
+        title=_("Nhận tài trợ bằng hiện vật (thiết bị)"),
     )
 
 
@@ -384,16 +383,18 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def cash_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipts = CashReceipt.objects.select_related("pledge__donor", "account")
-    receipt = get_for_user(receipts, request.user, pk=pk)
+    receipt = get_for_user(
+        CashReceipt.objects.select_related("pledge__donor", "account"), request.user, pk=pk
+    )
     return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
 def inkind_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipts = InKindReceipt.objects.select_related("pledge__donor", "source")
-    receipt = get_for_user(receipts, request.user, pk=pk)
+    receipt = get_for_user(
+        InKindReceipt.objects.select_related("pledge__donor", "source"), request.user, pk=pk
+    )
     return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
 
 

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery import shared_task
 
 from reports import services
 from reports.models import ProgressReport
 
+# Building a report: given back to the queue if the worker dies, retried while the
+# file storage or the mail server is unreachable.
+BUILD_OPTIONS: dict[str, Any] = {
+    "time_limit": 15 * 60,
+    "soft_time_limit": 14 * 60,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
-@shared_task(
-    time_limit=15 * 60,
-    soft_time_limit=14 * 60,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+
+@shared_task(**BUILD_OPTIONS)
 def generate_progress_report(period_end_iso: str | None = None) -> list[int]:
     """The weekly reports (beat), one per province: the week ending ``period_end_iso``,
     default last week; their ids.
@@ -34,17 +39,7 @@ def generate_progress_report(period_end_iso: str | None = None) -> list[int]:
     return services.generate_weekly_reports(start, end)
 
 
-@shared_task(
-    time_limit=15 * 60,
-    soft_time_limit=14 * 60,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**BUILD_OPTIONS)
 def build_progress_report(report_id: int) -> int:
     """An on-demand report already recorded as a row."""
     return services.generate_existing_report(report_id=report_id).pk

@@ -54,6 +54,7 @@ OBJECT_URLS = {
     "devices:transfer_detail": "transfer",
     "devices:transfer_confirm": "transfer",
     "devices:transfer_cancel": "transfer",
+    "devices:transfer_slip": "transfer",
     "devices:allocate": "item",
     "devices:allocation_detail": "allocation",
     "devices:allocation_pdf": "allocation",
