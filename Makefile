@@ -65,11 +65,11 @@ typecheck: $(STAMP)
 
 check-deploy: $(STAMP)
 	DEBUG=False SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=portal.example.vn SITE_URL=https://portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=benchmarks
-	DEBUG=True $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	DEBUG=True $(BIN)/python manage.py compilemessages -l en -l vi --ignore=.venv
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/import_students.py

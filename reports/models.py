@@ -5,23 +5,42 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
-from schools.models import District, School, recorded_in_province
+from schools.models import (
+    District,
+    School,
+    province_field,
+    recorded_in_province,
+)
+
+
+class ProgressReportQuerySet(ScopedQuerySet["ProgressReport"]):
+    # The report is the province's own, read by its officers only (reports.rules).
+    province_lookups = ("province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
 
 class ProgressReport(models.Model):
-    """Báo cáo tiến độ for one period; the same period always yields the same report."""
+    """Báo cáo tiến độ of one province for one period; the same period always yields the
+    same report."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Đang chờ")
-        RUNNING = "running", _("Đang lập")
+        RUNNING = "running", pgettext_lazy("báo cáo", "Đang lập")
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
+    province = province_field("progress_reports")
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     number = models.CharField(_("số báo cáo"), max_length=40, blank=True)
+    # The number is assigned once, when the report is registered: its place in the
+    # sequence of the year it was issued, which restarts every 1 January.
+    number_year = models.PositiveSmallIntegerField(_("năm của số báo cáo"), null=True, blank=True)
+    number_seq = models.PositiveIntegerField(_("số thứ tự trong năm"), null=True, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -43,14 +62,21 @@ class ProgressReport(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
+    objects = ProgressReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
         ordering = ["-period_end", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period_end"], name="report_one_per_period"
-            )
+                fields=["province", "period_start", "period_end"],
+                name="report_one_per_province_period",
+            ),
+            models.UniqueConstraint(
+                fields=["province", "number_year", "number_seq"],
+                name="report_number_unique_per_province_year",
+            ),
         ]
 
     def __str__(self) -> str:

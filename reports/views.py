@@ -7,15 +7,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user, require
+from accounts.access import capability_required, get_for_user, own_province_id, require
 from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
+from devices import readiness
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import (
@@ -50,7 +52,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         return export_response(request, key=exports.FIGURES, objects=rows, count=len(rows))
     if export == "categories":
         return export_response(request, key=exports.CATEGORIES, objects=rows, count=len(rows))
-    rounds, years = selectors.filter_choices()
+    rounds, years = selectors.filter_choices(_user(request))
     context: dict[str, Any] = {
         "board": board,
         "rounds": rounds,
@@ -68,8 +70,17 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         **_charts(board),
         "pledged_vnd": format_vnd(board.pledged or 0),
         "received_vnd": format_vnd(board.received or 0),
+        "readiness": _readiness(_user(request), board),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoard:
+    """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
+    province_id = own_province_id(user) if board.level == selectors.Level.PROVINCE else None
+    return readiness.board(
+        level=board.level, district=board.district, school=board.school, province_id=province_id
+    )
 
 
 def _charts(board: selectors.Dashboard) -> dict[str, str]:
@@ -124,6 +135,11 @@ def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
 # --- progress reports (provincial users only) ------------------------------------------------
 
 
+def _reports(user: User) -> QuerySet[ProgressReport]:
+    """The reports of the user's own province."""
+    return ProgressReport.objects.visible_to(user).select_related("requested_by")
+
+
 @require_GET
 @capability_required("can_view_reports")
 def report_list(request: AuthedRequest) -> HttpResponse:
@@ -133,7 +149,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
     # (reports.services.sweep_reports), never by a page view: GET changes nothing.
     start, end = services.previous_week()
     form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
-    reports = ProgressReport.objects.select_related("requested_by").order_by("-period_end", "-pk")
+    reports = _reports(user).order_by("-period_end", "-pk")
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     return render(request, "reports/report_list.html", {"page": page, "form": form})
 
@@ -145,7 +161,7 @@ def report_request(request: AuthedRequest) -> HttpResponse:
     _require_provincial(user)
     form = ReportPeriodForm(request.POST)
     if not form.is_valid():
-        reports = ProgressReport.objects.select_related("requested_by")
+        reports = _reports(user)
         page = Paginator(reports, 25).get_page(1)
         return render(request, "reports/report_list.html", {"page": page, "form": form}, status=400)
     report, enqueued = services.request_report(
@@ -169,7 +185,7 @@ BROKER_DOWN_MESSAGE = _(
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
-    report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
+    report = get_object_or_404(_reports(user), pk=pk)
     summary = documents.summary_lines(report.figures) if report.status == "done" else []
     return render(
         request,
@@ -186,8 +202,9 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required("can_view_reports")
 def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
-    _require_provincial(_user(request))
-    report = get_object_or_404(ProgressReport, pk=pk)
+    user = _user(request)
+    _require_provincial(user)
+    report = get_object_or_404(_reports(user), pk=pk)
     return JsonResponse(
         {
             "status": report.status,
@@ -203,8 +220,9 @@ def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
 @capability_required("can_view_reports")
 def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
     """The stored files are never served publicly: only provincial users get them here."""
-    _require_provincial(_user(request))
-    report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)
+    user = _user(request)
+    _require_provincial(user)
+    report = get_object_or_404(_reports(user), pk=pk, status=ProgressReport.Status.DONE)
     if kind not in ("xlsx", "pdf"):
         raise Http404
     field = getattr(report, kind)

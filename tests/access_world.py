@@ -3,16 +3,19 @@
 ``build_province(...)`` makes a province, one district, one school, a user of every
 role and at least one row of every scoped model hanging off them (pupils, proposals,
 devices in each store, transfers, allocations, data packages, coverage points,
-outreach, import batches, a background export). Two of them side by side prove that
-nothing of one is visible from the other.
+outreach, import batches, a background export; the province's own support round,
+donor, pledge, fund account, receipts in cash and in kind, spending and progress
+report). Two of them side by side prove that nothing of one is visible from the other.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.models import User
 from coverage.models import CoveragePlan, CoveragePoint
@@ -24,7 +27,19 @@ from devices.models import (
     Subscription,
     SubscriptionProblem,
 )
-from rounds.models import Proposal, ProposalItem, SupportRound
+from donations.models import (
+    CashReceipt,
+    Donor,
+    FundAccount,
+    InKindReceipt,
+    Pledge,
+    PledgeItem,
+    Spending,
+    SpendingDraw,
+)
+from platforms.models import LearningPlatform, PlatformAccount
+from reports import services as report_services
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
 from schools.models import District, ExportJob, ImportBatch, Province, School
 from tests.accounts.factories import UserFactory, role
@@ -66,9 +81,7 @@ class ProvinceWorld:
         return self.objects[key]
 
 
-def build_province(
-    *, code: str, name: str, prefix: str, round_: SupportRound | None = None
-) -> ProvinceWorld:
+def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
     """A province coded ``code``; ``prefix`` (2 digits) keeps unit codes and names apart."""
     province = ProvinceFactory(code=code, name=name)
     district = DistrictFactory(province=province, code=f"{prefix}1", name=f"Huyện {name}")
@@ -99,7 +112,8 @@ def build_province(
     o = world.objects
 
     o["student"] = StudentFactory(school=school, full_name=f"Giàng Thị {name}")
-    round_ = round_ or SupportRound.objects.create(
+    o["round"] = round_ = SupportRound.objects.create(
+        province=province,
         name=f"Đợt {name}",
         school_year="2021-2022",
         starts_on="2021-09-15",
@@ -117,6 +131,15 @@ def build_province(
         student=o["student"],
         kind="tablet",
         status=ProposalItem.Status.APPROVED,
+    )
+    o["extension"] = DeadlineExtension.objects.create(
+        round=round_,
+        district=district,
+        school=school,
+        until="2021-10-20",
+        reason="Lũ quét",
+        granted_by=office,
+        granted_at=timezone.now(),
     )
     o["data_item"] = ProposalItem.objects.create(
         proposal=o["proposal"],
@@ -168,6 +191,15 @@ def build_province(
     o["problem"] = SubscriptionProblem.objects.create(
         subscription=o["subscription"], kind=SubscriptionProblem.Kind.SLOW, reported_by=staff
     )
+    o["platform_account"] = PlatformAccount.objects.create(
+        student=o["student"],
+        platform=LearningPlatform.objects.get_or_create(
+            name="VioEdu", defaults={"url": "https://vioedu.vn", "operator": "FPT"}
+        )[0],
+        login_name=f"hs.{prefix}",
+        set_up_on="2021-10-01",
+        set_up_by=staff,
+    )
 
     o["point"] = CoveragePointFactory(village=village, name=f"Thôn {name}")
     # The school's own point (made with the school where the portal does so).
@@ -215,4 +247,57 @@ def build_province(
         user=staff, exporter="students.registry", status=ExportJob.Status.DONE, rows=1
     )
     o["export"].file.save(f"danh-sach-{prefix}.xlsx", ContentFile(b"PK"), save=True)
+    _donations(world, prefix)
+    # The province's weekly report, built as the beat task builds it (no requester).
+    o["report"] = report_services.generate_report(
+        dt.date(2021, 10, 4), dt.date(2021, 10, 10), province_id=province.pk
+    )
     return world
+
+
+def _donations(world: ProvinceWorld, prefix: str) -> None:
+    """The province's fund: one donor (the same enterprise, by tax code, in every
+    province's register), a pledge in the province's round, cash and devices received,
+    a spending."""
+    manager, o = world.users["donation_manager"], world.objects
+    o["donor"] = Donor.objects.create(
+        province=world.province,
+        kind=Donor.Kind.ENTERPRISE,
+        name=f"Viettel {world.province.name}",
+        tax_code="0100109106",
+        public_consent=True,
+    )
+    o["pledge"] = Pledge.objects.create(
+        donor=o["donor"],
+        pledged_on=dt.date(2021, 9, 20),
+        round=o["round"],
+        cash_amount=50_000_000,
+        created_by=manager,
+    )
+    PledgeItem.objects.create(pledge=o["pledge"], kind="tablet", quantity=2)
+    o["account"] = FundAccount.objects.create(
+        province=world.province, name="Quỹ Sóng và máy tính cho em", bank="KBNN", number=prefix
+    )
+    o["cash_receipt"] = CashReceipt.objects.create(
+        pledge=o["pledge"],
+        amount=20_000_000,
+        received_on=dt.date(2021, 10, 1),
+        account=o["account"],
+        reference=f"KB-{prefix}",
+        recorded_by=manager,
+    )
+    o["inkind_receipt"] = InKindReceipt.objects.create(
+        pledge=o["pledge"],
+        source=DeviceSourceFactory(kind=DeviceSource.Kind.DONATION, created_by=manager),
+        recorded_by=manager,
+    )
+    o["spending"] = Spending.objects.create(
+        spent_on=dt.date(2021, 10, 5),
+        amount=5_000_000,
+        account=o["account"],
+        purpose=Spending.Purpose.DATA,
+        reference=f"CHI-{prefix}",
+        subscriptions_count=10,
+        recorded_by=manager,
+    )
+    SpendingDraw.objects.create(spending=o["spending"], receipt=o["cash_receipt"], amount=5_000_000)

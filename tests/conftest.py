@@ -159,3 +159,7 @@ def _reference_data_for_transactional_tests(request):
         "students.migrations.0002_reference_data",
     ):
         importlib.import_module(module).load(apps, None)
+    # The two generations of administrative units every province and commune points at.
+    importlib.import_module("schools.migrations.0007_unit_generations").create_generations(
+        apps, None
+    )

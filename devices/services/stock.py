@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -220,8 +220,14 @@ def create_transfer(
 
 
 @transaction.atomic
-def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
-    """The receiving unit confirms it got the devices; they enter its stock."""
+def confirm_transfer(
+    *, actor: User, transfer: StockTransfer, missing: Collection[int] = ()
+) -> StockTransfer:
+    """The receiving unit confirms it got the devices; they enter its stock.
+
+    ``missing``: devices of the transfer that did not arrive (a short delivery). They stay
+    on the sender's books, marked lost with the transfer's number, so the difference is
+    accounted for; the sender is told which ones."""
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
@@ -231,21 +237,10 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
     require_allowed(rules.is_transfer_receiver(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
-    devices = list(transfer.devices.select_for_update().order_by("pk"))
-    if transfer.to_school_id is not None:
-        school = transfer.to_school
-        assert school is not None
-        changes = {
-            "holder": Device.Holder.SCHOOL,
-            "district_id": school.district_id,
-            "school_id": school.pk,
-        }
-    else:
-        changes = {
-            "holder": Device.Holder.DISTRICT,
-            "district_id": transfer.to_district_id,
-            "school_id": None,
-        }
+    devices, short = _split_short(
+        list(transfer.devices.select_for_update().order_by("pk")), missing
+    )
+    changes = _arrival(transfer)
     now = timezone.now()
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(
         status=Device.Status.IN_STOCK, updated_at=now, **changes
@@ -269,10 +264,76 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
         actor=actor,
         action="transfer.receive",
         obj=transfer,
-        changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED]},
+        changes={
+            "status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED],
+            **({"missing": [d.serial_number for d in short]} if short else {}),
+        },
     )
+    if short:
+        _record_short_delivery(actor, transfer, short)
     public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
+
+
+def _split_short(
+    devices: list[Device], missing: Collection[int]
+) -> tuple[list[Device], list[Device]]:
+    """The devices that arrived and those reported missing; refuses a wrong or total report."""
+    if set(missing) - {d.pk for d in devices}:
+        raise ValidationError(_("Thiết bị báo thiếu không thuộc phiếu điều chuyển này."))
+    short = [d for d in devices if d.pk in set(missing)]
+    if len(short) == len(devices):
+        raise ValidationError(
+            _("Không nhận được thiết bị nào: hãy đề nghị bên gửi hủy phiếu thay vì xác nhận.")
+        )
+    return [d for d in devices if d not in short], short
+
+
+def _arrival(transfer: StockTransfer) -> dict[str, Any]:
+    """Where the received devices are held: the school, or the district office."""
+    if transfer.to_school_id is not None:
+        school = transfer.to_school
+        assert school is not None
+        return {
+            "holder": Device.Holder.SCHOOL,
+            "district_id": school.district_id,
+            "school_id": school.pk,
+        }
+    return {
+        "holder": Device.Holder.DISTRICT,
+        "district_id": transfer.to_district_id,
+        "school_id": None,
+    }
+
+
+def _record_short_delivery(actor: User, transfer: StockTransfer, short: list[Device]) -> None:
+    """Devices that did not arrive: lost on the sender's books, audited, the sender told."""
+    reason = _("Không nhận được theo phiếu điều chuyển #%(n)s") % {"n": transfer.pk}
+    Device.objects.filter(pk__in=[d.pk for d in short]).update(
+        status=Device.Status.LOST, updated_at=timezone.now()
+    )
+    for device in short:
+        record_audit(
+            actor=actor,
+            action="device.transfer_short",
+            obj=device,
+            changes={"status": [device.status, Device.Status.LOST]},
+            reason=reason,
+        )
+    notify(
+        recipients=[transfer.sent_by],
+        verb="transfer.short",
+        message=_(
+            "Phiếu điều chuyển #%(n)s được nhận thiếu %(k)s thiết bị (%(serials)s); các thiết bị "
+            "này được ghi là mất trong kho của đơn vị gửi, cần xác minh."
+        )
+        % {
+            "n": transfer.pk,
+            "k": len(short),
+            "serials": ", ".join(d.serial_number for d in short),
+        },
+        url=reverse("devices:transfer_detail", args=[transfer.pk]),
+    )
 
 
 @transaction.atomic
@@ -354,6 +415,38 @@ def check_import_upload(
     return batch, ""
 
 
+def confirm_import(
+    *, actor: User, batch: ImportBatch, run: Callable[[Any], ImportReport]
+) -> tuple[ImportReport | None, str]:
+    """Import a checked batch for real: claimed once (a second click, or a batch already
+    imported or with errors, is refused), its stored file given to ``run`` (the importer,
+    ``dry_run=False``) and the outcome stored on the batch.
+
+    Returns the report, or ``None`` and the message saying why nothing was imported.
+    """
+    try:
+        batch = import_batches.claim_for_import(
+            batch, refusal=_("Tệp này không thể nhập (đã nhập hoặc còn lỗi).")
+        )
+    except ValueError as exc:
+        return None, str(exc)
+    try:
+        with batch.file.open("rb") as fh:
+            report = run(fh)
+    except SpreadsheetError as exc:
+        record_import_result(
+            actor=actor, batch=batch, report=None, dry_run=False, message=exc.message
+        )
+        return None, exc.message
+    except Exception:
+        # Never leave the batch "importing": it could be neither confirmed nor retried.
+        message = _("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại.")
+        record_import_result(actor=actor, batch=batch, report=None, dry_run=False, message=message)
+        raise
+    record_import_result(actor=actor, batch=batch, report=report, dry_run=False)
+    return report, ""
+
+
 @transaction.atomic
 def record_import_result(
     *,
@@ -367,16 +460,8 @@ def record_import_result(
 
     A dry run with row errors stays "checked" with its error count (the page offers
     the corrected copy, not the confirmation); an import with errors failed."""
-    if report is None:
-        import_batches.finish(batch, status=ImportBatch.Status.FAILED, message=message)
-    else:
-        import_batches.store_report(batch, report)
-        if dry_run:
-            batch.status = ImportBatch.Status.VALIDATED
-            batch.progress = 100
-        else:
-            status = ImportBatch.Status.DONE if report.ok else ImportBatch.Status.FAILED
-            import_batches.finish(batch, status=status)
+    phase = import_batches.CHECK if dry_run else import_batches.IMPORT
+    import_batches.conclude(batch, phase=phase, report=report, message=message)
     batch.save()
     if not dry_run and report is not None and report.ok:
         record_audit(

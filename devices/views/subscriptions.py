@@ -18,7 +18,6 @@ from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from kernel.exports import export_button, export_response
-from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
@@ -64,9 +63,14 @@ def subscription_create(request: AuthedRequest) -> HttpResponse:
         .order_by("sort_key")
     )
     initial = {"student": request.GET.get("student")}
-    form = SubscriptionForm(request.POST or None, students=students, initial=initial)
-    chosen = students.filter(pk=request.GET.get("student") or 0).first()
+    # The pupil chosen (posted, or preselected by a link): its signal warning is shown on
+    # the form before saving, once, with the box that acknowledges it.
+    chosen_id = str(request.POST.get("student") or request.GET.get("student") or "")
+    chosen = students.filter(pk=int(chosen_id)).first() if chosen_id.isdigit() else None
     warning = selectors.signal_warning(chosen) if chosen else ""
+    form = SubscriptionForm(
+        request.POST or None, students=students, initial=initial, signal_warning=warning
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -78,15 +82,20 @@ def subscription_create(request: AuthedRequest) -> HttpResponse:
                 iccid=data["iccid"],
                 carrier=data["carrier"],
                 starts_on=data["starts_on"],
+                signal_acknowledged=bool(data.get("confirm_signal")),
             )
         except ValidationError as exc:
             report_errors(request, exc, form)
         else:
             messages.success(request, _("Đã đăng ký gói cước cho %(n)s.") % {"n": data["student"]})
-            if warning := selectors.signal_warning(data["student"]):
-                messages.warning(request, warning)
             return redirect("devices:subscription_detail", pk=subscription.pk)
     return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
+
+
+def _acknowledged(subscription: Subscription) -> bool:
+    """Whether the warning was confirmed on the form when the package was registered."""
+    created = history_for(subscription).filter(action="subscription.create").first()
+    return bool(created and (created.changes or {}).get("signal_acknowledged"))
 
 
 def _subscription(request: AuthedRequest, pk: int) -> Subscription:
@@ -104,7 +113,9 @@ def subscription_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "subscription": subscription,
         "problems": subscription.problems.select_related("reported_by"),
-        "signal_warning": selectors.signal_warning(subscription.student),
+        "signal_warning": ""
+        if _acknowledged(subscription)
+        else selectors.signal_warning(subscription.student),
         "problem_form": ProblemForm(),
         "resolve_form": ResolveForm(),
         "history": history_for(subscription),
@@ -210,26 +221,16 @@ def status_import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def status_import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
-    if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
-        messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))
-        return redirect("devices:status_import_result", pk=batch.pk)
-    try:
-        with batch.file.open("rb") as fh:
-            report = import_carrier_statuses(
-                actor=request.user,
-                source=fh,
-                dry_run=False,
-                filename=batch.file_name,
-            )
-    except SpreadsheetError as exc:
-        messages.error(request, exc.message)
-        return redirect("devices:status_import_result", pk=batch.pk)
-    services.record_import_result(
+    report, problem = services.confirm_import(
         actor=request.user,
         batch=batch,
-        report=report,
-        dry_run=False,
+        run=lambda fh: import_carrier_statuses(
+            actor=request.user, source=fh, dry_run=False, filename=batch.file_name
+        ),
     )
+    if report is None:
+        messages.error(request, problem)
+        return redirect("devices:status_import_result", pk=batch.pk)
     if report.ok:
         messages.success(
             request, _("Đã cập nhật trạng thái %(n)s thuê bao.") % {"n": report.updated}

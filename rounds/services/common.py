@@ -19,6 +19,7 @@ ROUND_FIELDS = (
     "school_year",
     "starts_on",
     "ends_on",
+    "closes_on",
     "offers",
     "requires_province_confirmation",
     "description",
@@ -54,6 +55,15 @@ def require_province(user: User, capability: str = "can_manage_rounds") -> None:
     require_capability(user, capability)
     if not user.scope.is_provincial:
         raise Http404
+
+
+def own_round(actor: User, round_: SupportRound, *, lock: bool = False) -> SupportRound:
+    """The round fresh from the database, if it is of the actor's province; else 404."""
+    rounds = SupportRound.objects.visible_to(actor)
+    found = (rounds.select_for_update() if lock else rounds).filter(pk=round_.pk).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def require_open(round_: SupportRound) -> None:

@@ -15,7 +15,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "schools", "students", "rounds", "devices", "coverage", "donations", "reports")
+APPS = (
+    "accounts",
+    "schools",
+    "students",
+    "rounds",
+    "platforms",
+    "devices",
+    "coverage",
+    "donations",
+    "reports",
+)
 
 _REREAD = "a fresh instance of an object the view has just fetched through get_for_user"
 _OWN_UNIT = "the user's own unit, from access.own_school_id / own_district_id"
@@ -40,14 +50,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("devices/views/stock.py", "_batch_source", "DeviceSource"): (
         "the source named by a batch fetched through get_for_user"
     ),
-    ("reports/views.py", "report_list", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_request", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_detail", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
+    ("platforms/views.py", "platform_edit", "LearningPlatform"): (
+        "the platform catalogue is reference data, the same for every unit (like data packages)"
     ),
 }
 

@@ -45,3 +45,34 @@ def screenshot_dir(tmp_path):
         os.makedirs(target, exist_ok=True)
         return target
     return str(tmp_path)
+
+
+@pytest.fixture
+def journey(browser, live_server, screenshot_dir):
+    """Open journeys (one browser context per role and width); all closed at the end."""
+    from tests.browser.journey import Journey
+
+    opened = []
+
+    def start(role: str, width: str) -> Journey:
+        walk = Journey(browser, live_server.url, screenshot_dir, role, width)
+        opened.append(walk)
+        return walk
+
+    yield start
+    for walk in opened:
+        walk.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data set (``seed_demo``): the province, Bảo Yên district, Tân Tiến school."""
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from tests.browser.journey import PASSWORD
+
+    with override_settings(DEBUG=True, DEMO_PASSWORD=PASSWORD):
+        call_command("seed_demo", stdout=io.StringIO())

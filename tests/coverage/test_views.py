@@ -487,7 +487,7 @@ def test_plan_note_is_logged(client_for, coverage_officer, own_point):
     note = PlanNote.objects.get()
     assert (note.text, note.stage, note.author) == ("Đã kéo xong điện lưới", 3, coverage_officer)
     page = client.get(reverse("coverage:detail", args=[own_point.pk])).content.decode()
-    assert "Đã kéo xong điện lưới" in page and "coverage.plan.note" in page
+    assert "Đã kéo xong điện lưới" in page and "Ghi chú tiến độ phủ sóng" in page
 
 
 def test_survey_with_a_far_cell_is_refused_on_the_form(client_for, coverage_officer):

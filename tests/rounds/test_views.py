@@ -1,8 +1,10 @@
 """Pages: login, scope (404), roles, POST-only state changes, fixed query counts."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -216,7 +218,12 @@ def test_inbox_runs_fixed_number_of_queries(
     assert len(rows) == 9  # school, other_school and the 1 + 6 populated
     assert rows[0].proposal.status == "submitted"
     mine = next(r for r in rows if r.school == submitted.school)
-    assert mine.total == 4 and mine.kind_cells[0] == {"kind": "tablet", "count": 4, "quota": 5}
+    assert mine.total == 4 and mine.kind_cells[0] == {
+        "kind": "tablet",
+        "label": "Máy tính bảng",
+        "count": 4,
+        "quota": 5,
+    }
     assert sum(mine.category_cells) == 4
 
 
@@ -338,6 +345,8 @@ def test_other_district_cannot_see_pupil_history(client_for, other_district_offi
 # --- the whole flow, as each role -----------------------------------------------------
 
 
+# On a day of the round, before its deadline: the deadline is enforced.
+@time_machine.travel(dt.datetime(2021, 10, 15, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")))
 def test_whole_flow_for_one_school_as_each_role(
     client_for, province_official, district_officer, school_staff, school, other_school, district
 ):
@@ -449,7 +458,7 @@ def test_province_edits_and_closes_round(client_for, province_official, support_
     support_round.refresh_from_db()
     assert support_round.status == "closed"
     page = client.get(url("detail", support_round.pk))
-    assert "round.close" in page.content.decode() and "Hết hạn đề xuất" in page.content.decode()
+    assert "Đóng đợt hỗ trợ" in page.content.decode() and "Hết hạn đề xuất" in page.content.decode()
 
 
 def test_nobody_acts_on_closed_round_via_pages(
