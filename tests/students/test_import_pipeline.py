@@ -1,5 +1,6 @@
 """The import's machinery: the checking worker, ids reserved ahead, chunk boundaries, COPY."""
 
+import gc
 import sys
 import threading
 
@@ -66,6 +67,19 @@ class TestWorker:
         assert next(chunks) == [1]
         chunks.close()
         assert workers() == []
+        assert sys.getswitchinterval() == interval
+
+    def test_the_collector_is_paused_while_runs_are_in_progress_and_restored_after(self):
+        assert gc.isenabled()
+        interval = sys.getswitchinterval()
+        outer = checked_in_background(iter(range(10)), size=2)
+        next(outer)
+        assert not gc.isenabled()
+        assert list(checked_in_background(iter(range(3)), size=1)) == [[0], [1], [2]]
+        assert not gc.isenabled()  # the outer run is still in progress
+        assert sys.getswitchinterval() != interval
+        assert [i for chunk in outer for i in chunk] == list(range(1, 10))
+        assert gc.isenabled()
         assert sys.getswitchinterval() == interval
 
     def test_messages_are_in_the_callers_language(self):
