@@ -69,7 +69,7 @@ check-deploy: $(STAMP)
 
 messages: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=benchmarks
-	DEBUG=True $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	DEBUG=True $(BIN)/python manage.py compilemessages -l en -l vi --ignore=.venv
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/import_students.py

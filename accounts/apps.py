@@ -26,3 +26,5 @@ class AccountsConfig(AppConfig):
         autodiscover_modules("rules")
         # Every app's words for its audit actions (``<app>/audit_actions.py``), for histories.
         autodiscover_modules("audit_actions")
+        # Every app's first-run checklist items (``<app>/setup_checks.py``).
+        autodiscover_modules("setup_checks")

@@ -2,21 +2,22 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Activation, User
 from kernel.history import ChangeKey, register_actions, register_change_keys
 
 register_actions(
     {
         "user.create": _("Tạo tài khoản"),
+        "activation.issued": _("Cấp đường dẫn hoặc mã kích hoạt"),
+        "activation.used": _("Kích hoạt tài khoản, đặt mật khẩu lần đầu"),
+        "activation.replaced": _("Thay đường dẫn hoặc mã kích hoạt bằng cái mới"),
+        "activation.expired": _("Đường dẫn hoặc mã kích hoạt hết hạn"),
+        "activation.locked": _("Khóa mã kích hoạt do nhập sai nhiều lần"),
         "otp_enrolled": _("Đăng ký xác thực hai bước"),
         "otp_replaced": _("Thay thiết bị xác thực hai bước"),
         "otp_reset": _("Đặt lại xác thực hai bước"),
         "otp_backup_codes_regenerated": _("Tạo lại mã dự phòng"),
         "otp_device_deleted": _("Xóa thiết bị xác thực hai bước"),
-        "activation.issued": _("Cấp mã kích hoạt tài khoản"),
-        "activation.used": _("Kích hoạt tài khoản"),
-        "activation.replaced": _("Thay mã kích hoạt bằng mã mới"),
-        "activation.expired": _("Mã kích hoạt hết hạn"),
-        "activation.locked": _("Khóa mã kích hoạt do nhập sai nhiều lần"),
     }
 )
 
@@ -44,5 +45,17 @@ register_change_keys(
         "merged_into": ChangeKey(_("gộp vào hồ sơ")),
         "not_duplicate_of": ChangeKey(_("không trùng với")),
         "file": ChangeKey(_("tệp")),
+        "period": ChangeKey(_("kỳ báo cáo")),
+        "quantity": ChangeKey(_("số lượng")),
+    },
+)
+
+# What the activation events of an account record (the audited object is the user).
+register_change_keys(
+    User,
+    {
+        "activation": ChangeKey(_("lần kích hoạt số")),
+        "channel": ChangeKey(_("cách gửi"), Activation._meta.get_field("channel")),
+        "expires_at": ChangeKey(_("hết hạn lúc"), Activation._meta.get_field("expires_at")),
     },
 )

@@ -338,7 +338,7 @@ class ActivationError(Exception):
 def _close_activation(
     activation: Activation, *, status: str, audit_action: str, actor: User | None
 ) -> None:
-    """End a pending activation (replaced, expired or locked) and audit it as ``audit_action``."""
+    """End a pending activation (replaced, expired or locked) and audit it."""
     activation.status = status
     activation.closed_at = timezone.now()
     activation.save(update_fields=["status", "closed_at"])
@@ -362,14 +362,20 @@ def issue_activation(*, actor: User | None, user: User, channel: str) -> tuple[A
     for old in Activation.objects.select_for_update().filter(
         user=user, status=Activation.Status.PENDING
     ):
-        expired = old.expires_at <= now
-        status = Activation.Status.EXPIRED if expired else Activation.Status.REPLACED
-        _close_activation(
-            old,
-            status=status,
-            audit_action="activation.expired" if expired else "activation.replaced",
-            actor=actor,
-        )
+        if old.expires_at <= now:
+            _close_activation(
+                old,
+                status=Activation.Status.EXPIRED,
+                audit_action="activation.expired",
+                actor=actor,
+            )
+        else:
+            _close_activation(
+                old,
+                status=Activation.Status.REPLACED,
+                audit_action="activation.replaced",
+                actor=actor,
+            )
     activation = Activation(
         user=user,
         channel=channel,

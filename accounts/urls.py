@@ -24,6 +24,7 @@ urlpatterns = [
     path("kich-hoat/", views.activate, name="activate"),
     path("kich-hoat/<int:pk>/<str:token>/", views.activate_link, name="activate_link"),
     path("tai-khoan/phieu-kich-hoat/", views.activation_sheet, name="activation_sheet"),
+    path("quan-ly/bat-dau/", views.setup_checklist, name="setup_checklist"),
     path("xac-thuc-hai-buoc/", views.otp_verify, name="otp_verify"),
     path("xac-thuc-hai-buoc/dang-ky/", views.otp_enrol, name="otp_enrol"),
     path("xac-thuc-hai-buoc/quan-ly/", views.otp_manage, name="otp_manage"),

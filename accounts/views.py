@@ -32,6 +32,7 @@ from accounts.forms import (
 from accounts.home import home_summary
 from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
+from kernel.setup_checks import run_checks
 from schools import selectors as school_selectors
 
 
@@ -211,6 +212,9 @@ def home(request: AuthedRequest) -> HttpResponse:
         template = "accounts/home_province.html"
     else:
         return render(request, "accounts/home_none.html")
+    if user.can("can_manage_users"):
+        items = run_checks()
+        context["setup"] = {"done": sum(i.done for i in items), "total": len(items)}
     return render(request, template, {**context, "stats": home_summary(user)})
 
 
@@ -331,3 +335,16 @@ def activation_sheet(request: AuthedRequest) -> HttpResponse:
         return response
     page = Paginator(pending, 100).get_page(request.GET.get("page"))
     return render(request, "accounts/activation_sheet.html", {"form": form, "page": page})
+
+
+@capability_required("can_manage_users")
+@require_http_methods(["GET"])
+def setup_checklist(request: AuthedRequest) -> HttpResponse:
+    """The first-run checklist: what must be set up before schools can use the portal."""
+    items = run_checks()
+    done = sum(1 for item in items if item.done)
+    return render(
+        request,
+        "accounts/setup_checklist.html",
+        {"items": items, "done": done, "total": len(items)},
+    )

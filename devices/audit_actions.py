@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.history import register_actions
+from devices.models import Subscription
+from kernel.history import ChangeKey, register_actions, register_change_keys
 
 register_actions(
     {
@@ -13,6 +14,7 @@ register_actions(
         "device.transfer_send": _("Chuyển thiết bị đi"),
         "device.transfer_receive": _("Nhận thiết bị được chuyển đến"),
         "device.transfer_cancel": _("Hủy chuyển thiết bị"),
+        "device.transfer_short": _("Không nhận được khi điều chuyển (giao thiếu)"),
         "transfer.send": _("Gửi phiếu điều chuyển"),
         "transfer.receive": _("Xác nhận nhận phiếu điều chuyển"),
         "transfer.cancel": _("Hủy phiếu điều chuyển"),
@@ -31,4 +33,9 @@ register_actions(
         "subscription.expire": _("Thuê bao hết hạn"),
         "subscription.carrier_status": _("Cập nhật trạng thái từ nhà mạng"),
     }
+)
+
+register_change_keys(
+    Subscription,
+    {"signal_acknowledged": ChangeKey(_("đã xác nhận cảnh báo thiếu sóng khi đăng ký"))},
 )

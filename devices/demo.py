@@ -53,6 +53,7 @@ def seed(context: dict) -> None:
         _stock(province_user, district_user, school_user)
     if school_user is not None:
         _allocations(school_user)
+        _learning_online(school_user)
 
 
 def _packages() -> None:
@@ -174,4 +175,54 @@ def _allocations(school_user) -> None:
             package=package,
             phone=phone,
             iccid=f"898402{item.student_id:013d}",
+        )
+
+
+ZERO_RATED = {
+    Carrier.VNPT: ("vnEdu LMS", "VioEdu", "OLM"),
+    Carrier.VIETTEL: ("K12Online", "VioEdu"),
+}
+
+
+def _learning_online(school_user) -> None:
+    """The plan's purpose I.1.c: packages reach platforms free of charge, the carrier
+    activates the demo SIMs, and the school records its pupils' platform accounts (all
+    but one, so the dashboard shows a pupil still missing one)."""
+    from accounts.services import record_audit
+    from devices.readiness import for_user
+    from kernel.normalize import fold
+    from platforms.models import LearningPlatform, PlatformAccount
+    from platforms.services import add_platform_account
+
+    for package in DataPackage.objects.filter(carrier__in=list(ZERO_RATED)):
+        names = ZERO_RATED[Carrier(package.carrier)]
+        package.zero_rated_platforms.set(LearningPlatform.objects.filter(name__in=names))
+    for sub in Subscription.objects.filter(
+        created_by=school_user, status=Subscription.Status.REQUESTED
+    ).select_related("package"):
+        sub.status = Subscription.Status.ACTIVE
+        sub.starts_on = timezone.localdate()
+        sub.ends_on = services.subscription_end(sub.starts_on, sub.package)
+        sub.save(update_fields=["status", "starts_on", "ends_on", "updated_at"])
+        record_audit(
+            actor=school_user,
+            action="subscription.carrier_status",
+            obj=sub,
+            changes={"status": [Subscription.Status.REQUESTED, sub.status]},
+            reason="Dữ liệu mẫu: nhà mạng kích hoạt thuê bao",
+            school_id=school_user.school_id,
+        )
+    if PlatformAccount.objects.filter(set_up_by=school_user).exists():
+        return
+    platform = LearningPlatform.objects.filter(name="vnEdu LMS", is_active=True).first()
+    if platform is None:
+        return
+    pupils = list(for_user(school_user).order_by("pk"))
+    for pupil in pupils[:-1]:
+        add_platform_account(
+            actor=school_user,
+            student=pupil,
+            platform=platform,
+            login_name=f"{fold(pupil.full_name).replace(' ', '.')}.{pupil.pk}",
+            set_up_on=timezone.localdate(),
         )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.utils import timezone
 
-from devices.models import Allocation
+from devices.models import Allocation, StockTransfer
 from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi
 from kernel.normalize import strip_unit_prefix
+from schools.models import District, School
 
 
 # size: the official handover record laid out top to bottom, one call per paragraph of the form
@@ -110,6 +113,93 @@ def handover_pdf(allocation: Allocation) -> bytes:
         [
             ("Đại diện Bên B", "(Ký, ghi rõ họ tên)", household.guardian_name),
             ("Đại diện Bên A", "(Ký, ghi rõ họ tên, đóng dấu)", ""),
+        ]
+    )
+    return doc.output()
+
+
+def _unit_name(district: District | None, school: School | None) -> str:
+    if school is not None:
+        return school.name
+    if district is not None:
+        return f"Phòng GD&ĐT {district.name}"
+    return "Sở GD&ĐT"
+
+
+# size: the official transfer slip laid out top to bottom, one call per part of the form
+def transfer_slip_pdf(transfer: StockTransfer, missing: Collection[str] = ()) -> bytes:
+    """Biên bản giao nhận thiết bị between the sending and the receiving unit.
+
+    ``missing``: serial numbers the receiver reported not received (a short delivery).
+    Expects the transfer's districts, school and users loaded."""
+    destination = transfer.to_school.district if transfer.to_school else transfer.to_district
+    assert destination is not None  # a transfer always has a destination (a constraint)
+    province = destination.province.name
+    if not province.lower().startswith(("tỉnh", "thành phố")):
+        province = f"tỉnh {province}"
+    sender = _unit_name(transfer.from_district, None)
+    if transfer.from_district is None:
+        sender = f"Sở GD&ĐT {province}"
+    receiver = _unit_name(transfer.to_district, transfer.to_school)
+    on = timezone.localdate(transfer.sent_at)
+    header = OfficialHeader(
+        issuer_parent=f"UBND {province}" if transfer.from_district is None else "",
+        issuer=sender,
+        number=f"Số: {transfer.pk:04d}/BB-GNTB",
+        place=strip_unit_prefix(destination.province.name),
+        date=on,
+    )
+    doc = OfficialDocument(
+        header,
+        "Biên bản giao nhận thiết bị",
+        subtitle="Chương trình “Sóng và máy tính cho em”",
+    )
+    doc.paragraph(f"Hôm nay, {format_date_vi(on)}, chúng tôi gồm:")
+    doc.heading("BÊN GIAO (Bên A): " + sender.upper())
+    doc.key_values([("Đại diện", str(transfer.sent_by))])
+    doc.heading("BÊN NHẬN (Bên B): " + receiver.upper())
+    doc.key_values(
+        [("Đại diện", str(transfer.received_by or "......................................"))]
+    )
+    doc.paragraph("Bên A giao cho Bên B các thiết bị học tập sau:")
+    devices = list(transfer.devices.order_by("device_type", "serial_number"))
+    received = transfer.status == StockTransfer.Status.RECEIVED
+    doc.table(
+        ["STT", "Thiết bị", "Hãng / Model", "Số serial", "IMEI", "Khi nhận"],
+        [
+            [
+                str(n),
+                device.get_device_type_display(),
+                f"{device.make} {device.model_name}",
+                device.serial_number,
+                device.imei or "—",
+                ("Thiếu" if device.serial_number in missing else "Đã nhận") if received else "",
+            ]
+            for n, device in enumerate(devices, start=1)
+        ],
+        widths=[0.5, 1.5, 2.1, 1.7, 1.9, 1.0],
+    )
+    short = sum(1 for d in devices if d.serial_number in missing)
+    if received:
+        doc.paragraph(
+            f"Tổng số giao: {len(devices)} thiết bị. Bên B đã kiểm đếm và nhận "
+            f"{len(devices) - short} thiết bị"
+            + (
+                f"; thiếu {short} thiết bị (ghi “Thiếu” ở bảng trên), hai bên cùng xác minh."
+                if short
+                else "."
+            )
+        )
+    else:
+        doc.paragraph(
+            f"Tổng số giao: {len(devices)} thiết bị. Bên B kiểm đếm khi nhận, ghi số thiết bị "
+            "thiếu (nếu có) vào biên bản này."
+        )
+    doc.paragraph("Biên bản được lập thành 02 bản có giá trị như nhau, mỗi bên giữ 01 bản.")
+    doc.signature_blocks(
+        [
+            ("Đại diện Bên B", "(Ký, ghi rõ họ tên)", str(transfer.received_by or "")),
+            ("Đại diện Bên A", "(Ký, ghi rõ họ tên, đóng dấu)", str(transfer.sent_by)),
         ]
     )
     return doc.output()

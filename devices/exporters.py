@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from devices.readiness import missing_text
 from kernel.exporters import XlsxExporter
 from schools.choices import DeviceType
 from students.models import mask
@@ -107,6 +109,23 @@ class AllocationExporter(XlsxExporter):
     )
 
 
+def _yes(*attrs: str):
+    def get(row) -> str:
+        return gettext("Có") if all(getattr(row, a) for a in attrs) else gettext("Không")
+
+    return get
+
+
+#: Ready to learn online (``devices.readiness``), on rows annotated by ``with_readiness``.
+READINESS_COLUMNS = (
+    (_("Có thiết bị học tập"), _yes("with_device")),
+    (_("Gói cước đang hoạt động"), _yes("with_package")),
+    (_("Có tài khoản học trực tuyến"), _yes("with_platform")),
+    (_("Sẵn sàng học trực tuyến"), _yes("with_device", "with_package", "with_platform")),
+    (_("Còn thiếu"), missing_text),
+)
+
+
 class BeneficiaryExporter(XlsxExporter):
     title = _("Học sinh được duyệt chưa nhận hỗ trợ")
     columns = (
@@ -116,6 +135,19 @@ class BeneficiaryExporter(XlsxExporter):
         (_("Ngày sinh"), _date("student.date_of_birth")),
         (_("Loại hỗ trợ"), "get_kind_display"),
         (_("Đợt"), "round.name"),
+        *READINESS_COLUMNS,
+    )
+
+
+class ReadinessExporter(XlsxExporter):
+    title = _("Học sinh được hỗ trợ: sẵn sàng học trực tuyến")
+    columns = (
+        (_("Trường"), "school.name"),
+        (_("Học sinh"), "full_name"),
+        (_("Lớp"), "class_name"),
+        (_("Ngày sinh"), _date("date_of_birth")),
+        (_("Thôn/bản"), "village.name"),
+        *READINESS_COLUMNS,
     )
 
 
@@ -144,4 +176,8 @@ class PackageExporter(XlsxExporter):
         (_("Giá (đồng/tháng)"), "price_vnd_per_month"),
         (_("Số tháng miễn phí"), "free_months"),
         (_("Đang cung cấp"), "is_active"),
+        (
+            _("Nền tảng học miễn phí dữ liệu"),
+            lambda p: ", ".join(x.name for x in p.zero_rated_platforms.all()),
+        ),
     )

@@ -23,6 +23,7 @@ from devices.exporters import (
     TransferExporter,
 )
 from devices.models import Allocation, DataPackage, Device, Subscription
+from devices.readiness import with_readiness
 from kernel.exports import register_export
 from schools.choices import DeviceType
 
@@ -57,11 +58,11 @@ def allocation_rows(user: User, params: Mapping[str, Any]):
 
 
 def waiting_device_rows(user: User, params: Mapping[str, Any]):
-    return selectors.beneficiaries_without_device(user)
+    return with_readiness(selectors.beneficiaries_without_device(user), ref="student_id")
 
 
 def waiting_data_rows(user: User, params: Mapping[str, Any]):
-    return selectors.beneficiaries_without_package(user)
+    return with_readiness(selectors.beneficiaries_without_package(user), ref="student_id")
 
 
 def subscription_rows(user: User, params: Mapping[str, Any]):
@@ -104,7 +105,7 @@ def transfer_rows(user: User, params: Mapping[str, Any]):
 
 def package_rows(user: User, params: Mapping[str, Any]):
     """The data package catalogue (the same for every unit)."""
-    return DataPackage.objects.order_by("carrier", "name")
+    return DataPackage.objects.prefetch_related("zero_rated_platforms").order_by("carrier", "name")
 
 
 # size: a declaration: one register_export call per downloadable device list

@@ -264,6 +264,17 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Lý do hủy"), max_length=300)
 
 
+def package_label(package: DataPackage) -> str:
+    """A package as it is chosen: with the learning platforms it reaches free of charge."""
+    platforms = [p.name for p in package.zero_rated_platforms.all() if p.is_active]
+    if not platforms:
+        return str(package)
+    return gettext("%(package)s – miễn phí dữ liệu khi học trên %(platforms)s") % {
+        "package": package,
+        "platforms": ", ".join(platforms),
+    }
+
+
 class SubscriptionForm(forms.Form):
     student: forms.ModelChoiceField[Student] = forms.ModelChoiceField(
         label=_("Học sinh được duyệt gói cước"), queryset=None
@@ -278,11 +289,23 @@ class SubscriptionForm(forms.Form):
         label=_("Ngày bắt đầu"), widget=DATE_INPUT, initial=timezone.localdate
     )
 
-    def __init__(self, *args: Any, students, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, students, signal_warning: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = model_choice_field(self, "student")
         field.queryset = students
+        self.signal_warning = signal_warning
+        if signal_warning:
+            # Shown with the warning, before saving: ticking it is the one acknowledgment.
+            self.fields["confirm_signal"] = forms.BooleanField(
+                label=_("Tôi đã biết thôn của học sinh thiếu sóng, vẫn đăng ký gói cước"),
+                required=False,
+            )
         field.label_from_instance = lambda obj: f"{obj.full_name} – {obj.class_name}"  # type: ignore[method-assign]  # per-form labels on the form's own field copy
+        packages = model_choice_field(self, "package")
+        packages.queryset = DataPackage.objects.filter(is_active=True).prefetch_related(
+            "zero_rated_platforms"
+        )
+        packages.label_from_instance = package_label  # type: ignore[method-assign,assignment]  # per-form labels on the form's own field copy
 
     def clean_phone(self) -> str:
         return _clean_with(normalize_phone, self.cleaned_data["phone"])
@@ -300,6 +323,8 @@ class SubscriptionForm(forms.Form):
         starts_on = data.get("starts_on")
         if starts_on and starts_on > timezone.localdate() + dt.timedelta(days=60):
             self.add_error("starts_on", _("Ngày bắt đầu quá xa."))
+        if self.signal_warning and not data.get("confirm_signal"):
+            self.add_error("confirm_signal", _("Hãy xác nhận đã biết cảnh báo về sóng."))
         return data
 
 

@@ -31,4 +31,19 @@ def summary(user: User) -> list[HomeStat]:
             _("%(n)s chờ bàn giao") % {"n": intcomma(handed["waiting"])},
         ),
         HomeStat(_("Gói cước đang hoạt động"), intcomma(active), reverse("devices:subscriptions")),
+        _ready_stat(user),
     ]
+
+
+def _ready_stat(user: User) -> HomeStat:
+    """Supported pupils ready to learn online (``devices.readiness``), of how many."""
+    from devices import readiness
+
+    figures = readiness.counts(readiness.for_user(user))
+    url = reverse("devices:readiness") if user.can("can_view_beneficiaries") else ""
+    return HomeStat(
+        _("Sẵn sàng học trực tuyến"),
+        f"{intcomma(figures.ready)}/{intcomma(figures.total)}",
+        url,
+        _("%(n)s còn thiếu thiết bị, gói cước hoặc tài khoản") % {"n": intcomma(figures.not_ready)},
+    )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kernel.scoping import ScopedQuerySet
+from platforms.models import LearningPlatform
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School, recorded_in_province
 from students.models import Student, phone_validator
@@ -310,6 +311,13 @@ class DataPackage(models.Model):
     price_vnd_per_month = models.PositiveIntegerField(_("giá (đồng/tháng)"))
     free_months = models.PositiveSmallIntegerField(_("số tháng miễn phí"), default=0)
     is_active = models.BooleanField(_("đang cung cấp"), default=True)
+    zero_rated_platforms = models.ManyToManyField(
+        LearningPlatform,
+        blank=True,
+        related_name="zero_rated_in",
+        verbose_name=_("nền tảng học miễn phí dữ liệu"),
+        help_text=_("Truy cập các nền tảng này không tính vào dung lượng của gói (zero-rating)."),
+    )
 
     class Meta:
         verbose_name = _("gói cước")

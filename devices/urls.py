@@ -1,6 +1,6 @@
 from django.urls import path
 
-from devices.views import allocations, stock, subscriptions
+from devices.views import allocations, readiness, stock, subscriptions
 
 app_name = "devices"
 
@@ -19,8 +19,10 @@ urlpatterns = [
     path("dieu-chuyen/tao/", stock.transfer_create, name="transfer_create"),
     path("dieu-chuyen/<int:pk>/", stock.transfer_detail, name="transfer_detail"),
     path("dieu-chuyen/<int:pk>/xac-nhan/", stock.transfer_confirm, name="transfer_confirm"),
+    path("dieu-chuyen/<int:pk>/bien-ban.pdf", stock.transfer_slip, name="transfer_slip"),
     path("dieu-chuyen/<int:pk>/huy/", stock.transfer_cancel, name="transfer_cancel"),
     path("nguoi-nhan/", allocations.beneficiaries, name="beneficiaries"),
+    path("san-sang-hoc-truc-tuyen/", readiness.readiness_list, name="readiness"),
     path("nguoi-nhan/<int:item>/cap-phat/", allocations.allocate, name="allocate"),
     path("cap-phat/", allocations.allocations, name="allocations"),
     path("cap-phat/<int:pk>/", allocations.allocation_detail, name="allocation_detail"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
+import datetime as dt
+
+from django.db.models import Q, Sum
 
 from devices.models import Device
 from donations.models import CashReceipt, Donor, InKindReceipt
 from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
+from kernel.numbers_vi import amount_in_words
 
 ISSUER_PARENT = "UBND TỈNH LÀO CAI"
 ISSUER = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
@@ -41,6 +44,25 @@ def _thanks(doc: OfficialDocument, donor: Donor) -> None:
     )
 
 
+def _cash_as_at(receipts: object, receipt: CashReceipt) -> int:
+    """Cash of ``receipts`` received up to this receipt: earlier days, and earlier the same day.
+
+    A letter printed again later says what it said on its date, whatever came in after.
+    """
+    assert hasattr(receipts, "filter")
+    earlier = Q(received_on__lt=receipt.received_on) | Q(
+        received_on=receipt.received_on, pk__lte=receipt.pk
+    )
+    return receipts.filter(earlier).aggregate(t=Sum("amount"))["t"] or 0
+
+
+def _devices_as_at(donor: Donor, day: dt.date) -> int:
+    """Devices the donor had delivered up to ``day`` (the in-kind letter's date)."""
+    return Device.objects.filter(
+        source__donation_receipt__pledge__donor=donor, source__received_on__lte=day
+    ).count()
+
+
 def cash_receipt_pdf(receipt: CashReceipt) -> bytes:
     """Acknowledgement of one cash receipt, with the pledge's running total."""
     pledge = receipt.pledge
@@ -51,10 +73,13 @@ def cash_receipt_pdf(receipt: CashReceipt) -> bytes:
         f"Sở Giáo dục và Đào tạo tỉnh Lào Cai xác nhận đã tiếp nhận khoản tài trợ bằng tiền "
         f"của {donor.name} cho Chương trình {PROGRAMME}, cụ thể:"
     )
-    received = pledge.cash_receipts.aggregate(t=Sum("amount"))["t"] or 0
+    received = _cash_as_at(pledge.cash_receipts, receipt)
+    donor_total = _cash_as_at(CashReceipt.objects.filter(pledge__donor=donor), receipt)
+    day = f"{receipt.received_on:%d/%m/%Y}"
     doc.key_values(
         [
             ("Số tiền", format_vnd(receipt.amount)),
+            ("Bằng chữ", amount_in_words(receipt.amount)),
             ("Ngày nhận", f"{receipt.received_on:%d/%m/%Y}"),
             ("Tài khoản nhận", f"{receipt.account.name}, {receipt.account.bank}"),
             ("Số tài khoản", receipt.account.number),
@@ -63,7 +88,9 @@ def cash_receipt_pdf(receipt: CashReceipt) -> bytes:
                 "Theo cam kết",
                 f"{format_date_vi(pledge.pledged_on)}, {format_vnd(pledge.cash_amount)}",
             ),
-            ("Đã nhận theo cam kết đến nay", format_vnd(received)),
+            (f"Đã nhận theo cam kết đến ngày {day}", format_vnd(received)),
+            (f"Tổng số tiền {donor.name} đã tài trợ đến ngày {day}", format_vnd(donor_total)),
+            ("Bằng chữ", amount_in_words(donor_total)),
         ]
     )
     _thanks(doc, donor)
@@ -88,6 +115,10 @@ def inkind_receipt_pdf(receipt: InKindReceipt) -> bytes:
             ("Biên bản giao nhận số", source.reference),
             ("Ngày nhận", f"{source.received_on:%d/%m/%Y}"),
             ("Số thiết bị", f"{len(devices)} thiết bị, nhập kho Sở Giáo dục và Đào tạo"),
+            (
+                f"Tổng số thiết bị {donor.name} đã tài trợ đến ngày {source.received_on:%d/%m/%Y}",
+                f"{_devices_as_at(donor, source.received_on)} thiết bị",
+            ),
         ]
     )
     doc.table(

@@ -258,16 +258,33 @@ class OfficialDocument:
         """Start a new page (e.g. one section per school on a sheet handed out by school)."""
         self._pdf.add_page()
 
-    def paragraph(self, text: str, bold: bool = False, italic: bool = False) -> None:
-        """A justified paragraph of body text."""
-        self._pdf.use_font(("B" if bold else "") + ("I" if italic else ""), 12)
-        self._pdf.multi_cell(0, self.line_height, _nfc(text), align="J", new_x=XPos.LMARGIN)
-        self._pdf.ln(1.5)
+    def paragraph(
+        self, text: str, bold: bool = False, italic: bool = False, *, keep_with_next: float = 0
+    ) -> None:
+        """A justified paragraph of body text.
 
-    def heading(self, text: str) -> None:
-        """A bold section heading, e.g. ``"I. THÔNG TIN THIẾT BỊ"``."""
+        ``keep_with_next`` (mm) is the height of what must follow on the same page (the
+        closing block): when both do not fit, the paragraph starts a new page.
+        """
         pdf = self._pdf
-        if pdf.will_page_break(3 * self.line_height):  # never strand a heading at the bottom
+        pdf.use_font(("B" if bold else "") + ("I" if italic else ""), 12)
+        if keep_with_next:
+            lines = _lines(
+                pdf.multi_cell(0, self.line_height, _nfc(text), dry_run=True, output="LINES")
+            )
+            if pdf.will_page_break(len(lines) * self.line_height + 1.5 + keep_with_next):
+                pdf.add_page()
+        pdf.multi_cell(0, self.line_height, _nfc(text), align="J", new_x=XPos.LMARGIN)
+        pdf.ln(1.5)
+
+    def heading(self, text: str, *, keep_with_next: float = 0) -> None:
+        """A bold section heading, e.g. ``"I. THÔNG TIN THIẾT BỊ"``.
+
+        ``keep_with_next`` (mm): the height of a short section that must follow on its page.
+        """
+        pdf = self._pdf
+        # Never strand a heading at the bottom.
+        if pdf.will_page_break(max(3 * self.line_height, self.line_height + keep_with_next)):
             pdf.add_page()
         pdf.ln(2)
         pdf.use_font("B", 12)
@@ -293,8 +310,14 @@ class OfficialDocument:
         widths: list[float] | None = None,
         totals: list | None = None,
         font_size: float = 10,
+        *,
+        keep_with_next: float = 0,
     ) -> None:
         """A bordered table; rows grow to fit wrapped text, the header repeats per page.
+
+        ``keep_with_next`` (mm) keeps the last row on the page of what follows (the closing
+        block): when they do not fit together, the last row moves to a new page with the
+        header, so a signature is never alone on its page.
 
         ``widths`` are relative (scaled to the usable page width; equal by default).
         ``int``/``Decimal`` cells are grouped with dots (``1.234``) and right-aligned,
@@ -307,45 +330,63 @@ class OfficialDocument:
         widths = [w * scale for w in widths]
         line_h = font_size * 0.5
 
-        def draw_row(cells: list, style: str, header: bool = False) -> None:
-            pdf.use_font(style, font_size)
-            texts = [_nfc(c) for c in cells]
-            aligns = ["C" if header else self._align(c) for c in cells]
-            height = 2 + line_h * max(
-                len(
-                    _lines(
-                        pdf.multi_cell(
-                            w, line_h, t, dry_run=True, output="LINES", padding=_CELL_PADDING
-                        )
-                    )
-                )
-                for w, t in zip(widths, texts, strict=True)
-            )
-            if not header and pdf.will_page_break(height):
-                pdf.add_page()
-                draw_row(headers, "B", header=True)
-                pdf.use_font(style, font_size)
-            x, y = pdf.l_margin, pdf.get_y()
-            for w, text, align in zip(widths, texts, aligns, strict=True):
-                if header:
-                    pdf.set_fill_color(230, 230, 230)
-                    pdf.rect(x, y, w, height, style="DF")
-                else:
-                    pdf.rect(x, y, w, height)
-                pdf.set_xy(x, y)
-                pdf.multi_cell(w, line_h, text, align=align, padding=_CELL_PADDING)
-                x += w
-            pdf.set_xy(pdf.l_margin, y + height)
+        def draw_row(cells: list, style: str, header: bool = False, keep: float = 0) -> None:
+            self._table_row(cells, headers, widths, style, font_size, header=header, keep=keep)
 
         pdf.set_line_width(0.2)
         if pdf.will_page_break(4 * line_h + 4):
             pdf.add_page()
         draw_row(headers, "B", header=True)
-        for row in rows:
-            draw_row(row, "")
+        last = len(rows) - 1
+        for i, row in enumerate(rows):
+            draw_row(row, "", keep=keep_with_next + 3 if i == last and not totals else 0)
         if totals:
-            draw_row(totals, "B")
+            draw_row(totals, "B", keep=keep_with_next + 3)
         pdf.ln(3)
+
+    def _table_row(
+        self,
+        cells: list,
+        headers: list[str],
+        widths: list[float],
+        style: str,
+        font_size: float,
+        *,
+        header: bool = False,
+        keep: float = 0,
+    ) -> None:
+        """One row of :meth:`table`; a row that does not fit (with ``keep`` mm after it)
+        starts a new page under a repeated header."""
+        pdf = self._pdf
+        line_h = font_size * 0.5
+        pdf.use_font(style, font_size)
+        texts = [_nfc(c) for c in cells]
+        aligns = ["C" if header else self._align(c) for c in cells]
+        height = 2 + line_h * max(
+            len(
+                _lines(
+                    pdf.multi_cell(
+                        w, line_h, t, dry_run=True, output="LINES", padding=_CELL_PADDING
+                    )
+                )
+            )
+            for w, t in zip(widths, texts, strict=True)
+        )
+        if not header and pdf.will_page_break(height + keep):
+            pdf.add_page()
+            self._table_row(headers, headers, widths, "B", font_size, header=True)
+            pdf.use_font(style, font_size)
+        x, y = pdf.l_margin, pdf.get_y()
+        for w, text, align in zip(widths, texts, aligns, strict=True):
+            if header:
+                pdf.set_fill_color(230, 230, 230)
+                pdf.rect(x, y, w, height, style="DF")
+            else:
+                pdf.rect(x, y, w, height)
+            pdf.set_xy(x, y)
+            pdf.multi_cell(w, line_h, text, align=align, padding=_CELL_PADDING)
+            x += w
+        pdf.set_xy(pdf.l_margin, y + height)
 
     @staticmethod
     def _align(value: object) -> str:
@@ -369,6 +410,62 @@ class OfficialDocument:
         top, bottom = pdf.get_y(), pdf.get_y()
         for i, (title, note, name) in enumerate(blocks):
             x = pdf.l_margin + i * width
+            pdf.set_xy(x, top)
+            pdf.use_font("B", 11)
+            pdf.multi_cell(width, 5.5, _nfc(title).upper(), align="C", new_x=XPos.LEFT)
+            if note:
+                pdf.use_font("I", 10)
+                pdf.multi_cell(width, 5, _nfc(note), align="C", new_x=XPos.LEFT)
+            pdf.set_xy(x, pdf.get_y() + 25)
+            pdf.use_font("B", 11)
+            pdf.multi_cell(width, 5.5, _nfc(name), align="C", new_x=XPos.LEFT)
+            bottom = max(bottom, pdf.get_y())
+        pdf.set_xy(pdf.l_margin, bottom + 3)
+
+    _RECIPIENT_LINE = 5.0
+    _CLOSING_GAP = 4.0
+
+    def closing_height(self, recipients: list[str], blocks: list[tuple[str, str, str]]) -> float:
+        """The height (mm) :meth:`closing` will take, to keep the text before it on its page."""
+        pdf = self._pdf
+        left = (1 + len(recipients)) * self._RECIPIENT_LINE if recipients else 0.0
+        width = pdf.epw * (0.6 if recipients else 1.0) / max(len(blocks), 1)
+        right = 0.0
+        for title, note, _name in blocks:
+            pdf.use_font("B", 11)
+            lines = len(
+                _lines(
+                    pdf.multi_cell(width, 5.5, _nfc(title).upper(), dry_run=True, output="LINES")
+                )
+            )
+            right = max(right, lines * 5.5 + (5 if note else 0) + 25 + 5.5)
+        return self._CLOSING_GAP + max(left, right) + 3
+
+    def closing(self, recipients: list[str], blocks: list[tuple[str, str, str]]) -> None:
+        """The end of an official document (Decree 30/2020): "Nơi nhận:" on the left, the
+        signature blocks on the right, side by side and on one page.
+
+        ``recipients`` are the lines under "Nơi nhận:" ("- UBND tỉnh (b/c);", "- Lưu: VT.").
+        """
+        pdf = self._pdf
+        if pdf.will_page_break(self.closing_height(recipients, blocks)):
+            pdf.add_page()
+        pdf.ln(self._CLOSING_GAP)
+        top = pdf.get_y()
+        left_w = pdf.epw * 0.4 if recipients else 0.0
+        if recipients:
+            pdf.set_xy(pdf.l_margin, top)
+            pdf.use_font("BI", 11)
+            pdf.cell(left_w, self._RECIPIENT_LINE, "Nơi nhận:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.use_font("", 10)
+            for line in recipients:
+                pdf.cell(
+                    left_w, self._RECIPIENT_LINE, _nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                )
+        bottom = pdf.get_y()
+        width = (pdf.epw - left_w) / max(len(blocks), 1)
+        for i, (title, note, name) in enumerate(blocks):
+            x = pdf.l_margin + left_w + i * width
             pdf.set_xy(x, top)
             pdf.use_font("B", 11)
             pdf.multi_cell(width, 5.5, _nfc(title).upper(), align="C", new_x=XPos.LEFT)

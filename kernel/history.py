@@ -102,7 +102,11 @@ def _key(model: type[Model] | None, name: str) -> ChangeKey:
         except FieldDoesNotExist:
             field = None
         if isinstance(field, Field):
-            return ChangeKey(str(field.verbose_name), field)
+            label: Label = field.verbose_name or name
+            related = field.related_model
+            if str(label) == name.replace("_", " ") and related and not isinstance(related, str):
+                label = related._meta.verbose_name or label  # a relation left unnamed
+            return ChangeKey(str(label), field)
     declared = _declared(ANY_MODEL, name)
     if declared is not None:
         return declared
@@ -211,10 +215,9 @@ def change_lines(
             label = capfirst(str(key.label)) or name
             shown = mask(name, value) if mask is not None else value
             if pair:
-                old, new = shown
-                lines.append(
-                    ChangeLine(label, _display(old, key, related), _display(new, key, related))
-                )
+                old, new = (_display(v, key, related) for v in shown)
+                if old != new:  # an empty field on a creation says nothing
+                    lines.append(ChangeLine(label, old, new))
             else:
                 lines.append(ChangeLine(label, None, _display(shown, key, related)))
         out.append(sorted(lines, key=lambda line: line.label))

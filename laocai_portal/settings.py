@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "schools",
     "students",
     "rounds",
+    "platforms",
     "devices",
     "coverage",
     "donations",

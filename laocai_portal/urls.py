@@ -14,6 +14,7 @@ urlpatterns = [
     path("hoc-sinh/", include("students.urls")),
     path("dot-ho-tro/", include("rounds.urls")),
     path("thiet-bi/", include("devices.urls")),
+    path("nen-tang-hoc-tap/", include("platforms.urls")),
     path("phu-song/", include("coverage.urls")),
     path("tai-tro/", include("donations.urls")),
     path("bao-cao/", include("reports.urls")),

@@ -147,6 +147,14 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+# "Nơi nhận" of the report (Decree 30/2020): who it is sent to, and the copy kept on file.
+RECIPIENTS = [
+    "- Bộ Giáo dục và Đào tạo (b/c);",
+    "- UBND tỉnh (b/c);",
+    "- Ban Chỉ đạo Chương trình tỉnh;",
+    "- Giám đốc, các Phó Giám đốc Sở;",
+    "- Lưu: VT, Văn phòng.",
+]
 SIGNATURES = [
     ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)", ""),
     ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "(Ký tên, đóng dấu)", ""),
@@ -275,6 +283,31 @@ def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> b
     return buffer.getvalue()
 
 
+def _unupdated_units(doc: OfficialDocument, figures: dict[str, Any]) -> None:
+    """Section IV, the last before the closing block, which stays on its page."""
+    # The last table or paragraph stays on the page of the closing block; a section of
+    # one or two lines takes its heading along.
+    keep = doc.closing_height(RECIPIENTS, SIGNATURES)
+    c = figures["completeness"]
+    short = 0 if c["schools"] else keep + 2 * doc.line_height + 3
+    doc.heading("IV. ĐƠN VỊ CHƯA CẬP NHẬT DỮ LIỆU", keep_with_next=short)
+    if c["districts"]:
+        doc.paragraph(
+            "Đơn vị cấp huyện: " + "; ".join(d["name"] for d in c["districts"]) + ".",
+            keep_with_next=0 if c["schools"] else keep,
+        )
+    if c["schools"]:
+        doc.table(
+            ["Trường", "Mã trường", "Đơn vị cấp huyện"],
+            [[s["name"], s["code"], s["district"]] for s in c["schools"]],
+            widths=[3, 1, 2],
+            font_size=9,
+            keep_with_next=keep,
+        )
+    if not c["districts"] and not c["schools"]:
+        doc.paragraph("Tất cả các trường đã cập nhật dữ liệu trong kỳ.", keep_with_next=keep)
+
+
 def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> bytes:
     """The report as an official PDF document, A4 landscape."""
     doc = OfficialDocument(
@@ -315,18 +348,6 @@ def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> by
         )
     else:
         doc.paragraph("Đây là báo cáo đầu tiên; chưa có số liệu để so sánh.")
-    doc.heading("IV. ĐƠN VỊ CHƯA CẬP NHẬT DỮ LIỆU")
-    c = figures["completeness"]
-    if c["districts"]:
-        doc.paragraph("Đơn vị cấp huyện: " + "; ".join(d["name"] for d in c["districts"]) + ".")
-    if c["schools"]:
-        doc.table(
-            ["Trường", "Mã trường", "Đơn vị cấp huyện"],
-            [[s["name"], s["code"], s["district"]] for s in c["schools"]],
-            widths=[3, 1, 2],
-            font_size=9,
-        )
-    if not c["districts"] and not c["schools"]:
-        doc.paragraph("Tất cả các trường đã cập nhật dữ liệu trong kỳ.")
-    doc.signature_blocks(SIGNATURES)
+    _unupdated_units(doc, figures)
+    doc.closing(RECIPIENTS, SIGNATURES)
     return doc.output()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.models import (
@@ -28,7 +29,7 @@ class ProgressReport(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Đang chờ")
-        RUNNING = "running", _("Đang lập")
+        RUNNING = "running", pgettext_lazy("báo cáo", "Đang lập")
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
@@ -36,6 +37,10 @@ class ProgressReport(models.Model):
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     number = models.CharField(_("số báo cáo"), max_length=40, blank=True)
+    # The number is assigned once, when the report is registered: its place in the
+    # sequence of the year it was issued, which restarts every 1 January.
+    number_year = models.PositiveSmallIntegerField(_("năm của số báo cáo"), null=True, blank=True)
+    number_seq = models.PositiveIntegerField(_("số thứ tự trong năm"), null=True, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -67,7 +72,11 @@ class ProgressReport(models.Model):
             models.UniqueConstraint(
                 fields=["province", "period_start", "period_end"],
                 name="report_one_per_province_period",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["province", "number_year", "number_seq"],
+                name="report_number_unique_per_province_year",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,11 +52,17 @@ def _local_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ)
 
 
-def _next_number(province_id: int, year: int) -> str:
-    """Each province's Sở numbers its own reports, from 1 every year."""
-    numbered = ProgressReport.objects.in_province(province_id).exclude(number="")
-    count = numbered.filter(period_end__year=year).count()
-    return f"{count + 1}/{NUMBER_SUFFIX}"
+def _next_seq(province_id: int, year: int) -> int:
+    """The next free place in the province's sequence of ``year`` (each Sở numbers its own
+    reports; the unique constraint settles races)."""
+    numbered = ProgressReport.objects.in_province(province_id).filter(number_year=year)
+    top = numbered.aggregate(m=Max("number_seq"))["m"]
+    return (top or 0) + 1
+
+
+def format_number(seq: int) -> str:
+    """``3`` -> ``"03/BC-SGDĐT"``: the report's number as printed after "Số:"."""
+    return f"{seq:02d}/{NUMBER_SUFFIX}"
 
 
 def _report_province(requested_by: User | None, province_id: int | None) -> int:
@@ -82,15 +89,26 @@ def _get_or_create(
     existing = ProgressReport.objects.filter(**period).first()
     if existing:
         return existing, False
-    try:
-        with transaction.atomic():
-            report = ProgressReport.objects.create(
-                **period,
-                number=_next_number(province_id, period_end.year),
-                requested_by=requested_by,
-            )
-    except IntegrityError:
-        return ProgressReport.objects.get(**period), False
+    # Numbered in the sequence of the year it is issued, once; a report registered at the
+    # same moment by another worker takes the next place (or is this very period).
+    year = timezone.now().astimezone(VN_TZ).year
+    for _attempt in range(5):
+        seq = _next_seq(province_id, year)
+        try:
+            with transaction.atomic():
+                report = ProgressReport.objects.create(
+                    **period,
+                    number=format_number(seq),
+                    number_year=year,
+                    number_seq=seq,
+                    requested_by=requested_by,
+                )
+            break
+        except IntegrityError:
+            if (found := ProgressReport.objects.filter(**period).first()) is not None:
+                return found, False
+    else:
+        raise RuntimeError("no free report number after 5 attempts")
     record_audit(
         actor=requested_by,
         action="report.create",

@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user, require
+from accounts.access import capability_required, get_for_user, own_province_id, require
 from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
+from devices import readiness
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import (
@@ -69,8 +70,17 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         **_charts(board),
         "pledged_vnd": format_vnd(board.pledged or 0),
         "received_vnd": format_vnd(board.received or 0),
+        "readiness": _readiness(_user(request), board),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoard:
+    """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
+    province_id = own_province_id(user) if board.level == selectors.Level.PROVINCE else None
+    return readiness.board(
+        level=board.level, district=board.district, school=board.school, province_id=province_id
+    )
 
 
 def _charts(board: selectors.Dashboard) -> dict[str, str]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 
 
 class QuotaInline(admin.TabularInline):
@@ -11,12 +11,25 @@ class QuotaInline(admin.TabularInline):
     raw_id_fields = ("school",)
 
 
+class DeadlineExtensionInline(admin.TabularInline):
+    """Shown only: extensions are granted on the round's deadline page, audited there."""
+
+    model = DeadlineExtension
+    extra = 0
+    can_delete = False
+    fields = ("district", "school", "until", "reason", "granted_by", "granted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(SupportRound)
 class SupportRoundAdmin(admin.ModelAdmin):
-    list_display = ("name", "school_year", "starts_on", "ends_on", "status")
+    list_display = ("name", "school_year", "starts_on", "ends_on", "closes_on", "status")
     list_filter = ("status", "school_year")
     search_fields = ("name",)
-    inlines = [QuotaInline]
+    inlines = [QuotaInline, DeadlineExtensionInline]
     readonly_fields = ("created_by", "created_at")
 
     def save_model(self, request, obj, form, change):

@@ -1,14 +1,19 @@
 """The words for the audit actions rounds writes (rounds, quotas, proposals, eligibility)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-from kernel.history import register_actions
+from kernel.history import ChangeKey, register_actions, register_change_keys
+from rounds.models import Proposal
+from schools.choices import SupportKind
 
 register_actions(
     {
         "round.open": _("Mở đợt hỗ trợ"),
         "round.update": _("Sửa đợt hỗ trợ"),
         "round.close": _("Đóng đợt hỗ trợ"),
+        "round.extend_deadline": _("Gia hạn đề xuất"),
         "round.district_quotas": _("Giao chỉ tiêu cho huyện"),
         "round.school_quotas": _("Giao chỉ tiêu cho trường"),
         "proposal.create": _("Lập danh sách đề xuất"),
@@ -29,3 +34,14 @@ register_actions(
         "student.unlock_eligibility": _("Mở khóa thông tin xét duyệt"),
     }
 )
+
+
+def _kinds(value: Any) -> str:
+    """``{"tablet": 2, "data": 6}`` → "Máy tính bảng: 2; Gói cước dữ liệu: 6"."""
+    if not isinstance(value, dict):
+        return str(value)
+    labels = dict(SupportKind.choices)
+    return "; ".join(f"{labels.get(kind, kind)}: {n}" for kind, n in value.items())
+
+
+register_change_keys(Proposal, {"kinds": ChangeKey(_("theo loại"), display=_kinds)})

@@ -1,12 +1,14 @@
-"""Demo round: open, quotas for every district, one list waiting, one approved."""
+"""Demo rounds: those of 2021 (a pilot, then the first round with quotas for every district,
+one list waiting, one approved), past their end dates and so closed; and a round open
+today, with quotas, for trying the flow."""
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Set as AbstractSet
 
-from django.utils import timezone
-
+from kernel import clock
 from rounds import services
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import SupportKind
@@ -30,13 +32,71 @@ DEMO_SCHOOL = "08700002"
 APPROVED_SCHOOL = "08700003"
 
 
+def _vn(year: int, month: int, day: int, hour: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
 def seed(context: dict) -> None:
+    """The 2021 story, each step on its day: the pilot in early September, the first round
+    from 20 September (lists sent in October, before its deadline), then both rounds are
+    closed by the sweep, as they are past their end dates."""
     users = context.get("users", {})
     province_user, district_user = users.get("province"), users.get("district")
     if province_user is None or district_user is None:
         return
     if SupportRound.objects.filter(name=ROUND_NAME).exists():
         return
+    with clock.at(_vn(2021, 9, 8, 9)):
+        pilot_pupils = _pilot(province_user, district_user)
+    with clock.at(_vn(2021, 10, 15, 9)):
+        _first_round(province_user, district_user, pilot_pupils)
+    services.close_past_rounds()
+    _current_round(province_user, district_user)
+
+
+def current_round_name(today: dt.date) -> str:
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"Đợt bổ sung năm học {start}-{start + 1}"
+
+
+def _current_round(province_user, district_user) -> None:
+    """A round open today, so the demo's school can build and send a list and its
+    district decide it: quotas given, no list yet."""
+    today = clock.today()
+    name = current_round_name(today)
+    round_ = services.open_round(
+        actor=province_user,
+        name=name,
+        school_year=name.rsplit(" ", 1)[-1],
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=30),
+        offers=[str(SupportKind.TABLET), str(SupportKind.DATA)],
+        requires_province_confirmation=True,
+        description="Bổ sung máy tính bảng và gói cước cho học sinh mới thuộc diện hỗ trợ.",
+    )
+    district = district_user.district
+    services.set_district_quotas(
+        actor=province_user,
+        round=round_,
+        amounts={
+            (district.pk, str(SupportKind.TABLET)): 20,
+            (district.pk, str(SupportKind.DATA)): 20,
+        },
+    )
+    schools = School.objects.filter(district=district, code__in=[DEMO_SCHOOL, APPROVED_SCHOOL])
+    services.split_school_quota(
+        actor=district_user,
+        round=round_,
+        district=district,
+        amounts={
+            (school.pk, str(kind)): 5
+            for school in schools
+            for kind in (SupportKind.TABLET, SupportKind.DATA)
+        },
+    )
+
+
+def _first_round(province_user, district_user, pilot_pupils: set[int]) -> None:
     round_ = services.open_round(
         actor=province_user,
         name=ROUND_NAME,
@@ -65,7 +125,6 @@ def seed(context: dict) -> None:
         district=district,
         amounts={(s.pk, str(k)): amount for s in schools for k, amount in SCHOOL_QUOTA.items()},
     )
-    pilot_pupils = _pilot(province_user, district_user)
     _proposal(round_, DEMO_SCHOOL, 10, district_user, approve=False, exclude=pilot_pupils)
     _proposal(round_, APPROVED_SCHOOL, 8, district_user, approve=True)
 
@@ -147,7 +206,7 @@ def _proposal(
             round=round_,
             school=school,
             status=Proposal.Status.SUBMITTED,
-            submitted_at=timezone.now(),
+            submitted_at=clock.now(),
         )
         ProposalItem.objects.bulk_create(
             ProposalItem(proposal=proposal, round=round_, student_id=pk, kind=kind, priority=n)
@@ -164,17 +223,18 @@ def _proposal(
 
 
 def _fitting_entries(round_, pupils, size: int, quota: dict[str, int]) -> list[tuple[int, str]]:
-    """(pupil, kind) pairs within the school quota: the device they need, else data."""
+    """(pupil, kind) pairs within the school quota: the device they need, and data too
+    when they need it (a pupil learns online with both)."""
     counts: dict[str, int] = {}
     entries: list[tuple[int, str]] = []
     for pupil in pupils:
-        kind = pupil.need_device if round_.offers_kind(pupil.need_device) else ""
-        if not kind and pupil.need_data:
-            kind = str(SupportKind.DATA)
-        if not kind or counts.get(kind, 0) >= quota.get(kind, 0):
-            continue
-        counts[kind] = counts.get(kind, 0) + 1
-        entries.append((pupil.pk, kind))
+        kinds = [pupil.need_device] if round_.offers_kind(pupil.need_device) else []
+        if pupil.need_data and round_.offers_kind(SupportKind.DATA):
+            kinds.append(str(SupportKind.DATA))
+        for kind in kinds:
+            if counts.get(kind, 0) < quota.get(kind, 0) and len(entries) < size:
+                counts[kind] = counts.get(kind, 0) + 1
+                entries.append((pupil.pk, kind))
         if len(entries) >= size:
             break
     return entries

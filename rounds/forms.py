@@ -25,6 +25,7 @@ class RoundForm(forms.ModelForm):
             "school_year",
             "starts_on",
             "ends_on",
+            "closes_on",
             "offers",
             "requires_province_confirmation",
             "description",
@@ -32,6 +33,7 @@ class RoundForm(forms.ModelForm):
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -50,6 +52,9 @@ class RoundForm(forms.ModelForm):
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("Hạn đề xuất phải sau ngày bắt đầu."))
+        closes = data.get("closes_on")
+        if ends and closes and closes < ends:
+            self.add_error("closes_on", _("Ngày kết thúc đợt không được trước hạn đề xuất."))
         return data
 
 
@@ -100,3 +105,21 @@ def parse_amount_grid(data, prefix: str) -> tuple[dict[tuple[int, str], int], li
             continue
         amounts[(int(unit), kind)] = int(raw)
     return amounts, errors
+
+
+class ExtensionForm(forms.Form):
+    """Gia hạn đề xuất: for whom (the round, a district, a school), until when, and why."""
+
+    target = forms.ChoiceField(label=_("Gia hạn cho"))
+    until = forms.DateField(
+        label=_("Hạn đề xuất mới"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Lý do gia hạn"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, targets: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = targets

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
@@ -31,7 +32,18 @@ class SupportRound(models.Model):
     name = models.CharField(_("tên đợt"), max_length=200)
     school_year = models.CharField(_("năm học"), max_length=9, help_text=_("Ví dụ 2021-2022"))
     starts_on = models.DateField(_("ngày bắt đầu"))
-    ends_on = models.DateField(_("hạn đề xuất"))
+    ends_on = models.DateField(
+        _("hạn đề xuất"), help_text=_("Trường gửi danh sách đề xuất đến hết ngày này.")
+    )
+    closes_on = models.DateField(
+        _("ngày kết thúc đợt"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Phòng và Sở duyệt, xác nhận đến hết ngày này; sau đó đợt tự động đóng. "
+            "Để trống: 30 ngày sau hạn đề xuất."
+        ),
+    )
     offers = models.JSONField(
         _("hình thức hỗ trợ"),
         default=list,
@@ -58,6 +70,11 @@ class SupportRound(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="round_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__isnull=True)
+                | models.Q(closes_on__gte=models.F("ends_on")),
+                name="round_closes_after_deadline",
             ),
         ]
 
@@ -118,6 +135,66 @@ class Quota(models.Model):
         return f"{unit} · {self.get_kind_display()}: {self.amount}"
 
 
+class DeadlineExtensionQuerySet(ScopedQuerySet["DeadlineExtension"]):
+    province_lookups = ("district__province_id",)
+    district_lookups = ("district_id",)
+    school_lookups = ("school_id",)
+
+
+class DeadlineExtension(models.Model):
+    """Gia hạn đề xuất: a later proposal deadline for one district's schools or one school."""
+
+    round = models.ForeignKey(
+        SupportRound,
+        on_delete=models.CASCADE,
+        related_name="extensions",
+        verbose_name=_("đợt"),
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", verbose_name=_("huyện")
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("trường"),
+        help_text=_("Để trống: gia hạn cho mọi trường của huyện."),
+    )
+    until = models.DateField(_("hạn đề xuất mới"))
+    reason = models.TextField(_("lý do"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người gia hạn"),
+    )
+    granted_at = models.DateTimeField(_("gia hạn lúc"))
+
+    objects = DeadlineExtensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("gia hạn đề xuất")
+        verbose_name_plural = _("gia hạn đề xuất")
+        ordering = ["round", "district", "school", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "district"],
+                condition=models.Q(school__isnull=True),
+                name="extension_once_per_district",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "school"],
+                condition=models.Q(school__isnull=False),
+                name="extension_once_per_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school or self.district} – {self.until:%d/%m/%Y}"
+
+
 class ProposalQuerySet(ScopedQuerySet["Proposal"]):
     province_lookups = ("school__district__province_id",)
     district_lookups = ("school__district_id",)
@@ -128,7 +205,7 @@ class Proposal(models.Model):
     """One school's list of proposed beneficiaries in one round."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Đang lập")
+        DRAFT = "draft", pgettext_lazy("danh sách đề xuất", "Đang lập")
         SUBMITTED = "submitted", _("Đã gửi Phòng GD&ĐT")
         RETURNED = "returned", _("Trả lại để chỉnh sửa")
         APPROVED = "approved", _("Phòng GD&ĐT đã duyệt")

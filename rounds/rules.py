@@ -49,3 +49,17 @@ def may_unlock_eligibility(user: User, student: Student) -> bool:
 def may_unlock_now(user: User, student: Student) -> bool:
     """The unlock button: the pupil is locked and the user may unlock."""
     return student.eligibility_locked and may_unlock_eligibility(user, student)
+
+
+@predicate
+def may_extend_deadline(user: User, district: District) -> bool:
+    """A district office extends the proposal deadline of its own schools; the province
+    (its round managers and approvers) of any of its districts."""
+    scope = user.scope
+    if scope.is_district:
+        return user.can("can_approve") and scope.district_id == district.pk
+    return (
+        scope.is_provincial
+        and (user.can("can_manage_rounds") or user.can("can_approve"))
+        and scope.province_id == district.province_id
+    )

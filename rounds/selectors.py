@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from kernel.normalize import fold
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import SupportKind
 from schools.models import District, School
 from students.models import HouseholdCategory, Student
@@ -310,7 +313,7 @@ def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
     students = (
         Student.objects.filter(school_id=proposal.school_id, status=Student.Status.STUDYING)
         .filter(~Q(need_device="") | Q(need_data=True))
-        .select_related("household__category")
+        .select_related("household__category", "village")
         .vietnamese_order()
     )
     result: list[tuple[Student, str]] = []
@@ -336,3 +339,131 @@ def student_round_items(student: Student) -> QuerySet[ProposalItem]:
 
 def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:
     return proposal_items(proposal).select_related("student__village", "student__commune")
+
+
+@dataclass
+class DeadlineRow:
+    school: School
+    deadline: dt.date
+    extension: DeadlineExtension | None  # the school's own or its district's, the later one
+
+
+def deadline_rows(round_: SupportRound, user: User) -> list[DeadlineRow]:
+    """The schools of the user's unit that have a quota in the round, with their deadline
+    and the extension that set it (three queries)."""
+    scope = user.scope
+    schools = School.objects.visible_to(user).select_related("district")
+    if not scope.is_district:
+        schools = schools.filter(quotas__round=round_, quotas__amount__gt=0).distinct()
+    schools = schools.order_by("district__code", "name")
+    extensions = list(
+        DeadlineExtension.objects.visible_to(user)
+        .filter(round=round_)
+        .select_related("granted_by")
+        .order_by("until")
+    )
+    by_school = {e.school_id: e for e in extensions if e.school_id}
+    by_district = {e.district_id: e for e in extensions if not e.school_id}
+    rows = []
+    for school in schools:
+        found = [e for e in (by_district.get(school.district_id), by_school.get(school.pk)) if e]
+        latest = max(found, key=lambda e: e.until, default=None)
+        if latest is not None and latest.until <= round_.ends_on:
+            latest = None
+        rows.append(DeadlineRow(school, latest.until if latest else round_.ends_on, latest))
+    return rows
+
+
+def district_extensions(round_: SupportRound, user: User) -> list[DeadlineExtension]:
+    """Extensions for whole districts, as the user may see them."""
+    return list(
+        DeadlineExtension.objects.visible_to(user)
+        .filter(round=round_, school__isnull=True)
+        .select_related("district", "granted_by")
+        .order_by("district__code")
+    )
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    """The search and filters of a proposal's candidate list (GET, or the "add all" POST).
+
+    ``q`` matches the name without accents (Đ as D), the class or the village; the other
+    filters are exact. The same filters, posted back, choose who "add all" adds."""
+
+    q: str = ""
+    class_name: str = ""
+    village: int | None = None
+    category: int | None = None
+    kind: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CandidateFilters:
+        def number(name: str) -> int | None:
+            value = str(params.get(name, "")).strip()
+            return int(value) if value.isdigit() else None
+
+        return cls(
+            q=str(params.get("q", "")).strip()[:100],
+            class_name=str(params.get("lop", "")).strip().upper()[:20],
+            village=number("thon"),
+            category=number("dien"),
+            kind=str(params.get("hinh_thuc", "")).strip()[:20],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.class_name or self.village or self.category or self.kind)
+
+    def as_params(self) -> dict[str, str]:
+        values = {
+            "q": self.q,
+            "lop": self.class_name,
+            "thon": str(self.village or ""),
+            "dien": str(self.category or ""),
+            "hinh_thuc": self.kind,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def apply(self, rows: Sequence[tuple[Student, str]]) -> list[tuple[Student, str]]:
+        wanted = fold(self.q) if self.q else ""
+        return [
+            (student, kind)
+            for student, kind in rows
+            if (not wanted or wanted in _candidate_text(student))
+            and (not self.class_name or student.class_name == self.class_name)
+            and (not self.village or student.village_id == self.village)
+            and (not self.category or student.household.category_id == self.category)
+            and (not self.kind or kind == self.kind)
+        ]
+
+
+def _candidate_text(student: Student) -> str:
+    village = student.village.name if student.village is not None else ""
+    return fold(f"{student.full_name} {student.class_name} {village}")
+
+
+def candidate_options(rows: Sequence[tuple[Student, str]]) -> dict[str, list[Any]]:
+    """The values the candidate filters offer: the classes, villages and categories present."""
+    classes = sorted({s.class_name for s, _k in rows if s.class_name})
+    villages = {s.village_id: s.village.name for s, _k in rows if s.village is not None}
+    categories = {s.household.category_id: s.household.category.name for s, _k in rows}
+    return {
+        "classes": classes,
+        "villages": sorted(villages.items(), key=lambda item: fold(item[1])),
+        "categories": sorted(categories.items(), key=lambda item: fold(item[1])),
+    }
+
+
+def entries_to_add(proposal: Proposal, params: Any) -> list[tuple[int, str]]:
+    """The (pupil, kind) pairs a posted "add" form asks for: the ticked boxes, or with
+    ``add_all`` every candidate the posted filters show (the list the user was looking at)."""
+    if params.get("add_all"):
+        chosen = CandidateFilters.from_params(params).apply(candidates(proposal))
+        return [(student.pk, kind) for student, kind in chosen]
+    entries = []
+    for value in params.getlist("add"):
+        student_id, _sep, kind = value.partition(":")
+        if student_id.isdigit() and kind:
+            entries.append((int(student_id), kind))
+    return entries

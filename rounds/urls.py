@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rounds import views
+from rounds import deadline_views, views
 
 app_name = "rounds"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/chi-tieu/", views.round_quotas, name="quotas"),
     path("<int:pk>/chi-tieu-truong/", views.round_split, name="split"),
     path("<int:pk>/hop-thu/", views.round_inbox, name="inbox"),
+    path("<int:pk>/han-de-xuat/", deadline_views.round_deadlines, name="deadlines"),
     path("<int:pk>/tien-do.xlsx", views.round_export, name="export"),
     path("<int:pk>/lap-danh-sach/", views.proposal_start, name="proposal_start"),
     path("de-xuat/<int:pk>/", views.proposal_detail, name="proposal"),

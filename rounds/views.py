@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +17,7 @@ from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
 from accounts.services import record_access
+from kernel import clock
 from kernel.exports import export_button, export_response
 from rounds import exports, rules, selectors, services
 from rounds.forms import (
@@ -143,8 +146,11 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         return render(request, "rounds/round_district.html", context)
     school = School.objects.select_related("district").get(pk=access.own_school_id(user))
+    deadline = services.school_deadline(round_, school)
     context.update(
         school=school,
+        deadline=deadline,
+        past_deadline=clock.today() > deadline,
         quotas=selectors.school_quotas(round_, school),
         proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
@@ -301,6 +307,7 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         for k, label in selectors.offered_kinds(round_)
     ]
     transitions = available_transitions(proposal, user)
+    deadline = services.school_deadline(round_, proposal.school)
     path = [Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.APPROVED]
     if round_.requires_province_confirmation:
         path.append(Proposal.Status.CONFIRMED)
@@ -318,9 +325,11 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "can_decide": can_decide,
             "transitions": transitions,
-            "candidates": selectors.candidates(proposal) if can_edit else [],
+            **_candidates(request, proposal, can_edit),
             "history": history_for(proposal)[:100],
             "is_school": access.is_school_user(user),
+            "deadline": deadline,
+            "past_deadline": clock.today() > deadline,
             "steps": [(s.value, s.label) for s in path],
             "export": export_button(
                 request,
@@ -331,6 +340,18 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _candidates(request: AuthedRequest, proposal: Proposal, can_edit: bool) -> dict[str, Any]:
+    """The candidate list the school adds from: all of them, and those the filters show."""
+    every = selectors.candidates(proposal) if can_edit else []
+    filters = selectors.CandidateFilters.from_params(request.GET)
+    return {
+        "candidates": filters.apply(every),
+        "candidate_total": len(every),
+        "candidate_filters": filters,
+        **selectors.candidate_options(every),
+    }
 
 
 def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> HttpResponse:
@@ -351,11 +372,7 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
 def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     proposal = selectors.get_proposal(user, pk)
-    entries = []
-    for value in request.POST.getlist("add"):
-        student_id, _sep, kind = value.partition(":")
-        if student_id.isdigit() and kind:
-            entries.append((int(student_id), kind))
+    entries = selectors.entries_to_add(proposal, request.POST)
     if not entries:
         messages.warning(request, _("Chưa chọn học sinh nào."))
         return redirect("rounds:proposal", proposal.pk)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.http import SignedInRequest, no_store
 from kernel.normalize import fold
+from kernel.sorting import Sorting
 from schools import background_exports, selectors
 from schools.models import ExportJob
 
@@ -47,13 +48,37 @@ def school_list(request: SignedInRequest) -> HttpResponse:
             if wanted in fold(name) or wanted in code
         ]
         schools = schools.filter(pk__in=ids)
-    page = Paginator(schools, 50).get_page(request.GET.get("page"))
+    sorting = Sorting.from_params(request.GET, SCHOOL_SORTS, default=("district__code", "name"))
+    page = Paginator(sorting.apply(schools), 50).get_page(request.GET.get("page"))
     districts = selectors.visible_districts(request.user)
     return render(
         request,
         "schools/school_list.html",
-        {"page": page, "query": query, "districts": districts, "district_id": district_id},
+        {
+            "page": page,
+            "query": query,
+            "districts": districts,
+            "district_id": district_id,
+            "sorting": sorting,
+            "querystring": _without_page(request),
+        },
     )
+
+
+def _without_page(request: SignedInRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# The school list's sortable columns (``?sap_xep=``).
+SCHOOL_SORTS = {
+    "ma": ("code",),
+    "ten": ("name",),
+    "cap": ("level",),
+    "xa": ("commune__name",),
+    "huyen": ("district__name",),
+}
 
 
 # --- background exports: start (POST), follow, download (only the requesting user) ---------

@@ -33,6 +33,19 @@ def _clean_with(fn, value: Any, *, required: bool = False) -> Any:
         raise forms.ValidationError(str(exc).capitalize()) from None
 
 
+# The fields an approval locks (the eligibility and identity the district decided on).
+LOCKED_WHEN_APPROVED = (
+    "full_name",
+    "date_of_birth",
+    "personal_id",
+    "category",
+    "household_code",
+    "has_device",
+    "need_device",
+    "need_data",
+)
+
+
 class StudentForm(forms.Form):
     """Create or edit one pupil and their household."""
 
@@ -116,9 +129,13 @@ class StudentForm(forms.Form):
                 self.fields["commune"].initial = user.school.commune_id
         if student is not None:
             self.fields["pupil_code"].disabled = True
+        self.locked_fields: tuple[str, ...] = ()
         if student is not None and student.eligibility_locked:
-            locked = ("category", "household_code", "has_device", "need_device", "need_data")
-            for name in (*locked, "full_name", "date_of_birth", "personal_id"):
+            # Shown read-only with the reason, not refused after saving: a disabled field
+            # keeps its stored value whatever is posted, so the rest of the form still saves.
+            self.locked_fields = LOCKED_WHEN_APPROVED
+            for name in self.locked_fields:
+                self.fields[name].disabled = True
                 self.fields[name].help_text = _("Đã khóa: học sinh đã được duyệt hỗ trợ.")
 
     def ask_confirmation(self, code: str, message: str) -> bool:

@@ -17,6 +17,7 @@ from accounts.access import get_for_user
 from accounts.models import AuditEvent, User
 from accounts.selectors import history_for
 from kernel.normalize import fold
+from kernel.sorting import Sorting
 from kernel.spreadsheets import RowNumber
 from schools.choices import DeviceNeed
 from schools.import_batches import batch_for_user
@@ -91,15 +92,21 @@ class StudentFilters:
 
     def apply(self, queryset: StudentQuerySet) -> StudentQuerySet:
         if self.q:
-            digits = self.q.replace(" ", "")
+            digits = self.q.replace(" ", "").lstrip("•*.")
             if digits.isdigit() and len(digits) > 10:
                 queryset = queryset.none()  # no code is that long
             elif digits.isdigit():
                 # Codes are exactly 10 digits: a prefix is the range of codes it starts,
-                # which the unique index serves under any collation.
-                queryset = queryset.filter(
+                # which the unique index serves under any collation. The list shows the
+                # last four digits of the code and the guardian's phone (••••••0792): those
+                # find the pupil too, without the list ever showing more of either.
+                prefix = Q(
                     pupil_code__gte=digits.ljust(10, "0"), pupil_code__lte=digits.ljust(10, "9")
                 )
+                shown = Q(pupil_code__endswith=digits) | Q(
+                    household__guardian_phone__endswith=digits
+                )
+                queryset = queryset.filter(prefix | shown if len(digits) >= 4 else prefix)
             else:
                 queryset = queryset.filter(name_key__contains=fold(self.q))
         if self.class_name:
@@ -123,9 +130,25 @@ class StudentFilters:
         return queryset
 
 
-def student_list(*, user: User, filters: StudentFilters) -> StudentQuerySet:
-    """The filtered registry in Vietnamese order, with everything a row shows joined in."""
-    return filters.apply(visible_students(user)).select_related(*LIST_RELATED).vietnamese_order()
+# The registry list's sortable columns (``?sap_xep=``); ties fall back to Vietnamese order.
+STUDENT_SORTS: dict[str, tuple[str, ...]] = {
+    "ten": ("sort_key", "date_of_birth"),
+    "ngay_sinh": ("date_of_birth",),
+    "lop": ("grade", "class_name"),
+    "truong": ("school__name",),
+    "thon": ("village__name",),
+    "dien": ("household__category__priority",),
+    "thiet_bi": ("has_device",),
+}
+
+
+def student_list(
+    *, user: User, filters: StudentFilters, sorting: Sorting | None = None
+) -> StudentQuerySet:
+    """The filtered registry in Vietnamese order (or the chosen column's), rows joined in."""
+    students = filters.apply(visible_students(user)).select_related(*LIST_RELATED)
+    students = students.vietnamese_order()
+    return sorting.apply(students) if sorting is not None else students
 
 
 def filter_choices(*, user: User) -> dict[str, Any]:

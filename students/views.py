@@ -18,6 +18,7 @@ from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import background_threshold, clean_params, export_response
+from kernel.sorting import Sorting
 from kernel.spreadsheets import SpreadsheetError
 from schools.models import ImportBatch
 from students import duplicate_pairs, merging, selectors, services
@@ -50,7 +51,10 @@ def _page_size(request: HttpRequest) -> int:
 @require_GET
 def student_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
-    students = selectors.student_list(user=request.user, filters=filters)
+    sorting = Sorting.from_params(
+        request.GET, selectors.STUDENT_SORTS, default=("sort_key", "date_of_birth", "pk")
+    )
+    students = selectors.student_list(user=request.user, filters=filters, sorting=sorting)
     page = Paginator(students, _page_size(request)).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -60,6 +64,7 @@ def student_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
+            "sorting": sorting,
             "querystring": params.urlencode(),
             "export_key": REGISTRY_EXPORT,
             "export_params": clean_params(request.GET),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.models import User
 from coverage.models import CoveragePlan, CoveragePoint
@@ -36,8 +37,9 @@ from donations.models import (
     Spending,
     SpendingDraw,
 )
+from platforms.models import LearningPlatform, PlatformAccount
 from reports import services as report_services
-from rounds.models import Proposal, ProposalItem, SupportRound
+from rounds.models import DeadlineExtension, Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
 from schools.models import District, ExportJob, ImportBatch, Province, School
 from tests.accounts.factories import UserFactory, role
@@ -130,6 +132,15 @@ def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
         kind="tablet",
         status=ProposalItem.Status.APPROVED,
     )
+    o["extension"] = DeadlineExtension.objects.create(
+        round=round_,
+        district=district,
+        school=school,
+        until="2021-10-20",
+        reason="Lũ quét",
+        granted_by=office,
+        granted_at=timezone.now(),
+    )
     o["data_item"] = ProposalItem.objects.create(
         proposal=o["proposal"],
         round=round_,
@@ -179,6 +190,15 @@ def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
     )
     o["problem"] = SubscriptionProblem.objects.create(
         subscription=o["subscription"], kind=SubscriptionProblem.Kind.SLOW, reported_by=staff
+    )
+    o["platform_account"] = PlatformAccount.objects.create(
+        student=o["student"],
+        platform=LearningPlatform.objects.get_or_create(
+            name="VioEdu", defaults={"url": "https://vioedu.vn", "operator": "FPT"}
+        )[0],
+        login_name=f"hs.{prefix}",
+        set_up_on="2021-10-01",
+        set_up_by=staff,
     )
 
     o["point"] = CoveragePointFactory(village=village, name=f"Thôn {name}")

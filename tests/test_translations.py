@@ -57,6 +57,7 @@ OBJECTS = {
     "rounds:quotas": "rounds.SupportRound",
     "rounds:split": "rounds.SupportRound",
     "rounds:inbox": "rounds.SupportRound",
+    "rounds:deadlines": "rounds.SupportRound",
     "rounds:export": "rounds.SupportRound",
     "rounds:proposal_start": "rounds.SupportRound",
     "rounds:proposal": "rounds.Proposal",
@@ -67,6 +68,7 @@ OBJECTS = {
     "devices:import_result": "schools.ImportBatch",
     "devices:import_errors": "schools.ImportBatch",
     "devices:transfer_detail": "devices.StockTransfer",
+    "devices:transfer_slip": "devices.StockTransfer",
     "devices:allocate": "rounds.ProposalItem",
     "devices:allocation_detail": "devices.Allocation",
     "devices:allocation_pdf": "devices.Allocation",
@@ -97,6 +99,9 @@ OBJECTS = {
     "reports:report_detail": "reports.ProgressReport",
     "reports:report_status": "reports.ProgressReport",
     "reports:outreach_edit": "reports.OutreachActivity",
+    "platforms:platform_edit": "platforms.LearningPlatform",
+    "platforms:account_add": "students.Student",
+    "platforms:account_deactivate": "platforms.PlatformAccount",
 }
 OTHER_ARGS = {
     "schools:export_start": {"key": "students.registry"},

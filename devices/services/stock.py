@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -220,8 +220,14 @@ def create_transfer(
 
 
 @transaction.atomic
-def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
-    """The receiving unit confirms it got the devices; they enter its stock."""
+def confirm_transfer(
+    *, actor: User, transfer: StockTransfer, missing: Collection[int] = ()
+) -> StockTransfer:
+    """The receiving unit confirms it got the devices; they enter its stock.
+
+    ``missing``: devices of the transfer that did not arrive (a short delivery). They stay
+    on the sender's books, marked lost with the transfer's number, so the difference is
+    accounted for; the sender is told which ones."""
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
@@ -231,21 +237,10 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
     require_allowed(rules.is_transfer_receiver(actor, transfer))
     if transfer.status != StockTransfer.Status.SENT:
         raise ValidationError(_("Phiếu điều chuyển này đã được xử lý."))
-    devices = list(transfer.devices.select_for_update().order_by("pk"))
-    if transfer.to_school_id is not None:
-        school = transfer.to_school
-        assert school is not None
-        changes = {
-            "holder": Device.Holder.SCHOOL,
-            "district_id": school.district_id,
-            "school_id": school.pk,
-        }
-    else:
-        changes = {
-            "holder": Device.Holder.DISTRICT,
-            "district_id": transfer.to_district_id,
-            "school_id": None,
-        }
+    devices, short = _split_short(
+        list(transfer.devices.select_for_update().order_by("pk")), missing
+    )
+    changes = _arrival(transfer)
     now = timezone.now()
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(
         status=Device.Status.IN_STOCK, updated_at=now, **changes
@@ -269,10 +264,76 @@ def confirm_transfer(*, actor: User, transfer: StockTransfer) -> StockTransfer:
         actor=actor,
         action="transfer.receive",
         obj=transfer,
-        changes={"status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED]},
+        changes={
+            "status": [StockTransfer.Status.SENT, StockTransfer.Status.RECEIVED],
+            **({"missing": [d.serial_number for d in short]} if short else {}),
+        },
     )
+    if short:
+        _record_short_delivery(actor, transfer, short)
     public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
+
+
+def _split_short(
+    devices: list[Device], missing: Collection[int]
+) -> tuple[list[Device], list[Device]]:
+    """The devices that arrived and those reported missing; refuses a wrong or total report."""
+    if set(missing) - {d.pk for d in devices}:
+        raise ValidationError(_("Thiết bị báo thiếu không thuộc phiếu điều chuyển này."))
+    short = [d for d in devices if d.pk in set(missing)]
+    if len(short) == len(devices):
+        raise ValidationError(
+            _("Không nhận được thiết bị nào: hãy đề nghị bên gửi hủy phiếu thay vì xác nhận.")
+        )
+    return [d for d in devices if d not in short], short
+
+
+def _arrival(transfer: StockTransfer) -> dict[str, Any]:
+    """Where the received devices are held: the school, or the district office."""
+    if transfer.to_school_id is not None:
+        school = transfer.to_school
+        assert school is not None
+        return {
+            "holder": Device.Holder.SCHOOL,
+            "district_id": school.district_id,
+            "school_id": school.pk,
+        }
+    return {
+        "holder": Device.Holder.DISTRICT,
+        "district_id": transfer.to_district_id,
+        "school_id": None,
+    }
+
+
+def _record_short_delivery(actor: User, transfer: StockTransfer, short: list[Device]) -> None:
+    """Devices that did not arrive: lost on the sender's books, audited, the sender told."""
+    reason = _("Không nhận được theo phiếu điều chuyển #%(n)s") % {"n": transfer.pk}
+    Device.objects.filter(pk__in=[d.pk for d in short]).update(
+        status=Device.Status.LOST, updated_at=timezone.now()
+    )
+    for device in short:
+        record_audit(
+            actor=actor,
+            action="device.transfer_short",
+            obj=device,
+            changes={"status": [device.status, Device.Status.LOST]},
+            reason=reason,
+        )
+    notify(
+        recipients=[transfer.sent_by],
+        verb="transfer.short",
+        message=_(
+            "Phiếu điều chuyển #%(n)s được nhận thiếu %(k)s thiết bị (%(serials)s); các thiết bị "
+            "này được ghi là mất trong kho của đơn vị gửi, cần xác minh."
+        )
+        % {
+            "n": transfer.pk,
+            "k": len(short),
+            "serials": ", ".join(d.serial_number for d in short),
+        },
+        url=reverse("devices:transfer_detail", args=[transfer.pk]),
+    )
 
 
 @transaction.atomic

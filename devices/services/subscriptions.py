@@ -63,8 +63,13 @@ def create_subscription(
     iccid: str = "",
     carrier: str = "",
     starts_on: dt.date | None = None,
+    signal_acknowledged: bool = False,
 ) -> Subscription:
     """Register a SIM data package for an approved "data" beneficiary of the school.
+
+    ``signal_acknowledged``: the user confirmed, on the form, the warning that the
+    pupil's village has no or weak signal (kept in the audit row, so the warning is
+    not repeated on the subscription's page).
 
     The phone number is normalised and must not belong to another active
     subscription; the ICCID has 19–20 digits; the package must be the carrier's.
@@ -129,6 +134,7 @@ def create_subscription(
             "phone": [None, phone],
             "package": [None, str(package)],
             "ends_on": [None, subscription.ends_on],
+            **({"signal_acknowledged": True} if signal_acknowledged else {}),
         },
         school_id=student.school_id,
     )

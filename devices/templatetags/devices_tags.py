@@ -42,3 +42,17 @@ def student_devices(context, student) -> dict:
     from devices.selectors import student_device_history
 
     return {"student": student, "user": context.get("user"), **student_device_history(student)}
+
+
+@register.inclusion_tag("devices/_student_readiness.html", takes_context=True)
+def student_readiness(context, student) -> dict:
+    """Whether the pupil is ready to learn online (device, package, platform account) and
+    what is missing, with the pupil's platform accounts: ``{% student_readiness student %}``."""
+    from devices.readiness import of_pupil
+
+    return {
+        "student": student,
+        "user": context.get("user"),
+        "csrf_token": context.get("csrf_token"),
+        "readiness": of_pupil(student),
+    }

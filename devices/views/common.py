@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -11,17 +12,31 @@ from django.http import HttpRequest
 
 from accounts import access
 from accounts.http import AuthedRequest
+from kernel.sorting import Sorting
 
 PER_PAGE = 50
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> dict[str, Any]:
-    """``page`` and the ``querystring`` (filters without ``page``) for includes/pagination."""
+def paginate(
+    request: HttpRequest,
+    items: Any,
+    per_page: int = PER_PAGE,
+    *,
+    sorts: Mapping[str, Sequence[str]] | None = None,
+    default: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``page`` and the ``querystring`` (filters without ``page``) for includes/pagination.
+
+    With ``sorts`` (the list's sortable columns) the rows are ordered by the column the
+    user chose (``?sap_xep=``) and ``sorting`` goes to the template's headers."""
+    sorting = Sorting.from_params(request.GET, sorts, default=default) if sorts else None
+    if sorting is not None:
+        items = sorting.apply(items)
     page: Page = Paginator(items, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("export", None)
-    return {"page": page, "querystring": params.urlencode()}
+    return {"page": page, "querystring": params.urlencode(), "sorting": sorting}
 
 
 def wants_export(request: HttpRequest, name: str = "xlsx") -> bool:

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 from accounts import access
 from accounts.access import capability_required, get_for_user, pupil_data_required
 from accounts.http import AuthedRequest
+from accounts.selectors import history_for
 from devices import exports, rules, selectors, services
+from devices.documents import transfer_slip_pdf
 from devices.forms import DeviceImportForm, DeviceSourceForm, ReceiveDeviceForm, TransferForm
 from devices.importers import DEVICE_COLUMNS, error_copy, import_device_list
 from devices.models import Device, DeviceSource, StockTransfer
@@ -25,6 +27,15 @@ from schools.choices import DeviceType
 from schools.models import District, ImportBatch, School
 
 VIEW = ("can_allocate", "can_view_reports")
+# The stock list's sortable columns (``?sap_xep=``).
+DEVICE_SORTS = {
+    "loai": ("device_type",),
+    "model": ("make", "model_name"),
+    "serial": ("serial_number",),
+    "tinh_trang": ("condition",),
+    "noi_giu": ("district__name", "school__name"),
+    "trang_thai": ("status",),
+}
 
 
 @capability_required(*VIEW)
@@ -59,7 +70,7 @@ def stock(request: AuthedRequest) -> HttpResponse:
         "pending_incoming": pending,
         "can_receive": rules.may_receive_devices(user),
         "can_send": rules.may_send_devices(user),
-        **paginate(request, devices),
+        **paginate(request, devices, sorts=DEVICE_SORTS, default=("device_type", "serial_number")),
     }
     context["export"] = export_button(
         request, key=exports.DEVICES, count=context["page"].paginator.count
@@ -318,16 +329,43 @@ def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "transfer": transfer,
         "devices": transfer.devices.order_by("device_type", "serial_number"),
+        "missing": _missing(transfer),
     }
     return render(request, "devices/transfer_detail.html", context)
+
+
+def _missing(transfer: StockTransfer) -> set[str]:
+    """Serial numbers the receiver reported not received (from the receipt's audit row)."""
+    received = history_for(transfer).filter(action="transfer.receive").first()
+    return set((received.changes or {}).get("missing", [])) if received else set()
+
+
+@capability_required(*VIEW)
+def transfer_slip(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The printable transfer slip (biên bản giao nhận), with both parties' signatures."""
+    transfer = get_for_user(
+        StockTransfer.objects.select_related(
+            "from_district", "to_district__province", "to_school__district__province"
+        ).select_related("sent_by", "received_by"),
+        request.user,
+        pk=pk,
+    )
+    if transfer.status == StockTransfer.Status.CANCELLED:
+        raise Http404
+    response = HttpResponse(
+        transfer_slip_pdf(transfer, _missing(transfer)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="bien-ban-giao-nhan-{transfer.pk}.pdf"'
+    return response
 
 
 @capability_required("can_allocate")
 @require_POST
 def transfer_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(StockTransfer.objects.all(), request.user, pk=pk)
+    missing = [int(v) for v in request.POST.getlist("missing") if v.isdigit()]
     try:
-        services.confirm_transfer(actor=request.user, transfer=transfer)
+        services.confirm_transfer(actor=request.user, transfer=transfer, missing=missing)
     except ValidationError as exc:
         report_errors(request, exc)
     else:

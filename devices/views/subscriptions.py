@@ -63,9 +63,14 @@ def subscription_create(request: AuthedRequest) -> HttpResponse:
         .order_by("sort_key")
     )
     initial = {"student": request.GET.get("student")}
-    form = SubscriptionForm(request.POST or None, students=students, initial=initial)
-    chosen = students.filter(pk=request.GET.get("student") or 0).first()
+    # The pupil chosen (posted, or preselected by a link): its signal warning is shown on
+    # the form before saving, once, with the box that acknowledges it.
+    chosen_id = str(request.POST.get("student") or request.GET.get("student") or "")
+    chosen = students.filter(pk=int(chosen_id)).first() if chosen_id.isdigit() else None
     warning = selectors.signal_warning(chosen) if chosen else ""
+    form = SubscriptionForm(
+        request.POST or None, students=students, initial=initial, signal_warning=warning
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -77,15 +82,20 @@ def subscription_create(request: AuthedRequest) -> HttpResponse:
                 iccid=data["iccid"],
                 carrier=data["carrier"],
                 starts_on=data["starts_on"],
+                signal_acknowledged=bool(data.get("confirm_signal")),
             )
         except ValidationError as exc:
             report_errors(request, exc, form)
         else:
             messages.success(request, _("Đã đăng ký gói cước cho %(n)s.") % {"n": data["student"]})
-            if warning := selectors.signal_warning(data["student"]):
-                messages.warning(request, warning)
             return redirect("devices:subscription_detail", pk=subscription.pk)
     return render(request, "devices/subscription_form.html", {"form": form, "warning": warning})
+
+
+def _acknowledged(subscription: Subscription) -> bool:
+    """Whether the warning was confirmed on the form when the package was registered."""
+    created = history_for(subscription).filter(action="subscription.create").first()
+    return bool(created and (created.changes or {}).get("signal_acknowledged"))
 
 
 def _subscription(request: AuthedRequest, pk: int) -> Subscription:
@@ -103,7 +113,9 @@ def subscription_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "subscription": subscription,
         "problems": subscription.problems.select_related("reported_by"),
-        "signal_warning": selectors.signal_warning(subscription.student),
+        "signal_warning": ""
+        if _acknowledged(subscription)
+        else selectors.signal_warning(subscription.student),
         "problem_form": ProblemForm(),
         "resolve_form": ResolveForm(),
         "history": history_for(subscription),

@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+
+from kernel.sorting import SORT_PARAM, Sorting
 
 register = template.Library()
 
@@ -26,3 +29,34 @@ def pct(value: Any) -> str:
         return "pct-0"
     whole = int(number.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
     return f"pct-{min(max(whole, 0), 100)}"
+
+
+@register.simple_tag
+def sort_header(sorting: Sorting | None, key: str, label: str, css: str = "") -> str:
+    """A sortable column header: a link that sorts by ``key``, with ``aria-sort``.
+
+    ``{% sort_header sorting "ten" _("Họ và tên") %}``; without a ``sorting`` (a list
+    that is not sortable) the header is plain."""
+    classes = format_html(' class="{}"', css) if css else ""
+    if sorting is None or key not in sorting.columns:
+        return format_html('<th scope="col"{}>{}</th>', classes, label)
+    state = sorting.state(key)
+    arrow = {"ascending": "▲", "descending": "▼"}.get(state, "↕")
+    return format_html(
+        '<th scope="col" aria-sort="{}"{}><a class="sort" href="?{}">{} '
+        '<span class="sort-arrow" aria-hidden="true">{}</span></a></th>',
+        state,
+        classes,
+        sorting.link(key),
+        label,
+        arrow,
+    )
+
+
+@register.simple_tag
+def sort_field(sorting: Sorting | None) -> str:
+    """The hidden input that keeps the chosen sort when a filter form is submitted."""
+    if sorting is None or not sorting.key:
+        return ""
+    value = f"-{sorting.key}" if sorting.descending else sorting.key
+    return format_html('<input type="hidden" name="{}" value="{}">', SORT_PARAM, value)

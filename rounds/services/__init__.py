@@ -8,6 +8,12 @@ made from a stale page is refused instead of silently overwriting someone else's
 """
 
 from rounds.services.common import QuotaExceeded, StaleProposal, stale_message
+from rounds.services.deadlines import (
+    close_past_rounds,
+    extend_deadline,
+    school_deadline,
+    school_deadlines,
+)
 from rounds.services.decisions import (
     approve_items,
     approve_proposal,
@@ -46,13 +52,17 @@ __all__ = [
     "apply_suggested_order",
     "approve_items",
     "approve_proposal",
+    "close_past_rounds",
     "close_round",
     "confirm_proposal",
+    "extend_deadline",
     "open_round",
     "reject_items",
     "reject_proposal",
     "remove_proposal_items",
     "reorder_proposal_items",
+    "school_deadline",
+    "school_deadlines",
     "return_proposal",
     "send_back_proposal",
     "set_district_quota",

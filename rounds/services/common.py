@@ -19,6 +19,7 @@ ROUND_FIELDS = (
     "school_year",
     "starts_on",
     "ends_on",
+    "closes_on",
     "offers",
     "requires_province_confirmation",
     "description",

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import require
 from accounts.models import User
 from accounts.services import record_audit
+from kernel import clock
 from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from rounds.services import notices
@@ -29,6 +29,7 @@ from rounds.services.common import (
     require_open,
     school_staff_of,
 )
+from rounds.services.deadlines import require_before_deadline
 from rounds.workflow import (
     DECIDABLE_STATES,
     RoundsError,
@@ -46,6 +47,9 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
     """Send the school's list to the district; refused beyond the school's quota per kind."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("submit", locked, actor)
+    if locked.status == Proposal.Status.DRAFT:
+        # A list returned for correction may come back after the deadline: it was asked for.
+        require_before_deadline(locked.round, locked.school)
     counts = Counter(locked.items.values_list("kind", flat=True))
     if not counts:
         raise RoundsError(_("Danh sách chưa có học sinh nào."))
@@ -67,7 +71,7 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
             )
     old = locked.status
     locked.status = transition.target
-    locked.submitted_at = timezone.now()
+    locked.submitted_at = clock.now()
     locked.submitted_by = actor
     locked.note = ""
     bump_version(locked, "status", "submitted_at", "submitted_by", "note")
@@ -128,7 +132,7 @@ def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> 
                     "left": max(limit - already, 0),
                 }
             )
-    now = timezone.now()
+    now = clock.now()
     ProposalItem.objects.filter(pk__in=[i.pk for i in items]).update(
         status=ProposalItem.Status.APPROVED, decided_at=now, decided_by=actor, reason=""
     )
@@ -183,7 +187,7 @@ def approve_proposal(
         )
     old = locked.status
     locked.status = transition.target
-    locked.decided_at = timezone.now()
+    locked.decided_at = clock.now()
     locked.decided_by = actor
     locked.note = note
     bump_version(locked, "status", "decided_at", "decided_by", "note")
@@ -222,7 +226,7 @@ def reject_proposal(
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("reject", locked, actor, reason)
     items = list(locked.items.all())
-    now = timezone.now()
+    now = clock.now()
     locked.items.update(
         status=ProposalItem.Status.REJECTED, decided_at=now, decided_by=actor, reason=reason
     )
@@ -276,7 +280,7 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
     transition = check_transition("confirm", locked, actor)
     old = locked.status
     locked.status = transition.target
-    locked.confirmed_at = timezone.now()
+    locked.confirmed_at = clock.now()
     locked.confirmed_by = actor
     bump_version(locked, "status", "confirmed_at", "confirmed_by")
     audit_transition(actor, locked, transition.verb, old)
@@ -382,7 +386,7 @@ def reject_items(
         return 0
     ProposalItem.objects.filter(pk__in=[i.pk for i in items]).update(
         status=ProposalItem.Status.REJECTED,
-        decided_at=timezone.now(),
+        decided_at=clock.now(),
         decided_by=actor,
         reason=reason,
     )

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
 from rounds import rules
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
-from rounds.services import notices
+from rounds.services import deadlines, notices
 from rounds.services.common import (
     ROUND_FIELDS,
     QuotaExceeded,
@@ -43,17 +43,26 @@ def open_round(
     offers: Sequence[str],
     requires_province_confirmation: bool = True,
     description: str = "",
+    closes_on: dt.date | None = None,
 ) -> SupportRound:
-    """Create a support round and open it to proposals (province only)."""
+    """Create a support round and open it to proposals (province only).
+
+    Schools propose until ``ends_on``; the round closes after ``closes_on`` (by default
+    30 days later, time for the districts and the province to decide)."""
     require_province(actor)
+    starts_on, ends_on = _date(starts_on), _date(ends_on)
+    closes_on = _date(closes_on) if closes_on else deadlines.default_closing(ends_on)
     if ends_on < starts_on:
         raise RoundsError(_("Hạn đề xuất phải sau ngày bắt đầu."))
+    if closes_on < ends_on:
+        raise RoundsError(_("Ngày kết thúc đợt không được trước hạn đề xuất."))
     round_ = SupportRound.objects.create(
         province_id=actor.scope.province_id,
         name=name.strip(),
         school_year=school_year.strip(),
         starts_on=starts_on,
         ends_on=ends_on,
+        closes_on=closes_on,
         offers=check_offers(offers),
         requires_province_confirmation=requires_province_confirmation,
         description=description,
@@ -63,7 +72,6 @@ def open_round(
     record_audit(
         actor=actor, action="round.open", obj=round_, changes=snapshot(round_, ROUND_FIELDS)
     )
-    round_.refresh_from_db()  # the dates as stored, whatever form the caller gave them in
     notices.round_opened(round_, District.objects.visible_to(actor).values_list("pk", flat=True))
     return round_
 
@@ -89,6 +97,7 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
             )
     if round_.ends_on < round_.starts_on:
         raise RoundsError(_("Hạn đề xuất phải sau ngày bắt đầu."))
+    _check_closing(round_)
     if (
         "requires_province_confirmation" in fields
         and not round_.requires_province_confirmation
@@ -100,7 +109,28 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
     changes = diff(before, snapshot(round_, ROUND_FIELDS))
     if changes:
         record_audit(actor=actor, action="round.update", obj=round_, changes=changes, reason=reason)
+    if "ends_on" in changes:
+        deadlines.deadline_moved(round_, _date(changes["ends_on"][0]))
     return round_
+
+
+def _date(value: dt.date | str) -> dt.date:
+    """A date given as ``date`` or ISO text (fixtures, the shell)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _check_closing(round_: SupportRound) -> None:
+    """The end date may not come before the deadline nor before an extension granted."""
+    if not round_.closes_on:
+        round_.closes_on = deadlines.default_closing(round_.ends_on)
+    if round_.closes_on < round_.ends_on:
+        raise RoundsError(_("Ngày kết thúc đợt không được trước hạn đề xuất."))
+    latest = round_.extensions.order_by("-until").values_list("until", flat=True).first()
+    if latest and round_.closes_on < latest:
+        raise RoundsError(
+            _("Đã gia hạn đề xuất đến %(until)s; ngày kết thúc đợt không được sớm hơn.")
+            % {"until": latest.strftime("%d/%m/%Y")}
+        )
 
 
 @transaction.atomic
@@ -321,4 +351,9 @@ def split_school_quota(
             changes=changes,
             district_id=district.pk,
         )
-        notices.school_quotas_set(round_, sorted(changed.values(), key=lambda s: s.name))
+        told = sorted(changed.values(), key=lambda s: s.name)
+        due = {
+            pk: day.strftime("%d/%m/%Y")
+            for pk, day in deadlines.school_deadlines(round_, told).items()
+        }
+        notices.school_quotas_set(round_, told, due)

@@ -16,6 +16,38 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
+  // <form data-selection>: a "select all" box for the rows shown and the count of ticked
+  // rows in the sticky action bar. Without JavaScript the form still works: each box is
+  // ticked by hand, and "add all shown" is a button of its own.
+  function selectionForm(el) {
+    return el instanceof HTMLElement ? el.closest("form[data-selection]") : null;
+  }
+  function refreshSelection(form) {
+    var boxes = form.querySelectorAll("input[type=checkbox][name]");
+    var ticked = form.querySelectorAll("input[type=checkbox][name]:checked").length;
+    var count = form.querySelector("[data-selected-count]");
+    if (count) { count.textContent = String(ticked); }
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+  }
+  document.addEventListener("change", function (event) {
+    var form = selectionForm(event.target);
+    if (!form) { return; }
+    if (event.target.hasAttribute("data-select-all")) {
+      var checked = event.target.checked;
+      form.querySelectorAll("input[type=checkbox][name]").forEach(function (box) {
+        box.checked = checked;
+      });
+    }
+    refreshSelection(form);
+  });
+  document.querySelectorAll("form[data-selection]").forEach(function (form) {
+    form.querySelectorAll("[data-select-all], [data-js-only]").forEach(function (el) { el.hidden = false; });
+    refreshSelection(form);
+  });
 
   // The header's menu on a phone: the button opens and closes it. Without this script the
   // button stays hidden and the menu stays open (the stylesheet collapses only .collapsible).

@@ -78,6 +78,8 @@ OBJECT_URLS = {
     "coverage:import_errors": "coverage_batch",
     "reports:outreach_edit": "outreach",
     "reports:outreach_delete": "outreach",
+    "platforms:account_add": "student",
+    "platforms:account_deactivate": "platform_account",
 }
 # url name -> key of an object that is its whole province's (every district and school of
 # it takes part in a round; donations and progress reports are the Sở's own): requested
@@ -89,6 +91,7 @@ PROVINCE_URLS = {
     "rounds:quotas": "round",
     "rounds:split": "round",
     "rounds:inbox": "round",
+    "rounds:deadlines": "round",
     "rounds:export": "round",
     "rounds:proposal_start": "round",
     "donations:donor_detail": "donor",
@@ -113,6 +116,7 @@ EXTRA_KWARGS = {
 
 # Object URLs whose object belongs to no unit, with the reason.
 UNITLESS = {
+    "platforms:platform_edit": "the platform catalogue is reference data, the same for every unit",
     # Not objects at all.
     "accounts:password_reset_confirm": "a signed token, not an object id",
     "accounts:activate_link": "an activation and its one-time token, for a visitor not logged in",

@@ -56,6 +56,21 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+def test_production_with_the_default_site_url_is_warned():
+    result = run_check(
+        {
+            "DEBUG": "False",
+            "SECRET_KEY": "x" * 20 + "-Q7v9!pL2#kR8$mN4@wT6^zB1&yH3*cF5",
+            "ALLOWED_HOSTS": "portal.example.vn",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode != 0
+    assert "accounts.W002" in result.stderr + result.stdout
+
+
 def test_debug_without_secret_key_starts():
     result = run_check({"DEBUG": "True"})
     assert result.returncode == 0, result.stderr

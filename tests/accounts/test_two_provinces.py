@@ -248,7 +248,7 @@ def test_each_province_reports_on_its_own_units(two_provinces):
     for world, other in ((a, b), (b, a)):
         report = world["report"]
         assert report.province == world.province
-        assert report.number == "1/BC-SGDĐT"  # each Sở numbers its own reports
+        assert report.number == "01/BC-SGDĐT"  # each Sở numbers its own reports
         codes = {d["code"] for d in report.figures["districts"]}
         assert codes == {world.district.code}, codes
         assert report.figures["donations"] == {"pledged": 50_000_000, "received": 20_000_000}

@@ -15,7 +15,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "schools", "students", "rounds", "devices", "coverage", "donations", "reports")
+APPS = (
+    "accounts",
+    "schools",
+    "students",
+    "rounds",
+    "platforms",
+    "devices",
+    "coverage",
+    "donations",
+    "reports",
+)
 
 _REREAD = "a fresh instance of an object the view has just fetched through get_for_user"
 _OWN_UNIT = "the user's own unit, from access.own_school_id / own_district_id"
@@ -39,6 +49,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ),
     ("devices/views/stock.py", "_batch_source", "DeviceSource"): (
         "the source named by a batch fetched through get_for_user"
+    ),
+    ("platforms/views.py", "platform_edit", "LearningPlatform"): (
+        "the platform catalogue is reference data, the same for every unit (like data packages)"
     ),
 }
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts.models import AuditEvent
 from devices import services
 from devices.models import Allocation, Device, StockTransfer, Subscription
 from schools.models import ImportBatch
@@ -581,29 +582,38 @@ def test_pupil_page_include_lists_devices_and_packages(world, rf, school_staff):
     assert world["subscription"].package.name in html
 
 
-def test_subscribing_a_pupil_from_a_no_signal_village_warns(client_for, school_staff, school):
+def test_the_no_signal_warning_is_on_the_form_before_saving_once(client_for, school_staff, school):
     from unittest import mock
 
     package = DataPackageFactory()
     pupil = StudentFactory(school=school, full_name="Thào Seo Lử")
     approve(pupil, "data")
     client = client_for(school_staff)
+    data = {
+        "student": pupil.pk,
+        "carrier": package.carrier,
+        "package": package.pk,
+        "phone": "0912345678",
+        "starts_on": "2026-11-01",
+    }
+    url = reverse("devices:subscription_create")
     with mock.patch("devices.selectors.home_signal", return_value="no_signal"):
-        form = client.get(reverse("devices:subscription_create"), {"student": pupil.pk})
-        response = client.post(
-            reverse("devices:subscription_create"),
-            {
-                "student": pupil.pk,
-                "carrier": package.carrier,
-                "package": package.pk,
-                "phone": "0912345678",
-                "starts_on": "2026-11-01",
-            },
-            follow=True,
-        )
-    assert "thôn trắng sóng" in form.content.decode()
+        # Chosen in the select without a preselecting link: the first post shows the
+        # warning and the box to acknowledge it, and saves nothing.
+        first = client.post(url, data)
+        assert first.status_code == 200
+        assert first.content.decode().count("thôn trắng sóng") == 1
+        assert 'name="confirm_signal"' in first.content.decode()
+        assert not Subscription.objects.exists()
+        # A link that preselects the pupil shows it at once.
+        form = client.get(url, {"student": pupil.pk}).content.decode()
+        assert form.count("thôn trắng sóng") == 1 and 'name="confirm_signal"' in form
+        response = client.post(url, {**data, "confirm_signal": "on"}, follow=True)
     page = response.content.decode()
-    assert "Đã đăng ký gói cước" in page and "Thào Seo Lử ở chưa có sóng" in page
+    assert "Đã đăng ký gói cước" in page
+    assert "thôn trắng sóng" not in page  # not repeated after saving
+    event = AuditEvent.objects.get(action="subscription.create")
+    assert event.changes["signal_acknowledged"] is True
 
 
 def test_no_warning_when_signal_is_unknown_or_covered(school):

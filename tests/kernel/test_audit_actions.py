@@ -76,6 +76,7 @@ def scan() -> tuple[dict[str, str], list[str]]:
     for path in portal_files():
         tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
         parents = _parents(tree)
+        tables = _module_tables(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 # A default value of an action parameter is written when callers omit it.
@@ -93,12 +94,38 @@ def scan() -> tuple[dict[str, str], list[str]]:
                 continue
             for value in _action_values(node):
                 branches = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+                if isinstance(value, ast.Subscript) and isinstance(
+                    value.value, ast.Name | ast.Dict
+                ):
+                    # ACTIONS[status]: a module-level dict of literal actions
+                    table = value.value
+                    if isinstance(table, ast.Name):
+                        table = tables.get(table.id, table)
+                    if isinstance(table, ast.Dict):
+                        branches = [v for v in table.values if v is not None]
                 for branch in branches:
                     if isinstance(branch, ast.Constant) and isinstance(branch.value, str):
                         found.setdefault(branch.value, f"{path}:{node.lineno}")
                     elif not _passed_through(branch, node, parents):
                         unknown.append(f"{path}:{node.lineno}: {ast.unparse(branch)}")
     return found, unknown
+
+
+def _module_tables(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level ``NAME = {...}`` assignments, for actions looked up in a table."""
+    tables: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    tables[target.id] = node.value
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.value, ast.Dict)
+            and isinstance(node.target, ast.Name)
+        ):
+            tables[node.target.id] = node.value
+    return tables
 
 
 def _passed_through(value: ast.expr, call: ast.Call, parents: dict[ast.AST, ast.AST]) -> bool:

@@ -37,5 +37,5 @@ def test_two_workers_same_period_make_one_report():
     assert len(set(results)) == 1
     assert ProgressReport.objects.count() == 1
     report = ProgressReport.objects.get()
-    assert report.number == "1/BC-SGDĐT"
+    assert report.number == "01/BC-SGDĐT"
     assert report.status == ProgressReport.Status.DONE

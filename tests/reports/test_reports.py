@@ -56,12 +56,12 @@ def test_scheduled_task_twice_gives_one_report(known, recipients):
     report = ProgressReport.objects.get()
     assert (report.period_start, report.period_end) == (dt.date(2021, 10, 4), dt.date(2021, 10, 10))
     assert report.status == ProgressReport.Status.DONE
-    assert report.number == "1/BC-SGDĐT"
+    assert report.number == "01/BC-SGDĐT"
     # E-mailed once, with both files.
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["vanphong@sogd.example.vn", "ubnd@example.vn"]
-    assert "1/BC-SGDĐT" in message.subject
+    assert "01/BC-SGDĐT" in message.subject
     assert sorted(name.rsplit(".", 1)[1] for name, _c, _t in message.attachments) == ["pdf", "xlsx"]
 
 
@@ -89,7 +89,7 @@ def test_report_xlsx_in_official_form(known):
     assert "SỞ GIÁO DỤC VÀ ĐÀO TẠO" in cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
     assert "Độc lập - Tự do - Hạnh phúc" in cells
-    assert "Số: 1/BC-SGDĐT" in cells
+    assert "Số: 01/BC-SGDĐT" in cells
     assert any(c.startswith("BÁO CÁO TIẾN ĐỘ") for c in cells)
     assert "(Từ ngày 04/10/2021 đến ngày 10/10/2021)" in cells
     assert "NGƯỜI LẬP BIỂU" in cells
@@ -111,7 +111,7 @@ def test_report_pdf_reads_back(known):
     text = pdf_text(report)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
-    assert "Số: 1/BC-SGDĐT" in text
+    assert "Số: 01/BC-SGDĐT" in text
     assert "BÁO CÁO TIẾN ĐỘ" in text
     assert "Huyện Bảo Yên" in text and "Tổng cộng" in text
     assert "NGƯỜI LẬP BIỂU" in text
@@ -129,7 +129,7 @@ def test_second_report_shows_changes_and_completeness(known, school, far_school,
     with time_machine.travel(dt.datetime(2021, 10, 18, 7, 0, tzinfo=VN), tick=False):
         second = services.generate_report(dt.date(2021, 10, 11), dt.date(2021, 10, 17))
     figures = second.figures
-    assert second.number == "2/BC-SGDĐT"
+    assert second.number == "02/BC-SGDĐT"
     assert figures["previous"]["number"] == first.number
     assert figures["changes"]["84"]["needy"] == 1
     assert figures["changes"]["87"]["needy"] == 0
@@ -182,7 +182,7 @@ def test_running_report_is_left_to_its_worker(known):
     report = ProgressReport.objects.create(
         period_start=dt.date(2021, 10, 4),
         period_end=dt.date(2021, 10, 10),
-        number="1/BC-SGDĐT",
+        number="01/BC-SGDĐT",
         status=ProgressReport.Status.RUNNING,
         started_at=MONDAY,
     )

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import DeviceNeed, SupportKind
@@ -33,7 +34,8 @@ class SupportRoundFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Đợt {n} năm học 2021-2022")
     school_year = "2021-2022"
     starts_on = dt.date(2021, 9, 20)
-    ends_on = dt.date(2021, 12, 31)
+    # The proposal deadline is enforced: tests that submit need one still ahead of them.
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=60))
     offers = factory.LazyFunction(lambda: [SupportKind.TABLET.value, SupportKind.DATA.value])
     requires_province_confirmation = True
     status = SupportRound.Status.OPEN

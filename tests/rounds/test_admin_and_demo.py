@@ -1,8 +1,12 @@
 """Admin pages for rounds and categories; the demo seed."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import AuditEvent
 from rounds import demo
 from rounds.models import Proposal, Quota, SupportRound
 from tests.rounds.factories import PupilFactory
@@ -37,24 +41,49 @@ def test_demo_seeds_round_quotas_and_two_lists(
     context = {"users": {"province": province_official, "district": district_officer}}
     demo.seed(context)
     round_ = SupportRound.objects.get(name=demo.ROUND_NAME)
-    assert round_.is_open and set(round_.offers) == {"tablet", "computer", "data"}
+    # Both 2021 rounds are past their end dates: the sweep closed them, with their 2021 dates.
+    assert round_.status == SupportRound.Status.CLOSED
+    assert set(round_.offers) == {"tablet", "computer", "data"}
+    assert (round_.starts_on, round_.ends_on) == (dt.date(2021, 9, 20), dt.date(2021, 12, 31))
+    assert round_.closes_on == dt.date(2022, 1, 30)
+    assert AuditEvent.objects.filter(action="round.close", actor=None).count() == 2
+    # A round open today, with quotas and no list yet, lets the demo users try the flow.
+    current = SupportRound.objects.get(name=demo.current_round_name(timezone.localdate()))
+    assert current.is_open and current.ends_on > timezone.localdate()
+    assert dict(
+        Quota.objects.filter(round=current, school=school).values_list("kind", "amount")
+    ) == {"tablet": 5, "data": 5}
+    assert not current.proposals.exists()
+    assert school_staff.notifications.filter(verb="round.school_quotas").count() == 3  # one a round
+    assert dict(SupportRound.objects.values_list("name", "status")) == {
+        demo.PILOT_NAME: "closed",
+        demo.ROUND_NAME: "closed",
+        current.name: "open",
+    }
     assert Quota.objects.filter(round=round_, school__isnull=True).count() == 3 * 3
     statuses = dict(Proposal.objects.filter(round=round_).values_list("school__code", "status"))
     assert statuses == {"08700002": "submitted", "08700003": "approved"}
     mine = Proposal.objects.get(round=round_, school=school)
     assert mine.items.count() == 10
+    # Sent and decided within the round, before its deadline, as the story goes.
+    for proposal in Proposal.objects.filter(round=round_):
+        sent = timezone.localdate(proposal.submitted_at)
+        assert round_.starts_on <= sent <= round_.ends_on
+    approved = Proposal.objects.get(round=round_, school=other_school)
+    assert timezone.localdate(approved.decided_at) <= round_.closes_on
     assert district_officer.notifications.filter(verb="proposal.submit").exists()
     # The pilot round left the demo school confirmed beneficiaries, none proposed again.
     pilot = Proposal.objects.get(round__name=demo.PILOT_NAME, school=school)
     assert pilot.status == Proposal.Status.CONFIRMED
+    assert timezone.localdate(pilot.submitted_at) <= pilot.round.ends_on
     piloted = set(pilot.items.values_list("student_id", flat=True))
     assert piloted and piloted.isdisjoint(mine.items.values_list("student_id", flat=True))
     demo.seed(context)  # idempotent
-    assert SupportRound.objects.count() == 2
+    assert SupportRound.objects.count() == 3
 
 
 def test_demo_without_pupils_keeps_round_and_quotas(province_official, district_officer, school):
     demo.seed({"users": {"province": province_official, "district": district_officer}})
-    assert SupportRound.objects.count() == 2
+    assert SupportRound.objects.count() == 3
     assert Quota.objects.exists()
     assert not Proposal.objects.exists()

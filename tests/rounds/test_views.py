@@ -1,8 +1,10 @@
 """Pages: login, scope (404), roles, POST-only state changes, fixed query counts."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -343,6 +345,8 @@ def test_other_district_cannot_see_pupil_history(client_for, other_district_offi
 # --- the whole flow, as each role -----------------------------------------------------
 
 
+# On a day of the round, before its deadline: the deadline is enforced.
+@time_machine.travel(dt.datetime(2021, 10, 15, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")))
 def test_whole_flow_for_one_school_as_each_role(
     client_for, province_official, district_officer, school_staff, school, other_school, district
 ):

@@ -326,6 +326,7 @@ def test_household_category_follows_the_lock_of_its_approved_pupils(
     ],
 )
 def test_locked_pupils_identity_cannot_change(client_for, school_staff, school, field, value):
+    """The form shows the identity read-only: a forged value is ignored, the rest saves."""
     pupil = StudentFactory(school=school, full_name="Giàng Seo Phủ", pupil_code="0308246281")
     Student.objects.filter(pk=pupil.pk).update(eligibility_locked=True)
     household = pupil.household
@@ -344,8 +345,7 @@ def test_locked_pupils_identity_cannot_change(client_for, school_staff, school, 
     data[field] = value
     client = client_for(school_staff)
     response = client.post(reverse("students:update", args=[pupil.pk]), data)
-    assert response.status_code == 200
-    assert "không được sửa họ tên" in " ".join(response.context["form"].non_field_errors())
+    assert response.status_code == 302
     pupil.refresh_from_db()
     assert (pupil.full_name, str(pupil.date_of_birth), pupil.personal_id) == (
         "Giàng Seo Phủ",
@@ -468,3 +468,22 @@ def test_eight_parallel_submissions_of_one_new_pupil_save_one(school_staff, scho
     assert all("2122330792" in m or "vừa lưu" in m for m in messages), messages
     assert Student.objects.count() == 1
     assert Household.objects.count() == 1
+
+
+def test_the_service_still_refuses_a_locked_identity_change(school_staff, school):
+    """Defence behind the read-only form: a caller that is not the form is refused."""
+    from django.core.exceptions import ValidationError
+
+    from students import services
+    from students.forms import StudentForm
+
+    pupil = StudentFactory(school=school, full_name="Giàng Seo Phủ", pupil_code="0308246281")
+    Student.objects.filter(pk=pupil.pk).update(eligibility_locked=True)
+    pupil.refresh_from_db()
+    form = StudentForm(user=school_staff, student=pupil)
+    data = form_data(school, pupil.commune, pupil_code=pupil.pupil_code, version=pupil.version)
+    bound = StudentForm(data, user=school_staff)  # a form without the lock: all fields live
+    assert bound.is_valid(), bound.errors
+    assert form.locked_fields
+    with pytest.raises(ValidationError, match="không được sửa"):
+        services.update_student(actor=school_staff, student=pupil, data=bound.to_data())

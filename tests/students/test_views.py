@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -312,15 +313,42 @@ def test_edit_audits_before_and_after(client_for, school_staff, pupil, school):
     assert "Sửa thông tin học sinh" in detail.content.decode()
 
 
-def test_edit_of_locked_eligibility_is_refused(client_for, school_staff, pupil, school):
+def test_locked_fields_are_read_only_and_the_rest_of_the_edit_saves(
+    client_for, school_staff, pupil, school
+):
     Student.objects.filter(pk=pupil.pk).update(eligibility_locked=True)
-    data = form_data(school, pupil.commune, pupil_code=pupil.pupil_code, need_device="computer")
-    response = client_for(school_staff).post(reverse("students:update", args=[pupil.pk]), data)
-    assert response.status_code == 200
-    assert "đã được duyệt hỗ trợ" in " ".join(response.context["form"].non_field_errors())
+    client = client_for(school_staff)
+    page = client.get(reverse("students:update", args=[pupil.pk])).content.decode()
+    assert re.search(r'<select name="need_device"[^>]*disabled', page)
+    assert re.search(r'<input type="text" name="full_name"[^>]*disabled', page)
+    assert 'name="class_name"' in page and not re.search(r'name="class_name"[^>]*disabled', page)
+    assert "Đã khóa: học sinh đã được duyệt hỗ trợ." in page
+    assert "#mo-khoa" not in page  # a school cannot unlock: it is told whom to ask
+    # A forged post of locked values changes nothing locked, and the edit is not refused.
+    data = form_data(
+        school, pupil.commune, pupil_code=pupil.pupil_code, need_device="computer", class_name="7B"
+    )
+    response = client.post(reverse("students:update", args=[pupil.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
     pupil.refresh_from_db()
-    assert pupil.need_device == "tablet"
-    assert not AuditEvent.objects.filter(action="student.update").exists()
+    assert (pupil.need_device, pupil.full_name, pupil.class_name) == (
+        "tablet",
+        "Giàng Seo Phủ",
+        "7B",
+    )
+    event = AuditEvent.objects.get(action="student.update", object_id=str(pupil.pk))
+    assert "need_device" not in event.changes and "full_name" not in event.changes
+
+
+def test_an_approver_sees_the_unlock_link_on_the_pupil_page(
+    client_for, district_officer, school_staff, pupil
+):
+    Student.objects.filter(pk=pupil.pk).update(eligibility_locked=True)
+    unlock = reverse("rounds:student_history", args=[pupil.pk]) + "#mo-khoa"
+    detail = client_for(district_officer).get(reverse("students:detail", args=[pupil.pk]))
+    assert unlock in detail.content.decode()
+    detail = client_for(school_staff).get(reverse("students:detail", args=[pupil.pk]))
+    assert unlock not in detail.content.decode()
 
 
 def test_edit_of_locked_pupil_other_fields_is_allowed(client_for, school_staff, pupil, school):

@@ -14,6 +14,7 @@ DEMO_APPS = [
     "accounts",
     "students",
     "rounds",
+    "platforms",
     "devices",
     "coverage",
     "donations",

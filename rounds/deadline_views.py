@@ -1,0 +1,89 @@
+"""The proposal deadline page: each school's deadline, and extensions by district or province."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import access
+from accounts.access import capability_required
+from accounts.http import AuthedRequest
+from rounds import rules, selectors, services
+from rounds.forms import ExtensionForm
+from rounds.models import SupportRound
+from rounds.services.deadlines import scoped_district, scoped_school
+from rounds.workflow import RoundsError
+from schools.models import District
+
+
+def _targets(
+    round_: SupportRound, rows: list[selectors.DeadlineRow], districts: list[District], *,
+    whole_round: bool,
+) -> list[Any]:  # fmt: skip
+    """The form's choices: the round (province), whole districts, then single schools."""
+    units: list[tuple[str, str]] = []
+    if whole_round:
+        units.append(("round", _("Cả đợt (mọi trường)")))
+    units += [(f"d:{d.pk}", _("Mọi trường của %(d)s") % {"d": d.name}) for d in districts]
+    schools = [(f"s:{r.school.pk}", f"{r.school.name} ({r.school.code})") for r in rows]
+    return [(_("Đơn vị"), units), (_("Một trường"), schools)] if schools else units
+
+
+@capability_required("can_approve", "can_manage_rounds")
+def round_deadlines(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    if access.is_school_user(user):
+        raise Http404
+    round_ = selectors.get_round(user, pk)
+    rows = selectors.deadline_rows(round_, user)
+    if access.is_district_user(user):
+        districts = [scoped_district(user, access.own_district_id(user))]
+    else:
+        districts = sorted({r.school.district for r in rows}, key=lambda d: d.code)
+    may_extend = round_.status != SupportRound.Status.CLOSED and (
+        rules.may_manage_rounds(user) or any(rules.may_extend_deadline(user, d) for d in districts)
+    )
+    targets = _targets(round_, rows, districts, whole_round=rules.may_manage_rounds(user))
+    form = ExtensionForm(request.POST or None, targets=targets)
+    if request.method == "POST":
+        if not may_extend:
+            raise Http404
+        if form.is_valid():
+            try:
+                until = _extend(request, round_, form.cleaned_data)
+            except RoundsError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Đã gia hạn đề xuất đến hết ngày %(d)s.") % {"d": f"{until:%d/%m/%Y}"},
+                )
+                return redirect("rounds:deadlines", round_.pk)
+    return render(
+        request,
+        "rounds/round_deadlines.html",
+        {
+            "round": round_,
+            "rows": rows,
+            "extensions": selectors.district_extensions(round_, user),
+            "form": form,
+            "may_extend": may_extend,
+        },
+    )
+
+
+def _extend(request: AuthedRequest, round_: SupportRound, data: dict[str, Any]):
+    user = request.user
+    kind, _sep, raw = str(data["target"]).partition(":")
+    common = {"actor": user, "round": round_, "until": data["until"], "reason": data["reason"]}
+    if kind == "round":
+        return services.extend_deadline(**common)
+    if not raw.isdigit():
+        raise Http404
+    if kind == "d":
+        return services.extend_deadline(**common, district=scoped_district(user, int(raw)))
+    return services.extend_deadline(**common, school=scoped_school(user, int(raw)))
