@@ -137,7 +137,7 @@ def propose(school, support_round: SupportRound) -> Proposal:
     school.check("proposal")
     for name in [REGISTERED, *IMPORTED]:
         school.page.get_by_label(name, exact=True).check()
-    school.submit("Thêm vào danh sách")
+    school.submit("Thêm các em đã chọn")
     assert "Đã thêm 3 học sinh vào danh sách" in school.message()
     school.check("proposal-filled")
     school.submit("Gửi Phòng GD&ĐT")
