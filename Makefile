@@ -65,7 +65,7 @@ typecheck: $(STAMP)
 
 check-deploy: $(STAMP)
 	DEBUG=False SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=portal.example.vn SITE_URL=https://portal.example.vn $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=benchmarks

@@ -123,14 +123,14 @@ class UserAdmin(BaseUserAdmin):
 
     def import_view(self, request: AuthedRequest) -> HttpResponse:
         """Bulk creation of accounts from an .xlsx; any bad row means nothing is written."""
-        from accounts.importers import import_accounts
+        from accounts.importers import import_account_list
 
         report = None
         form = AccountImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            report = import_accounts(
+            report = import_account_list(
                 actor=request.user,
-                source=form.cleaned_data["file"],
+                upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
             )
             if report.ok and not form.cleaned_data["dry_run"]:

@@ -12,6 +12,11 @@ register_actions(
         "otp_reset": _("Đặt lại xác thực hai bước"),
         "otp_backup_codes_regenerated": _("Tạo lại mã dự phòng"),
         "otp_device_deleted": _("Xóa thiết bị xác thực hai bước"),
+        "activation.issued": _("Cấp mã kích hoạt tài khoản"),
+        "activation.used": _("Kích hoạt tài khoản"),
+        "activation.replaced": _("Thay mã kích hoạt bằng mã mới"),
+        "activation.expired": _("Mã kích hoạt hết hạn"),
+        "activation.locked": _("Khóa mã kích hoạt do nhập sai nhiều lần"),
     }
 )
 
@@ -42,14 +47,4 @@ register_change_keys(
         "period": ChangeKey(_("kỳ báo cáo")),
         "quantity": ChangeKey(_("số lượng")),
     },
-)
-
-register_actions(
-    {
-        "activation.issued": _("Cấp mã kích hoạt tài khoản"),
-        "activation.used": _("Kích hoạt tài khoản"),
-        "activation.replaced": _("Mã kích hoạt được thay bằng mã mới"),
-        "activation.expired": _("Mã kích hoạt hết hạn"),
-        "activation.locked": _("Mã kích hoạt bị khóa do nhập sai nhiều lần"),
-    }
 )

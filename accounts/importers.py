@@ -14,7 +14,8 @@ from accounts.services import create_user
 from kernel.importing import DuplicateTracker, ImportReport, RowError
 from kernel.normalize import clean_text
 from kernel.spreadsheets import ColumnSpec, SpreadsheetError, locate_table, read_rows
-from schools.models import District, School
+from schools import import_batches
+from schools.models import District, ImportBatch, School
 
 COLUMNS = [
     ColumnSpec("username", "Tên đăng nhập", ("Username", "Tài khoản"), required=True),
@@ -23,6 +24,22 @@ COLUMNS = [
     ColumnSpec("role", "Vai trò", ("Role",), required=True),
     ColumnSpec("unit", "Mã đơn vị", ("Mã trường", "Mã huyện", "Đơn vị"), required=False),
 ]
+
+
+def import_account_list(*, actor: User, upload: Any, dry_run: bool) -> ImportReport:
+    """An account list through the import-batch workflow: the upload is kept as a batch,
+    checked (``dry_run``) or checked and imported at once, and the outcome stored on it."""
+    batch = import_batches.store_upload(
+        actor=actor,
+        kind=ImportBatch.Kind.ACCOUNTS,
+        upload=upload,
+        file_name=getattr(upload, "name", "") or "tai-khoan.xlsx",
+    )
+    report = import_accounts(actor=actor, source=upload, dry_run=dry_run)
+    phase = import_batches.CHECK if dry_run else import_batches.IMPORT
+    import_batches.conclude(batch, phase=phase, report=report)
+    batch.save()
+    return report
 
 
 # size: every row is checked against roles, units and taken usernames in one pass, then all

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Province
+from schools.models import first_province_id
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -211,7 +211,7 @@ class User(AbstractUser):
         if self.province_id:
             return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
         if self.is_superuser or (self.role is not None and self.role.level == Role.Level.ADMIN):
-            first = Province.objects.order_by("code").values_list("pk", flat=True).first()
+            first = first_province_id()
             return Scope(level=Role.Level.ADMIN, province_id=first)
         return Scope(level="none")
 

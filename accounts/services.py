@@ -255,8 +255,10 @@ def create_user(
         if user.district is None:
             raise ValidationError(_("Không tìm thấy huyện có mã “%(c)s”.") % {"c": unit_code})
     elif role.level == Role.Level.PROVINCE:
+        # A province code is unique per generation of units only (15 was Yên Bái until
+        # 30/6/2025 and is the new Lào Cai since): the code names the newest province.
         user.province = (
-            Province.objects.filter(code=unit_code).first()
+            Province.objects.filter(code=unit_code).order_by("-generation_id").first()
             if unit_code
             else Province.objects.order_by("code").first()
         )
@@ -333,23 +335,16 @@ class ActivationError(Exception):
     """An activation link or code that cannot be used; the message says why, in Vietnamese."""
 
 
-# The audit action of each way a pending activation ends: literals, so that the test that
-# every audit action has words for the history pages can read them.
-CLOSED_ACTIONS: dict[str, str] = {
-    Activation.Status.REPLACED: "activation.replaced",
-    Activation.Status.EXPIRED: "activation.expired",
-    Activation.Status.LOCKED: "activation.locked",
-}
-
-
-def _close_activation(activation: Activation, *, status: str, actor: User | None) -> None:
-    """End a pending activation (replaced, expired or locked) and audit it."""
+def _close_activation(
+    activation: Activation, *, status: str, audit_action: str, actor: User | None
+) -> None:
+    """End a pending activation (replaced, expired or locked) and audit it as ``audit_action``."""
     activation.status = status
     activation.closed_at = timezone.now()
     activation.save(update_fields=["status", "closed_at"])
     record_audit(
         actor=actor,
-        action=CLOSED_ACTIONS[status],
+        action=audit_action,
         obj=activation.user,
         changes={"activation": activation.pk, "channel": activation.channel},
     )
@@ -369,7 +364,12 @@ def issue_activation(*, actor: User | None, user: User, channel: str) -> tuple[A
     ):
         expired = old.expires_at <= now
         status = Activation.Status.EXPIRED if expired else Activation.Status.REPLACED
-        _close_activation(old, status=status, actor=actor)
+        _close_activation(
+            old,
+            status=status,
+            audit_action="activation.expired" if expired else "activation.replaced",
+            actor=actor,
+        )
     activation = Activation(
         user=user,
         channel=channel,
@@ -445,7 +445,12 @@ def _check_open(activation: Activation) -> None:
             _("Mã kích hoạt này không còn dùng được. Hãy liên hệ quản trị viên để nhận mã mới.")
         )
     if activation.expires_at <= timezone.now():
-        _close_activation(activation, status=Activation.Status.EXPIRED, actor=None)
+        _close_activation(
+            activation,
+            status=Activation.Status.EXPIRED,
+            audit_action="activation.expired",
+            actor=None,
+        )
         raise ActivationError(
             _("Mã kích hoạt đã hết hạn. Hãy liên hệ quản trị viên để nhận mã mới.")
         )
@@ -485,7 +490,12 @@ def activation_for_code(username: str, code: str) -> Activation:
         activation.failed_attempts += 1
         activation.save(update_fields=["failed_attempts"])
         if activation.failed_attempts >= settings.ACTIVATION_MAX_ATTEMPTS:
-            _close_activation(activation, status=Activation.Status.LOCKED, actor=None)
+            _close_activation(
+                activation,
+                status=Activation.Status.LOCKED,
+                audit_action="activation.locked",
+                actor=None,
+            )
         raise wrong
     _check_open(activation)
     return activation

@@ -532,13 +532,8 @@ def upload_survey(*, actor: User, upload: Any) -> ImportBatch:
 
 def _store_report(batch: ImportBatch, report: Any, *, done: bool) -> None:
     """A survey with row errors fails at once (nothing to confirm); else checked or done."""
-    import_batches.store_report(batch, report)
-    if report.errors:
-        batch.status = ImportBatch.Status.FAILED
-    elif done:
-        import_batches.finish(batch, status=ImportBatch.Status.DONE)
-    else:
-        batch.status = ImportBatch.Status.VALIDATED
+    phase = import_batches.IMPORT if done else import_batches.CHECK
+    import_batches.conclude(batch, phase=phase, report=report, on_errors=ImportBatch.Status.FAILED)
 
 
 def confirm_survey(*, actor: User, batch: ImportBatch) -> ImportBatch:

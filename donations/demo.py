@@ -44,7 +44,8 @@ def seed(context: dict) -> None:
         return
     today = timezone.localdate()
     account, _created = FundAccount.objects.get_or_create(
-        number=ACCOUNT[2], defaults={"name": ACCOUNT[0], "bank": ACCOUNT[1]}
+        number=ACCOUNT[2],
+        defaults={"name": ACCOUNT[0], "bank": ACCOUNT[1], "province_id": actor.province_id},
     )
     donors = {}
     for kind, name, tax_code, contact, consent in DONORS:

@@ -22,6 +22,7 @@ from schools.choices import SupportKind
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
+    from accounts.models import User
     from donations.selectors import ReceiptSpent
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -97,9 +98,10 @@ class PledgeForm(forms.Form):
         label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "round").queryset = SupportRound.objects.order_by("-starts_on")
+        rounds = SupportRound.objects.visible_to(user).order_by("-starts_on")
+        model_choice_field(self, "round").queryset = rounds
         self.fields["pledged_on"].initial = timezone.localdate()
 
     def clean_cash_amount(self) -> int:
@@ -133,10 +135,13 @@ PledgeItemEditFormSet = forms.formset_factory(PledgeItemForm, extra=2, max_num=1
 InstalmentEditFormSet = forms.formset_factory(InstalmentForm, extra=2, max_num=24, can_delete=True)
 
 
-def _preselect_single_account(form: forms.Form) -> None:
-    accounts = list(FundAccount.objects.order_by("pk")[:2])
+def _own_accounts(form: forms.Form, user: User) -> None:
+    """The fund accounts of the user's province to choose from; the only one preselected."""
+    field = model_choice_field(form, "account")
+    field.queryset = FundAccount.objects.visible_to(user).order_by("name")
+    accounts = list(field.queryset.order_by("pk")[:2])
     if len(accounts) == 1:
-        form.fields["account"].initial = accounts[0].pk
+        field.initial = accounts[0].pk
 
 
 class OverDeliveryMixin(forms.Form):
@@ -158,17 +163,15 @@ class OverDeliveryMixin(forms.Form):
 class CashReceiptForm(OverDeliveryMixin, forms.Form):
     amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
     received_on = forms.DateField(label=_("Ngày nhận"), widget=DATE_WIDGET)
-    account = forms.ModelChoiceField(
-        label=_("Tài khoản quỹ"), queryset=FundAccount.objects.order_by("name")
-    )
+    account = forms.ModelChoiceField(label=_("Tài khoản quỹ"), queryset=FundAccount.objects.none())
     reference = forms.CharField(label=_("Số chứng từ ngân hàng/kho bạc"), max_length=80)
 
     field_order = ["amount", "received_on", "account", "reference"]
 
-    def __init__(self, *args: Any, remaining: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, remaining: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate()
-        _preselect_single_account(self)
+        _own_accounts(self, user)
         if remaining is not None:
             self.fields["amount"].help_text = _("Còn lại theo cam kết: %(r)s") % {
                 "r": format_vnd(remaining)
@@ -202,9 +205,7 @@ class InKindReceiptForm(OverDeliveryMixin, forms.Form):
 class SpendingForm(forms.Form):
     spent_on = forms.DateField(label=_("Ngày chi"), widget=DATE_WIDGET)
     amount = MoneyField(label=_("Số tiền (đồng)"), min_value=1)
-    account = forms.ModelChoiceField(
-        label=_("Tài khoản quỹ"), queryset=FundAccount.objects.order_by("name")
-    )
+    account = forms.ModelChoiceField(label=_("Tài khoản quỹ"), queryset=FundAccount.objects.none())
     reference = forms.CharField(label=_("Số chứng từ chi"), max_length=80)
     purpose = forms.ChoiceField(label=_("Mục đích"), choices=Spending.Purpose.choices)
     description = forms.CharField(
@@ -233,13 +234,14 @@ class SpendingForm(forms.Form):
     def __init__(
         self,
         *args: Any,
+        user: User,
         receipts: Sequence[WithAnnotations[CashReceipt, ReceiptSpent]],
         purchases: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["spent_on"].initial = timezone.localdate()
-        _preselect_single_account(self)
+        _own_accounts(self, user)
         field = model_choice_field(self, "receipts")
         field.queryset = CashReceipt.objects.filter(pk__in=[r.pk for r in receipts])
         labels = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -10,11 +10,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import DeviceSource
+from kernel.scoping import Lookup, ScopedQuerySet, ScopedUser
 from schools.choices import SupportKind
+from schools.models import province_field
 
 if TYPE_CHECKING:
     from accounts.models import User
     from donations.selectors import InstalmentRow
+
+# What the public sees instead of the name of a donor who did not consent to publication.
+ANONYMOUS_DONOR = _("Nhà tài trợ ẩn danh")
 
 tax_code_validator = RegexValidator(r"^(\d{10}|\d{13})$", _("Mã số thuế gồm 10 hoặc 13 chữ số."))
 
@@ -26,14 +31,47 @@ def manages_donations(user: User) -> bool:
     return may_manage_donations(user)
 
 
-M = TypeVar("M", bound=models.Model)
+class DonationQuerySet[M: models.Model](ScopedQuerySet[M]):
+    """Donations are a provincial matter: only a province's donation managers see them,
+    and only their own province's (each subclass says how a row leads to its province)."""
+
+    province_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    district_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    school_lookups: ClassVar[tuple[Lookup, ...]] = ()
+
+    def visible_to(self, user: ScopedUser) -> Self:
+        manager = manages_donations(cast("User", user))
+        return super().visible_to(user) if manager else self.none()
 
 
-class DonationQuerySet(models.QuerySet[M]):
-    """Donations are a provincial matter: only provincial donation managers see them."""
+class DonorQuerySet[M: models.Model](DonationQuerySet[M]):
+    province_lookups = ("province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
-    def visible_to(self, user: User) -> Self:
-        return self.all() if manages_donations(user) else self.none()
+
+class PledgeQuerySet[M: models.Model](DonationQuerySet[M]):
+    province_lookups = ("donor__province_id",)
+    district_lookups = ()
+    school_lookups = ()
+
+
+class FundAccountQuerySet[M: models.Model](DonationQuerySet[M]):
+    province_lookups = ("province_id",)
+    district_lookups = ()
+    school_lookups = ()
+
+
+class ReceiptQuerySet[M: models.Model](DonationQuerySet[M]):
+    province_lookups = ("pledge__donor__province_id",)
+    district_lookups = ()
+    school_lookups = ()
+
+
+class SpendingQuerySet[M: models.Model](DonationQuerySet[M]):
+    province_lookups = ("account__province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
 
 class Donor(models.Model):
@@ -44,6 +82,7 @@ class Donor(models.Model):
         INDIVIDUAL = "individual", _("Cá nhân")
         OTHER = "other", _("Khác")
 
+    province = province_field("donors")
     kind = models.CharField(_("loại nhà tài trợ"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("tên"), max_length=200)
     tax_code = models.CharField(
@@ -56,7 +95,7 @@ class Donor(models.Model):
     public_consent = models.BooleanField(_("đồng ý công khai tên"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonationQuerySet.as_manager()
+    objects = DonorQuerySet.as_manager()
 
     # Set by donations.exports.donor_rows() for the donor list and its export.
     has_overdue: bool
@@ -66,8 +105,11 @@ class Donor(models.Model):
         verbose_name_plural = _("nhà tài trợ")
         ordering = ["name"]
         constraints = [
+            # One donor record per enterprise in each province's register.
             models.UniqueConstraint(
-                fields=["tax_code"], condition=~models.Q(tax_code=""), name="donor_unique_tax_code"
+                fields=["province", "tax_code"],
+                condition=~models.Q(tax_code=""),
+                name="donor_unique_tax_code_per_province",
             ),
         ]
 
@@ -82,7 +124,7 @@ class Donor(models.Model):
 
     @property
     def public_name(self) -> str:
-        return self.name if self.public_consent else str(_("Nhà tài trợ ẩn danh"))
+        return self.name if self.public_consent else str(ANONYMOUS_DONOR)
 
 
 class Pledge(models.Model):
@@ -108,7 +150,7 @@ class Pledge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonationQuerySet.as_manager()
+    objects = PledgeQuerySet.as_manager()
 
     # Set by donations.selectors._decorate_pledge() for the pledge and donor pages.
     schedule: list[InstalmentRow]
@@ -158,9 +200,12 @@ class Instalment(models.Model):
 
 
 class FundAccount(models.Model):
+    province = province_field("fund_accounts")
     name = models.CharField(_("tên tài khoản"), max_length=200)
     bank = models.CharField(_("ngân hàng / kho bạc"), max_length=200)
     number = models.CharField(_("số tài khoản"), max_length=40, unique=True)
+
+    objects = FundAccountQuerySet.as_manager()
 
     # Set by donations.selectors.fund_balances(): received minus spent.
     balance: int
@@ -188,7 +233,7 @@ class Receipt(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonationQuerySet.as_manager()
+    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -279,7 +324,7 @@ class Spending(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonationQuerySet.as_manager()
+    objects = SpendingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("khoản chi")

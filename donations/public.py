@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 
 from coverage.models import COVERED_Q, CoveragePoint
 from devices.models import OPEN_ALLOCATION, Allocation, Device, DeviceSource, Subscription
-from donations.models import CashReceipt, Donor, Pledge, PledgeItem, Spending
+from donations.models import (
+    ANONYMOUS_DONOR,
+    CashReceipt,
+    Donor,
+    Pledge,
+    PledgeItem,
+    Spending,
+)
 from donations.services import DEVICE_KINDS
 from kernel import public_page
 from kernel.documents import format_vnd
@@ -127,7 +134,7 @@ def _donor_rows() -> list[dict[str, Any]]:
     if anonymous["count"]:
         named.append(
             {
-                "name": str(Donor(public_consent=False).public_name),
+                "name": str(ANONYMOUS_DONOR),
                 "kind": _("%(n)s nhà tài trợ") % {"n": anonymous["count"]},
                 "anonymous": True,
                 **{k: v for k, v in anonymous.items() if k != "count"},

@@ -63,7 +63,7 @@ def _count_subquery(queryset: QuerySet[Any]) -> Coalesce:
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-    from donations.models import DonationQuerySet
+    from donations.models import PledgeQuerySet, ReceiptQuerySet
 
 
 class PledgeTotals(TypedDict):
@@ -146,7 +146,7 @@ def instalment_schedule(
     return rows
 
 
-def pledges_with_totals() -> DonationQuerySet[WithAnnotations[Pledge, PledgeTotals]]:
+def pledges_with_totals() -> PledgeQuerySet[WithAnnotations[Pledge, PledgeTotals]]:
     """Pledges with cash received and device counts annotated, children prefetched."""
     receipts = CashReceipt.objects.filter(pledge=OuterRef("pk"))
     devices = Device.objects.filter(source__donation_receipt__pledge=OuterRef("pk"))
@@ -371,7 +371,7 @@ def funding_donors_of_device(device: Device) -> list[Donor]:
 # ---------------------------------------------------------------- lists
 
 
-def cash_receipts(user: User) -> DonationQuerySet[WithAnnotations[CashReceipt, ReceiptSpent]]:
+def cash_receipts(user: User) -> ReceiptQuerySet[WithAnnotations[CashReceipt, ReceiptSpent]]:
     return (
         CashReceipt.objects.visible_to(user)
         .select_related("pledge__donor", "account", "recorded_by")
@@ -410,11 +410,16 @@ def unlinked_purchases(user: User) -> QuerySet[DeviceSource]:
     )
 
 
-def fund_balances() -> list[FundAccount]:
-    accounts = FundAccount.objects.annotate(
-        received=_sum_subquery(CashReceipt.objects.filter(account=OuterRef("pk")), "amount"),
-        spent=_sum_subquery(Spending.objects.filter(account=OuterRef("pk")), "amount"),
-    ).order_by("name")
+def fund_balances(user: User) -> list[FundAccount]:
+    """The user's province's fund accounts with what they received and spent."""
+    accounts = (
+        FundAccount.objects.visible_to(user)
+        .annotate(
+            received=_sum_subquery(CashReceipt.objects.filter(account=OuterRef("pk")), "amount"),
+            spent=_sum_subquery(Spending.objects.filter(account=OuterRef("pk")), "amount"),
+        )
+        .order_by("name")
+    )
     for a in accounts:
         a.balance = a.received - a.spent
     return list(accounts)

@@ -95,7 +95,7 @@ def donor_list(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "querystring": f"q={query}" if query else "",
             "totals": selectors.programme_totals(request.user),
-            "accounts": selectors.fund_balances(),
+            "accounts": selectors.fund_balances(request.user),
             "export": export_button(request, key=exports.DONORS, count=len(rows)),
         },
     )
@@ -196,7 +196,7 @@ def pledge_create(request: AuthedRequest, donor_pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     return _pledge_form(
         request,
-        PledgeForm(data),
+        PledgeForm(data, user=request.user),
         PledgeItemFormSet(data, prefix="items"),
         InstalmentFormSet(data, prefix="instalments"),
         save=lambda **terms: services.create_pledge(donor=donor, **terms),
@@ -213,7 +213,9 @@ def pledge_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     terms = ("pledged_on", "cash_amount", "round", "purpose", "note")
     return _pledge_form(
         request,
-        PledgeForm(data, initial={name: getattr(pledge, name) for name in terms}),
+        PledgeForm(
+            data, user=request.user, initial={name: getattr(pledge, name) for name in terms}
+        ),
         PledgeItemEditFormSet(
             data,
             prefix="items",
@@ -302,7 +304,7 @@ def pledge_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def cash_receipt_create(request: AuthedRequest, pledge_pk: int) -> HttpResponse:
     pledge = selectors.pledge_detail(user=request.user, pk=pledge_pk)
     remaining: int = pledge.remaining_cash
-    form = CashReceiptForm(request.POST or None, remaining=remaining)
+    form = CashReceiptForm(request.POST or None, user=request.user, remaining=remaining)
     if request.method == "POST" and form.is_valid():
         try:
             receipt = services.record_cash_receipt(
@@ -382,22 +384,16 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
 @donation_manager_required
 @require_http_methods(["GET"])
 def cash_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipt = get_for_user(
-        CashReceipt.objects.select_related("pledge__donor", "account"),
-        request.user,
-        pk=pk,
-    )
+    receipts = CashReceipt.objects.select_related("pledge__donor", "account")
+    receipt = get_for_user(receipts, request.user, pk=pk)
     return _pdf(documents.cash_receipt_pdf(receipt), f"giay-xac-nhan-{receipt.pk}.pdf")
 
 
 @donation_manager_required
 @require_http_methods(["GET"])
 def inkind_receipt_letter(request: AuthedRequest, pk: int) -> HttpResponse:
-    receipt = get_for_user(
-        InKindReceipt.objects.select_related("pledge__donor", "source"),
-        request.user,
-        pk=pk,
-    )
+    receipts = InKindReceipt.objects.select_related("pledge__donor", "source")
+    receipt = get_for_user(receipts, request.user, pk=pk)
     return _pdf(documents.inkind_receipt_pdf(receipt), f"giay-xac-nhan-hien-vat-{receipt.pk}.pdf")
 
 
@@ -416,7 +412,7 @@ def spending_list(request: AuthedRequest) -> HttpResponse:
         "donations/spending_list.html",
         {
             "page": page,
-            "accounts": selectors.fund_balances(),
+            "accounts": selectors.fund_balances(request.user),
             "export": export_button(request, key=exports.SPENDINGS, count=page.paginator.count),
         },
     )
@@ -429,6 +425,7 @@ def spending_create(request: AuthedRequest) -> HttpResponse:
     form = SpendingForm(
         request.POST or None,
         request.FILES or None,
+        user=request.user,
         receipts=receipts,
         purchases=selectors.unlinked_purchases(request.user),
     )

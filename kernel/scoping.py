@@ -100,6 +100,10 @@ class ScopedQuerySet(models.QuerySet[M]):
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
 
+    def in_province(self, province_id: int | None) -> Self:
+        """The rows of one province, whoever asks (a task building a province's figures)."""
+        return self._matching(self.province_lookups, province_id)
+
     def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Self:
         if not lookups or value is None:
             return self.none()

@@ -62,15 +62,16 @@ def schools_updated_between(start: Any, end: Any) -> set[int]:
     return {i for i in ids if i is not None}
 
 
-def completeness(start: Any, end: Any) -> dict[str, Any]:
+def completeness(start: Any, end: Any, *, province_id: int | None = None) -> dict[str, Any]:
     """Districts and active schools with no data update in [start, end).
 
     A school is up to date when ``schools_updated_between`` finds it; a district
     when one of its schools is, or when an audit event was recorded for it.
     """
     updated = schools_updated_between(start, end)
+    in_province = School.objects.in_province(province_id) if province_id else School.objects
     schools = list(
-        School.objects.filter(is_active=True)
+        in_province.filter(is_active=True)
         .filter(Q(created_at__isnull=True) | Q(created_at__lt=end))
         .select_related("district")
         .order_by("district__code", "code")
@@ -79,7 +80,8 @@ def completeness(start: Any, end: Any) -> dict[str, Any]:
     for s in schools:
         by_district[s.district_id].append(s)
     stale_schools = [s for s in schools if s.pk not in updated]
-    districts = list(District.objects.filter(is_active=True).order_by("code"))
+    units = District.objects.in_province(province_id) if province_id else District.objects
+    districts = list(units.filter(is_active=True).order_by("code"))
     from accounts.models import AuditEvent
 
     # A district office's own recorded actions (approvals, allocations, outreach…) count too.
@@ -106,14 +108,22 @@ def completeness(start: Any, end: Any) -> dict[str, Any]:
     }
 
 
-def outreach_counts(period_start: Any, period_end: Any) -> dict[str, Any]:
-    """Outreach activities held in the period and since the start, per district and channel."""
+def outreach_counts(
+    period_start: Any, period_end: Any, *, province_id: int | None = None
+) -> dict[str, Any]:
+    """Outreach activities held in the period and since the start, per district and channel
+    (of one province with ``province_id``)."""
     from reports.models import OutreachActivity
 
+    activities = (
+        OutreachActivity.objects.in_province(province_id)
+        if province_id
+        else OutreachActivity.objects.all()
+    )
     district = Coalesce("district_id", "school__district_id")
     in_period = Q(held_on__gte=period_start, held_on__lte=period_end)
     rows = (
-        OutreachActivity.objects.filter(held_on__lte=period_end)
+        activities.filter(held_on__lte=period_end)
         .values(unit=district, ch=F("channel"))
         .annotate(total=Count("pk"), period=Count("pk", filter=in_period))
         .order_by()

@@ -8,11 +8,24 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
-from schools.models import District, School, recorded_in_province
+from schools.models import (
+    District,
+    School,
+    province_field,
+    recorded_in_province,
+)
+
+
+class ProgressReportQuerySet(ScopedQuerySet["ProgressReport"]):
+    # The report is the province's own, read by its officers only (reports.rules).
+    province_lookups = ("province_id",)
+    district_lookups = ()
+    school_lookups = ()
 
 
 class ProgressReport(models.Model):
-    """Báo cáo tiến độ for one period; the same period always yields the same report."""
+    """Báo cáo tiến độ of one province for one period; the same period always yields the
+    same report."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Đang chờ")
@@ -20,6 +33,7 @@ class ProgressReport(models.Model):
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
+    province = province_field("progress_reports")
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     number = models.CharField(_("số báo cáo"), max_length=40, blank=True)
@@ -44,13 +58,16 @@ class ProgressReport(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
+    objects = ProgressReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
         ordering = ["-period_end", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period_end"], name="report_one_per_period"
+                fields=["province", "period_start", "period_end"],
+                name="report_one_per_province_period",
             )
         ]
 

@@ -254,9 +254,9 @@ def _get_visible[M: Model](queryset: VisibleTo[M], user: User, pk: str | int) ->
     return obj
 
 
-def filter_choices() -> tuple[list[SupportRound], list[str]]:
-    """Rounds and school years for the filter form (province-wide reference data)."""
-    rounds = list(SupportRound.objects.order_by("-starts_on", "-pk"))
+def filter_choices(user: User) -> tuple[list[SupportRound], list[str]]:
+    """Rounds of the user's province and their school years, for the filter form."""
+    rounds = list(SupportRound.objects.visible_to(user).order_by("-starts_on", "-pk"))
     years = sorted({r.school_year for r in rounds}, reverse=True)
     return rounds, years
 
@@ -280,8 +280,7 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
         district=district,
         school=school,
         filters=parse_filters(params),
-        # The province's own districts only: with a second province in the database
-        # "province level" must not mean every district there is.
+        # The province's own districts only, not every province's.
         province_id=user.scope.province_id if level == Level.PROVINCE else None,
     )
 
@@ -426,7 +425,8 @@ def build_dashboard(
         totals=totals,
     )
     if level == Level.PROVINCE:
-        board.pledged, board.received = donation_totals(filters, as_of=as_of)
+        cash = donation_totals(filters, as_of=as_of, province_id=province_id)
+        board.pledged, board.received = cash
     return board
 
 
@@ -508,10 +508,15 @@ class AsOf:
         ) & (Q(ends_on__isnull=True) | Q(ends_on__gte=self.day))
 
 
-def donation_totals(filters: Filters, *, as_of: dt.date | None = None) -> tuple[int, int]:
-    """Cash pledged and cash received (province-wide), in VND; by the end of ``as_of``."""
-    pledges = Pledge.objects.filter(_round_filter(filters, "round"))
-    receipts = CashReceipt.objects.filter(_round_filter(filters, "pledge__round"))
+def donation_totals(
+    filters: Filters, *, as_of: dt.date | None = None, province_id: int | None = None
+) -> tuple[int, int]:
+    """Cash pledged and received in VND by the end of ``as_of``: the province's (all without)."""
+    pledges, receipts = Pledge.objects.all(), CashReceipt.objects.all()
+    if province_id is not None:
+        pledges, receipts = pledges.in_province(province_id), receipts.in_province(province_id)
+    pledges = pledges.filter(_round_filter(filters, "round"))
+    receipts = receipts.filter(_round_filter(filters, "pledge__round"))
     if as_of is not None:
         pledges = pledges.filter(pledged_on__lte=as_of)
         receipts = receipts.filter(received_on__lte=as_of)

@@ -20,6 +20,7 @@ from accounts.services import diff, record_audit, snapshot
 from kernel.exporters import XLSX_CONTENT_TYPE
 from reports import completeness, documents, rules, selectors
 from reports.models import OutreachActivity, ProgressReport
+from schools.models import Province, first_province_id
 
 logger = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -50,32 +51,46 @@ def _local_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ)
 
 
-def _next_number(year: int) -> str:
-    count = ProgressReport.objects.filter(period_end__year=year).exclude(number="").count()
+def _next_number(province_id: int, year: int) -> str:
+    """Each province's Sở numbers its own reports, from 1 every year."""
+    numbered = ProgressReport.objects.in_province(province_id).exclude(number="")
+    count = numbered.filter(period_end__year=year).count()
     return f"{count + 1}/{NUMBER_SUFFIX}"
 
 
+def _report_province(requested_by: User | None, province_id: int | None) -> int:
+    """The province a report is made for: given, else the requester's, else the first."""
+    province_id = province_id or (requested_by.scope.province_id if requested_by else None)
+    province_id = province_id or first_province_id()
+    if province_id is None:
+        raise ValueError("no province to report on")
+    return province_id
+
+
 def _get_or_create(
-    period_start: dt.date, period_end: dt.date, requested_by: User | None
+    period_start: dt.date,
+    period_end: dt.date,
+    requested_by: User | None,
+    province_id: int | None = None,
 ) -> tuple[ProgressReport, bool]:
-    """The report row of the period, created once (the unique constraint settles races)."""
+    """The province's report row of the period, created once (the unique constraint
+    settles races)."""
     if period_end < period_start:
         raise ValueError("period_end before period_start")
-    existing = ProgressReport.objects.filter(
-        period_start=period_start, period_end=period_end
-    ).first()
+    province_id = _report_province(requested_by, province_id)
+    period = {"province_id": province_id, "period_start": period_start, "period_end": period_end}
+    existing = ProgressReport.objects.filter(**period).first()
     if existing:
         return existing, False
     try:
         with transaction.atomic():
             report = ProgressReport.objects.create(
-                period_start=period_start,
-                period_end=period_end,
-                number=_next_number(period_end.year),
+                **period,
+                number=_next_number(province_id, period_end.year),
                 requested_by=requested_by,
             )
     except IntegrityError:
-        return ProgressReport.objects.get(period_start=period_start, period_end=period_end), False
+        return ProgressReport.objects.get(**period), False
     record_audit(
         actor=requested_by,
         action="report.create",
@@ -83,6 +98,12 @@ def _get_or_create(
         changes={"period": [None, f"{period_start:%d/%m/%Y}–{period_end:%d/%m/%Y}"]},
     )
     return report, True
+
+
+def generate_weekly_reports(period_start: dt.date, period_end: dt.date) -> list[int]:
+    """The week's report of every province (by code): their ids."""
+    provinces = Province.objects.order_by("code").values_list("pk", flat=True)
+    return [generate_report(period_start, period_end, province_id=pk).pk for pk in list(provinces)]
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -96,11 +117,13 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
     events and the coverage state history, so a report rebuilt later for the same
     period gives the same figures.
     """
-    board = selectors.build_dashboard(level=selectors.Level.PROVINCE, as_of=report.period_end)
+    province_id = report.province_id
+    board = selectors.build_dashboard(
+        level=selectors.Level.PROVINCE, as_of=report.period_end, province_id=province_id
+    )
     previous = (
-        ProgressReport.objects.filter(
-            status=ProgressReport.Status.DONE, period_end__lt=report.period_end
-        )
+        ProgressReport.objects.in_province(province_id)
+        .filter(status=ProgressReport.Status.DONE, period_end__lt=report.period_end)
         .exclude(pk=report.pk)
         .order_by("-period_end")
         .first()
@@ -117,7 +140,9 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
         for d in districts:
             old = before.get(d["code"], {})
             changes[d["code"]] = {key: d[key] - old.get(key, 0) for key in selectors.COUNT_FIELDS}
-    outreach = completeness.outreach_counts(report.period_start, report.period_end)
+    outreach = completeness.outreach_counts(
+        report.period_start, report.period_end, province_id=province_id
+    )
     outreach["channel_labels"] = {
         value: str(label) for value, label in OutreachActivity.Channel.choices
     }
@@ -136,7 +161,7 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
         if previous
         else None,
         "changes": changes,
-        "completeness": completeness.completeness(since, until),
+        "completeness": completeness.completeness(since, until, province_id=province_id),
         "outreach": outreach,
     }
 
@@ -164,16 +189,21 @@ def _claim(report: ProgressReport) -> bool:
 
 
 def generate_report(
-    period_start: dt.date, period_end: dt.date, requested_by: User | None = None
+    period_start: dt.date,
+    period_end: dt.date,
+    requested_by: User | None = None,
+    *,
+    province_id: int | None = None,
 ) -> ProgressReport:
-    """Produce the progress report of a period; idempotent.
+    """Produce a province's progress report of a period; idempotent.
 
-    The same period always gives the same row (unique constraint): a finished
+    The province is ``province_id``, else the requester's, else the first by code.
+    The same province and period always give the same row (unique constraint): a finished
     report is returned as is, a failed or pending one is (re)generated in place,
     one being generated by another worker is left alone. The XLSX and PDF are
     stored on the report and e-mailed once to ``settings.REPORT_RECIPIENTS``.
     """
-    report, _created = _get_or_create(period_start, period_end, requested_by)
+    report, _created = _get_or_create(period_start, period_end, requested_by, province_id)
     return generate_existing_report(report_id=report.pk)
 
 

@@ -21,16 +21,17 @@ from reports.models import ProgressReport
     retry_jitter=True,
     max_retries=5,
 )
-def generate_progress_report(period_end_iso: str | None = None) -> int:
-    """The weekly report (beat): the week ending ``period_end_iso``, default last week.
+def generate_progress_report(period_end_iso: str | None = None) -> list[int]:
+    """The weekly reports (beat), one per province: the week ending ``period_end_iso``,
+    default last week; their ids.
 
-    Running it twice for the same week returns the same report.
+    Running it twice for the same week returns the same reports.
     """
     if period_end_iso:
         start, end = services.week_ending(dt.date.fromisoformat(period_end_iso))
     else:
         start, end = services.previous_week()
-    return services.generate_report(start, end).pk
+    return services.generate_weekly_reports(start, end)
 
 
 @shared_task(

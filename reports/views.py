@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         return export_response(request, key=exports.FIGURES, objects=rows, count=len(rows))
     if export == "categories":
         return export_response(request, key=exports.CATEGORIES, objects=rows, count=len(rows))
-    rounds, years = selectors.filter_choices()
+    rounds, years = selectors.filter_choices(_user(request))
     context: dict[str, Any] = {
         "board": board,
         "rounds": rounds,
@@ -124,6 +125,11 @@ def _keep(request: HttpRequest, *names: str) -> dict[str, str]:
 # --- progress reports (provincial users only) ------------------------------------------------
 
 
+def _reports(user: User) -> QuerySet[ProgressReport]:
+    """The reports of the user's own province."""
+    return ProgressReport.objects.visible_to(user).select_related("requested_by")
+
+
 @require_GET
 @capability_required("can_view_reports")
 def report_list(request: AuthedRequest) -> HttpResponse:
@@ -133,7 +139,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
     # (reports.services.sweep_reports), never by a page view: GET changes nothing.
     start, end = services.previous_week()
     form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
-    reports = ProgressReport.objects.select_related("requested_by").order_by("-period_end", "-pk")
+    reports = _reports(user).order_by("-period_end", "-pk")
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     return render(request, "reports/report_list.html", {"page": page, "form": form})
 
@@ -145,7 +151,7 @@ def report_request(request: AuthedRequest) -> HttpResponse:
     _require_provincial(user)
     form = ReportPeriodForm(request.POST)
     if not form.is_valid():
-        reports = ProgressReport.objects.select_related("requested_by")
+        reports = _reports(user)
         page = Paginator(reports, 25).get_page(1)
         return render(request, "reports/report_list.html", {"page": page, "form": form}, status=400)
     report, enqueued = services.request_report(
@@ -169,7 +175,7 @@ BROKER_DOWN_MESSAGE = _(
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = _user(request)
     _require_provincial(user)
-    report = get_object_or_404(ProgressReport.objects.select_related("requested_by"), pk=pk)
+    report = get_object_or_404(_reports(user), pk=pk)
     summary = documents.summary_lines(report.figures) if report.status == "done" else []
     return render(
         request,
@@ -186,8 +192,9 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required("can_view_reports")
 def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
-    _require_provincial(_user(request))
-    report = get_object_or_404(ProgressReport, pk=pk)
+    user = _user(request)
+    _require_provincial(user)
+    report = get_object_or_404(_reports(user), pk=pk)
     return JsonResponse(
         {
             "status": report.status,
@@ -203,8 +210,9 @@ def report_status(request: AuthedRequest, pk: int) -> JsonResponse:
 @capability_required("can_view_reports")
 def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
     """The stored files are never served publicly: only provincial users get them here."""
-    _require_provincial(_user(request))
-    report = get_object_or_404(ProgressReport, pk=pk, status=ProgressReport.Status.DONE)
+    user = _user(request)
+    _require_provincial(user)
+    report = get_object_or_404(_reports(user), pk=pk, status=ProgressReport.Status.DONE)
     if kind not in ("xlsx", "pdf"):
         raise Http404
     field = getattr(report, kind)

@@ -9,18 +9,26 @@ from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
-from schools.models import District, School
+from schools.models import District, School, province_field
 from students.models import Student
 
 
+class SupportRoundQuerySet(ScopedQuerySet["SupportRound"]):
+    # A round is its province's: every district and school of the province takes part.
+    province_lookups = ("province_id",)
+    district_lookups = ("province__districts",)
+    school_lookups = ("province__districts__schools",)
+
+
 class SupportRound(models.Model):
-    """Đợt hỗ trợ: what the province offers in one campaign and until when."""
+    """Đợt hỗ trợ: what one province offers in one campaign and until when."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Đang chuẩn bị")
         OPEN = "open", _("Đang mở")
         CLOSED = "closed", _("Đã đóng")
 
+    province = province_field("rounds")
     name = models.CharField(_("tên đợt"), max_length=200)
     school_year = models.CharField(_("năm học"), max_length=9, help_text=_("Ví dụ 2021-2022"))
     starts_on = models.DateField(_("ngày bắt đầu"))
@@ -41,6 +49,8 @@ class SupportRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SupportRoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("đợt hỗ trợ")

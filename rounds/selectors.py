@@ -29,9 +29,10 @@ SUBMITTED_ONCE = (
 
 
 def visible_rounds(user: User) -> QuerySet[SupportRound]:
-    """Province: every round. District and school: open rounds and those they took part in."""
+    """Rounds of the user's province. Province: every one. District and school: open rounds
+    and those they took part in."""
     scope = user.scope
-    rounds = SupportRound.objects.all()
+    rounds = SupportRound.objects.visible_to(user)
     if scope.is_provincial:
         return rounds
     if scope.is_district:

@@ -155,6 +155,13 @@ class CommuneSuccessionAdmin(admin.ModelAdmin):
         return False
 
 
+def _shown(value: Any) -> str | int | None:
+    """A form value as the audit row keeps it: a unit by its id, anything else as text."""
+    if value is None or isinstance(value, int):
+        return value
+    return getattr(value, "pk", None) or str(value)
+
+
 @admin.register(InterimUnitChange)
 class InterimUnitChangeAdmin(admin.ModelAdmin):
     """The 2023–2024 merges: edited here or imported from .xlsx; every change audited."""
@@ -172,7 +179,7 @@ class InterimUnitChangeAdmin(admin.ModelAdmin):
             action="unit.interim_change.update" if change else "unit.interim_change.create",
             obj=obj,
             changes={
-                name: [form.initial.get(name), form.cleaned_data.get(name)]
+                name: [_shown(form.initial.get(name)), _shown(form.cleaned_data.get(name))]
                 for name in form.changed_data
             },
         )

@@ -11,11 +11,11 @@ register_actions(
         "import.upload": _("Tải lên tệp nhập"),
         "import.file_deleted": _("Xóa tệp đã nhập"),
         "export.start": _("Bắt đầu xuất tệp"),
-        "school.place": _("Gắn trường vào xã (sau sắp xếp đơn vị)"),
-        "school.unplace": _("Bỏ gắn trường khỏi xã"),
-        "unit.commune.create": _("Tạo xã/phường"),
-        "unit.interim_change.create": _("Thêm thay đổi đơn vị hành chính 2023–2024"),
-        "unit.interim_change.update": _("Sửa thay đổi đơn vị hành chính 2023–2024"),
-        "unit.interim_change.delete": _("Xóa thay đổi đơn vị hành chính 2023–2024"),
+        "school.place": _("Ghi địa bàn của trường theo thời kỳ"),
+        "school.unplace": _("Xóa địa bàn của trường theo thời kỳ"),
+        "unit.commune.create": _("Thêm xã vào danh mục trước 1/7/2025"),
+        "unit.interim_change.create": _("Thêm lần sắp xếp xã 2023–2024"),
+        "unit.interim_change.update": _("Sửa lần sắp xếp xã 2023–2024"),
+        "unit.interim_change.delete": _("Xóa lần sắp xếp xã 2023–2024"),
     }
 )

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -147,6 +148,13 @@ class Crosswalk:
         ordered = tuple(sorted(final.values(), key=lambda c: c.code))
         return Resolution(commune, self.on, ordered, tuple(steps))
 
+    def resolve_all(self) -> dict[int, Resolution]:
+        """Every commune the loaded tables lead from, by id: what a page grouping recorded
+        units under today's needs (``resolutions[record.commune_id]``), with no query per unit."""
+        sources = {line.old.pk: line.old for lines in self._successions.values() for line in lines}
+        sources |= {c.old.pk: c.old for changes in self._interim.values() for c in changes}
+        return {pk: self.resolve(commune) for pk, commune in sources.items()}
+
     def _moves(self, unit: Commune) -> list[Step] | None:
         """The steps out of ``unit`` on this crosswalk's day; None when ``unit`` is in force."""
         if changes := self._interim.get(unit.pk):
@@ -159,6 +167,18 @@ class Crosswalk:
             Step(line.old, line.new, PACKAGE_BASIS, REFORM_DATE, line.partial)
             for line in self._successions.get(unit.pk, [])
         ] or []
+
+
+def communes_in_force(day: dt.date | None = None) -> QuerySet[Commune]:
+    """The communes of the list in force on ``day`` (today): the two-level list since
+    1 July 2025, the three-level one before (2023–2024 merges aside)."""
+    from schools.models import Commune
+
+    day = day or timezone.localdate()
+    return Commune.objects.filter(
+        Q(generation__valid_from__isnull=True) | Q(generation__valid_from__lte=day),
+        Q(generation__valid_to__isnull=True) | Q(generation__valid_to__gte=day),
+    )
 
 
 def _reachable(ids: set[int], interim: dict[int, list[InterimUnitChange]]) -> set[int]:

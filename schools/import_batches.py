@@ -9,6 +9,8 @@ cancels. Pupil lists (``students.services``), delivery lists and carriers' statu
 messages, and take the rest from here:
 
 - ``store_upload``: the batch and its file, with an audit record;
+- the statuses, written once: ``begin`` a check or an import (or refuse), ``reopen`` for
+  new column choices, ``outcome`` / ``conclude``: how a check or an import ends;
 - ``store_report`` / ``report_fields``: a check's or an import's counts and errors;
 - ``claim_for_import``: lock a checked batch and mark it importing (or refuse);
 - ``cancel``: abandon a batch that is not writing;
@@ -135,13 +137,93 @@ def store_report(batch: ImportBatch, report: ImportReport) -> None:
         batch.options = {**(batch.options or {}), "reading": list(report.notices)}
 
 
-def finish(batch: ImportBatch, *, status: str, message: str | None = None) -> None:
-    """End a check or an import (not saved): its status, full progress, the time."""
-    batch.status = status
-    if message is not None:
-        batch.message = message
-    batch.progress = 100
-    batch.finished_at = timezone.now()
+# ------------------------------------------------------------------------- the statuses
+#
+#   uploaded ─check─▶ validating ─▶ validated ─confirm─▶ importing ─▶ done | failed
+#      ▲  └─ unreadable columns: back ─┘  │  └─ rolled back with errors: back ─┘
+#      └────────── new column choices ────┘
+# Every importer moves its batches through these functions only.
+
+CHECK, IMPORT = "validate", "import"
+S = ImportBatch.Status
+RUNNING = (S.VALIDATING, S.IMPORTING)
+_PHASES: dict[str, tuple[tuple[str, ...], str]] = {
+    # phase: (the statuses it starts from, the status while it runs)
+    CHECK: ((S.UPLOADED, S.VALIDATED), S.VALIDATING),
+    IMPORT: ((S.VALIDATED,), S.IMPORTING),
+}
+
+
+def running_status(phase: str) -> str:
+    """The status of a batch while ``phase`` (``CHECK`` or ``IMPORT``) runs."""
+    return _PHASES[phase][1]
+
+
+def begin(batch: ImportBatch, *, phase: str, refusal: str) -> None:
+    """Move ``batch`` (locked by the caller) into ``phase``'s running status, not saved;
+    ``ValueError(refusal)`` when its status does not start that phase."""
+    starts_from, running = _PHASES[phase]
+    if batch.status not in starts_from:
+        raise ValueError(refusal)
+    batch.status = running
+    batch.progress = 0
+
+
+def reopen(batch: ImportBatch, *, refusal: str) -> None:
+    """Back to uploaded (the user chose other columns), not saved; ``ValueError(refusal)``
+    once the batch has run."""
+    if batch.status not in _PHASES[CHECK][0]:
+        raise ValueError(refusal)
+    batch.status = S.UPLOADED
+
+
+def outcome(
+    *,
+    phase: str,
+    report: ImportReport | None,
+    message: str = "",
+    on_errors: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """How a check or an import ends, as ``ImportBatch`` field values.
+
+    A check is validated, row errors and all (the page offers the corrected copy);
+    an import is done, or failed when its report has errors; a file that could not be
+    read (no ``report``) failed. ``on_errors`` is the status instead when the report has
+    errors or there is none (a check whose columns can be chosen again goes back to
+    uploaded; an import rolled back stays validated; one told to skip bad rows is done).
+    A batch done or failed is finished: its time is recorded.
+    """
+    if report is None:
+        status = on_errors or S.FAILED
+    elif phase == CHECK:
+        status = on_errors if report.errors and on_errors else S.VALIDATED
+    else:
+        status = on_errors if report.errors and on_errors else S.DONE if report.ok else S.FAILED
+    values: dict[str, Any] = {"status": status, "progress": 100, "message": message}
+    if report is not None:
+        values.update(report_fields(report))
+    if status in (S.DONE, S.FAILED):
+        values["finished_at"] = now or timezone.now()
+    return values
+
+
+def conclude(
+    batch: ImportBatch,
+    *,
+    phase: str,
+    report: ImportReport | None,
+    message: str = "",
+    on_errors: str | None = None,
+) -> None:
+    """End a check or an import on ``batch`` (not saved): ``outcome`` and how the file was
+    read."""
+    if report is not None:
+        store_report(batch, report)
+    for name, value in outcome(
+        phase=phase, report=report, message=message, on_errors=on_errors
+    ).items():
+        setattr(batch, name, value)
 
 
 @transaction.atomic
@@ -149,10 +231,10 @@ def claim_for_import(batch: ImportBatch, *, refusal: str) -> ImportBatch:
     """Lock a checked batch and mark it importing; ``ValueError(refusal)`` if it is not
     checked (already imported, cancelled, failed, or claimed by another request)."""
     locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if locked.status != ImportBatch.Status.VALIDATED or locked.error_count:
+    if locked.error_count:
         raise ValueError(refusal)
-    locked.status = ImportBatch.Status.IMPORTING
-    locked.save(update_fields=["status"])
+    begin(locked, phase=IMPORT, refusal=refusal)
+    locked.save(update_fields=["status", "progress"])
     return locked
 
 
@@ -242,12 +324,11 @@ def purge_expired_uploads(*, now: dt.datetime | None = None, days: int | None = 
     """
     now = now or timezone.now()
     days = settings.UPLOAD_RETENTION_DAYS if days is None else days
-    running = (ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING)
     expired = (
         ImportBatch.objects.filter(
             uploaded_at__lt=now - dt.timedelta(days=days), file_deleted_at__isnull=True
         )
-        .exclude(status__in=running)
+        .exclude(status__in=RUNNING)
         .exclude(file="")
         .order_by("pk")
     )

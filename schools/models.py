@@ -129,6 +129,25 @@ class Province(models.Model):
         return self.name
 
 
+def first_province_id() -> int | None:
+    """The first province by code: an administrator's own scope (``accounts.models.User``)
+    and the default province of a record made where no user's scope says one (the
+    weekly report, data made in the shell); services pass the acting user's province."""
+    return Province.objects.order_by("code").values_list("pk", flat=True).first()
+
+
+def province_field(related_name: str) -> models.ForeignKey[Province, Province]:
+    """The province a record of the whole province belongs to (a support round, a donor,
+    a fund account, a progress report); services set the acting user's."""
+    return models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        default=first_province_id,
+        related_name=related_name,
+        verbose_name=_("tỉnh"),
+    )
+
+
 class DistrictQuerySet(ScopedQuerySet["District"]):
     province_lookups = ("province_id",)
     district_lookups = ("pk",)

@@ -17,6 +17,23 @@ GENERATION_2021 = "2021"
 GENERATION_2025 = "2025"
 # The first day of the two-level units (Resolution 202/2025/QH15, Law 72/2025/QH15).
 REFORM_DATE = dt.date(2025, 7, 1)
+# The reference rows of UnitGeneration (migration 0007 adds them; SchoolsConfig restores them).
+GENERATIONS: dict[str, dict[str, object]] = {
+    GENERATION_2021: {
+        "name": "Danh mục ba cấp (tỉnh – huyện – xã), trước 1/7/2025",
+        "has_districts": True,
+        "valid_from": None,
+        "valid_to": REFORM_DATE - dt.timedelta(days=1),
+        "legal_basis": "",
+    },
+    GENERATION_2025: {
+        "name": "Danh mục hai cấp (tỉnh – xã), từ 1/7/2025",
+        "has_districts": False,
+        "valid_from": REFORM_DATE,
+        "valid_to": None,
+        "legal_basis": "Nghị quyết 202/2025/QH15",
+    },
+}
 
 
 class UnitGeneration(models.Model):

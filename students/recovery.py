@@ -12,11 +12,10 @@ from functools import partial
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from schools.import_batches import CHECK, IMPORT, RUNNING, outcome, running_status
 from schools.models import ImportBatch
 
 logger = logging.getLogger(__name__)
-
-RUNNING = (ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING)
 
 
 def interrupted_message() -> str:
@@ -48,17 +47,13 @@ def sweep_import_batches(now: dt.datetime) -> int:
             )
             if batch is None:
                 continue  # a worker is on it (or it just finished)
-            phase = "validate" if batch.status == ImportBatch.Status.VALIDATING else "import"
+            phase = CHECK if batch.status == running_status(CHECK) else IMPORT
             started = batch.started_at or batch.uploaded_at
             if not batch.task_id:
                 transaction.on_commit(partial(_enqueue, run_student_import, pk, phase))
             elif started < stale:
-                ImportBatch.objects.filter(pk=pk).update(
-                    status=ImportBatch.Status.FAILED,
-                    message=interrupted_message(),
-                    finished_at=now,
-                    progress=100,
-                )
+                ended = outcome(phase=phase, report=None, message=interrupted_message(), now=now)
+                ImportBatch.objects.filter(pk=pk).update(**ended)
                 logger.warning("Household-list batch ended by the sweep: its task is gone")
             else:
                 continue

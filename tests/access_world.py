@@ -3,12 +3,14 @@
 ``build_province(...)`` makes a province, one district, one school, a user of every
 role and at least one row of every scoped model hanging off them (pupils, proposals,
 devices in each store, transfers, allocations, data packages, coverage points,
-outreach, import batches, a background export). Two of them side by side prove that
-nothing of one is visible from the other.
+outreach, import batches, a background export; the province's own support round,
+donor, pledge, fund account, receipts in cash and in kind, spending and progress
+report). Two of them side by side prove that nothing of one is visible from the other.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,17 @@ from devices.models import (
     Subscription,
     SubscriptionProblem,
 )
+from donations.models import (
+    CashReceipt,
+    Donor,
+    FundAccount,
+    InKindReceipt,
+    Pledge,
+    PledgeItem,
+    Spending,
+    SpendingDraw,
+)
+from reports import services as report_services
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import Carrier
 from schools.models import District, ExportJob, ImportBatch, Province, School
@@ -66,9 +79,7 @@ class ProvinceWorld:
         return self.objects[key]
 
 
-def build_province(
-    *, code: str, name: str, prefix: str, round_: SupportRound | None = None
-) -> ProvinceWorld:
+def build_province(*, code: str, name: str, prefix: str) -> ProvinceWorld:
     """A province coded ``code``; ``prefix`` (2 digits) keeps unit codes and names apart."""
     province = ProvinceFactory(code=code, name=name)
     district = DistrictFactory(province=province, code=f"{prefix}1", name=f"Huyện {name}")
@@ -99,7 +110,8 @@ def build_province(
     o = world.objects
 
     o["student"] = StudentFactory(school=school, full_name=f"Giàng Thị {name}")
-    round_ = round_ or SupportRound.objects.create(
+    o["round"] = round_ = SupportRound.objects.create(
+        province=province,
         name=f"Đợt {name}",
         school_year="2021-2022",
         starts_on="2021-09-15",
@@ -215,4 +227,57 @@ def build_province(
         user=staff, exporter="students.registry", status=ExportJob.Status.DONE, rows=1
     )
     o["export"].file.save(f"danh-sach-{prefix}.xlsx", ContentFile(b"PK"), save=True)
+    _donations(world, prefix)
+    # The province's weekly report, built as the beat task builds it (no requester).
+    o["report"] = report_services.generate_report(
+        dt.date(2021, 10, 4), dt.date(2021, 10, 10), province_id=province.pk
+    )
     return world
+
+
+def _donations(world: ProvinceWorld, prefix: str) -> None:
+    """The province's fund: one donor (the same enterprise, by tax code, in every
+    province's register), a pledge in the province's round, cash and devices received,
+    a spending."""
+    manager, o = world.users["donation_manager"], world.objects
+    o["donor"] = Donor.objects.create(
+        province=world.province,
+        kind=Donor.Kind.ENTERPRISE,
+        name=f"Viettel {world.province.name}",
+        tax_code="0100109106",
+        public_consent=True,
+    )
+    o["pledge"] = Pledge.objects.create(
+        donor=o["donor"],
+        pledged_on=dt.date(2021, 9, 20),
+        round=o["round"],
+        cash_amount=50_000_000,
+        created_by=manager,
+    )
+    PledgeItem.objects.create(pledge=o["pledge"], kind="tablet", quantity=2)
+    o["account"] = FundAccount.objects.create(
+        province=world.province, name="Quỹ Sóng và máy tính cho em", bank="KBNN", number=prefix
+    )
+    o["cash_receipt"] = CashReceipt.objects.create(
+        pledge=o["pledge"],
+        amount=20_000_000,
+        received_on=dt.date(2021, 10, 1),
+        account=o["account"],
+        reference=f"KB-{prefix}",
+        recorded_by=manager,
+    )
+    o["inkind_receipt"] = InKindReceipt.objects.create(
+        pledge=o["pledge"],
+        source=DeviceSourceFactory(kind=DeviceSource.Kind.DONATION, created_by=manager),
+        recorded_by=manager,
+    )
+    o["spending"] = Spending.objects.create(
+        spent_on=dt.date(2021, 10, 5),
+        amount=5_000_000,
+        account=o["account"],
+        purpose=Spending.Purpose.DATA,
+        reference=f"CHI-{prefix}",
+        subscriptions_count=10,
+        recorded_by=manager,
+    )
+    SpendingDraw.objects.create(spending=o["spending"], receipt=o["cash_receipt"], amount=5_000_000)

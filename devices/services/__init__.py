@@ -21,6 +21,7 @@ from devices.services.allocations import (
 from devices.services.stock import (
     cancel_transfer,
     check_import_upload,
+    confirm_import,
     confirm_transfer,
     create_device_source,
     create_transfer,
@@ -53,6 +54,7 @@ __all__ = [
     "receive_device",
     "record_handover",
     "check_import_upload",
+    "confirm_import",
     "record_import_result",
     "record_return",
     "report_problem",

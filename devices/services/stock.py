@@ -415,6 +415,38 @@ def check_import_upload(
     return batch, ""
 
 
+def confirm_import(
+    *, actor: User, batch: ImportBatch, run: Callable[[Any], ImportReport]
+) -> tuple[ImportReport | None, str]:
+    """Import a checked batch for real: claimed once (a second click, or a batch already
+    imported or with errors, is refused), its stored file given to ``run`` (the importer,
+    ``dry_run=False``) and the outcome stored on the batch.
+
+    Returns the report, or ``None`` and the message saying why nothing was imported.
+    """
+    try:
+        batch = import_batches.claim_for_import(
+            batch, refusal=_("Tệp này không thể nhập (đã nhập hoặc còn lỗi).")
+        )
+    except ValueError as exc:
+        return None, str(exc)
+    try:
+        with batch.file.open("rb") as fh:
+            report = run(fh)
+    except SpreadsheetError as exc:
+        record_import_result(
+            actor=actor, batch=batch, report=None, dry_run=False, message=exc.message
+        )
+        return None, exc.message
+    except Exception:
+        # Never leave the batch "importing": it could be neither confirmed nor retried.
+        message = _("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại.")
+        record_import_result(actor=actor, batch=batch, report=None, dry_run=False, message=message)
+        raise
+    record_import_result(actor=actor, batch=batch, report=report, dry_run=False)
+    return report, ""
+
+
 @transaction.atomic
 def record_import_result(
     *,
@@ -428,16 +460,8 @@ def record_import_result(
 
     A dry run with row errors stays "checked" with its error count (the page offers
     the corrected copy, not the confirmation); an import with errors failed."""
-    if report is None:
-        import_batches.finish(batch, status=ImportBatch.Status.FAILED, message=message)
-    else:
-        import_batches.store_report(batch, report)
-        if dry_run:
-            batch.status = ImportBatch.Status.VALIDATED
-            batch.progress = 100
-        else:
-            status = ImportBatch.Status.DONE if report.ok else ImportBatch.Status.FAILED
-            import_batches.finish(batch, status=status)
+    phase = import_batches.CHECK if dry_run else import_batches.IMPORT
+    import_batches.conclude(batch, phase=phase, report=report, message=message)
     batch.save()
     if not dry_run and report is not None and report.ok:
         record_audit(

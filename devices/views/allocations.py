@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -200,74 +202,50 @@ def _school_allocation(request: AuthedRequest, pk: int) -> Allocation:
     return _allocation(request, pk)
 
 
+def _change_allocation(
+    request: AuthedRequest, pk: int, form: Any, service: Callable[..., Any], done: str
+) -> HttpResponse:
+    """One step of an allocation's life from a posted form: the school's allocation, the
+    form checked, ``service`` called with the form's fields (they are its keyword
+    arguments); back to the allocation."""
+    allocation = _school_allocation(request, pk)
+    if form.is_valid():
+        try:
+            service(actor=request.user, allocation=allocation, **form.cleaned_data)
+        except ValidationError as exc:
+            report_errors(request, exc)
+        else:
+            messages.success(request, done)
+    else:
+        _form_errors(request, form)
+    return redirect("devices:allocation_detail", pk=allocation.pk)
+
+
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_handover(request: AuthedRequest, pk: int) -> HttpResponse:
-    allocation = _school_allocation(request, pk)
     form = HandoverForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.record_handover(
-                actor=request.user,
-                allocation=allocation,
-                scan=form.cleaned_data["scan"],
-                handover_date=form.cleaned_data["handover_date"],
-            )
-        except ValidationError as exc:
-            report_errors(request, exc)
-        else:
-            messages.success(request, _("Đã ghi nhận bàn giao thiết bị."))
-    else:
-        _form_errors(request, form)
-    return redirect("devices:allocation_detail", pk=allocation.pk)
+    done = _("Đã ghi nhận bàn giao thiết bị.")
+    return _change_allocation(request, pk, form, services.record_handover, done)
 
 
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_return(request: AuthedRequest, pk: int) -> HttpResponse:
-    allocation = _school_allocation(request, pk)
     form = ReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_return(
-                actor=request.user,
-                allocation=allocation,
-                reason=form.cleaned_data["reason"],
-                condition=form.cleaned_data["condition"],
-                returned_on=form.cleaned_data["returned_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            report_errors(request, exc)
-        else:
-            messages.success(request, _("Đã ghi nhận thu hồi thiết bị."))
-    else:
-        _form_errors(request, form)
-    return redirect("devices:allocation_detail", pk=allocation.pk)
+    done = _("Đã ghi nhận thu hồi thiết bị.")
+    return _change_allocation(request, pk, form, services.record_return, done)
 
 
 @pupil_data_required
 @capability_required("can_allocate")
 @require_POST
 def allocation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    allocation = _school_allocation(request, pk)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_allocation(
-                actor=request.user,
-                allocation=allocation,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            report_errors(request, exc)
-        else:
-            messages.success(request, _("Đã hủy phân bổ; thiết bị trở lại kho trường."))
-    else:
-        _form_errors(request, form)
-    return redirect("devices:allocation_detail", pk=allocation.pk)
+    done = _("Đã hủy phân bổ; thiết bị trở lại kho trường.")
+    return _change_allocation(request, pk, form, services.cancel_allocation, done)
 
 
 def _form_errors(request: HttpRequest, form) -> None:

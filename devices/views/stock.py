@@ -210,30 +210,21 @@ def _error_copy_response(batch: ImportBatch, columns) -> HttpResponse:
 def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_receiver(request)
     batch = _own_batch(request, pk, ImportBatch.Kind.DEVICES)
-    if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
-        messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))
-        return redirect("devices:import_result", pk=batch.pk)
     source = _batch_source(batch)
-    try:
-        with batch.file.open("rb") as fh:
-            report = import_device_list(
-                actor=request.user,
-                source=fh,
-                device_source=source,
-                dry_run=False,
-                filename=batch.file_name,
-            )
-    except SpreadsheetError as exc:
-        services.record_import_result(
+    report, problem = services.confirm_import(
+        actor=request.user,
+        batch=batch,
+        run=lambda fh: import_device_list(
             actor=request.user,
-            batch=batch,
-            report=None,
+            source=fh,
+            device_source=source,
             dry_run=False,
-            message=exc.message,
-        )
-        messages.error(request, exc.message)
+            filename=batch.file_name,
+        ),
+    )
+    if report is None:
+        messages.error(request, problem)
         return redirect("devices:import_result", pk=batch.pk)
-    services.record_import_result(actor=request.user, batch=batch, report=report, dry_run=False)
     if report.ok:
         messages.success(request, _("Đã nhập %(n)s thiết bị vào kho.") % {"n": report.created})
         return redirect(f"{reverse('devices:stock')}?source={source.pk}")

@@ -18,7 +18,6 @@ from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from kernel.exports import export_button, export_response
-from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
@@ -222,26 +221,16 @@ def status_import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def status_import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _own_batch(request, pk)
-    if batch.status != ImportBatch.Status.VALIDATED or batch.error_count:
-        messages.error(request, _("Tệp này không thể nhập (đã nhập hoặc còn lỗi)."))
-        return redirect("devices:status_import_result", pk=batch.pk)
-    try:
-        with batch.file.open("rb") as fh:
-            report = import_carrier_statuses(
-                actor=request.user,
-                source=fh,
-                dry_run=False,
-                filename=batch.file_name,
-            )
-    except SpreadsheetError as exc:
-        messages.error(request, exc.message)
-        return redirect("devices:status_import_result", pk=batch.pk)
-    services.record_import_result(
+    report, problem = services.confirm_import(
         actor=request.user,
         batch=batch,
-        report=report,
-        dry_run=False,
+        run=lambda fh: import_carrier_statuses(
+            actor=request.user, source=fh, dry_run=False, filename=batch.file_name
+        ),
     )
+    if report is None:
+        messages.error(request, problem)
+        return redirect("devices:status_import_result", pk=batch.pk)
     if report.ok:
         messages.success(
             request, _("Đã cập nhật trạng thái %(n)s thuê bao.") % {"n": report.updated}

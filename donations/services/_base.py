@@ -61,8 +61,12 @@ class InstalmentSpec:
     amount: int
 
 
-def _require_manager(actor: User) -> None:
+def _require_manager(actor: User, *province_ids: int | None) -> None:
+    """A donation manager, acting on records of their own province (``province_ids``:
+    of the donor, pledge, round or account the write touches); else 404."""
     if not manages_donations(actor):
+        raise Http404
+    if any(pk is not None and pk != actor.scope.province_id for pk in province_ids):
         raise Http404
 
 

@@ -39,12 +39,10 @@ def _clean_donor(donor: Donor) -> None:
             errors["phone"] = [str(exc)[:1].upper() + str(exc)[1:] + "."]
     if donor.kind == Donor.Kind.ENTERPRISE and not donor.tax_code and "tax_code" not in errors:
         errors["tax_code"] = [_("Doanh nghiệp phải có mã số thuế (10 hoặc 13 chữ số).")]
-    if (
-        donor.tax_code
-        and "tax_code" not in errors
-        and Donor.objects.filter(tax_code=donor.tax_code).exclude(pk=donor.pk).exists()
-    ):
-        other = Donor.objects.filter(tax_code=donor.tax_code).exclude(pk=donor.pk).first()
+    # A tax code names one donor in the province's register (another province keeps its own).
+    same_code = Donor.objects.filter(province=donor.province, tax_code=donor.tax_code)
+    other = same_code.exclude(pk=donor.pk).first() if donor.tax_code else None
+    if other is not None and "tax_code" not in errors:
         errors["tax_code"] = [
             _("Mã số thuế %(code)s đã thuộc nhà tài trợ “%(name)s”.")
             % {"code": donor.tax_code, "name": other}
@@ -70,6 +68,7 @@ def create_donor(
     """Register a donor; an enterprise needs a tax code, any tax code is 10 or 13 digits."""
     _require_manager(actor)
     donor = Donor(
+        province_id=actor.scope.province_id,
         kind=kind,
         name=name,
         tax_code=tax_code,
@@ -93,7 +92,7 @@ def create_donor(
 @transaction.atomic
 def update_donor(*, actor: User, donor: Donor, **values: Any) -> Donor:
     """Change a donor's details (only the fields in ``DONOR_FIELDS``)."""
-    _require_manager(actor)
+    _require_manager(actor, donor.province_id)
     unknown = set(values) - set(DONOR_FIELDS)
     if unknown:
         raise TypeError(f"update_donor() got unknown fields {sorted(unknown)}")

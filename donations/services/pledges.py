@@ -50,7 +50,7 @@ def create_pledge(
 
     Instalments, when given, must add up to the pledged cash.
     """
-    _require_manager(actor)
+    _require_manager(actor, donor.province_id, round.province_id if round else None)
     errors = _pledge_errors(cash_amount, items, instalments)
     if errors:
         raise ValidationError(errors)
@@ -157,7 +157,7 @@ def update_pledge(
     recorded against it, nor a kind of device below the devices delivered.  Items and
     instalments are replaced by the new ones (no receipt refers to them).
     """
-    _require_manager(actor)
+    _require_manager(actor, pledge.donor.province_id, round.province_id if round else None)
     locked = _lock_pledge(pledge)  # receipts against the pledge wait for the edit
     errors = _pledge_errors(cash_amount, items, instalments)
     received = cash_received(locked)

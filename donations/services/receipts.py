@@ -69,7 +69,7 @@ def record_cash_receipt(
     recorded; more than the pledge's remaining cash unless ``over_delivery`` is
     set with a reason (the donor really gave more).
     """
-    _require_manager(actor)
+    _require_manager(actor, pledge.donor.province_id, account.province_id)
     pledge = _lock_pledge(pledge)
     reference = normalize_reference(reference)
     errors: dict[str, list[str]] = {}
@@ -242,7 +242,7 @@ def record_inkind_receipt(
     this source) and refuses more devices of a kind than were pledged unless
     ``over_delivery`` is confirmed with a reason.
     """
-    _require_manager(actor)
+    _require_manager(actor, pledge.donor.province_id)
     pledge = _lock_pledge(pledge)
     if not clean_text(reference):
         raise ValidationError({"reference": [_("Nhập số biên bản giao nhận.")]})

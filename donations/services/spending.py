@@ -55,7 +55,7 @@ def record_spending(
     Data packages record how many subscriptions were bought.  The amount must be
     covered by what is left of the chosen receipts (oldest first).
     """
-    _require_manager(actor)
+    _require_manager(actor, account.province_id)
     reference = normalize_reference(reference)
     errors: dict[str, list[str]] = {}
     if amount is None or amount <= 0:

@@ -56,6 +56,15 @@ def require_province(user: User, capability: str = "can_manage_rounds") -> None:
         raise Http404
 
 
+def own_round(actor: User, round_: SupportRound, *, lock: bool = False) -> SupportRound:
+    """The round fresh from the database, if it is of the actor's province; else 404."""
+    rounds = SupportRound.objects.visible_to(actor)
+    found = (rounds.select_for_update() if lock else rounds).filter(pk=round_.pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def require_open(round_: SupportRound) -> None:
     if not round_.is_open:
         raise RoundsError(_("Đợt hỗ trợ đã đóng hoặc chưa mở; không thể thao tác."))

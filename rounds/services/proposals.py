@@ -15,6 +15,7 @@ from rounds.services.common import (
     EXAM_GRADES,
     bump_version,
     lock_proposal,
+    own_round,
     require_capability,
     require_open,
 )
@@ -39,7 +40,7 @@ def start_proposal(*, actor: User, round: SupportRound) -> Proposal:
     require_capability(actor, "can_propose")
     if not actor.scope.is_school:
         raise Http404
-    round_ = SupportRound.objects.get(pk=round.pk)
+    round_ = own_round(actor, round)
     require_open(round_)
     proposal, created = Proposal.objects.get_or_create(round=round_, school_id=actor.school_id)
     if created:

@@ -20,6 +20,7 @@ from rounds.services.common import (
     ROUND_FIELDS,
     QuotaExceeded,
     check_offers,
+    own_round,
     require_capability,
     require_not_closed,
     require_province,
@@ -48,6 +49,7 @@ def open_round(
     if ends_on < starts_on:
         raise RoundsError(_("Hạn đề xuất phải sau ngày bắt đầu."))
     round_ = SupportRound.objects.create(
+        province_id=actor.scope.province_id,
         name=name.strip(),
         school_year=school_year.strip(),
         starts_on=starts_on,
@@ -70,7 +72,7 @@ def open_round(
 def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields) -> SupportRound:
     """Change a round's name, dates, offers or confirmation rule (not once it is closed)."""
     require_province(actor)
-    round_ = SupportRound.objects.select_for_update().get(pk=round.pk)
+    round_ = own_round(actor, round, lock=True)
     require_not_closed(round_)
     before = snapshot(round_, ROUND_FIELDS)
     allowed = set(ROUND_FIELDS) - {"status"}
@@ -105,7 +107,7 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
 def close_round(*, actor: User, round: SupportRound, reason: str = "") -> SupportRound:
     """Close the round: no proposal, decision or quota may change afterwards."""
     require_province(actor)
-    round_ = SupportRound.objects.select_for_update().get(pk=round.pk)
+    round_ = own_round(actor, round, lock=True)
     require_not_closed(round_)
     old = round_.status
     round_.status = SupportRound.Status.CLOSED
@@ -190,7 +192,7 @@ def set_district_quotas(
 ) -> int:
     """Set district quotas (the province's quota grid) all or nothing, in one audit entry."""
     require_province(actor)
-    round_ = SupportRound.objects.get(pk=round.pk)
+    round_ = own_round(actor, round)
     require_not_closed(round_)
     districts = {d.pk: d for d in District.objects.visible_to(actor)}
     changes: dict[str, list[int | None]] = {}
@@ -256,7 +258,7 @@ def split_school_quota(
     """
     require_capability(actor, "can_approve")
     require(rules.may_split_quota(actor, district))
-    round_ = SupportRound.objects.get(pk=round.pk)
+    round_ = own_round(actor, round)
     require_not_closed(round_)
     schools = {s.pk: s for s in School.objects.filter(district=district)}
     kinds = {kind for _school, kind in amounts}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 
 __all__ = [
     "WRITE_CHUNK",
@@ -122,26 +122,42 @@ def _copy_sql(model: type[Model], columns: Sequence[str]) -> str:
 
 
 def update_rows(
-    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    increment: Sequence[str] = (),
 ) -> None:
-    """Set ``columns`` of existing rows: each row is (id, *values in ``columns`` order).
+    """Set ``columns`` of existing rows: each row is (id, *values in ``columns`` order);
+    the integer columns ``increment`` (attnames) go up by one in the same statement.
 
     PostgreSQL: the values are copied into a temporary table and applied by one
-    ``UPDATE … FROM`` (``bulk_update``'s ``CASE`` per column grows with the rows).
-    Other databases: ``bulk_update``.
+    ``UPDATE … FROM`` (``bulk_update``'s ``CASE`` per column grows with the rows); one
+    statement, so each row gets one new version, not one per column set.  Other
+    databases: ``bulk_update``, then one ``UPDATE`` per chunk for ``increment``.
     """
     if not rows:
         return
     if connection.vendor != "postgresql":
         objects = [model(pk=row[0], **dict(zip(columns, row[1:], strict=True))) for row in rows]
         model._default_manager.bulk_update(objects, list(columns), batch_size=1000)
+        if increment:
+            bumped = {name: F(name) + 1 for name in increment}
+            for chunk in chunks([row[0] for row in rows], 2000):
+                model._default_manager.filter(pk__in=chunk).update(**bumped)
         return
     quote = connection.ops.quote_name
     fields = {f.attname: f for f in model._meta.concrete_fields}
     names = [quote(fields[name].column) for name in columns]
     table = quote(model._meta.db_table)
     staging = quote(f"import_update_{model._meta.db_table}")
-    assignments = ", ".join(f"{name} = s.{name}" for name in names)
+    assignments = ", ".join(
+        [f"{name} = s.{name}" for name in names]
+        + [
+            f"{quote(fields[name].column)} = t.{quote(fields[name].column)} + 1"
+            for name in increment
+        ]
+    )
     with connection.cursor() as cursor:
         # Names and types come from the model's table (metadata); values go through COPY.
         cursor.execute(

@@ -23,10 +23,9 @@ ID or whose name and birth date match a registered pupil.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -34,20 +33,13 @@ from kernel.importing import RowError
 from kernel.spreadsheets import RowNumber
 from schools.models import School
 from students import dependents
-from students.importers.bulk import chunks
 from students.importers.columns import FIELD_LABELS, HOUSEHOLD_FIELDS
 from students.models import Student, mask
 
-__all__ = ["RegistryIndex", "SharedHouseholds", "bump_versions"]
+__all__ = ["RegistryIndex", "SharedHouseholds"]
 
 _HH_CATEGORY = HOUSEHOLD_FIELDS.index("category_id")
 _HH_CODE = HOUSEHOLD_FIELDS.index("code")
-
-
-def bump_versions(pupil_ids: Sequence[int]) -> None:
-    """An import that changed pupils makes their open edit forms stale (optimistic lock)."""
-    for chunk in chunks(list(pupil_ids), 5000):
-        Student.objects.filter(pk__in=chunk).update(version=F("version") + 1)
 
 
 class _Scope:
@@ -75,9 +67,9 @@ class RegistryIndex:
         # personal ID -> (pupil code, school id, district id) of the pupil holding it
         self.personal_ids: dict[str, tuple[str, int, int]] = {
             pid: (code, school_id, district_id)
-            for pid, code, school_id, district_id in Student.objects.exclude(
-                personal_id=""
-            ).values_list("personal_id", "pupil_code", "school_id", "school__district_id")
+            for pid, code, school_id, district_id in Student.objects.exclude(personal_id="")
+            .order_by()
+            .values_list("personal_id", "pupil_code", "school_id", "school__district_id")
         }
         # (name key, birth date, commune id) -> [(pupil code, village key, school id, district id, class)]
         self.identities: dict[tuple[str, dt.date, int], list[tuple[Any, ...]]] = {}

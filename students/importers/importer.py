@@ -251,8 +251,10 @@ class StudentImporter:
 
     def _new_state(self, batch: ImportBatch | None, *, dry_run: bool) -> RunState:
         known_codes, known_households = self._known_keys()
+        now = timezone.now()
         return RunState(
-            now=timezone.now(),
+            now=now,
+            stamp=now.isoformat() if connection.vendor == "postgresql" else now,
             batch_id=batch.pk if batch is not None else None,
             # A pupil created by a batch is the batch uploader's: ``created_by`` names the
             # author of a pupil entered by hand (a null also skips a foreign-key check per row).
@@ -282,9 +284,11 @@ class StudentImporter:
         """Pupil codes and household codes already registered: most rows of a new list
         match none, and need no query at all."""
         commune_ids = [commune.pk for commune in self.lookups.communes.values()]
-        households = Household.objects.filter(commune_id__in=commune_ids).exclude(code="")
+        households = (
+            Household.objects.filter(commune_id__in=commune_ids).exclude(code="").order_by()
+        )
         return (
-            set(Student.objects.values_list("pupil_code", flat=True).iterator()),
+            set(Student.objects.order_by().values_list("pupil_code", flat=True).iterator()),
             set(households.values_list("commune_id", "code").iterator()),
         )
 

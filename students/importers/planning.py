@@ -38,7 +38,7 @@ def plan_ids(rows: Iterator[_PlannedRow], state: RunState) -> Iterator[_PlannedR
     decided = state.household_plan
     take_household = state.take_household
     take_student = state.take_student
-    now = state.now
+    now = state.stamp
     tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
     unseen = _UNSEEN
     given_of = given_reader()
@@ -122,7 +122,15 @@ class RunState:
     writer_pools: dict[type[Model], deque[int]] = field(default_factory=dict)
     writer_block: int = 1
     choices: ConflictChoices = field(default_factory=ConflictChoices)
+    # What the rows written carry as ``created_at`` / ``updated_at``: ``now``, or on
+    # PostgreSQL its ISO text, which COPY parses (psycopg formats a datetime per cell
+    # at a cost of several microseconds, four per new pupil and household).
+    stamp: dt.datetime | str | None = None
     recording: bool = False  # a batch's dry run keeps what each pupil would change
+
+    def __post_init__(self) -> None:
+        if self.stamp is None:
+            self.stamp = self.now
 
     def take_household(self) -> int | None:
         try:

@@ -173,8 +173,8 @@ class ChunkWriter:
         if updates.pupils:
             # ``import_batch`` stays the batch that created the pupil; each update is
             # audited with the file it came from.
-            update_rows(Student, _STUDENT_UPDATE, updates.pupils)
-            duplicates.bump_versions([row[0] for row in updates.pupils])
+            # A changed pupil's open edit forms become stale (optimistic lock: ``version``).
+            update_rows(Student, _STUDENT_UPDATE, updates.pupils, increment=("version",))
             audit_updated(
                 updates.changes,
                 actor_id=self._actor_id,
@@ -199,7 +199,7 @@ class ChunkWriter:
         errors in ``report``.
         """
         registered = self._registered(rows, state)
-        now = state.now
+        now = state.stamp
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
         unchanged = 0
         state.writer_block = len(rows)  # ids the pools ran short of: one block per chunk
@@ -245,7 +245,10 @@ class ChunkWriter:
         existing: dict[str, _Pupil] = {
             values[1]: _Pupil(values)
             for values in filter_values(
-                Student.objects.values_list(*_PUPIL_COLUMNS), "pupil_code", codes
+                # Unordered: the rows go into a dict (the model's ordering sorts every chunk).
+                Student.objects.order_by().values_list(*_PUPIL_COLUMNS),
+                "pupil_code",
+                codes,
             )
         }
         pairs = list(
@@ -256,7 +259,9 @@ class ChunkWriter:
             )
         )
         by_code: dict[tuple[int, str], _House] = {}
-        households = Household.objects.values_list("id", *HOUSEHOLD_FIELDS, "portal_edits")
+        households = Household.objects.order_by().values_list(
+            "id", *HOUSEHOLD_FIELDS, "portal_edits"
+        )
         for values in filter_pairs(households, ("commune_id", "code"), pairs):
             house = _House(values[0], values[1:-1], values[-1])
             by_code[(house.values[_HH_COMMUNE], house.values[_HH_CODE])] = house
@@ -291,7 +296,7 @@ class ChunkWriter:
         if household_id is None:
             # Nothing to join: the row's household is new (the worker left it to us).
             household_id = state.take_household() or state.reserve_one(Household)
-            now = state.now
+            now = state.stamp
             state.unborn[household_id] = (household_id, *planned.household, now, now)
         return house, household_id
 
@@ -346,7 +351,7 @@ class ChunkWriter:
         unchanged = 0
         if changes or touched or household_id in state.changed_households:
             updates.pupils.append(
-                (pupil.pk, *student.values[1:], household_id, student.marks, state.now)
+                (pupil.pk, *student.values[1:], household_id, student.marks, state.stamp)
             )
             updates.changes.append((pupil.pk, planned.student[1], pupil.school_id, changes))
         else:
@@ -363,7 +368,7 @@ class ChunkWriter:
         if not plan.changed:
             return False
         state.changed_households.add(house.pk)
-        updates.households.append((house.pk, *plan.values, plan.marks, state.now))
+        updates.households.append((house.pk, *plan.values, plan.marks, state.stamp))
         updates.household_changes.append(
             (house.pk, household_name(plan.values), planned.student[_SCHOOL_AT], plan.changed)
         )

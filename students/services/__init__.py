@@ -138,8 +138,7 @@ class ImportRefused(Exception):
 def running_batch_for(*, actor: User, school: School | None) -> ImportBatch | None:
     """A pupil import still running for the same user or school (one at a time)."""
     running = ImportBatch.objects.filter(
-        kind=ImportBatch.Kind.STUDENTS,
-        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING],
+        kind=ImportBatch.Kind.STUDENTS, status__in=import_batches.RUNNING
     )
     from django.db.models import Q
 
@@ -243,10 +242,11 @@ def describe_batch_table(*, actor: User, batch: ImportBatch) -> tuple[Table, Stu
 def save_mapping(*, actor: User, batch: ImportBatch, mapping: Mapping[str, int]) -> ImportBatch:
     """Record the user's column choices ({field: column index})."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
-        raise ImportRefused(_("Lần nhập này đã chạy; không thể đổi cột."))
+    try:
+        import_batches.reopen(batch, refusal=_("Lần nhập này đã chạy; không thể đổi cột."))
+    except ValueError as exc:
+        raise ImportRefused(str(exc)) from None
     batch.mapping = {k: int(v) for k, v in mapping.items()}
-    batch.status = ImportBatch.Status.UPLOADED
     batch.save(update_fields=["mapping", "status"])
     return batch
 
@@ -279,15 +279,14 @@ def start_batch(
                 _("Tệp “%(file)s” đã được xóa theo thời hạn lưu trữ; hãy tải tệp lên lại.")
                 % {"file": batch.file_name}
             )
-        allowed: tuple[str, ...]
-        if phase == "validate":
-            allowed = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED)
-            target = ImportBatch.Status.VALIDATING
-        else:
-            allowed = (ImportBatch.Status.VALIDATED,)
-            target = ImportBatch.Status.IMPORTING
-        if batch.status not in allowed:
-            raise ImportRefused(_("Lần nhập này không ở bước có thể thực hiện thao tác đó."))
+        try:
+            import_batches.begin(
+                batch,
+                phase=phase,
+                refusal=_("Lần nhập này không ở bước có thể thực hiện thao tác đó."),
+            )
+        except ValueError as exc:
+            raise ImportRefused(str(exc)) from None
         if phase != "validate" and (batch.options or {}).get("warnings") and not confirm_duplicates:
             raise ImportRefused(
                 _(
@@ -295,8 +294,6 @@ def start_batch(
                     "danh sách cảnh báo và đánh dấu “Tôi đã kiểm tra các học sinh có thể trùng”."
                 )
             )
-        batch.status = target
-        batch.progress = 0
         batch.options = {**(batch.options or {}), "skip_invalid": bool(skip_invalid)}
         batch.started_at, batch.task_id = timezone.now(), ""  # "" = not yet with the broker
         batch.save(update_fields=["status", "progress", "options", "started_at", "task_id"])
@@ -324,7 +321,7 @@ def _enqueue(task: Any, batch_id: int, phase: str) -> None:
 
 def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
     """Do the work of a started batch; safe to call twice (a finished batch is left alone)."""
-    running = ImportBatch.Status.VALIDATING if phase == "validate" else ImportBatch.Status.IMPORTING
+    running = import_batches.running_status(phase)
     batch = ImportBatch.objects.select_related("uploaded_by", "school").filter(pk=batch_id).first()
     if batch is None or batch.status != running:
         return batch
@@ -337,11 +334,8 @@ def run_batch(*, batch_id: int, phase: str) -> ImportBatch | None:
     except Exception:
         # Never leave a batch "running": it would block every later upload of the school.
         logger.exception("Household-list import %s failed", batch_id)
-        _finish(
-            batch_id,
-            status=ImportBatch.Status.FAILED,
-            message=_("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại."),
-        )
+        message = _("Lỗi hệ thống khi xử lý tệp; chưa ghi dữ liệu nào. Vui lòng thử lại.")
+        _finish(batch_id, phase=phase, report=None, message=message)
         raise
 
 
@@ -352,8 +346,7 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
     try:
         with transaction.atomic():
             locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
-            running = ImportBatch.Status.VALIDATING if phase == "validate" else "importing"
-            if locked.status != running:
+            if locked.status != import_batches.running_status(phase):
                 return locked  # another worker finished it meanwhile
             _sheet, table, importer, more_rows = _locate_for_batch(batch, actor, streaming=True)
             importer.check_table(table)
@@ -376,40 +369,28 @@ def _run_batch(batch: ImportBatch, *, phase: str, progress: Any) -> ImportBatch:
                 # Sheet names of a list over several sheets, to show "Sheet 6A, dòng 12".
                 options["sheets"] = table.list_sheets if table.extra else []
                 ImportBatch.objects.filter(pk=batch_id).update(options=options)
-                _finish(batch_id, status=ImportBatch.Status.VALIDATED, report=report, done=False)
+                _finish(batch_id, phase=phase, report=report)
             elif report.errors and not skip_invalid:
                 # Checked and written at once: the rows were rolled back, nothing is kept.
                 message = _("Tệp còn %(n)s lỗi: chưa ghi học sinh nào.") % {"n": len(report.errors)}
-                _finish(
-                    batch_id,
-                    status=ImportBatch.Status.VALIDATED,
-                    report=report,
-                    message=message,
-                    done=False,
-                )
+                _finish(batch_id, phase=phase, report=report, message=message, on_errors=CHECKED)
             else:
-                _finish(batch_id, status=ImportBatch.Status.DONE, report=report)
+                # Told to skip the bad rows: done with the good ones.
+                _finish(batch_id, phase=phase, report=report, on_errors=ImportBatch.Status.DONE)
     except SpreadsheetError as exc:
         # A column or school problem can be fixed on the mapping screen: back to step 2.
-        status = ImportBatch.Status.UPLOADED if phase == "validate" else ImportBatch.Status.FAILED
-        _finish(batch_id, status=status, message=exc.message, done=status != "uploaded")
+        back = ImportBatch.Status.UPLOADED if phase == "validate" else None
+        _finish(batch_id, phase=phase, report=None, message=exc.message, on_errors=back)
     return ImportBatch.objects.get(pk=batch_id)
 
 
-def _finish(
-    batch_id: int,
-    *,
-    status: str,
-    report: ImportReport | None = None,
-    message: str = "",
-    done: bool = True,
-) -> None:
-    values: dict[str, Any] = {"status": status, "progress": 100, "message": message}
-    if report is not None:
-        values.update(import_batches.report_fields(report))
-    if done:
-        values["finished_at"] = timezone.now()
-    ImportBatch.objects.filter(pk=batch_id).update(**values)
+CHECKED = ImportBatch.Status.VALIDATED
+
+
+def _finish(batch_id: int, **how: Any) -> None:
+    """End the check or the import of a batch row (``import_batches.outcome``); the row
+    is written by id: the worker holds its lock."""
+    ImportBatch.objects.filter(pk=batch_id).update(**import_batches.outcome(**how))
 
 
 def cancel_batch(*, actor: User, batch: ImportBatch) -> ImportBatch:

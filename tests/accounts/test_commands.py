@@ -100,6 +100,24 @@ def test_bulk_account_import_in_admin(client_for, admin_user, school, tmp_path):
     assert User.objects.filter(username="gv9", school=school).exists()
 
 
+def test_bulk_account_import_in_admin_goes_through_an_import_batch(
+    client_for, admin_user, school, tmp_path
+):
+    from schools.models import ImportBatch
+
+    path = _accounts_file(tmp_path, [["gv8", "Vàng A Dình", "", "school_staff", "99999999"]])
+    client = client_for(admin_user)
+    with open(path, "rb") as fh:  # a bad unit code: checked, nothing written
+        client.post(reverse("admin:accounts_user_import"), {"file": fh})
+    with open(path, "rb") as fh:
+        client.post(reverse("admin:accounts_user_import"), {"file": fh, "dry_run": "on"})
+    first, second = ImportBatch.objects.filter(kind=ImportBatch.Kind.ACCOUNTS).order_by("pk")
+    assert (first.status, first.error_count, first.rows) == (ImportBatch.Status.FAILED, 1, 1)
+    assert (second.status, second.error_count) == (ImportBatch.Status.VALIDATED, 1)
+    assert first.uploaded_by == admin_user and first.file_name.endswith(".xlsx")
+    assert not User.objects.filter(username="gv8").exists()
+
+
 def test_bulk_account_import_not_a_spreadsheet(client_for, admin_user, tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"%PDF-1.7 fake")

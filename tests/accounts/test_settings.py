@@ -46,6 +46,7 @@ def test_production_settings_pass_the_deploy_check():
             "DEBUG": "False",
             "SECRET_KEY": "x" * 20 + "-Q7v9!pL2#kR8$mN4@wT6^zB1&yH3*cF5",
             "ALLOWED_HOSTS": "portal.example.vn",
+            "SITE_URL": "https://portal.example.vn",
         },
         "--deploy",
         "--fail-level",

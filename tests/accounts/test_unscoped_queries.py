@@ -40,15 +40,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("devices/views/stock.py", "_batch_source", "DeviceSource"): (
         "the source named by a batch fetched through get_for_user"
     ),
-    ("reports/views.py", "report_list", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_request", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
-    ("reports/views.py", "report_detail", "ProgressReport"): (
-        "progress reports are the province's, behind reports.rules.may_read_progress_reports"
-    ),
 }
 
 

@@ -119,3 +119,62 @@ def test_batch_lookup_is_scoped_and_optionally_the_uploaders_own(
         import_batches.batch_for_user(other_school_staff, batch.pk, kinds=kinds)
     with pytest.raises(Http404):
         import_batches.batch_for_user(school_staff, batch.pk, kinds=[ImportBatch.Kind.COVERAGE])
+
+
+def _report(errors=0):
+    return ImportReport(rows=3, errors=[RowError(2, "Serial", "serial", "trùng")] * errors)
+
+
+def test_begin_moves_a_batch_into_its_phase_or_refuses(school_staff):
+    S = ImportBatch.Status
+    for status, phase, running in (
+        (S.UPLOADED, import_batches.CHECK, S.VALIDATING),
+        (S.VALIDATED, import_batches.CHECK, S.VALIDATING),
+        (S.VALIDATED, import_batches.IMPORT, S.IMPORTING),
+    ):
+        batch = ImportBatch(status=status, progress=100)
+        import_batches.begin(batch, phase=phase, refusal="không")
+        assert (batch.status, batch.progress) == (running, 0)
+        assert import_batches.running_status(phase) == running
+    for status, phase in (
+        (S.UPLOADED, import_batches.IMPORT),
+        (S.DONE, import_batches.CHECK),
+        (S.CANCELLED, import_batches.IMPORT),
+    ):
+        with pytest.raises(ValueError, match="không"):
+            import_batches.begin(ImportBatch(status=status), phase=phase, refusal="không")
+
+
+def test_reopen_only_before_the_batch_has_run():
+    batch = ImportBatch(status=ImportBatch.Status.VALIDATED)
+    import_batches.reopen(batch, refusal="đã chạy")
+    assert batch.status == ImportBatch.Status.UPLOADED
+    with pytest.raises(ValueError, match="đã chạy"):
+        import_batches.reopen(ImportBatch(status=ImportBatch.Status.DONE), refusal="đã chạy")
+
+
+def test_outcome_of_a_check_and_of_an_import():
+    S, check, load = ImportBatch.Status, import_batches.CHECK, import_batches.IMPORT
+    checked = import_batches.outcome(phase=check, report=_report(errors=1))
+    assert (checked["status"], checked["error_count"], checked["progress"]) == (S.VALIDATED, 1, 100)
+    assert "finished_at" not in checked  # still to confirm
+    failed_check = import_batches.outcome(phase=check, report=_report(1), on_errors=S.FAILED)
+    assert failed_check["status"] == S.FAILED and failed_check["finished_at"]
+    assert import_batches.outcome(phase=load, report=_report())["status"] == S.DONE
+    assert import_batches.outcome(phase=load, report=_report(1))["status"] == S.FAILED
+    kept = import_batches.outcome(phase=load, report=_report(1), on_errors=S.VALIDATED)
+    assert kept["status"] == S.VALIDATED and "finished_at" not in kept
+    unreadable = import_batches.outcome(phase=check, report=None, message="hỏng")
+    assert (unreadable["status"], unreadable["message"]) == (S.FAILED, "hỏng")
+    assert "rows" not in unreadable
+    back = import_batches.outcome(phase=check, report=None, on_errors=S.UPLOADED)
+    assert back["status"] == S.UPLOADED and "finished_at" not in back
+
+
+def test_conclude_stores_the_outcome_on_the_batch(school_staff):
+    batch = _upload(school_staff, status=ImportBatch.Status.IMPORTING)
+    import_batches.conclude(batch, phase=import_batches.IMPORT, report=_report())
+    batch.save()
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert (stored.status, stored.rows, stored.error_count) == (ImportBatch.Status.DONE, 3, 0)
+    assert stored.finished_at is not None

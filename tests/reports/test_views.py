@@ -281,7 +281,7 @@ def test_report_detail_shows_history(report, client_for, province_official):
     response = client_for(province_official).get(reverse("reports:report_detail", args=[report.pk]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "report.generate" in content
+    assert "Lập báo cáo tiến độ" in content
     assert "Tài trợ bằng tiền: cam kết 15.000.000 đ, đã nhận 9.000.000 đ." in content
 
 

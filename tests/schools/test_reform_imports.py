@@ -213,3 +213,26 @@ def test_import_schools_in_todays_form_accepts_a_school_of_former_yen_bai(units)
     report = import_schools(rows=today)
     assert report.errors == []
     assert School.objects.get(code="01500001").current_commune == _current("Phường Yên Bái")
+
+
+def test_admin_edit_of_a_merge_is_audited_and_checked(units, client_for, admin_user):
+    client = client_for(admin_user)
+    gone = Commune.objects.create(
+        district=Commune.objects.get(generation_id=GENERATION_2021, code="2950").district,
+        code="99901",
+        name="Xã Nậm Thử",
+    )
+    tan_tien = Commune.objects.get(generation_id=GENERATION_2021, code="2950")
+    new_nghia_do = Commune.objects.get(generation_id=GENERATION_2025, code="2953")
+    url = reverse("admin:schools_interimunitchange_add")
+    form = {"old": gone.pk, "legal_basis": "1197/NQ-UBTVQH15", "effective_date": "2024-11-01"}
+    response = client.post(url, {**form, "successor": new_nghia_do.pk})
+    assert response.status_code == 200  # a 2025 commune is refused
+    assert "danh mục ba cấp" in response.content.decode()
+    response = client.post(url, {**form, "successor": tan_tien.pk})
+    assert response.status_code == 302
+    change = InterimUnitChange.objects.get()
+    event = AuditEvent.objects.get(action="unit.interim_change.create")
+    assert event.object_id == str(change.pk)
+    assert event.changes["successor"] == [None, tan_tien.pk]
+    assert event.changes["effective_date"] == [None, "2024-11-01"]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from vietnam_provinces import ProvinceCode, Ward, legacy
 
-from schools.crosswalk import Crosswalk
+from schools.crosswalk import Crosswalk, communes_in_force
 from schools.models import (
     GENERATION_2021,
     GENERATION_2025,
@@ -217,3 +217,46 @@ def test_school_keeps_its_code_and_its_commune_per_period(units):
     assert school.current_commune == elsewhere
     assert school.commune_on(dt.date(2025, 6, 30)) == tan_tien
     assert school.commune == tan_tien  # the record as it was made
+
+
+def test_resolve_all_groups_recorded_units_under_todays_in_two_queries(
+    units, django_assert_num_queries
+):
+    gone = Commune.objects.create(
+        district=District.objects.get(code="87"), code="99901", name="Xã Nậm Thử"
+    )
+    InterimUnitChange.objects.create(
+        old=gone,
+        successor=_old("Xã Tân Tiến", "87"),
+        legal_basis="1197/NQ-UBTVQH15",
+        effective_date=dt.date(2024, 11, 1),
+    )
+    with django_assert_num_queries(2):
+        resolutions = Crosswalk.load(on=dt.date(2026, 3, 1)).resolve_all()
+    assert len(resolutions) == 320
+    assert resolutions[gone.pk].commune.name == "Xã Nghĩa Đô"
+    by_new: dict[str, int] = {}
+    for resolution in resolutions.values():
+        by_new[resolution.commune.code] = by_new.get(resolution.commune.code, 0) + 1
+    package = {
+        str(int(w.code)): len(w.get_legacy_sources()) for w in Ward.iter_by_province(NEW_LAO_CAI)
+    }
+    assert by_new == {**package, "2953": package["2953"] + 1}
+
+
+def test_communes_in_force_follow_the_date(units):
+    assert communes_in_force(dt.date(2025, 6, 30)).count() == 319
+    assert communes_in_force(dt.date(2025, 7, 1)).count() == 99
+    assert (
+        not communes_in_force(dt.date(2026, 1, 1)).exclude(generation_id=GENERATION_2025).exists()
+    )
+
+
+def test_a_provincial_account_of_code_15_belongs_to_todays_lao_cai(units):
+    from accounts.services import create_user
+    from tests.accounts.factories import role
+
+    user = create_user(actor=None, username="so_moi", role=role("province_officer"), unit_code="15")
+    assert (user.province.generation_id, user.province.name) == (GENERATION_2025, "Lào Cai")
+    old = create_user(actor=None, username="so_cu", role=role("province_officer"), unit_code="10")
+    assert (old.province.generation_id, old.province.code) == (GENERATION_2021, "10")
