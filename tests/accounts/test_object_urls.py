@@ -53,6 +53,7 @@ OBJECT_URLS = {
     "devices:import_errors": "device_batch",
     "devices:transfer_detail": "transfer",
     "devices:transfer_confirm": "transfer",
+    "devices:transfer_slip": "transfer",
     "devices:transfer_cancel": "transfer",
     "devices:transfer_slip": "transfer",
     "devices:allocate": "item",
