@@ -127,14 +127,21 @@ def url_patterns(patterns=None, namespace=None):
             yield name, list(pattern.pattern.converters)
 
 
+CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
+
+
 def visible_text(content: str) -> str:
-    """What a reader sees: text between tags and the attributes a browser shows."""
+    """What a reader sees: text between tags and the attributes a browser shows. Commands
+    and codes (``<code>``) are in neither language, so they are left out."""
+    content = CODE.sub(" ", content)
     shown = " ".join(ATTRIBUTES.findall(content))
     return html.unescape(TAGS.sub(" ", content) + " " + shown)
 
 
-def stored_texts() -> list[str]:
-    """Every text value in the database and every object's str(): data, not UI."""
+def stored_texts(*, vietnamese_only: bool = True) -> list[str]:
+    """Every text value in the database and every object's str(): data, not UI (only those
+    with Vietnamese letters, unless asked for all: an operator's name "Zoom Video
+    Communications" is data on a Vietnamese page too)."""
     values: set[str] = set()
     for model in apps.get_models():
         text_fields = [
@@ -151,7 +158,8 @@ def stored_texts() -> list[str]:
             for name in json_fields:  # audit changes keep the labels of their day
                 values.update(_json_strings(getattr(row, name)))
     # Longest first, so a name is cut out whole before a shorter name inside it.
-    return sorted((v for v in values if VIETNAMESE.search(v)), key=len, reverse=True)
+    kept = (v for v in values if v and (not vietnamese_only or VIETNAMESE.search(v)))
+    return sorted(kept, key=len, reverse=True)
 
 
 @functools.cache
