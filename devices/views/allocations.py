@@ -30,6 +30,24 @@ from schools.choices import NEED_SATISFIED_BY
 from schools.models import School
 
 VIEW = ("can_allocate", "can_view_reports")
+WAITING_SORTS = {
+    "truong": ("proposal__school__name",),
+    "hoc_sinh": ("student__sort_key",),
+    "lop": ("student__grade", "student__class_name"),
+    "duoc_duyet": ("kind",),
+    "dot": ("round__name",),
+}
+WAITING_DEFAULT = ("proposal__school__name", "student__sort_key", "pk")
+ALLOCATION_SORTS = {
+    "truong": ("school__name",),
+    "hoc_sinh": ("student__sort_key",),
+    "lop": ("student__grade", "student__class_name"),
+    "thiet_bi": ("device__device_type", "device__make", "device__model_name"),
+    "serial": ("device__serial_number",),
+    "hinh_thuc": ("terms",),
+    "trang_thai": ("status",),
+    "ngay_ban_giao": ("handover_date",),
+}
 
 
 @pupil_data_required
@@ -47,7 +65,7 @@ def beneficiaries(request: AuthedRequest) -> HttpResponse:
         "waiting_data": waiting_data[:200],
         "waiting_data_count": waiting_data.count(),
         "is_school": access.is_school_user(user),
-        **paginate(request, waiting_devices),
+        **paginate(request, waiting_devices, sorts=WAITING_SORTS, default=WAITING_DEFAULT),
     }
     context["export"] = export_button(
         request, key=exports.WAITING_DEVICES, count=context["page"].paginator.count
@@ -117,7 +135,7 @@ def allocations(request: AuthedRequest) -> HttpResponse:
         "schools": schools,
         "status_choices": Allocation.Status.choices,
         "filters": {"school": school_id, "status": status},
-        **paginate(request, items),
+        **paginate(request, items, sorts=ALLOCATION_SORTS, default=("-allocated_at", "-pk")),
     }
     context["export"] = export_button(
         request, key=exports.ALLOCATIONS, count=context["page"].paginator.count

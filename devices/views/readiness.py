@@ -14,6 +14,15 @@ from kernel.exports import export_button, export_response
 from schools.models import School
 
 EXPORT = "devices.readiness"
+READINESS_SORTS = {
+    "truong": ("school__name",),
+    "hoc_sinh": ("sort_key",),
+    "lop": ("grade", "class_name"),
+    "thiet_bi": ("with_device",),
+    "goi_cuoc": ("with_package",),
+    "tai_khoan": ("with_platform",),
+}
+READINESS_DEFAULT = ("school__name", "sort_key", "pk")
 
 
 @pupil_data_required
@@ -42,7 +51,7 @@ def readiness_list(request: AuthedRequest) -> HttpResponse:
             else School.objects.visible_to(user).filter(is_active=True).order_by("name")
         ),
         "totals": readiness.counts(readiness.for_user(user)),
-        **paginate(request, rows),
+        **paginate(request, rows, sorts=READINESS_SORTS, default=READINESS_DEFAULT),
     }
     context["export"] = export_button(request, key=EXPORT, count=context["page"].paginator.count)
     return render(request, "devices/readiness.html", context)

@@ -239,6 +239,24 @@ def _batch_source(batch: ImportBatch) -> DeviceSource:
     return source
 
 
+SOURCE_SORTS = {
+    "nguon": ("kind",),
+    "so_chung_tu": ("reference",),
+    "ngay_nhan": ("received_on",),
+    "so_thiet_bi": ("total",),
+    "trong_kho": ("in_stock",),
+    "da_ban_giao": ("handed_over",),
+}
+TRANSFER_SORTS = {
+    "so_phieu": ("pk",),
+    "tu": ("from_district__name",),
+    "den": ("to_school__name", "to_district__name"),
+    "so_thiet_bi": ("device_count",),
+    "ngay_gui": ("sent_at",),
+    "trang_thai": ("status",),
+}
+
+
 @capability_required(*VIEW)
 def sources(request: AuthedRequest) -> HttpResponse:
     """Devices by source (purchase or donation receipt)."""
@@ -247,7 +265,7 @@ def sources(request: AuthedRequest) -> HttpResponse:
         return export_response(request, key=exports.SOURCES, objects=items)
     context = {
         "can_receive": rules.may_receive_devices(request.user),
-        **paginate(request, items),
+        **paginate(request, items, sorts=SOURCE_SORTS, default=("-received_on", "-pk")),
     }
     context["export"] = export_button(
         request, key=exports.SOURCES, count=context["page"].paginator.count
@@ -276,7 +294,7 @@ def transfers(request: AuthedRequest) -> HttpResponse:
         return export_response(request, key=exports.TRANSFERS, objects=items)
     context = {
         "can_send": rules.may_send_devices(request.user),
-        **paginate(request, items),
+        **paginate(request, items, sorts=TRANSFER_SORTS, default=("-sent_at", "-pk")),
     }
     context["export"] = export_button(
         request, key=exports.TRANSFERS, count=context["page"].paginator.count

@@ -22,6 +22,15 @@ from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
 
+SUBSCRIPTION_SORTS = {
+    "hoc_sinh": ("student__sort_key",),
+    "truong": ("student__school__name",),
+    "goi": ("carrier", "package__name"),
+    "bat_dau": ("starts_on",),
+    "ket_thuc": ("ends_on",),
+    "trang_thai": ("status",),
+}
+
 
 @pupil_data_required
 @capability_required("can_allocate")
@@ -36,7 +45,7 @@ def subscriptions(request: AuthedRequest) -> HttpResponse:
         "filters": {"status": status, "expiring": expiring, "q": request.GET.get("q", "")},
         "counts": selectors.subscription_counts(request.user),
         "is_school": rules.may_allocate_at_school(request.user),
-        **paginate(request, items),
+        **paginate(request, items, sorts=SUBSCRIPTION_SORTS, default=("-created_at", "-pk")),
     }
     context["export"] = export_button(
         request, key=exports.SUBSCRIPTIONS, count=context["page"].paginator.count
