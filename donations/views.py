@@ -35,6 +35,7 @@ from donations.models import CashReceipt, Donor, InKindReceipt, Pledge, manages_
 from donations.public import public_context
 from kernel.documents import format_vnd
 from kernel.exports import export_button, export_response
+from kernel.sorting import Sorting
 
 
 def donation_manager_required(view: ViewFunc) -> ViewFunc:
@@ -71,6 +72,30 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 # ---------------------------------------------------------------- donors
 
 
+RECEIPT_SORTS = {
+    "ngay_nhan": ("received_on",),
+    "nha_tai_tro": ("pledge__donor__name",),
+    "so_chung_tu": ("reference",),
+    "tai_khoan": ("account__name",),
+    "so_tien": ("amount",),
+    "da_chi": ("spent",),
+}
+SPENDING_SORTS = {
+    "ngay_chi": ("spent_on",),
+    "chung_tu": ("reference",),
+    "muc_dich": ("purpose",),
+    "so_tien": ("amount",),
+}
+
+
+def _querystring(request: HttpRequest) -> str:
+    """The list's filters and sort, without the page, for the pagination links."""
+    params = request.GET.copy()
+    for name in ("page", "export", "format"):
+        params.pop(name, None)
+    return params.urlencode()
+
+
 def _wants_export(request: HttpRequest) -> bool:
     """``?export=xlsx`` (the shared button) or the older ``?format=xlsx`` links."""
     return "xlsx" in (request.GET.get("export"), request.GET.get("format"))
@@ -93,7 +118,8 @@ def donor_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "query": query,
-            "querystring": f"q={query}" if query else "",
+            "querystring": _querystring(request),
+            "sorting": exports.donor_sorting(request.GET),
             "totals": selectors.programme_totals(request.user),
             "accounts": selectors.fund_balances(request.user),
             "export": export_button(request, key=exports.DONORS, count=len(rows)),
@@ -367,14 +393,16 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
     query = exports.query(request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.RECEIPTS, objects=receipts)
-    page = Paginator(receipts, 50).get_page(request.GET.get("page"))
+    sorting = Sorting.from_params(request.GET, RECEIPT_SORTS, default=("-received_on", "-pk"))
+    page = Paginator(sorting.apply(receipts), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "donations/receipt_list.html",
         {
             "page": page,
             "query": query,
-            "querystring": f"q={query}" if query else "",
+            "querystring": _querystring(request),
+            "sorting": sorting,
             "export": export_button(request, key=exports.RECEIPTS, count=page.paginator.count),
         },
     )
@@ -407,12 +435,15 @@ def spending_list(request: AuthedRequest) -> HttpResponse:
     spendings = exports.spending_rows(request.user, request.GET)
     if _wants_export(request):
         return export_response(request, key=exports.SPENDINGS, objects=spendings)
-    page = Paginator(spendings, 50).get_page(request.GET.get("page"))
+    sorting = Sorting.from_params(request.GET, SPENDING_SORTS, default=("-spent_on", "-pk"))
+    page = Paginator(sorting.apply(spendings), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "donations/spending_list.html",
         {
             "page": page,
+            "querystring": _querystring(request),
+            "sorting": sorting,
             "accounts": selectors.fund_balances(request.user),
             "export": export_button(request, key=exports.SPENDINGS, count=page.paginator.count),
         },
