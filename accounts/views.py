@@ -33,6 +33,7 @@ from accounts.home import home_summary
 from accounts.http import AuthedRequest
 from accounts.throttling import client_ip, hit_password_reset
 from kernel.setup_checks import run_checks
+from kernel.sorting import Sorting
 from schools import selectors as school_selectors
 
 
@@ -235,6 +236,14 @@ def notifications_mark_read(request: AuthedRequest) -> HttpResponse:
 
 
 ACCESSES_PER_PAGE = 50
+ACCESS_SORTS = {
+    "thoi_diem": ("at",),
+    "nguoi": ("user__full_name", "user__username"),
+    "hanh_dong": ("action",),
+    "du_lieu": ("what",),
+    "doi_tuong": ("object_repr",),
+    "so_dong": ("rows",),
+}
 
 
 @capability_required("can_manage_users")
@@ -243,14 +252,17 @@ def data_access_list(request: AuthedRequest) -> HttpResponse:
     """Who viewed, revealed or exported pupil-level data: per user, per pupil, per date."""
     filters = selectors.AccessFilters.from_params(request.GET)
     accesses = selectors.data_accesses(request.user, filters)
-    page = Paginator(accesses, ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
+    sorting = Sorting.from_params(request.GET, ACCESS_SORTS, default=("-at", "-pk"))
+    page = Paginator(sorting.apply(accesses), ACCESSES_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "accounts/data_access_list.html",
-        {"page": page, "filters": filters, "querystring": params.urlencode()},
-    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "querystring": params.urlencode(),
+        "sorting": sorting,
+    }
+    return render(request, "accounts/data_access_list.html", context)
 
 
 # --------------------------------------------------------------------------- activation

@@ -26,6 +26,7 @@ from kernel.exports import (
     export_button,
     export_response,
 )
+from kernel.sorting import Sorting
 from reports import charts, documents, exports, rules, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
@@ -140,6 +141,28 @@ def _reports(user: User) -> QuerySet[ProgressReport]:
     return ProgressReport.objects.visible_to(user).select_related("requested_by")
 
 
+REPORT_SORTS = {
+    "so": ("number",),
+    "ky": ("period_end", "period_start"),
+    "trang_thai": ("status",),
+    "lap_luc": ("generated_at",),
+    "gui_email": ("emailed_at",),
+    "nguoi_yeu_cau": ("requested_by__full_name", "requested_by__username"),
+}
+OUTREACH_SORTS = {
+    "ngay": ("held_on",),
+    "don_vi": ("district__name", "school__name"),
+    "hinh_thuc": ("channel",),
+    "noi_dung": ("title",),
+}
+
+
+def _without_page(request: AuthedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 @require_GET
 @capability_required("can_view_reports")
 def report_list(request: AuthedRequest) -> HttpResponse:
@@ -149,9 +172,16 @@ def report_list(request: AuthedRequest) -> HttpResponse:
     # (reports.services.sweep_reports), never by a page view: GET changes nothing.
     start, end = services.previous_week()
     form = ReportPeriodForm(initial={"period_start": start, "period_end": end})
-    reports = _reports(user).order_by("-period_end", "-pk")
+    sorting = Sorting.from_params(request.GET, REPORT_SORTS, default=("-period_end", "-pk"))
+    reports = sorting.apply(_reports(user).order_by("-period_end", "-pk"))
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
-    return render(request, "reports/report_list.html", {"page": page, "form": form})
+    context = {
+        "page": page,
+        "form": form,
+        "sorting": sorting,
+        "querystring": _without_page(request),
+    }
+    return render(request, "reports/report_list.html", context)
 
 
 @require_POST
@@ -245,7 +275,8 @@ def outreach_list(request: AuthedRequest) -> HttpResponse:
     activities = selectors.outreach_list(user, request.GET)
     if request.GET.get("export") == "xlsx":
         return export_response(request, key="reports.outreach", objects=activities)
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    sorting = Sorting.from_params(request.GET, OUTREACH_SORTS, default=("-held_on", "-pk"))
+    page = Paginator(sorting.apply(activities), 30).get_page(request.GET.get("page"))
     query = clean_params(request.GET)
     editable = {a.pk for a in page if rules.may_edit_outreach(user, a)}
     return render(
@@ -257,6 +288,7 @@ def outreach_list(request: AuthedRequest) -> HttpResponse:
             "channels": OutreachActivity.Channel.choices,
             "channel": request.GET.get("channel", ""),
             "querystring": urlencode(query),
+            "sorting": sorting,
             "background": page.paginator.count > background_threshold(),
             "params": query,
         },

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from kernel.normalize import fold
+from kernel.sorting import Sorting
 from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import SupportKind
 from schools.models import District, School
@@ -27,6 +28,19 @@ SUBMITTED_ONCE = (
     Proposal.Status.CONFIRMED,
     Proposal.Status.REJECTED,
 )
+
+
+ROUND_SORTS = {
+    "ten": ("name",),
+    "nam_hoc": ("school_year",),
+    "thoi_gian": ("starts_on", "ends_on"),
+    "trang_thai": ("status",),
+}
+
+
+def round_sorting(params: Any) -> Sorting:
+    """The round list's order (``?sap_xep=``); newest first unless the user chose a column."""
+    return Sorting.from_params(params, ROUND_SORTS, default=("-starts_on", "-pk"))
 
 
 def visible_rounds(user: User) -> QuerySet[SupportRound]:

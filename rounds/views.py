@@ -53,12 +53,14 @@ def _user(request: AuthedRequest) -> User:
 @capability_required(*ROUND_VIEWERS)
 def round_list(request: AuthedRequest) -> HttpResponse:
     user = _user(request)
-    rounds = list(selectors.visible_rounds(user))
+    sorting = selectors.round_sorting(request.GET)
+    rounds = list(sorting.apply(selectors.visible_rounds(user)))
     return render(
         request,
         "rounds/round_list.html",
         {
             "rounds": rounds,
+            "sorting": sorting,
             "can_create": rules.may_manage_rounds(user),
         },
     )

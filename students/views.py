@@ -233,13 +233,30 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     return render(request, "students/import_upload.html", context)
 
 
+BATCH_SORTS = {
+    "thoi_diem": ("uploaded_at",),
+    "tep": ("file_name",),
+    "nguoi_tai_len": ("uploaded_by__full_name", "uploaded_by__username"),
+    "truong": ("school__name",),
+    "trang_thai": ("status",),
+    "dong": ("rows",),
+    "them": ("created",),
+    "cap_nhat": ("updated",),
+    "loi": ("error_count",),
+}
+
+
 @pupil_data_required
 @capability_required("can_import")
 @require_GET
 def import_list(request: AuthedRequest) -> HttpResponse:
     batches = selectors.import_batches(request.user)
-    page = Paginator(batches, 30).get_page(request.GET.get("page"))
-    return render(request, "students/import_list.html", {"page": page})
+    sorting = Sorting.from_params(request.GET, BATCH_SORTS, default=("-uploaded_at", "-pk"))
+    page = Paginator(sorting.apply(batches), 30).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"page": page, "sorting": sorting, "querystring": params.urlencode()}
+    return render(request, "students/import_list.html", context)
 
 
 @pupil_data_required
