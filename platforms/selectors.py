@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 
+from kernel.sorting import Sorting
 from platforms.models import LearningPlatform, PlatformAccount
 
 if TYPE_CHECKING:
@@ -13,7 +14,21 @@ if TYPE_CHECKING:
     from students.models import Student
 
 
-def catalogue(user: User) -> list[LearningPlatform]:
+CATALOGUE_SORTS = {
+    "ten": ("name",),
+    "dia_chi": ("url",),
+    "don_vi": ("operator",),
+    "loai": ("kind",),
+    "dang_dung": ("is_active",),
+}
+
+
+def catalogue_sorting(params: Any) -> Sorting:
+    """The catalogue's order (``?sap_xep=``): platforms in use first, by name, by default."""
+    return Sorting.from_params(params, CATALOGUE_SORTS, default=("-is_active", "name"))
+
+
+def catalogue(user: User, sorting: Sorting | None = None) -> list[LearningPlatform]:
     """Every platform with how many working accounts of the user's pupils it holds
     (two queries: the platforms, the counts)."""
     counts = dict(
@@ -24,10 +39,13 @@ def catalogue(user: User) -> list[LearningPlatform]:
         .order_by()
         .values_list("platform_id", "n")
     )
-    platforms = list(LearningPlatform.objects.order_by("-is_active", "name"))
-    for platform in platforms:
+    platforms = LearningPlatform.objects.order_by("-is_active", "name")
+    if sorting is not None:
+        platforms = sorting.apply(platforms)
+    rows = list(platforms)
+    for platform in rows:
         platform.account_count = counts.get(platform.pk, 0)  # type: ignore[attr-defined]  # shown on the list only
-    return platforms
+    return rows
 
 
 def accounts_of(student: Student) -> QuerySet[PlatformAccount]:

@@ -31,8 +31,10 @@ def _errors(form, exc: ValidationError) -> None:
 
 @capability_required(*READ)
 def catalogue(request: AuthedRequest) -> HttpResponse:
+    sorting = selectors.catalogue_sorting(request.GET)
     context = {
-        "platforms": selectors.catalogue(request.user),
+        "platforms": selectors.catalogue(request.user, sorting),
+        "sorting": sorting,
         "can_manage": rules.may_manage_catalogue(request.user),
     }
     return render(request, "platforms/catalogue.html", context)

@@ -18,6 +18,7 @@ from devices.importers import CARRIER_COLUMNS, import_carrier_statuses
 from devices.models import Subscription, SubscriptionProblem
 from devices.views.common import choice, own_school_id, paginate, report_errors, wants_export
 from kernel.exports import export_button, export_response
+from kernel.sorting import Sorting
 from schools import import_batches
 from schools.models import ImportBatch
 from students.models import Student
@@ -53,13 +54,25 @@ def subscriptions(request: AuthedRequest) -> HttpResponse:
     return render(request, "devices/subscriptions.html", context)
 
 
+PACKAGE_SORTS = {
+    "nha_mang": ("carrier",),
+    "ten": ("name",),
+    "dung_luong": ("data_per_day_mb", "data_per_month_mb"),
+    "gia": ("price_vnd_per_month",),
+    "mien_phi": ("free_months",),
+    "dang_cung_cap": ("is_active",),
+}
+
+
 @capability_required("can_allocate")
 def packages(request: AuthedRequest) -> HttpResponse:
     items = exports.package_rows(request.user, request.GET)
     if wants_export(request):
         return export_response(request, key=exports.PACKAGES, objects=items)
     export = export_button(request, key=exports.PACKAGES, count=items.count())
-    return render(request, "devices/packages.html", {"packages": items, "export": export})
+    sorting = Sorting.from_params(request.GET, PACKAGE_SORTS, default=("carrier", "name"))
+    context = {"packages": sorting.apply(items), "export": export, "sorting": sorting}
+    return render(request, "devices/packages.html", context)
 
 
 @pupil_data_required

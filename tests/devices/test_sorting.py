@@ -138,3 +138,19 @@ def test_the_ready_to_learn_list_sorts_by_class_and_keeps_the_filter(
     html = response.content.decode()
     assert "thieu=any" in html and 'name="sap_xep" value="lop"' in html
     assert _rows(client, "readiness", sap_xep="name_key")[1] == [an, xuan]
+
+
+def test_packages_sort_by_price(client_for, school_staff):
+    cheap = DataPackageFactory(name="ZZ rẻ", price_vnd_per_month=10_000)
+    dear = DataPackageFactory(name="AA đắt", price_vnd_per_month=90_000)
+    client = client_for(school_staff)
+    url = reverse("devices:packages")
+
+    def rows(**params):
+        packages = client.get(url, params).context["packages"]
+        return [p for p in packages if p in (cheap, dear)]
+
+    assert rows() == [dear, cheap]
+    assert rows(sap_xep="gia") == [cheap, dear]
+    assert rows(sap_xep="-gia") == [dear, cheap]
+    assert rows(sap_xep="iccid") == [dear, cheap]
