@@ -63,6 +63,27 @@ class Sorting:
             return queryset
         return queryset.order_by(*self.order())
 
+    def sort_list[T](self, rows: list[T]) -> list[T]:
+        """Rows built in Python by a selector, already in the list's default order: sorted by
+        the column's fields read as attribute paths (``school__name`` is ``row.school.name``).
+        Python's sort is stable (also reversed), so equal values keep the default order;
+        empty values go last, as ``apply`` puts NULLs last."""
+        if not self.key:
+            return rows
+        fields = [name.split("__") for name in self.columns[self.key]]
+        empty_flag = 0 if self.descending else 1
+
+        def key(row: T) -> tuple[tuple[int, Any], ...]:
+            values = []
+            for path in fields:
+                value: Any = row
+                for part in path:
+                    value = getattr(value, part, None)
+                values.append((empty_flag, "") if value is None else (1 - empty_flag, value))
+            return tuple(values)
+
+        return sorted(rows, key=key, reverse=self.descending)
+
     def state(self, key: str) -> str:
         """``ascending``/``descending`` for the sorted column, ``none`` for the others."""
         if key != self.key:

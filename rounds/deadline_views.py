@@ -12,12 +12,20 @@ from django.utils.translation import gettext as _
 from accounts import access
 from accounts.access import capability_required
 from accounts.http import AuthedRequest
+from kernel.sorting import Sorting
 from rounds import rules, selectors, services
 from rounds.forms import ExtensionForm
 from rounds.models import SupportRound
 from rounds.services.deadlines import scoped_district, scoped_school
 from rounds.workflow import RoundsError
 from schools.models import District
+
+# The rows are built in Python (rounds.selectors.deadline_rows), by district then name.
+DEADLINE_SORTS = {
+    "truong": ("school__name",),
+    "han": ("deadline",),
+    "gia_han": ("extension__granted_at",),
+}
 
 
 def _targets(
@@ -63,12 +71,14 @@ def round_deadlines(request: AuthedRequest, pk: int) -> HttpResponse:
                     _("Đã gia hạn đề xuất đến hết ngày %(d)s.") % {"d": f"{until:%d/%m/%Y}"},
                 )
                 return redirect("rounds:deadlines", round_.pk)
+    sorting = Sorting.from_params(request.GET, DEADLINE_SORTS)
     return render(
         request,
         "rounds/round_deadlines.html",
         {
             "round": round_,
-            "rows": rows,
+            "rows": sorting.sort_list(rows),
+            "sorting": sorting,
             "extensions": selectors.district_extensions(round_, user),
             "form": form,
             "may_extend": may_extend,

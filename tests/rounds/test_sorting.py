@@ -35,3 +35,33 @@ def test_rounds_sort_by_name_and_school_year(client_for, province_official):
     assert rows(sap_xep="offers") == [newer, older]
     html = client.get(url, {"sap_xep": "ten"}).content.decode()
     assert 'aria-sort="ascending"' in html and "sap_xep=-ten" in html
+
+
+def test_the_deadline_page_sorts_by_school_and_by_deadline(
+    client_for, province_official, district_officer, school, quotas
+):
+    from rounds import services
+    from rounds.models import SupportRound
+
+    support_round = SupportRound.objects.get()
+    services.extend_deadline(
+        actor=district_officer,
+        round=support_round,
+        school=school,
+        until=support_round.ends_on + dt.timedelta(days=5),
+        reason="Lũ quét",
+    )
+    client = client_for(province_official)
+    url = reverse("rounds:deadlines", args=[support_round.pk])
+    rows = lambda **p: [r.school for r in client.get(url, p).context["rows"]]  # noqa: E731
+    default = rows()
+    assert len(default) >= 3
+    by_name = sorted(default, key=lambda s: s.name)
+    assert rows(sap_xep="truong") == by_name
+    assert rows(sap_xep="-truong") == by_name[::-1]
+    # The extended school first, the others after it in the default order (stable).
+    assert rows(sap_xep="-han") == [school] + [s for s in default if s != school]
+    assert rows(sap_xep="han") == [s for s in default if s != school] + [school]
+    assert rows(sap_xep="school__code") == default
+    html = client.get(url, {"sap_xep": "-han"}).content.decode()
+    assert 'aria-sort="descending"' in html
