@@ -43,6 +43,25 @@ def round_sorting(params: Any) -> Sorting:
     return Sorting.from_params(params, ROUND_SORTS, default=("-starts_on", "-pk"))
 
 
+INBOX_SORTS = {
+    "truong": ("school__name",),
+    "trang_thai": ("proposal__status",),
+    "cho_tu": ("waiting_since",),
+    "tong": ("total",),
+}
+
+
+def sorted_inbox(
+    round_: SupportRound, district: District, categories: list[HouseholdCategory], params: Any
+) -> dict[str, Any]:
+    """The district inbox's ``rows`` in the order the user chose and its ``sorting``."""
+    sorting = Sorting.from_params(params, INBOX_SORTS)
+    return {
+        "rows": sorting.sort_list(district_inbox(round_, district, categories)),
+        "sorting": sorting,
+    }
+
+
 def visible_rounds(user: User) -> QuerySet[SupportRound]:
     """Rounds of the user's province. Province: every one. District and school: open rounds
     and those they took part in."""

@@ -231,7 +231,7 @@ def round_inbox(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "round": round_,
             "district": district,
-            "rows": selectors.district_inbox(round_, district, categories),
+            **selectors.sorted_inbox(round_, district, categories, request.GET),
             "kinds": selectors.offered_kinds(round_),
             "categories": categories,
             "progress": selectors.district_progress(round_, district),

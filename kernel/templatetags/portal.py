@@ -32,12 +32,16 @@ def pct(value: Any) -> str:
 
 
 @register.simple_tag
-def sort_header(sorting: Sorting | None, key: str, label: str, css: str = "") -> str:
+def sort_header(
+    sorting: Sorting | None, key: str, label: str, css: str = "", rowspan: int = 1
+) -> str:
     """A sortable column header: a link that sorts by ``key``, with ``aria-sort``.
 
     ``{% sort_header sorting "ten" _("Họ và tên") %}``; without a ``sorting`` (a list
-    that is not sortable) the header is plain."""
+    that is not sortable) the header is plain. ``rowspan`` for a header over two rows."""
     classes = format_html(' class="{}"', css) if css else ""
+    if rowspan > 1:
+        classes = format_html('{} rowspan="{}"', classes, rowspan)
     if sorting is None or key not in sorting.columns:
         return format_html('<th scope="col"{}>{}</th>', classes, label)
     state = sorting.state(key)

@@ -65,3 +65,21 @@ def test_the_deadline_page_sorts_by_school_and_by_deadline(
     assert rows(sap_xep="school__code") == default
     html = client.get(url, {"sap_xep": "-han"}).content.decode()
     assert 'aria-sort="descending"' in html
+
+
+def test_the_district_inbox_sorts_by_total_and_school(
+    client_for, district_officer, support_round, school, other_school, submitted
+):
+    client = client_for(district_officer)
+    url = reverse("rounds:inbox", args=[support_round.pk])
+    rows = lambda **p: [r.school for r in client.get(url, p).context["rows"]]  # noqa: E731
+    default = rows()
+    assert set(default) >= {school, other_school}
+    assert rows(sap_xep="-tong")[0] == school  # the only school with proposed pupils
+    assert rows(sap_xep="tong")[-1] == school
+    by_name = sorted(default, key=lambda s: s.name)
+    assert rows(sap_xep="truong") == by_name and rows(sap_xep="-truong") == by_name[::-1]
+    assert rows(sap_xep="cho_tu")[0] == school  # waiting since its submission; others have none
+    assert rows(sap_xep="quotas") == default
+    html = client.get(url, {"sap_xep": "-tong"}).content.decode()
+    assert 'aria-sort="descending" class="num" rowspan="2"' in html
