@@ -61,7 +61,7 @@ class ProgressReport(models.Model):
         _("thời điểm xếp hàng"),
         null=True,
         blank=True,
-        help_text="Set once the broker accepted the task; empty = to re-enqueue.",
+        help_text=_("Đặt khi hàng đợi đã nhận tác vụ; để trống là sẽ gửi lại."),
     )
     started_at = models.DateTimeField(_("thời điểm bắt đầu"), null=True, blank=True)
     generated_at = models.DateTimeField(_("thời điểm lập"), null=True, blank=True)

@@ -225,7 +225,7 @@ class Proposal(models.Model):
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveIntegerField(
-        _("phiên bản"), default=1, help_text="Optimistic lock against concurrent edits."
+        _("phiên bản"), default=1, help_text=_("Số phiên bản, chống hai người sửa cùng lúc.")
     )
     note = models.TextField(_("ghi chú / lý do gần nhất"), blank=True)
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)

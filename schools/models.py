@@ -281,7 +281,7 @@ class Village(models.Model):
         _("khóa tìm kiếm"),
         max_length=150,
         editable=False,
-        help_text="Accent-insensitive name used for matching.",
+        help_text=_("Tên bỏ dấu, dùng để đối chiếu."),
     )
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
     longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
@@ -479,7 +479,7 @@ class ImportBatch(models.Model):
         _("bắt đầu chạy lúc"),
         null=True,
         blank=True,
-        help_text="When the last check or import started; the sweep fails it past the time limit.",
+        help_text=_("Lần kiểm tra/nhập gần nhất bắt đầu; quá thời hạn sẽ bị đánh lỗi."),
     )
     finished_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
     district = models.ForeignKey(
@@ -585,7 +585,7 @@ class ExportJob(models.Model):
         _("thời điểm xếp hàng"),
         null=True,
         blank=True,
-        help_text="Set once the broker accepted the task; empty = to re-send.",
+        help_text=_("Đặt khi hàng đợi đã nhận tác vụ; để trống là sẽ gửi lại."),
     )
     started_at = models.DateTimeField(_("thời điểm bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("thời điểm hoàn tất"), null=True, blank=True)

@@ -190,13 +190,13 @@ class Student(models.Model):
         _("khóa tìm tên"),
         max_length=150,
         editable=False,
-        help_text="Accent-folded full name, for search.",
+        help_text=_("Họ tên bỏ dấu, dùng để tìm kiếm."),
     )
     sort_key = models.CharField(
         _("khóa sắp xếp"),
         max_length=160,
         editable=False,
-        help_text="Given, middle, family (folded).",
+        help_text=_("Tên, tên đệm, họ (bỏ dấu), dùng để sắp xếp."),
     )
     date_of_birth = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
@@ -302,7 +302,7 @@ class Student(models.Model):
         _("phiên bản"),
         default=1,
         db_default=1,  # the import COPYs new pupils without this column
-        help_text="Optimistic lock: the edit form carries it, a stale form is refused.",
+        help_text=_("Số phiên bản: biểu mẫu sửa đã cũ (có người vừa lưu) bị từ chối."),
     )
 
     # Set when a province/district review merged this record into another one: the

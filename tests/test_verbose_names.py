@@ -11,6 +11,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.text import camel_case_to_spaces
 
 PORTAL_APPS = (
@@ -77,6 +78,17 @@ def test_field_labels_are_translated_in_english() -> None:
             if vietnamese == english and not vietnamese.isascii():
                 untranslated.append(f"{model._meta.label}.{field.name}: {vietnamese}")
     assert untranslated == []
+
+
+def test_help_texts_go_through_gettext() -> None:
+    """The admin shows a field's help text under it: a plain (English) string would stay."""
+    plain = [
+        f"{model._meta.label}.{field.name}"
+        for model in _portal_models()
+        for field in _own_fields(model)
+        if field.help_text and not isinstance(field.help_text, Promise)
+    ]
+    assert plain == []
 
 
 def test_the_check_catches_an_unlabelled_field() -> None:
