@@ -8,11 +8,17 @@ the English catalogue must translate each of them too.
 
 from typing import Any
 
+import pytest
 from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.utils import label_for_field
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import camel_case_to_spaces
+
+from devices.models import StockTransfer
 
 PORTAL_APPS = (
     "accounts",
@@ -91,7 +97,34 @@ def test_help_texts_go_through_gettext() -> None:
     assert plain == []
 
 
+def test_admin_list_columns_have_vietnamese_headings() -> None:
+    """A column named by an attribute or method with no label shows it capitalised ("Pk")."""
+    automatic = []
+    with translation.override("vi"):
+        for model, model_admin in admin.site._registry.items():
+            if model._meta.app_label not in PORTAL_APPS:
+                continue
+            for name in model_admin.list_display:
+                if not isinstance(name, str) or name == "__str__":
+                    continue
+                label = str(label_for_field(name, model, model_admin))
+                if label.lower() == name.replace("_", " ").lower():
+                    automatic.append(f"{model._meta.label}: {name}")
+    assert automatic == []
+
+
+@pytest.mark.django_db
+def test_the_transfer_list_in_the_admin_heads_its_number_in_vietnamese(
+    client_for, admin_user, district
+) -> None:
+    transfer = StockTransfer.objects.create(to_district=district, sent_by=admin_user)
+    response = client_for(admin_user).get(reverse("admin:devices_stocktransfer_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Số phiếu" in html and f">{transfer.pk}</a>" in html
+
+
 def test_the_check_catches_an_unlabelled_field() -> None:
-    field = models.DateTimeField()
+    field: models.DateTimeField[Any, Any] = models.DateTimeField()
     field.set_attributes_from_name("created_at")
     assert str(field.verbose_name) == field.name.replace("_", " ")
