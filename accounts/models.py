@@ -255,7 +255,7 @@ class Activation(models.Model):
     expires_at = models.DateTimeField(_("hết hạn lúc"))
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
     sent_at = models.DateTimeField(_("đã gửi thư lúc"), null=True, blank=True)
-    code_hash = models.CharField(max_length=64, blank=True)
+    code_hash = models.CharField(_("mã kích hoạt (băm)"), max_length=64, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
     issued_by = models.ForeignKey(
         User,
@@ -302,8 +302,12 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
-    district_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
-    school_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    district_id_snapshot = models.BigIntegerField(
+        _("mã huyện (lưu lại)"), null=True, blank=True, db_index=True
+    )
+    school_id_snapshot = models.BigIntegerField(
+        _("mã trường (lưu lại)"), null=True, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("nhật ký thay đổi")
@@ -406,8 +410,12 @@ class PersonalDataAccess(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
     object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
     rows = models.PositiveIntegerField(_("số dòng"), default=1)
-    district_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
-    school_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    district_id_snapshot = models.BigIntegerField(
+        _("mã huyện (lưu lại)"), null=True, blank=True, db_index=True
+    )
+    school_id_snapshot = models.BigIntegerField(
+        _("mã trường (lưu lại)"), null=True, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("truy cập dữ liệu cá nhân")

@@ -79,13 +79,28 @@ class CoveragePoint(models.Model):
     kind = models.CharField(_("loại điểm"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("tên điểm"), max_length=200)
     school = models.OneToOneField(
-        School, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point"
+        School,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coverage_point",
+        verbose_name=_("trường"),
     )
     site = models.OneToOneField(
-        SchoolSite, on_delete=models.CASCADE, null=True, blank=True, related_name="coverage_point"
+        SchoolSite,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coverage_point",
+        verbose_name=_("điểm trường"),
     )
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="coverage_points"
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coverage_points",
+        verbose_name=_("thôn"),
     )
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="coverage_points", verbose_name=_("xã")
@@ -106,7 +121,7 @@ class CoveragePoint(models.Model):
         help_text=_("Tốt nhất trong các nhà mạng; trống khi chưa đo."),
     )
     notes = models.TextField(_("ghi chú"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     objects = CoveragePointQuerySet.as_manager()
 
@@ -173,13 +188,23 @@ class CarrierSignal(models.Model):
         CARRIER_SURVEY = "carrier", _("Nhà mạng khảo sát")
         MINISTRY_LIST = "ministry", _("Danh sách của Bộ")
 
-    point = models.ForeignKey(CoveragePoint, on_delete=models.CASCADE, related_name="signals")
+    point = models.ForeignKey(
+        CoveragePoint,
+        on_delete=models.CASCADE,
+        related_name="signals",
+        verbose_name=_("điểm phủ sóng"),
+    )
     carrier = models.CharField(_("nhà mạng"), max_length=20, choices=Carrier.choices)
     technology = models.PositiveSmallIntegerField(_("công nghệ"), choices=Technology.choices)
     measured_on = models.DateField(_("ngày đo"))
     source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người ghi nhận"),
     )
 
     class Meta:
@@ -206,14 +231,19 @@ class CoveragePlan(models.Model):
         ON_AIR = 4, _("Đã phát sóng")
         VERIFIED = 5, _("Đã nghiệm thu")
 
-    point = models.OneToOneField(CoveragePoint, on_delete=models.CASCADE, related_name="plan")
+    point = models.OneToOneField(
+        CoveragePoint,
+        on_delete=models.CASCADE,
+        related_name="plan",
+        verbose_name=_("điểm phủ sóng"),
+    )
     carrier = models.CharField(_("nhà mạng thực hiện"), max_length=20, choices=Carrier.choices)
     target_date = models.DateField(_("thời hạn"))
     solution = models.CharField(_("giải pháp"), max_length=10, choices=Solution.choices)
     stage = models.PositiveSmallIntegerField(
         _("giai đoạn"), choices=Stage.choices, default=Stage.SURVEYED
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("kế hoạch phủ sóng")
@@ -228,11 +258,21 @@ class CoveragePlan(models.Model):
 
 
 class PlanNote(models.Model):
-    plan = models.ForeignKey(CoveragePlan, on_delete=models.CASCADE, related_name="notes")
+    plan = models.ForeignKey(
+        CoveragePlan,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("kế hoạch phủ sóng"),
+    )
     stage = models.PositiveSmallIntegerField(_("giai đoạn"), choices=CoveragePlan.Stage.choices)
     text = models.TextField(_("nội dung"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người viết"),
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("ghi chú tiến độ")
@@ -294,7 +334,12 @@ class PointState(models.Model):
     past week counts the points as they were at the end of that week.
     """
 
-    point = models.ForeignKey(CoveragePoint, on_delete=models.CASCADE, related_name="states")
+    point = models.ForeignKey(
+        CoveragePoint,
+        on_delete=models.CASCADE,
+        related_name="states",
+        verbose_name=_("điểm phủ sóng"),
+    )
     at = models.DateTimeField(_("từ lúc"), db_index=True)
     best_technology = models.PositiveSmallIntegerField(
         _("công nghệ tốt nhất"), choices=Technology.choices, null=True, blank=True

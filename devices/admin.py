@@ -7,6 +7,7 @@ check scope and leave an audit trail), so their admin pages are read-only.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import (
     Allocation,
@@ -61,9 +62,13 @@ class DeviceAdmin(ReadOnlyAdmin):
 
 @admin.register(StockTransfer)
 class StockTransferAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "to_district", "to_school", "status", "sent_at", "received_at")
+    list_display = ("number", "to_district", "to_school", "status", "sent_at", "received_at")
     list_filter = ("status",)
     list_select_related = ("to_district", "to_school")
+
+    @admin.display(description=_("Số phiếu"), ordering="pk")
+    def number(self, obj: StockTransfer) -> int:
+        return obj.pk
 
 
 @admin.register(Allocation)

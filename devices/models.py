@@ -36,9 +36,12 @@ class DeviceSource(models.Model):
     received_on = models.DateField(_("ngày nhận"))
     note = models.TextField(_("ghi chú"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = DeviceSourceQuerySet.as_manager()
 
@@ -107,16 +110,26 @@ class Device(models.Model):
         _("nơi giữ"), max_length=10, choices=Holder.choices, default=Holder.PROVINCE
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("huyện"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("trường"),
     )
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.IN_STOCK
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     objects = DeviceQuerySet.as_manager()
 
@@ -155,27 +168,50 @@ class StockTransfer(models.Model):
         CANCELLED = "cancelled", _("Đã hủy")
 
     from_district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện chuyển"),
     )
     to_district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện nhận"),
     )
     to_school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("trường nhận"),
     )
-    devices = models.ManyToManyField(Device, related_name="transfers")
+    devices = models.ManyToManyField(Device, related_name="transfers", verbose_name=_("thiết bị"))
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.SENT
     )
     note = models.TextField(_("ghi chú"), blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người gửi"),
     )
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("thời điểm gửi"), auto_now_add=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhận"),
     )
-    received_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm nhận"), null=True, blank=True)
 
     objects = TransferQuerySet.as_manager()
 
@@ -236,7 +272,9 @@ class Allocation(models.Model):
     device = models.ForeignKey(
         Device, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("thiết bị")
     )
-    device_type = models.CharField(max_length=20, choices=DeviceType.choices, editable=False)
+    device_type = models.CharField(
+        _("loại thiết bị"), max_length=20, choices=DeviceType.choices, editable=False
+    )
     student = models.ForeignKey(
         Student, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("học sinh")
     )
@@ -246,7 +284,9 @@ class Allocation(models.Model):
         related_name="allocations",
         verbose_name=_("đề xuất được duyệt"),
     )
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="allocations")
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("trường")
+    )
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.RESERVED
     )
@@ -255,15 +295,23 @@ class Allocation(models.Model):
     )
     loan_until = models.DateField(_("mượn đến ngày"), null=True, blank=True)
     allocated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người cấp phát"),
     )
-    allocated_at = models.DateTimeField(auto_now_add=True)
+    allocated_at = models.DateTimeField(_("thời điểm cấp phát"), auto_now_add=True)
     handover_date = models.DateField(_("ngày bàn giao"), null=True, blank=True)
     signed_scan = models.FileField(
         _("biên bản đã ký (bản quét)"), upload_to=scan_upload_path, blank=True
     )
     handed_over_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người bàn giao"),
     )
     returned_at = models.DateField(_("ngày thu hồi"), null=True, blank=True)
     return_reason = models.CharField(
@@ -356,7 +404,10 @@ class Subscription(models.Model):
         Student, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("học sinh")
     )
     proposal_item = models.ForeignKey(
-        "rounds.ProposalItem", on_delete=models.PROTECT, related_name="subscriptions"
+        "rounds.ProposalItem",
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("dòng đề xuất"),
     )
     package = models.ForeignKey(
         DataPackage,
@@ -372,12 +423,17 @@ class Subscription(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.REQUESTED
     )
-    expiry_notified_on = models.DateField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    expiry_notified_on = models.DateField(
+        _("ngày báo sắp hết hạn"), null=True, blank=True, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -411,15 +467,21 @@ class SubscriptionProblem(models.Model):
         OTHER = "other", _("Khác")
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="problems"
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="problems",
+        verbose_name=_("thuê bao gói cước"),
     )
     kind = models.CharField(_("sự cố"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("mô tả"), blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người báo"),
     )
-    reported_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(_("thời điểm báo"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
     resolution = models.TextField(_("cách xử lý"), blank=True)
 
     class Meta:

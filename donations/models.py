@@ -93,7 +93,7 @@ class Donor(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
     public_consent = models.BooleanField(_("đồng ý công khai tên"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = DonorQuerySet.as_manager()
 
@@ -146,9 +146,12 @@ class Pledge(models.Model):
     cash_amount = models.PositiveBigIntegerField(_("số tiền cam kết (đồng)"), default=0)
     note = models.TextField(_("ghi chú"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -172,7 +175,9 @@ class Pledge(models.Model):
 class PledgeItem(models.Model):
     """An in-kind part of a pledge: so many devices of a type, or data packages for so many months."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="items")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="items", verbose_name=_("cam kết tài trợ")
+    )
     kind = models.CharField(_("loại"), max_length=20, choices=SupportKind.choices)
     quantity = models.PositiveIntegerField(_("số lượng"), validators=[MinValueValidator(1)])
     months = models.PositiveSmallIntegerField(_("số tháng (gói cước)"), null=True, blank=True)
@@ -186,7 +191,12 @@ class PledgeItem(models.Model):
 
 
 class Instalment(models.Model):
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.CASCADE,
+        related_name="instalments",
+        verbose_name=_("cam kết tài trợ"),
+    )
     due_on = models.DateField(_("hạn"))
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"))
 
@@ -229,9 +239,12 @@ class Receipt(models.Model):
         _("lý do nhận vượt cam kết"), max_length=255, blank=True
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người ghi nhận"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("thời điểm ghi nhận"), auto_now_add=True)
 
     objects = ReceiptQuerySet.as_manager()
 
@@ -240,7 +253,12 @@ class Receipt(models.Model):
 
 
 class CashReceipt(Receipt):
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="cash_receipts")
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.PROTECT,
+        related_name="cash_receipts",
+        verbose_name=_("cam kết tài trợ"),
+    )
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
     received_on = models.DateField(_("ngày nhận"))
     account = models.ForeignKey(
@@ -269,9 +287,17 @@ class CashReceipt(Receipt):
 class InKindReceipt(Receipt):
     """A delivery of devices against a pledge; the devices enter stock with this source."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="inkind_receipts")
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.PROTECT,
+        related_name="inkind_receipts",
+        verbose_name=_("cam kết tài trợ"),
+    )
     source = models.OneToOneField(
-        DeviceSource, on_delete=models.PROTECT, related_name="donation_receipt"
+        DeviceSource,
+        on_delete=models.PROTECT,
+        related_name="donation_receipt",
+        verbose_name=_("nguồn thiết bị"),
     )
 
     class Meta:
@@ -299,7 +325,12 @@ class Spending(models.Model):
 
     spent_on = models.DateField(_("ngày chi"))
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
-    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="spendings")
+    account = models.ForeignKey(
+        FundAccount,
+        on_delete=models.PROTECT,
+        related_name="spendings",
+        verbose_name=_("tài khoản quỹ"),
+    )
     purpose = models.CharField(_("mục đích"), max_length=10, choices=Purpose.choices)
     reference = models.CharField(_("số chứng từ"), max_length=80, unique=True)
     description = models.TextField(_("nội dung"), blank=True)
@@ -320,9 +351,12 @@ class Spending(models.Model):
     )
     subscriptions_count = models.PositiveIntegerField(_("số thuê bao được mua"), default=0)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người ghi nhận"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("thời điểm ghi nhận"), auto_now_add=True)
 
     objects = SpendingQuerySet.as_manager()
 
@@ -347,8 +381,12 @@ class Spending(models.Model):
 class SpendingDraw(models.Model):
     """How much of one cash receipt a spending used, so cash traces to what it bought."""
 
-    spending = models.ForeignKey(Spending, on_delete=models.CASCADE, related_name="draws")
-    receipt = models.ForeignKey(CashReceipt, on_delete=models.PROTECT, related_name="draws")
+    spending = models.ForeignKey(
+        Spending, on_delete=models.CASCADE, related_name="draws", verbose_name=_("khoản chi")
+    )
+    receipt = models.ForeignKey(
+        CashReceipt, on_delete=models.PROTECT, related_name="draws", verbose_name=_("khoản thu")
+    )
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(1)])
 
     class Meta:

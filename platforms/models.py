@@ -31,7 +31,7 @@ class LearningPlatform(models.Model):
         default=True,
         help_text=_("Tài khoản trên nền tảng ngừng sử dụng không được tính là sẵn sàng."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("nền tảng học trực tuyến")
@@ -81,10 +81,15 @@ class PlatformAccount(models.Model):
     is_active = models.BooleanField(_("đang dùng"), default=True)
     deactivated_on = models.DateField(_("ngày ngừng"), null=True, blank=True)
     deactivated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người ngừng tài khoản"),
     )
     deactivation_reason = models.CharField(_("lý do ngừng"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = PlatformAccountQuerySet.as_manager()
 

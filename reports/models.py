@@ -44,23 +44,29 @@ class ProgressReport(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    progress = models.PositiveSmallIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
     figures = models.JSONField(_("số liệu"), default=dict, blank=True)
     xlsx = models.FileField(_("tệp Excel"), upload_to="reports/", blank=True)
     pdf = models.FileField(_("tệp PDF"), upload_to="reports/", blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        help_text="Set once the broker accepted the task; empty = to re-enqueue.",
+        related_name="+",
+        verbose_name=_("người yêu cầu"),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    generated_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(
+        _("thời điểm xếp hàng"),
+        null=True,
+        blank=True,
+        help_text=_("Đặt khi hàng đợi đã nhận tác vụ; để trống là sẽ gửi lại."),
+    )
+    started_at = models.DateTimeField(_("thời điểm bắt đầu"), null=True, blank=True)
+    generated_at = models.DateTimeField(_("thời điểm lập"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("thời điểm gửi thư"), null=True, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
 
     objects = ProgressReportQuerySet.as_manager()
 
@@ -115,20 +121,33 @@ class OutreachActivity(models.Model):
         LOUDSPEAKER = "loudspeaker", _("Loa truyền thanh cơ sở")
 
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("trường"),
     )
     held_on = models.DateField(_("ngày"))
     channel = models.CharField(_("hình thức"), max_length=12, choices=Channel.choices)
     title = models.CharField(_("nội dung"), max_length=255)
     link = models.URLField(_("đường dẫn"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     objects = OutreachQuerySet.as_manager()
 

@@ -57,9 +57,12 @@ class SupportRound(models.Model):
     )
     description = models.TextField(_("mô tả"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người mở đợt"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = SupportRoundQuerySet.as_manager()
 
@@ -112,7 +115,7 @@ class Quota(models.Model):
     )
     kind = models.CharField(_("loại hỗ trợ"), max_length=20, choices=SupportKind.choices)
     amount = models.PositiveIntegerField(_("chỉ tiêu"))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("chỉ tiêu")
@@ -222,23 +225,38 @@ class Proposal(models.Model):
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveIntegerField(
-        _("phiên bản"), default=1, help_text="Optimistic lock against concurrent edits."
+        _("phiên bản"), default=1, help_text=_("Số phiên bản, chống hai người sửa cùng lúc.")
     )
     note = models.TextField(_("ghi chú / lý do gần nhất"), blank=True)
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người gửi"),
     )
     decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người quyết định"),
     )
     confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người xác nhận"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -284,7 +302,11 @@ class ProposalItem(models.Model):
         Proposal, on_delete=models.CASCADE, related_name="items", verbose_name=_("danh sách")
     )
     round = models.ForeignKey(
-        SupportRound, on_delete=models.PROTECT, related_name="items", editable=False
+        SupportRound,
+        on_delete=models.PROTECT,
+        related_name="items",
+        editable=False,
+        verbose_name=_("đợt hỗ trợ"),
     )
     student = models.ForeignKey(
         Student, on_delete=models.PROTECT, related_name="proposal_items", verbose_name=_("học sinh")
@@ -295,9 +317,14 @@ class ProposalItem(models.Model):
         _("kết quả"), max_length=10, choices=Status.choices, default=Status.PROPOSED
     )
     reason = models.TextField(_("lý do"), blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("thời điểm quyết định"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người quyết định"),
     )
 
     objects = ProposalItemQuerySet.as_manager()

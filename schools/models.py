@@ -278,7 +278,10 @@ class Village(models.Model):
     )
     name = models.CharField(_("tên"), max_length=150)
     key = models.CharField(
-        max_length=150, editable=False, help_text="Accent-insensitive name used for matching."
+        _("khóa tìm kiếm"),
+        max_length=150,
+        editable=False,
+        help_text=_("Tên bỏ dấu, dùng để đối chiếu."),
     )
     latitude = models.FloatField(_("vĩ độ"), null=True, blank=True)
     longitude = models.FloatField(_("kinh độ"), null=True, blank=True)
@@ -476,14 +479,24 @@ class ImportBatch(models.Model):
         _("bắt đầu chạy lúc"),
         null=True,
         blank=True,
-        help_text="When the last check or import started; the sweep fails it past the time limit.",
+        help_text=_("Lần kiểm tra/nhập gần nhất bắt đầu; quá thời hạn sẽ bị đánh lỗi."),
     )
     finished_at = models.DateTimeField(_("hoàn tất lúc"), null=True, blank=True)
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("trường"),
     )
     file = models.FileField(_("tệp"), upload_to=import_upload_path, max_length=300)
     file_name = models.CharField(_("tên tệp"), max_length=255)
@@ -498,7 +511,7 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("lỗi"), default=list, blank=True)
     message = models.TextField(_("thông báo"), blank=True)
     progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
-    task_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(_("mã tác vụ"), max_length=64, blank=True)
     # The uploaded file goes after UPLOAD_RETENTION_DAYS; the record and its counts stay.
     file_deleted_at = models.DateTimeField(_("tệp đã xóa lúc"), null=True, blank=True)
 
@@ -554,21 +567,29 @@ class ExportJob(models.Model):
         DONE = "done", _("Hoàn tất")
         FAILED = "failed", _("Lỗi")
 
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="export_jobs")
-    exporter = models.CharField(max_length=80)
-    params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to="exports/", blank=True)
-    rows = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("người yêu cầu"),
+    )
+    exporter = models.CharField(_("loại tệp xuất"), max_length=80)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField(_("tệp"), upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     enqueued_at = models.DateTimeField(
+        _("thời điểm xếp hàng"),
         null=True,
         blank=True,
-        help_text="Set once the broker accepted the task; empty = to re-send.",
+        help_text=_("Đặt khi hàng đợi đã nhận tác vụ; để trống là sẽ gửi lại."),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(_("thời điểm bắt đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm hoàn tất"), null=True, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
 
     class Meta:
         verbose_name = _("tệp xuất")

@@ -129,8 +129,8 @@ class Household(models.Model):
         editable=False,
         help_text=PORTAL_EDITS_HELP,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ngày cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("hộ gia đình")
@@ -187,12 +187,16 @@ class Student(models.Model):
     # Searched with "contains", which no B-tree serves, so name_key has no index of its
     # own; sort_key gets one plain index (Meta) rather than db_index's two on PostgreSQL.
     name_key = models.CharField(
+        _("khóa tìm tên"),
         max_length=150,
         editable=False,
-        help_text="Accent-folded full name, for search.",
+        help_text=_("Họ tên bỏ dấu, dùng để tìm kiếm."),
     )
     sort_key = models.CharField(
-        max_length=160, editable=False, help_text="Given, middle, family (folded)."
+        _("khóa sắp xếp"),
+        max_length=160,
+        editable=False,
+        help_text=_("Tên, tên đệm, họ (bỏ dấu), dùng để sắp xếp."),
     )
     date_of_birth = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
@@ -290,6 +294,7 @@ class Student(models.Model):
         related_name="+",
         help_text=_("Người nhập trực tiếp; học sinh nhập từ tệp thuộc người tải tệp lên."),
         db_index=False,
+        verbose_name=_("người tạo"),
     )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
@@ -297,7 +302,7 @@ class Student(models.Model):
         _("phiên bản"),
         default=1,
         db_default=1,  # the import COPYs new pupils without this column
-        help_text="Optimistic lock: the edit form carries it, a stale form is refused.",
+        help_text=_("Số phiên bản: biểu mẫu sửa đã cũ (có người vừa lưu) bị từ chối."),
     )
 
     # Set when a province/district review merged this record into another one: the

@@ -27,11 +27,11 @@
     var ticked = form.querySelectorAll("input[type=checkbox][name]:checked").length;
     var count = form.querySelector("[data-selected-count]");
     if (count) { count.textContent = String(ticked); }
-    var all = form.querySelector("[data-select-all]");
-    if (all) {
+    // One box in the table's header, one above the cards on a phone (the header is hidden there).
+    form.querySelectorAll("[data-select-all]").forEach(function (all) {
       all.checked = boxes.length > 0 && ticked === boxes.length;
       all.indeterminate = ticked > 0 && ticked < boxes.length;
-    }
+    });
   }
   document.addEventListener("change", function (event) {
     var form = selectionForm(event.target);

@@ -55,7 +55,6 @@ OBJECT_URLS = {
     "devices:transfer_confirm": "transfer",
     "devices:transfer_slip": "transfer",
     "devices:transfer_cancel": "transfer",
-    "devices:transfer_slip": "transfer",
     "devices:allocate": "item",
     "devices:allocation_detail": "allocation",
     "devices:allocation_pdf": "allocation",

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.browser.journey import DESKTOP, PHONE
+from tests.rounds.factories import ProposalFactory, PupilFactory, QuotaFactory, SupportRoundFactory
 from tests.students.factories import StudentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,4 +81,67 @@ def test_lists_stay_tables_on_a_desktop(browser, live_server, school_staff, scho
     table = page.locator("main table.table").first
     assert table.evaluate("t => getComputedStyle(t).display") == "table"
     assert table.locator("thead").is_visible()
+    context.close()
+
+
+@pytest.fixture
+def draft_with_candidates(province_official, district, school):
+    support_round = SupportRoundFactory(created_by=province_official)
+    QuotaFactory(round=support_round, district=district, amount=10)
+    QuotaFactory(round=support_round, district=district, school=school, amount=10)
+    for n, name in enumerate(["Đặng Văn Dũng", "Ma Thị Mai", "Giàng Seo Phủ", "Lò Thị Ánh"]):
+        PupilFactory(school=school, full_name=name, class_name="7B" if n % 2 else "6A")
+    return ProposalFactory(round=support_round, school=school)
+
+
+def candidate_page(browser, base_url, user, proposal, viewport, query=""):
+    context, page = logged_in(browser, base_url, user, viewport)
+    page.goto(f"{base_url}/dot-ho-tro/de-xuat/{proposal.pk}/{query}#them-hoc-sinh")
+    page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def test_select_all_is_usable_on_a_phone_and_ticks_every_shown_candidate(
+    browser, live_server, school_staff, draft_with_candidates, screenshot_dir
+):
+    context, page = candidate_page(
+        browser, live_server.url, school_staff, draft_with_candidates, PHONE, "?lop=7B"
+    )
+    candidates = page.locator("[data-testid=candidates]")
+    assert not candidates.locator("thead").is_visible()
+    boxes = candidates.locator("tbody input[type=checkbox][name=add]")
+    assert boxes.count() == 2
+    select_all = page.get_by_label("Chọn tất cả học sinh đang hiển thị").locator("visible=true")
+    assert select_all.count() == 1
+    box = select_all.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    select_all.check()
+    page.screenshot(path=f"{screenshot_dir}/phone-proposal-select-all.png", full_page=True)
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    assert page.locator("[data-selected-count]").inner_text() == "2"
+    boxes.first.uncheck()
+    assert not select_all.is_checked()
+    assert select_all.evaluate("el => el.indeterminate")
+    select_all.check()
+    page.get_by_role("button", name="Thêm các em đã chọn").click()
+    page.wait_for_load_state("networkidle")
+    added = sorted(i.student.full_name for i in draft_with_candidates.items.all())
+    assert added == ["Lò Thị Ánh", "Ma Thị Mai"]
+    context.close()
+
+
+def test_on_a_desktop_select_all_stays_in_the_table_header(
+    browser, live_server, school_staff, draft_with_candidates
+):
+    context, page = candidate_page(
+        browser, live_server.url, school_staff, draft_with_candidates, DESKTOP
+    )
+    assert not page.locator(".select-all-cards").is_visible()
+    header_box = page.locator("[data-testid=candidates] thead [data-select-all]")
+    assert header_box.is_visible()
+    header_box.check()
+    boxes = page.locator("[data-testid=candidates] tbody input[type=checkbox][name=add]")
+    assert boxes.count() == 4
+    assert all(boxes.nth(i).is_checked() for i in range(4))
+    assert page.locator(".select-all-cards [data-select-all]").is_checked()
     context.close()

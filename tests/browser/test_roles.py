@@ -54,5 +54,8 @@ def test_wrong_password_shows_vietnamese_message(demo_data, live_server, page):
     page.goto(f"{live_server.url}/dang-nhap/")
     page.fill("input[name=username]", "demo_truong")
     page.fill("input[name=password]", "sai-mat-khau")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    # The click returns before the answer is loaded: read the page once it has arrived.
+    page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng").first.wait_for()
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.content()
