@@ -8,6 +8,7 @@ from django.db import connection, connections
 
 from reports import services
 from reports.models import ProgressReport
+from tests.schools.factories import ProvinceFactory
 
 
 @pytest.mark.postgres
@@ -15,6 +16,7 @@ from reports.models import ProgressReport
 def test_two_workers_same_period_make_one_report():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
+    ProvinceFactory()  # a report is the report of a province's Sở
     barrier = threading.Barrier(2)
     results, errors = [], []
 
