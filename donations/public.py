@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -95,47 +95,42 @@ def suppress_rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
             row["show"][column] = show(row[column], hidden=i in hidden)
 
 
+def _by(queryset: QuerySet[Any], key: str, total: Sum | Count) -> dict[int, int]:
+    """``total`` per value of ``key`` (one GROUP BY query)."""
+    return dict(queryset.values(key).annotate(t=total).values_list(key, "t"))
+
+
+def _per_donor(province_id: int | None) -> dict[str, dict[int, int]]:
+    """Per donor id of the province: cash pledged and received, devices pledged and received."""
+    pledges = Pledge.objects.in_province(province_id)
+    return {
+        "pledged": _by(pledges, "donor_id", Sum("cash_amount")),
+        "received": _by(
+            CashReceipt.objects.in_province(province_id), "pledge__donor_id", Sum("amount")
+        ),
+        "pledged_devices": _by(
+            PledgeItem.objects.filter(kind__in=sorted(DEVICE_KINDS), pledge__in=pledges),
+            "pledge__donor_id",
+            Sum("quantity"),
+        ),
+        "devices": _by(
+            Device.objects.in_province(province_id).filter(source__donation_receipt__isnull=False),
+            "source__donation_receipt__pledge__donor_id",
+            Count("pk"),
+        ),
+    }
+
+
 def _donor_rows(province_id: int | None) -> list[dict[str, Any]]:
     donors = {
         d.pk: d
         for d in Donor.objects.in_province(province_id).only("pk", "name", "kind", "public_consent")
     }
-    pledged = dict(
-        Pledge.objects.in_province(province_id)
-        .values("donor_id")
-        .annotate(t=Sum("cash_amount"))
-        .values_list("donor_id", "t")
-    )
-    received = dict(
-        CashReceipt.objects.in_province(province_id)
-        .values("pledge__donor_id")
-        .annotate(t=Sum("amount"))
-        .values_list("pledge__donor_id", "t")
-    )
-    pledged_devices = dict(
-        PledgeItem.objects.filter(
-            kind__in=sorted(DEVICE_KINDS), pledge__in=Pledge.objects.in_province(province_id)
-        )
-        .values("pledge__donor_id")
-        .annotate(t=Sum("quantity"))
-        .values_list("pledge__donor_id", "t")
-    )
-    received_devices = dict(
-        Device.objects.in_province(province_id)
-        .filter(source__donation_receipt__isnull=False)
-        .values("source__donation_receipt__pledge__donor_id")
-        .annotate(t=Count("pk"))
-        .values_list("source__donation_receipt__pledge__donor_id", "t")
-    )
+    sums = _per_donor(province_id)
     named: list[dict[str, Any]] = []
     anonymous = {"count": 0, "pledged": 0, "received": 0, "pledged_devices": 0, "devices": 0}
     for pk, donor in donors.items():
-        values = {
-            "pledged": pledged.get(pk) or 0,
-            "received": received.get(pk) or 0,
-            "pledged_devices": pledged_devices.get(pk) or 0,
-            "devices": received_devices.get(pk) or 0,
-        }
+        values = {name: by_donor.get(pk) or 0 for name, by_donor in sums.items()}
         if not any(values.values()):
             continue
         if donor.public_consent:
