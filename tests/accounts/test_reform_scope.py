@@ -173,3 +173,22 @@ def test_district_officer_pages_stay_open_but_writes_answer_404(world, client):
 
 def test_district_officer_without_an_office_row_keeps_the_role(db, district_officer):
     assert district_officer.can("can_approve")
+
+
+@time_machine.travel(AFTER)
+def test_commune_officer_home_lists_the_communes_schools_of_today(world, client):
+    client.force_login(world.users["van_phu"])
+    page = client.get(reverse("accounts:home"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "UBND Phường Văn Phú" in text
+    assert world.au_lau_school.name in text and world.upper_school.name in text
+    assert world.tan_tien_school.name not in text and world.split_school.name not in text
+
+
+@time_machine.travel(AFTER)
+def test_commune_officer_pupil_list_shows_only_the_communes_pupils(world, client):
+    client.force_login(world.users["bao_yen"])
+    page = client.get(reverse("students:list"))
+    assert page.status_code == 200
+    assert list(page.context["page"].object_list) == [world.pupils["tan_tien_school"]]
