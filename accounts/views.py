@@ -208,6 +208,12 @@ def home(request: AuthedRequest) -> HttpResponse:
         pk = access.own_district_id(user)
         context = {"district": school_selectors.district_overview(user=user, pk=pk)}
         template = "accounts/home_district.html"
+    elif access.is_commune_user(user):
+        commune, schools = school_selectors.commune_overview(
+            user=user, pk=access.own_commune_id(user)
+        )
+        context = {"commune": commune, "school_list": schools}
+        template = "accounts/home_commune.html"
     elif access.is_provincial_user(user):
         context = {"districts": school_selectors.province_overview(user=user)}
         template = "accounts/home_province.html"

@@ -37,6 +37,15 @@ def district_overview(*, user: ScopedUser, pk: int) -> District:
     return district
 
 
+def commune_overview(*, user: ScopedUser, pk: int) -> tuple[Commune, list[School]]:
+    """A commune officer's commune (of 1 July 2025) and the schools that stand in it today."""
+    commune = Commune.objects.select_related("province").get(pk=pk)
+    schools: list[School] = list(
+        visible_schools(user).annotate(site_count=Count("sites")).order_by("commune__name", "name")
+    )
+    return commune, schools
+
+
 def school_overview(*, user: ScopedUser, pk: int) -> School:
     return get_for_user(
         School.objects.select_related("district", "commune").prefetch_related(

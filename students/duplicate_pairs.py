@@ -86,14 +86,22 @@ def _pairs_sql(user: User) -> tuple[str, list[Any]]:
             from schools.models import District
 
             district = District._meta.db_table
+            # A province of 2025 with its predecessors (Scope.province_ids).
+            ids = sorted(scope.province_ids or {scope.province_id})
+            marks = ", ".join(["%s"] * len(ids))
             where_scope = (
-                f"(sa.district_id IN (SELECT id FROM {district} WHERE province_id = %s) "  # noqa: S608 - model metadata
-                f"OR sb.district_id IN (SELECT id FROM {district} WHERE province_id = %s))"
+                f"(sa.district_id IN (SELECT id FROM {district} WHERE province_id IN ({marks})) "  # noqa: S608 - model metadata
+                f"OR sb.district_id IN (SELECT id FROM {district} WHERE province_id IN ({marks})))"
             )
-            params += [scope.province_id, scope.province_id]
+            params += [*ids, *ids]
     elif scope.is_district and scope.district_id is not None:
         where_scope = "(sa.district_id = %s OR sb.district_id = %s)"
         params += [scope.district_id, scope.district_id]
+    elif scope.is_commune and scope.school_ids:
+        schools = sorted(scope.school_ids)
+        marks = ", ".join(["%s"] * len(schools))
+        where_scope = f"(sa.id IN ({marks}) OR sb.id IN ({marks}))"
+        params += [*schools, *schools]
     else:
         where_scope = "1=0"
     same_place = (

@@ -209,7 +209,10 @@ def communes_for(user: User) -> QuerySet[Commune]:
     scope = user.scope
     communes = Commune.objects.select_related("district").order_by("district__code", "name")
     if scope.is_provincial and scope.province_id is not None:
-        return communes.filter(district__province_id=scope.province_id)
+        # A province of 2025 lists its predecessors' communes: the pupils' are of 2021.
+        return communes.filter(district__province_id__in=sorted(scope.province_ids))
+    if scope.is_commune:
+        return communes.filter(schools__pk__in=sorted(scope.school_ids)).distinct()
     if scope.district_id is not None:  # a district officer's district, or a school's
         return communes.filter(district_id=scope.district_id)
     return communes.none()

@@ -23,7 +23,7 @@ from kernel.spreadsheets import RowNumber, Table
 from schools.models import Commune, School, Village
 from students.fastrows import iter_data_rows, quick_fold, quick_name_keys
 from students.importers.columns import FIELD_LABELS
-from students.importers.duplicates import RegistryIndex
+from students.importers.duplicates import OwnSchools, RegistryIndex, within
 from students.importers.layouts import (
     MONTH_FIRST_TYPES,
     MonthFirstEvidence,
@@ -119,7 +119,7 @@ class CellNormaliser:
         lookups: Lookups,
         today: dt.date,
         school: School | None,
-        only_school_id: int | None,
+        only_school_id: OwnSchools,
         has_school_column: bool,
         title_lines: list[str],
         refuse_shapes: bool = False,
@@ -222,7 +222,7 @@ class CellNormaliser:
                 school = named
             elif v.ok and school is None:
                 v.error("school", v.required)
-        if school is not None and self.only_school_id and school.id != self.only_school_id:
+        if school is not None and not within(school.id, self.only_school_id):
             v.error(
                 "school" if "school" in v.values else "school_code",
                 _("trường khác với trường của bạn"),
@@ -477,7 +477,7 @@ class RowChecker:
         registry: RegistryIndex,
         today: dt.date,
         school: School | None,
-        only_school_id: int | None,
+        only_school_id: OwnSchools,
     ) -> None:
         self.lookups = lookups
         self.registry = registry

@@ -42,6 +42,17 @@ _HH_CATEGORY = HOUSEHOLD_FIELDS.index("category_id")
 _HH_CODE = HOUSEHOLD_FIELDS.index("code")
 
 
+# The acting user's own school, or a commune officer's schools (Scope.school_ids).
+OwnSchools = int | frozenset[int] | None
+
+
+def within(school_id: int, own: OwnSchools) -> bool:
+    """Whether ``school_id`` is the acting user's school (or one of their commune's)."""
+    if own is None:
+        return True
+    return school_id in own if isinstance(own, frozenset) else school_id == own
+
+
 class _Scope:
     """Whether the acting user may see a pupil, decided in memory (worker thread)."""
 
@@ -49,11 +60,17 @@ class _Scope:
         scope = actor.scope if actor is not None else None
         self.school_id = scope.school_id if scope is not None and scope.is_school else None
         self.district_id = scope.district_id if scope is not None and scope.is_district else None
-        self.everything = scope is None or not (scope.is_school or scope.is_district)
+        # A commune officer: the schools of the commune today.
+        self.school_ids = scope.school_ids if scope is not None and scope.is_commune else None
+        self.everything = scope is None or not (
+            scope.is_school or scope.is_district or scope.is_commune
+        )
 
     def sees(self, school_id: int, district_id: int) -> bool:
         if self.everything:
             return True
+        if self.school_ids is not None:
+            return school_id in self.school_ids
         if self.school_id is not None:
             return school_id == self.school_id
         return district_id == self.district_id

@@ -54,7 +54,9 @@ class StudentImporter:
         self.actor = actor if actor is not None and actor.pk else None
         scope = self.actor.scope if self.actor is not None else None
         self.notices: list[str] = []  # how the file was read (``reading_notices``)
-        self.only_school_id: int | None = None
+        self.only_school_id: duplicates.OwnSchools = None
+        if scope is not None and scope.is_commune:
+            self.only_school_id = scope.school_ids
         if scope is not None and scope.is_school:
             self.only_school_id = scope.school_id
             school = school or actor.school  # type: ignore[union-attr]  # a school scope comes from a signed-in actor
@@ -63,6 +65,18 @@ class StudentImporter:
                 district = school.district
             elif scope is not None and scope.district_id:
                 district = District.objects.get(pk=scope.district_id)
+        # A commune officer's lists name the schools of the commune, in their districts.
+        self._district_ids = (
+            sorted(
+                set(
+                    School.objects.filter(pk__in=sorted(scope.school_ids)).values_list(
+                        "district_id", flat=True
+                    )
+                )
+            )
+            if scope is not None and scope.is_commune and district is None
+            else None
+        )
         self.school = school
         self.district = district
         self.today = today or timezone.localdate()
@@ -74,7 +88,7 @@ class StudentImporter:
     def lookups(self) -> Lookups:
         if self._lookups is None:
             self._lookups = Lookups(
-                district_ids=[self.district.pk] if self.district is not None else None
+                district_ids=[self.district.pk] if self.district is not None else self._district_ids
             )
         return self._lookups
 
@@ -113,7 +127,7 @@ class StudentImporter:
         if titled is None and self.district is None:
             return None
         if titled is not None:
-            if self.only_school_id is not None and titled.pk != self.only_school_id:
+            if not duplicates.within(titled.pk, self.only_school_id):
                 raise SpreadsheetError(
                     _("Tệp là danh sách của %(school)s, không phải trường của bạn.")
                     % {"school": titled.name}

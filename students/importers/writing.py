@@ -76,7 +76,7 @@ class ChunkWriter:
         *,
         actor: User | None,
         lookups: Lookups,
-        only_school_id: int | None,
+        only_school_id: duplicates.OwnSchools,
         district: District | None,
         warnings: list[RowError],
     ) -> None:
@@ -471,7 +471,7 @@ class ChunkWriter:
 
     def _may_touch(self, pupil: _Pupil) -> bool:
         if self.only_school_id is not None:
-            return pupil.school_id == self.only_school_id
+            return duplicates.within(pupil.school_id, self.only_school_id)
         if self.district is not None:
             return pupil.district_id == self.district.pk
         return True

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from schools.models import GENERATION_2025, Commune, CommuneSuccession, Province
 from tests.access_world import ROLES, build_province
 from tests.accounts.factories import UserFactory, role
 from tests.schools.factories import CommuneFactory, DistrictFactory, SchoolFactory
@@ -171,6 +172,25 @@ def _other_unit_users(a, b) -> dict[str, object]:
     users["district_officer (huyện khác cùng tỉnh)"] = UserFactory(
         username="phong_15b", role=role("district_officer"), district=b_district_2
     )
+    # Commune officers (since 1/7/2025): one of a commune of a province of 2025 that b
+    # went into, whose schools are not b's school; one of another province of 2025.
+    b_2025 = Province.objects.create(code="15", name="Lào Cai", generation_id=GENERATION_2025)
+    Province.objects.filter(pk=b.province.pk).update(successor=b_2025)
+    viet_thanh = Commune.objects.create(
+        generation_id=GENERATION_2025, province=b_2025, code="15002", name="Xã Việt Thành"
+    )
+    CommuneSuccession.objects.create(old=b_school_2.commune, new=viet_thanh)
+    users["commune_officer (xã khác cùng tỉnh)"] = UserFactory(
+        username="xa_15b", role=role("commune_officer"), commune=viet_thanh
+    )
+    far = Province.objects.create(code="08", name="Tuyên Quang", generation_id=GENERATION_2025)
+    users[f"commune_officer {OTHER_PROVINCE}"] = UserFactory(
+        username="xa_08",
+        role=role("commune_officer"),
+        commune=Commune.objects.create(
+            generation_id=GENERATION_2025, province=far, code="02269", name="Phường Minh Xuân"
+        ),
+    )
     users["admin (tỉnh đầu tiên)"] = UserFactory(
         username="quantri_10", role=role("admin"), is_staff=True, is_superuser=True
     )
@@ -228,3 +248,19 @@ def test_the_objects_own_unit_reaches_them():
     )
     assert not never, f"the owning unit never reaches {never}"
     assert sum(1 for seen in statuses.values() if seen - {404, 405}) >= 25
+
+
+def test_commune_officer_of_the_schools_commune_reaches_its_objects():
+    b = build_province(code="15", name="Yên Bái", prefix="15")
+    b_2025 = Province.objects.create(code="15", name="Lào Cai", generation_id=GENERATION_2025)
+    Province.objects.filter(pk=b.province.pk).update(successor=b_2025)
+    commune = Commune.objects.create(
+        generation_id=GENERATION_2025, province=b_2025, code="15001", name="Xã Yên Bái"
+    )
+    CommuneSuccession.objects.create(old=b.school.commune, new=commune)
+    officer = UserFactory(username="xa_15", role=role("commune_officer"), commune=commune)
+    client = Client()
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+    for name, key in (("schools:school_detail", "school"), ("students:detail", "student")):
+        url = reverse(name, kwargs={"pk": b.objects.get(key, b.school).pk})
+        assert client.get(url).status_code == 200, url

@@ -18,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, help="Mã vai trò, hoặc tên vai trò")
         parser.add_argument(
-            "--unit", default="", help="Mã trường (role school) hoặc mã huyện (role district)"
+            "--unit",
+            default="",
+            help="Mã trường (role school), mã huyện (role district) hoặc mã xã/phường "
+            "từ 1/7/2025 (role commune)",
         )
         parser.add_argument("--password", default=None)
         parser.add_argument("--full-name", default="")
