@@ -67,6 +67,7 @@ def open_round(
         requires_province_confirmation=requires_province_confirmation,
         description=description,
         status=SupportRound.Status.OPEN,
+        chain=SupportRound.chain_for(starts_on),
         created_by=actor,
     )
     record_audit(
@@ -83,7 +84,7 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
     round_ = own_round(actor, round, lock=True)
     require_not_closed(round_)
     before = snapshot(round_, ROUND_FIELDS)
-    allowed = set(ROUND_FIELDS) - {"status"}
+    allowed = set(ROUND_FIELDS) - {"status", "chain"}
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"Cannot update {name}")
@@ -97,6 +98,7 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
             )
     if round_.ends_on < round_.starts_on:
         raise RoundsError(_("Hạn đề xuất phải sau ngày bắt đầu."))
+    _check_chain(round_)
     _check_closing(round_)
     if (
         "requires_province_confirmation" in fields
@@ -117,6 +119,21 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
 def _date(value: dt.date | str) -> dt.date:
     """A date given as ``date`` or ISO text (fixtures, the shell)."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _check_chain(round_: SupportRound) -> None:
+    """A new start date across 1/7/2025 changes who decides: only before any quota or list."""
+    chain = SupportRound.chain_for(round_.starts_on)
+    if chain == round_.chain:
+        return
+    if round_.quotas.exists() or round_.proposals.exists():
+        raise RoundsError(
+            _(
+                "Ngày bắt đầu mới làm thay đổi cấp xét duyệt của đợt (trước và sau 1/7/2025), "
+                "nhưng đợt đã có chỉ tiêu hoặc danh sách đề xuất; không thể đổi."
+            )
+        )
+    round_.chain = chain
 
 
 def _check_closing(round_: SupportRound) -> None:
