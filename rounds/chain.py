@@ -184,3 +184,17 @@ def holder_for(round_: SupportRound, school: School, decider: Decider | None) ->
     if decider.kind == COMMUNE:
         return Holder(COMMUNE, decider.unit_id)
     return Holder("school", school.pk)
+
+
+def status_label(proposal: Proposal) -> str:
+    """The proposal's status naming its deciding body where the status does
+    ("Đã gửi UBND xã Tân Tiến"); rounds of the district chain keep their words."""
+    from rounds.models import Proposal
+
+    if proposal.round.by_communes:
+        body = body_name(proposal_decider(proposal))
+        if proposal.status == Proposal.Status.SUBMITTED:
+            return _("Đã gửi %(body)s") % {"body": body}
+        if proposal.status == Proposal.Status.APPROVED:
+            return _("%(body)s đã duyệt") % {"body": body}
+    return str(proposal.get_status_display())

@@ -72,7 +72,9 @@ def commune_schools(round_: SupportRound, commune: Commune) -> list[School]:
     ]
 
 
-def commune_overview(round_: SupportRound, user: User) -> tuple[list[UnitProgress], list[UnitProgress]]:
+def commune_overview(
+    round_: SupportRound, user: User
+) -> tuple[list[UnitProgress], list[UnitProgress]]:
     """The province's grid for a round of the commune chain: every commune's quota and
     progress per kind, then every school the Sở decides (a fixed number of queries)."""
     communes = round_communes(round_)
@@ -101,7 +103,13 @@ def commune_overview(round_: SupportRound, user: User) -> tuple[list[UnitProgres
         UnitProgress(
             unit=c,
             kinds=[
-                _progress(k, label, own.get(("c", c.pk, k), 0), split[(c.pk, k)], by_commune.get((c.pk, k)))
+                _progress(
+                    k,
+                    label,
+                    own.get(("c", c.pk, k), 0),
+                    split[(c.pk, k)],
+                    by_commune.get((c.pk, k)),
+                )
                 for k, label in kinds
             ],
         )

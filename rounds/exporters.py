@@ -37,7 +37,9 @@ def proposal_exporter(proposal: Proposal) -> XlsxExporter:
 def overview_exporter(round_: SupportRound) -> XlsxExporter:
     """Rows are (unit, KindProgress) pairs from ``communes.overview``: districts, or
     communes and the schools the Sở decides."""
-    unit = _("Xã/phường, trường do Sở quản lý") if round_.by_communes else _("Huyện/thị xã/thành phố")
+    unit = (
+        _("Xã/phường, trường do Sở quản lý") if round_.by_communes else _("Huyện/thị xã/thành phố")
+    )
     return XlsxExporter(
         title=_("TIẾN ĐỘ ĐỢT HỖ TRỢ – %(round)s") % {"round": round_.name},
         title_lines=[_("Năm học %(y)s") % {"y": round_.school_year}],

@@ -328,7 +328,9 @@ def unit_progress(round_: SupportRound, holder: Holder) -> list[KindProgress]:
     )
     counts = _item_counts(round_, "round_id", holder.items(round_))
     return [
-        _progress(kind, label, quotas.get(kind, 0), split.get(kind, 0), counts.get((round_.pk, kind)))
+        _progress(
+            kind, label, quotas.get(kind, 0), split.get(kind, 0), counts.get((round_.pk, kind))
+        )
         for kind, label in offered_kinds(round_)
     ]
 

@@ -19,7 +19,7 @@ from accounts.selectors import history_for
 from accounts.services import record_access
 from kernel import clock
 from kernel.exports import export_button, export_response
-from rounds import communes, exports, quota_views, rules, selectors, services
+from rounds import chain, communes, exports, quota_views, rules, selectors, services
 from rounds.forms import (
     ReasonForm,
     RoundForm,
@@ -155,6 +155,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         quotas=selectors.school_quotas(round_, school),
         proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
+        body=chain.body_name(chain.decider_for(round_, school)),
     )
     return render(request, "rounds/round_school.html", context)
 
@@ -248,6 +249,8 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "deadline": deadline,
             "past_deadline": clock.today() > deadline,
             "steps": [(s.value, s.label) for s in path],
+            "body": chain.body_name(chain.proposal_decider(proposal)),
+            "status_label": chain.status_label(proposal),
             "export": export_button(
                 request,
                 key=exports.PROPOSAL,

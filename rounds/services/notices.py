@@ -199,9 +199,8 @@ def _pupil_label(item: ProposalItem) -> str:
 
 def pupils_rejected(proposal: Proposal, items: Sequence[ProposalItem], reason: str) -> None:
     """The school learns which pupils were not approved, each by name, and why."""
-    head = _(
-        "Phòng GD&ĐT không duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s: "
-    ) % {
+    head = _("%(body)s không duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s: ") % {
+        "body": chain.body_name(chain.proposal_decider(proposal)),
         "n": len(items),
         "school": proposal.school.name,
         "round": proposal.round.name,

@@ -84,7 +84,9 @@ def _apply_quota(
         )
     old = quota.amount if quota else None
     if quota is None:
-        quota = Quota.objects.create(round=round_, kind=kind, amount=amount, **_holder_fields(holder))
+        quota = Quota.objects.create(
+            round=round_, kind=kind, amount=amount, **_holder_fields(holder)
+        )
     elif quota.amount != amount:
         quota.amount = amount
         quota.save(update_fields=["amount", "updated_at"])
@@ -180,7 +182,10 @@ def set_commune_quotas(
 
 
 def _tell_schools(round_: SupportRound, schools: list[School], *, by_province: bool) -> None:
-    due = {pk: day.strftime("%d/%m/%Y") for pk, day in deadlines.school_deadlines(round_, schools).items()}
+    due = {
+        pk: day.strftime("%d/%m/%Y")
+        for pk, day in deadlines.school_deadlines(round_, schools).items()
+    }
     notices.school_quotas_set(round_, schools, due, by_province=by_province)
 
 
@@ -232,7 +237,9 @@ def _split_unit(
     """The holder whose quota is shared and its schools, or 404 for the wrong office."""
     if district is not None and not round_.by_communes:
         require(rules.may_split_quota(actor, district))
-        return Holder(DISTRICT, district.pk), {s.pk: s for s in School.objects.filter(district=district)}
+        return Holder(DISTRICT, district.pk), {
+            s.pk: s for s in School.objects.filter(district=district)
+        }
     if commune is not None and round_.by_communes:
         require(rules.may_split_commune_quota(actor, commune))
         schools = commune_reads.commune_schools(round_, commune)
@@ -301,7 +308,11 @@ def split_school_quota(
         old = quota.amount if quota else None
         if quota is None:
             Quota.objects.create(
-                round=round_, school_id=school_id, kind=kind, amount=amount, **_holder_fields(holder)
+                round=round_,
+                school_id=school_id,
+                kind=kind,
+                amount=amount,
+                **_holder_fields(holder),
             )
         elif quota.amount != amount:
             quota.amount = amount

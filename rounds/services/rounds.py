@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Count, Sum
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import require
 from accounts.models import User
 from accounts.services import diff, record_audit, snapshot
-from rounds import rules
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds.models import Proposal, SupportRound
 from rounds.services import deadlines, notices
 from rounds.services.common import (
     ROUND_FIELDS,
-    QuotaExceeded,
     check_offers,
     own_round,
-    require_capability,
     require_not_closed,
     require_province,
 )
 from rounds.workflow import RoundsError
-from schools.choices import SupportKind
-from schools.models import District, School
+from schools.models import District
 
 # --- rounds ---------------------------------------------------------------------------
 
