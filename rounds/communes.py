@@ -19,11 +19,8 @@ if TYPE_CHECKING:
 
 def _round_province_ids(round_: SupportRound) -> set[int]:
     """The round's province and, for a round of an old province, the province it became."""
-    ids = {round_.province_id}
-    successor = getattr(round_.province, "successor_id", None)
-    if successor:
-        ids.add(successor)
-    return ids
+    ids = {round_.province_id, round_.province.successor_id}
+    return {pk for pk in ids if pk is not None}
 
 
 def round_communes(round_: SupportRound) -> list[Commune]:

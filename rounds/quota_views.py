@@ -78,9 +78,14 @@ def round_split(request: AuthedRequest, pk: int) -> HttpResponse:
         for error in errors:
             messages.error(request, error)
         if not errors:
-            where = {"commune": unit} if holder.kind == COMMUNE else {"district": unit}
             try:
-                services.split_school_quota(actor=user, round=round_, amounts=amounts, **where)
+                services.split_school_quota(
+                    actor=user,
+                    round=round_,
+                    amounts=amounts,
+                    district=unit if isinstance(unit, District) else None,
+                    commune=unit if isinstance(unit, Commune) else None,
+                )
             except RoundsError as exc:
                 messages.error(request, exc.message)
             else:

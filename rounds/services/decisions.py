@@ -265,7 +265,7 @@ def approve_proposal(
     if locked.round.requires_province_confirmation:
         notify_next(
             locked,
-            province_officers(locked.round.province_id),
+            province_officers(locked.round.province.pk),
             "proposal.awaiting_confirmation",
             message + " " + _("Chờ Sở GD&ĐT xác nhận."),
         )
