@@ -9,6 +9,15 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from rounds import demo
 from rounds.models import Proposal, Quota, SupportRound
+from schools.models import (
+    GENERATION_2025,
+    REFORM_DATE,
+    Commune,
+    CommuneSuccession,
+    Office,
+    Province,
+)
+from tests.accounts.factories import UserFactory, role
 from tests.rounds.factories import PupilFactory
 from tests.schools.factories import DistrictFactory
 
@@ -31,10 +40,28 @@ def test_admin_proposal_shows_items_read_only(client_for, admin_user, submitted)
     assert submitted.items.first().student.full_name in page.content.decode()
 
 
+def _commune_of_2025(province, schools):
+    """The 2025 commune both demo schools went into, its committee and its officer."""
+    new = Province.objects.create(generation_id=GENERATION_2025, code="15", name="Lào Cai")
+    province.successor = new
+    province.save(update_fields=["successor"])
+    commune = Commune.objects.create(
+        generation_id=GENERATION_2025, province=new, code="02980", name="Xã Bảo Yên"
+    )
+    for school in schools:
+        CommuneSuccession.objects.get_or_create(old=school.commune, new=commune)
+    Office.objects.create(
+        kind=Office.Kind.COMMUNE_COMMITTEE, name="UBND xã Bảo Yên", province=new,
+        commune=commune, valid_from=REFORM_DATE,
+    )  # fmt: skip
+    return UserFactory(username="xa", role=role("commune_officer"), commune=commune)
+
+
 def test_demo_seeds_round_quotas_and_two_lists(
     province_official, district_officer, school, other_school, school_staff, other_district
 ):
     DistrictFactory(province=school.district.province, code="88", name="Thị xã Sa Pa")
+    officer = _commune_of_2025(school.district.province, [school, other_school])
     for pupil_school in (school, other_school):
         for n in range(20):
             PupilFactory(school=pupil_school, need_data=n % 3 == 0)
@@ -47,9 +74,16 @@ def test_demo_seeds_round_quotas_and_two_lists(
     assert (round_.starts_on, round_.ends_on) == (dt.date(2021, 9, 20), dt.date(2021, 12, 31))
     assert round_.closes_on == dt.date(2022, 1, 30)
     assert AuditEvent.objects.filter(action="round.close", actor=None).count() == 2
-    # A round open today, with quotas and no list yet, lets the demo users try the flow.
+    # A round open today, with quotas and no list yet, lets the demo users try the flow: on
+    # the commune chain, its quota given to the commune and shared by its committee.
     current = SupportRound.objects.get(name=demo.current_round_name(timezone.localdate()))
     assert current.is_open and current.ends_on > timezone.localdate()
+    assert current.chain == SupportRound.Chain.COMMUNE
+    assert dict(
+        Quota.objects.filter(round=current, commune=officer.commune, school__isnull=True)
+        .values_list("kind", "amount")
+    ) == {"tablet": 20, "data": 20}  # fmt: skip
+    assert not Quota.objects.filter(round=current, district__isnull=False).exists()
     assert dict(
         Quota.objects.filter(round=current, school=school).values_list("kind", "amount")
     ) == {"tablet": 5, "data": 5}
