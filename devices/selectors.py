@@ -112,7 +112,7 @@ def device_list(
     user: User, *, device_type: str = "", status: str = "", q: str = "", source: int | None = None
 ):
     """Devices the user may see, filtered, with what the list shows joined in."""
-    qs = Device.objects.visible_to(user).select_related("source", "district", "school")
+    qs = Device.objects.visible_to(user).select_related("source", "district", "commune", "school")
     if source:
         qs = qs.filter(source_id=source)
     if device_type:
@@ -217,7 +217,15 @@ def sources_with_counts(user: User) -> QuerySet[DeviceSource]:
 def transfer_list(user: User) -> QuerySet[StockTransfer]:
     return (
         StockTransfer.objects.visible_to(user)
-        .select_related("from_district", "to_district", "to_school", "sent_by", "received_by")
+        .select_related(
+            "from_district",
+            "to_district",
+            "to_school",
+            "from_commune",
+            "to_commune",
+            "sent_by",
+            "received_by",
+        )
         .annotate(device_count=Count("devices"))
         .order_by("-sent_at", "-pk")
     )
@@ -298,7 +306,9 @@ def device_history(device: Device, user: User) -> dict:
         ),
         "transfers": list(
             device.transfers.visible_to(user)
-            .select_related("to_district", "to_school", "from_district")
+            .select_related(
+                "to_district", "to_school", "from_district", "to_commune", "from_commune"
+            )
             .order_by("-sent_at")
         ),
         "history": list(history_for(device)),

@@ -231,7 +231,7 @@ def confirm_transfer(
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
-        .select_related("to_district")
+        .select_related("to_district", "to_commune")
         .get(pk=transfer.pk)
     )
     require_allowed(rules.is_transfer_receiver(actor, transfer))
@@ -290,18 +290,28 @@ def _split_short(
 
 
 def _arrival(transfer: StockTransfer) -> dict[str, Any]:
-    """Where the received devices are held: the school, or the district office."""
+    """Where the received devices are held: the school, the commune committee or the
+    district office."""
     if transfer.to_school_id is not None:
         school = transfer.to_school
         assert school is not None
         return {
             "holder": Device.Holder.SCHOOL,
             "district_id": school.district_id,
+            "commune_id": None,
             "school_id": school.pk,
+        }
+    if transfer.to_commune_id is not None:
+        return {
+            "holder": Device.Holder.COMMUNE,
+            "district_id": None,
+            "commune_id": transfer.to_commune_id,
+            "school_id": None,
         }
     return {
         "holder": Device.Holder.DISTRICT,
         "district_id": transfer.to_district_id,
+        "commune_id": None,
         "school_id": None,
     }
 
@@ -342,7 +352,7 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
-        .select_related("to_district")
+        .select_related("to_district", "to_commune")
         .get(pk=transfer.pk)
     )
     require_allowed(rules.is_transfer_sender(actor, transfer))

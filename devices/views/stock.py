@@ -93,7 +93,7 @@ def _incoming_filter(user) -> dict:
 @capability_required(*VIEW)
 def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(
-        Device.objects.select_related("source", "district", "school"),
+        Device.objects.select_related("source", "district", "commune", "school"),
         request.user,
         pk=pk,
     )
@@ -339,7 +339,13 @@ def transfer_create(request: AuthedRequest) -> HttpResponse:
 def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(
         StockTransfer.objects.select_related(
-            "from_district", "to_district", "to_school", "sent_by", "received_by"
+            "from_district",
+            "to_district",
+            "to_school",
+            "from_commune",
+            "to_commune",
+            "sent_by",
+            "received_by",
         ),
         request.user,
         pk=pk,
