@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -14,17 +15,17 @@ from accounts.access import require
 from accounts.models import User
 from accounts.services import record_audit
 from kernel import clock
-from rounds import rules
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds import chain, rules
+from rounds.models import Proposal, ProposalItem, Quota
 from rounds.services import notices
 from rounds.services.common import (
     QuotaExceeded,
     audit_transition,
     bump_version,
-    district_officers,
     lock_proposal,
     notify_next,
     province_officers,
+    record_list_change,
     require_capability,
     require_open,
     school_staff_of,
@@ -33,7 +34,7 @@ from rounds.services.deadlines import require_before_deadline
 from rounds.workflow import (
     DECIDABLE_STATES,
     RoundsError,
-    acts_at_level,
+    Transition,
     check_transition,
 )
 from schools.choices import SupportKind
@@ -44,7 +45,8 @@ from students.models import Student
 
 @transaction.atomic
 def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> Proposal:
-    """Send the school's list to the district; refused beyond the school's quota per kind."""
+    """Send the school's list to its deciding body (the district office, the commune
+    committee or the Sở, by the round's chain); refused beyond the school's quota per kind."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("submit", locked, actor)
     if locked.status == Proposal.Status.DRAFT:
@@ -65,20 +67,20 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
             raise QuotaExceeded(
                 _(
                     "Danh sách có %(n)s học sinh đề xuất %(kind)s, vượt chỉ tiêu của trường "
-                    "(%(limit)s). Bớt học sinh hoặc đề nghị Phòng GD&ĐT điều chỉnh chỉ tiêu."
+                    "(%(limit)s). Bớt học sinh hoặc đề nghị %(body)s điều chỉnh chỉ tiêu."
                 )
-                % {"n": n, "kind": SupportKind(kind).label, "limit": limit}
+                % {"n": n, "kind": SupportKind(kind).label, "limit": limit, "body": _body(locked)}
             )
-    old = locked.status
-    locked.status = transition.target
-    locked.submitted_at = clock.now()
-    locked.submitted_by = actor
-    locked.note = ""
-    bump_version(locked, "status", "submitted_at", "submitted_by", "note")
-    audit_transition(actor, locked, transition.verb, old, kinds=dict(counts))
+    _move(
+        actor,
+        locked,
+        transition,
+        {"submitted_at": clock.now(), "submitted_by": actor, "note": ""},
+        kinds=dict(counts),
+    )
     notify_next(
         locked,
-        district_officers(locked.school.district_id),
+        chain.users_of(chain.proposal_decider(locked)),
         transition.verb,
         _("%(school)s đã gửi danh sách đề xuất %(n)s học sinh – %(round)s.")
         % {"school": locked.school, "n": sum(counts.values()), "round": locked.round.name},
@@ -86,27 +88,74 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
     return locked
 
 
-def _lock_district_quotas(round_: SupportRound, district_id: int, kinds: Iterable[str]) -> dict:
-    return {
-        q.kind: q
-        for q in Quota.objects.select_for_update()
-        .filter(round=round_, district_id=district_id, school__isnull=True, kind__in=set(kinds))
-        .order_by("pk")
-    }
+def _move(
+    actor: User,
+    locked: Proposal,
+    transition: Transition,
+    fields: dict[str, Any],
+    reason: str = "",
+    **extra: Any,
+) -> None:
+    """Put the locked list in the transition's target state with ``fields``; audit the move."""
+    old = locked.status
+    locked.status = transition.target
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    bump_version(locked, "status", *fields)
+    audit_transition(actor, locked, transition.verb, old, reason, **extra)
+
+
+def _body(proposal: Proposal) -> str:
+    """The proposal's deciding body as messages name it."""
+    return chain.body_name(chain.proposal_decider(proposal))
+
+
+def _holder(proposal: Proposal) -> chain.Holder:
+    holder = chain.holder_for(proposal.round, proposal.school, chain.proposal_decider(proposal))
+    if holder is None:  # the school's commune is split and no placement says which: nobody decides
+        raise Http404
+    return holder
+
+
+def _over_quota(holder: chain.Holder) -> str:
+    if holder.kind == chain.DISTRICT:
+        return _(
+            "Không thể duyệt: chỉ tiêu %(kind)s của huyện là %(limit)s, đã duyệt "
+            "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+            "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
+        )
+    if holder.kind == chain.COMMUNE:
+        return _(
+            "Không thể duyệt: chỉ tiêu %(kind)s của xã là %(limit)s, đã duyệt "
+            "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+            "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
+        )
+    return _(
+        "Không thể duyệt: chỉ tiêu %(kind)s của trường là %(limit)s, đã duyệt "
+        "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+        "phạm vi chỉ tiêu còn lại (%(left)s) hoặc điều chỉnh chỉ tiêu của trường."
+    )
 
 
 def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> None:
-    """Approve ``items`` of a locked proposal within the district's quotas; lock eligibility."""
+    """Approve ``items`` of a locked proposal within the quota of its deciding office (its
+    district's, its commune's, or for a school the Sở decides, its own); lock eligibility."""
     if not items:
         return
     district_id = proposal.school.district_id
+    holder = _holder(proposal)
     wanted = Counter(i.kind for i in items)
-    quotas = _lock_district_quotas(proposal.round, district_id, wanted)
+    quotas = {
+        q.kind: q
+        for q in Quota.objects.select_for_update()
+        .filter(holder.own(), round=proposal.round, kind__in=set(wanted))
+        .order_by("pk")
+    }
     # Counted after the locks are held: approvals committed meanwhile are visible here.
     approved = dict(
         ProposalItem.objects.filter(
+            holder.items(proposal.round),
             round=proposal.round,
-            proposal__school__district_id=district_id,
             status=ProposalItem.Status.APPROVED,
             kind__in=list(wanted),
         )
@@ -119,11 +168,7 @@ def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> 
         already = approved.get(kind, 0)
         if already + n > limit:
             raise QuotaExceeded(
-                _(
-                    "Không thể duyệt: chỉ tiêu %(kind)s của huyện là %(limit)s, đã duyệt "
-                    "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
-                    "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
-                )
+                _over_quota(holder)
                 % {
                     "kind": SupportKind(kind).label,
                     "limit": limit,
@@ -172,11 +217,20 @@ def _release_locks(actor: User, student_ids: Iterable[int], reason: str) -> None
         )
 
 
+def _reset_decisions(actor: User, locked: Proposal, reason: str) -> None:
+    """Every pupil of the list back to "proposed"; eligibility no longer held is unlocked."""
+    student_ids = list(locked.items.values_list("student_id", flat=True))
+    locked.items.update(
+        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    )
+    _release_locks(actor, student_ids, reason)
+
+
 @transaction.atomic
 def approve_proposal(
     *, actor: User, proposal: Proposal, version: int | None, note: str = ""
 ) -> Proposal:
-    """Approve the list: every pupil not rejected individually, within the district's quota."""
+    """Approve the list: every pupil not rejected individually, within the office's quota."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("approve", locked, actor)
     pending = list(locked.items.filter(status=ProposalItem.Status.PROPOSED))
@@ -185,17 +239,17 @@ def approve_proposal(
         raise RoundsError(
             _("Không có học sinh nào được duyệt; hãy dùng “Từ chối” nếu không duyệt danh sách.")
         )
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = clock.now()
-    locked.decided_by = actor
-    locked.note = note
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
     approved = locked.items.filter(status=ProposalItem.Status.APPROVED).count()
-    audit_transition(actor, locked, transition.verb, old, note, approved=approved)
-    message = _(
-        "Phòng GD&ĐT đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s."
-    ) % {
+    _move(
+        actor,
+        locked,
+        transition,
+        {"decided_at": clock.now(), "decided_by": actor, "note": note},
+        note,
+        approved=approved,
+    )
+    message = _("%(body)s đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s.") % {
+        "body": _body(locked),
         "n": approved,
         "school": locked.school,
         "round": locked.round.name,
@@ -211,7 +265,7 @@ def approve_proposal(
     if locked.round.requires_province_confirmation:
         notify_next(
             locked,
-            province_officers(locked.school.district.province_id),
+            province_officers(locked.round.province_id),
             "proposal.awaiting_confirmation",
             message + " " + _("Chờ Sở GD&ĐT xác nhận."),
         )
@@ -231,19 +285,15 @@ def reject_proposal(
         status=ProposalItem.Status.REJECTED, decided_at=now, decided_by=actor, reason=reason
     )
     _release_locks(actor, [i.student_id for i in items], reason)
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = now
-    locked.decided_by = actor
-    locked.note = reason
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
-    audit_transition(actor, locked, transition.verb, old, reason)
+    _move(
+        actor, locked, transition, {"decided_at": now, "decided_by": actor, "note": reason}, reason
+    )
     notify_next(
         locked,
         school_staff_of(locked.school_id),
         transition.verb,
-        _("Phòng GD&ĐT đã từ chối danh sách đề xuất của %(school)s. Lý do: %(reason)s")
-        % {"school": locked.school, "reason": reason},
+        _("%(body)s đã từ chối danh sách đề xuất của %(school)s. Lý do: %(reason)s")
+        % {"body": _body(locked), "school": locked.school, "reason": reason},
     )
     return locked
 
@@ -253,22 +303,14 @@ def return_proposal(*, actor: User, proposal: Proposal, note: str, version: int 
     """Send the list back to the school for correction; decisions made so far are reset."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("return", locked, actor, note)
-    student_ids = list(locked.items.values_list("student_id", flat=True))
-    locked.items.update(
-        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
-    )
-    _release_locks(actor, student_ids, note)
-    old = locked.status
-    locked.status = transition.target
-    locked.note = note
-    bump_version(locked, "status", "note")
-    audit_transition(actor, locked, transition.verb, old, note)
+    _reset_decisions(actor, locked, note)
+    _move(actor, locked, transition, {"note": note}, note)
     notify_next(
         locked,
         school_staff_of(locked.school_id),
         transition.verb,
-        _("Phòng GD&ĐT trả lại danh sách đề xuất của %(school)s để chỉnh sửa: %(note)s")
-        % {"school": locked.school, "note": note},
+        _("%(body)s trả lại danh sách đề xuất của %(school)s để chỉnh sửa: %(note)s")
+        % {"body": _body(locked), "school": locked.school, "note": note},
     )
     return locked
 
@@ -278,19 +320,14 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
     """The province confirms a district-approved list (rounds that require it)."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("confirm", locked, actor)
-    old = locked.status
-    locked.status = transition.target
-    locked.confirmed_at = clock.now()
-    locked.confirmed_by = actor
-    bump_version(locked, "status", "confirmed_at", "confirmed_by")
-    audit_transition(actor, locked, transition.verb, old)
+    _move(actor, locked, transition, {"confirmed_at": clock.now(), "confirmed_by": actor})
     message = _("Sở GD&ĐT đã xác nhận danh sách đề xuất của %(school)s – %(round)s.") % {
         "school": locked.school,
         "round": locked.round.name,
     }
     notify_next(
         locked,
-        school_staff_of(locked.school_id) + district_officers(locked.school.district_id),
+        school_staff_of(locked.school_id) + _office_users(locked, actor),
         transition.verb,
         message,
     )
@@ -301,7 +338,7 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
 def send_back_proposal(
     *, actor: User, proposal: Proposal, reason: str, version: int | None
 ) -> Proposal:
-    """The province sends a district-approved list back to the district, with a reason.
+    """The province sends an approved list back to its deciding office, with a reason.
 
     Only in rounds that need the province's confirmation, before it confirms: no pupil
     of the list is a beneficiary yet, so no device or package depends on it.  The
@@ -310,35 +347,36 @@ def send_back_proposal(
     """
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("send_back", locked, actor, reason)
-    student_ids = list(locked.items.values_list("student_id", flat=True))
-    locked.items.update(
-        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    _reset_decisions(actor, locked, reason)
+    _move(
+        actor, locked, transition, {"decided_at": None, "decided_by": None, "note": reason}, reason
     )
-    _release_locks(actor, student_ids, reason)
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = None
-    locked.decided_by = None
-    locked.note = reason
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
-    audit_transition(actor, locked, transition.verb, old, reason)
     message = _(
-        "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để Phòng GD&ĐT "
+        "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để %(body)s "
         "xét duyệt lại: %(reason)s"
-    ) % {"school": locked.school, "round": locked.round.name, "reason": reason}
+    ) % {
+        "school": locked.school,
+        "round": locked.round.name,
+        "reason": reason,
+        "body": _body(locked),
+    }
     notify_next(
         locked,
-        district_officers(locked.school.district_id) + school_staff_of(locked.school_id),
+        _office_users(locked, actor) + school_staff_of(locked.school_id),
         transition.verb,
         message,
     )
     return locked
 
 
+def _office_users(proposal: Proposal, actor: User) -> list[User]:
+    """The deciding office's approvers, but not the Sở twice (it decides THPT lists itself)."""
+    return [u for u in chain.users_of(chain.proposal_decider(proposal)) if u.pk != actor.pk]
+
+
 def _decidable(actor: User, proposal: Proposal | int, version: int | None) -> Proposal:
     locked = lock_proposal(actor, proposal, version)
-    if not actor.can("can_approve") or not acts_at_level(actor, locked, "district"):
-        raise Http404
+    require(rules.may_decide(actor, locked))
     require_open(locked.round)
     if locked.status not in DECIDABLE_STATES:
         raise RoundsError(_("Chỉ quyết định từng học sinh khi danh sách đang chờ Phòng duyệt."))
@@ -357,14 +395,11 @@ def approve_items(
     if not items:
         return 0
     _approve(actor, locked, items)
-    bump_version(locked)
-    record_audit(
-        actor=actor,
-        action="proposal.approve_items",
-        obj=locked,
+    record_list_change(
+        actor,
+        locked,
+        audit_action="proposal.approve_items",
         changes={"pupils": [None, [str(i) for i in items]]},
-        school_id=locked.school_id,
-        district_id=locked.school.district_id,
     )
     return len(items)
 
@@ -391,15 +426,12 @@ def reject_items(
         reason=reason,
     )
     _release_locks(actor, [i.student_id for i in items], reason)
-    bump_version(locked)
-    record_audit(
-        actor=actor,
-        action="proposal.reject_items",
-        obj=locked,
+    record_list_change(
+        actor,
+        locked,
+        audit_action="proposal.reject_items",
         changes={"pupils": [None, [str(i) for i in items]]},
         reason=reason,
-        school_id=locked.school_id,
-        district_id=locked.school.district_id,
     )
     notices.pupils_rejected(locked, items, reason)
     return len(items)
