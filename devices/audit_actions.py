@@ -38,6 +38,7 @@ register_actions(
         "transition.quota": _("Chia chỉ tiêu của huyện cho các xã kế thừa"),
         "transition.proposal": _("Chuyển danh sách chờ duyệt cho cơ quan duyệt mới"),
         "transition.round": _("Đợt hỗ trợ chuyển sang UBND xã duyệt"),
+        "transition.placement": _("Chọn xã của trường khi chuyển giao"),
     }
 )
 

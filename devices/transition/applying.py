@@ -13,9 +13,19 @@ from django.utils.translation import gettext as _
 from accounts.services import record_audit
 from devices.models import Device, StockTransfer
 from devices.transition.choices import Choices, apply_choices
-from devices.transition.planning import DEVICE, QUOTA, TRANSFER, Move, Plan, plan
+from devices.transition.planning import (
+    DEVICE,
+    PROPOSAL,
+    QUOTA,
+    SHARE,
+    TRANSFER,
+    Move,
+    Plan,
+    plan,
+)
 from kernel import public_page
-from rounds.models import Quota
+from rounds.models import Proposal, Quota, SupportRound
+from schools.models import REFORM_DATE, Office, SchoolPlacement
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -32,19 +42,26 @@ class TransitionRefused(Exception):
 
 def waiting_messages(current: Plan) -> list[str]:
     """One line per item that waits for the administrator's choice."""
-    lines = []
+    lines: list[str] = []
+    seen: set[str] = set()
     for move in current.waiting:
-        options = ", ".join(c.key for c in move.candidates)
-        if move.kind == QUOTA:
-            lines.append(
-                _("%(key)s (%(obj)s): huyện đã chia cho nhiều xã — cần chia chỉ tiêu: %(o)s")
-                % {"key": move.key, "obj": move.obj, "o": options}
+        key = move.choice_key or move.key
+        if key in seen:
+            continue
+        seen.add(key)
+        names = {"key": key, "o": ", ".join(c.key for c in move.candidates)}
+        if move.school is not None:
+            text = _(
+                "%(key)s (%(obj)s): xã cũ đã chia cho nhiều xã — cần chọn xã của trường: %(o)s"
             )
+            names["obj"] = str(move.school)
+        elif move.kind == QUOTA:
+            text = _("%(key)s (%(obj)s): huyện đã chia cho nhiều xã — cần chia chỉ tiêu: %(o)s")
+            names["obj"] = str(move.obj)
         else:
-            lines.append(
-                _("%(key)s (%(obj)s): huyện đã chia cho nhiều xã — cần chọn nơi nhận: %(o)s")
-                % {"key": move.key, "obj": move.obj, "o": options}
-            )
+            text = _("%(key)s (%(obj)s): huyện đã chia cho nhiều xã — cần chọn nơi nhận: %(o)s")
+            names["obj"] = str(move.obj)
+        lines.append(text % names)
     return lines
 
 
@@ -64,13 +81,18 @@ def transition_offices(
     if current.is_empty:
         return current
     _lock(current)
+    _place_schools(actor, current)
     appliers: dict[str, Callable[[User | None, Move], None]] = {
         DEVICE: _move_device,
         TRANSFER: _move_transfer,
         QUOTA: _move_quota,
+        PROPOSAL: _move_proposal,
+        SHARE: _move_share,
     }
     for move in current.moves:
         appliers[move.kind](actor, move)
+    for round_ in current.rounds:
+        _switch_round(actor, round_)
     record_audit(
         actor=actor,
         action="transition.run",
@@ -85,8 +107,9 @@ def transition_offices(
 
 def _lock(current: Plan) -> None:
     """Lock the rows the plan moves; refuse if one changed since the plan read it."""
-    for model, kind in ((Device, DEVICE), (StockTransfer, TRANSFER), (Quota, QUOTA)):
-        ids = sorted(m.obj.pk for m in current.moves if m.kind == kind)
+    kinds = ((Device, (DEVICE,)), (StockTransfer, (TRANSFER,)), (Quota, (QUOTA, SHARE)))
+    for model, names in (*kinds, (Proposal, (PROPOSAL,))):
+        ids = sorted(m.obj.pk for m in current.moves if m.kind in names)
         if not ids:
             continue
         locked = list(
@@ -177,3 +200,93 @@ def _move_quota(actor: User | None, move: Move) -> None:
         reason=_("Chỉ tiêu của %(d)s chuyển cho các xã kế thừa") % {"d": move.district.name},
     )
     quota.delete()
+
+
+def _place_schools(actor: User | None, current: Plan) -> None:
+    """A school whose commune was split is placed in the commune the administrator chose,
+    from the reform on: its committee decides its lists from then (``schools.offices``)."""
+    placed: set[int] = set()
+    for move in current.moves:
+        school, target = move.school, move.target
+        if school is None or target is None or target.commune is None or school.pk in placed:
+            continue
+        placed.add(school.pk)
+        placement, _created = SchoolPlacement.objects.get_or_create(
+            school=school, valid_from=REFORM_DATE, defaults={"commune": target.commune}
+        )
+        record_audit(
+            actor=actor,
+            action="transition.placement",
+            obj=placement,
+            changes={"commune": [school.commune.name, target.commune.name]},
+            reason=_("Chọn xã của trường khi chuyển giao (xã cũ đã chia cho nhiều xã)"),
+            school_id=school.pk,
+        )
+
+
+def _office_of(move: Move) -> Office | None:
+    """The office a list or a share goes to: the one named, or the chosen commune's."""
+    assert move.target is not None
+    if move.target.office is not None:
+        return move.target.office  # type: ignore[return-value]
+    return Office.objects.filter(
+        kind=Office.Kind.COMMUNE_COMMITTEE, commune=move.target.commune
+    ).first()
+
+
+def _move_proposal(actor: User | None, move: Move) -> None:
+    proposal = move.obj
+    assert isinstance(proposal, Proposal)
+    office = _office_of(move)
+    record_audit(
+        actor=actor,
+        action="transition.proposal",
+        obj=proposal,
+        changes={
+            "decider": [
+                _("Phòng GD&ĐT %(d)s") % {"d": move.district.name},
+                str(office or move.target),
+            ]
+        },
+        reason=_("Danh sách chờ duyệt chuyển cho cơ quan quản lý mới của trường"),
+        school_id=proposal.school_id,
+    )
+
+
+def _move_share(actor: User | None, move: Move) -> None:
+    """A school's share of its district's quota: a share of its commune's, or for a school
+    the Sở decides, the school's own quota."""
+    share = move.obj
+    assert isinstance(share, Quota)
+    office = _office_of(move)
+    commune = office.commune if office is not None else move.target.commune  # type: ignore[union-attr]
+    if office is not None and office.kind == Office.Kind.DEPARTMENT:
+        commune = None
+    share.district = None
+    share.commune = commune
+    share.save(update_fields=["district", "commune", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="transition.quota",
+        obj=share.round,
+        changes={
+            "quota": [
+                f"{move.district.name} · {share.school} · {share.kind}: {share.amount}",
+                f"{commune or office} · {share.school} · {share.kind}: {share.amount}",
+            ]
+        },
+        reason=_("Chỉ tiêu của trường chuyển theo cơ quan quản lý mới"),
+        school_id=share.school_id,
+    )
+
+
+def _switch_round(actor: User | None, round_: SupportRound) -> None:
+    round_.chain = SupportRound.Chain.COMMUNE
+    round_.save(update_fields=["chain"])
+    record_audit(
+        actor=actor,
+        action="transition.round",
+        obj=round_,
+        changes={"chain": [SupportRound.Chain.DISTRICT, SupportRound.Chain.COMMUNE]},
+        reason=_("Các Phòng GD&ĐT đã giải thể: UBND xã và Sở GD&ĐT duyệt tiếp"),
+    )

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from devices.transition.planning import QUOTA, Move, Plan
+from devices.transition.planning import DEVICE, QUOTA, TRANSFER, Move, Plan
 
 Choices = dict[str, Any]
 
@@ -61,9 +61,7 @@ def apply_choices(plan: Plan, choices: Choices) -> Plan:
     decided: list[tuple[Move, Any]] = []
     by_key = {m.key: m for m in plan.moves}
     for move in plan.moves:
-        value = choices.get(move.key)
-        if value is None and move.kind != QUOTA:
-            value = choices.get(f"district:{move.district.code}")
+        value = _chosen(move, choices)
         if value is None:
             continue
         error = _check(move, value)
@@ -76,8 +74,21 @@ def apply_choices(plan: Plan, choices: Choices) -> Plan:
     for move, value in decided:
         _set(move, value)
     known = {f"district:{d.code}" for d in plan.districts} | set(by_key)
-    plan.unknown_keys = sorted(k for k in choices if k not in known and not k.startswith("school:"))
+    known |= {m.choice_key for m in plan.moves if m.choice_key}
+    plan.unknown_keys = sorted(k for k in choices if k not in known)
     return plan
+
+
+def _chosen(move: Move, choices: Choices) -> Any:
+    """The choice for ``move``: under its own key, its school's, or its district's."""
+    if move.key in choices:
+        return choices[move.key]
+    if move.choice_key:
+        # A school whose office is known needs no choice; a stray one is ignored.
+        return choices.get(move.choice_key) if move.candidates else None
+    if move.kind in (DEVICE, TRANSFER):
+        return choices.get(f"district:{move.district.code}")
+    return None
 
 
 def _check(move: Move, value: Any) -> str:

@@ -24,15 +24,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from devices.models import Device, StockTransfer
-from rounds.models import Quota, SupportRound
+from rounds.models import Proposal, Quota, SupportRound
 from schools.crosswalk import Crosswalk
-from schools.models import REFORM_DATE, Commune, District, Province
+from schools.models import REFORM_DATE, Commune, District, Office, Province, School
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,12 +41,13 @@ if TYPE_CHECKING:
 # damaged there or returned to it (in transit to a school they arrive at the school).
 HELD_STATUSES = (Device.Status.IN_STOCK, Device.Status.DAMAGED, Device.Status.RETURNED)
 
-DEVICE, TRANSFER, PROPOSAL, QUOTA = "device", "transfer", "proposal", "quota"
+DEVICE, TRANSFER, PROPOSAL, QUOTA, SHARE = "device", "transfer", "proposal", "quota", "share"
 KIND_LABELS = {
     DEVICE: gettext_lazy("thiết bị trong kho Phòng"),
     TRANSFER: gettext_lazy("phiếu điều chuyển chờ Phòng nhận"),
     PROPOSAL: gettext_lazy("danh sách chờ Phòng duyệt"),
     QUOTA: gettext_lazy("chỉ tiêu của huyện"),
+    SHARE: gettext_lazy("chỉ tiêu trường được Phòng chia"),
 }
 PROVINCE_STORE = "province"
 
@@ -85,7 +86,11 @@ class Move:
     target: Target | None = None
     candidates: tuple[Target, ...] = ()
     split: dict[int, int] = field(default_factory=dict)  # commune id → amount (quotas)
-    note: str = ""
+    # The key the administrator's choice is given under when it is not ``key`` itself:
+    # a school's commune ("school:<code>") decides its lists and its quota share.
+    choice_key: str = ""
+    school: School | None = None
+    note: str = ""  # why no target could be named (a school's commune was split)
 
     @property
     def is_decided(self) -> bool:
@@ -137,17 +142,19 @@ def plan(province: Province, *, on: dt.date | None = None) -> Plan:
     communes = list(Commune.objects.filter(district__in=districts).select_related("district"))
     crosswalk = Crosswalk.load(on=on, communes=communes)
     successors = _successors(communes, crosswalk)
+    rounds = list(_rounds_to_switch(province, on))
     moves = [
         *_device_moves(districts, successors),
         *_transfer_moves(districts, successors),
-        *_quota_moves(districts, successors),
+        *_quota_moves(districts, successors, rounds),
+        *_school_moves(districts, rounds, on, crosswalk),
     ]
     return Plan(
         province=province,
         on=on,
         districts=districts,
         moves=moves,
-        rounds=list(_rounds_to_switch(province, on)),
+        rounds=rounds,
         successors=successors,
     )
 
@@ -162,23 +169,27 @@ def provinces_of(province: Province) -> list[int]:
 
 
 def abolished_districts(province: Province, on: dt.date) -> QuerySet[District]:
-    """The districts of ``province`` (or merged into it) whose office is gone on ``on``."""
+    """The districts of ``province`` (or merged into it) whose office is gone on ``on``:
+    its ``Office`` ended before ``on``, or none is recorded and the reform has come."""
     districts = District.objects.filter(province_id__in=provinces_of(province))
-    if on < REFORM_DATE:
-        return districts.none()
-    return districts.order_by("code")
+    offices = Office.objects.filter(kind=Office.Kind.DISTRICT_OFFICE, district=OuterRef("pk"))
+    gone = Exists(offices.filter(valid_to__lt=on))
+    if on >= REFORM_DATE:
+        gone |= ~Exists(offices)
+    return districts.filter(gone).order_by("code")
 
 
-def open_rounds(province: Province) -> QuerySet[SupportRound]:
-    return SupportRound.objects.filter(province_id__in=provinces_of(province)).exclude(
-        status=SupportRound.Status.CLOSED
-    )
-
-
-def _rounds_to_switch(province: Province, on: dt.date) -> Iterable[SupportRound]:
+def _rounds_to_switch(province: Province, on: dt.date) -> list[SupportRound]:
+    """Rounds not closed that district offices still decide: the commune committees will."""
     if on < REFORM_DATE:
         return []
-    return open_rounds(province).order_by("pk")
+    return list(
+        SupportRound.objects.filter(
+            province_id__in=provinces_of(province), chain=SupportRound.Chain.DISTRICT
+        )
+        .exclude(status=SupportRound.Status.CLOSED)
+        .order_by("pk")
+    )
 
 
 def _successors(communes: list[Commune], crosswalk: Crosswalk) -> dict[int, tuple[Commune, ...]]:
@@ -225,11 +236,10 @@ def _transfer_moves(districts, successors) -> Iterable[Move]:
         yield Move(TRANSFER, transfer, district, f"transfer:{transfer.pk}", target, candidates)
 
 
-def _quota_moves(districts, successors) -> Iterable[Move]:
+def _quota_moves(districts, successors, rounds) -> Iterable[Move]:
     by_id = {d.pk: d for d in districts}
     quotas = (
-        Quota.objects.filter(district__in=districts, school__isnull=True)
-        .exclude(round__status=SupportRound.Status.CLOSED)
+        Quota.objects.filter(district__in=districts, school__isnull=True, round__in=rounds)
         .select_related("round")
         .order_by("round_id", "district__code", "kind")
     )
@@ -239,3 +249,45 @@ def _quota_moves(districts, successors) -> Iterable[Move]:
         split = {communes[0].pk: quota.amount} if len(communes) == 1 else {}
         candidates = tuple(Target(commune=c) for c in communes)
         yield Move(QUOTA, quota, district, f"quota:{quota.pk}", None, candidates, split)
+
+
+def _school_moves(districts, rounds, on: dt.date, crosswalk: Crosswalk) -> Iterable[Move]:
+    """Lists awaiting a district's decision and the school shares of district quotas:
+    to the school's deciding office on ``on`` (its commune's committee, or the Sở)."""
+    if not rounds:
+        return
+    from schools.offices import OfficeChart
+
+    by_id = {d.pk: d for d in districts}
+    proposals = list(
+        Proposal.objects.filter(
+            round__in=rounds, status=Proposal.Status.SUBMITTED, school__district__in=districts
+        )
+        .select_related("school__commune", "round")
+        .order_by("round_id", "school__code")
+    )
+    shares = list(
+        Quota.objects.filter(round__in=rounds, district__in=districts, school__isnull=False)
+        .select_related("school__commune", "round")
+        .order_by("round_id", "school__code", "kind")
+    )
+    schools = {item.school.pk: item.school for item in [*proposals, *shares]}
+    chart = OfficeChart.load(schools.values(), on=on)
+    for kind, items in ((PROPOSAL, proposals), (SHARE, shares)):
+        for item in items:
+            school = item.school
+            office = chart.office(school)
+            candidates = tuple(
+                Target(commune=c) for c in crosswalk.resolve(school.commune).communes
+            )
+            yield Move(
+                kind,
+                item,
+                by_id[school.district_id],
+                f"{kind}:{item.pk}",
+                Target(office=office) if office is not None else None,
+                candidates if office is None else (),
+                choice_key=f"school:{school.code}",
+                school=school,
+                note="" if office is not None else (chart.gap(school) or ""),
+            )
