@@ -14,94 +14,14 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from accounts.models import AuditEvent
-from devices.models import Device, StockTransfer
+from devices.models import Device
 from devices.transition import TransitionRefused, plan, transition_offices
-from schools.models import GENERATION_2021, GENERATION_2025, CommuneSuccession
-from tests.accounts.factories import UserFactory, role
-from tests.devices.factories import DeviceFactory, DeviceSourceFactory
-from tests.schools.factories import CommuneFactory, DistrictFactory, ProvinceFactory
+from tests.devices.factories import DeviceFactory
+from tests.devices.transition_world import AFTER, admin, sql, table_counts, world
 
-AFTER = dt.date(2025, 7, 2)
-
-
-def sql(query: str, params: tuple = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def table_counts() -> dict[str, int]:
-    tables = [
-        "devices_device",
-        "devices_stocktransfer",
-        "devices_stocktransfer_devices",
-        "rounds_quota",
-        "rounds_proposal",
-        "rounds_supportround",
-        "schools_schoolplacement",
-        "accounts_auditevent",
-    ]
-    return {t: sql(f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}  # noqa: S608 - fixed names
-
-
-class World:
-    def __init__(self) -> None:
-        self.old = ProvinceFactory(code="10", name="Lào Cai", generation_id=GENERATION_2021)
-        self.new = ProvinceFactory(code="15", name="Lào Cai", generation_id=GENERATION_2025)
-        self.a = DistrictFactory(province=self.old, code="85", name="Huyện Bắc Hà")
-        self.b = DistrictFactory(province=self.old, code="87", name="Huyện Bảo Yên")
-        a1 = CommuneFactory(district=self.a, code="02800", name="Xã Bản Phố")
-        a2 = CommuneFactory(district=self.a, code="02801", name="Xã Bản Liền")
-        b1 = CommuneFactory(district=self.b, code="02950", name="Xã Nghĩa Đô")
-        b2 = CommuneFactory(district=self.b, code="02953", name="Xã Tân Tiến")
-
-        def current(code: str, name: str):
-            return CommuneFactory(
-                district=None,
-                province=self.new,
-                generation_id=GENERATION_2025,
-                code=code,
-                name=name,
-            )
-
-        self.c1 = current("15100", "Xã Bắc Hà")
-        self.c2 = current("15200", "Xã Nghĩa Đô")
-        self.c3 = current("15300", "Xã Bảo Yên")
-        for old, new in ((a1, self.c1), (a2, self.c1), (b1, self.c2), (b2, self.c3)):
-            CommuneSuccession.objects.create(old=old, new=new)
-        self.officer = UserFactory(
-            username="so_cu", role=role("province_officer"), province=self.old
-        )
-        self.source = DeviceSourceFactory(created_by=self.officer)
-
-    def held(self, district, n: int, **kw) -> list[Device]:
-        return [
-            DeviceFactory(
-                source=self.source, holder=Device.Holder.DISTRICT, district=district, **kw
-            )
-            for _ in range(n)
-        ]
-
-    def in_transit_to(self, district, n: int) -> StockTransfer:
-        devices = [
-            DeviceFactory(source=self.source, status=Device.Status.IN_TRANSIT) for _ in range(n)
-        ]
-        transfer = StockTransfer.objects.create(to_district=district, sent_by=self.officer)
-        transfer.devices.set(devices)
-        return transfer
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="quantri", role=role("admin"), is_staff=True, is_superuser=True)
+__all__ = ["admin", "world"]  # fixtures
 
 
 def run(*args: str) -> str:
