@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kernel.scoping import Ids, ScopedQuerySet
+from kernel.scoping import Ids, ScopedQuerySet, ScopedUser
 from platforms.models import LearningPlatform
 from schools.choices import Carrier, DeviceType
 from schools.models import Commune, District, School, recorded_in_province
@@ -74,6 +76,14 @@ class DeviceQuerySet(ScopedQuerySet["Device"]):
     )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
+
+    def visible_to(self, user: ScopedUser) -> Self:
+        """A commune officer also sees the commune committee's own store."""
+        visible = super().visible_to(user)
+        scope = user.scope
+        if scope.is_commune and scope.commune_id is not None:
+            return visible | self.filter(commune_id=scope.commune_id)
+        return visible
 
 
 class Device(models.Model):
@@ -182,6 +192,17 @@ class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
     )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
+
+    def visible_to(self, user: ScopedUser) -> Self:
+        """A commune officer also sees the transfers to and from the commune committee."""
+        visible = super().visible_to(user)
+        scope = user.scope
+        if scope.is_commune and scope.commune_id is not None:
+            own = models.Q(to_commune_id=scope.commune_id) | models.Q(
+                from_commune_id=scope.commune_id
+            )
+            return visible | self.filter(own)
+        return visible
 
 
 class StockTransfer(models.Model):

@@ -21,7 +21,7 @@ from devices.models import (
 from kernel.normalize import fold
 from rounds.models import ProposalItem
 from schools.choices import NEED_SATISFIED_BY, DeviceType, SupportKind
-from schools.models import District, School
+from schools.models import Commune, District, School
 from students.models import Student
 
 if TYPE_CHECKING:
@@ -68,13 +68,21 @@ def approved_item_for_data(*, student: Student) -> ProposalItem | None:
     )
 
 
-def unit_users(*, district: District | None = None, school: School | None = None) -> list[User]:
-    """Active users of a school or district who handle devices (recipients of notices)."""
+def unit_users(
+    *,
+    district: District | None = None,
+    commune: Commune | None = None,
+    school: School | None = None,
+) -> list[User]:
+    """Active users of a school, commune committee or district who handle devices
+    (recipients of notices)."""
     from accounts.models import User
 
     users = User.objects.filter(is_active=True, role__can_allocate=True)
     if school is not None:
         return list(users.filter(school=school))
+    if commune is not None:
+        return list(users.filter(commune=commune))
     if district is not None:
         return list(users.filter(district=district))
     return []
@@ -103,6 +111,10 @@ def sendable_stock(user: User) -> QuerySet[Device]:
         return base.filter(holder=Device.Holder.PROVINCE).order_by("device_type", "serial_number")
     if scope.is_district and scope.district_id is not None:
         return base.filter(holder=Device.Holder.DISTRICT, district_id=scope.district_id).order_by(
+            "device_type", "serial_number"
+        )
+    if scope.is_commune and scope.commune_id is not None:
+        return base.filter(holder=Device.Holder.COMMUNE, commune_id=scope.commune_id).order_by(
             "device_type", "serial_number"
         )
     return base.none()

@@ -26,11 +26,14 @@ def quota_totals() -> list[tuple]:
 
 @pytest.fixture
 def rounds(world):
-    open_round = SupportRoundFactory(province=world.old, chain=SupportRound.Chain.DISTRICT)
+    open_round = SupportRoundFactory(
+        province=world.old, chain=SupportRound.Chain.DISTRICT, created_by=world.officer
+    )
     closed = SupportRoundFactory(
         province=world.old,
         chain=SupportRound.Chain.DISTRICT,
         status=SupportRound.Status.CLOSED,
+        created_by=world.officer,
         starts_on=dt.date(2021, 9, 1),
         ends_on=dt.date(2021, 10, 1),
     )
