@@ -80,9 +80,10 @@ class DeviceQuerySet(ScopedQuerySet["Device"]):
     def visible_to(self, user: ScopedUser) -> Self:
         """A commune officer also sees the commune committee's own store."""
         visible = super().visible_to(user)
-        scope = user.scope
-        if scope.is_commune and scope.commune_id is not None:
-            return visible | self.filter(commune_id=scope.commune_id)
+        # The kernel's scope protocol knows a commune officer's schools, not the commune.
+        commune_id = getattr(user.scope, "commune_id", None)
+        if user.scope.is_commune and commune_id is not None:
+            return visible | self.filter(commune_id=commune_id)
         return visible
 
 
@@ -196,11 +197,9 @@ class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
     def visible_to(self, user: ScopedUser) -> Self:
         """A commune officer also sees the transfers to and from the commune committee."""
         visible = super().visible_to(user)
-        scope = user.scope
-        if scope.is_commune and scope.commune_id is not None:
-            own = models.Q(to_commune_id=scope.commune_id) | models.Q(
-                from_commune_id=scope.commune_id
-            )
+        commune_id = getattr(user.scope, "commune_id", None)  # as for devices, above
+        if user.scope.is_commune and commune_id is not None:
+            own = models.Q(to_commune_id=commune_id) | models.Q(from_commune_id=commune_id)
             return visible | self.filter(own)
         return visible
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,8 +66,8 @@ class ChoicesForm(forms.Form):
 
 def current_province(province: Province) -> Province:
     """The province an office's province is today: its successor, if it has one."""
-    while getattr(province, "successor", None) is not None:
-        province = province.successor  # type: ignore[attr-defined]
+    while province.successor is not None:
+        province = province.successor
     return province
 
 
@@ -107,7 +108,7 @@ def hand_over_work(
         "queryset": queryset,
         "action": "hand_over_work",
         "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "is_empty": current.is_empty,
     }
     return TemplateResponse(request, "admin/devices/transition_confirm.html", context)

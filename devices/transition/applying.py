@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -156,7 +156,7 @@ def _move_transfer(actor: User | None, move: Move) -> None:
         transfer.to_district = None
         transfer.to_commune = commune
         transfer.save(update_fields=["to_district", "to_commune"])
-        changes = {"to": [move.district.name, str(move.target)]}
+        changes: dict[str, Any] = {"to": [move.district.name, str(move.target)]}
     else:
         # Back to the provincial store: the devices never left it (they were in transit).
         devices = list(transfer.devices.values_list("pk", "serial_number"))
@@ -189,7 +189,7 @@ def _move_quota(actor: User | None, move: Move) -> None:
         if not created:
             share.amount += amount
             share.save(update_fields=["amount", "updated_at"])
-        shares.append(f"{share.commune}: {amount}")  # type: ignore[attr-defined]
+        shares.append(f"{share.commune}: {amount}")
     record_audit(
         actor=actor,
         action="transition.quota",

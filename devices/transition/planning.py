@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +33,7 @@ from devices.models import Device, StockTransfer
 from rounds.models import Proposal, Quota, SupportRound
 from schools.crosswalk import Crosswalk
 from schools.models import REFORM_DATE, Commune, District, Office, Province, School
+from schools.provinces import province_with_predecessors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -161,11 +162,7 @@ def plan(province: Province, *, on: dt.date | None = None) -> Plan:
 
 def provinces_of(province: Province) -> list[int]:
     """The province and those merged into it (their records are its records now)."""
-    ids = [province.pk]
-    merged = getattr(Province, "successor", None)
-    if merged is not None:
-        ids += list(Province.objects.filter(successor=province).values_list("pk", flat=True))
-    return ids
+    return sorted(province_with_predecessors(province.pk))
 
 
 def abolished_districts(province: Province, on: dt.date) -> QuerySet[District]:
@@ -173,9 +170,9 @@ def abolished_districts(province: Province, on: dt.date) -> QuerySet[District]:
     its ``Office`` ended before ``on``, or none is recorded and the reform has come."""
     districts = District.objects.filter(province_id__in=provinces_of(province))
     offices = Office.objects.filter(kind=Office.Kind.DISTRICT_OFFICE, district=OuterRef("pk"))
-    gone = Exists(offices.filter(valid_to__lt=on))
+    gone = Q(Exists(offices.filter(valid_to__lt=on)))
     if on >= REFORM_DATE:
-        gone |= ~Exists(offices)
+        gone |= Q(~Exists(offices))
     return districts.filter(gone).order_by("code")
 
 
@@ -271,11 +268,11 @@ def _school_moves(districts, rounds, on: dt.date, crosswalk: Crosswalk) -> Itera
         .select_related("school__commune", "round")
         .order_by("round_id", "school__code", "kind")
     )
-    schools = {item.school.pk: item.school for item in [*proposals, *shares]}
+    schools = {s.pk: s for s in _schools_of([*proposals, *shares])}
     chart = OfficeChart.load(schools.values(), on=on)
+    items: list[Proposal] | list[Quota]
     for kind, items in ((PROPOSAL, proposals), (SHARE, shares)):
-        for item in items:
-            school = item.school
+        for item, school in zip(items, _schools_of(items), strict=True):
             office = chart.office(school)
             candidates = tuple(
                 Target(commune=c) for c in crosswalk.resolve(school.commune).communes
@@ -291,3 +288,11 @@ def _school_moves(districts, rounds, on: dt.date, crosswalk: Crosswalk) -> Itera
                 school=school,
                 note="" if office is not None else (chart.gap(school) or ""),
             )
+
+
+def _schools_of(items: Iterable[Proposal | Quota]) -> list[School]:
+    schools = []
+    for item in items:
+        assert item.school is not None  # lists and school shares have one
+        schools.append(item.school)
+    return schools

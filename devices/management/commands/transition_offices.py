@@ -110,15 +110,11 @@ def _provinces(code: str | None, on: dt.date) -> list[Province]:
     """The provinces in force on ``on``, and any earlier one no later province succeeds
     (its districts would be nobody's otherwise); the merged ones go with their successor."""
     in_force = [g.pk for g in UnitGeneration.objects.all() if g.in_force_on(on)]
-    provinces = Province.objects.order_by("code", "generation")
-    if _has_successor():
-        provinces = provinces.filter(Q(generation_id__in=in_force) | Q(successor__isnull=True))
+    provinces = Province.objects.filter(
+        Q(generation_id__in=in_force) | Q(successor__isnull=True)
+    ).order_by("code", "generation")
     if code:
         provinces = provinces.filter(code=code)
         if not provinces:
             raise CommandError(f"Không có tỉnh mã {code} vào ngày {on:%d/%m/%Y}.")
     return list(provinces)
-
-
-def _has_successor() -> bool:
-    return any(f.name == "successor" for f in Province._meta.get_fields())
