@@ -1,6 +1,7 @@
 """Demo rounds: those of 2021 (a pilot, then the first round with quotas for every district,
-one list waiting, one approved), past their end dates and so closed; and a round open
-today, with quotas, for trying the flow."""
+one list waiting, one approved), past their end dates and so closed, on the district
+chain; and a round open today, with commune quotas (the chain since 1 July 2025), for
+trying the flow."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Set as AbstractSet
 
+from accounts.models import User
 from kernel import clock
-from rounds import services
+from rounds import chain, services
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import SupportKind
-from schools.models import District, School
+from schools.models import Commune, District, School
 from students.models import Student
 
 ROUND_NAME = "Đợt 1 năm học 2021-2022"
@@ -60,8 +62,10 @@ def current_round_name(today: dt.date) -> str:
 
 
 def _current_round(province_user, district_user) -> None:
-    """A round open today, so the demo's school can build and send a list and its
-    district decide it: quotas given, no list yet."""
+    """A round open today, so the demo's school can build and send a list: quotas given,
+    no list yet. Opened after 1 July 2025, it follows the commune chain: the quota goes to
+    the 2025 commune of the demo's schools, and that commune's committee (when the demo
+    has an officer for it) shares it among them."""
     today = clock.today()
     name = current_round_name(today)
     round_ = services.open_round(
@@ -74,6 +78,41 @@ def _current_round(province_user, district_user) -> None:
         requires_province_confirmation=True,
         description="Bổ sung máy tính bảng và gói cước cho học sinh mới thuộc diện hỗ trợ.",
     )
+    schools = list(
+        School.objects.filter(
+            district=district_user.district, code__in=[DEMO_SCHOOL, APPROVED_SCHOOL]
+        )
+    )
+    if not round_.by_communes:  # a demo built on a day before the reform
+        _district_quotas(round_, province_user, district_user, schools)
+        return
+    deciders = chain.deciders(round_, schools)
+    by_commune: dict[int, list[School]] = {}
+    for school in schools:
+        decider = deciders[school.pk]
+        if decider is not None and decider.kind == chain.COMMUNE:
+            by_commune.setdefault(decider.unit_id, []).append(school)
+    kinds = (SupportKind.TABLET, SupportKind.DATA)
+    services.set_commune_quotas(
+        actor=province_user,
+        round=round_,
+        communes={(pk, str(kind)): 20 for pk in by_commune for kind in kinds},
+    )
+    for commune in Commune.objects.filter(pk__in=list(by_commune)):
+        officer = User.objects.filter(
+            commune=commune, role__can_approve=True, is_active=True
+        ).first()
+        if officer is None:
+            continue
+        services.split_school_quota(
+            actor=officer,
+            round=round_,
+            commune=commune,
+            amounts={(s.pk, str(kind)): 5 for s in by_commune[commune.pk] for kind in kinds},
+        )
+
+
+def _district_quotas(round_, province_user, district_user, schools) -> None:
     district = district_user.district
     services.set_district_quotas(
         actor=province_user,
@@ -83,7 +122,6 @@ def _current_round(province_user, district_user) -> None:
             (district.pk, str(SupportKind.DATA)): 20,
         },
     )
-    schools = School.objects.filter(district=district, code__in=[DEMO_SCHOOL, APPROVED_SCHOOL])
     services.split_school_quota(
         actor=district_user,
         round=round_,
@@ -177,8 +215,6 @@ def _proposal(
     newest_first: bool = False,
 ) -> Proposal | None:
     """Build a school's list from its registry as its own staff would; none without pupils."""
-    from accounts.models import User
-
     school = School.objects.filter(code=code).first()
     if school is None:
         return None
