@@ -153,3 +153,17 @@ def test_rounds_side_second_run_writes_nothing(world, rounds, admin):
     assert plan(world.old, on=AFTER).is_empty
     transition_offices(actor=admin, province=world.old, on=AFTER, choices={})
     assert table_counts() == before
+
+
+def test_a_round_moved_to_the_communes_can_still_be_edited(world, rounds, admin):
+    from rounds.services import update_round
+    from tests.accounts.factories import UserFactory, role
+
+    open_round, _closed = rounds
+    QuotaFactory(round=open_round, district=world.a, amount=50)
+    transition_offices(actor=admin, province=world.old, on=AFTER, choices={})
+    so = UserFactory(username="so_moi", role=role("province_officer"), province=world.new)
+    open_round.refresh_from_db()
+    update_round(actor=so, round=open_round, name="Đợt 1 (sau sắp xếp)")
+    open_round.refresh_from_db()
+    assert (open_round.name, open_round.chain) == ("Đợt 1 (sau sắp xếp)", "commune")
