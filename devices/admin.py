@@ -18,6 +18,9 @@ from devices.models import (
     Subscription,
 )
 from kernel.admin import ReadOnlyAdmin
+from devices.transition.admin import hand_over_work
+from schools.admin import OfficeAdmin as BaseOfficeAdmin
+from schools.models import Office
 
 
 @admin.register(DataPackage)
@@ -73,3 +76,13 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("phone", "student", "package", "status", "starts_on", "ends_on")
     list_filter = ("status", "carrier")
     list_select_related = ("student", "package")
+
+
+# The hand-over of the abolished district offices' work is an action on the offices; it
+# moves devices, transfers and quotas, so it lives here, above rounds and schools.
+class OfficeAdmin(BaseOfficeAdmin):
+    actions = (hand_over_work,)
+
+
+admin.site.unregister(Office)
+admin.site.register(Office, OfficeAdmin)

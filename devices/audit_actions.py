@@ -32,6 +32,13 @@ register_actions(
         "subscription.problem_resolved": _("Đã khắc phục sự cố thuê bao"),
         "subscription.expire": _("Thuê bao hết hạn"),
         "subscription.carrier_status": _("Cập nhật trạng thái từ nhà mạng"),
+        "transition.run": _("Chuyển giao việc của các Phòng GD&ĐT đã giải thể"),
+        "transition.device": _("Chuyển thiết bị từ kho Phòng GD&ĐT đã giải thể"),
+        "transition.transfer": _("Chuyển hướng phiếu điều chuyển của Phòng GD&ĐT đã giải thể"),
+        "transition.quota": _("Chia chỉ tiêu của huyện cho các xã kế thừa"),
+        "transition.proposal": _("Chuyển danh sách chờ duyệt cho cơ quan duyệt mới"),
+        "transition.round": _("Đợt hỗ trợ chuyển sang UBND xã duyệt"),
+        "transition.placement": _("Chọn xã của trường khi chuyển giao"),
     }
 )
 

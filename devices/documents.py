@@ -9,7 +9,7 @@ from django.utils import timezone
 from devices.models import Allocation, StockTransfer
 from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi
 from kernel.normalize import strip_unit_prefix
-from schools.models import District, School
+from schools.models import Commune, District, School
 
 
 # size: the official handover record laid out top to bottom, one call per paragraph of the form
@@ -118,9 +118,13 @@ def handover_pdf(allocation: Allocation) -> bytes:
     return doc.output()
 
 
-def _unit_name(district: District | None, school: School | None) -> str:
+def _unit_name(
+    district: District | None, school: School | None, commune: Commune | None = None
+) -> str:
     if school is not None:
         return school.name
+    if commune is not None:
+        return f"UBND {commune.name}"
     if district is not None:
         return f"Phòng GD&ĐT {district.name}"
     return "Sở GD&ĐT"
@@ -133,20 +137,24 @@ def transfer_slip_pdf(transfer: StockTransfer, missing: Collection[str] = ()) ->
     ``missing``: serial numbers the receiver reported not received (a short delivery).
     Expects the transfer's districts, school and users loaded."""
     destination = transfer.to_school.district if transfer.to_school else transfer.to_district
-    assert destination is not None  # a transfer always has a destination (a constraint)
-    province = destination.province.name
+    to_province = destination.province if destination else None
+    if to_province is None and transfer.to_commune is not None:
+        to_province = transfer.to_commune.province
+    assert to_province is not None  # a transfer always has a destination (a constraint)
+    province = to_province.name
     if not province.lower().startswith(("tỉnh", "thành phố")):
         province = f"tỉnh {province}"
-    sender = _unit_name(transfer.from_district, None)
-    if transfer.from_district is None:
+    from_province = transfer.from_district is None and transfer.from_commune is None
+    sender = _unit_name(transfer.from_district, None, transfer.from_commune)
+    if from_province:
         sender = f"Sở GD&ĐT {province}"
-    receiver = _unit_name(transfer.to_district, transfer.to_school)
+    receiver = _unit_name(transfer.to_district, transfer.to_school, transfer.to_commune)
     on = timezone.localdate(transfer.sent_at)
     header = OfficialHeader(
-        issuer_parent=f"UBND {province}" if transfer.from_district is None else "",
+        issuer_parent=f"UBND {province}" if from_province else "",
         issuer=sender,
         number=f"Số: {transfer.pk:04d}/BB-GNTB",
-        place=strip_unit_prefix(destination.province.name),
+        place=strip_unit_prefix(to_province.name),
         date=on,
     )
     doc = OfficialDocument(

@@ -25,7 +25,7 @@ from schools.choices import Carrier, DeviceType
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from schools.models import District, School
+    from schools.models import Commune, District, School
     from students.models import Student
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -129,6 +129,9 @@ class TransferForm(forms.Form):
     to_district: forms.ModelChoiceField[District] = forms.ModelChoiceField(
         label=_("Chuyển đến Phòng GD&ĐT"), queryset=None, required=False
     )
+    to_commune: forms.ModelChoiceField[Commune] = forms.ModelChoiceField(
+        label=_("Chuyển đến UBND xã/phường"), queryset=None, required=False
+    )
     to_school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
         label=_("Chuyển đến trường"), queryset=None, required=False
     )
@@ -154,22 +157,36 @@ class TransferForm(forms.Form):
         label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, stock, districts=None, schools=None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, stock, districts=None, communes=None, schools=None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stock = stock
         model_choice_field(self, "devices").queryset = stock
         if districts is not None:
+            # The province: a district office (before 1/7/2025) or a commune committee.
             model_choice_field(self, "to_district").queryset = districts
-            self.fields["to_district"].required = True
             del self.fields["to_school"]
+            if communes is not None and communes.exists():
+                model_choice_field(self, "to_commune").queryset = communes
+            else:
+                del self.fields["to_commune"]
+                self.fields["to_district"].required = True
         else:
             model_choice_field(self, "to_school").queryset = schools
             self.fields["to_school"].required = True
             del self.fields["to_district"]
+            del self.fields["to_commune"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if "to_commune" in self.fields and bool(data.get("to_district")) == bool(
+            data.get("to_commune")
+        ):
+            raise forms.ValidationError(
+                _("Chọn một nơi nhận: một Phòng GD&ĐT hoặc một UBND xã/phường.")
+            )
         chosen = list(data.get("devices") or [])
         quantity, device_type = data.get("quantity"), data.get("device_type")
         if quantity or device_type:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kernel.scoping import Ids, ScopedQuerySet
+from kernel.scoping import Ids, ScopedQuerySet, ScopedUser
 from platforms.models import LearningPlatform
 from schools.choices import Carrier, DeviceType
-from schools.models import District, School, recorded_in_province
+from schools.models import Commune, District, School, recorded_in_province
 from students.models import Student, phone_validator
 
 
@@ -58,18 +60,31 @@ _source_recorded_in = recorded_in_province("source__created_by")
 
 
 def in_provincial_store(province_id: Ids) -> models.Q:
-    """A device no district or school holds belongs to the province that recorded its source."""
-    return models.Q(district__isnull=True, school__isnull=True) & _source_recorded_in(province_id)
+    """A device no district, commune committee or school holds belongs to the province that
+    recorded its source."""
+    return models.Q(
+        district__isnull=True, commune__isnull=True, school__isnull=True
+    ) & _source_recorded_in(province_id)
 
 
 class DeviceQuerySet(ScopedQuerySet["Device"]):
     province_lookups = (
         "district__province_id",
         "school__district__province_id",
+        "commune__province_id",
         in_provincial_store,
     )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
+
+    def visible_to(self, user: ScopedUser) -> Self:
+        """A commune officer also sees the commune committee's own store."""
+        visible = super().visible_to(user)
+        # The kernel's scope protocol knows a commune officer's schools, not the commune.
+        commune_id = getattr(user.scope, "commune_id", None)
+        if user.scope.is_commune and commune_id is not None:
+            return visible | self.filter(commune_id=commune_id)
+        return visible
 
 
 class Device(models.Model):
@@ -82,6 +97,9 @@ class Device(models.Model):
     class Holder(models.TextChoices):
         PROVINCE = "province", _("Kho Sở GD&ĐT")
         DISTRICT = "district", _("Kho Phòng GD&ĐT")
+        # Since 1 July 2025 (Decree 142/2025/NĐ-CP) the commune committees hold what the
+        # district offices held; ``commune`` is then a commune of the two-level list.
+        COMMUNE = "commune", _("Kho UBND xã/phường")
         SCHOOL = "school", _("Kho trường")
         PUPIL = "pupil", _("Học sinh")
 
@@ -117,6 +135,14 @@ class Device(models.Model):
         related_name="devices",
         verbose_name=_("huyện"),
     )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("UBND xã/phường giữ thiết bị"),
+    )
     school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,
@@ -142,6 +168,14 @@ class Device(models.Model):
                 fields=["holder", "district", "school", "status"], name="device_location_idx"
             ),
         ]
+        constraints = [
+            # A commune committee's store holds the device itself, never with a district.
+            models.CheckConstraint(
+                condition=~models.Q(holder="commune")
+                | models.Q(commune__isnull=False, district__isnull=True, school__isnull=True),
+                name="device_commune_holder_has_commune",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (
@@ -154,13 +188,25 @@ class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
         "to_district__province_id",
         "from_district__province_id",
         "to_school__district__province_id",
+        "to_commune__province_id",
+        "from_commune__province_id",
     )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
 
+    def visible_to(self, user: ScopedUser) -> Self:
+        """A commune officer also sees the transfers to and from the commune committee."""
+        visible = super().visible_to(user)
+        commune_id = getattr(user.scope, "commune_id", None)  # as for devices, above
+        if user.scope.is_commune and commune_id is not None:
+            own = models.Q(to_commune_id=commune_id) | models.Q(from_commune_id=commune_id)
+            return visible | self.filter(own)
+        return visible
+
 
 class StockTransfer(models.Model):
-    """Devices moved one step down (province → district → school); the receiver confirms."""
+    """Devices moved one step down (province → district or, since 1 July 2025, commune
+    committee → school); the receiver confirms."""
 
     class Status(models.TextChoices):
         SENT = "sent", _("Đã gửi, chờ nhận")
@@ -182,6 +228,22 @@ class StockTransfer(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("huyện nhận"),
+    )
+    from_commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("UBND xã/phường chuyển"),
+    )
+    to_commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("UBND xã/phường nhận"),
     )
     to_school = models.ForeignKey(
         School,
@@ -221,13 +283,20 @@ class StockTransfer(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(to_district__isnull=False) | models.Q(to_school__isnull=False),
+                condition=models.Q(to_district__isnull=False)
+                | models.Q(to_school__isnull=False)
+                | models.Q(to_commune__isnull=False),
                 name="transfer_has_destination",
             )
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} → {self.to_school or self.to_district}"
+        return f"#{self.pk} → {self.destination}"
+
+    @property
+    def destination(self) -> School | Commune | District | None:
+        """The receiving unit: a school, a commune committee or a district office."""
+        return self.to_school or self.to_commune or self.to_district
 
 
 def scan_upload_path(instance: Allocation, filename: str) -> str:

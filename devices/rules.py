@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accounts.access import (
+    is_commune_user,
     is_district_user,
     is_provincial_user,
     is_school_user,
@@ -40,8 +41,11 @@ def may_receive_devices(user: User) -> bool:
 
 @predicate
 def may_send_devices(user: User) -> bool:
-    """The province sends to its districts, a district to its schools; a school never sends."""
-    return user.can("can_allocate") and (is_provincial_user(user) or is_district_user(user))
+    """The province sends to its districts or commune committees, they to their schools;
+    a school never sends."""
+    return user.can("can_allocate") and (
+        is_provincial_user(user) or is_district_user(user) or is_commune_user(user)
+    )
 
 
 @predicate
@@ -52,10 +56,12 @@ def may_allocate_at_school(user: User) -> bool:
 
 @predicate
 def is_transfer_receiver(user: User, transfer: StockTransfer) -> bool:
-    """The school or district the transfer goes to."""
+    """The school, commune committee or district the transfer goes to."""
     scope = user.scope
     if transfer.to_school_id is not None:
         return scope.is_school and scope.school_id == transfer.to_school_id
+    if transfer.to_commune_id is not None:
+        return scope.is_commune and scope.commune_id == transfer.to_commune_id
     return scope.is_district and scope.district_id == transfer.to_district_id
 
 
@@ -65,11 +71,11 @@ def is_transfer_sender(user: User, transfer: StockTransfer) -> bool:
     scope = user.scope
     if transfer.from_district_id is not None:
         return scope.is_district and scope.district_id == transfer.from_district_id
-    to_district = transfer.to_district
+    if transfer.from_commune_id is not None:
+        return scope.is_commune and scope.commune_id == transfer.from_commune_id
+    receiver = transfer.to_district or transfer.to_commune
     return (
-        scope.is_provincial
-        and to_district is not None
-        and to_district.province_id == scope.province_id
+        scope.is_provincial and receiver is not None and receiver.province_id in scope.province_ids
     )
 
 
@@ -99,6 +105,8 @@ def holds_device(user: User, device: Device) -> bool:
         return scope.is_school and scope.school_id == device.school_id
     if device.holder == Device.Holder.DISTRICT:
         return scope.is_district and scope.district_id == device.district_id
+    if device.holder == Device.Holder.COMMUNE:
+        return scope.is_commune and scope.commune_id == device.commune_id
     if device.holder == Device.Holder.PROVINCE:
         return scope.is_provincial and Device.objects.visible_to(user).filter(pk=device.pk).exists()
     return False

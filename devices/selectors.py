@@ -21,7 +21,7 @@ from devices.models import (
 from kernel.normalize import fold
 from rounds.models import ProposalItem
 from schools.choices import NEED_SATISFIED_BY, DeviceType, SupportKind
-from schools.models import District, School
+from schools.models import Commune, District, School
 from students.models import Student
 
 if TYPE_CHECKING:
@@ -68,13 +68,21 @@ def approved_item_for_data(*, student: Student) -> ProposalItem | None:
     )
 
 
-def unit_users(*, district: District | None = None, school: School | None = None) -> list[User]:
-    """Active users of a school or district who handle devices (recipients of notices)."""
+def unit_users(
+    *,
+    district: District | None = None,
+    commune: Commune | None = None,
+    school: School | None = None,
+) -> list[User]:
+    """Active users of a school, commune committee or district who handle devices
+    (recipients of notices)."""
     from accounts.models import User
 
     users = User.objects.filter(is_active=True, role__can_allocate=True)
     if school is not None:
         return list(users.filter(school=school))
+    if commune is not None:
+        return list(users.filter(commune=commune))
     if district is not None:
         return list(users.filter(district=district))
     return []
@@ -105,6 +113,10 @@ def sendable_stock(user: User) -> QuerySet[Device]:
         return base.filter(holder=Device.Holder.DISTRICT, district_id=scope.district_id).order_by(
             "device_type", "serial_number"
         )
+    if scope.is_commune and scope.commune_id is not None:
+        return base.filter(holder=Device.Holder.COMMUNE, commune_id=scope.commune_id).order_by(
+            "device_type", "serial_number"
+        )
     return base.none()
 
 
@@ -112,7 +124,7 @@ def device_list(
     user: User, *, device_type: str = "", status: str = "", q: str = "", source: int | None = None
 ):
     """Devices the user may see, filtered, with what the list shows joined in."""
-    qs = Device.objects.visible_to(user).select_related("source", "district", "school")
+    qs = Device.objects.visible_to(user).select_related("source", "district", "commune", "school")
     if source:
         qs = qs.filter(source_id=source)
     if device_type:
@@ -217,7 +229,15 @@ def sources_with_counts(user: User) -> QuerySet[DeviceSource]:
 def transfer_list(user: User) -> QuerySet[StockTransfer]:
     return (
         StockTransfer.objects.visible_to(user)
-        .select_related("from_district", "to_district", "to_school", "sent_by", "received_by")
+        .select_related(
+            "from_district",
+            "to_district",
+            "to_school",
+            "from_commune",
+            "to_commune",
+            "sent_by",
+            "received_by",
+        )
         .annotate(device_count=Count("devices"))
         .order_by("-sent_at", "-pk")
     )
@@ -298,7 +318,9 @@ def device_history(device: Device, user: User) -> dict:
         ),
         "transfers": list(
             device.transfers.visible_to(user)
-            .select_related("to_district", "to_school", "from_district")
+            .select_related(
+                "to_district", "to_school", "from_district", "to_commune", "from_commune"
+            )
             .order_by("-sent_at")
         ),
         "history": list(history_for(device)),

@@ -32,12 +32,12 @@ from kernel import public_page
 from kernel.importing import ImportReport
 from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
-from schools.models import District, ImportBatch, School
+from schools.models import Commune, District, ImportBatch, School
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
-    from accounts.models import User
+    from accounts.models import Scope, User
 
 
 # ----------------------------------------------------------------- receiving
@@ -135,28 +135,19 @@ def create_transfer(
     actor: User,
     devices: Iterable[Device],
     to_district: District | None = None,
+    to_commune: Commune | None = None,
     to_school: School | None = None,
     note: str = "",
 ) -> StockTransfer:
-    """Send devices one step down: province → district, or district → one of its schools.
+    """Send devices one step down: province → district (before 1/7/2025) or commune
+    committee, district or commune committee → one of its schools.
 
     Only devices in the sender's own stock and in stock (not reserved, damaged...)
     may be sent; they are "in transit" until the receiver confirms.
     """
     require(actor, "can_allocate")
     scope = actor.scope
-    if scope.is_provincial:
-        if to_district is None or to_school is not None:
-            raise ValidationError(_("Sở GD&ĐT điều chuyển thiết bị cho một Phòng GD&ĐT."))
-        if to_district.province_id != scope.province_id:
-            raise Http404
-    elif scope.is_district:
-        if to_school is None or to_district is not None:
-            raise ValidationError(_("Phòng GD&ĐT điều chuyển thiết bị cho một trường."))
-        if to_school.district_id != scope.district_id:
-            raise Http404
-    else:
-        raise Http404
+    _check_receiver(scope, to_district=to_district, to_commune=to_commune, to_school=to_school)
     ids = sorted({d.pk for d in devices})
     if not ids:
         raise ValidationError(_("Chọn ít nhất một thiết bị để điều chuyển."))
@@ -173,7 +164,9 @@ def create_transfer(
         )
     transfer = StockTransfer.objects.create(
         from_district_id=scope.district_id if scope.is_district else None,
+        from_commune_id=scope.commune_id if scope.is_commune else None,
         to_district=to_district,
+        to_commune=to_commune,
         to_school=to_school,
         note=note,
         sent_by=actor,
@@ -182,7 +175,7 @@ def create_transfer(
     Device.objects.filter(pk__in=ids).update(
         status=Device.Status.IN_TRANSIT, updated_at=timezone.now()
     )
-    destination = str(to_school or to_district)
+    destination = str(to_school or to_commune or to_district)
     for device in locked:
         record_audit(
             actor=actor,
@@ -192,10 +185,9 @@ def create_transfer(
             reason=_("Phiếu điều chuyển #%(n)s đến %(to)s") % {"n": transfer.pk, "to": destination},
         )
     if to_school is not None:
-        receiving_district_id = to_school.district_id
+        receiving_district_id: int | None = to_school.district_id
     else:
-        assert to_district is not None  # checked above: exactly one receiver
-        receiving_district_id = to_district.pk
+        receiving_district_id = to_district.pk if to_district is not None else None
     record_audit(
         actor=actor,
         action="transfer.send",
@@ -210,13 +202,40 @@ def create_transfer(
         "to": destination,
     }
     notify(
-        recipients=unit_users(district=to_district, school=to_school),
+        recipients=unit_users(district=to_district, commune=to_commune, school=to_school),
         verb="transfer.sent",
         message=message,
         url=url,
     )
     public_page.refresh_on_commit()  # the public page shows devices and packages
     return transfer
+
+
+def _check_receiver(
+    scope: Scope,
+    *,
+    to_district: District | None,
+    to_commune: Commune | None,
+    to_school: School | None,
+) -> None:
+    """One step down from the sender's unit to exactly one receiver of its own."""
+    if scope.is_provincial:
+        receiver = to_district or to_commune
+        if receiver is None or to_school is not None or (to_district and to_commune):
+            raise ValidationError(
+                _("Sở GD&ĐT điều chuyển thiết bị cho một Phòng GD&ĐT hoặc một UBND xã/phường.")
+            )
+        if receiver.province_id not in scope.province_ids:
+            raise Http404
+    elif scope.is_district or scope.is_commune:
+        if to_school is None or to_district is not None or to_commune is not None:
+            raise ValidationError(_("Phòng GD&ĐT, UBND xã điều chuyển thiết bị cho một trường."))
+        if scope.is_district and to_school.district_id != scope.district_id:
+            raise Http404
+        if scope.is_commune and to_school.pk not in scope.school_ids:
+            raise Http404
+    else:
+        raise Http404
 
 
 @transaction.atomic
@@ -231,7 +250,7 @@ def confirm_transfer(
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
-        .select_related("to_district")
+        .select_related("to_district", "to_commune")
         .get(pk=transfer.pk)
     )
     require_allowed(rules.is_transfer_receiver(actor, transfer))
@@ -290,18 +309,28 @@ def _split_short(
 
 
 def _arrival(transfer: StockTransfer) -> dict[str, Any]:
-    """Where the received devices are held: the school, or the district office."""
+    """Where the received devices are held: the school, the commune committee or the
+    district office."""
     if transfer.to_school_id is not None:
         school = transfer.to_school
         assert school is not None
         return {
             "holder": Device.Holder.SCHOOL,
             "district_id": school.district_id,
+            "commune_id": None,
             "school_id": school.pk,
+        }
+    if transfer.to_commune_id is not None:
+        return {
+            "holder": Device.Holder.COMMUNE,
+            "district_id": None,
+            "commune_id": transfer.to_commune_id,
+            "school_id": None,
         }
     return {
         "holder": Device.Holder.DISTRICT,
         "district_id": transfer.to_district_id,
+        "commune_id": None,
         "school_id": None,
     }
 
@@ -342,7 +371,7 @@ def cancel_transfer(*, actor: User, transfer: StockTransfer, reason: str = "") -
     require(actor, "can_allocate")
     transfer = (
         StockTransfer.objects.select_for_update(of=("self",))
-        .select_related("to_district")
+        .select_related("to_district", "to_commune")
         .get(pk=transfer.pk)
     )
     require_allowed(rules.is_transfer_sender(actor, transfer))

@@ -24,6 +24,7 @@ from kernel.exports import export_button, export_response
 from kernel.spreadsheets import SpreadsheetError
 from schools import import_batches
 from schools.choices import DeviceType
+from schools.crosswalk import communes_in_force
 from schools.models import District, ImportBatch, School
 
 VIEW = ("can_allocate", "can_view_reports")
@@ -86,6 +87,8 @@ def _incoming_filter(user) -> dict:
         return {"to_school_id": access.own_school_id(user)}
     if access.is_district_user(user):
         return {"to_district_id": access.own_district_id(user)}
+    if access.is_commune_user(user):
+        return {"to_commune_id": access.own_commune_id(user)}
     return {"pk__in": []}
 
 
@@ -93,7 +96,7 @@ def _incoming_filter(user) -> dict:
 @capability_required(*VIEW)
 def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_for_user(
-        Device.objects.select_related("source", "district", "school"),
+        Device.objects.select_related("source", "district", "commune", "school"),
         request.user,
         pk=pk,
     )
@@ -307,8 +310,14 @@ def _transfer_form(request: AuthedRequest) -> TransferForm:
     stock_qs = selectors.sendable_stock(user)
     if access.is_provincial_user(user):
         districts = District.objects.visible_to(user).order_by("name")
-        return TransferForm(request.POST or None, stock=stock_qs, districts=districts)
-    if not access.is_district_user(user):
+        communes = communes_in_force().filter(province_id=access.own_province_id(user))
+        return TransferForm(
+            request.POST or None,
+            stock=stock_qs,
+            districts=districts,
+            communes=communes.order_by("name"),
+        )
+    if not (access.is_district_user(user) or access.is_commune_user(user)):
         access.refuse()
     schools = School.objects.visible_to(user).order_by("name")
     return TransferForm(request.POST or None, stock=stock_qs, schools=schools)
@@ -324,6 +333,7 @@ def transfer_create(request: AuthedRequest) -> HttpResponse:
                 actor=request.user,
                 devices=data["devices"],
                 to_district=data.get("to_district"),
+                to_commune=data.get("to_commune"),
                 to_school=data.get("to_school"),
                 note=data.get("note", ""),
             )
@@ -339,7 +349,13 @@ def transfer_create(request: AuthedRequest) -> HttpResponse:
 def transfer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     transfer = get_for_user(
         StockTransfer.objects.select_related(
-            "from_district", "to_district", "to_school", "sent_by", "received_by"
+            "from_district",
+            "to_district",
+            "to_school",
+            "from_commune",
+            "to_commune",
+            "sent_by",
+            "received_by",
         ),
         request.user,
         pk=pk,

@@ -91,7 +91,8 @@ def update_round(*, actor: User, round: SupportRound, reason: str = "", **fields
             )
     if round_.ends_on < round_.starts_on:
         raise RoundsError(_("Hạn đề xuất phải sau ngày bắt đầu."))
-    _check_chain(round_)
+    if "starts_on" in fields:  # a round the transition moved to the communes keeps its chain
+        _check_chain(round_)
     _check_closing(round_)
     if (
         "requires_province_confirmation" in fields
