@@ -19,8 +19,12 @@ to Django's admin (a staff user without a model permission), which is not the po
   services call the function; templates ask ``{% allowed "devices.may_confirm_transfer"
   transfer as can_confirm %}`` (``{% load access %}``). ``require(...)`` turns a "no"
   into the one refusal.
-- *The user's own unit*: ``is_school_user``, ``is_district_user``, ``is_provincial_user``,
-  ``own_school_id``, ``own_district_id``, ``own_province_id`` below. Views never read
+- *The user's own unit*: ``is_school_user``, ``is_district_user``, ``is_commune_user``,
+  ``is_provincial_user``, ``own_school_id``, ``own_district_id``, ``own_commune_id``,
+  ``own_province_id`` below. A commune officer (``Role.Level.COMMUNE``, since 1 July 2025)
+  sees what hangs off the schools of their commune today (``Scope.school_ids``); a
+  provincial user of a province of 2025 sees its predecessors' records too
+  (``Scope.province_ids``). Views never read
   ``user.scope`` or ``role.level`` themselves (``tests/accounts/test_access_rules.py``
   keeps it so).
 """
@@ -157,6 +161,12 @@ def is_district_user(user: User) -> bool:
 
 
 @predicate
+def is_commune_user(user: User) -> bool:
+    """An officer of a commune People's Committee (since 1 July 2025)."""
+    return user.scope.is_commune
+
+
+@predicate
 def is_provincial_user(user: User) -> bool:
     """The province's own officers and administrators."""
     return user.scope.is_provincial
@@ -176,6 +186,14 @@ def own_district_id(user: User) -> int:
     if not scope.is_district or scope.district_id is None:
         refuse()
     return scope.district_id
+
+
+def own_commune_id(user: User) -> int:
+    """The commune of a commune officer; anyone else is refused (commune-only pages)."""
+    scope = user.scope
+    if not scope.is_commune or scope.commune_id is None:
+        refuse()
+    return scope.commune_id
 
 
 def own_province_id(user: User) -> int:

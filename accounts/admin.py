@@ -43,17 +43,18 @@ class UserAdmin(BaseUserAdmin):
         "role",
         "school",
         "district",
+        "commune",
         "province",
         "is_active",
     )
-    list_filter = ("role", "is_active", "district")
+    list_filter = ("role", "role__level", "is_active", "district")
     search_fields = ("username", "full_name", "email", "school__code", "school__name")
-    autocomplete_fields = ("school", "district")
+    autocomplete_fields = ("school", "district", "commune")
     ordering = ("username",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Thông tin cá nhân"), {"fields": ("full_name", "email", "phone")}),
-        (_("Vai trò và đơn vị"), {"fields": ("role", "province", "district", "school")}),
+        (_("Vai trò và đơn vị"), {"fields": ("role", "province", "district", "commune", "school")}),
         (_("Quyền hệ thống"), {"fields": ("is_active", "is_staff", "is_superuser")}),
         (_("Thời điểm"), {"fields": ("last_login", "date_joined")}),
     )
@@ -69,6 +70,7 @@ class UserAdmin(BaseUserAdmin):
                     "role",
                     "province",
                     "district",
+                    "commune",
                     "school",
                     "password1",
                     "password2",
@@ -77,7 +79,27 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     change_list_template = "admin/accounts/user/change_list.html"
-    actions = ("reset_two_factor",)
+    actions = ("reset_two_factor", "deactivate_abolished_office_accounts")
+
+    @admin.action(
+        description=_("Khóa tài khoản của Phòng GD&ĐT đã kết thúc hoạt động (sau 30/6/2025)"),
+        permissions=["change"],
+    )
+    def deactivate_abolished_office_accounts(self, request: HttpRequest, queryset) -> None:
+        """District officers of an abolished office are read-only already; an
+        administrator may close their accounts altogether. Others are left alone."""
+        from accounts.services import deactivate_abolished_office_accounts
+
+        done = deactivate_abolished_office_accounts(
+            actor=request.user,  # type: ignore[arg-type]  # admin pages: a signed-in staff User
+            users=queryset,
+        )
+        self.message_user(
+            request,
+            _("Đã khóa %(n)d tài khoản: %(names)s.")
+            % {"n": len(done), "names": ", ".join(u.username for u in done) or "—"},
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
     @admin.action(
         description=_("Đặt lại xác thực hai bước (người dùng đăng ký lại điện thoại)"),

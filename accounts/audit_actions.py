@@ -8,6 +8,9 @@ from kernel.history import ChangeKey, register_actions, register_change_keys
 register_actions(
     {
         "user.create": _("Tạo tài khoản"),
+        "user.deactivate_abolished_office": _(
+            "Khóa tài khoản của Phòng GD&ĐT đã kết thúc hoạt động"
+        ),
         "activation.issued": _("Cấp đường dẫn hoặc mã kích hoạt"),
         "activation.used": _("Kích hoạt tài khoản, đặt mật khẩu lần đầu"),
         "activation.replaced": _("Thay đường dẫn hoặc mã kích hoạt bằng cái mới"),

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import first_province_id
+from schools.provinces import first_province_with_predecessors, province_with_predecessors
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -33,6 +33,9 @@ CAPABILITIES: tuple[tuple[str, StrOrPromise], ...] = (
     ("can_reveal_personal_ids", _("Xem đầy đủ số định danh, số điện thoại")),
 )
 CAPABILITY_NAMES = frozenset(name for name, _label in CAPABILITIES)
+# What an account of an abolished office (a Phòng GD&ĐT after 30 June 2025) keeps: it
+# still reads its old district's records, it no longer changes them.
+READ_ONLY_CAPABILITIES = frozenset({"can_view_reports", "can_view_beneficiaries"})
 
 
 class Role(models.Model):
@@ -41,6 +44,7 @@ class Role(models.Model):
     class Level(models.TextChoices):
         SCHOOL = "school", _("Trường")
         DISTRICT = "district", _("Phòng GD&ĐT")
+        COMMUNE = "commune", _("UBND xã/phường")
         PROVINCE = "province", _("Sở GD&ĐT / cấp tỉnh")
         ADMIN = "admin", _("Quản trị hệ thống")
 
@@ -78,12 +82,18 @@ class Role(models.Model):
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a user may look: one school, one district, or the whole province."""
+    """Where a user may look: one school, the schools of a commune, one district, or
+    the whole province (with the provinces that went into it, ``province_ids``)."""
 
     level: str
     province_id: int | None = None
     district_id: int | None = None
     school_id: int | None = None
+    commune_id: int | None = None
+    # A provincial scope's province and its predecessors (Province.successor).
+    province_ids: frozenset[int] = frozenset()
+    # A commune officer's schools, resolved once (the schools of the commune today).
+    school_ids: frozenset[int] = frozenset()
 
     @property
     def is_provincial(self) -> bool:
@@ -94,13 +104,35 @@ class Scope:
         return self.level == Role.Level.DISTRICT
 
     @property
+    def is_commune(self) -> bool:
+        return self.level == Role.Level.COMMUNE
+
+    @property
     def is_school(self) -> bool:
         return self.level == Role.Level.SCHOOL
 
 
 class PortalUserManager(UserManager["User"]):
     def get_queryset(self):
-        return super().get_queryset().select_related("role", "school", "district", "province")
+        """Users with their units and, in the same query, what their scope and
+        capabilities need: whether their province has predecessors, until when their
+        district's office was in force (so the signed-in user costs no extra query)."""
+        from schools.models import Office, Province
+
+        users = super().get_queryset()
+        if self.model.__module__ == "__fake__":  # a migration's historical model
+            return users
+        return users.select_related("role", "school", "district", "province", "commune").annotate(
+            province_has_predecessors=models.Exists(
+                Province.objects.filter(successor_id=models.OuterRef("province_id"))
+            ),
+            district_office_until=models.Subquery(
+                Office.objects.filter(
+                    kind=Office.Kind.DISTRICT_OFFICE,
+                    district_id=models.OuterRef("district_id"),
+                ).values("valid_to")[:1]
+            ),
+        )
 
 
 class User(AbstractUser):
@@ -138,6 +170,16 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("trường"),
     )
+    commune = models.ForeignKey(
+        "schools.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        limit_choices_to={"generation__has_districts": False},
+        verbose_name=_("UBND xã/phường"),
+        help_text=_("Xã/phường từ 1/7/2025, với tài khoản cấp xã."),
+    )
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
 
@@ -148,9 +190,25 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(school__isnull=True, district__isnull=True)
-                    | models.Q(school__isnull=False, district__isnull=True, province__isnull=True)
-                    | models.Q(school__isnull=True, district__isnull=False, province__isnull=True)
+                    models.Q(school__isnull=True, district__isnull=True, commune__isnull=True)
+                    | models.Q(
+                        school__isnull=False,
+                        district__isnull=True,
+                        province__isnull=True,
+                        commune__isnull=True,
+                    )
+                    | models.Q(
+                        school__isnull=True,
+                        district__isnull=False,
+                        province__isnull=True,
+                        commune__isnull=True,
+                    )
+                    | models.Q(
+                        school__isnull=True,
+                        district__isnull=True,
+                        province__isnull=True,
+                        commune__isnull=False,
+                    )
                 ),
                 name="user_belongs_to_one_unit",
             ),
@@ -167,13 +225,17 @@ class User(AbstractUser):
         required: dict[str, tuple[str, StrOrPromise]] = {
             Role.Level.SCHOOL: ("school", _("Tài khoản cấp trường phải gắn với một trường.")),
             Role.Level.DISTRICT: ("district", _("Tài khoản Phòng GD&ĐT phải gắn với một huyện.")),
+            Role.Level.COMMUNE: ("commune", _("Tài khoản cấp xã phải gắn với một xã/phường.")),
             Role.Level.PROVINCE: ("province", _("Tài khoản cấp tỉnh phải gắn với một tỉnh.")),
         }
         if level in required:
             field, message = required[level]
             if getattr(self, f"{field}_id") is None:
                 raise ValidationError({field: message})
-        others = {"school", "district", "province"} - {required.get(level, ("",))[0]}
+        commune = self.commune if self.commune_id else None
+        if level == Role.Level.COMMUNE and commune is not None and commune.generation.has_districts:
+            raise ValidationError({"commune": _("Tài khoản cấp xã gắn với xã/phường từ 1/7/2025.")})
+        others = {"school", "district", "province", "commune"} - {required.get(level, ("",))[0]}
         if level != Role.Level.ADMIN:
             for field in others:
                 if getattr(self, f"{field}_id") is not None:
@@ -185,7 +247,31 @@ class User(AbstractUser):
             return frozenset()
         if self.is_superuser:
             return CAPABILITY_NAMES
-        return self.role.capabilities() if self.role is not None else frozenset()
+        granted = self.role.capabilities() if self.role is not None else frozenset()
+        if self.office_is_abolished:
+            return granted & READ_ONLY_CAPABILITIES
+        return granted
+
+    @cached_property
+    def office_is_abolished(self) -> bool:
+        """A district officer whose Phòng GD&ĐT is no longer in force (``schools.Office``):
+        the account reads its old district's records, it changes nothing."""
+        if not self.district_id:
+            return False
+        from kernel.clock import today
+        from schools.models import Office
+
+        if hasattr(self, "district_office_until"):  # read with the user (PortalUserManager)
+            until = self.district_office_until
+        else:
+            until = (
+                Office.objects.filter(
+                    kind=Office.Kind.DISTRICT_OFFICE, district_id=self.district_id
+                )
+                .values_list("valid_to", flat=True)
+                .first()
+            )
+        return until is not None and until < today()
 
     def can(self, capability: str) -> bool:
         if capability not in CAPABILITY_NAMES:
@@ -208,11 +294,26 @@ class User(AbstractUser):
             return Scope(
                 level=Role.Level.DISTRICT, province_id=district.province_id, district_id=district.pk
             )
+        if self.commune_id:
+            from schools.offices import school_ids_in_commune
+
+            commune = self.commune
+            assert commune is not None
+            return Scope(
+                level=Role.Level.COMMUNE,
+                province_id=commune.province_id,
+                commune_id=commune.pk,
+                school_ids=school_ids_in_commune(commune.pk),
+            )
         if self.province_id:
-            return Scope(level=Role.Level.PROVINCE, province_id=self.province_id)
+            if getattr(self, "province_has_predecessors", True):
+                ids = province_with_predecessors(self.province_id)
+            else:  # known from the query that read the user: no query here
+                ids = frozenset({self.province_id})
+            return Scope(level=Role.Level.PROVINCE, province_id=self.province_id, province_ids=ids)
         if self.is_superuser or (self.role is not None and self.role.level == Role.Level.ADMIN):
-            first = first_province_id()
-            return Scope(level=Role.Level.ADMIN, province_id=first)
+            first, ids = first_province_with_predecessors()
+            return Scope(level=Role.Level.ADMIN, province_id=first, province_ids=ids)
         return Scope(level="none")
 
     @property
@@ -221,6 +322,8 @@ class User(AbstractUser):
             return str(self.school)
         if self.district_id:
             return _("Phòng GD&ĐT %(name)s") % {"name": self.district}
+        if self.commune_id:
+            return _("UBND %(name)s") % {"name": self.commune}
         if self.province_id:
             return _("Sở GD&ĐT %(name)s") % {"name": self.province}
         return str(_("Quản trị hệ thống"))

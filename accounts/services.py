@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import tokens
 from accounts.models import Activation, AuditEvent, Notification, PersonalDataAccess, Role, User
 from kernel.links import absolute_url, cut_at_word
-from schools.models import District, Province, School
+from schools.models import GENERATION_2025, Commune, District, Province, School
 
 
 def _jsonable(value: Any) -> Any:
@@ -254,6 +254,12 @@ def create_user(
         user.district = District.objects.filter(code=unit_code).first()
         if user.district is None:
             raise ValidationError(_("Không tìm thấy huyện có mã “%(c)s”.") % {"c": unit_code})
+    elif role.level == Role.Level.COMMUNE:
+        user.commune = Commune.objects.filter(generation_id=GENERATION_2025, code=unit_code).first()
+        if user.commune is None:
+            raise ValidationError(
+                _("Không tìm thấy xã/phường (từ 1/7/2025) có mã “%(c)s”.") % {"c": unit_code}
+            )
     elif role.level == Role.Level.PROVINCE:
         # A province code is unique per generation of units only (15 was Yên Bái until
         # 30/6/2025 and is the new Lào Cai since): the code names the newest province.
@@ -282,6 +288,27 @@ def create_user(
         # Without a password the account is activated by its owner (or from a printed code).
         issue_activation(actor=actor, user=user, channel=Activation.Channel.EMAIL)
     return user
+
+
+@transaction.atomic
+def deactivate_abolished_office_accounts(*, actor: User, users: Iterable[User]) -> list[User]:
+    """Deactivate the accounts among ``users`` whose Phòng GD&ĐT is no longer in force
+    (``User.office_is_abolished``); others are left alone. One audit entry each."""
+    done: list[User] = []
+    for user in users:
+        if not (user.is_active and user.office_is_abolished):
+            continue
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record_audit(
+            actor=actor,
+            action="user.deactivate_abolished_office",
+            obj=user,
+            changes={"is_active": [True, False]},
+            district_id=user.district_id,
+        )
+        done.append(user)
+    return done
 
 
 def record_access(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kernel.scoping import ScopedQuerySet
+from kernel.scoping import Ids, ScopedQuerySet
 from platforms.models import LearningPlatform
 from schools.choices import Carrier, DeviceType
 from schools.models import District, School, recorded_in_province
@@ -57,7 +57,7 @@ class DeviceSource(models.Model):
 _source_recorded_in = recorded_in_province("source__created_by")
 
 
-def in_provincial_store(province_id: int) -> models.Q:
+def in_provincial_store(province_id: Ids) -> models.Q:
     """A device no district or school holds belongs to the province that recorded its source."""
     return models.Q(district__isnull=True, school__isnull=True) & _source_recorded_in(province_id)
 

@@ -12,6 +12,11 @@ second province in the database, "province level" must not mean "every province"
 A lookup is a field path compared with the unit's id, or a callable taking the id and
 returning a ``Q`` for rows whose way to the unit is conditional (a device in the
 provincial store belongs to the province that recorded where it came from).
+
+A scope may cover several units of a level: a province of 1 July 2025 covers the
+provinces it succeeded (``Scope.province_ids``), a commune officer the schools of the
+commune (``Scope.school_ids``). A path is then matched with ``__in``, and a callable
+receives the set (``Ids``); ``match_ids`` builds either form.
 """
 
 from __future__ import annotations
@@ -33,7 +38,13 @@ class Scope(Protocol):
     @property
     def is_school(self) -> bool: ...
     @property
+    def is_commune(self) -> bool: ...
+    @property
     def province_id(self) -> int | None: ...
+    @property
+    def province_ids(self) -> frozenset[int]: ...
+    @property
+    def school_ids(self) -> frozenset[int]: ...
     @property
     def district_id(self) -> int | None: ...
     @property
@@ -57,7 +68,9 @@ class SignedInUser(ScopedUser, Protocol):
     def can(self, capability: str) -> bool: ...
 
 
-Lookup = str | Callable[[int], models.Q]
+# One unit's id, or the ids of several units of one level (a province and its predecessors).
+Ids = int | frozenset[int]
+Lookup = str | Callable[[Ids], models.Q]
 LEVELS = ("province_lookups", "district_lookups", "school_lookups")
 M = TypeVar("M", bound=models.Model)
 M_co = TypeVar("M_co", bound=models.Model, covariant=True)
@@ -93,24 +106,38 @@ class ScopedQuerySet(models.QuerySet[M]):
     def visible_to(self, user: ScopedUser) -> Self:
         scope = user.scope
         if scope.is_provincial:
-            return self._matching(self.province_lookups, scope.province_id)
+            return self._matching(self.province_lookups, scope.province_ids)
         if scope.is_district:
             return self._matching(self.district_lookups, scope.district_id)
+        if scope.is_commune:
+            return self._matching(self.school_lookups, scope.school_ids)
         if scope.is_school:
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
 
-    def in_province(self, province_id: int | None) -> Self:
-        """The rows of one province, whoever asks (a task building a province's figures)."""
+    def in_province(self, province_id: Ids | None) -> Self:
+        """The rows of one province (or of a set of provinces), whoever asks (a task
+        building a province's figures). Exactly the province(s) given: a caller wanting a
+        province's predecessors too passes ``Scope.province_ids``."""
         return self._matching(self.province_lookups, province_id)
 
-    def _matching(self, lookups: tuple[Lookup, ...], value: int | None) -> Self:
-        if not lookups or value is None:
+    def _matching(self, lookups: tuple[Lookup, ...], value: Ids | None) -> Self:
+        if isinstance(value, frozenset) and len(value) == 1:
+            # One unit: the same SQL as before sets existed (pinned query plans, indexes).
+            (value,) = value
+        if not lookups or value is None or value == frozenset():
             return self.none()
         condition = models.Q()
         for lookup in lookups:
-            condition |= lookup(value) if callable(lookup) else models.Q(**{lookup: value})
+            condition |= lookup(value) if callable(lookup) else match_ids(lookup, value)
         return self.filter(condition)
+
+
+def match_ids(path: str, value: Ids) -> models.Q:
+    """``path`` equal to one id, or ``path__in`` a set of ids (in a stable order)."""
+    if isinstance(value, frozenset):
+        return models.Q(**{f"{path}__in": sorted(value)})
+    return models.Q(**{path: value})
 
 
 def get_for_user[M: models.Model](queryset: VisibleTo[M], user: ScopedUser, **lookup: Any) -> M:

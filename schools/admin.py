@@ -16,6 +16,7 @@ from schools.models import (
     CommuneSuccession,
     District,
     InterimUnitChange,
+    Office,
     Province,
     School,
     SchoolPlacement,
@@ -50,9 +51,21 @@ class UnitGenerationAdmin(admin.ModelAdmin):
 
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "generation")
+    list_display = ("code", "name", "generation", "successor")
     list_filter = ("generation",)
     search_fields = ("name", "code")
+    list_select_related = ("generation", "successor")
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    """The bodies that decide for schools, with their dates (``load_units`` adds them)."""
+
+    list_display = ("name", "kind", "province", "valid_from", "valid_to", "legal_basis")
+    list_filter = ("kind", "province")
+    search_fields = ("name", "district__name", "commune__name", "commune__code")
+    list_select_related = ("province",)
+    autocomplete_fields = ("district", "commune")
 
 
 @admin.register(District)

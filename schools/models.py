@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +17,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kernel.scoping import ScopedQuerySet
+from kernel.scoping import Ids, ScopedQuerySet, match_ids
+from schools.models_jobs import ExportJob
+from schools.models_offices import Office
 from schools.models_reform import (
     GENERATION_2021,
     GENERATION_2025,
@@ -41,6 +43,7 @@ __all__ = [
     "ExportJob",
     "ImportBatch",
     "InterimUnitChange",
+    "Office",
     "Province",
     "School",
     "SchoolPlacement",
@@ -61,28 +64,33 @@ CURRENT_LON_RANGE = (103.5, 105.2)
 
 def recorded_in_province(
     user_path: str, *, without: tuple[str, ...] = ()
-) -> Callable[[int], models.Q]:
+) -> Callable[[Ids], models.Q]:
     """A scoped lookup for rows of no unit but their author's (``user_path``, a user FK):
     they belong to the author's province; rows an administrator (a user of no unit)
     recorded belong to the first province by code, the province an administrator's own
     scope is (``accounts.models.User.scope``). ``without``: the row's own unit fields,
     which must be empty for the author to decide (a district's row is the district's)."""
 
-    def lookup(province_id: int) -> models.Q:
+    def lookup(province_id: Ids) -> models.Q:
         unitless = models.Q(
             **{
                 f"{user_path}__province__isnull": True,
                 f"{user_path}__district__isnull": True,
                 f"{user_path}__school__isnull": True,
+                f"{user_path}__commune__isnull": True,
             }
         )
-        earlier = Province.objects.filter(
-            code__lt=models.Subquery(Province.objects.filter(pk=province_id).values("code")[:1])
+        ids = province_id if isinstance(province_id, frozenset) else frozenset({province_id})
+        is_first = models.Q(
+            models.Exists(
+                Province.objects.filter(
+                    pk__in=sorted(ids), pk=models.Subquery(first_province_query())
+                )
+            )
         )
-        is_first = models.Q(~models.Exists(earlier))
         own_unit = models.Q(**{f"{field}__isnull": True for field in without})
         return own_unit & (
-            models.Q(**{f"{user_path}__province_id": province_id}) | (unitless & is_first)
+            match_ids(f"{user_path}__province_id", province_id) | (unitless & is_first)
         )
 
     return lookup
@@ -114,6 +122,16 @@ class Province(models.Model):
     # Unique per generation only: Yên Bái's 15 of 2021 is Lào Cai's 15 since 2025.
     code = models.CharField(_("mã"), max_length=10)
     name = models.CharField(_("tên"), max_length=100)
+    # The province of a later generation this one went into (old Lào Cai and old Yên Bái
+    # → the Lào Cai of 1 July 2025): its users see the records of this one too.
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        verbose_name=_("tỉnh kế thừa"),
+    )
 
     class Meta:
         verbose_name = _("tỉnh")
@@ -129,11 +147,21 @@ class Province(models.Model):
         return self.name
 
 
+def first_province_query() -> models.QuerySet[Province, Any]:
+    # A province that went into another (Province.successor) is no longer anyone's default.
+    return (
+        Province.objects.filter(successor__isnull=True)
+        .order_by("code", "generation")
+        .values("pk")[:1]
+    )
+
+
 def first_province_id() -> int | None:
-    """The first province by code: an administrator's own scope (``accounts.models.User``)
-    and the default province of a record made where no user's scope says one (the
-    weekly report, data made in the shell); services pass the acting user's province."""
-    return Province.objects.order_by("code").values_list("pk", flat=True).first()
+    """The first province in force by code: an administrator's own scope
+    (``accounts.models.User``) and the default province of a record made where no
+    user's scope says one (the weekly report, data made in the shell); services pass
+    the acting user's province."""
+    return first_province_query().values_list("pk", flat=True).first()
 
 
 def province_field(related_name: str) -> models.ForeignKey[Province, Province]:
@@ -556,45 +584,3 @@ class ImportBatch(models.Model):
 
 def _progress_key(batch_id: int) -> str:
     return f"importbatch:{batch_id}:progress"
-
-
-class ExportJob(models.Model):
-    """A big list exported in the background; the user downloads it when ready."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Đang chờ")
-        RUNNING = "running", _("Đang xuất")
-        DONE = "done", _("Hoàn tất")
-        FAILED = "failed", _("Lỗi")
-
-    user = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.CASCADE,
-        related_name="export_jobs",
-        verbose_name=_("người yêu cầu"),
-    )
-    exporter = models.CharField(_("loại tệp xuất"), max_length=80)
-    params = models.JSONField(_("tham số"), default=dict, blank=True)
-    status = models.CharField(
-        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    file = models.FileField(_("tệp"), upload_to="exports/", blank=True)
-    rows = models.PositiveIntegerField(_("số dòng"), default=0)
-    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
-    enqueued_at = models.DateTimeField(
-        _("thời điểm xếp hàng"),
-        null=True,
-        blank=True,
-        help_text=_("Đặt khi hàng đợi đã nhận tác vụ; để trống là sẽ gửi lại."),
-    )
-    started_at = models.DateTimeField(_("thời điểm bắt đầu"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("thời điểm hoàn tất"), null=True, blank=True)
-    error = models.TextField(_("lỗi"), blank=True)
-
-    class Meta:
-        verbose_name = _("tệp xuất")
-        verbose_name_plural = _("tệp xuất")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.exporter} #{self.pk}"

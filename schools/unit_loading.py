@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +21,14 @@ from kernel.normalize import strip_unit_prefix
 from schools.models import (
     GENERATION_2021,
     GENERATION_2025,
+    REFORM_DATE,
     Commune,
     CommuneSuccession,
     District,
+    Office,
     Province,
 )
+from schools.models_offices import DECREE_142, RESOLUTION_202
 
 DISTRICT_KINDS = {"thành phố": District.Kind.CITY, "thị xã": District.Kind.TOWN}
 COMMUNE_KINDS = {
@@ -46,6 +50,8 @@ class UnitsResult:
     communes: int = 0
     current_communes: int = 0
     successions: int = 0
+    successors: int = 0
+    offices: int = 0
     # Sources of a current commune in a province that was not loaded: no line for them.
     skipped_sources: list[str] = field(default_factory=list)
 
@@ -270,4 +276,93 @@ def load_units(
     if current_provinces:
         new, wards = _load_current(current_provinces, result)
         _load_crosswalk(new, wards, result)
+        _load_successors(result)
+    load_offices(result)
     return result
+
+
+def _load_successors(result: UnitsResult) -> None:
+    """A province of 2021 whose communes all went into one province of 2025 has it as
+    its successor (old Lào Cai and old Yên Bái → Lào Cai): read from the crosswalk."""
+    targets: dict[int, set[int]] = {}
+    pairs = CommuneSuccession.objects.values_list("old__district__province_id", "new__province_id")
+    for old, new in pairs.distinct():
+        targets.setdefault(old, set()).add(new)
+    wanted = {old: next(iter(new)) for old, new in targets.items() if len(new) == 1}
+    changed = [
+        province
+        for province in Province.objects.filter(pk__in=wanted)
+        if province.successor_id != wanted[province.pk]
+    ]
+    for province in changed:
+        province.successor_id = wanted[province.pk]
+    Province.objects.bulk_update(changed, ["successor"])
+    result.updated += len(changed)
+    result.successors = len(wanted)
+
+
+def _office_name(prefix: str, unit_name: str) -> str:
+    """ "Phòng GD&ĐT" + "Huyện Bảo Yên" → "Phòng GD&ĐT huyện Bảo Yên"."""
+    return f"{prefix} {unit_name[:1].lower()}{unit_name[1:]}"
+
+
+def load_offices(result: UnitsResult | None = None) -> UnitsResult:
+    """The offices of the loaded units, idempotently: a Phòng GD&ĐT per district of the
+    three-level list (until 30/06/2025), a commune People's Committee per commune of
+    the two-level list (from 01/07/2025, Decree 142/2025/NĐ-CP), a Sở GD&ĐT per province
+    of either (a province of 2021 until 30/06/2025, one of 2025 from 01/07/2025)."""
+    result = result or UnitsResult()
+    last_day = REFORM_DATE - dt.timedelta(days=1)
+    kinds = Office.Kind
+    wanted: dict[tuple[str, int], dict[str, Any]] = {}
+    for d in District.objects.select_related("province"):
+        wanted[kinds.DISTRICT_OFFICE, d.pk] = {
+            "name": _office_name("Phòng GD&ĐT", d.name),
+            "province_id": d.province_id,
+            "valid_from": None,
+            "valid_to": last_day,
+            "legal_basis": "",
+        }
+    for c in Commune.objects.filter(generation_id=GENERATION_2025):
+        wanted[kinds.COMMUNE_COMMITTEE, c.pk] = {
+            "name": _office_name("UBND", c.name),
+            "province_id": c.province_id,
+            "valid_from": REFORM_DATE,
+            "valid_to": None,
+            "legal_basis": DECREE_142,
+        }
+    for p in Province.objects.all():
+        after = p.generation_id == GENERATION_2025
+        wanted[kinds.DEPARTMENT, p.pk] = {
+            "name": f"Sở GD&ĐT {p.name}",
+            "province_id": p.pk,
+            "valid_from": REFORM_DATE if after else None,
+            "valid_to": None if after else last_day,
+            "legal_basis": RESOLUTION_202 if after else "",
+        }
+    _sync_offices(wanted, result)
+    result.offices = len(wanted)
+    return result
+
+
+UNIT_FIELD = {"district": "district_id", "commune": "commune_id", "department": "province_id"}
+
+
+def _sync_offices(wanted: dict[tuple[str, int], dict[str, Any]], result: UnitsResult) -> None:
+    existing = {(o.kind, getattr(o, UNIT_FIELD[o.kind])): o for o in Office.objects.all()}
+    new: list[Office] = []
+    changed: list[Office] = []
+    for (kind, unit), values in wanted.items():
+        office = existing.get((kind, unit))
+        if office is None:
+            unit_field = {UNIT_FIELD[kind]: unit} if kind != "department" else {}
+            new.append(Office(kind=kind, **unit_field, **values))
+            continue
+        # An administrator may have corrected a name or a date: loading again keeps it.
+        if office.province_id != values["province_id"]:
+            office.province_id = values["province_id"]
+            changed.append(office)
+    Office.objects.bulk_create(new)
+    Office.objects.bulk_update(changed, ["province"])
+    result.created += len(new)
+    result.updated += len(changed)

@@ -25,7 +25,8 @@ from students import duplicate_pairs, merging, selectors, services
 from students.forms import ConfirmForm, MappingForm, StudentForm, UploadForm
 from students.importers.merge import KEEP_PORTAL, TAKE_FILE
 
-VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve")
+# can_view_beneficiaries alone: an account of an abolished office, read-only since 1/7/2025.
+VIEW_CAPABILITIES = ("can_edit_students", "can_import", "can_approve", "can_view_beneficiaries")
 REGISTRY_EXPORT = "students.registry"
 PAGE_SIZES = (25, 50, 100, 200)
 

@@ -16,6 +16,7 @@ from schools.models import (
     CommuneSuccession,
     District,
     InterimUnitChange,
+    Office,
     Province,
     SchoolPlacement,
 )
@@ -79,10 +80,13 @@ def test_load_units_second_run_changes_nothing_in_a_bounded_number_of_queries(
             sorted(District.objects.values_list("pk", "code", "name", "kind", "province")),
             sorted(Commune.objects.values_list("pk", "generation", "code", "name", "kind")),
             sorted(CommuneSuccession.objects.values_list("pk", "old", "new", "partial")),
+            sorted(Province.objects.values_list("pk", "successor")),
+            sorted(Office.objects.values_list("pk", "kind", "name", "valid_from", "valid_to")),
         )
 
     before = snapshot()
-    with django_assert_max_num_queries(12):
+    # 12 for the units and the crosswalk, 2 for the provinces' successors, 4 for the offices.
+    with django_assert_max_num_queries(18):
         result = load_units(legacy_provinces=("10", "15"), current_provinces=("15",))
     assert (result.created, result.updated, result.deleted) == (0, 0, 0)
     assert (result.communes, result.current_communes, result.successions) == (319, 99, 319)
