@@ -35,12 +35,16 @@ def proposal_exporter(proposal: Proposal) -> XlsxExporter:
 
 
 def overview_exporter(round_: SupportRound) -> XlsxExporter:
-    """Rows are (district, KindProgress) pairs from ``selectors.round_overview``."""
+    """Rows are (unit, KindProgress) pairs from ``communes.overview``: districts, or
+    communes and the schools the Sở decides."""
+    unit = (
+        _("Xã/phường, trường do Sở quản lý") if round_.by_communes else _("Huyện/thị xã/thành phố")
+    )
     return XlsxExporter(
         title=_("TIẾN ĐỘ ĐỢT HỖ TRỢ – %(round)s") % {"round": round_.name},
         title_lines=[_("Năm học %(y)s") % {"y": round_.school_year}],
         columns=[
-            (_("Huyện/thị xã/thành phố"), lambda row: row[0].name),
+            (unit, lambda row: row[0].name),
             (_("Hình thức hỗ trợ"), lambda row: row[1].label),
             (_("Chỉ tiêu"), lambda row: row[1].quota),
             (_("Đã giao cho trường"), lambda row: row[1].split),

@@ -15,7 +15,7 @@ from django.http import Http404
 from accounts.models import User
 from kernel.exporters import XlsxExporter
 from kernel.exports import register_export
-from rounds import selectors
+from rounds import communes, selectors
 from rounds.exporters import overview_exporter, proposal_exporter
 from rounds.models import Proposal, ProposalItem, SupportRound
 
@@ -33,7 +33,7 @@ def round_for(user: User, params: Mapping[str, Any]) -> SupportRound:
 
 def overview_rows(user: User, params: Mapping[str, Any]) -> list[tuple]:
     """(district, KindProgress) pairs of every visible district."""
-    units = selectors.round_overview(round_for(user, params), user)
+    units = communes.overview(round_for(user, params), user)
     return [(unit.unit, k) for unit in units for k in unit.kinds]
 
 

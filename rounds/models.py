@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from kernel.scoping import ScopedQuerySet
 from schools.choices import SupportKind
-from schools.models import District, School, province_field
+from schools.models import REFORM_DATE, Commune, District, School, province_field
 from students.models import Student
 
 
@@ -27,6 +29,12 @@ class SupportRound(models.Model):
         DRAFT = "draft", _("Đang chuẩn bị")
         OPEN = "open", _("Đang mở")
         CLOSED = "closed", _("Đã đóng")
+
+    class Chain(models.TextChoices):
+        """Who decides between school and province: the chain in force when the round opened."""
+
+        DISTRICT = "district", _("Phòng GD&ĐT cấp huyện (trước 1/7/2025)")
+        COMMUNE = "commune", _("UBND xã, Sở GD&ĐT với trường THPT, GDTX (từ 1/7/2025)")
 
     province = province_field("rounds")
     name = models.CharField(_("tên đợt"), max_length=200)
@@ -54,6 +62,13 @@ class SupportRound(models.Model):
     )
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    chain = models.CharField(
+        _("cấp xét duyệt"),
+        max_length=10,
+        choices=Chain.choices,
+        default=Chain.DISTRICT,
+        help_text=_("Theo ngày bắt đầu đợt: trước 1/7/2025 Phòng GD&ĐT, từ 1/7/2025 UBND xã."),
     )
     description = models.TextField(_("mô tả"), blank=True)
     created_by = models.ForeignKey(
@@ -88,6 +103,18 @@ class SupportRound(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    @property
+    def by_communes(self) -> bool:
+        """Opened after the 2025 reform: communes (and the Sở) decide, quotas per commune."""
+        return self.chain == self.Chain.COMMUNE
+
+    @staticmethod
+    def chain_for(starts_on: dt.date) -> str:
+        """The chain in force on a round's start date."""
+        if starts_on >= REFORM_DATE:
+            return SupportRound.Chain.COMMUNE
+        return SupportRound.Chain.DISTRICT
+
     def offers_kind(self, kind: str) -> bool:
         return kind in (self.offers or [])
 
@@ -97,13 +124,32 @@ class SupportRound(models.Model):
 
 
 class Quota(models.Model):
-    """Chỉ tiêu: how many pupils of one kind of support a district (or a school of it) may get."""
+    """Chỉ tiêu: how many pupils of one kind of support a unit may get.
+
+    The holder is a district (rounds of the district chain), a commune of 2025 (rounds of
+    the commune chain), or a school: a share of its district's or commune's quota (the
+    holder set beside it), or, for the schools the Sở decides directly (THPT, GDTX) in
+    rounds of the commune chain, the school's own quota from the province (no holder).
+    """
 
     round = models.ForeignKey(
         SupportRound, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("đợt")
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("huyện")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotas",
+        verbose_name=_("huyện"),
+    )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotas",
+        verbose_name=_("xã/phường"),
     )
     school = models.ForeignKey(
         School,
@@ -123,18 +169,34 @@ class Quota(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "district", "kind"],
-                condition=models.Q(school__isnull=True),
+                condition=models.Q(school__isnull=True, district__isnull=False),
                 name="quota_unique_district",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "commune", "kind"],
+                condition=models.Q(school__isnull=True, commune__isnull=False),
+                name="quota_unique_commune",
             ),
             models.UniqueConstraint(
                 fields=["round", "school", "kind"],
                 condition=models.Q(school__isnull=False),
                 name="quota_unique_school",
             ),
+            # One holder kind: a district's, a commune's, or (a share of them or alone) a school's.
+            models.CheckConstraint(
+                condition=models.Q(district__isnull=True) | models.Q(commune__isnull=True),
+                name="quota_district_or_commune",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(district__isnull=False)
+                | models.Q(commune__isnull=False)
+                | models.Q(school__isnull=False),
+                name="quota_has_holder",
+            ),
         ]
 
     def __str__(self) -> str:
-        unit = self.school or self.district
+        unit = self.school or self.commune or self.district
         return f"{unit} · {self.get_kind_display()}: {self.amount}"
 
 

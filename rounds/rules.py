@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accounts.access import is_district_user, is_provincial_user, is_school_user, predicate
+from rounds import workflow
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from schools.models import District
+    from rounds.models import Proposal
+    from schools.models import Commune, District
     from students.models import Student
 
 
@@ -30,6 +32,34 @@ def may_split_quota(user: User, district: District) -> bool:
     return user.can("can_approve") and (
         (scope.is_district and scope.district_id == district.pk)
         or (scope.is_provincial and scope.province_id == district.province_id)
+    )
+
+
+@predicate
+def may_split_commune_quota(user: User, commune: Commune) -> bool:
+    """A commune committee shares its own quota; the province may do it for any of its
+    communes (rounds of the commune chain)."""
+    scope = user.scope
+    return user.can("can_approve") and (
+        (scope.is_commune and scope.commune_id == commune.pk)
+        or (scope.is_provincial and scope.province_id == commune.province_id)
+    )
+
+
+@predicate
+def may_decide(user: User, proposal: Proposal) -> bool:
+    """Approvers of the proposal's deciding body in its round: the district office (district
+    chain), the commune committee or, for THPT and GDTX, the Sở (commune chain)."""
+    return user.can("can_approve") and workflow.acts_at_level(user, proposal, workflow.DECIDER)
+
+
+@predicate
+def may_decide_now(user: User, proposal: Proposal) -> bool:
+    """Single pupils may be decided: the round is open and the list awaits the decision."""
+    return (
+        proposal.round.is_open
+        and proposal.status in workflow.DECIDABLE_STATES
+        and may_decide(user, proposal)
     )
 
 

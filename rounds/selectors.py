@@ -13,6 +13,7 @@ from django.http import Http404
 
 from kernel.normalize import fold
 from kernel.sorting import Sorting
+from rounds.chain import DISTRICT, Holder
 from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import SupportKind
 from schools.models import District, School
@@ -52,26 +53,37 @@ INBOX_SORTS = {
 
 
 def sorted_inbox(
-    round_: SupportRound, district: District, categories: list[HouseholdCategory], params: Any
+    round_: SupportRound,
+    schools: list[School],
+    holder: Holder,
+    categories: list[HouseholdCategory],
+    params: Any,
 ) -> dict[str, Any]:
-    """The district inbox's ``rows`` in the order the user chose and its ``sorting``."""
+    """The office's inbox ``rows`` in the order the user chose and its ``sorting``."""
     sorting = Sorting.from_params(params, INBOX_SORTS)
     return {
-        "rows": sorting.sort_list(district_inbox(round_, district, categories)),
+        "rows": sorting.sort_list(unit_inbox(round_, schools, holder, categories)),
         "sorting": sorting,
     }
 
 
 def visible_rounds(user: User) -> QuerySet[SupportRound]:
-    """Rounds of the user's province. Province: every one. District and school: open rounds
-    and those they took part in."""
+    """Rounds of the user's province. Province: every one. District and commune offices:
+    the open rounds of their chain and those they took part in. School: open rounds and
+    those it took part in."""
     scope = user.scope
     rounds = SupportRound.objects.visible_to(user)
     if scope.is_provincial:
         return rounds
     if scope.is_district:
         return rounds.filter(
-            Q(status=SupportRound.Status.OPEN) | Q(quotas__district_id=scope.district_id)
+            Q(status=SupportRound.Status.OPEN, chain=SupportRound.Chain.DISTRICT)
+            | Q(quotas__district_id=scope.district_id)
+        ).distinct()
+    if getattr(scope, "is_commune", False):
+        return rounds.filter(
+            Q(status=SupportRound.Status.OPEN, chain=SupportRound.Chain.COMMUNE)
+            | Q(quotas__commune_id=scope.commune_id)
         ).distinct()
     if scope.is_school:
         return rounds.filter(
@@ -112,10 +124,14 @@ class UnitProgress:
     kinds: list[KindProgress] = field(default_factory=list)
 
 
-def _item_counts(round_: SupportRound, group: str, **filters) -> dict[tuple, dict[str, int]]:
+def _item_counts(
+    round_: SupportRound, group: str, *where: Q, **filters
+) -> dict[tuple, dict[str, int]]:
     """Per (group value, kind): proposed / approved / confirmed counts, in one query."""
     rows = (
-        ProposalItem.objects.filter(round=round_, proposal__status__in=SUBMITTED_ONCE, **filters)
+        ProposalItem.objects.filter(
+            *where, round=round_, proposal__status__in=SUBMITTED_ONCE, **filters
+        )
         .order_by()
         .values(group, "kind")
         .annotate(
@@ -211,7 +227,6 @@ class InboxRow:
         return None
 
 
-# size: four queries whatever the number of schools, merged into the inbox rows in one pass
 def district_inbox(
     round_: SupportRound,
     district: District,
@@ -221,11 +236,24 @@ def district_inbox(
 
     Four queries whatever the number of schools or pupils.
     """
-    kinds_order = offered_kinds(round_)
     schools = list(School.objects.filter(district=district).order_by("name"))
+    return unit_inbox(round_, schools, Holder(DISTRICT, district.pk), categories_order)
+
+
+# size: three queries after the schools whatever their number, merged into the rows in one pass
+def unit_inbox(
+    round_: SupportRound,
+    schools: list[School],
+    holder: Holder,
+    categories_order: list[HouseholdCategory] | None = None,
+) -> list[InboxRow]:
+    """The deciding office's ``schools`` (a district's, a commune's) with their list's
+    status, counts per kind and category, and their share of ``holder``'s quota."""
+    kinds_order = offered_kinds(round_)
+    school_ids = [s.pk for s in schools]
     proposals = {
         p.school_id: p
-        for p in Proposal.objects.filter(round=round_, school__district=district).select_related(
+        for p in Proposal.objects.filter(round=round_, school_id__in=school_ids).select_related(
             "submitted_by"
         )
     }
@@ -233,7 +261,7 @@ def district_inbox(
     categories: dict[int, dict[int, int]] = defaultdict(dict)
     totals_by_proposal: dict[int, int] = defaultdict(int)
     rows = (
-        ProposalItem.objects.filter(round=round_, proposal__school__district=district)
+        ProposalItem.objects.filter(round=round_, proposal__school_id__in=school_ids)
         .order_by()
         .values("proposal_id", "kind", "student__household__category_id")
         .annotate(n=Count("pk"))
@@ -245,7 +273,7 @@ def district_inbox(
         categories[pid][cat] = categories[pid].get(cat, 0) + r["n"]
         totals_by_proposal[pid] += r["n"]
     school_quotas: dict[int, dict[str, int]] = defaultdict(dict)
-    for q in Quota.objects.filter(round=round_, district=district, school__isnull=False).values(
+    for q in Quota.objects.filter(holder.shares(), round=round_).values(
         "school_id", "kind", "amount"
     ):
         school_quotas[q["school_id"]][q["kind"]] = q["amount"]
@@ -286,22 +314,22 @@ def district_inbox(
 
 
 def district_progress(round_: SupportRound, district: District) -> list[KindProgress]:
-    quotas = {
-        q.kind: q.amount
-        for q in Quota.objects.filter(round=round_, district=district, school__isnull=True)
-    }
+    return unit_progress(round_, Holder(DISTRICT, district.pk))
+
+
+def unit_progress(round_: SupportRound, holder: Holder) -> list[KindProgress]:
+    """A district's or commune's quota, what it shared with schools and its pupils, per kind."""
+    quotas = {q.kind: q.amount for q in Quota.objects.filter(holder.own(), round=round_)}
     split = dict(
-        Quota.objects.filter(round=round_, district=district, school__isnull=False)
+        Quota.objects.filter(holder.shares(), round=round_)
         .order_by()
         .values_list("kind")
         .annotate(total=Sum("amount"))
     )
-    counts = _item_counts(
-        round_, "proposal__school__district_id", proposal__school__district=district
-    )
+    counts = _item_counts(round_, "round_id", holder.items(round_))
     return [
         _progress(
-            kind, label, quotas.get(kind, 0), split.get(kind, 0), counts.get((district.pk, kind))
+            kind, label, quotas.get(kind, 0), split.get(kind, 0), counts.get((round_.pk, kind))
         )
         for kind, label in offered_kinds(round_)
     ]

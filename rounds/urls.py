@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rounds import deadline_views, views
+from rounds import deadline_views, quota_views, views
 
 app_name = "rounds"
 
@@ -10,9 +10,9 @@ urlpatterns = [
     path("<int:pk>/", views.round_detail, name="detail"),
     path("<int:pk>/sua/", views.round_edit, name="edit"),
     path("<int:pk>/dong/", views.round_close, name="close"),
-    path("<int:pk>/chi-tieu/", views.round_quotas, name="quotas"),
-    path("<int:pk>/chi-tieu-truong/", views.round_split, name="split"),
-    path("<int:pk>/hop-thu/", views.round_inbox, name="inbox"),
+    path("<int:pk>/chi-tieu/", quota_views.round_quotas, name="quotas"),
+    path("<int:pk>/chi-tieu-truong/", quota_views.round_split, name="split"),
+    path("<int:pk>/hop-thu/", quota_views.round_inbox, name="inbox"),
     path("<int:pk>/han-de-xuat/", deadline_views.round_deadlines, name="deadlines"),
     path("<int:pk>/tien-do.xlsx", views.round_export, name="export"),
     path("<int:pk>/lap-danh-sach/", views.proposal_start, name="proposal_start"),

@@ -19,25 +19,23 @@ from accounts.selectors import history_for
 from accounts.services import record_access
 from kernel import clock
 from kernel.exports import export_button, export_response
-from rounds import exports, rules, selectors, services
+from rounds import chain, communes, exports, quota_views, rules, selectors, services
 from rounds.forms import (
     ReasonForm,
     RoundForm,
     UnlockForm,
-    parse_amount_grid,
     parse_ids,
     parse_version,
 )
 from rounds.models import Proposal, SupportRound
 from rounds.workflow import (
-    DECIDABLE_STATES,
     EDITABLE_STATES,
     TRANSITIONS,
     RoundsError,
     acts_at_level,
     available_transitions,
 )
-from schools.models import District, School
+from schools.models import School
 from students.models import Student
 
 ROUND_VIEWERS = ("can_propose", "can_approve", "can_manage_rounds")
@@ -123,7 +121,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     round_ = selectors.get_round(user, pk)
     context: dict = {"round": round_, "kinds": selectors.offered_kinds(round_)}
     if access.is_provincial_user(user):
-        units = selectors.round_overview(round_, user)
+        units = communes.overview(round_, user)
         context.update(
             units=units,
             totals=selectors.totals(units, round_),
@@ -138,12 +136,13 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             export=_export_button(request, round_, sum(len(u.kinds) for u in units)),
         )
         return render(request, "rounds/round_overview.html", context)
-    if access.is_district_user(user):
-        district = District.objects.get(pk=access.own_district_id(user))
+    if access.is_district_user(user) or access.is_commune_user(user):
+        unit, holder, _schools = quota_views.own_unit(request, round_)
         context.update(
-            district=district,
-            progress=selectors.district_progress(round_, district),
+            district=unit,
+            progress=selectors.unit_progress(round_, holder),
             can_approve=user.can("can_approve"),
+            may_extend=access.is_district_user(user),
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
@@ -156,87 +155,9 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         quotas=selectors.school_quotas(round_, school),
         proposal=Proposal.objects.visible_to(user).filter(round=round_, school=school).first(),
         can_propose=user.can("can_propose"),
+        body=chain.body_name(chain.decider_for(round_, school)),
     )
     return render(request, "rounds/round_school.html", context)
-
-
-@capability_required("can_manage_rounds")
-def round_quotas(request: AuthedRequest, pk: int) -> HttpResponse:
-    _province_manager(request)
-    user = _user(request)
-    round_ = selectors.get_round(user, pk)
-    if request.method == "POST":
-        amounts, errors = parse_amount_grid(request.POST, "q")
-        for error in errors:
-            messages.error(request, error)
-        if not errors:
-            try:
-                services.set_district_quotas(actor=user, round=round_, amounts=amounts)
-            except RoundsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Đã lưu chỉ tiêu các huyện."))
-                return redirect("rounds:detail", round_.pk)
-    units = selectors.round_overview(round_, user)
-    return render(request, "rounds/round_quotas.html", {"round": round_, "units": units})
-
-
-def _own_district(request: AuthedRequest) -> District:
-    return District.objects.get(pk=access.own_district_id(_user(request)))
-
-
-@capability_required("can_approve")
-def round_split(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    district = _own_district(request)
-    round_ = selectors.get_round(user, pk)
-    if request.method == "POST":
-        amounts, errors = parse_amount_grid(request.POST, "s")
-        for error in errors:
-            messages.error(request, error)
-        if not errors:
-            try:
-                services.split_school_quota(
-                    actor=user, round=round_, district=district, amounts=amounts
-                )
-            except RoundsError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Đã giao chỉ tiêu cho các trường."))
-                return redirect("rounds:inbox", round_.pk)
-    rows = selectors.district_inbox(round_, district)
-    rows.sort(key=lambda r: r.school.name)
-    return render(
-        request,
-        "rounds/round_split.html",
-        {
-            "round": round_,
-            "district": district,
-            "rows": rows,
-            "kinds": selectors.offered_kinds(round_),
-            "progress": selectors.district_progress(round_, district),
-        },
-    )
-
-
-@capability_required("can_approve")
-def round_inbox(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    district = _own_district(request)
-    round_ = selectors.get_round(user, pk)
-    categories = selectors.active_categories()
-    return render(
-        request,
-        "rounds/round_inbox.html",
-        {
-            "round": round_,
-            "district": district,
-            **selectors.sorted_inbox(round_, district, categories, request.GET),
-            "kinds": selectors.offered_kinds(round_),
-            "categories": categories,
-            "progress": selectors.district_progress(round_, district),
-        },
-    )
 
 
 @capability_required("can_approve", "can_manage_rounds")
@@ -293,12 +214,7 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         and user.can("can_propose")
         and acts_at_level(user, proposal, "school")
     )
-    can_decide = (
-        round_.is_open
-        and proposal.status in DECIDABLE_STATES
-        and user.can("can_approve")
-        and acts_at_level(user, proposal, "district")
-    )
+    can_decide = rules.may_decide_now(user, proposal)
     items = list(selectors.proposal_items(proposal))
     quotas = selectors.school_quotas(round_, proposal.school)
     counts: dict[str, int] = {}
@@ -333,6 +249,8 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "deadline": deadline,
             "past_deadline": clock.today() > deadline,
             "steps": [(s.value, s.label) for s in path],
+            "body": chain.body_name(chain.proposal_decider(proposal)),
+            "status_label": chain.status_label(proposal),
             "export": export_button(
                 request,
                 key=exports.PROPOSAL,

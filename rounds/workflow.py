@@ -7,7 +7,7 @@ move a list from one state to another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.http import Http404
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
+from rounds import chain
 from rounds.models import Proposal
 
 if TYPE_CHECKING:
@@ -43,12 +44,17 @@ class Transition:
     sources: frozenset[str]
     target: str
     capability: str
-    level: str  # the unit level of the acting user: school, district or province
+    # Who acts: the school, the deciding body of the round's chain (DECIDER), the province.
+    level: str
     reason_required: bool = False
     # None: any round; True: only when the round requires the province's confirmation.
     needs_confirmation_round: bool | None = None
     verb: str = ""
 
+
+# The level of the body between school and province: the district office in rounds of the
+# district chain, the commune committee (or the Sở for THPT and GDTX) in the commune chain.
+DECIDER = "decider"
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -68,7 +74,7 @@ TRANSITIONS: dict[str, Transition] = {
             sources=frozenset({Status.SUBMITTED}),
             target=Status.APPROVED,
             capability="can_approve",
-            level=Role.Level.DISTRICT,
+            level=DECIDER,
             verb="proposal.approve",
         ),
         Transition(
@@ -77,7 +83,7 @@ TRANSITIONS: dict[str, Transition] = {
             sources=frozenset({Status.SUBMITTED}),
             target=Status.REJECTED,
             capability="can_approve",
-            level=Role.Level.DISTRICT,
+            level=DECIDER,
             reason_required=True,
             verb="proposal.reject",
         ),
@@ -87,7 +93,7 @@ TRANSITIONS: dict[str, Transition] = {
             sources=frozenset({Status.SUBMITTED}),
             target=Status.RETURNED,
             capability="can_approve",
-            level=Role.Level.DISTRICT,
+            level=DECIDER,
             reason_required=True,
             verb="proposal.return",
         ),
@@ -122,29 +128,23 @@ DECIDABLE_STATES = frozenset({Status.SUBMITTED})
 
 
 def acts_at_level(user: User, proposal: Proposal, level: str) -> bool:
-    """Whether ``user`` is the unit that acts at ``level`` for this proposal's school."""
+    """Whether ``user`` is the unit that acts at ``level`` for this proposal's school.
+
+    ``DECIDER`` (or the old name ``"district"``) is the proposal's deciding body in its
+    round (``rounds.chain``); the province is the round's."""
     scope = user.scope
-    school = proposal.school
     if level == Role.Level.SCHOOL:
-        return scope.is_school and scope.school_id == school.pk
-    if level == Role.Level.DISTRICT:
-        return scope.is_district and scope.district_id == school.district_id
+        return scope.is_school and scope.school_id == proposal.school_id
+    if level in (DECIDER, Role.Level.DISTRICT):
+        return chain.acts_for(user, chain.proposal_decider(proposal))
     if level == Role.Level.PROVINCE:
-        return scope.is_provincial and scope.province_id == school.district.province_id
+        return scope.is_provincial and scope.province_id == proposal.round.province_id
     return False
 
 
 def in_scope(user: User, proposal: Proposal) -> bool:
-    """Anyone who may see the proposal: its school, its district, its province."""
-    scope = user.scope
-    school = proposal.school
-    if scope.is_provincial:
-        return scope.province_id == school.district.province_id
-    if scope.is_district:
-        return scope.district_id == school.district_id
-    if scope.is_school:
-        return scope.school_id == school.pk
-    return False
+    """Anyone who may see the proposal: its school, its deciding body, its province."""
+    return Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists()
 
 
 def is_allowed(name: str, proposal: Proposal, user: User) -> bool:
@@ -185,5 +185,20 @@ def check_transition(name: str, proposal: Proposal, user: User, reason: str = ""
     return transition
 
 
+def transition_label(transition: Transition, proposal: Proposal) -> str:
+    """The button's words, naming the deciding body ("Gửi UBND xã Tân Tiến")."""
+    body = chain.body_name(chain.proposal_decider(proposal))
+    if transition.name == "submit":
+        return _("Gửi %(body)s") % {"body": body}
+    if transition.name == "send_back":
+        return _("Trả lại %(body)s") % {"body": body}
+    return str(transition.label)
+
+
 def available_transitions(proposal: Proposal, user: User) -> list[Transition]:
-    return [t for name, t in TRANSITIONS.items() if is_allowed(name, proposal, user)]
+    """The transitions ``user`` may apply now, labelled for this proposal's deciding body."""
+    return [
+        replace(t, label=transition_label(t, proposal))
+        for name, t in TRANSITIONS.items()
+        if is_allowed(name, proposal, user)
+    ]

@@ -34,14 +34,13 @@ from rounds.services.proposals import (
     suggest_order,
     suggestion_key,
 )
-from rounds.services.rounds import (
-    close_round,
-    open_round,
+from rounds.services.quotas import (
+    set_commune_quotas,
     set_district_quota,
     set_district_quotas,
     split_school_quota,
-    update_round,
 )
+from rounds.services.rounds import close_round, open_round, update_round
 from rounds.workflow import RoundsError
 
 __all__ = [
@@ -65,6 +64,7 @@ __all__ = [
     "school_deadlines",
     "return_proposal",
     "send_back_proposal",
+    "set_commune_quotas",
     "set_district_quota",
     "set_district_quotas",
     "split_school_quota",

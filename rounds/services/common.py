@@ -24,6 +24,7 @@ ROUND_FIELDS = (
     "requires_province_confirmation",
     "description",
     "status",
+    "chain",
 )
 EXAM_GRADES = frozenset({5, 9, 12})
 

@@ -15,14 +15,13 @@ from accounts.access import require
 from accounts.models import User
 from accounts.services import record_audit
 from kernel import clock
-from rounds import rules
-from rounds.models import Proposal, ProposalItem, Quota, SupportRound
+from rounds import chain, rules
+from rounds.models import Proposal, ProposalItem, Quota
 from rounds.services import notices
 from rounds.services.common import (
     QuotaExceeded,
     audit_transition,
     bump_version,
-    district_officers,
     lock_proposal,
     notify_next,
     province_officers,
@@ -36,7 +35,6 @@ from rounds.workflow import (
     DECIDABLE_STATES,
     RoundsError,
     Transition,
-    acts_at_level,
     check_transition,
 )
 from schools.choices import SupportKind
@@ -47,7 +45,8 @@ from students.models import Student
 
 @transaction.atomic
 def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> Proposal:
-    """Send the school's list to the district; refused beyond the school's quota per kind."""
+    """Send the school's list to its deciding body (the district office, the commune
+    committee or the Sở, by the round's chain); refused beyond the school's quota per kind."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("submit", locked, actor)
     if locked.status == Proposal.Status.DRAFT:
@@ -68,9 +67,9 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
             raise QuotaExceeded(
                 _(
                     "Danh sách có %(n)s học sinh đề xuất %(kind)s, vượt chỉ tiêu của trường "
-                    "(%(limit)s). Bớt học sinh hoặc đề nghị Phòng GD&ĐT điều chỉnh chỉ tiêu."
+                    "(%(limit)s). Bớt học sinh hoặc đề nghị %(body)s điều chỉnh chỉ tiêu."
                 )
-                % {"n": n, "kind": SupportKind(kind).label, "limit": limit}
+                % {"n": n, "kind": SupportKind(kind).label, "limit": limit, "body": _body(locked)}
             )
     _move(
         actor,
@@ -81,7 +80,7 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
     )
     notify_next(
         locked,
-        district_officers(locked.school.district_id),
+        chain.users_of(chain.proposal_decider(locked)),
         transition.verb,
         _("%(school)s đã gửi danh sách đề xuất %(n)s học sinh – %(round)s.")
         % {"school": locked.school, "n": sum(counts.values()), "round": locked.round.name},
@@ -106,27 +105,57 @@ def _move(
     audit_transition(actor, locked, transition.verb, old, reason, **extra)
 
 
-def _lock_district_quotas(round_: SupportRound, district_id: int, kinds: Iterable[str]) -> dict:
-    return {
-        q.kind: q
-        for q in Quota.objects.select_for_update()
-        .filter(round=round_, district_id=district_id, school__isnull=True, kind__in=set(kinds))
-        .order_by("pk")
-    }
+def _body(proposal: Proposal) -> str:
+    """The proposal's deciding body as messages name it."""
+    return chain.body_name(chain.proposal_decider(proposal))
+
+
+def _holder(proposal: Proposal) -> chain.Holder:
+    holder = chain.holder_for(proposal.round, proposal.school, chain.proposal_decider(proposal))
+    if holder is None:  # the school's commune is split and no placement says which: nobody decides
+        raise Http404
+    return holder
+
+
+def _over_quota(holder: chain.Holder) -> str:
+    if holder.kind == chain.DISTRICT:
+        return _(
+            "Không thể duyệt: chỉ tiêu %(kind)s của huyện là %(limit)s, đã duyệt "
+            "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+            "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
+        )
+    if holder.kind == chain.COMMUNE:
+        return _(
+            "Không thể duyệt: chỉ tiêu %(kind)s của xã là %(limit)s, đã duyệt "
+            "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+            "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
+        )
+    return _(
+        "Không thể duyệt: chỉ tiêu %(kind)s của trường là %(limit)s, đã duyệt "
+        "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
+        "phạm vi chỉ tiêu còn lại (%(left)s) hoặc điều chỉnh chỉ tiêu của trường."
+    )
 
 
 def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> None:
-    """Approve ``items`` of a locked proposal within the district's quotas; lock eligibility."""
+    """Approve ``items`` of a locked proposal within the quota of its deciding office (its
+    district's, its commune's, or for a school the Sở decides, its own); lock eligibility."""
     if not items:
         return
     district_id = proposal.school.district_id
+    holder = _holder(proposal)
     wanted = Counter(i.kind for i in items)
-    quotas = _lock_district_quotas(proposal.round, district_id, wanted)
+    quotas = {
+        q.kind: q
+        for q in Quota.objects.select_for_update()
+        .filter(holder.own(), round=proposal.round, kind__in=set(wanted))
+        .order_by("pk")
+    }
     # Counted after the locks are held: approvals committed meanwhile are visible here.
     approved = dict(
         ProposalItem.objects.filter(
+            holder.items(proposal.round),
             round=proposal.round,
-            proposal__school__district_id=district_id,
             status=ProposalItem.Status.APPROVED,
             kind__in=list(wanted),
         )
@@ -139,11 +168,7 @@ def _approve(actor: User, proposal: Proposal, items: Sequence[ProposalItem]) -> 
         already = approved.get(kind, 0)
         if already + n > limit:
             raise QuotaExceeded(
-                _(
-                    "Không thể duyệt: chỉ tiêu %(kind)s của huyện là %(limit)s, đã duyệt "
-                    "%(already)s, danh sách này thêm %(n)s. Hãy duyệt từng học sinh trong "
-                    "phạm vi chỉ tiêu còn lại (%(left)s) hoặc đề nghị Sở điều chỉnh chỉ tiêu."
-                )
+                _over_quota(holder)
                 % {
                     "kind": SupportKind(kind).label,
                     "limit": limit,
@@ -205,7 +230,7 @@ def _reset_decisions(actor: User, locked: Proposal, reason: str) -> None:
 def approve_proposal(
     *, actor: User, proposal: Proposal, version: int | None, note: str = ""
 ) -> Proposal:
-    """Approve the list: every pupil not rejected individually, within the district's quota."""
+    """Approve the list: every pupil not rejected individually, within the office's quota."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("approve", locked, actor)
     pending = list(locked.items.filter(status=ProposalItem.Status.PROPOSED))
@@ -223,9 +248,8 @@ def approve_proposal(
         note,
         approved=approved,
     )
-    message = _(
-        "Phòng GD&ĐT đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s."
-    ) % {
+    message = _("%(body)s đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s.") % {
+        "body": _body(locked),
         "n": approved,
         "school": locked.school,
         "round": locked.round.name,
@@ -241,7 +265,7 @@ def approve_proposal(
     if locked.round.requires_province_confirmation:
         notify_next(
             locked,
-            province_officers(locked.school.district.province_id),
+            province_officers(locked.round.province_id),
             "proposal.awaiting_confirmation",
             message + " " + _("Chờ Sở GD&ĐT xác nhận."),
         )
@@ -268,8 +292,8 @@ def reject_proposal(
         locked,
         school_staff_of(locked.school_id),
         transition.verb,
-        _("Phòng GD&ĐT đã từ chối danh sách đề xuất của %(school)s. Lý do: %(reason)s")
-        % {"school": locked.school, "reason": reason},
+        _("%(body)s đã từ chối danh sách đề xuất của %(school)s. Lý do: %(reason)s")
+        % {"body": _body(locked), "school": locked.school, "reason": reason},
     )
     return locked
 
@@ -285,8 +309,8 @@ def return_proposal(*, actor: User, proposal: Proposal, note: str, version: int 
         locked,
         school_staff_of(locked.school_id),
         transition.verb,
-        _("Phòng GD&ĐT trả lại danh sách đề xuất của %(school)s để chỉnh sửa: %(note)s")
-        % {"school": locked.school, "note": note},
+        _("%(body)s trả lại danh sách đề xuất của %(school)s để chỉnh sửa: %(note)s")
+        % {"body": _body(locked), "school": locked.school, "note": note},
     )
     return locked
 
@@ -303,7 +327,7 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
     }
     notify_next(
         locked,
-        school_staff_of(locked.school_id) + district_officers(locked.school.district_id),
+        school_staff_of(locked.school_id) + _office_users(locked, actor),
         transition.verb,
         message,
     )
@@ -314,7 +338,7 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
 def send_back_proposal(
     *, actor: User, proposal: Proposal, reason: str, version: int | None
 ) -> Proposal:
-    """The province sends a district-approved list back to the district, with a reason.
+    """The province sends an approved list back to its deciding office, with a reason.
 
     Only in rounds that need the province's confirmation, before it confirms: no pupil
     of the list is a beneficiary yet, so no device or package depends on it.  The
@@ -328,22 +352,31 @@ def send_back_proposal(
         actor, locked, transition, {"decided_at": None, "decided_by": None, "note": reason}, reason
     )
     message = _(
-        "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để Phòng GD&ĐT "
+        "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để %(body)s "
         "xét duyệt lại: %(reason)s"
-    ) % {"school": locked.school, "round": locked.round.name, "reason": reason}
+    ) % {
+        "school": locked.school,
+        "round": locked.round.name,
+        "reason": reason,
+        "body": _body(locked),
+    }
     notify_next(
         locked,
-        district_officers(locked.school.district_id) + school_staff_of(locked.school_id),
+        _office_users(locked, actor) + school_staff_of(locked.school_id),
         transition.verb,
         message,
     )
     return locked
 
 
+def _office_users(proposal: Proposal, actor: User) -> list[User]:
+    """The deciding office's approvers, but not the Sở twice (it decides THPT lists itself)."""
+    return [u for u in chain.users_of(chain.proposal_decider(proposal)) if u.pk != actor.pk]
+
+
 def _decidable(actor: User, proposal: Proposal | int, version: int | None) -> Proposal:
     locked = lock_proposal(actor, proposal, version)
-    if not actor.can("can_approve") or not acts_at_level(actor, locked, "district"):
-        raise Http404
+    require(rules.may_decide(actor, locked))
     require_open(locked.round)
     if locked.status not in DECIDABLE_STATES:
         raise RoundsError(_("Chỉ quyết định từng học sinh khi danh sách đang chờ Phòng duyệt."))

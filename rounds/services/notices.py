@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import notify
+from rounds import chain
+from rounds.communes import round_communes
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
 from rounds.services.common import district_officers, school_staff_of
 from schools.choices import SupportKind
-from schools.models import District, School
+from schools.models import Commune, District, School
 
 # Notification.message holds 500 characters; lists of pupils are cut to fit, with a count.
 MESSAGE_LIMIT = 500
@@ -54,16 +56,31 @@ def names_within(labels: Sequence[str], budget: int) -> str:
 
 
 def round_opened(round_: SupportRound, district_ids: Iterable[int]) -> None:
-    """Every district office of the province learns the round is open and until when."""
-    recipients = list(
-        User.objects.filter(
-            district_id__in=list(district_ids), is_active=True, role__can_approve=True
-        ).order_by("pk")
-    )
-    message = _(
-        "Sở GD&ĐT đã mở đợt hỗ trợ “%(round)s” (%(offers)s), hạn đề xuất %(deadline)s. "
-        "Phòng GD&ĐT sẽ được thông báo khi Sở giao chỉ tiêu cho huyện."
-    ) % {
+    """Every office below the province learns the round is open and until when: the
+    district offices (district chain) or the commune committees (commune chain)."""
+    if round_.by_communes:
+        recipients = list(
+            User.objects.filter(
+                commune_id__in=[c.pk for c in round_communes(round_)],
+                is_active=True,
+                role__can_approve=True,
+            ).order_by("pk")
+        )
+        text = _(
+            "Sở GD&ĐT đã mở đợt hỗ trợ “%(round)s” (%(offers)s), hạn đề xuất %(deadline)s. "
+            "UBND xã, phường sẽ được thông báo khi Sở giao chỉ tiêu."
+        )
+    else:
+        recipients = list(
+            User.objects.filter(
+                district_id__in=list(district_ids), is_active=True, role__can_approve=True
+            ).order_by("pk")
+        )
+        text = _(
+            "Sở GD&ĐT đã mở đợt hỗ trợ “%(round)s” (%(offers)s), hạn đề xuất %(deadline)s. "
+            "Phòng GD&ĐT sẽ được thông báo khi Sở giao chỉ tiêu cho huyện."
+        )
+    message = text % {
         "round": round_.name,
         "offers": ", ".join(round_.offers_display),
         "deadline": _deadline(round_),
@@ -95,17 +112,69 @@ def district_quotas_set(round_: SupportRound, districts: Iterable[District]) -> 
         )
 
 
+def commune_quotas_set(round_: SupportRound, communes: Iterable[Commune]) -> None:
+    """Each commune whose quota changed: its committee's officers learn all its quotas."""
+    for commune in communes:
+        current = {
+            q.kind: q.amount
+            for q in Quota.objects.filter(round=round_, commune=commune, school__isnull=True)
+        }
+        message = _(
+            "Sở GD&ĐT đã giao chỉ tiêu cho %(commune)s trong đợt “%(round)s”: %(amounts)s. "
+            "Hãy giao chỉ tiêu cho các trường trước hạn đề xuất %(deadline)s."
+        ) % {
+            "commune": commune.name,
+            "round": round_.name,
+            "amounts": _amounts(current),
+            "deadline": _deadline(round_),
+        }
+        notify(
+            recipients=chain.users_of(chain.Decider(chain.COMMUNE, commune.pk, commune.name)),
+            verb="round.commune_quotas",
+            message=message,
+            url=_round_url(round_),
+        )
+
+
 def school_quotas_set(
-    round_: SupportRound, schools: Iterable[School], deadlines: Mapping[int, str] | None = None
+    round_: SupportRound,
+    schools: Iterable[School],
+    deadlines: Mapping[int, str] | None = None,
+    *,
+    by_province: bool = False,
 ) -> None:
-    """Each school whose quota changed: its staff learn the quota and that they should propose."""
+    """Each school whose quota changed: its staff learn the quota and that they should
+    propose to their deciding body (named as it is: Phòng GD&ĐT, UBND xã …, Sở GD&ĐT)."""
+    schools = list(schools)
+    bodies = chain.deciders(round_, schools) if round_.by_communes else {}
     for school in schools:
         current = {
             q.kind: q.amount
             for q in Quota.objects.filter(round=round_, school=school).order_by("kind")
         }
         deadline = (deadlines or {}).get(school.pk) or _deadline(round_)
-        if any(current.values()):
+        values = {
+            "school": school.name,
+            "round": round_.name,
+            "amounts": _amounts(current),
+            "deadline": deadline,
+        }
+        if round_.by_communes:
+            body = chain.body_name(bodies.get(school.pk))
+            giver = _("Sở GD&ĐT") if by_province else body
+            values.update(giver=giver, body=body)
+            if any(current.values()):
+                text = _(
+                    "%(giver)s đã giao chỉ tiêu cho %(school)s trong đợt “%(round)s”: "
+                    "%(amounts)s. Hãy lập danh sách học sinh đề xuất và gửi %(body)s trước "
+                    "hạn %(deadline)s."
+                )
+            else:
+                text = _(
+                    "%(giver)s đã điều chỉnh chỉ tiêu của %(school)s trong đợt “%(round)s”: "
+                    "%(amounts)s. Trường không còn chỉ tiêu trong đợt này (hạn %(deadline)s)."
+                )
+        elif any(current.values()):
             text = _(
                 "Phòng GD&ĐT đã giao chỉ tiêu cho %(school)s trong đợt “%(round)s”: "
                 "%(amounts)s. Hãy lập danh sách học sinh đề xuất và gửi Phòng GD&ĐT trước "
@@ -116,16 +185,10 @@ def school_quotas_set(
                 "Phòng GD&ĐT đã điều chỉnh chỉ tiêu của %(school)s trong đợt “%(round)s”: "
                 "%(amounts)s. Trường không còn chỉ tiêu trong đợt này (hạn %(deadline)s)."
             )
-        message = text % {
-            "school": school.name,
-            "round": round_.name,
-            "amounts": _amounts(current),
-            "deadline": deadline,
-        }
         notify(
             recipients=school_staff_of(school.pk),
             verb="round.school_quotas",
-            message=message,
+            message=text % values,
             url=_round_url(round_),
         )
 
@@ -136,9 +199,8 @@ def _pupil_label(item: ProposalItem) -> str:
 
 def pupils_rejected(proposal: Proposal, items: Sequence[ProposalItem], reason: str) -> None:
     """The school learns which pupils were not approved, each by name, and why."""
-    head = _(
-        "Phòng GD&ĐT không duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s: "
-    ) % {
+    head = _("%(body)s không duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s: ") % {
+        "body": chain.body_name(chain.proposal_decider(proposal)),
         "n": len(items),
         "school": proposal.school.name,
         "round": proposal.round.name,

@@ -32,7 +32,7 @@ def test_transitions_are_declared_once_with_their_requirements():
     assert not TRANSITIONS["approve"].reason_required
     assert TRANSITIONS["confirm"].needs_confirmation_round is True
     assert TRANSITIONS["approve"].capability == "can_approve"
-    assert TRANSITIONS["approve"].level == "district"
+    assert TRANSITIONS["approve"].level == "decider"  # the deciding body of the round's chain
 
 
 def test_available_transitions_depend_on_role_and_state(
