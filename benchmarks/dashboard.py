@@ -139,15 +139,12 @@ def generate(pupils: int, school_count: int = 1045) -> None:
         SchoolPlacement,
     )
     from schools.services import load_units
-    from students.models import Household, HouseholdCategory, Student
-
     from schools.unit_loading import REFORM_CURRENT_PROVINCES, REFORM_LEGACY_PROVINCES
+    from students.models import Household, HouseholdCategory, Student
 
     rng = random.Random(365)
     t0 = time.perf_counter()
-    load_units(
-        legacy_provinces=REFORM_LEGACY_PROVINCES, current_provinces=REFORM_CURRENT_PROVINCES
-    )
+    load_units(legacy_provinces=REFORM_LEGACY_PROVINCES, current_provinces=REFORM_CURRENT_PROVINCES)
     tables = [
         CashReceipt,
         Pledge,
