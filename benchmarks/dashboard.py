@@ -465,15 +465,73 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def count_queries() -> int:
+def groupings() -> dict[str, dict[str, str]]:
+    """The province dashboard's groupings: the 2021 districts, and today's communes where
+    the selector offers them (``grouping=``; reports.selectors since issue 16)."""
+    import inspect
+
+    from reports.selectors import build_dashboard
+
+    found = {"2021 districts": {}}
+    if "grouping" in inspect.signature(build_dashboard).parameters:
+        from schools import grouping
+
+        found["today's communes"] = {"grouping": grouping.CURRENT}
+    return found
+
+
+def dashboard(options: dict[str, str]) -> object:
+    from reports.selectors import Level, build_dashboard
+
+    return build_dashboard(level=Level.PROVINCE, **options)
+
+
+def count_queries(options: dict[str, str]) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from reports.selectors import Level, build_dashboard
-
     with CaptureQueriesContext(connection) as ctx:
-        build_dashboard(level=Level.PROVINCE)
+        dashboard(options)
     return len(ctx.captured_queries)
+
+
+def raw() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for sql in RAW_PROVINCE:
+            cur.execute(sql)
+            cur.fetchall()
+
+
+def dashboard_figures(args: argparse.Namespace) -> None:
+    from schools.models import School
+    from students.models import Student
+
+    raw()  # warm up caches and plans
+    t_raw = timings(raw, args.repeat)
+    print(f"raw aggregate SQL: {min(t_raw) * 1000:.1f} ms (best of {args.repeat})")
+    print(f"  raw min / median / max ms: {spread(t_raw)}")
+    small = small_queries(args) if args.queries_at else {}
+    for label, options in groupings().items():
+        board = dashboard(options)  # warm up
+        t_selector = timings(lambda options=options: dashboard(options), args.repeat)
+        ratio = min(t_selector) / min(t_raw)
+        print(
+            f"province dashboard by {label}: {min(t_selector) * 1000:.1f} ms (best of {args.repeat})"
+        )
+        print(f"  selector min / median / max ms: {spread(t_selector)}; rows: {len(board.rows)}")
+        print(f"  ratio: {ratio:.2f} (goal <= 3) -> {'OK' if ratio <= 3 else 'TOO SLOW'}")
+        line = f"  queries: {count_queries(options)} at {args.pupils:,} pupils"
+        if label in small:
+            verdict = "fixed" if small[label] == count_queries(options) else "NOT FIXED"
+            line += f", {small[label]} at {args.queries_at:,} pupils -> {verdict}"
+        print(line)
+    print(
+        f"pupils: {Student.objects.count():,}; schools: {School.objects.count():,}; "
+        f"needy: {board.totals.needy:,}; approved: {board.totals.approved:,}; "
+        f"handed over: {board.totals.handed_over:,}"
+    )
 
 
 REPORT_END = dt.date(2026, 11, 29)
@@ -525,7 +583,7 @@ def report_figures(args: argparse.Namespace) -> None:
     print(f"  first build with an empty font cache (once per deployment): {cold:.2f}")
 
 
-def small_queries(args: argparse.Namespace) -> int:
+def small_queries(args: argparse.Namespace) -> dict[str, int]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(os.environ["DATABASE_URL"])
@@ -534,7 +592,7 @@ def small_queries(args: argparse.Namespace) -> int:
         ["--pupils", str(args.queries_at), "--schools", str(args.schools), "--phase", "queries"],
         {"DATABASE_URL": small},
     )
-    return int(line)
+    return dict(zip(groupings(), map(int, line.split()), strict=True))
 
 
 def main() -> None:
@@ -555,7 +613,6 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from reports.selectors import Level, build_dashboard
     from schools.models import School
     from students.models import Student
 
@@ -568,38 +625,12 @@ def main() -> None:
     if args.regenerate or Student.objects.count() != args.pupils or schools != args.schools:
         generate(args.pupils, args.schools)
     if args.phase == "queries":
-        count_queries()  # the first call also loads caches
-        print(count_queries())
+        for options in groupings().values():
+            count_queries(options)  # the first call also loads caches
+        print(" ".join(str(count_queries(options)) for options in groupings().values()))
         return
-
-    def raw() -> None:
-        with connection.cursor() as cur:
-            for sql in RAW_PROVINCE:
-                cur.execute(sql)
-                cur.fetchall()
-
-    board = build_dashboard(level=Level.PROVINCE)  # warm up caches and plans
-    raw()
     print(f"load average before: {load()}")
-    t_selector = timings(lambda: build_dashboard(level=Level.PROVINCE), args.repeat)
-    t_raw = timings(raw, args.repeat)
-    print(
-        f"pupils: {Student.objects.count():,}; schools: {School.objects.count():,}; "
-        f"needy: {board.totals.needy:,}; approved: {board.totals.approved:,}; "
-        f"handed over: {board.totals.handed_over:,}"
-    )
-    print(f"province dashboard selector: {min(t_selector) * 1000:.1f} ms (best of {args.repeat})")
-    print(f"raw aggregate SQL:           {min(t_raw) * 1000:.1f} ms (best of {args.repeat})")
-    ratio = min(t_selector) / min(t_raw)
-    print(f"ratio: {ratio:.2f} (goal <= 3) -> {'OK' if ratio <= 3 else 'TOO SLOW'}")
-    print(f"  selector min / median / max ms: {spread(t_selector)}; raw: {spread(t_raw)}")
-    queries = count_queries()
-    line = f"selector queries: {queries} at {args.pupils:,} pupils"
-    if args.queries_at:
-        small = small_queries(args)
-        verdict = "fixed" if small == queries else "NOT FIXED"
-        line += f", {small} at {args.queries_at:,} pupils -> {verdict}"
-    print(line)
+    dashboard_figures(args)
     if not args.no_report:
         report_figures(args)
     print(f"load average after: {load()}")
