@@ -21,19 +21,18 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from rounds.models import SupportRound
-from schools.models import REFORM_DATE, School
+from schools.models import REFORM_DATE, Office
+from schools.offices import PROVINCE_RUN_LEVELS, OfficeChart
 
 if TYPE_CHECKING:
     from accounts.models import User
     from rounds.models import Proposal
+    from schools.models import School
 
 DISTRICT = "district"
 COMMUNE = "commune"
 PROVINCE = "province"
-# Levels the Sở decides directly after the reform.
-PROVINCE_RUN_LEVELS = frozenset(
-    {School.Level.UPPER_SECONDARY, School.Level.LOWER_UPPER, School.Level.CONTINUING}
-)
+__all__ = ["PROVINCE_RUN_LEVELS", "Decider", "Holder"]
 
 
 @dataclass(frozen=True)
@@ -67,22 +66,18 @@ def deciders(round_: SupportRound, schools: Iterable[School]) -> dict[int, Decid
         # Before the reform the district office of the school's district decided, always:
         # no office needs to be read to know it.
         return {s.pk: Decider(DISTRICT, s.district_id, _("Phòng GD&ĐT")) for s in schools}
-    from schools.offices import deciding_offices
-
-    offices = deciding_offices(schools, decision_day(round_))
-    return {s.pk: _decider(offices.get(s.pk), round_) for s in schools}
+    chart = OfficeChart.load(schools, on=decision_day(round_))
+    return {s.pk: _decider(chart.office(s)) for s in schools}
 
 
-def _decider(office, round_: SupportRound) -> Decider | None:
+def _decider(office: Office | None) -> Decider | None:
     if office is None:
         return None
-    from schools.models import Office
-
-    if office.kind == Office.Kind.DISTRICT:
-        return Decider(DISTRICT, office.district_id, office.name)
-    if office.kind == Office.Kind.COMMUNE:
-        return Decider(COMMUNE, office.commune_id, office.name)
-    return Decider(PROVINCE, round_.province_id, office.name)
+    if office.kind == Office.Kind.DISTRICT_OFFICE:
+        return Decider(DISTRICT, office.district_id or 0, office.name)
+    if office.kind == Office.Kind.COMMUNE_COMMITTEE:
+        return Decider(COMMUNE, office.commune_id or 0, office.name)
+    return Decider(PROVINCE, office.province_id, office.name)
 
 
 def decider_for(round_: SupportRound, school: School) -> Decider | None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
-
 from rounds import chain
 from rounds.models import Quota, SupportRound
 from rounds.selectors import UnitProgress, _item_counts, _progress, offered_kinds, round_overview
 from schools.models import GENERATION_2025, Commune, School
+from schools.offices import school_ids_in_commune
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -49,27 +48,16 @@ def province_run_schools(round_: SupportRound, user: User) -> list[School]:
 
 
 def commune_schools(round_: SupportRound, commune: Commune) -> list[School]:
-    """The schools ``commune``'s committee decides in ``round_``, by name.
-
-    Candidates are the schools placed in the commune or recorded in a commune that went
-    into it (directly, or through a 2023–2024 merge); the deciding offices say which of
-    them the commune decides (not a THPT school, not a school split between communes)."""
-    candidates = list(
-        School.objects.filter(
-            Q(placements__commune=commune)
-            | Q(commune__successions__new=commune)
-            | Q(commune__interim_changes__successor__successions__new=commune)
-        )
-        .distinct()
+    """The schools ``commune``'s committee decides in ``round_``, by name: those standing
+    in the commune on the round's day (``schools.offices``), but not a school the Sở
+    decides itself (THPT, GDTX)."""
+    ids = school_ids_in_commune(commune.pk, chain.decision_day(round_))
+    return list(
+        School.objects.filter(pk__in=ids)
+        .exclude(level__in=chain.PROVINCE_RUN_LEVELS)
         .select_related("district", "commune")
         .order_by("name")
     )
-    deciders = chain.deciders(round_, candidates)
-    return [
-        s
-        for s in candidates
-        if (d := deciders[s.pk]) is not None and d.kind == chain.COMMUNE and d.unit_id == commune.pk
-    ]
 
 
 def commune_overview(
@@ -79,6 +67,9 @@ def commune_overview(
     progress per kind, then every school the Sở decides (a fixed number of queries)."""
     communes = round_communes(round_)
     schools = province_run_schools(round_, user)
+    if not user.scope.is_provincial:  # a commune officer's export: its own commune only
+        communes = [c for c in communes if c.pk == user.scope.commune_id]
+        schools = []
     own: dict[tuple[str, int, str], int] = {}
     split: dict[tuple[int, str], int] = defaultdict(int)
     school_of_commune: dict[int, int] = {}

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.access import is_district_user, is_provincial_user
+from accounts.access import is_commune_user, is_district_user, is_provincial_user
 from accounts.home import HomeStat
 from accounts.models import User
 from rounds.models import Proposal, ProposalItem
@@ -31,6 +31,14 @@ def summary(user: User) -> list[HomeStat]:
         stats.append(
             HomeStat(
                 _("Danh sách chờ Phòng duyệt"),
+                intcomma(waiting["submitted"]),
+                reverse("rounds:list"),
+            )
+        )
+    elif is_commune_user(user):
+        stats.append(
+            HomeStat(
+                _("Danh sách chờ UBND xã duyệt"),
                 intcomma(waiting["submitted"]),
                 reverse("rounds:list"),
             )

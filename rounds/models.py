@@ -16,10 +16,13 @@ from students.models import Student
 
 
 class SupportRoundQuerySet(ScopedQuerySet["SupportRound"]):
-    # A round is its province's: every district and school of the province takes part.
+    # A round is its province's: every district and school of the province takes part; a
+    # round of a province of 2025 is also the schools' of the provinces it succeeded
+    # (their schools keep their 2021 district). District offices see only rounds of their
+    # own (old) province: a round of the new province has no district to decide.
     province_lookups = ("province_id",)
     district_lookups = ("province__districts",)
-    school_lookups = ("province__districts__schools",)
+    school_lookups = ("province__districts__schools", "province__predecessors__districts__schools")
 
 
 class SupportRound(models.Model):

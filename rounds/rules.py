@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accounts.access import is_district_user, is_provincial_user, is_school_user, predicate
+from accounts.access import (
+    is_commune_user,
+    is_district_user,
+    is_provincial_user,
+    is_school_user,
+    predicate,
+)
 from rounds import workflow
 
 if TYPE_CHECKING:
@@ -42,7 +48,7 @@ def may_split_commune_quota(user: User, commune: Commune) -> bool:
     scope = user.scope
     return user.can("can_approve") and (
         (scope.is_commune and scope.commune_id == commune.pk)
-        or (scope.is_provincial and scope.province_id == commune.province_id)
+        or (scope.is_provincial and commune.province_id in scope.province_ids)
     )
 
 
@@ -72,7 +78,9 @@ def may_unlock_eligibility(user: User, student: Student) -> bool:
     school = student.school
     if is_district_user(user):
         return scope.district_id == school.district_id
-    return is_provincial_user(user) and scope.province_id == school.district.province_id
+    if is_commune_user(user):
+        return school.pk in scope.school_ids
+    return is_provincial_user(user) and school.district.province_id in scope.province_ids
 
 
 @predicate

@@ -80,7 +80,7 @@ def visible_rounds(user: User) -> QuerySet[SupportRound]:
             Q(status=SupportRound.Status.OPEN, chain=SupportRound.Chain.DISTRICT)
             | Q(quotas__district_id=scope.district_id)
         ).distinct()
-    if getattr(scope, "is_commune", False):
+    if scope.is_commune:
         return rounds.filter(
             Q(status=SupportRound.Status.OPEN, chain=SupportRound.Chain.COMMUNE)
             | Q(quotas__commune_id=scope.commune_id)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -114,9 +115,13 @@ def _tell_schools(round_: SupportRound, school_ids: Iterable[int], message: str)
 
 
 def _officers_with_quota(round_: SupportRound) -> list[User]:
+    """The district offices (district chain) or commune committees (commune chain) given a
+    quota in the round."""
+    quotas = Quota.objects.filter(round=round_)
     return list(
         User.objects.filter(
-            district_id__in=Quota.objects.filter(round=round_).values("district_id"),
+            Q(district_id__in=quotas.filter(district__isnull=False).values("district_id"))
+            | Q(commune_id__in=quotas.filter(commune__isnull=False).values("commune_id")),
             is_active=True,
             role__can_approve=True,
         ).order_by("pk")
