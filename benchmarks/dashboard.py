@@ -543,9 +543,12 @@ def build_report() -> tuple[int, int]:
     from reports import documents
     from reports.models import ProgressReport
     from reports.services import compute_figures
+    from schools.models import Province
 
     report = ProgressReport(period_start=REPORT_END - dt.timedelta(days=6), period_end=REPORT_END)
-    report.province_id = None  # both old provinces: the new province's figures
+    # An unsaved province names the bodies and has no id: the figures are the whole data set
+    # (both old provinces, i.e. the new province) whatever the code knows of successors.
+    report.province = Province(code="15", name="Lào Cai")
     figures = compute_figures(report)
     xlsx = documents.build_xlsx(figures, number="01/BC-BENCH", issued_on=REPORT_END)
     pdf = documents.build_pdf(figures, number="01/BC-BENCH", issued_on=REPORT_END)
