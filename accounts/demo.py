@@ -51,6 +51,8 @@ def seed_after_reform(context: dict) -> None:
     if province_user is not None and province_user.province_id != new.pk:
         province_user.province = new
         province_user.save(update_fields=["province"])
+        # Read again: the scope (and what the manager annotates for it) was the old province's.
+        users["province"] = User.objects.get(pk=province_user.pk)
     role = Role.objects.get(code="commune_officer")
     for username, full_name, code in COMMUNE_USERS:
         commune = Commune.objects.filter(generation_id=GENERATION_2025, code=code).first()
@@ -64,4 +66,4 @@ def seed_after_reform(context: dict) -> None:
         user.commune = commune
         user.set_password(context["password"])
         user.save()
-        users[username] = user
+        users[username] = User.objects.get(pk=user.pk)
