@@ -13,7 +13,10 @@ COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 
 COPY . .
-RUN DEBUG=False SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" python manage.py collectstatic --noinput \
+# The PDF fonts are built into the image (about a minute), not by the first report.
+ENV FONT_CACHE_DIR=/app/fonts
+RUN export DEBUG=False SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" \
+    && python manage.py collectstatic --noinput && python manage.py prepare_fonts \
     && mkdir -p /app/media && chown -R portal:portal /app/media
 
 USER portal

@@ -26,6 +26,7 @@ migrate: $(STAMP)
 
 run: migrate
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py load_units
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py prepare_fonts
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

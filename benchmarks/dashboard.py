@@ -1,14 +1,25 @@
-"""Dashboard benchmark: the selector against its raw aggregate SQL on 250,000 pupils.
+"""Dashboard benchmark: the selector against its raw aggregate SQL on the new province.
+
+The province since 1 July 2025 (old Lào Cai and former Yên Bái): 1,045 schools in the
+old communes of both provinces, each placed in its 2025 commune through the crosswalk
+(``SchoolPlacement`` from the reform day), and 470,000 pupils.
 
 Usage (PostgreSQL; the database is created and migrated when missing)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/laocai_bench_dash \\
-        .venv/bin/python benchmarks/dashboard.py [--pupils 250000] [--repeat 7] [--regenerate]
+        .venv/bin/python benchmarks/dashboard.py [--pupils 470000] [--schools 1045] \\
+        [--repeat 7] [--regenerate] [--queries-at 25000] [--report-repeat 3]
 
-Data is written with COPY (about half a minute for the province) and kept between
-runs; ``--regenerate`` rebuilds it. The script prints the best time of the
-selector (ORM queries + Python assembly) and of the same aggregates as
-hand-written SQL, and their ratio; the goal is a ratio of at most 3.
+Data is written with COPY (one to two minutes for the province) and kept between
+runs; ``--regenerate`` rebuilds it. The script prints
+
+- the best time of the selector (ORM queries + Python assembly) and of the same
+  aggregates as hand-written SQL, and their ratio (goal: at most 3);
+- the selector's query count here and on a small copy (``--queries-at`` pupils, in a
+  second database ``<name>_q<N>``, built by a child run): it must be the same;
+- the weekly progress report of the whole province (figures as of a day, XLSX and
+  PDF): warm (best of ``--report-repeat`` in this process), first build in a fresh
+  process with the fonts prepared, and the one-time font preparation (empty cache).
 """
 
 from __future__ import annotations
@@ -18,7 +29,10 @@ import datetime as dt
 import json
 import os
 import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -101,9 +115,13 @@ def reset_sequences(*models) -> None:
             )
 
 
+# About the mix of the province's schools (preschool, primary, lower and upper secondary).
+LEVELS = ["MN", "TH", "THCS", "MN", "TH", "THCS", "TH&THCS", "MN", "TH", "THPT"]
+
+
 # size: the benchmark's synthetic province, built in one bulk pass per table so its cost is easy to
 #   read
-def generate(pupils: int) -> None:
+def generate(pupils: int, school_count: int = 1045) -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
@@ -111,13 +129,22 @@ def generate(pupils: int) -> None:
     from devices.models import Allocation, DataPackage, Device, DeviceSource, Subscription
     from donations.models import CashReceipt, Donor, FundAccount, Pledge
     from rounds.models import Proposal, ProposalItem, SupportRound
-    from schools.models import Commune, District, School
+    from schools.models import (
+        GENERATION_2021,
+        REFORM_DATE,
+        Commune,
+        CommuneSuccession,
+        District,
+        School,
+        SchoolPlacement,
+    )
     from schools.services import load_units
+    from schools.unit_loading import REFORM_CURRENT_PROVINCES, REFORM_LEGACY_PROVINCES
     from students.models import Household, HouseholdCategory, Student
 
     rng = random.Random(365)
     t0 = time.perf_counter()
-    load_units()
+    load_units(legacy_provinces=REFORM_LEGACY_PROVINCES, current_provinces=REFORM_CURRENT_PROVINCES)
     tables = [
         CashReceipt,
         Pledge,
@@ -139,17 +166,25 @@ def generate(pupils: int) -> None:
     with connection.cursor() as cur:
         names = ", ".join(f'"{m._meta.db_table}"' for m in tables)
         cur.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        cur.execute(
+            'DELETE FROM "schools_schoolplacement" WHERE school_id IN '
+            '(SELECT id FROM "schools_school" WHERE code LIKE %s)',
+            ["B%"],
+        )
         cur.execute('DELETE FROM "schools_school" WHERE code LIKE %s', ["B%"])
     user, _ = User.objects.get_or_create(username="bench", defaults={"full_name": "Benchmark"})
     districts = list(District.objects.all())
-    communes = list(Commune.objects.all())
+    # The 319 old communes of old Lào Cai and former Yên Bái (both in the 2021 list).
+    communes = list(Commune.objects.filter(generation_id=GENERATION_2021).order_by("code"))
+    successor: dict[int, int] = {}
+    for line in CommuneSuccession.objects.order_by("partial", "new__code"):
+        successor.setdefault(line.old_id, line.new_id)
     categories = list(HouseholdCategory.objects.values_list("pk", flat=True))
-    school_count = 612
     schools = [
         School(
             code=f"B{i:07d}",
             name=f"Trường thử {i}",
-            level="THCS",
+            level=LEVELS[i % len(LEVELS)],
             district_id=(c := communes[i % len(communes)]).district_id,
             commune_id=c.pk,
         )
@@ -157,6 +192,11 @@ def generate(pupils: int) -> None:
     ]
     School.objects.bulk_create(schools, batch_size=1000)
     schools = list(School.objects.filter(code__startswith="B").order_by("pk"))
+    SchoolPlacement.objects.bulk_create(
+        SchoolPlacement(school=s, commune_id=successor[s.commune_id], valid_from=REFORM_DATE)
+        for s in schools
+        if s.commune_id in successor
+    )
     with transaction.atomic():
         n = copy_rows(
             Household,
@@ -357,7 +397,8 @@ def generate(pupils: int) -> None:
         cur.execute("ANALYZE")
     print(
         f"generated {n:,} pupils, {len(items):,} proposal items, {len(handed):,} allocations, "
-        f"{len(subs):,} subscriptions, {len(districts)} districts, {school_count} schools "
+        f"{len(subs):,} subscriptions, {len(districts)} districts, {len(communes)} communes, "
+        f"{school_count} schools ({SchoolPlacement.objects.count():,} placed in 2025 communes) "
         f"in {time.perf_counter() - t0:.1f}s"
     )
 
@@ -405,51 +446,197 @@ RAW_PROVINCE = [
 ]
 
 
-def best_of(fn, repeat: int) -> float:
+def timings(fn, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    return times
+
+
+def spread(times: list[float], unit: float = 1000.0, fmt: str = ".1f") -> str:
+    """min / median / max of ``times`` (seconds) in ms by default."""
+    values = [min(times), statistics.median(times), max(times)]
+    return " / ".join(f"{v * unit:{fmt}}" for v in values)
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def groupings() -> dict[str, dict[str, str]]:
+    """The province dashboard's groupings: the 2021 districts, and today's communes where
+    the selector offers them (``grouping=``; reports.selectors since issue 16)."""
+    import inspect
+
+    from reports.selectors import build_dashboard
+
+    found = {"2021 districts": {}}
+    if "grouping" in inspect.signature(build_dashboard).parameters:
+        from schools import grouping
+
+        found["today's communes"] = {"grouping": grouping.CURRENT}
+    return found
+
+
+def dashboard(options: dict[str, str]) -> object:
+    from reports.selectors import Level, build_dashboard
+
+    return build_dashboard(level=Level.PROVINCE, **options)
+
+
+def count_queries(options: dict[str, str]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard(options)
+    return len(ctx.captured_queries)
+
+
+def raw() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for sql in RAW_PROVINCE:
+            cur.execute(sql)
+            cur.fetchall()
+
+
+def dashboard_figures(args: argparse.Namespace) -> None:
+    from schools.models import School
+    from students.models import Student
+
+    raw()  # warm up caches and plans
+    t_raw = timings(raw, args.repeat)
+    print(f"raw aggregate SQL: {min(t_raw) * 1000:.1f} ms (best of {args.repeat})")
+    print(f"  raw min / median / max ms: {spread(t_raw)}")
+    small = small_queries(args) if args.queries_at else {}
+    for label, options in groupings().items():
+        board = dashboard(options)  # warm up
+        t_selector = timings(lambda options=options: dashboard(options), args.repeat)
+        ratio = min(t_selector) / min(t_raw)
+        print(
+            f"province dashboard by {label}: {min(t_selector) * 1000:.1f} ms (best of {args.repeat})"
+        )
+        print(f"  selector min / median / max ms: {spread(t_selector)}; rows: {len(board.rows)}")
+        print(f"  ratio: {ratio:.2f} (goal <= 3) -> {'OK' if ratio <= 3 else 'TOO SLOW'}")
+        line = f"  queries: {count_queries(options)} at {args.pupils:,} pupils"
+        if label in small:
+            verdict = "fixed" if small[label] == count_queries(options) else "NOT FIXED"
+            line += f", {small[label]} at {args.queries_at:,} pupils -> {verdict}"
+        print(line)
+    print(
+        f"pupils: {Student.objects.count():,}; schools: {School.objects.count():,}; "
+        f"needy: {board.totals.needy:,}; approved: {board.totals.approved:,}; "
+        f"handed over: {board.totals.handed_over:,}"
+    )
+
+
+REPORT_END = dt.date(2026, 11, 29)
+
+
+def build_report() -> tuple[int, int]:
+    """The weekly report of the whole new province, as the task builds it: figures as of
+    the period's end, then the XLSX and the PDF (the row is not stored). Sizes in bytes."""
+    from reports import documents
+    from reports.models import ProgressReport
+    from reports.services import compute_figures
+    from schools.models import Province
+
+    report = ProgressReport(period_start=REPORT_END - dt.timedelta(days=6), period_end=REPORT_END)
+    # An unsaved province names the bodies and has no id: the figures are the whole data set
+    # (both old provinces, i.e. the new province) whatever the code knows of successors.
+    report.province = Province(code="15", name="Lào Cai")
+    figures = compute_figures(report)
+    xlsx = documents.build_xlsx(figures, number="01/BC-BENCH", issued_on=REPORT_END)
+    pdf = documents.build_pdf(figures, number="01/BC-BENCH", issued_on=REPORT_END)
+    return len(xlsx), len(pdf)
+
+
+def child(args: list[str], env: dict[str, str] | None = None) -> str:
+    """Run this script again in a fresh process; its last line of output."""
+    out = subprocess.run(
+        [sys.executable, __file__, *args],
+        env={**os.environ, **(env or {})},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+def first_report(args: argparse.Namespace) -> None:
+    """Child: the first report build of a fresh process (imports done, nothing built)."""
+    t = time.perf_counter()
+    build_report()
+    print(f"{time.perf_counter() - t:.4f}")
+
+
+def report_figures(args: argparse.Namespace) -> None:
+    warm = timings(build_report, args.report_repeat)
+    xlsx, pdf = build_report()
+    print(f"weekly report (whole province, XLSX {xlsx:,} B + PDF {pdf:,} B), s:")
+    print(f"  warm, min / median / max of {args.report_repeat}: {spread(warm, 1, '.2f')}")
+    firsts = [float(child(["--phase", "first-report"])) for _ in range(args.report_repeat)]
+    print(f"  first build in a fresh process, fonts prepared: {spread(firsts, 1, '.2f')}")
+    with tempfile.TemporaryDirectory() as fonts:
+        cold = float(child(["--phase", "first-report"], {"MEDIA_ROOT": fonts}))
+    print(f"  first build with an empty font cache (once per deployment): {cold:.2f}")
+
+
+def small_queries(args: argparse.Namespace) -> dict[str, int]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    small = parts._replace(path=f"{parts.path}_q{args.queries_at}").geturl()
+    line = child(
+        ["--pupils", str(args.queries_at), "--schools", str(args.schools), "--phase", "queries"],
+        {"DATABASE_URL": small},
+    )
+    return dict(zip(groupings(), map(int, line.split()), strict=True))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pupils", type=int, default=250_000)
+    parser.add_argument("--pupils", type=int, default=470_000)
+    parser.add_argument("--schools", type=int, default=1045)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--report-repeat", type=int, default=3)
+    parser.add_argument("--queries-at", type=int, default=25_000, help="0: skip")
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--phase", choices=["all", "queries", "first-report"], default="all", help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
-    ensure_database(os.environ["DATABASE_URL"])
+    if args.phase != "first-report":
+        ensure_database(os.environ["DATABASE_URL"])
     setup_django()
     from django.db import connection
 
-    from reports.selectors import Level, build_dashboard
+    from schools.models import School
     from students.models import Student
 
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL (set DATABASE_URL).")
-    if args.regenerate or Student.objects.count() != args.pupils:
-        generate(args.pupils)
-
-    def raw() -> None:
-        with connection.cursor() as cur:
-            for sql in RAW_PROVINCE:
-                cur.execute(sql)
-                cur.fetchall()
-
-    board = build_dashboard(level=Level.PROVINCE)  # warm up caches and plans
-    raw()
-    t_selector = best_of(lambda: build_dashboard(level=Level.PROVINCE), args.repeat)
-    t_raw = best_of(raw, args.repeat)
-    print(
-        f"pupils: {Student.objects.count():,}; needy: {board.totals.needy:,}; "
-        f"approved: {board.totals.approved:,}; handed over: {board.totals.handed_over:,}"
-    )
-    print(f"province dashboard selector: {t_selector * 1000:.1f} ms (best of {args.repeat})")
-    print(f"raw aggregate SQL:           {t_raw * 1000:.1f} ms (best of {args.repeat})")
-    ratio = t_selector / t_raw
-    print(f"ratio: {ratio:.2f} (goal <= 3) -> {'OK' if ratio <= 3 else 'TOO SLOW'}")
+    if args.phase == "first-report":
+        first_report(args)
+        return
+    schools = School.objects.filter(code__startswith="B").count()
+    if args.regenerate or Student.objects.count() != args.pupils or schools != args.schools:
+        generate(args.pupils, args.schools)
+    if args.phase == "queries":
+        for options in groupings().values():
+            count_queries(options)  # the first call also loads caches
+        print(" ".join(str(count_queries(options)) for options in groupings().values()))
+        return
+    print(f"load average before: {load()}")
+    dashboard_figures(args)
+    if not args.no_report:
+        report_figures(args)
+    print(f"load average after: {load()}")
 
 
 if __name__ == "__main__":

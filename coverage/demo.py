@@ -14,7 +14,7 @@ from typing import Any
 from coverage import services, states
 from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
 from schools.choices import Carrier
-from schools.models import Commune, School, SchoolSite, Village
+from schools.models import Commune, District, School, SchoolSite, Village
 from schools.services import get_or_create_village
 
 V, N, M = Carrier.VIETTEL, Carrier.VNPT, Carrier.MOBIFONE
@@ -221,9 +221,11 @@ def seed(context: dict) -> None:
 
 
 def _villages_with_pupils(actor) -> None:
-    """Village centres for the villages the demo pupils live in, so the ranking has numbers."""
+    """Village centres for the villages the demo pupils live in, so the ranking has numbers
+    (the actor's province only: the former Yên Bái pupils' villages have no survey yet)."""
     villages = (
         Village.objects.filter(students__isnull=False, coverage_points__isnull=True)
+        .filter(commune__district__in=District.objects.visible_to(actor))
         .select_related("commune")
         .distinct()[:12]
     )

@@ -7,7 +7,8 @@ record (biên bản bàn giao), donor acknowledgements and progress reports.
 
 Fonts come from the ``fontpkg-noto-sans`` package only (no network, no system
 fonts).  Its variable TTFs are cut down to Latin + Vietnamese and turned into
-static instances once, on first use of each style, into a cache directory.
+static instances once, into a cache directory: by ``prepare_fonts`` where the portal
+is installed (``manage.py prepare_fonts``), else on first use.
 """
 
 from __future__ import annotations
@@ -68,36 +69,64 @@ def _font_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "laocai_portal_fonts"
 
 
-@functools.cache
-def _font_path(style: str) -> Path:
-    """Static TTF for ``style`` ("", "B", "I", "BI"), built once and cached on disk."""
+def _target(style: str) -> Path:
     source = fontpkg_noto_sans.ROOT / "files" / _SOURCES[style]
     stat = source.stat()
     key = f"{_FONT_CACHE_VERSION}:{source.name}:{stat.st_size}:{stat.st_mtime_ns}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    target = _font_cache_dir() / f"{FAMILY}-{style or 'R'}-{digest}.ttf"
-    with _font_lock:
-        if target.exists():
-            return target
-        font = TTFont(source)
-        options = subset.Options()
-        options.layout_features = ["*"]
-        options.name_IDs = ["*"]
-        options.hinting = False
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=_UNICODES)
-        subsetter.subset(font)
+    return _font_cache_dir() / f"{FAMILY}-{style or 'R'}-{digest}.ttf"
+
+
+def _build(source_name: str, styles: list[str]) -> None:
+    """Subset one variable TTF once (the slow half: ~15 s on the 2-core machine) and
+    write a static instance per style of it."""
+    font = TTFont(fontpkg_noto_sans.ROOT / "files" / source_name)
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.hinting = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_UNICODES)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    subsetted = buffer.getvalue()
+    for style in styles:
         axes = {"wght": 700 if "B" in style else 400, "wdth": 100}
-        static = instancer.instantiateVariableFont(font, axes, static=True)
-        buffer = io.BytesIO()
-        static.save(buffer)
+        static = instancer.instantiateVariableFont(TTFont(io.BytesIO(subsetted)), axes, static=True)
+        out = io.BytesIO()
+        static.save(out)
+        target = _target(style)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write-then-rename so concurrent processes never read a half-written file.
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getvalue())
+            fh.write(out.getvalue())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+
+
+def prepare_fonts() -> list[Path]:
+    """Build every missing style now (``manage.py prepare_fonts``, run where the portal is
+    installed), so no document waits for it: about a minute on an empty cache, nothing
+    when the files exist. Styles sharing a source file are subsetted together."""
+    with _font_lock:
+        missing: dict[str, list[str]] = {}
+        for style, source_name in _SOURCES.items():
+            if not _target(style).exists():
+                missing.setdefault(source_name, []).append(style)
+        for source_name, styles in missing.items():
+            _build(source_name, styles)
+    return [_target(style) for style in _SOURCES]
+
+
+@functools.cache
+def _font_path(style: str) -> Path:
+    """Static TTF for ``style`` ("", "B", "I", "BI"), built on first use when
+    ``prepare_fonts`` has not run, and cached on disk."""
+    target = _target(style)
+    if not target.exists():
+        prepare_fonts()
     return target
 
 

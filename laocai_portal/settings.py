@@ -147,6 +147,9 @@ if _LEAFLET_SPEC and _LEAFLET_SPEC.submodule_search_locations:
     STATICFILES_DIRS.append(Path(next(iter(_LEAFLET_SPEC.submodule_search_locations))) / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
+# Static fonts of the official PDFs (kernel.documents), built by `manage.py prepare_fonts`;
+# empty: MEDIA_ROOT/fonts.
+FONT_CACHE_DIR = env.str("FONT_CACHE_DIR", default="") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,7 +1,8 @@
-"""Demo rounds: those of 2021 (a pilot, then the first round with quotas for every district,
-one list waiting, one approved), past their end dates and so closed, on the district
-chain; and a round open today, with commune quotas (the chain since 1 July 2025), for
-trying the flow."""
+"""Demo rounds: those of 2021 in the old province (a pilot, then the first round with quotas
+for every district, one list waiting, one approved), past their end dates and so closed;
+and, in the new province, a round open today on the commune chain: quotas per 2025 commune
+(and for the upper-secondary school the Sở decides), shared by the commune officers among
+their schools, one former Yên Bái school's list approved by its commune."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Set as AbstractSet
 
-from accounts.models import User
 from kernel import clock
-from rounds import chain, services
+from rounds import services
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import SupportKind
-from schools.models import Commune, District, School
+from schools.models import GENERATION_2025, Commune, District, School
 from students.models import Student
 
 ROUND_NAME = "Đợt 1 năm học 2021-2022"
@@ -53,7 +53,6 @@ def seed(context: dict) -> None:
     with clock.at(_vn(2021, 10, 15, 9)):
         _first_round(province_user, district_user, pilot_pupils)
     services.close_past_rounds()
-    _current_round(province_user, district_user)
 
 
 def current_round_name(today: dt.date) -> str:
@@ -61,13 +60,43 @@ def current_round_name(today: dt.date) -> str:
     return f"Đợt bổ sung năm học {start}-{start + 1}"
 
 
-def _current_round(province_user, district_user) -> None:
-    """A round open today, so the demo's school can build and send a list: quotas given,
-    no list yet. Opened after 1 July 2025, it follows the commune chain: the quota goes to
-    the 2025 commune of the demo's schools, and that commune's committee (when the demo
-    has an officer for it) shares it among them."""
+# The 2026 round's quotas: per 2025 commune (code), and for a school the Sở decides itself.
+COMMUNE_QUOTAS: dict[str, dict[str, int]] = {
+    "2953": {SupportKind.TABLET: 12, SupportKind.DATA: 12},  # Xã Nghĩa Đô (Bảo Yên cũ)
+    "4456": {SupportKind.TABLET: 10, SupportKind.DATA: 10},  # Xã Mù Cang Chải (Yên Bái cũ)
+    "4606": {SupportKind.TABLET: 4, SupportKind.DATA: 4},  # Xã Trạm Tấu (Yên Bái cũ)
+}
+PROVINCE_RUN_QUOTAS: dict[str, dict[str, int]] = {
+    "13700004": {SupportKind.TABLET: 3, SupportKind.DATA: 3},  # Trường THPT Mù Cang Chải
+}
+YEN_BAI_LIST_SCHOOL = "13700001"
+
+
+def seed_after_reform(context: dict) -> None:
+    """The round open today in the new province, on the commune chain (see the module)."""
+    users = context.get("users", {})
+    province_user = users.get("province")
+    if province_user is None or province_user.province.generation_id != GENERATION_2025:
+        return
+    name = current_round_name(clock.today())
+    if SupportRound.objects.filter(name=name).exists():
+        return
+    round_ = _commune_round(province_user, name)
+    communes = {
+        c.code: c
+        for c in Commune.objects.filter(generation_id=GENERATION_2025, code__in=COMMUNE_QUOTAS)
+    }
+    for username in ("demo_xa", "demo_xa_mcc"):
+        officer = users.get(username)
+        if officer is not None and officer.commune_id in {c.pk for c in communes.values()}:
+            _share(round_, officer)
+    officer = users.get("demo_xa_mcc")
+    if officer is not None:
+        _proposal(round_, YEN_BAI_LIST_SCHOOL, 6, officer, approve=True)
+
+
+def _commune_round(province_user, name: str) -> SupportRound:
     today = clock.today()
-    name = current_round_name(today)
     round_ = services.open_round(
         actor=province_user,
         name=name,
@@ -76,61 +105,49 @@ def _current_round(province_user, district_user) -> None:
         ends_on=today + dt.timedelta(days=30),
         offers=[str(SupportKind.TABLET), str(SupportKind.DATA)],
         requires_province_confirmation=True,
-        description="Bổ sung máy tính bảng và gói cước cho học sinh mới thuộc diện hỗ trợ.",
+        description="Bổ sung máy tính bảng và gói cước cho học sinh mới thuộc diện hỗ trợ, "
+        "xã/phường xét duyệt theo Nghị định 142/2025/NĐ-CP.",
     )
-    schools = list(
-        School.objects.filter(
-            district=district_user.district, code__in=[DEMO_SCHOOL, APPROVED_SCHOOL]
-        )
-    )
-    if not round_.by_communes:  # a demo built on a day before the reform
-        _district_quotas(round_, province_user, district_user, schools)
-        return
-    deciders = chain.deciders(round_, schools)
-    by_commune: dict[int, list[School]] = {}
-    for school in schools:
-        decider = deciders[school.pk]
-        if decider is not None and decider.kind == chain.COMMUNE:
-            by_commune.setdefault(decider.unit_id, []).append(school)
-    kinds = (SupportKind.TABLET, SupportKind.DATA)
+    communes = {
+        c.code: c.pk
+        for c in Commune.objects.filter(generation_id=GENERATION_2025, code__in=COMMUNE_QUOTAS)
+    }
+    schools = dict(School.objects.filter(code__in=PROVINCE_RUN_QUOTAS).values_list("code", "pk"))
     services.set_commune_quotas(
         actor=province_user,
         round=round_,
-        communes={(pk, str(kind)): 20 for pk in by_commune for kind in kinds},
-    )
-    for commune in Commune.objects.filter(pk__in=list(by_commune)):
-        officer = User.objects.filter(
-            commune=commune, role__can_approve=True, is_active=True
-        ).first()
-        if officer is None:
-            continue
-        services.split_school_quota(
-            actor=officer,
-            round=round_,
-            commune=commune,
-            amounts={(s.pk, str(kind)): 5 for s in by_commune[commune.pk] for kind in kinds},
-        )
-
-
-def _district_quotas(round_, province_user, district_user, schools) -> None:
-    district = district_user.district
-    services.set_district_quotas(
-        actor=province_user,
-        round=round_,
-        amounts={
-            (district.pk, str(SupportKind.TABLET)): 20,
-            (district.pk, str(SupportKind.DATA)): 20,
+        communes={
+            (communes[code], str(kind)): amount
+            for code, amounts in COMMUNE_QUOTAS.items()
+            if code in communes
+            for kind, amount in amounts.items()
+        },
+        schools={
+            (schools[code], str(kind)): amount
+            for code, amounts in PROVINCE_RUN_QUOTAS.items()
+            if code in schools
+            for kind, amount in amounts.items()
         },
     )
+    return round_
+
+
+def _share(round_: SupportRound, officer) -> None:
+    """The commune officer shares the commune's quota among its schools, as evenly as it goes."""
+    from rounds.communes import commune_schools
+
+    schools = sorted(commune_schools(round_, officer.commune), key=lambda s: s.code)
+    if not schools:
+        return
+    totals = COMMUNE_QUOTAS[officer.commune.code]
+    amounts = {}
+    for kind, total in totals.items():
+        for index, school in enumerate(schools):
+            amounts[(school.pk, str(kind))] = total // len(schools) + (
+                1 if index < total % len(schools) else 0
+            )
     services.split_school_quota(
-        actor=district_user,
-        round=round_,
-        district=district,
-        amounts={
-            (school.pk, str(kind)): 5
-            for school in schools
-            for kind in (SupportKind.TABLET, SupportKind.DATA)
-        },
+        actor=officer, round=round_, commune=officer.commune, amounts=amounts
     )
 
 
@@ -215,6 +232,8 @@ def _proposal(
     newest_first: bool = False,
 ) -> Proposal | None:
     """Build a school's list from its registry as its own staff would; none without pupils."""
+    from accounts.models import User
+
     school = School.objects.filter(code=code).first()
     if school is None:
         return None

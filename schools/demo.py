@@ -1,9 +1,13 @@
-"""Demo places: the province's units and a handful of real-looking schools."""
+"""Demo places: both generations of units (old Lào Cai and Yên Bái until 30 June 2025,
+the new Lào Cai since), a handful of real-looking schools of old Lào Cai and of former
+Yên Bái, and where the latter stand since the reform (``SchoolPlacement``, as
+``import_schools`` records today's form)."""
 
 from __future__ import annotations
 
-from schools.models import Commune, School, SchoolSite
+from schools.models import REFORM_DATE, Commune, School, SchoolPlacement, SchoolSite
 from schools.services import get_or_create_village, load_units
+from schools.unit_loading import REFORM_CURRENT_PROVINCES, REFORM_LEGACY_PROVINCES
 
 # (code, name, level, district code, commune name, lat, lon)
 DEMO_SCHOOLS = [
@@ -25,7 +29,31 @@ DEMO_SCHOOLS = [
     ("08500001", "Trường PTDTBT TH Bản Già", "TH", "85", "Xã Bản Già", 22.5930, 104.2860),
     ("08200001", "Trường PTDTBT THCS Y Tý", "THCS", "82", "Xã Y Tý", 22.6260, 103.6160),
     ("08800001", "Trường THPT số 1 Sa Pa", "THPT", "88", "Phường Sa Pa", 22.3360, 103.8430),
+    # Former Yên Bái (districts Mù Cang Chải 137 and Trạm Tấu 139), in the new province since 2025.
+    (
+        "13700001",
+        "Trường PTDTBT TH&THCS Chế Cu Nha",
+        "TH&THCS",
+        "137",
+        "Xã Chế Cu Nha",
+        21.8172,
+        104.1325,
+    ),
+    ("13700002", "Trường PTDTBT THCS Kim Nọi", "THCS", "137", "Xã Kim Nọi", 21.8350, 104.1010),
+    ("13700003", "Trường PTDTBT TH Mồ Dề", "TH", "137", "Xã Mồ Dề", 21.8570, 104.1470),
+    (
+        "13700004",
+        "Trường THPT Mù Cang Chải",
+        "THPT",
+        "137",
+        "Thị trấn Mù Căng Chải",
+        21.8530,
+        104.0880,
+    ),
+    ("13900001", "Trường PTDTBT TH&THCS Pá Hu", "TH&THCS", "139", "Xã Pá Hu", 21.4590, 104.3860),
 ]
+# Former Yên Bái schools placed in their commune of 1 July 2025 as today's school list gave it.
+PLACED_SINCE_REFORM = ("13700001", "13700002", "13700003", "13700004", "13900001")
 DEMO_SITES = [
     ("08700002", "Điểm trường Nậm Đét", "Thôn Nậm Đét"),
     ("08700002", "Điểm trường Lùng Phình", "Thôn Lùng Phình"),
@@ -34,7 +62,7 @@ DEMO_SITES = [
 
 
 def seed(context: dict) -> None:
-    load_units()
+    load_units(legacy_provinces=REFORM_LEGACY_PROVINCES, current_provinces=REFORM_CURRENT_PROVINCES)
     for code, name, level, district_code, commune_name, lat, lon in DEMO_SCHOOLS:
         commune = Commune.objects.filter(district__code=district_code, name=commune_name).first()
         if commune is None:
@@ -63,3 +91,13 @@ def seed(context: dict) -> None:
                 "longitude": (school.longitude or 104) + 0.01,
             },
         )
+    _place_since_reform()
+
+
+def _place_since_reform() -> None:
+    for school in School.objects.filter(code__in=PLACED_SINCE_REFORM).select_related("commune"):
+        current = school.commune.resolve_on(REFORM_DATE).commune
+        if current is not None:
+            SchoolPlacement.objects.get_or_create(
+                school=school, valid_from=REFORM_DATE, defaults={"commune": current}
+            )

@@ -1,4 +1,5 @@
-"""Demo pupils: about forty for the demo school 08700002 and a few for other Bảo Yên schools."""
+"""Demo pupils: about forty for the demo school 08700002, a few for other Bảo Yên schools
+and, registered in the new province, some for the former Yên Bái schools."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ FAMILIES = {
 VILLAGES = ["Nậm Đét", "Lùng Phình", "Sín Chải", "Bản Phố", "Na Lang"]
 NEEDS = [("tablet", True), ("tablet", False), ("computer", True), ("", True), ("smartphone", False)]
 OTHER_SCHOOLS = {"08700001": 4, "08700003": 5, "08700005": 3}
+# Former Yên Bái schools (districts outside old Lào Cai: the 2021 figures do not move).
+YEN_BAI_SCHOOLS = {"13700001": 10, "13700002": 6, "13700003": 5, "13700004": 5, "13900001": 6}
 
 
 def _pupils_for(school: School, count: int, rng: random.Random, start: int):
@@ -86,7 +89,7 @@ def _pupils_for(school: School, count: int, rng: random.Random, start: int):
 def seed(context: dict) -> None:
     """Idempotent: a school that already has pupils is left as it is."""
     rng = random.Random(365)
-    plan = {"08700002": 40, **OTHER_SCHOOLS}
+    plan = {"08700002": 40, **OTHER_SCHOOLS, **YEN_BAI_SCHOOLS}
     for index, (code, count) in enumerate(plan.items()):
         school = School.objects.filter(code=code).select_related("commune").first()
         if school is None or Student.objects.filter(school=school).exists():

@@ -31,7 +31,7 @@ from django.views import defaults
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-translation-123"
-ROLES = ("demo_truong", "demo_phong", "demo_so", "demo_admin")
+ROLES = ("demo_truong", "demo_phong", "demo_so", "demo_xa", "demo_admin")
 VIETNAMESE = re.compile(
     r"\w*[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]\w*",
     re.IGNORECASE,

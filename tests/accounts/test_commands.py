@@ -139,12 +139,18 @@ def test_seed_demo_creates_one_user_per_role():
     users = {u.username: u for u in User.objects.all()}
     assert users["demo_truong"].school.code == "08700002"
     assert users["demo_phong"].district.code == "87"
-    assert users["demo_so"].province.code == "10"
+    # Since the reform the demo's Sở officer works at the new Lào Cai (code 15 of 2025).
+    assert (users["demo_so"].province.code, users["demo_so"].province.generation_id) == (
+        "15",
+        "2025",
+    )
+    assert users["demo_xa"].commune.name == "Xã Nghĩa Đô"
+    assert users["demo_xa_mcc"].commune.name == "Xã Mù Cang Chải"
     assert users["demo_admin"].is_superuser
     assert all(u.check_password("demo-pass-123") for u in users.values())
     assert "demo-pass-123" in out.getvalue()
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())
-    assert User.objects.count() == 4
+    assert User.objects.count() == 6
 
 
 @pytest.mark.parametrize(

@@ -74,25 +74,11 @@ def test_demo_seeds_round_quotas_and_two_lists(
     assert (round_.starts_on, round_.ends_on) == (dt.date(2021, 9, 20), dt.date(2021, 12, 31))
     assert round_.closes_on == dt.date(2022, 1, 30)
     assert AuditEvent.objects.filter(action="round.close", actor=None).count() == 2
-    # A round open today, with quotas and no list yet, lets the demo users try the flow: on
-    # the commune chain, its quota given to the commune and shared by its committee.
-    current = SupportRound.objects.get(name=demo.current_round_name(timezone.localdate()))
-    assert current.is_open and current.ends_on > timezone.localdate()
-    assert current.chain == SupportRound.Chain.COMMUNE
-    assert dict(
-        Quota.objects.filter(round=current, commune=officer.commune, school__isnull=True)
-        .values_list("kind", "amount")
-    ) == {"tablet": 20, "data": 20}  # fmt: skip
-    assert not Quota.objects.filter(round=current, district__isnull=False).exists()
-    assert dict(
-        Quota.objects.filter(round=current, school=school).values_list("kind", "amount")
-    ) == {"tablet": 5, "data": 5}
-    assert not current.proposals.exists()
-    assert school_staff.notifications.filter(verb="round.school_quotas").count() == 3  # one a round
+    # The round open today is the new province's (seed_after_reform, tests/accounts/test_seed_demo.py).
+    assert school_staff.notifications.filter(verb="round.school_quotas").count() == 2  # one a round
     assert dict(SupportRound.objects.values_list("name", "status")) == {
         demo.PILOT_NAME: "closed",
         demo.ROUND_NAME: "closed",
-        current.name: "open",
     }
     assert Quota.objects.filter(round=round_, school__isnull=True).count() == 3 * 3
     statuses = dict(Proposal.objects.filter(round=round_).values_list("school__code", "status"))
