@@ -103,7 +103,7 @@ def reset_sequences(*models) -> None:
 
 # size: the benchmark's synthetic province, built in one bulk pass per table so its cost is easy to
 #   read
-def generate(pupils: int) -> None:
+def generate(pupils: int, school_count: int = 612) -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
@@ -144,7 +144,6 @@ def generate(pupils: int) -> None:
     districts = list(District.objects.all())
     communes = list(Commune.objects.all())
     categories = list(HouseholdCategory.objects.values_list("pk", flat=True))
-    school_count = 612
     schools = [
         School(
             code=f"B{i:07d}",

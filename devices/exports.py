@@ -161,6 +161,7 @@ def register() -> None:
         exporter=stock_summary_exporter,
         objects=stock_summary_rows,
         per_user=True,
+        fixed_size=True,
         capabilities=VIEW,
     )
     register_export(
@@ -186,4 +187,5 @@ def register() -> None:
         exporter=PackageExporter,
         objects=package_rows,
         capabilities=("can_allocate",),
+        fixed_size=True,
     )
