@@ -54,6 +54,7 @@ _LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # injection, OWASP).  openpyxl even stores any str starting with "=" as a formula.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
+
 class Field:
     """A column read from plain queryset rows: the ORM ``paths`` it needs (``values_list``)
     and ``to``, called with their values in order, giving the cell (the first value
@@ -226,10 +227,7 @@ class XlsxExporter:
             plan.append((len(paths), len(field.paths), field.bind()))
             paths.extend(field.paths)
         for values in queryset.values_list(*paths).iterator(chunk_size=self.queryset_chunk_size):
-            yield [
-                _cell(convert(*values[start : start + width]))
-                for start, width, convert in plan
-            ]
+            yield [_cell(convert(*values[start : start + width])) for start, width, convert in plan]
 
     def write(
         self, objects: Iterable[Any], stream_or_path: IO[bytes] | str | os.PathLike[str]

@@ -14,7 +14,7 @@ from students.selectors import FieldConflict
 
 
 class _Needs(Field):
-    """"Máy tính bảng, Gói cước": the device asked for, then the data package."""
+    """ "Máy tính bảng, Gói cước": the device asked for, then the data package."""
 
     def bind(self) -> Any:
         devices, data = label_table(DeviceNeed), str(_("Gói cước"))
