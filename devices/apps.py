@@ -9,9 +9,7 @@ class DevicesConfig(AppConfig):
     def ready(self) -> None:
         from devices.exports import register
         from devices.pupils import DeviceDependents
-        from devices.readiness import register_export
         from students import dependents
 
         register()
-        register_export()
         dependents.register(DeviceDependents())

@@ -17,13 +17,14 @@ from devices.exporters import (
     DeviceExporter,
     DistrictStockExporter,
     PackageExporter,
+    ReadinessExporter,
     SchoolStockExporter,
     SourceExporter,
     SubscriptionExporter,
     TransferExporter,
 )
 from devices.models import Allocation, DataPackage, Device, Subscription
-from devices.readiness import with_readiness
+from devices.readiness import pupil_rows, with_readiness
 from kernel.exports import register_export
 from schools.choices import DeviceType
 
@@ -36,6 +37,7 @@ STOCK_SUMMARY = "devices.stock_summary"
 SOURCES = "devices.sources"
 TRANSFERS = "devices.transfers"
 PACKAGES = "devices.packages"
+READINESS = "devices.readiness"
 VIEW = ("can_allocate", "can_view_reports")
 
 
@@ -108,82 +110,62 @@ def package_rows(user: User, params: Mapping[str, Any]):
     return DataPackage.objects.prefetch_related("zero_rated_platforms").order_by("carrier", "name")
 
 
-# size: a declaration: one register_export call per downloadable device list
-def register() -> None:
-    register_export(
-        ALLOCATIONS,
-        label="Cấp phát thiết bị",
-        filename="Cấp phát thiết bị.xlsx",
-        exporter=AllocationExporter,
-        objects=allocation_rows,
-        capabilities=("can_allocate", "can_view_reports"),
-        personal_data=True,
-    )
-    register_export(
+# One line per downloadable device list: key, label (the file is named after it), rows,
+# exporter, and what the registry needs besides (``kernel.exports.register_export``).
+PUPIL_DATA = {"personal_data": True}
+LISTS: tuple[tuple[str, str, Any, Any, dict[str, Any]], ...] = (
+    (ALLOCATIONS, "Cấp phát thiết bị", allocation_rows, AllocationExporter, PUPIL_DATA),
+    (
         WAITING_DEVICES,
-        label="Học sinh chờ nhận thiết bị",
-        filename="Học sinh chờ nhận thiết bị.xlsx",
-        exporter=BeneficiaryExporter,
-        objects=waiting_device_rows,
-        capabilities=("can_allocate",),
-        personal_data=True,
-    )
-    register_export(
+        "Học sinh chờ nhận thiết bị",
+        waiting_device_rows,
+        BeneficiaryExporter,
+        {"capabilities": ("can_allocate",), **PUPIL_DATA},
+    ),
+    (
         WAITING_DATA,
-        label="Học sinh chờ gói cước",
-        filename="Học sinh chờ gói cước.xlsx",
-        exporter=BeneficiaryExporter,
-        objects=waiting_data_rows,
-        capabilities=("can_allocate",),
-        personal_data=True,
-    )
-    register_export(
+        "Học sinh chờ gói cước",
+        waiting_data_rows,
+        BeneficiaryExporter,
+        {"capabilities": ("can_allocate",), **PUPIL_DATA},
+    ),
+    (
         SUBSCRIPTIONS,
-        label="Thuê bao gói cước",
-        filename="Thuê bao gói cước.xlsx",
-        exporter=SubscriptionExporter,
-        objects=subscription_rows,
-        capabilities=("can_allocate",),
-        personal_data=True,
-    )
-    register_export(
-        DEVICES,
-        label="Danh sách thiết bị",
-        filename="Danh sách thiết bị.xlsx",
-        exporter=DeviceExporter,
-        objects=device_rows,
-        capabilities=VIEW,
-    )
-    register_export(
+        "Thuê bao gói cước",
+        subscription_rows,
+        SubscriptionExporter,
+        {"capabilities": ("can_allocate",), **PUPIL_DATA},
+    ),
+    (DEVICES, "Danh sách thiết bị", device_rows, DeviceExporter, {}),
+    # one row per district or school: small enough to download at once
+    (
         STOCK_SUMMARY,
-        label="Tồn kho thiết bị",
-        filename="Tồn kho thiết bị.xlsx",
-        exporter=stock_summary_exporter,
-        objects=stock_summary_rows,
-        per_user=True,
-        capabilities=VIEW,
-    )
-    register_export(
-        SOURCES,
-        label="Thiết bị theo nguồn",
-        filename="Thiết bị theo nguồn.xlsx",
-        exporter=SourceExporter,
-        objects=source_rows,
-        capabilities=VIEW,
-    )
-    register_export(
-        TRANSFERS,
-        label="Phiếu điều chuyển",
-        filename="Phiếu điều chuyển.xlsx",
-        exporter=TransferExporter,
-        objects=transfer_rows,
-        capabilities=VIEW,
-    )
-    register_export(
+        "Tồn kho thiết bị",
+        stock_summary_rows,
+        stock_summary_exporter,
+        {"per_user": True, "fixed_size": True},
+    ),
+    (SOURCES, "Thiết bị theo nguồn", source_rows, SourceExporter, {}),
+    (TRANSFERS, "Phiếu điều chuyển", transfer_rows, TransferExporter, {}),
+    # the carriers' catalogue, the same for every unit
+    (
         PACKAGES,
-        label="Danh mục gói cước",
-        filename="Danh mục gói cước.xlsx",
-        exporter=PackageExporter,
-        objects=package_rows,
-        capabilities=("can_allocate",),
-    )
+        "Danh mục gói cước",
+        package_rows,
+        PackageExporter,
+        {"capabilities": ("can_allocate",), "fixed_size": True},
+    ),
+    (
+        READINESS,
+        "Học sinh được hỗ trợ: sẵn sàng học trực tuyến",
+        pupil_rows,
+        ReadinessExporter,
+        {"filename": "Sẵn sàng học trực tuyến.xlsx", **PUPIL_DATA},
+    ),
+)
+
+
+def register() -> None:
+    for key, label, rows, exporter, options in LISTS:
+        given: dict[str, Any] = {"filename": f"{label}.xlsx", "capabilities": VIEW, **options}
+        register_export(key, label=label, exporter=exporter, objects=rows, **given)

@@ -268,19 +268,3 @@ def pupil_rows(user: User, params: Any):
     if q:
         rows = rows.filter(name_key__contains=q)
     return rows.order_by("school__name", "sort_key", "pk")
-
-
-def register_export() -> None:
-    """The list's Excel export (personal data: the list page's rule)."""
-    from devices.exporters import ReadinessExporter
-    from kernel.exports import register_export as register
-
-    register(
-        "devices.readiness",
-        label="Học sinh được hỗ trợ: sẵn sàng học trực tuyến",
-        filename="Sẵn sàng học trực tuyến.xlsx",
-        exporter=ReadinessExporter,
-        objects=pupil_rows,
-        capabilities=("can_allocate", "can_view_reports"),
-        personal_data=True,
-    )

@@ -16,9 +16,13 @@ A list of pupil-level data registers with ``personal_data=True``: each export is
 then recorded as an access (who, what, how many rows; through ``kernel.audit``),
 and ``per_user=True`` builds the exporter with ``exporter(user)`` so its columns can
 depend on the user's capabilities (masked IDs for roles that may not see them).
-A list view calls ``export_response()`` for ``?export=xlsx``: small lists
-download at once, big ones (``EXPORT_BACKGROUND_ROWS``) go through a background
-job (``schools.background_exports``, which keeps the jobs next to their model).
+A list view calls ``export_response()`` for ``?export=xlsx``.  Every list that grows
+with the registry (pupils, households, devices, allocations, proposals, coverage
+points, donations, …) is built by a background job (``schools.background_exports``,
+which keeps the jobs next to their model), whatever its length today: the request
+never writes it.  Only a document of fixed size, registered ``fixed_size=True`` (a
+catalogue, one row per district or school), downloads at once, and only while under
+``EXPORT_BACKGROUND_ROWS``.
 """
 
 from __future__ import annotations
@@ -55,6 +59,11 @@ class RegisteredExport:
     capabilities: tuple[str, ...] = ()
     per_params: bool = False
     name_for: Callable[[Any, dict[str, Any]], str] | None = None  # (user, params): a name
+    fixed_size: bool = False  # may be written inside the request (under the threshold)
+
+    def in_background(self, rows: int) -> bool:
+        """Whether a list of ``rows`` rows is left to the worker (see the module's docstring)."""
+        return not self.fixed_size or rows > background_threshold()
 
     def filename_for(self, user: ExportingUser, params: dict[str, Any] | None = None) -> str:
         """The download's name: ``name_for(user, params)`` when the list names its subject
@@ -108,6 +117,7 @@ def register_export(
     capabilities: tuple[str, ...] = (),
     per_params: bool = False,
     name_for: Callable[[Any, dict[str, Any]], str] | None = None,
+    fixed_size: bool = False,
 ) -> None:
     _REGISTRY[key] = RegisteredExport(
         key,
@@ -120,6 +130,7 @@ def register_export(
         capabilities,
         per_params,
         name_for,
+        fixed_size,
     )
 
 
@@ -152,16 +163,16 @@ def export_response(
     back_to: str | None = None,
     params: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """``?export=xlsx`` on a list page: download a small list now.
+    """``?export=xlsx`` on a list page: download a small fixed-size document now.
 
-    A big list is not built inside the request: the user is sent back to the list,
+    Any other list is not built inside the request: the user is sent back to the list,
     whose "Xuất Excel (chạy nền)" button POSTs to ``schools:export_start``
     (``back_to`` names the list when the export has an address of its own;
     ``params`` are the list's parameters when they are not the query string).
     """
     entry = get_export(key)
     total = count if count is not None else objects.count()
-    if total <= background_threshold():
+    if not entry.in_background(total):
         user = cast(ExportingUser, request.user)  # list pages are behind login
         entry.record(user, total)
         list_params = params if params is not None else clean_params(request.GET)
@@ -200,6 +211,6 @@ def export_button(
     return {
         "key": key,
         "params": params,
-        "background": count > background_threshold(),
+        "background": get_export(key).in_background(count),
         "url": url or f"?{query}",
     }

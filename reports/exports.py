@@ -43,6 +43,7 @@ def register() -> None:
         exporter=figures_exporter,
         objects=dashboard_rows,
         per_params=True,
+        fixed_size=True,
         capabilities=("can_view_reports",),
     )
     register_export(
@@ -52,5 +53,6 @@ def register() -> None:
         exporter=categories_exporter,
         objects=dashboard_rows,
         per_params=True,
+        fixed_size=True,
         capabilities=("can_view_reports",),
     )

@@ -20,12 +20,7 @@ from accounts.selectors import history_for
 from devices import readiness
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
-from kernel.exports import (
-    background_threshold,
-    clean_params,
-    export_button,
-    export_response,
-)
+from kernel.exports import clean_params, export_button, export_response, get_export
 from kernel.sorting import Sorting
 from reports import charts, documents, exports, rules, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
@@ -289,7 +284,7 @@ def outreach_list(request: AuthedRequest) -> HttpResponse:
             "channel": request.GET.get("channel", ""),
             "querystring": urlencode(query),
             "sorting": sorting,
-            "background": page.paginator.count > background_threshold(),
+            "background": get_export("reports.outreach").in_background(page.paginator.count),
             "params": query,
         },
     )

@@ -69,6 +69,7 @@ def register() -> None:
         exporter=overview_exporter_for,
         objects=overview_rows,
         per_params=True,
+        fixed_size=True,
         capabilities=("can_approve", "can_manage_rounds"),
     )
     register_export(

@@ -12,20 +12,6 @@ from django.utils import timezone
 from schools.models import ExportJob
 
 
-class _Counter:
-    """Wrap an iterable and count what the exporter consumed."""
-
-    def __init__(self, objects):
-        self.objects, self.n = objects, 0
-
-    def __iter__(self):
-        iterator = getattr(self.objects, "iterator", None)
-        source = iterator(chunk_size=2000) if callable(iterator) else self.objects
-        for obj in source:
-            self.n += 1
-            yield obj
-
-
 @shared_task(
     time_limit=30 * 60,
     soft_time_limit=28 * 60,
@@ -48,11 +34,12 @@ def run_export(job_id: int) -> int:
     try:
         entry = get_export(job.exporter)
         entry.check_access(job.user)  # the role may have changed since the job was queued
-        rows = _Counter(entry.objects(job.user, job.params or {}))
+        # The queryset itself, not a wrapper: the exporter reads plain rows from it.
+        objects = entry.objects(job.user, job.params or {})
         fd, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(fd)
         try:
-            entry.build_exporter(job.user, job.params or {}).write(rows, path)
+            rows = entry.build_exporter(job.user, job.params or {}).write(objects, path)
             if job.file:
                 job.file.storage.delete(job.file.name)
             with open(path, "rb") as fh:
@@ -69,7 +56,7 @@ def run_export(job_id: int) -> int:
             finished_at=timezone.now(),
         )
         raise
-    job.rows = rows.n
+    job.rows = rows
     job.status = ExportJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "rows", "status", "finished_at"])

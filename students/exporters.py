@@ -6,19 +6,35 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.exporters import Columns, XlsxExporter
+from kernel.exporters import Columns, Field, XlsxExporter, label_table
 from kernel.spreadsheets import RowNumber
+from schools.choices import DeviceNeed
 from students.models import Student, mask
 from students.selectors import FieldConflict
 
 
-def _needs(student: Student) -> str:
-    parts = []
-    if student.need_device:
-        parts.append(str(student.get_need_device_display()))
-    if student.need_data:
-        parts.append(str(_("Gói cước")))
-    return ", ".join(parts)
+class _Needs(Field):
+    """ "Máy tính bảng, Gói cước": the device asked for, then the data package."""
+
+    def bind(self) -> Any:
+        devices, data = label_table(DeviceNeed), str(_("Gói cước"))
+
+        def needs(device: str, wants_data: bool) -> str:
+            if device and wants_data:
+                return f"{devices.get(device, device)}, {data}"
+            if device:
+                return devices.get(device, device)
+            return data if wants_data else ""
+
+        return needs
+
+
+def _day_month_year(day: Any) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# Read as plain rows (``kernel.exporters.Field``): 470,000 pupils are never model instances.
+YES_NO = {True: _("Có"), False: _("Không")}
 
 
 class StudentExporter(XlsxExporter):
@@ -28,24 +44,24 @@ class StudentExporter(XlsxExporter):
     title = _("DANH SÁCH HỌC SINH CẦN HỖ TRỢ THIẾT BỊ, GÓI CƯỚC HỌC TRỰC TUYẾN")
     sheet_name = "Danh sách"
     columns: Columns = (
-        (_("Họ và tên"), "full_name"),
-        (_("Ngày sinh"), lambda s: s.date_of_birth.strftime("%d/%m/%Y")),
-        (_("Giới tính"), "get_gender_display"),
-        (_("Dân tộc"), "ethnicity.name"),
-        (_("Trường"), "school.name"),
-        (_("Lớp"), "class_name"),
-        (_("Mã định danh"), "pupil_code"),
-        (_("Số định danh cá nhân"), "personal_id"),
-        (_("Họ tên cha/mẹ/người giám hộ"), "household.guardian_name"),
-        (_("Số điện thoại"), "household.guardian_phone"),
-        (_("Thôn/bản"), "village.name"),
-        (_("Xã/phường"), "commune.name"),
-        (_("Diện hộ"), "household.category.name"),
-        (_("Mã hộ"), "household.code"),
-        (_("Nhu cầu hỗ trợ"), _needs),
-        (_("Đã có thiết bị"), "has_device"),
-        (_("Trạng thái"), "get_status_display"),
-        (_("Ghi chú"), "notes"),
+        (_("Họ và tên"), Field("full_name")),
+        (_("Ngày sinh"), Field("date_of_birth", to=_day_month_year)),
+        (_("Giới tính"), Field("gender", labels=Student.Gender)),
+        (_("Dân tộc"), Field("ethnicity__name")),
+        (_("Trường"), Field("school__name")),
+        (_("Lớp"), Field("class_name")),
+        (_("Mã định danh"), Field("pupil_code")),
+        (_("Số định danh cá nhân"), Field("personal_id")),
+        (_("Họ tên cha/mẹ/người giám hộ"), Field("household__guardian_name")),
+        (_("Số điện thoại"), Field("household__guardian_phone")),
+        (_("Thôn/bản"), Field("village__name")),
+        (_("Xã/phường"), Field("commune__name")),
+        (_("Diện hộ"), Field("household__category__name")),
+        (_("Mã hộ"), Field("household__code")),
+        (_("Nhu cầu hỗ trợ"), _Needs("need_device", "need_data")),
+        (_("Đã có thiết bị"), Field("has_device", labels=YES_NO)),
+        (_("Trạng thái"), Field("status", labels=Student.Status)),
+        (_("Ghi chú"), Field("notes")),
     )
 
     def __init__(self, *, reveal: bool = False, **kwargs: Any) -> None:
@@ -53,9 +69,9 @@ class StudentExporter(XlsxExporter):
         if reveal:
             return
         masked = {
-            str(_("Mã định danh")): lambda s: mask(s.pupil_code),
-            str(_("Số định danh cá nhân")): lambda s: mask(s.personal_id),
-            str(_("Số điện thoại")): lambda s: mask(s.household.guardian_phone),
+            str(_("Mã định danh")): Field("pupil_code", to=mask),
+            str(_("Số định danh cá nhân")): Field("personal_id", to=mask),
+            str(_("Số điện thoại")): Field("household__guardian_phone", to=mask),
         }
         self.columns = tuple(
             (header, masked.get(str(header), accessor)) for header, accessor in self.columns

@@ -20,7 +20,7 @@ from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
-from kernel.exports import background_threshold, clean_params, export_response
+from kernel.exports import clean_params, export_response, get_export
 from kernel.http import ViewFunc
 from kernel.sorting import Sorting
 from kernel.spreadsheets import SpreadsheetError
@@ -73,7 +73,7 @@ def student_list(request: AuthedRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "export_key": REGISTRY_EXPORT,
             "export_params": clean_params(request.GET),
-            "export_in_background": page.paginator.count > background_threshold(),
+            "export_in_background": get_export(REGISTRY_EXPORT).in_background(page.paginator.count),
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
             **_abilities(request),
@@ -88,7 +88,7 @@ def student_list(request: AuthedRequest) -> HttpResponse:
 def student_export(request: AuthedRequest) -> HttpResponse:
     filters = selectors.StudentFilters.from_params(request.GET)
     students = selectors.student_list(user=request.user, filters=filters)
-    # Over EXPORT_BACKGROUND_ROWS the list goes back with a "run in background" button.
+    # The registry is never written in the request: back to the list and its button.
     return export_response(
         request, key=REGISTRY_EXPORT, objects=students, back_to=reverse("students:list")
     )

@@ -8,12 +8,12 @@ from django.shortcuts import render
 from accounts import access
 from accounts.access import capability_required, pupil_data_required
 from accounts.http import AuthedRequest
-from devices import readiness
+from devices import exports, readiness
 from devices.views.common import paginate, wants_export
 from kernel.exports import export_button, export_response
 from schools.models import School
 
-EXPORT = "devices.readiness"
+EXPORT = exports.READINESS
 READINESS_SORTS = {
     "truong": ("school__name",),
     "hoc_sinh": ("sort_key",),

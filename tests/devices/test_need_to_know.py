@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Role
 from devices import services
 from tests.accounts.factories import UserFactory, role
+from tests.exports import export_via_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,9 @@ PUPIL_URLS = [
 ]
 
 
+EXPORT_ADDRESSES = {"students:export", "rounds:proposal_export", "devices:allocations"}
+
+
 def _url(world, name, key, query):
     return reverse(name, args=[world[key]] if key else []) + query
 
@@ -80,6 +84,10 @@ def test_role_with_beneficiary_capability_gets_200(
     client_for, world, province_official, name, key, query
 ):
     response = client_for(province_official).get(_url(world, name, key, query))
+    if name in EXPORT_ADDRESSES and (name != "devices:allocations" or query):
+        # a registry-sized export answers with its list; the file comes from the worker
+        assert response.status_code == 302
+        return
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
@@ -126,7 +134,12 @@ def test_pupil_documents_and_pages_are_recorded_under_the_pupil(
 def test_proposal_export_is_recorded_with_its_rows(client_for, world, province_official):
     from accounts.models import PersonalDataAccess
 
-    client_for(province_official).get(_url(world, "rounds:proposal_export", "proposal", ""))
+    export_via_worker(
+        client_for(province_official),
+        _url(world, "rounds:proposal_export", "proposal", ""),
+        {"proposal": str(world["proposal"])},
+        key="rounds.proposal",
+    )
     record = PersonalDataAccess.objects.get()
     assert record.action == "export"
     assert record.rows >= 1

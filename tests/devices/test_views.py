@@ -24,6 +24,7 @@ from tests.devices.factories import (
     approve,
     make_imei,
 )
+from tests.exports import export_via_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -466,24 +467,29 @@ def test_handover_pdf_of_a_loan_states_its_end(client_for, school, school_staff,
 # ---------------------------------------------------------------- exports
 
 
+# (list, ?export=, its registered export; None: a fixed-size document, downloaded at once)
 EXPORTS = [
-    ("stock", "xlsx"),
-    ("stock", "summary"),
-    ("sources", "xlsx"),
-    ("transfers", "xlsx"),
-    ("beneficiaries", "xlsx"),
-    ("beneficiaries", "data"),
-    ("allocations", "xlsx"),
-    ("subscriptions", "xlsx"),
-    ("packages", "xlsx"),
+    ("stock", "xlsx", "devices.devices"),
+    ("stock", "summary", None),
+    ("sources", "xlsx", "devices.sources"),
+    ("transfers", "xlsx", "devices.transfers"),
+    ("beneficiaries", "xlsx", "devices.waiting_devices"),
+    ("beneficiaries", "data", "devices.waiting_data"),
+    ("allocations", "xlsx", "devices.allocations"),
+    ("subscriptions", "xlsx", "devices.subscriptions"),
+    ("packages", "xlsx", None),
 ]
 
 
-@pytest.mark.parametrize(("name", "kind"), EXPORTS)
-def test_every_list_exports_to_xlsx(client_for, world, district_officer, name, kind):
+@pytest.mark.parametrize(("name", "kind", "key"), EXPORTS)
+def test_every_list_exports_to_xlsx(client_for, world, district_officer, name, kind, key):
     from openpyxl import load_workbook
 
-    response = client_for(district_officer).get(reverse(f"devices:{name}"), {"export": kind})
+    client, url = client_for(district_officer), reverse(f"devices:{name}")
+    if key:
+        response = export_via_worker(client, url, {"export": kind}, key=key)
+    else:
+        response = client.get(url, {"export": kind})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row >= 3  # title, blank, header (+ rows)
@@ -492,7 +498,12 @@ def test_every_list_exports_to_xlsx(client_for, world, district_officer, name, k
 def test_subscription_export_masks_phone(client_for, world, school_staff):
     from openpyxl import load_workbook
 
-    response = client_for(school_staff).get(reverse("devices:subscriptions"), {"export": "xlsx"})
+    response = export_via_worker(
+        client_for(school_staff),
+        reverse("devices:subscriptions"),
+        {"export": "xlsx"},
+        key="devices.subscriptions",
+    )
     values = [c for row in load_workbook(io.BytesIO(response.content)).active.values for c in row]
     phone = world["subscription"].phone
     assert phone not in values and "••••••" + phone[-4:] in values

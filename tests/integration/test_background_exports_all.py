@@ -1,6 +1,7 @@
-"""Every list with an Excel export goes through the background machinery once it is
-over EXPORT_BACKGROUND_ROWS, and the job writes the same rows as the direct download
-(issue 13)."""
+"""Every list with an Excel export goes through the background machinery, and the job
+writes the list's rows (issue 13). A list that grows with the registry is never written
+inside the request, however short it is today; only a fixed-size document downloads at
+once, under EXPORT_BACKGROUND_ROWS (issue 17)."""
 
 from __future__ import annotations
 
@@ -28,19 +29,47 @@ def _cells(content: bytes) -> list[tuple]:
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def _client_user(client):
+    from accounts.models import User
+
+    return User.objects.get(pk=client.session["_auth_user_id"])
+
+
+def expected_cells(client, key: str, params: dict) -> list[tuple]:
+    """The list's file as its exporter writes it, in this process, for the client's user."""
+    entry = background_exports.get_export(key)
+    user = _client_user(client)
+    return _cells(entry.build_exporter(user, params).to_bytes(entry.objects(user, params)))
+
+
+def assert_no_file_in_the_request(client, url: str, query: dict, back: str) -> None:
+    """A registry-sized list's export address answers with the list, never the file,
+    however short the list (EXPORT_BACKGROUND_ROWS far above it)."""
+    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+        response = client.get(url, query)
+    assert response.status_code == 302, response.get("Content-Type")
+    assert response.url == back
+
+
 def assert_exports_in_background(
     client, url: str, key: str, params: dict, export: dict, captured
 ) -> list[tuple]:
-    """The direct download of a small list, then the same list over the threshold:
-    no download, the background button, and a job whose file has the same cells."""
-    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
-        direct = client.get(url, {**params, **export})
-    assert direct.status_code == 200
-    assert direct["Content-Type"].startswith("application/vnd.openxmlformats")
-    expected = _cells(direct.content)
+    """A fixed-size document: the direct download under the threshold, then no download
+    over it. Any other list: no download at any size. Then the background button, and
+    a job whose file has the exporter's cells."""
+    entry = background_exports.get_export(key)
+    expected = expected_cells(client, key, params)
+    back = url + ("?" + urlencode(params) if params else "")
+    if entry.fixed_size:
+        with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
+            direct = client.get(url, {**params, **export})
+        assert direct.status_code == 200
+        assert direct["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert _cells(direct.content) == expected
+    else:
+        assert_no_file_in_the_request(client, url, {**params, **export}, back)
     with override_settings(EXPORT_BACKGROUND_ROWS=0):
         response = client.get(url, {**params, **export}, follow=True)
-        back = url + ("?" + urlencode(params) if params else "")
         assert response.redirect_chain == [(back, 302)]
         html = response.content.decode()
         assert "Xuất Excel (chạy nền)" in html
@@ -428,12 +457,8 @@ def test_donor_devices(client_for, donation_manager, django_capture_on_commit_ca
     client = client_for(donation_manager)
     url = reverse("donations:donor_devices", args=[donor.pk])
     detail = reverse("donations:donor_detail", args=[donor.pk])
-    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
-        direct = client.get(url)
-        assert f'href="{url}"' in client.get(detail).content.decode()
-    assert direct.status_code == 200
-    assert "Thiết bị - Viettel Lào Cai.xlsx" in _quoted(direct)
-    expected = _cells(direct.content)
+    assert_no_file_in_the_request(client, url, {}, detail)
+    expected = expected_cells(client, "donations.donor_devices", {"donor": str(donor.pk)})
     with override_settings(EXPORT_BACKGROUND_ROWS=2):
         response = client.get(url, follow=True)
         assert response.redirect_chain == [(detail, 302)]
@@ -447,7 +472,7 @@ def test_donor_devices(client_for, donation_manager, django_capture_on_commit_ca
     assert job.status == ExportJob.Status.DONE, job.error
     assert job.rows == 3
     download = client.get(reverse("schools:export_download", args=[job.pk]))
-    assert _quoted(download) == _quoted(direct)
+    assert "Thiết bị - Viettel Lào Cai.xlsx" in _quoted(download)
     cells = _cells(b"".join(download.streaming_content))
     assert cells == expected
     assert serials <= {c for row in cells for c in row}
@@ -500,13 +525,9 @@ def test_proposal(request, client_for, who, proposal, django_capture_on_commit_c
     client = client_for(user)
     url = reverse("rounds:proposal_export", args=[proposal.pk])
     detail = reverse("rounds:proposal", args=[proposal.pk])
-    with override_settings(EXPORT_BACKGROUND_ROWS=10_000):
-        direct = client.get(url)
-        assert f'href="{url}"' in client.get(detail).content.decode()
-    assert direct.status_code == 200
-    assert proposal.school.name in _quoted(direct)
-    expected = _cells(direct.content)
-    PersonalDataAccess.objects.all().delete()
+    assert_no_file_in_the_request(client, url, {}, detail)
+    assert not PersonalDataAccess.objects.filter(action="export").exists()
+    expected = expected_cells(client, "rounds.proposal", {"proposal": str(proposal.pk)})
     with override_settings(EXPORT_BACKGROUND_ROWS=3):
         response = client.get(url, follow=True)
         assert response.redirect_chain == [(detail, 302)]
@@ -520,7 +541,7 @@ def test_proposal(request, client_for, who, proposal, django_capture_on_commit_c
     job = ExportJob.objects.get()
     assert job.status == ExportJob.Status.DONE, job.error
     download = client.get(reverse("schools:export_download", args=[job.pk]))
-    assert _quoted(download) == _quoted(direct)
+    assert proposal.school.name in _quoted(download)
     cells = _cells(b"".join(download.streaming_content))
     assert cells == expected
     header = next(i for i, row in enumerate(cells) if row[0] == "Thứ tự ưu tiên")

@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError
 from reports import services
 from reports.models import OutreachActivity, ProgressReport
 from taskqueue.services import sweep
+from tests.exports import export_via_worker
 from tests.reports.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +335,12 @@ def test_outreach_of_another_unit_is_404(
 
 def test_outreach_export_neutralises_formulas(client_for, school_staff, school):
     OutreachFactory(school=school, title='=HYPERLINK("http://evil","x")')
-    response = client_for(school_staff).get(reverse("reports:outreach_list"), {"export": "xlsx"})
+    response = export_via_worker(
+        client_for(school_staff),
+        reverse("reports:outreach_list"),
+        {"export": "xlsx"},
+        key="reports.outreach",
+    )
     rows = list(workbook(response).active.iter_rows(values_only=True))
     cell = next(v for r in rows for v in r if isinstance(v, str) and "HYPERLINK" in v)
     assert cell.startswith("'=")

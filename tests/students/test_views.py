@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from students.models import Student
+from tests.exports import export_via_worker
 from tests.students.factories import HouseholdFactory, StudentFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,8 @@ def test_anonymous_is_sent_to_login(client, pupil, name, with_pk):
 def test_own_scope_gets_every_page(client_for, pupil, name, with_pk, who, request):
     user = request.getfixturevalue(who)
     url = reverse(name, args=[pupil.pk] if with_pk else [])
-    assert client_for(user).get(url).status_code == 200
+    # the registry's export address answers with the list (the file comes from the worker)
+    assert client_for(user).get(url).status_code == (302 if name == "students:export" else 200)
 
 
 @pytest.mark.parametrize("name", ["students:detail", "students:update", "students:delete"])
@@ -225,7 +227,12 @@ def test_list_makes_a_fixed_number_of_queries(client_for, school, other_school, 
 def test_export_is_the_filtered_list_and_neutralises_formulas(client_for, school_staff, school):
     StudentFactory(school=school, full_name="Giàng Seo Phủ", notes='=HYPERLINK("http://x")')
     StudentFactory(school=school, full_name="Lý Thị Dế", notes="@SUM(A1)")
-    response = client_for(school_staff).get(reverse("students:export"), {"q": "giang"})
+    response = export_via_worker(
+        client_for(school_staff),
+        reverse("students:export"),
+        {"q": "giang"},
+        key="students.registry",
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
