@@ -205,6 +205,9 @@ IMPORT_MAX_ROWS_SCHOOL = env.int("IMPORT_MAX_ROWS_SCHOOL", default=5000)
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=2000)
 # Lists longer than this are exported in the background with a download link.
 EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
+# Long lists (kernel.paging): counted exactly up to this many rows, above it "khoảng …" with
+# PostgreSQL's estimate; pages reach this many rows (narrow the search for the others).
+LIST_EXACT_ROWS = env.int("LIST_EXACT_ROWS", default=10_000)
 SCAN_MAX_UPLOAD_MB = env.int("SCAN_MAX_UPLOAD_MB", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
