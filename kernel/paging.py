@@ -11,7 +11,8 @@ list's time. ``BoundedPaginator`` instead
 - reaches at most the first ``LIST_EXACT_ROWS`` rows. Page 100 of 50 rows is offset 4,950,
   read through the list's sort index whatever the registry's size; a page past the reach
   shows the last reachable one, and the list asks to narrow the search. Since more rows
-  than the reach exist whenever the count is an estimate, every reachable page is full.
+  than the reach exist whenever the count is an estimate, every reachable page is full;
+- reads a page as ids first (the narrow ordered query), then those rows with their joins.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -50,7 +51,7 @@ def rounded(number: int) -> int:
     if number < 100:
         return number
     step = 10 ** (len(str(number)) - 2)
-    return round(number / step) * step
+    return (number + step // 2) // step * step  # halves up, not to even
 
 
 class BoundedPaginator(Paginator):
@@ -92,6 +93,20 @@ class BoundedPaginator(Paginator):
         if not self.is_estimate:
             return super().num_pages
         return max(1, math.floor(self.limit / self.per_page))
+
+    def page(self, number: Any) -> Page:
+        """The page's rows in two steps: their ids through the narrow ordered query (the sort
+        index and the scope's join only), then those rows with everything the list joins in,
+        so an offset walks index entries rather than joined rows."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        items = self.object_list
+        if not isinstance(items, QuerySet):
+            return self._get_page(items[bottom:top], number, self)
+        ids = list(items.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in items.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
     @property
     def reach(self) -> int:
