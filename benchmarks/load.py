@@ -62,7 +62,11 @@ def page_mix(list_pages, pupil_ids: dict[str, list[int]]) -> dict[str, list[tupl
     return mix
 
 
-def start_gunicorn(port: int, database_url: str) -> subprocess.Popen[bytes]:
+# How main served the portal before gunicorn.conf.py (the Dockerfile's flags), for --against.
+OLD_FLAGS = ["--workers", "3", "--timeout", "120"]
+
+
+def start_gunicorn(port: int, database_url: str, root: Path = ROOT) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -77,13 +81,14 @@ def start_gunicorn(port: int, database_url: str) -> subprocess.Popen[bytes]:
     }
     # Production serves the hashed static files (WhiteNoise's manifest): collected first.
     manage = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
-    subprocess.run(manage, cwd=ROOT, env=env, check=True)
+    subprocess.run(manage, cwd=root, env=env, check=True)
+    config = ["-c", "gunicorn.conf.py"] if (root / "gunicorn.conf.py").exists() else OLD_FLAGS
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     LOG.parent.mkdir(exist_ok=True)
     log = LOG.open("wb")  # noqa: SIM115  # the process writes to it until it ends
     process = subprocess.Popen(
-        [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}", "laocai_portal.wsgi"],
-        cwd=ROOT,
+        [gunicorn, *config, "--bind", f"{HOST}:{port}", "laocai_portal.wsgi"],
+        cwd=root,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -203,6 +208,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--port", type=int, default=8107)
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="serve this checkout instead (e.g. a worktree of main, same virtualenv); "
+        "without a gunicorn.conf.py it runs with the Dockerfile's former flags",
+    )
     args = parser.parse_args()
     if not 1 <= args.connections <= MAX_CONNECTIONS or not 1 <= args.seconds <= MAX_SECONDS:
         sys.exit(f"--connections 1..{MAX_CONNECTIONS}, --seconds 1..{MAX_SECONDS}")
@@ -228,12 +240,15 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    mix = page_mix(list_pages, pupil_ids)
-    process = start_gunicorn(args.port, database_url)
+    root = (args.against or ROOT).resolve()
+    run(args, database_url, root, users, page_mix(list_pages, pupil_ids), list_pages.PASSWORD)
+
+
+def run(args, database_url, root, users, mix, password) -> None:
+    """Serve ``root`` with gunicorn, log the users in, drive the connections, report."""
+    process = start_gunicorn(args.port, database_url, root)
     try:
-        cookies = {
-            role: login(args.port, name, list_pages.PASSWORD) for role, name in users.items()
-        }
+        cookies = {role: login(args.port, name, password) for role, name in users.items()}
         print("load average before (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         results: list[tuple[str, float, bool]] = []
         start = time.monotonic()
@@ -247,7 +262,8 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - start
-        print(f"{args.connections} connections, {args.pupils:,} pupils, gunicorn.conf.py")
+        served = "gunicorn.conf.py" if (root / "gunicorn.conf.py").exists() else " ".join(OLD_FLAGS)
+        print(f"{args.connections} connections, {args.pupils:,} pupils, {root.name}: {served}")
         report(results, elapsed)
         print("load average after (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:

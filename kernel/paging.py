@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 
@@ -54,6 +55,15 @@ def rounded(number: int) -> int:
     return (number + step // 2) // step * step  # halves up, not to even
 
 
+def _models_by_pk(items: Any) -> bool:
+    """Whether the rows are model instances of a plain queryset (not values(), not a union)."""
+    return (
+        isinstance(items, QuerySet)
+        and items._iterable_class is ModelIterable
+        and items.query.combinator is None
+    )
+
+
 class BoundedPaginator(Paginator):
     """A ``Paginator`` with a bounded count and a bounded reach (see the module docstring)."""
 
@@ -66,6 +76,8 @@ class BoundedPaginator(Paginator):
         """Rows counted, at most ``limit + 1``."""
         items = self.object_list
         if isinstance(items, QuerySet):
+            if items.query.combinator is not None:
+                return items[: self.limit + 1].count()
             return items.order_by().values("pk")[: self.limit + 1].count()
         return min(len(items), self.limit + 1)
 
@@ -102,7 +114,7 @@ class BoundedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         items = self.object_list
-        if not isinstance(items, QuerySet):
+        if not _models_by_pk(items):
             return self._get_page(items[bottom:top], number, self)
         ids = list(items.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in items.order_by().filter(pk__in=ids)}
