@@ -86,7 +86,7 @@ class BoundedPaginator(Paginator):
         return self.counted > self.limit
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]  # Django's is a cached_property too
+    def count(self) -> int:
         if not self.is_estimate:
             return self.counted
         items = self.object_list
@@ -101,7 +101,7 @@ class BoundedPaginator(Paginator):
         return rounded(self.count) if self.is_estimate else self.count
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]  # as count
+    def num_pages(self) -> int:
         if not self.is_estimate:
             return super().num_pages
         return max(1, math.floor(self.limit / self.per_page))
@@ -113,12 +113,12 @@ class BoundedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        items = self.object_list
+        items: Any = self.object_list
         if not _models_by_pk(items):
-            return self._get_page(items[bottom:top], number, self)
+            return Page(items[bottom:top], number, self)
         ids = list(items.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in items.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)
 
     @property
     def reach(self) -> int:
