@@ -93,7 +93,7 @@ def start_gunicorn(port: int, database_url: str, root: Path = ROOT) -> subproces
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine imports Django slowly
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
@@ -103,7 +103,7 @@ def start_gunicorn(port: int, database_url: str, root: Path = ROOT) -> subproces
         except OSError:
             time.sleep(0.5)
     process.terminate()
-    sys.exit("gunicorn did not answer within 60 s (see var/load-gunicorn.log)")
+    sys.exit("gunicorn did not answer within 180 s (see var/load-gunicorn.log)")
 
 
 def login(port: int, username: str, password: str) -> str:
