@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.forms import AccountImportForm
 from accounts.http import AuthedRequest
 from accounts.models import Activation, AuditEvent, Notification, PersonalDataAccess, Role, User
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(Role)
@@ -154,7 +155,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Activation)
-class ActivationAdmin(admin.ModelAdmin):
+class ActivationAdmin(ReadOnlyAdmin):
     """Read-only: activations are issued by account creation, the reset form and the sheet."""
 
     list_display = ("user", "channel", "status", "created_at", "expires_at", "closed_at")
@@ -173,32 +174,14 @@ class ActivationAdmin(admin.ModelAdmin):
         "issued_by",
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "content_type", "object_repr")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr", "actor__username", "reason")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notification)
@@ -209,7 +192,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
     """Read-only: the access log is evidence, nobody edits or deletes it here."""
 
     list_display = ("at", "user", "action", "what", "object_repr", "rows")
@@ -217,15 +200,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__full_name", "object_repr", "=object_id")
     date_hierarchy = "at"
     list_select_related = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 # --- two-factor devices: no secret shown, every removal audited -------------------------

@@ -174,14 +174,8 @@ def _plan(actor, point: CoveragePoint, plan: tuple) -> None:
     )
     for step in range(2, stage + 1):
         if step == CoveragePlan.Stage.VERIFIED:
-            services.record_signal(
-                actor=actor,
-                point=point,
-                carrier=carrier,
-                technology=4,
-                measured_on=dt.date(2021, 12, 20),
-                source=SOURCE,
-            )
+            # The measurement that verifies the plan: 4G of the plan's carrier.
+            _signals(actor, point, {carrier: 4}, dt.date(2021, 12, 20))
             point.refresh_from_db()
         services.advance_plan(actor=actor, plan=created, stage=step, note=PLAN_NOTES[step])
 

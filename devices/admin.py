@@ -17,6 +17,7 @@ from devices.models import (
     StockTransfer,
     Subscription,
 )
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(DataPackage)
@@ -32,17 +33,6 @@ class DataPackageAdmin(admin.ModelAdmin):
     )
     list_filter = ("carrier", "is_active")
     search_fields = ("name",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DeviceSource)

@@ -19,17 +19,7 @@ from donations.models import (
     Spending,
     SpendingDraw,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(FundAccount)

@@ -7,19 +7,25 @@ district, and a school's devices (they end up with its pupils): a count from 1 t
 same column is hidden where a single hidden cell could be worked out from the
 total above it), so a child cannot be re-identified.  Zero is shown as 0 (no child
 is described by it); devices, money, spending and coverage points are never
-suppressed.  The computed context is plain data, cached per language and cleared
-by every service that changes a figure shown (``kernel.public_page``).
+suppressed.  The page shows one province's programme (``?tinh=<id>``, by default
+the first province by code): every figure is read through ``in_province``, so a
+second province's money, devices and pupils are never counted in.  The computed
+context is plain data, cached per language and province and cleared by every
+service that changes a figure shown (``kernel.public_page``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -36,7 +42,7 @@ from donations.models import (
 from donations.services import DEVICE_KINDS
 from kernel import public_page
 from kernel.documents import format_vnd
-from schools.models import District, School
+from schools.models import District, Province, School
 
 logger = logging.getLogger(__name__)
 
@@ -89,39 +95,42 @@ def suppress_rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
             row["show"][column] = show(row[column], hidden=i in hidden)
 
 
-def _donor_rows() -> list[dict[str, Any]]:
-    donors = {d.pk: d for d in Donor.objects.only("pk", "name", "kind", "public_consent")}
-    pledged = dict(
-        Pledge.objects.values("donor_id")
-        .annotate(t=Sum("cash_amount"))
-        .values_list("donor_id", "t")
-    )
-    received = dict(
-        CashReceipt.objects.values("pledge__donor_id")
-        .annotate(t=Sum("amount"))
-        .values_list("pledge__donor_id", "t")
-    )
-    pledged_devices = dict(
-        PledgeItem.objects.filter(kind__in=sorted(DEVICE_KINDS))
-        .values("pledge__donor_id")
-        .annotate(t=Sum("quantity"))
-        .values_list("pledge__donor_id", "t")
-    )
-    received_devices = dict(
-        Device.objects.filter(source__donation_receipt__isnull=False)
-        .values("source__donation_receipt__pledge__donor_id")
-        .annotate(t=Count("pk"))
-        .values_list("source__donation_receipt__pledge__donor_id", "t")
-    )
+def _by(queryset: QuerySet[Any], key: str, total: Sum | Count) -> dict[int, int]:
+    """``total`` per value of ``key`` (one GROUP BY query)."""
+    return dict(queryset.values(key).annotate(t=total).values_list(key, "t"))
+
+
+def _per_donor(province_id: int | None) -> dict[str, dict[int, int]]:
+    """Per donor id of the province: cash pledged and received, devices pledged and received."""
+    pledges = Pledge.objects.in_province(province_id)
+    return {
+        "pledged": _by(pledges, "donor_id", Sum("cash_amount")),
+        "received": _by(
+            CashReceipt.objects.in_province(province_id), "pledge__donor_id", Sum("amount")
+        ),
+        "pledged_devices": _by(
+            PledgeItem.objects.filter(kind__in=sorted(DEVICE_KINDS), pledge__in=pledges),
+            "pledge__donor_id",
+            Sum("quantity"),
+        ),
+        "devices": _by(
+            Device.objects.in_province(province_id).filter(source__donation_receipt__isnull=False),
+            "source__donation_receipt__pledge__donor_id",
+            Count("pk"),
+        ),
+    }
+
+
+def _donor_rows(province_id: int | None) -> list[dict[str, Any]]:
+    donors = {
+        d.pk: d
+        for d in Donor.objects.in_province(province_id).only("pk", "name", "kind", "public_consent")
+    }
+    sums = _per_donor(province_id)
     named: list[dict[str, Any]] = []
     anonymous = {"count": 0, "pledged": 0, "received": 0, "pledged_devices": 0, "devices": 0}
     for pk, donor in donors.items():
-        values = {
-            "pledged": pledged.get(pk) or 0,
-            "received": received.get(pk) or 0,
-            "pledged_devices": pledged_devices.get(pk) or 0,
-            "devices": received_devices.get(pk) or 0,
-        }
+        values = {name: by_donor.get(pk) or 0 for name, by_donor in sums.items()}
         if not any(values.values()):
             continue
         if donor.public_consent:
@@ -151,23 +160,25 @@ def _donor_rows() -> list[dict[str, Any]]:
 
 # size: the public table's fixed set of aggregate queries, merged per district and school in one
 #   place
-def _place_rows() -> list[dict[str, Any]]:
+def _place_rows(province_id: int | None) -> list[dict[str, Any]]:
     """Per district, its schools: devices held, allocated, handed over, active data."""
+    devices = Device.objects.in_province(province_id)
     at_school = dict(
-        Device.objects.filter(school__isnull=False)
+        devices.filter(school__isnull=False)
         .values("school_id")
         .annotate(n=Count("pk"))
         .values_list("school_id", "n")
     )
     at_district = dict(
-        Device.objects.filter(school__isnull=True, district__isnull=False)
+        devices.filter(school__isnull=True, district__isnull=False)
         .values("district_id")
         .annotate(n=Count("pk"))
         .values_list("district_id", "n")
     )
     allocations: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for school_id, status, n in (
-        Allocation.objects.filter(OPEN_ALLOCATION)
+        Allocation.objects.in_province(province_id)
+        .filter(OPEN_ALLOCATION)
         .values("school_id", "status")
         .annotate(n=Count("pk"))
         .values_list("school_id", "status", "n")
@@ -176,14 +187,17 @@ def _place_rows() -> list[dict[str, Any]]:
         if status == Allocation.Status.HANDED_OVER:
             allocations[school_id]["handed_over"] += n
     subscriptions = dict(
-        Subscription.objects.filter(status=Subscription.Status.ACTIVE)
+        Subscription.objects.in_province(province_id)
+        .filter(status=Subscription.Status.ACTIVE)
         .values("student__school_id")
         .annotate(n=Count("pk"))
         .values_list("student__school_id", "n")
     )
     coverage = {
         row["district_id"]: row
-        for row in CoveragePoint.objects.values("district_id").annotate(
+        for row in CoveragePoint.objects.in_province(province_id)
+        .values("district_id")
+        .annotate(
             points=Count("pk"),
             covered=Count("pk", filter=COVERED_Q),
         )
@@ -230,11 +244,12 @@ def _place_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _spending_rows() -> dict[str, Any]:
+def _spending_rows(province_id: int | None) -> dict[str, Any]:
     """Cash spent per purpose (devices, data packages, other), in one query."""
     by_purpose = {
         r["purpose"]: r
-        for r in Spending.objects.values("purpose")
+        for r in Spending.objects.in_province(province_id)
+        .values("purpose")
         .annotate(amount=Sum("amount"), count=Count("pk"), subscriptions=Sum("subscriptions_count"))
         .order_by()
     }
@@ -256,20 +271,28 @@ def _spending_rows() -> dict[str, Any]:
     return {"rows": rows, "total": total, "total_text": _money(total)}
 
 
-def _totals() -> dict[str, Any]:
-    pledged = Pledge.objects.aggregate(t=Sum("cash_amount"))["t"] or 0
-    received = CashReceipt.objects.aggregate(t=Sum("amount"))["t"] or 0
-    devices = Device.objects.aggregate(
+def _totals(province_id: int | None) -> dict[str, Any]:
+    pledged = Pledge.objects.in_province(province_id).aggregate(t=Sum("cash_amount"))["t"] or 0
+    received = CashReceipt.objects.in_province(province_id).aggregate(t=Sum("amount"))["t"] or 0
+    devices = Device.objects.in_province(province_id).aggregate(
         total=Count("pk"),
         donated=Count("pk", filter=Q(source__kind=DeviceSource.Kind.DONATION)),
         purchased=Count("pk", filter=Q(source__kind=DeviceSource.Kind.PURCHASE)),
     )
-    allocations = Allocation.objects.filter(OPEN_ALLOCATION).aggregate(
-        allocated=Count("pk"),
-        handed_over=Count("pk", filter=Q(status=Allocation.Status.HANDED_OVER)),
+    allocations = (
+        Allocation.objects.in_province(province_id)
+        .filter(OPEN_ALLOCATION)
+        .aggregate(
+            allocated=Count("pk"),
+            handed_over=Count("pk", filter=Q(status=Allocation.Status.HANDED_OVER)),
+        )
     )
-    active = Subscription.objects.filter(status=Subscription.Status.ACTIVE).count()
-    coverage = CoveragePoint.objects.aggregate(
+    active = (
+        Subscription.objects.in_province(province_id)
+        .filter(status=Subscription.Status.ACTIVE)
+        .count()
+    )
+    coverage = CoveragePoint.objects.in_province(province_id).aggregate(
         points=Count("pk"),
         covered=Count("pk", filter=COVERED_Q),
     )
@@ -289,17 +312,35 @@ def _totals() -> dict[str, Any]:
     }
 
 
-def compute_public_context() -> dict[str, Any]:
-    """The whole page's data as plain, picklable values (a fixed number of queries)."""
-    from django.utils import timezone
+def _provinces(requested: int | None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The province shown (the requested one, else the first by code) and all of them;
+    a requested province that does not exist is a 404."""
+    # Ordered as ``schools.models.first_province_id`` picks the first, in the same query.
+    provinces: list[dict[str, Any]] = [
+        {"pk": pk, "name": name}
+        for pk, name in Province.objects.order_by("code", "generation").values_list("pk", "name")
+    ]
+    if requested is None:
+        return (provinces[0] if provinces else None), provinces
+    shown = next((p for p in provinces if p["pk"] == requested), None)
+    if shown is None:
+        raise Http404
+    return shown, provinces
 
-    totals = _totals()
-    spending = _spending_rows()
+
+def compute_public_context(requested: int | None = None) -> dict[str, Any]:
+    """One province's page as plain, picklable values (a fixed number of queries)."""
+    province, provinces = _provinces(requested)
+    province_id = province["pk"] if province else None
+    totals = _totals(province_id)
+    spending = _spending_rows(province_id)
     spending["balance_text"] = _money(max(totals.pop("received_amount") - spending["total"], 0))
     return {
+        "province": province,
+        "provinces": provinces if len(provinces) > 1 else [],
         "totals": totals,
-        "donors": _donor_rows(),
-        "districts": _place_rows(),
+        "donors": _donor_rows(province_id),
+        "districts": _place_rows(province_id),
         "spending": spending,
         "generated_at": timezone.localtime(),
         "suppress_below": SUPPRESS_BELOW,
@@ -307,20 +348,30 @@ def compute_public_context() -> dict[str, Any]:
     }
 
 
-def public_context() -> dict[str, Any]:
-    """The cached context, per language; recomputed after PUBLIC_PAGE_CACHE_SECONDS."""
+def _fresh(context: dict[str, Any]) -> bool:
+    # The provinces share one cache entry per language, which each new province's page
+    # stores again: each page is only as old as PUBLIC_PAGE_CACHE_SECONDS allows.
+    age = dt.timedelta(seconds=settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return bool(context["generated_at"] > timezone.now() - age)
+
+
+def public_context(requested: int | None = None) -> dict[str, Any]:
+    """The cached page of the ``requested`` province (``None``: the first), per language;
+    recomputed after PUBLIC_PAGE_CACHE_SECONDS or when a service clears the cache."""
     key = public_page.cache_key(get_language() or settings.LANGUAGE_CODE)
     try:
-        context = cache.get(key)
+        pages = cache.get(key) or {}
     except Exception as exc:  # noqa: BLE001 - a cache outage only costs the computation
         logger.warning("Public page cache unavailable, computing the page: %s", exc)
-        return compute_public_context()
-    if context is None:
-        context = compute_public_context()
-        try:
-            cache.set(key, context, settings.PUBLIC_PAGE_CACHE_SECONDS)
-        except Exception as exc:  # noqa: BLE001
-            logger.warning("Public page cache unavailable, page not stored: %s", exc)
+        return compute_public_context(requested)
+    cached = pages.get(requested)
+    if cached is not None and _fresh(cached):
+        return cached
+    context = compute_public_context(requested)
+    try:
+        cache.set(key, {**pages, requested: context}, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("Public page cache unavailable, page not stored: %s", exc)
     return context
 
 

@@ -489,5 +489,11 @@ def spending_create(request: AuthedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def public(request: HttpRequest) -> HttpResponse:
-    """Programme totals for everyone, no login: aggregates only, small counts hidden."""
-    return render(request, "donations/public.html", public_context())
+    """One province's programme totals for everyone, no login: aggregates only, small counts
+    hidden. ``?tinh=<id>`` picks the province (default: the first); an unknown one is 404."""
+    requested = request.GET.get("tinh", "")
+    if requested and not (requested.isascii() and requested.isdigit()):
+        raise Http404
+    return render(
+        request, "donations/public.html", public_context(int(requested) if requested else None)
+    )

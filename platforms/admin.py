@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from kernel.admin import ReadOnlyAdmin
 from platforms import services
 from platforms.forms import LearningPlatformForm
 from platforms.models import LearningPlatform, PlatformAccount
@@ -29,17 +30,8 @@ class LearningPlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformAccount)
-class PlatformAccountAdmin(admin.ModelAdmin):
+class PlatformAccountAdmin(ReadOnlyAdmin):
     list_display = ("login_name", "platform", "student", "set_up_on", "is_active")
     list_filter = ("platform", "is_active")
     search_fields = ("login_name",)
     list_select_related = ("platform", "student")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

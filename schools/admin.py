@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
+from kernel.admin import ReadOnlyAdmin
 from kernel.audit import record_audit
 from kernel.resources import SafeExportResource
 from schools.forms import InterimChangeImportForm
@@ -129,7 +130,7 @@ class SchoolAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommuneSuccession)
-class CommuneSuccessionAdmin(admin.ModelAdmin):
+class CommuneSuccessionAdmin(ReadOnlyAdmin):
     """The package's crosswalk, loaded by ``load_units``: read here, never edited."""
 
     list_display = ("old", "old_code", "new", "new_code", "partial")
@@ -144,15 +145,6 @@ class CommuneSuccessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("mã xã mới"))
     def new_code(self, obj: CommuneSuccession) -> str:
         return obj.new.code
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _shown(value: Any) -> str | int | None:

@@ -36,6 +36,21 @@ GENERATIONS: dict[str, dict[str, object]] = {
 }
 
 
+def in_period(day: dt.date, valid_from: dt.date | None, valid_to: dt.date | None) -> bool:
+    """``day`` lies in the period (either end open when empty)."""
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
+def dates_in_order(name: str) -> models.CheckConstraint:
+    """A period's ``valid_to`` is not before its ``valid_from`` (either may be empty)."""
+    return models.CheckConstraint(
+        condition=models.Q(valid_to__isnull=True)
+        | models.Q(valid_from__isnull=True)
+        | models.Q(valid_to__gte=models.F("valid_from")),
+        name=name,
+    )
+
+
 class UnitGeneration(models.Model):
     """One official list of administrative units and the dates it was in force.
 
@@ -56,22 +71,13 @@ class UnitGeneration(models.Model):
         verbose_name = _("thế hệ đơn vị hành chính")
         verbose_name_plural = _("thế hệ đơn vị hành chính")
         ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True)
-                | models.Q(valid_from__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")),
-                name="unitgeneration_dates_in_order",
-            )
-        ]
+        constraints = [dates_in_order("unitgeneration_dates_in_order")]
 
     def __str__(self) -> str:
         return self.name
 
     def in_force_on(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return in_period(day, self.valid_from, self.valid_to)
 
 
 class CommuneSuccession(models.Model):
@@ -189,21 +195,14 @@ class SchoolPlacement(models.Model):
             models.UniqueConstraint(
                 fields=["school", "valid_from"], name="schoolplacement_one_start_per_day"
             ),
-            models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True)
-                | models.Q(valid_from__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")),
-                name="schoolplacement_dates_in_order",
-            ),
+            dates_in_order("schoolplacement_dates_in_order"),
         ]
 
     def __str__(self) -> str:
         return f"{self.school} – {self.commune}"
 
     def covers(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return in_period(day, self.valid_from, self.valid_to)
 
     def clean(self) -> None:
         if not (self.school_id and self.commune_id):

@@ -5,6 +5,7 @@ portal's services to be validated and audited."""
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
+from kernel.admin import ReadOnlyAdmin
 from kernel.resources import SafeExportResource
 from students.models import Ethnicity, Household, HouseholdCategory, Student
 
@@ -37,17 +38,6 @@ class HouseholdCategoryAdmin(ImportExportModelAdmin):
     list_editable = ("priority", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "synonyms", "code")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Student)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +21,7 @@ from accounts.models import PersonalDataAccess
 from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import background_threshold, clean_params, export_response
+from kernel.http import ViewFunc
 from kernel.paging import BoundedPaginator
 from kernel.sorting import Sorting
 from kernel.spreadsheets import SpreadsheetError
@@ -260,11 +264,28 @@ def import_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "students/import_list.html", context)
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_GET
-def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)
+BatchView = Callable[[AuthedRequest, ImportBatch], HttpResponse]
+
+
+def batch_view(method: str) -> Callable[[BatchView], ViewFunc]:
+    """A page of one pupil import: pupil data and ``can_import`` required, only ``method``;
+    the view is given the batch, looked up in the user's scope (404 outside it)."""
+
+    def decorate(view: BatchView) -> ViewFunc:
+        @pupil_data_required
+        @capability_required("can_import")
+        @require_http_methods([method])
+        @wraps(view)
+        def wrapped(request: AuthedRequest, pk: int) -> HttpResponse:
+            return view(request, selectors.get_batch_for_user(request.user, pk))
+
+        return wrapped
+
+    return decorate
+
+
+@batch_view("GET")
+def import_detail(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     context: dict = {"batch": batch, "async_rows": settings.IMPORT_ASYNC_ROWS}
     if batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATED):
         try:
@@ -341,12 +362,9 @@ def _mapped_labels(table):
     ]
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_POST
-def import_check(request: AuthedRequest, pk: int) -> HttpResponse:
+@batch_view("POST")
+def import_check(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     """Save the column mapping and run the dry run."""
-    batch = selectors.get_batch_for_user(request.user, pk)
     try:
         table, _importer = services.describe_batch_table(actor=request.user, batch=batch)
         form = MappingForm(request.POST, table=table)
@@ -356,19 +374,16 @@ def import_check(request: AuthedRequest, pk: int) -> HttpResponse:
                     request,
                     f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}",
                 )
-            return redirect("students:import_detail", pk=pk)
+            return redirect("students:import_detail", pk=batch.pk)
         services.save_mapping(actor=request.user, batch=batch, mapping=form.mapping())
         services.start_batch(actor=request.user, batch=batch, phase="validate")
     except (SpreadsheetError, services.ImportRefused) as exc:
         messages.error(request, exc.message)
-    return redirect("students:import_detail", pk=pk)
+    return redirect("students:import_detail", pk=batch.pk)
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_POST
-def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)
+@batch_view("POST")
+def import_confirm(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     form = ConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     try:
@@ -382,7 +397,7 @@ def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     except services.ImportRefused as exc:
         messages.error(request, exc.message)
-        return redirect("students:import_detail", pk=pk)
+        return redirect("students:import_detail", pk=batch.pk)
     if batch.status == ImportBatch.Status.DONE:
         messages.success(
             request,
@@ -391,32 +406,26 @@ def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     elif batch.status == ImportBatch.Status.VALIDATED and batch.message:
         messages.error(request, batch.message)
-    return redirect("students:import_detail", pk=pk)
+    return redirect("students:import_detail", pk=batch.pk)
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_POST
-def import_choose(request: AuthedRequest, pk: int) -> HttpResponse:
+@batch_view("POST")
+def import_choose(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     """Save which value wins for the conflicts shown (or for all) before confirming."""
-    batch = selectors.get_batch_for_user(request.user, pk)
     try:
         _save_conflict_choices(request, batch)
     except services.ImportRefused as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã lưu lựa chọn giá trị."))
-    url = reverse("students:import_detail", args=[pk])
+    url = reverse("students:import_detail", args=[batch.pk])
     page = request.POST.get("xung_dot", "")
     return redirect(f"{url}?xung_dot={page}#conflicts" if page.isdigit() else f"{url}#conflicts")
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_GET
-def import_changes_export(request: AuthedRequest, pk: int) -> HttpResponse:
+@batch_view("GET")
+def import_changes_export(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     """The dry run's per-field difference as .xlsx."""
-    batch = selectors.get_batch_for_user(request.user, pk)
     data = services.import_changes_file(actor=request.user, batch=batch)
     stem = batch.file_name.rsplit(".", 1)[0]
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
@@ -424,24 +433,18 @@ def import_changes_export(request: AuthedRequest, pk: int) -> HttpResponse:
     return response
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_POST
-def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    batch = selectors.get_batch_for_user(request.user, pk)
+@batch_view("POST")
+def import_cancel(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     try:
         services.cancel_batch(actor=request.user, batch=batch)
     except services.ImportRefused as exc:
         messages.error(request, exc.message)
-    return redirect("students:import_detail", pk=pk)
+    return redirect("students:import_detail", pk=batch.pk)
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_GET
-def import_status(request: AuthedRequest, pk: int) -> JsonResponse:
+@batch_view("GET")
+def import_status(request: AuthedRequest, batch: ImportBatch) -> JsonResponse:
     """Small JSON for the progress bar (polled while the import runs in Celery)."""
-    batch = selectors.get_batch_for_user(request.user, pk)
     return JsonResponse(
         {
             "status": batch.status,
@@ -458,17 +461,14 @@ def import_status(request: AuthedRequest, pk: int) -> JsonResponse:
     )
 
 
-@pupil_data_required
-@capability_required("can_import")
-@require_GET
-def import_error_file(request: AuthedRequest, pk: int) -> HttpResponse:
+@batch_view("GET")
+def import_error_file(request: AuthedRequest, batch: ImportBatch) -> HttpResponse:
     """The uploaded file with a "Lỗi" column added."""
-    batch = selectors.get_batch_for_user(request.user, pk)
     try:
         data = services.error_copy(actor=request.user, batch=batch)
     except SpreadsheetError as exc:
         messages.error(request, exc.message)
-        return redirect("students:import_detail", pk=pk)
+        return redirect("students:import_detail", pk=batch.pk)
     stem = batch.file_name.rsplit(".", 1)[0]
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(f"{stem} - lỗi.xlsx")

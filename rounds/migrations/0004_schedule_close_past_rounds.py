@@ -2,41 +2,16 @@
 
 from django.db import migrations
 
-TASK = "rounds.tasks.close_past_rounds"
-NAME = "Đóng đợt hỗ trợ đã qua ngày kết thúc"
+from kernel.schedules import DailyTask
 
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _created = CrontabSchedule.objects.get_or_create(
-        minute="10",
-        hour="0",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Ho_Chi_Minh",
-    )
-    PeriodicTask.objects.update_or_create(
-        name=NAME,
-        defaults={
-            "task": TASK,
-            "crontab": crontab,
-            "interval": None,
-            "enabled": True,
-            "description": "Đóng các đợt hỗ trợ đang mở đã qua ngày kết thúc đợt và báo cho "
-            "Phòng GD&ĐT; chạy lại không đóng lần hai.",
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask.objects.filter(name=NAME, task=TASK).delete()
-    CrontabSchedule.objects.filter(
-        minute="10", hour="0", timezone="Asia/Ho_Chi_Minh", periodictask__isnull=True
-    ).delete()
+CLOSE_PAST_ROUNDS = DailyTask(
+    name="Đóng đợt hỗ trợ đã qua ngày kết thúc",
+    task="rounds.tasks.close_past_rounds",
+    description="Đóng các đợt hỗ trợ đang mở đã qua ngày kết thúc đợt và báo cho "
+    "Phòng GD&ĐT; chạy lại không đóng lần hai.",
+    hour="0",
+    minute="10",
+)
 
 
 class Migration(migrations.Migration):
@@ -44,4 +19,4 @@ class Migration(migrations.Migration):
         ("rounds", "0003_deadline_extensions_and_closing_date"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [CLOSE_PAST_ROUNDS.operation()]

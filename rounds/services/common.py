@@ -133,16 +133,31 @@ def notify_next(proposal: Proposal, recipients: list[User], verb: str, message: 
 # --- proposals: transitions -----------------------------------------------------------
 
 
-def audit_transition(
-    actor: User, proposal: Proposal, action: str, old: str, reason: str = "", **extra
-):
-    changes = {"status": [old, proposal.status], **extra}
+def audit_proposal(
+    actor: User, proposal: Proposal, *, audit_action: str, changes: dict, reason: str = ""
+) -> None:
+    """The one audit row of a change to a list, filed under its school and district."""
     record_audit(
         actor=actor,
-        action=action,
+        action=audit_action,
         obj=proposal,
         changes=changes,
         reason=reason,
         school_id=proposal.school_id,
         district_id=proposal.school.district_id,
     )
+
+
+def record_list_change(
+    actor: User, proposal: Proposal, *, audit_action: str, changes: dict, reason: str = ""
+) -> None:
+    """A change to the pupils of a locked list: a new version and its one audit row."""
+    bump_version(proposal)
+    audit_proposal(actor, proposal, audit_action=audit_action, changes=changes, reason=reason)
+
+
+def audit_transition(
+    actor: User, proposal: Proposal, action: str, old: str, reason: str = "", **extra
+):
+    changes = {"status": [old, proposal.status], **extra}
+    audit_proposal(actor, proposal, audit_action=action, changes=changes, reason=reason)

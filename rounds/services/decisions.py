@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -25,6 +26,7 @@ from rounds.services.common import (
     lock_proposal,
     notify_next,
     province_officers,
+    record_list_change,
     require_capability,
     require_open,
     school_staff_of,
@@ -33,6 +35,7 @@ from rounds.services.deadlines import require_before_deadline
 from rounds.workflow import (
     DECIDABLE_STATES,
     RoundsError,
+    Transition,
     acts_at_level,
     check_transition,
 )
@@ -69,13 +72,13 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
                 )
                 % {"n": n, "kind": SupportKind(kind).label, "limit": limit}
             )
-    old = locked.status
-    locked.status = transition.target
-    locked.submitted_at = clock.now()
-    locked.submitted_by = actor
-    locked.note = ""
-    bump_version(locked, "status", "submitted_at", "submitted_by", "note")
-    audit_transition(actor, locked, transition.verb, old, kinds=dict(counts))
+    _move(
+        actor,
+        locked,
+        transition,
+        {"submitted_at": clock.now(), "submitted_by": actor, "note": ""},
+        kinds=dict(counts),
+    )
     notify_next(
         locked,
         district_officers(locked.school.district_id),
@@ -84,6 +87,23 @@ def submit_proposal(*, actor: User, proposal: Proposal, version: int | None) -> 
         % {"school": locked.school, "n": sum(counts.values()), "round": locked.round.name},
     )
     return locked
+
+
+def _move(
+    actor: User,
+    locked: Proposal,
+    transition: Transition,
+    fields: dict[str, Any],
+    reason: str = "",
+    **extra: Any,
+) -> None:
+    """Put the locked list in the transition's target state with ``fields``; audit the move."""
+    old = locked.status
+    locked.status = transition.target
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    bump_version(locked, "status", *fields)
+    audit_transition(actor, locked, transition.verb, old, reason, **extra)
 
 
 def _lock_district_quotas(round_: SupportRound, district_id: int, kinds: Iterable[str]) -> dict:
@@ -172,6 +192,15 @@ def _release_locks(actor: User, student_ids: Iterable[int], reason: str) -> None
         )
 
 
+def _reset_decisions(actor: User, locked: Proposal, reason: str) -> None:
+    """Every pupil of the list back to "proposed"; eligibility no longer held is unlocked."""
+    student_ids = list(locked.items.values_list("student_id", flat=True))
+    locked.items.update(
+        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    )
+    _release_locks(actor, student_ids, reason)
+
+
 @transaction.atomic
 def approve_proposal(
     *, actor: User, proposal: Proposal, version: int | None, note: str = ""
@@ -185,14 +214,15 @@ def approve_proposal(
         raise RoundsError(
             _("Không có học sinh nào được duyệt; hãy dùng “Từ chối” nếu không duyệt danh sách.")
         )
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = clock.now()
-    locked.decided_by = actor
-    locked.note = note
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
     approved = locked.items.filter(status=ProposalItem.Status.APPROVED).count()
-    audit_transition(actor, locked, transition.verb, old, note, approved=approved)
+    _move(
+        actor,
+        locked,
+        transition,
+        {"decided_at": clock.now(), "decided_by": actor, "note": note},
+        note,
+        approved=approved,
+    )
     message = _(
         "Phòng GD&ĐT đã duyệt %(n)s học sinh trong danh sách của %(school)s – %(round)s."
     ) % {
@@ -231,13 +261,9 @@ def reject_proposal(
         status=ProposalItem.Status.REJECTED, decided_at=now, decided_by=actor, reason=reason
     )
     _release_locks(actor, [i.student_id for i in items], reason)
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = now
-    locked.decided_by = actor
-    locked.note = reason
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
-    audit_transition(actor, locked, transition.verb, old, reason)
+    _move(
+        actor, locked, transition, {"decided_at": now, "decided_by": actor, "note": reason}, reason
+    )
     notify_next(
         locked,
         school_staff_of(locked.school_id),
@@ -253,16 +279,8 @@ def return_proposal(*, actor: User, proposal: Proposal, note: str, version: int 
     """Send the list back to the school for correction; decisions made so far are reset."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("return", locked, actor, note)
-    student_ids = list(locked.items.values_list("student_id", flat=True))
-    locked.items.update(
-        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
-    )
-    _release_locks(actor, student_ids, note)
-    old = locked.status
-    locked.status = transition.target
-    locked.note = note
-    bump_version(locked, "status", "note")
-    audit_transition(actor, locked, transition.verb, old, note)
+    _reset_decisions(actor, locked, note)
+    _move(actor, locked, transition, {"note": note}, note)
     notify_next(
         locked,
         school_staff_of(locked.school_id),
@@ -278,12 +296,7 @@ def confirm_proposal(*, actor: User, proposal: Proposal, version: int | None) ->
     """The province confirms a district-approved list (rounds that require it)."""
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("confirm", locked, actor)
-    old = locked.status
-    locked.status = transition.target
-    locked.confirmed_at = clock.now()
-    locked.confirmed_by = actor
-    bump_version(locked, "status", "confirmed_at", "confirmed_by")
-    audit_transition(actor, locked, transition.verb, old)
+    _move(actor, locked, transition, {"confirmed_at": clock.now(), "confirmed_by": actor})
     message = _("Sở GD&ĐT đã xác nhận danh sách đề xuất của %(school)s – %(round)s.") % {
         "school": locked.school,
         "round": locked.round.name,
@@ -310,18 +323,10 @@ def send_back_proposal(
     """
     locked = lock_proposal(actor, proposal, version)
     transition = check_transition("send_back", locked, actor, reason)
-    student_ids = list(locked.items.values_list("student_id", flat=True))
-    locked.items.update(
-        status=ProposalItem.Status.PROPOSED, decided_at=None, decided_by=None, reason=""
+    _reset_decisions(actor, locked, reason)
+    _move(
+        actor, locked, transition, {"decided_at": None, "decided_by": None, "note": reason}, reason
     )
-    _release_locks(actor, student_ids, reason)
-    old = locked.status
-    locked.status = transition.target
-    locked.decided_at = None
-    locked.decided_by = None
-    locked.note = reason
-    bump_version(locked, "status", "decided_at", "decided_by", "note")
-    audit_transition(actor, locked, transition.verb, old, reason)
     message = _(
         "Sở GD&ĐT trả lại danh sách đề xuất của %(school)s – %(round)s để Phòng GD&ĐT "
         "xét duyệt lại: %(reason)s"
@@ -357,14 +362,11 @@ def approve_items(
     if not items:
         return 0
     _approve(actor, locked, items)
-    bump_version(locked)
-    record_audit(
-        actor=actor,
-        action="proposal.approve_items",
-        obj=locked,
+    record_list_change(
+        actor,
+        locked,
+        audit_action="proposal.approve_items",
         changes={"pupils": [None, [str(i) for i in items]]},
-        school_id=locked.school_id,
-        district_id=locked.school.district_id,
     )
     return len(items)
 
@@ -391,15 +393,12 @@ def reject_items(
         reason=reason,
     )
     _release_locks(actor, [i.student_id for i in items], reason)
-    bump_version(locked)
-    record_audit(
-        actor=actor,
-        action="proposal.reject_items",
-        obj=locked,
+    record_list_change(
+        actor,
+        locked,
+        audit_action="proposal.reject_items",
         changes={"pupils": [None, [str(i) for i in items]]},
         reason=reason,
-        school_id=locked.school_id,
-        district_id=locked.school.district_id,
     )
     notices.pupils_rejected(locked, items, reason)
     return len(items)

@@ -13,9 +13,9 @@ from accounts.services import record_audit
 from rounds.models import Proposal, ProposalItem, SupportRound
 from rounds.services.common import (
     EXAM_GRADES,
-    bump_version,
     lock_proposal,
     own_round,
+    record_list_change,
     require_capability,
     require_open,
 )
@@ -118,14 +118,11 @@ def add_proposal_items(
             raise RoundsError(_kind_for_pupil_message(student, kind, round_)) from exc
         created.append(item)
     if created:
-        bump_version(locked)
-        record_audit(
-            actor=actor,
-            action="proposal.add_items",
-            obj=locked,
+        record_list_change(
+            actor,
+            locked,
+            audit_action="proposal.add_items",
             changes={"pupils": [None, [f"{i.student} – {i.get_kind_display()}" for i in created]]},
-            school_id=locked.school_id,
-            district_id=locked.school.district_id,
         )
     return created
 
@@ -141,14 +138,8 @@ def remove_proposal_items(
         return 0
     labels = [f"{i.student} – {i.get_kind_display()}" for i in items]
     ProposalItem.objects.filter(pk__in=[i.pk for i in items]).delete()
-    bump_version(locked)
-    record_audit(
-        actor=actor,
-        action="proposal.remove_items",
-        obj=locked,
-        changes={"pupils": [labels, None]},
-        school_id=locked.school_id,
-        district_id=locked.school.district_id,
+    record_list_change(
+        actor, locked, audit_action="proposal.remove_items", changes={"pupils": [labels, None]}
     )
     return len(items)
 
@@ -179,21 +170,18 @@ def reorder_proposal_items(
             ):
                 raise RoundsError(_kind_for_pupil_message(item.student, new_kind, locked.round))
     ordered = sorted(items, key=lambda i: (priorities.get(i.pk, i.priority), i.priority, i.pk))
-    changed = _renumber(ordered, kinds)
-    if changed:
-        bump_version(locked)
-        record_audit(
-            actor=actor,
-            action="proposal.reorder",
-            obj=locked,
-            changes={"pupils": [None, [f"{i.priority}. {i.student}" for i in ordered]]},
-            school_id=locked.school_id,
-            district_id=locked.school.district_id,
-        )
-    return changed
+    return _renumber(actor, locked, ordered, kinds, audit_action="proposal.reorder")
 
 
-def _renumber(ordered: Sequence[ProposalItem], kinds: Mapping[int, str]) -> int:
+def _renumber(
+    actor: User,
+    locked: Proposal,
+    ordered: Sequence[ProposalItem],
+    kinds: Mapping[int, str],
+    *,
+    audit_action: str,
+) -> int:
+    """Number the items 1..n in ``ordered`` order (with new kinds); audit if any changed."""
     changed = 0
     for position, item in enumerate(ordered, start=1):
         new_kind = kinds.get(item.pk, item.kind)
@@ -202,6 +190,13 @@ def _renumber(ordered: Sequence[ProposalItem], kinds: Mapping[int, str]) -> int:
             item.kind = new_kind
             item.save(update_fields=["priority", "kind"])
             changed += 1
+    if changed:
+        record_list_change(
+            actor,
+            locked,
+            audit_action=audit_action,
+            changes={"pupils": [None, [f"{i.priority}. {i.student}" for i in ordered]]},
+        )
     return changed
 
 
@@ -229,15 +224,4 @@ def apply_suggested_order(*, actor: User, proposal: Proposal, version: int | Non
     _require_school_editor(actor, locked)
     items = locked.items.select_related("student__household__category")
     ordered = suggest_order(items)
-    changed = _renumber(ordered, {})
-    if changed:
-        bump_version(locked)
-        record_audit(
-            actor=actor,
-            action="proposal.suggested_order",
-            obj=locked,
-            changes={"pupils": [None, [f"{i.priority}. {i.student}" for i in ordered]]},
-            school_id=locked.school_id,
-            district_id=locked.school.district_id,
-        )
-    return changed
+    return _renumber(actor, locked, ordered, {}, audit_action="proposal.suggested_order")

@@ -96,8 +96,8 @@ def _pages():
             elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
                 yield f"{namespace}{entry.name}"
 
-    # The public page is anonymous: it has no user whose scope could limit it and shows
-    # the whole deployment's totals (one programme, one public page).
+    # The public page is anonymous: no user's scope limits it; it shows one province by
+    # its own switch, tested in tests/donations/test_public_provinces.py.
     skip = {"accounts:logout", "set_language"}
     return sorted(
         name
