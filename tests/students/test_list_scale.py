@@ -95,7 +95,9 @@ def test_accent_free_search_matches_the_sql_on_the_folded_name(
     StudentFactory(school=far_school, full_name="Lò Thị Đào Hoa")
     StudentFactory(school=far_school, full_name="Giàng Thị Dung")
     page = (
-        client_for(province_official).get(reverse("students:list"), {"q": "thi dao"}).context["page"]
+        client_for(province_official)
+        .get(reverse("students:list"), {"q": "thi dao"})
+        .context["page"]
     )
     expected = sql_ids(
         "SELECT id FROM students_student WHERE name_key LIKE %s"
@@ -111,9 +113,7 @@ def test_the_name_search_has_a_trigram_index_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no trigram index and scans")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'student_name_trgm_idx'"
-        )
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'student_name_trgm_idx'")
         (definition,) = cursor.fetchone()
     assert "gin" in definition and "gin_trgm_ops" in definition and "name_key" in definition
 
