@@ -21,4 +21,5 @@ RUN export DEBUG=False SECRET_KEY="$(python -c "import secrets; print(secrets.to
 
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "laocai_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+# Workers, threads, timeouts and keep-alive: gunicorn.conf.py (one file for every way of running).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "laocai_portal.wsgi:application"]

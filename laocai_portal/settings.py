@@ -99,6 +99,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connection reuse: a request no longer opens (and authenticates) its own connection. 60 s
+# by default (the URL's ?conn_max_age= or CONN_MAX_AGE overrides it; 0 closes after every
+# request, e.g. behind PgBouncer in transaction mode); the health check replaces a
+# connection the server closed meanwhile before the request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=DATABASES["default"].get("CONN_MAX_AGE", 60)
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 # PostgreSQL in production, SQLite embedded: the bulk import relies on either's own way
 # of reserving ids (students.importers.bulk.reserve_ids), so no other engine is accepted.
 if DATABASES["default"]["ENGINE"] not in (
@@ -200,6 +208,9 @@ IMPORT_MAX_ROWS_SCHOOL = env.int("IMPORT_MAX_ROWS_SCHOOL", default=5000)
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=2000)
 # Lists longer than this are exported in the background with a download link.
 EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
+# Long lists (kernel.paging): counted exactly up to this many rows, above it "khoảng …" with
+# PostgreSQL's estimate; pages reach this many rows (narrow the search for the others).
+LIST_EXACT_ROWS = env.int("LIST_EXACT_ROWS", default=10_000)
 SCAN_MAX_UPLOAD_MB = env.int("SCAN_MAX_UPLOAD_MB", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -184,8 +184,9 @@ class Student(models.Model):
         _("mã định danh học sinh"), max_length=10, validators=[pupil_code_validator]
     )
     full_name = models.CharField(_("họ và tên"), max_length=150)
-    # Searched with "contains", which no B-tree serves, so name_key has no index of its
-    # own; sort_key gets one plain index (Meta) rather than db_index's two on PostgreSQL.
+    # Searched with "contains", which no B-tree serves: on PostgreSQL a trigram GIN index
+    # serves it (migration 0010, outside Meta since SQLite has no such index); sort_key gets
+    # one plain index (Meta) rather than db_index's two on PostgreSQL.
     name_key = models.CharField(
         _("khóa tìm tên"),
         max_length=150,

@@ -22,6 +22,7 @@ from accounts.services import record_access
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import clean_params, export_response, get_export
 from kernel.http import ViewFunc
+from kernel.paging import BoundedPaginator
 from kernel.sorting import Sorting
 from kernel.spreadsheets import SpreadsheetError
 from schools.models import ImportBatch
@@ -60,7 +61,7 @@ def student_list(request: AuthedRequest) -> HttpResponse:
         request.GET, selectors.STUDENT_SORTS, default=("sort_key", "date_of_birth", "pk")
     )
     students = selectors.student_list(user=request.user, filters=filters, sorting=sorting)
-    page = Paginator(students, _page_size(request)).get_page(request.GET.get("page"))
+    page = BoundedPaginator(students, _page_size(request)).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest
 
 from accounts import access
 from accounts.http import AuthedRequest
+from kernel.paging import BoundedPaginator
 from kernel.sorting import Sorting
 
 PER_PAGE = 50
@@ -32,7 +33,8 @@ def paginate(
     sorting = Sorting.from_params(request.GET, sorts, default=default) if sorts else None
     if sorting is not None:
         items = sorting.apply(items)
-    page: Page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # Counted and paged within bounds: these lists grow with the registry (kernel.paging).
+    page: Page = BoundedPaginator(items, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("export", None)
