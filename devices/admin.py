@@ -17,8 +17,8 @@ from devices.models import (
     StockTransfer,
     Subscription,
 )
-from kernel.admin import ReadOnlyAdmin
 from devices.transition.admin import hand_over_work
+from kernel.admin import ReadOnlyAdmin
 from schools.admin import OfficeAdmin as BaseOfficeAdmin
 from schools.models import Office
 
