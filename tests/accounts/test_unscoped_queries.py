@@ -35,9 +35,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("coverage/views.py", "school_report", "School"): _OWN_UNIT,
     ("reports/views.py", "outreach_edit", "OutreachActivity"): _REREAD,
     ("rounds/views.py", "round_edit", "SupportRound"): _REREAD,
-    ("rounds/views.py", "round_detail", "District"): _OWN_UNIT,
     ("rounds/views.py", "round_detail", "School"): _OWN_UNIT,
-    ("rounds/views.py", "_own_district", "District"): _OWN_UNIT,
+    ("rounds/quota_views.py", "own_unit", "District"): _OWN_UNIT,
+    ("rounds/quota_views.py", "own_unit", "Commune"): _OWN_UNIT,
+    ("rounds/quota_views.py", "own_unit", "School"): _OWN_UNIT,
     ("devices/views/allocations.py", "allocations", "School"): (
         "the schools of the allocations the user sees (Allocation.objects.visible_to)"
     ),
@@ -63,6 +64,7 @@ def views_modules() -> list[Path]:
         found += (
             sorted((ROOT / app / "views").glob("*.py")) if (ROOT / app / "views").is_dir() else []
         )
+        found += sorted((ROOT / app).glob("*_views.py"))  # rounds/quota_views.py, deadline_views.py
     return found
 
 

@@ -16,6 +16,7 @@ from coverage.models import CarrierSignal, CoveragePlan, CoveragePoint
 from schools.models import ImportBatch
 from tests.coverage.factories import CoveragePointFactory, plan, pupil, signal
 from tests.coverage.test_importers import good_rows, xlsx
+from tests.exports import export_via_worker
 from tests.schools.factories import SchoolSiteFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
@@ -335,9 +336,13 @@ def test_list_pages_make_a_fixed_number_of_queries(
 
 def test_list_export_xlsx(client_for, province_official, commune, school):
     _points(commune, school, 3)
-    response = client_for(province_official).get(
-        reverse("coverage:list"), {"format": "xlsx", "sort": "name"}
+    response = export_via_worker(
+        client_for(province_official),
+        reverse("coverage:list"),
+        {"format": "xlsx", "sort": "name"},
+        key="coverage.points",
     )
+    assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     header = rows.index(next(r for r in rows if r and r[0] == "Loại điểm"))
@@ -352,7 +357,13 @@ def test_list_export_xlsx(client_for, province_official, commune, school):
 
 def test_ranking_export_xlsx(client_for, province_official, commune, school):
     _points(commune, school, 3)
-    response = client_for(province_official).get(reverse("coverage:ranking"), {"format": "xlsx"})
+    response = export_via_worker(
+        client_for(province_official),
+        reverse("coverage:ranking"),
+        {"format": "xlsx"},
+        key="coverage.gap_ranking",
+    )
+    assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert ("Thứ tự" in rows[2]) and rows[3][0] == 1
 
