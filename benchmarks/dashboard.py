@@ -22,6 +22,9 @@ runs; ``--regenerate`` rebuilds it. The script prints
   process with the fonts prepared, and the one-time font preparation (empty cache).
 """
 
+# size: one script that seeds the synthetic new province and times every dashboard aggregate
+#   against its SQL, so a reader reproduces the README figures from one file
+
 from __future__ import annotations
 
 import argparse

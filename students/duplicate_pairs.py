@@ -70,13 +70,8 @@ def pair_token(first: Student, second: Student) -> str:
     return f"{first.version}-{second.version}"
 
 
-def _pairs_sql(user: User) -> tuple[str, list[Any]]:
-    """SELECT first id, second id, reason of the user's unreviewed pairs (portable SQL)."""
-    student = Student._meta.db_table
-    school = School._meta.db_table
-    household = Household._meta.db_table
-    review = DuplicateReview._meta.db_table
-    scope = user.scope
+def _scope_condition(scope: Any) -> tuple[str, list[Any]]:
+    """The WHERE part limiting a pair to the user's unit (either pupil's school in it)."""
     params: list[Any] = []
     if scope.is_provincial:
         if scope.province_id is None:
@@ -104,6 +99,17 @@ def _pairs_sql(user: User) -> tuple[str, list[Any]]:
         params += [*schools, *schools]
     else:
         where_scope = "1=0"
+    return where_scope, params
+
+
+def _pairs_sql(user: User) -> tuple[str, list[Any]]:
+    """SELECT first id, second id, reason of the user's unreviewed pairs (portable SQL)."""
+    student = Student._meta.db_table
+    school = School._meta.db_table
+    household = Household._meta.db_table
+    review = DuplicateReview._meta.db_table
+    scope = user.scope
+    where_scope, params = _scope_condition(scope)
     same_place = (
         "a.commune_id = b.commune_id OR a.household_id = b.household_id "
         "OR (ha.guardian_id_number <> '' AND ha.guardian_id_number = hb.guardian_id_number)"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from rounds import demo
 from rounds.models import Proposal, Quota, SupportRound
 from schools.models import (
@@ -99,11 +99,24 @@ def test_demo_seeds_round_quotas_and_two_lists(
     piloted = set(pilot.items.values_list("student_id", flat=True))
     assert piloted and piloted.isdisjoint(mine.items.values_list("student_id", flat=True))
     demo.seed(context)  # idempotent
+    assert SupportRound.objects.count() == 2
+    # Then the new era: the Sở of the 2025 province opens today's round on the commune chain.
+    province_official.province = officer.commune.province
+    province_official.save(update_fields=["province"])
+    # Read again, as accounts.demo does: the scope was the old province's.
+    so = User.objects.get(pk=province_official.pk)
+    context["users"] |= {"province": so, "demo_xa": officer}
+    demo.seed_after_reform(context)
+    current = SupportRound.objects.get(name=demo.current_round_name(timezone.localdate()))
+    assert current.is_open and current.chain == SupportRound.Chain.COMMUNE
+    assert current.province == officer.commune.province
+    assert not current.proposals.exists()
+    demo.seed_after_reform(context)  # idempotent
     assert SupportRound.objects.count() == 3
 
 
 def test_demo_without_pupils_keeps_round_and_quotas(province_official, district_officer, school):
     demo.seed({"users": {"province": province_official, "district": district_officer}})
-    assert SupportRound.objects.count() == 3
+    assert SupportRound.objects.count() == 2
     assert Quota.objects.exists()
     assert not Proposal.objects.exists()
