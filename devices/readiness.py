@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import Allocation, Subscription, SubscriptionProblem
+from kernel.scoping import Ids, in_provinces
 from platforms.models import ACTIVE_ACCOUNT, PlatformAccount
 from rounds.models import ProposalItem
 from students.models import Student
@@ -188,7 +189,7 @@ class ReadinessBoard:
 
 
 def board(
-    *, level: str, district: Any = None, school: Any = None, province_id: int | None = None
+    *, level: str, district: Any = None, school: Any = None, province_id: Ids | None = None
 ) -> ReadinessBoard:
     """The readiness figures of a dashboard (``reports``' level and unit), two queries."""
     from schools.models import District, School
@@ -197,9 +198,9 @@ def board(
     units: Any
     if level == "province":
         assert province_id is not None
-        base = base.filter(school__district__province_id=province_id)
+        base = base.filter(in_provinces("school__district__province_id", province_id))
         units, key = (
-            District.objects.filter(province_id=province_id, is_active=True),
+            District.objects.filter(in_provinces("province_id", province_id), is_active=True),
             "school__district_id",
         )
     elif level == "district":

@@ -144,3 +144,11 @@ def get_for_user[M: models.Model](queryset: VisibleTo[M], user: ScopedUser, **lo
     """Fetch one object through a ``visible_to`` queryset, 404 when out of scope."""
     visible = queryset.visible_to(user)
     return get_object_or_404(visible, **lookup)
+
+
+def in_provinces(path: str, ids: Ids) -> models.Q:
+    """Rows whose ``path`` is one province's id, or any of a set (a 2025 province with the
+    provinces that went into it, ``Scope.province_ids``)."""
+    if isinstance(ids, frozenset):
+        return models.Q(**{f"{path}__in": sorted(ids)})
+    return models.Q(**{path: ids})

@@ -22,8 +22,7 @@ Definitions (shown on the dashboard and in the report):
 - donations (province only): cash pledged and cash received.
 
 Round and school-year filters apply to proposals, allocations and subscriptions
-(through their proposal item's round) and to pledges; the registry of needy
-pupils and the coverage points have no round.
+(through their proposal item's round) and to pledges; pupils and coverage points have no round.
 
 ``as_of`` (a progress report's last day) gives every figure as it stood at the end
 of that day, Vietnam time, from dated events, so a report rebuilt later gives the
@@ -50,6 +49,7 @@ from django.utils.translation import gettext as _
 from coverage.models import COVERED_Q, CoveragePoint, PointState
 from devices.models import Allocation, Subscription
 from donations.models import CashReceipt, Pledge
+from kernel.scoping import Ids, in_provinces
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import SupportKind
 from schools.models import District, School
@@ -280,8 +280,8 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
         district=district,
         school=school,
         filters=parse_filters(params),
-        # The province's own districts only, not every province's.
-        province_id=user.scope.province_id if level == Level.PROVINCE else None,
+        # The province's own districts (and its predecessors'), not every province's.
+        province_id=(user.scope.province_ids or None) if level == Level.PROVINCE else None,
     )
 
 
@@ -293,7 +293,7 @@ def build_dashboard(
     district: District | None = None,
     school: School | None = None,
     filters: Filters | None = None,
-    province_id: int | None = None,
+    province_id: Ids | None = None,
     as_of: dt.date | None = None,
 ) -> Dashboard:
     """Figures per district (province), per school (district) or for one school.
@@ -308,7 +308,7 @@ def build_dashboard(
     if level == Level.PROVINCE:
         units = District.objects.filter(is_active=True)
         if province_id:
-            units = units.filter(province_id=province_id)
+            units = units.filter(in_provinces("province_id", province_id))
         title = _("Toàn tỉnh")
     elif level == Level.DISTRICT:
         assert district is not None
@@ -509,7 +509,7 @@ class AsOf:
 
 
 def donation_totals(
-    filters: Filters, *, as_of: dt.date | None = None, province_id: int | None = None
+    filters: Filters, *, as_of: dt.date | None = None, province_id: Ids | None = None
 ) -> tuple[int, int]:
     """Cash pledged and received in VND by the end of ``as_of``: the province's (all without)."""
     pledges, receipts = Pledge.objects.all(), CashReceipt.objects.all()
@@ -553,15 +553,15 @@ _SCHOOL_PATH = {
 
 
 def _unit_filter(
-    level: str, district: District | None, school: School | None, province_id: int | None
+    level: str, district: District | None, school: School | None, province_id: Ids | None
 ) -> Any:
     def build(source: str) -> Q:
         if level == Level.PROVINCE:
             if not province_id:
                 return Q()
             if source == "coverage":
-                return Q(district__province_id=province_id)
-            return Q(**{f"{_SCHOOL_PATH[source]}__district__province_id": province_id})
+                return in_provinces("district__province_id", province_id)
+            return in_provinces(f"{_SCHOOL_PATH[source]}__district__province_id", province_id)
         if level == Level.DISTRICT:
             assert district is not None
             if source == "coverage":

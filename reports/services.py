@@ -22,6 +22,7 @@ from kernel.exporters import XLSX_CONTENT_TYPE
 from reports import completeness, documents, rules, selectors
 from reports.models import OutreachActivity, ProgressReport
 from schools.models import Province, first_province_id
+from schools.provinces import province_with_predecessors
 
 logger = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -136,8 +137,11 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
     period gives the same figures.
     """
     province_id = report.province_id
+    # A 2025 province's figures take in the records of the provinces that went into it.
     board = selectors.build_dashboard(
-        level=selectors.Level.PROVINCE, as_of=report.period_end, province_id=province_id
+        level=selectors.Level.PROVINCE,
+        as_of=report.period_end,
+        province_id=province_with_predecessors(province_id) if province_id else None,
     )
     previous = (
         ProgressReport.objects.in_province(province_id)

@@ -73,7 +73,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoard:
     """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
-    province_id = own_province_id(user) if board.level == selectors.Level.PROVINCE else None
+    # The province with the provinces that went into it (a 2025 province's predecessors).
+    province_id = (
+        (user.scope.province_ids or own_province_id(user))
+        if board.level == selectors.Level.PROVINCE
+        else None
+    )
     return readiness.board(
         level=board.level, district=board.district, school=board.school, province_id=province_id
     )
