@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
 
 from accounts.models import User
 from reports.selectors import Filters, Level, build_dashboard
@@ -223,3 +224,28 @@ def test_seed_demo_if_empty_changes_nothing(demo):
         call_command("seed_demo", "--if-empty", stdout=out)
     assert "không tạo dữ liệu mẫu" in out.getvalue()
     assert _table_counts() == before
+
+
+def test_the_new_provinces_officer_sees_the_predecessors_figures(demo, client):
+    """demo_so (2025 province) sees on the dashboard every pupil of old Lào Cai and former
+    Yên Bái: the needy count equals an independent SQL count over both old provinces."""
+    demo_so = User.objects.get(username="demo_so")
+    client.force_login(demo_so)
+    page = client.get(reverse("reports:dashboard"))
+    assert page.status_code == 200
+    board = page.context["board"]
+    predecessors = sorted(demo_so.scope.province_ids - {demo_so.province_id})
+    assert len(predecessors) == 2  # old Lào Cai and old Yên Bái
+    marks = ", ".join(["%s"] * len(predecessors))
+    with connection.cursor() as cursor:
+        sql = (
+            "SELECT COUNT(*) FROM students_student s"  # noqa: S608 - placeholders only
+            " JOIN schools_school sc ON sc.id = s.school_id"
+            " JOIN schools_district d ON d.id = sc.district_id"
+            f" WHERE d.province_id IN ({marks}) AND d.is_active AND s.status = 'studying'"
+            " AND (s.need_device <> '' OR s.need_data)"
+        )  # only placeholders are interpolated
+        cursor.execute(sql, predecessors)
+        (needy,) = cursor.fetchone()
+    assert needy > 0
+    assert board.totals.as_dict()["needy"] == needy
