@@ -196,6 +196,13 @@ def own_commune_id(user: User) -> int:
     return scope.commune_id
 
 
+def own_province_ids(user: User) -> frozenset[int]:
+    """A provincial user's province with the provinces that went into it (a 2025 province's
+    predecessors); anyone else is refused."""
+    own = own_province_id(user)
+    return user.scope.province_ids or frozenset({own})
+
+
 def own_province_id(user: User) -> int:
     """The province of a provincial user; anyone else is refused (provincial pages)."""
     scope = user.scope

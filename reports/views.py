@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import capability_required, get_for_user, own_province_id, require
+from accounts.access import capability_required, get_for_user, own_province_ids, require
 from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.selectors import history_for
@@ -74,11 +74,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoard:
     """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
     # The province with the provinces that went into it (a 2025 province's predecessors).
-    province_id = (
-        (user.scope.province_ids or own_province_id(user))
-        if board.level == selectors.Level.PROVINCE
-        else None
-    )
+    province_id = own_province_ids(user) if board.level == selectors.Level.PROVINCE else None
     return readiness.board(
         level=board.level, district=board.district, school=board.school, province_id=province_id
     )

@@ -156,6 +156,7 @@ def _reference_data_for_transactional_tests(request):
     for module in (
         "accounts.migrations.0003_default_roles",
         "accounts.migrations.0004_role_beneficiary_capabilities",
+        "accounts.migrations.0008_commune_officers",
         "students.migrations.0002_reference_data",
     ):
         importlib.import_module(module).load(apps, None)

@@ -44,10 +44,18 @@ def test_each_demo_role_lands_on_its_home_page(
     page.screenshot(path=os.path.join(screenshot_dir, f"home-{username}.png"), full_page=True)
 
 
-def test_province_home_lists_nine_districts(demo_data, live_server, page):
+def test_province_home_lists_the_districts_of_both_former_provinces(demo_data, live_server, page):
+    # demo_so works in the 2025 Lào Cai: the 9 districts of old Lào Cai and those of
+    # former Yên Bái that the demo seeds, all of its predecessors' active districts.
+    from schools.models import District
+
     log_in(page, live_server.url, "demo_so")
     rows = page.locator("[data-testid=district-table] tbody tr")
-    assert rows.count() == 9
+    expected = District.objects.filter(
+        province__successor__code="15", province__successor__generation_id="2025", is_active=True
+    )
+    assert expected.filter(province__code="10").count() == 9
+    assert rows.count() == expected.count() > 9
 
 
 def test_wrong_password_shows_vietnamese_message(demo_data, live_server, page):
