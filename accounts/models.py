@@ -99,6 +99,13 @@ class Scope:
     def is_provincial(self) -> bool:
         return self.level in (Role.Level.PROVINCE, Role.Level.ADMIN)
 
+    def covers_province(self, province_id: int | None) -> bool:
+        """Whether records of ``province_id`` are this provincial scope's: its own province's,
+        or those of a province that went into it (the 2025 province runs old Lào Cai's)."""
+        if not self.is_provincial or province_id is None:
+            return False
+        return province_id == self.province_id or province_id in self.province_ids
+
     @property
     def is_district(self) -> bool:
         return self.level == Role.Level.DISTRICT

@@ -35,6 +35,6 @@ def may_edit_outreach(user: User, activity: OutreachActivity) -> bool:
         return (
             activity.school_id is None
             and activity.district_id is None
-            and activity.created_by.province_id == scope.province_id
+            and scope.covers_province(activity.created_by.province_id)
         )
     return False

@@ -101,7 +101,7 @@ def acts_for(user: User, decider: Decider | None) -> bool:
         return scope.is_district and scope.district_id == decider.unit_id
     if decider.kind == COMMUNE:
         return scope.is_commune and scope.commune_id == decider.unit_id
-    return scope.is_provincial and scope.province_id == decider.unit_id
+    return scope.covers_province(decider.unit_id)
 
 
 def users_of(decider: Decider | None) -> list[User]:

@@ -37,7 +37,7 @@ def may_split_quota(user: User, district: District) -> bool:
     scope = user.scope
     return user.can("can_approve") and (
         (scope.is_district and scope.district_id == district.pk)
-        or (scope.is_provincial and scope.province_id == district.province_id)
+        or scope.covers_province(district.province_id)
     )
 
 
@@ -99,5 +99,5 @@ def may_extend_deadline(user: User, district: District) -> bool:
     return (
         scope.is_provincial
         and (user.can("can_manage_rounds") or user.can("can_approve"))
-        and scope.province_id == district.province_id
+        and scope.covers_province(district.province_id)
     )

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import access
@@ -78,7 +79,12 @@ def round_create(request: AuthedRequest) -> HttpResponse:
         except RoundsError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các huyện."))
+            if round_.by_communes:
+                messages.success(
+                    request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các xã, phường và trường.")
+                )
+            else:
+                messages.success(request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các huyện."))
             return redirect("rounds:quotas", round_.pk)
     return render(request, "rounds/round_form.html", {"form": form, "round": None})
 
@@ -361,13 +367,14 @@ def proposal_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+# %(body)s: the proposal's deciding body ("UBND xã Nghĩa Đô"; "Phòng GD&ĐT" before the reform).
 TRANSITION_MESSAGES = {
-    "submit": _("Đã gửi danh sách tới Phòng GD&ĐT."),
-    "approve": _("Đã duyệt danh sách."),
-    "reject": _("Đã từ chối danh sách."),
-    "return": _("Đã trả lại danh sách để trường chỉnh sửa."),
-    "confirm": _("Đã xác nhận danh sách."),
-    "send_back": _("Đã trả lại danh sách cho Phòng GD&ĐT xét duyệt lại."),
+    "submit": gettext_lazy("Đã gửi danh sách tới %(body)s."),
+    "approve": gettext_lazy("Đã duyệt danh sách."),
+    "reject": gettext_lazy("Đã từ chối danh sách."),
+    "return": gettext_lazy("Đã trả lại danh sách để trường chỉnh sửa."),
+    "confirm": gettext_lazy("Đã xác nhận danh sách."),
+    "send_back": gettext_lazy("Đã trả lại danh sách cho %(body)s xét duyệt lại."),
 }
 
 
@@ -400,7 +407,9 @@ def proposal_transition(request: AuthedRequest, pk: int, name: str) -> HttpRespo
             actor=user, proposal=proposal, reason=reason, version=version
         ),
     }
-    return _run(request, proposal, actions[name], str(TRANSITION_MESSAGES[name]))
+    body = chain.body_name(chain.proposal_decider(proposal))
+    message = str(TRANSITION_MESSAGES[name]) % {"body": body}
+    return _run(request, proposal, actions[name], message)
 
 
 @require_POST

@@ -138,7 +138,7 @@ def acts_at_level(user: User, proposal: Proposal, level: str) -> bool:
     if level in (DECIDER, Role.Level.DISTRICT):
         return chain.acts_for(user, chain.proposal_decider(proposal))
     if level == Role.Level.PROVINCE:
-        return scope.is_provincial and scope.province_id == proposal.round.province_id
+        return scope.covers_province(proposal.round.province_id)
     return False
 
 

@@ -66,7 +66,7 @@ def _require_manager(actor: User, *province_ids: int | None) -> None:
     of the donor, pledge, round or account the write touches); else 404."""
     if not manages_donations(actor):
         raise Http404
-    if any(pk is not None and pk != actor.scope.province_id for pk in province_ids):
+    if any(pk is not None and not actor.scope.covers_province(pk) for pk in province_ids):
         raise Http404
 
 

@@ -1,8 +1,9 @@
 """A support round in a real browser, role by role, at desktop and phone widths.
 
-The province opens a round and gives Bảo Yên a quota; the district passes it to Tân Tiến; the
-school registers a pupil, imports a list, proposes and sends it; the district approves it, the
-province confirms it; the school allocates a device, prints the handover record, records the
+The round opens today, after the 2025 reform, so it follows the commune chain: the province
+(the new Lào Cai) gives Xã Nghĩa Đô a quota; the commune's People's Committee passes a share to
+Tân Tiến's lower-secondary school; the school registers a pupil, imports a list, proposes and
+sends it to the commune; the commune approves it, the province confirms it; the school allocates a device, prints the handover record, records the
 signed handover and the return; the province receives devices and a donation and builds the
 progress report. Every page on the way is screenshotted and checked by axe-core
 (``tests/browser/journey.py``); every step is checked against the database.
@@ -17,6 +18,7 @@ from devices.models import Allocation, Device
 from donations.models import CashReceipt
 from reports.models import ProgressReport
 from rounds.models import Proposal, SupportRound
+from schools.models_reform import GENERATION_2025
 from students.models import Student
 from tests.students.test_reimport import row, sheet
 
@@ -43,28 +45,35 @@ def open_round(province) -> SupportRound:
     page.get_by_label("Sở phải xác nhận sau khi Phòng duyệt").check()
     province.submit("Mở đợt")
     assert "Đã mở đợt hỗ trợ" in province.message()
-    province.check("district-quotas")
-    page.get_by_label("Huyện Bảo Yên – Máy tính bảng").fill("5")
+    province.check("commune-quotas")
+    page.get_by_label("Xã Nghĩa Đô – Máy tính bảng").fill("5")
     province.submit("Lưu chỉ tiêu")
-    assert "Đã lưu chỉ tiêu các huyện" in province.message()
+    assert "Đã lưu chỉ tiêu các xã, phường và trường" in province.message()
     province.check("round")
     opened = SupportRound.objects.get(name=ROUND)
     assert opened.status == SupportRound.Status.OPEN
+    assert opened.chain == SupportRound.Chain.COMMUNE
+    given = opened.quotas.filter(amount__gt=0).values_list(
+        "commune__name", "commune__generation", "school", "kind", "amount"
+    )
+    assert list(given) == [("Xã Nghĩa Đô", GENERATION_2025, None, "tablet", 5)]
     assert opened.ends_on == today + datetime.timedelta(days=30)
     return opened
 
 
-def assign_school_quota(district, support_round: SupportRound) -> None:
-    district.open_menu_item("Đợt hỗ trợ")
-    district.check("rounds")
-    district.page.get_by_role("link", name=ROUND).click()
-    district.check("round")
-    district.page.get_by_role("link", name="Giao chỉ tiêu cho trường").click()
-    district.check("school-quotas")
-    district.page.get_by_label(f"{SCHOOL} – Máy tính bảng").fill("3")
-    district.submit("Lưu chỉ tiêu các trường")
-    assert "Đã giao chỉ tiêu cho các trường" in district.message()
-    district.check("inbox")
+def assign_school_quota(commune, support_round: SupportRound) -> None:
+    commune.open_menu_item("Đợt hỗ trợ")
+    commune.check("rounds")
+    commune.page.get_by_role("link", name=ROUND).click()
+    commune.check("round")
+    commune.page.get_by_role("link", name="Giao chỉ tiêu cho trường").click()
+    commune.check("school-quotas")
+    commune.page.get_by_label(f"{SCHOOL} – Máy tính bảng").fill("3")
+    commune.submit("Lưu chỉ tiêu các trường")
+    assert "Đã giao chỉ tiêu cho các trường" in commune.message()
+    commune.check("inbox")
+    share = support_round.quotas.get(school__name=SCHOOL, kind="tablet")
+    assert share.amount == 3
 
 
 def register_pupil(school) -> Student:
@@ -140,8 +149,8 @@ def propose(school, support_round: SupportRound) -> Proposal:
     school.submit("Thêm các em đã chọn")
     assert "Đã thêm 3 học sinh vào danh sách" in school.message()
     school.check("proposal-filled")
-    school.submit("Gửi Phòng GD&ĐT")
-    assert "Đã gửi danh sách tới Phòng GD&ĐT" in school.message()
+    school.submit("Gửi UBND xã Nghĩa Đô")
+    assert "Đã gửi danh sách tới UBND xã Nghĩa Đô" in school.message()
     school.check("proposal-sent")
     proposal = Proposal.objects.get(round=support_round)
     assert proposal.status == Proposal.Status.SUBMITTED
@@ -151,14 +160,14 @@ def propose(school, support_round: SupportRound) -> Proposal:
     return proposal
 
 
-def decide(district, proposal: Proposal) -> None:
-    district.page.goto(district.url(f"/dot-ho-tro/{proposal.round_id}/hop-thu/"))
-    district.check("inbox")
-    district.page.get_by_role("link", name="Xét duyệt").click()
-    district.check("proposal")
-    district.submit("Duyệt danh sách")
-    assert "Đã duyệt danh sách" in district.message()
-    district.check("proposal-approved")
+def decide(commune, proposal: Proposal) -> None:
+    commune.page.goto(commune.url(f"/dot-ho-tro/{proposal.round_id}/hop-thu/"))
+    commune.check("inbox")
+    commune.page.get_by_role("link", name="Xét duyệt").click()
+    commune.check("proposal")
+    commune.submit("Duyệt danh sách")
+    assert "Đã duyệt danh sách" in commune.message()
+    commune.check("proposal-approved")
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPROVED
 
@@ -300,15 +309,15 @@ def test_a_round_from_opening_to_a_returned_device_and_the_report(demo, journey,
     province = journey("province", width)
     province.log_in("demo_so")
     support_round = open_round(province)
-    district = journey("district", width)
-    district.log_in("demo_phong")
-    assign_school_quota(district, support_round)
+    commune = journey("commune", width)
+    commune.log_in("demo_xa")
+    assign_school_quota(commune, support_round)
     school = journey("school", width)
     school.log_in("demo_truong")
     pupil = register_pupil(school)
     import_list(school, tmp_path)
     proposal = propose(school, support_round)
-    decide(district, proposal)
+    decide(commune, proposal)
     confirm(province, proposal)
     allocation = allocate(school, pupil)
     print_hand_over_and_return(school, allocation, tmp_path)
