@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Self
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kernel.scoping import Ids, ScopedQuerySet, ScopedUser
+from kernel.scoping import Ids, ScopedQuerySet
 from platforms.models import LearningPlatform
 from schools.choices import Carrier, DeviceType
 from schools.models import Commune, District, School, recorded_in_province
@@ -76,15 +74,8 @@ class DeviceQuerySet(ScopedQuerySet["Device"]):
     )
     district_lookups = ("district_id", "school__district_id")
     school_lookups = ("school_id",)
-
-    def visible_to(self, user: ScopedUser) -> Self:
-        """A commune officer also sees the commune committee's own store."""
-        visible = super().visible_to(user)
-        # The kernel's scope protocol knows a commune officer's schools, not the commune.
-        commune_id = getattr(user.scope, "commune_id", None)
-        if user.scope.is_commune and commune_id is not None:
-            return visible | self.filter(commune_id=commune_id)
-        return visible
+    # A commune officer also sees the commune committee's own store.
+    commune_lookups = ("commune_id",)
 
 
 class Device(models.Model):
@@ -193,15 +184,8 @@ class TransferQuerySet(ScopedQuerySet["StockTransfer"]):
     )
     district_lookups = ("to_district_id", "from_district_id", "to_school__district_id")
     school_lookups = ("to_school_id",)
-
-    def visible_to(self, user: ScopedUser) -> Self:
-        """A commune officer also sees the transfers to and from the commune committee."""
-        visible = super().visible_to(user)
-        commune_id = getattr(user.scope, "commune_id", None)  # as for devices, above
-        if user.scope.is_commune and commune_id is not None:
-            own = models.Q(to_commune_id=commune_id) | models.Q(from_commune_id=commune_id)
-            return visible | self.filter(own)
-        return visible
+    # A commune officer also sees the transfers to and from the commune committee.
+    commune_lookups = ("to_commune_id", "from_commune_id")
 
 
 class StockTransfer(models.Model):

@@ -17,11 +17,18 @@ A scope may cover several units of a level: a province of 1 July 2025 covers the
 provinces it succeeded (``Scope.province_ids``), a commune officer the schools of the
 commune (``Scope.school_ids``). A path is then matched with ``__in``, and a callable
 receives the set (``Ids``); ``match_ids`` builds either form.
+
+A commune officer sees what hangs off the commune's schools (``school_lookups``) and,
+where a model has them, rows held by the commune itself (``commune_lookups``, matched
+with ``Scope.commune_id``: a commune committee's device store). That tuple is optional:
+most rows reach a commune only through its schools, and an empty one adds nothing.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from django.db import models
@@ -47,6 +54,8 @@ class Scope(Protocol):
     def school_ids(self) -> frozenset[int]: ...
     @property
     def district_id(self) -> int | None: ...
+    @property
+    def commune_id(self) -> int | None: ...
     @property
     def school_id(self) -> int | None: ...
 
@@ -89,6 +98,8 @@ class ScopedQuerySet(models.QuerySet[M]):
     province_lookups: ClassVar[tuple[Lookup, ...]] = ()
     district_lookups: ClassVar[tuple[Lookup, ...]] = ()
     school_lookups: ClassVar[tuple[Lookup, ...]] = ()
+    # Optional (see the module's docstring): rows a commune itself holds.
+    commune_lookups: ClassVar[tuple[Lookup, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,7 +121,9 @@ class ScopedQuerySet(models.QuerySet[M]):
         if scope.is_district:
             return self._matching(self.district_lookups, scope.district_id)
         if scope.is_commune:
-            return self._matching(self.school_lookups, scope.school_ids)
+            return self._matching_any(
+                (self.school_lookups, scope.school_ids), (self.commune_lookups, scope.commune_id)
+            )
         if scope.is_school:
             return self._matching(self.school_lookups, scope.school_id)
         return self.none()
@@ -122,15 +135,25 @@ class ScopedQuerySet(models.QuerySet[M]):
         return self._matching(self.province_lookups, province_id)
 
     def _matching(self, lookups: tuple[Lookup, ...], value: Ids | None) -> Self:
-        if isinstance(value, frozenset) and len(value) == 1:
-            # One unit: the same SQL as before sets existed (pinned query plans, indexes).
-            (value,) = value
-        if not lookups or value is None or value == frozenset():
-            return self.none()
-        condition = models.Q()
-        for lookup in lookups:
-            condition |= lookup(value) if callable(lookup) else match_ids(lookup, value)
-        return self.filter(condition)
+        return self._matching_any((lookups, value))
+
+    def _matching_any(self, *pairs: tuple[tuple[Lookup, ...], Ids | None]) -> Self:
+        """Rows that any pair's lookups lead to the pair's unit(s)."""
+        found = [c for lookups, value in pairs if (c := _condition(lookups, value)) is not None]
+        return self.filter(reduce(operator.or_, found)) if found else self.none()
+
+
+def _condition(lookups: tuple[Lookup, ...], value: Ids | None) -> models.Q | None:
+    """The rows any of ``lookups`` leads to ``value``; None when none can."""
+    if isinstance(value, frozenset) and len(value) == 1:
+        # One unit: the same SQL as before sets existed (pinned query plans, indexes).
+        (value,) = value
+    if not lookups or value is None or value == frozenset():
+        return None
+    condition = models.Q()
+    for lookup in lookups:
+        condition |= lookup(value) if callable(lookup) else match_ids(lookup, value)
+    return condition
 
 
 def match_ids(path: str, value: Ids) -> models.Q:

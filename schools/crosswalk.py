@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from schools.models_reform import (
     REFORM_DATE,
     CommuneSuccession,
     InterimUnitChange,
+    in_period_q,
 )
 
 if TYPE_CHECKING:
@@ -175,10 +176,7 @@ def communes_in_force(day: dt.date | None = None) -> QuerySet[Commune]:
     from schools.models import Commune
 
     day = day or timezone.localdate()
-    return Commune.objects.filter(
-        Q(generation__valid_from__isnull=True) | Q(generation__valid_from__lte=day),
-        Q(generation__valid_to__isnull=True) | Q(generation__valid_to__gte=day),
-    )
+    return Commune.objects.filter(in_period_q(day, "generation__"))
 
 
 def _reachable(ids: set[int], interim: dict[int, list[InterimUnitChange]]) -> set[int]:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from schools.models_reform import dates_in_order, in_period
+
 DECREE_142 = "Nghị định 142/2025/NĐ-CP"
 RESOLUTION_202 = "Nghị quyết 202/2025/QH15"
 
@@ -69,12 +71,7 @@ class Office(models.Model):
                 ),
                 name="office_unit_matches_kind",
             ),
-            models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True)
-                | models.Q(valid_from__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")),
-                name="office_dates_in_order",
-            ),
+            dates_in_order("office_dates_in_order"),
             models.UniqueConstraint(
                 fields=["district"],
                 condition=models.Q(kind="district"),
@@ -96,9 +93,7 @@ class Office(models.Model):
         return self.name
 
     def in_force_on(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return in_period(day, self.valid_from, self.valid_to)
 
     def is_abolished_on(self, day: dt.date) -> bool:
         return self.valid_to is not None and self.valid_to < day

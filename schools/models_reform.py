@@ -41,6 +41,17 @@ def in_period(day: dt.date, valid_from: dt.date | None, valid_to: dt.date | None
     return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
 
 
+def in_period_q(day: dt.date, prefix: str = "") -> models.Q:
+    """``in_period`` as a query condition on ``{prefix}valid_from`` / ``{prefix}valid_to``."""
+    return (
+        models.Q(**{f"{prefix}valid_from__isnull": True})
+        | models.Q(**{f"{prefix}valid_from__lte": day})
+    ) & (
+        models.Q(**{f"{prefix}valid_to__isnull": True})
+        | models.Q(**{f"{prefix}valid_to__gte": day})
+    )
+
+
 def dates_in_order(name: str) -> models.CheckConstraint:
     """A period's ``valid_to`` is not before its ``valid_from`` (either may be empty)."""
     return models.CheckConstraint(

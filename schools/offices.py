@@ -31,6 +31,7 @@ from schools.models import (
     School,
     SchoolPlacement,
 )
+from schools.models_reform import in_period_q
 
 # Levels the Sở GD&ĐT decides for since 1 July 2025.
 PROVINCE_RUN_LEVELS = frozenset(
@@ -40,12 +41,6 @@ PROVINCE_RUN_LEVELS = frozenset(
 
 def is_province_run(school: School) -> bool:
     return school.level in PROVINCE_RUN_LEVELS
-
-
-def _in_force(on: dt.date) -> Q:
-    return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-    )
 
 
 class OfficeChart:
@@ -80,7 +75,7 @@ class OfficeChart:
         offices = {
             o.district_id: o
             for o in Office.objects.filter(
-                _in_force(self.on),
+                in_period_q(self.on),
                 kind=Office.Kind.DISTRICT_OFFICE,
                 district_id__in={s.district_id for s in schools},
             )
@@ -97,7 +92,7 @@ class OfficeChart:
         )
         current = _current_provinces(set(district_province.values()))
         province_of = {d: current[p] for d, p in district_province.items()}
-        found = Office.objects.filter(_in_force(self.on)).filter(
+        found = Office.objects.filter(in_period_q(self.on)).filter(
             Q(kind=Office.Kind.COMMUNE_COMMITTEE, commune_id__in=[c.pk for c in communes.values()])
             | Q(kind=Office.Kind.DEPARTMENT, province_id__in=set(province_of.values()))
         )

@@ -44,34 +44,50 @@ class ReformWorld:
     pupils: dict[str, Student] = field(default_factory=dict)
 
 
+def successor_province(*predecessors: Province) -> Province:
+    """The new Lào Cai (15, 2025), successor of ``predecessors`` (in the database and on
+    the objects passed)."""
+    new = Province.objects.create(code="15", name="Lào Cai", generation_id=GENERATION_2025)
+    Province.objects.filter(pk__in=[p.pk for p in predecessors]).update(successor=new)
+    for old in predecessors:
+        old.successor = new
+    return new
+
+
+def commune_of_2025(
+    province: Province,
+    code: str,
+    name: str,
+    *,
+    whole: tuple[Commune, ...] = (),
+    part: tuple[Commune, ...] = (),
+    kind: str = Commune.Kind.COMMUNE,
+) -> Commune:
+    """A commune of the two-level list that ``whole`` went into wholly, ``part`` in part."""
+    unit = Commune.objects.create(
+        generation_id=GENERATION_2025, province=province, code=code, name=name, kind=kind
+    )
+    CommuneSuccession.objects.bulk_create(
+        [CommuneSuccession(old=old, new=unit) for old in whole]
+        + [CommuneSuccession(old=old, new=unit, partial=True) for old in part]
+    )
+    return unit
+
+
 def build_reform_world(*, offices: bool = True) -> ReformWorld:
     old_lc = Province.objects.create(code="10", name="Lào Cai")
     old_yb = Province.objects.create(code="15", name="Yên Bái")
-    new_lc = Province.objects.create(code="15", name="Lào Cai", generation_id=GENERATION_2025)
-    Province.objects.filter(pk__in=[old_lc.pk, old_yb.pk]).update(successor=new_lc)
+    new_lc = successor_province(old_lc, old_yb)
     d87 = DistrictFactory(province=old_lc, code="87", name="Huyện Bảo Yên")
     d132 = DistrictFactory(province=old_yb, code="132", name="Thành phố Yên Bái")
     tan_tien = CommuneFactory(district=d87, code="02980", name="Xã Tân Tiến")
     nghia_do = CommuneFactory(district=d87, code="02953", name="Xã Nghĩa Đô")
     au_lau = CommuneFactory(district=d132, code="04303", name="Xã Âu Lâu")
-    bao_yen = Commune.objects.create(
-        generation_id=GENERATION_2025, province=new_lc, code="02980", name="Xã Bảo Yên"
-    )
-    van_phu = Commune.objects.create(
-        generation_id=GENERATION_2025,
-        province=new_lc,
-        code="04303",
-        name="Phường Văn Phú",
+    bao_yen = commune_of_2025(new_lc, "02980", "Xã Bảo Yên", whole=(tan_tien,), part=(nghia_do,))
+    van_phu = commune_of_2025(
+        new_lc, "04303", "Phường Văn Phú", whole=(au_lau,), part=(nghia_do,),
         kind=Commune.Kind.WARD,
-    )
-    CommuneSuccession.objects.bulk_create(
-        [
-            CommuneSuccession(old=tan_tien, new=bao_yen),
-            CommuneSuccession(old=nghia_do, new=bao_yen, partial=True),
-            CommuneSuccession(old=nghia_do, new=van_phu, partial=True),
-            CommuneSuccession(old=au_lau, new=van_phu),
-        ]
-    )
+    )  # fmt: skip
     world = ReformWorld(
         old_lao_cai=old_lc,
         old_yen_bai=old_yb,

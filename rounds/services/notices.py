@@ -17,7 +17,7 @@ from accounts.services import notify
 from rounds import chain
 from rounds.communes import round_communes
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
-from rounds.services.common import district_officers, school_staff_of
+from rounds.services.common import school_staff_of
 from schools.choices import SupportKind
 from schools.models import Commune, District, School
 
@@ -88,49 +88,39 @@ def round_opened(round_: SupportRound, district_ids: Iterable[int]) -> None:
     notify(recipients=recipients, verb="round.open", message=message, url=_round_url(round_))
 
 
-def district_quotas_set(round_: SupportRound, districts: Iterable[District]) -> None:
-    """Each district whose quota changed: its officers learn all its quotas for the round."""
-    for district in districts:
-        current = {
-            q.kind: q.amount
-            for q in Quota.objects.filter(round=round_, district=district, school__isnull=True)
-        }
-        message = _(
-            "Sở GD&ĐT đã giao chỉ tiêu cho %(district)s trong đợt “%(round)s”: %(amounts)s. "
-            "Hãy giao chỉ tiêu cho các trường trước hạn đề xuất %(deadline)s."
-        ) % {
-            "district": district.name,
-            "round": round_.name,
-            "amounts": _amounts(current),
-            "deadline": _deadline(round_),
-        }
-        notify(
-            recipients=district_officers(district.pk),
-            verb="round.district_quotas",
-            message=message,
-            url=_round_url(round_),
-        )
+def unit_quotas_set(round_: SupportRound, units: Sequence[District | Commune]) -> None:
+    """Each unit whose quota changed: its officers learn all its quotas for the round.
 
-
-def commune_quotas_set(round_: SupportRound, communes: Iterable[Commune]) -> None:
-    """Each commune whose quota changed: its committee's officers learn all its quotas."""
-    for commune in communes:
-        current = {
-            q.kind: q.amount
-            for q in Quota.objects.filter(round=round_, commune=commune, school__isnull=True)
-        }
-        message = _(
+    The units are districts in a round of the district chain, 2025 communes in one of the
+    commune chain; one query reads every unit's quotas."""
+    level = chain.COMMUNE if round_.by_communes else chain.DISTRICT
+    holder = f"{level}_id"
+    current: dict[int, dict[str, int]] = {unit.pk: {} for unit in units}
+    rows = Quota.objects.filter(
+        round=round_, school__isnull=True, **{f"{holder}__in": list(current)}
+    ).values_list(holder, "kind", "amount")
+    for unit_id, kind, amount in rows:
+        current[unit_id][kind] = amount
+    if level == chain.COMMUNE:
+        text = _(
             "Sở GD&ĐT đã giao chỉ tiêu cho %(commune)s trong đợt “%(round)s”: %(amounts)s. "
             "Hãy giao chỉ tiêu cho các trường trước hạn đề xuất %(deadline)s."
-        ) % {
-            "commune": commune.name,
+        )
+    else:
+        text = _(
+            "Sở GD&ĐT đã giao chỉ tiêu cho %(district)s trong đợt “%(round)s”: %(amounts)s. "
+            "Hãy giao chỉ tiêu cho các trường trước hạn đề xuất %(deadline)s."
+        )
+    for unit in units:
+        message = text % {
+            level: unit.name,
             "round": round_.name,
-            "amounts": _amounts(current),
+            "amounts": _amounts(current[unit.pk]),
             "deadline": _deadline(round_),
         }
         notify(
-            recipients=chain.users_of(chain.Decider(chain.COMMUNE, commune.pk, commune.name)),
-            verb="round.commune_quotas",
+            recipients=chain.users_of(chain.Decider(level, unit.pk, unit.name)),
+            verb=f"round.{level}_quotas",
             message=message,
             url=_round_url(round_),
         )

@@ -131,7 +131,7 @@ def set_district_quotas(
             changed[district.pk] = district
     if changes:
         record_audit(actor=actor, action="round.district_quotas", obj=round_, changes=changes)
-        notices.district_quotas_set(round_, sorted(changed.values(), key=lambda d: d.code))
+        notices.unit_quotas_set(round_, sorted(changed.values(), key=lambda d: d.code))
     return len(changes)
 
 
@@ -176,7 +176,7 @@ def set_commune_quotas(
             told_schools[school.pk] = school
     if changes:
         record_audit(actor=actor, action="round.commune_quotas", obj=round_, changes=changes)
-        notices.commune_quotas_set(round_, sorted(told_communes.values(), key=lambda c: c.code))
+        notices.unit_quotas_set(round_, sorted(told_communes.values(), key=lambda c: c.code))
         _tell_schools(round_, sorted(told_schools.values(), key=lambda s: s.name), by_province=True)
     return len(changes)
 

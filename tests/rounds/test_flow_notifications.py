@@ -4,12 +4,17 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
 from rounds import services
+from rounds.models import Quota
+from rounds.services import notices
 from rounds.services.notices import MESSAGE_LIMIT, names_within
 from tests.accounts.factories import UserFactory, role
-from tests.rounds.factories import ProposalItemFactory, PupilFactory
+from tests.rounds.factories import ProposalItemFactory, PupilFactory, QuotaFactory
+from tests.schools.factories import DistrictFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +67,37 @@ def test_district_quotas_tell_each_changed_district_and_a_repeated_save_tells_no
     )
     services.set_district_quotas(actor=province_official, round=support_round, amounts=amounts)
     assert len(notes("round.district_quotas")) == 1
+
+
+def test_unit_quota_notices_read_every_units_quotas_in_one_query(
+    province, support_round, district, other_district, district_officer, other_district_officer,
+    quotas,
+):  # fmt: skip
+    third = DistrictFactory(province=province, code="85", name="Huyện Bắc Hà")
+    third_officer = UserFactory(username="phong_ba", role=role("district_officer"), district=third)
+    QuotaFactory(round=support_round, district=other_district, kind="data", amount=7)
+    QuotaFactory(round=support_round, district=third, kind="data", amount=4)
+    units = [district, other_district, third]
+    with CaptureQueriesContext(connection) as queries:
+        notices.unit_quotas_set(support_round, units)
+    table = f'"{Quota._meta.db_table}"'
+    quota_reads = [q["sql"] for q in queries.captured_queries if f"FROM {table}" in q["sql"]]
+    assert len(quota_reads) == 1  # one per district would be 3
+    officers = [district_officer, other_district_officer, third_officer]
+    sent = {n.recipient: n.message for n in notes("round.district_quotas")}
+    assert set(sent) == set(officers)
+    for unit, officer in zip(units, officers, strict=True):
+        stored = Quota.objects.filter(round=support_round, district=unit, school__isnull=True)
+        assert stored.exists()
+        amounts = ", ".join(
+            f"{q.get_kind_display()} {q.amount}"
+            for q in sorted(stored, key=lambda q: ["tablet", "data"].index(q.kind))
+        )
+        assert sent[officer] == (
+            f"Sở GD&ĐT đã giao chỉ tiêu cho {unit.name} trong đợt “{support_round.name}”: "
+            f"{amounts}. Hãy giao chỉ tiêu cho các trường trước hạn đề xuất "
+            f"{support_round.ends_on:%d/%m/%Y}."
+        )
 
 
 def test_school_quotas_tell_the_school_to_propose_with_quota_and_deadline(

@@ -19,8 +19,9 @@ from accounts.models import Notification
 from kernel import clock
 from rounds import chain, services
 from rounds.models import Proposal, ProposalItem, Quota, SupportRound
-from schools.models import GENERATION_2025, Commune, CommuneSuccession, Province, School
+from schools.models import School
 from tests.accounts.factories import UserFactory, role
+from tests.reform_world import commune_of_2025, successor_province
 from tests.rounds.factories import PupilFactory, SupportRoundFactory
 from tests.schools.factories import SchoolFactory
 
@@ -32,30 +33,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def new_province(province):
-    new = Province.objects.create(generation_id=GENERATION_2025, code="15", name="Lào Cai")
-    province.successor = new
-    province.save(update_fields=["successor"])
-    return new
+    return successor_province(province)
 
 
 @pytest.fixture
 def new_commune(new_province, commune):
     """Xã Bảo Yên of 2025: Tân Tiến (2021) went into it."""
-    unit = Commune.objects.create(
-        generation_id=GENERATION_2025, province=new_province, code="00100", name="Xã Bảo Yên"
-    )
-    CommuneSuccession.objects.create(old=commune, new=unit)
-    return unit
+    return commune_of_2025(new_province, "00100", "Xã Bảo Yên", whole=(commune,))
 
 
 @pytest.fixture
 def other_new_commune(new_province, other_school):
     """Xã Nghĩa Đô of 2025: other_school's commune went into it."""
-    unit = Commune.objects.create(
-        generation_id=GENERATION_2025, province=new_province, code="00200", name="Xã Nghĩa Đô"
-    )
-    CommuneSuccession.objects.create(old=other_school.commune, new=unit)
-    return unit
+    return commune_of_2025(new_province, "00200", "Xã Nghĩa Đô", whole=(other_school.commune,))
 
 
 @pytest.fixture
