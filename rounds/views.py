@@ -142,7 +142,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             district=unit,
             progress=selectors.unit_progress(round_, holder),
             can_approve=user.can("can_approve"),
-            may_extend=access.is_district_user(user),
+            may_extend=rules.may_extend_in_round(user, round_),
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
