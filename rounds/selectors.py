@@ -259,6 +259,8 @@ def unit_inbox(
             "submitted_by"
         )
     }
+    for listed in proposals.values():
+        listed.round = round_  # the status label asks the round's chain: no query per row
     kinds: dict[int, dict[str, int]] = defaultdict(dict)
     categories: dict[int, dict[int, int]] = defaultdict(dict)
     totals_by_proposal: dict[int, int] = defaultdict(int)
@@ -395,9 +397,9 @@ def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
 
 
 def student_round_items(student: Student) -> QuerySet[ProposalItem]:
-    return student.proposal_items.select_related("round", "proposal", "decided_by").order_by(
-        "-round__starts_on", "kind"
-    )
+    return student.proposal_items.select_related(
+        "round", "proposal__round", "proposal__school", "decided_by"
+    ).order_by("-round__starts_on", "kind")
 
 
 def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:

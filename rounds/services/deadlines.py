@@ -27,7 +27,7 @@ from rounds import chain, rules
 from rounds.models import DeadlineExtension, Quota, SupportRound
 from rounds.services.common import district_officers, require_not_closed, school_staff_of
 from rounds.workflow import RoundsError
-from schools.models import Commune, District, Office, School
+from schools.models import Commune, District, School
 
 # Days a round stays open for decisions after its proposal deadline, unless set.
 REVIEW_DAYS = 30
@@ -276,9 +276,7 @@ def _granted_by(actor: User, unit: Unit) -> str:
     if actor.scope.is_provincial:
         return _("Sở GD&ĐT")
     if unit.commune is not None:
-        office = Office.objects.filter(kind=Office.Kind.COMMUNE_COMMITTEE, commune=unit.commune)
-        name = office.values_list("name", flat=True).first()
-        return name or _("UBND %(name)s") % {"name": unit.commune.name}
+        return chain.committee_name(unit.commune)
     return _("Phòng GD&ĐT")
 
 

@@ -10,7 +10,6 @@ Tân Tiến, Văn Phú (← Âu Lâu) the primary school of Âu Lâu; the THPT o
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
 import time_machine
@@ -19,15 +18,12 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Notification
 from rounds import services
-from rounds.models import DeadlineExtension, Proposal, SupportRound
-from tests.accounts.factories import UserFactory, role
-from tests.reform_world import build_reform_world
+from rounds.models import DeadlineExtension, Proposal
+from tests.rounds.conftest import COMMUNE_DEADLINE as DEADLINE
+from tests.rounds.conftest import VN
 from tests.rounds.factories import PupilFactory, SupportRoundFactory
 
 pytestmark = pytest.mark.django_db
-
-VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-DEADLINE = dt.date(2026, 10, 31)
 
 
 def on(day):
@@ -35,47 +31,8 @@ def on(day):
 
 
 @pytest.fixture
-def world():
-    world = build_reform_world()
-    for key in ("tan_tien_school", "au_lau_school", "upper_school"):
-        school = getattr(world, key)
-        world.users[key] = UserFactory(
-            username=f"staff_{school.code}", role=role("school_staff"), school=school
-        )
-    return world
-
-
-@pytest.fixture
-def round_2026(world):
-    """Proposals due 31/10/2026; quotas: Bảo Yên 10 (5 to Tân Tiến), Văn Phú 10 (5 to
-    Âu Lâu), THPT Âu Lâu 3 from the Sở."""
-    round_ = SupportRoundFactory(
-        province=world.new_lao_cai,
-        created_by=world.users["new_province"],
-        name="Đợt 1 năm học 2026-2027",
-        school_year="2026-2027",
-        starts_on=dt.date(2026, 9, 1),
-        ends_on=DEADLINE,
-        closes_on=dt.date(2026, 12, 31),
-        chain=SupportRound.Chain.COMMUNE,
-    )
-    with on((2026, 9, 2)):
-        services.set_commune_quotas(
-            actor=world.users["new_province"],
-            round=round_,
-            communes={(world.bao_yen.pk, "tablet"): 10, (world.van_phu.pk, "tablet"): 10},
-            schools={(world.upper_school.pk, "tablet"): 3},
-        )
-        for key, commune, school in (("bao_yen", world.bao_yen, world.tan_tien_school),
-                                     ("van_phu", world.van_phu, world.au_lau_school)):  # fmt: skip
-            services.split_school_quota(
-                actor=world.users[key],
-                round=round_,
-                commune=commune,
-                amounts={(school.pk, "tablet"): 5},
-            )
-    Notification.objects.all().delete()
-    return round_
+def world(reform_world):
+    return reform_world
 
 
 def deadlines(round_, world):
@@ -92,26 +49,26 @@ def post(client, round_, target, until="2026-11-15", reason="Mưa lũ, đường
 
 
 def test_commune_officer_extends_for_one_of_its_schools_audited_and_notified(
-    world, round_2026, client_for
+    world, commune_round, client_for
 ):
     officer, school = world.users["bao_yen"], world.tan_tien_school
     with on((2026, 10, 20)):
-        response = post(client_for(officer), round_2026, f"s:{school.pk}")
+        response = post(client_for(officer), commune_round, f"s:{school.pk}")
     assert response.status_code == 302
     ext = DeadlineExtension.objects.get()
     assert (ext.round, ext.school, ext.district, ext.commune) == (
-        round_2026, school, world.bao_yen_district, world.bao_yen
+        commune_round, school, world.bao_yen_district, world.bao_yen
     )  # fmt: skip
     assert (ext.until, ext.reason, ext.granted_by) == (
         dt.date(2026, 11, 15), "Mưa lũ, đường bị chia cắt", officer
     )  # fmt: skip
     assert ext.granted_at == dt.datetime(2026, 10, 20, 9, 0, tzinfo=VN)
-    assert deadlines(round_2026, world) == {
+    assert deadlines(commune_round, world) == {
         "08700002": dt.date(2026, 11, 15), "13200001": DEADLINE, "13200002": DEADLINE
     }  # fmt: skip
     event = AuditEvent.objects.get(action="round.extend_deadline")
     assert (event.actor, event.reason, event.object_id) == (
-        officer, "Mưa lũ, đường bị chia cắt", str(round_2026.pk)
+        officer, "Mưa lũ, đường bị chia cắt", str(commune_round.pk)
     )  # fmt: skip
     assert event.changes == {
         "Hạn đề xuất – Trường PTDTBT THCS Tân Tiến": ["2026-10-31", "2026-11-15"]
@@ -125,17 +82,19 @@ def test_commune_officer_extends_for_one_of_its_schools_audited_and_notified(
     )
 
 
-def test_commune_officer_extends_for_all_its_schools_and_only_them(world, round_2026, client_for):
+def test_commune_officer_extends_for_all_its_schools_and_only_them(
+    world, commune_round, client_for
+):
     officer = world.users["bao_yen"]
     client = client_for(officer)
     with on((2026, 10, 20)):
-        assert post(client, round_2026, f"c:{world.bao_yen.pk}").status_code == 302
-        page = client.get(reverse("rounds:deadlines", args=[round_2026.pk])).content.decode()
+        assert post(client, commune_round, f"c:{world.bao_yen.pk}").status_code == 302
+        page = client.get(reverse("rounds:deadlines", args=[commune_round.pk])).content.decode()
     ext = DeadlineExtension.objects.get()
     assert (ext.commune, ext.district, ext.school, ext.until) == (
         world.bao_yen, None, None, dt.date(2026, 11, 15)
     )  # fmt: skip
-    assert deadlines(round_2026, world) == {
+    assert deadlines(commune_round, world) == {
         "08700002": dt.date(2026, 11, 15), "13200001": DEADLINE, "13200002": DEADLINE
     }  # fmt: skip
     assert [n.recipient for n in Notification.objects.filter(verb="round.extend_deadline")] == [
@@ -150,9 +109,9 @@ def test_commune_officer_extends_for_all_its_schools_and_only_them(world, round_
     assert "Phòng GD&ĐT" not in page
 
 
-def test_a_commune_extension_lets_its_school_submit_after_the_deadline(world, round_2026):
+def test_a_commune_extension_lets_its_school_submit_after_the_deadline(world, commune_round):
     staff, school = world.users["tan_tien_school"], world.tan_tien_school
-    proposal = services.start_proposal(actor=staff, round=round_2026)
+    proposal = services.start_proposal(actor=staff, round=commune_round)
     pupil = PupilFactory(school=school)
     services.add_proposal_items(
         actor=staff, proposal=proposal, entries=[(pupil.pk, "tablet")], version=None
@@ -165,27 +124,27 @@ def test_a_commune_extension_lets_its_school_submit_after_the_deadline(world, ro
     )
     with on((2026, 11, 3)):
         services.extend_deadline(
-            actor=world.users["bao_yen"], round=round_2026, commune=world.bao_yen,
+            actor=world.users["bao_yen"], round=commune_round, commune=world.bao_yen,
             until=dt.date(2026, 11, 10), reason="Giáo viên đi tập huấn",
         )  # fmt: skip
         done = services.submit_proposal(actor=staff, proposal=proposal, version=None)
     assert done.status == Proposal.Status.SUBMITTED
 
 
-def test_another_communes_officer_gets_404_and_nothing_is_written(world, round_2026, client_for):
+def test_another_communes_officer_gets_404_and_nothing_is_written(world, commune_round, client_for):
     client = client_for(world.users["van_phu"])
     with on((2026, 10, 20)):
         # Not among the page's choices (as for another district's officer): the form refuses.
         # The THPT stands in Văn Phú, but the Sở decides it: not the committee's to extend.
         for school in (world.tan_tien_school, world.upper_school):
-            response = post(client, round_2026, f"s:{school.pk}")
+            response = post(client, commune_round, f"s:{school.pk}")
             assert response.status_code == 200
             assert "Hãy chọn một lựa chọn hợp lệ" in response.content.decode()
         for unit in ({"school": world.tan_tien_school}, {"commune": world.bao_yen},
                      {"school": world.upper_school}):  # fmt: skip
             with pytest.raises(Http404):
                 services.extend_deadline(
-                    actor=world.users["van_phu"], round=round_2026,
+                    actor=world.users["van_phu"], round=commune_round,
                     until=dt.date(2026, 11, 15), reason="x", **unit,
                 )  # fmt: skip
     assert not DeadlineExtension.objects.exists()
@@ -194,10 +153,12 @@ def test_another_communes_officer_gets_404_and_nothing_is_written(world, round_2
 
 
 def test_no_district_extension_in_a_commune_round_nor_a_commune_one_in_a_district_round(
-    world, round_2026, client_for
+    world, commune_round, client_for
 ):
     round_2021 = SupportRoundFactory(
-        province=world.old_lao_cai, created_by=world.users["old_lao_cai"], ends_on=DEADLINE
+        province=world.old_lao_cai,
+        created_by=world.users["old_lao_cai"],
+        ends_on=DEADLINE,
     )
     officer = world.users["bao_yen"]
     client = client_for(officer)
@@ -213,25 +174,26 @@ def test_no_district_extension_in_a_commune_round_nor_a_commune_one_in_a_distric
             )  # fmt: skip
         with pytest.raises(Http404):
             services.extend_deadline(
-                actor=world.users["new_province"], round=round_2026,
+                actor=world.users["new_province"], round=commune_round,
                 district=world.bao_yen_district, until=dt.date(2026, 11, 15), reason="x",
             )  # fmt: skip
     assert not DeadlineExtension.objects.exists()
 
 
 def test_province_extends_for_a_commune_and_for_its_own_school_telling_each_office(
-    world, round_2026, client_for
+    world, commune_round, client_for
 ):
     client = client_for(world.users["new_province"])
     with on((2026, 10, 20)):
-        page = client.get(reverse("rounds:deadlines", args=[round_2026.pk])).content.decode()
+        page = client.get(reverse("rounds:deadlines", args=[commune_round.pk])).content.decode()
         assert "Mọi trường của Xã Bảo Yên" in page and "Mọi trường của Phường Văn Phú" in page
         assert "Mọi trường của Huyện Bảo Yên" not in page
-        assert post(client, round_2026, f"c:{world.van_phu.pk}").status_code == 302
+        assert post(client, commune_round, f"c:{world.van_phu.pk}").status_code == 302
         assert (
-            post(client, round_2026, f"s:{world.upper_school.pk}", "2026-11-20").status_code == 302
+            post(client, commune_round, f"s:{world.upper_school.pk}", "2026-11-20").status_code
+            == 302
         )
-    assert deadlines(round_2026, world) == {
+    assert deadlines(commune_round, world) == {
         "08700002": DEADLINE, "13200001": dt.date(2026, 11, 15), "13200002": dt.date(2026, 11, 20)
     }  # fmt: skip
     told = {
@@ -253,10 +215,12 @@ def test_province_extends_for_a_commune_and_for_its_own_school_telling_each_offi
     assert AuditEvent.objects.filter(action="round.extend_deadline").count() == 2
 
 
-def test_the_round_page_links_the_commune_officer_to_the_deadlines(world, round_2026, client_for):
-    url = reverse("rounds:deadlines", args=[round_2026.pk])
+def test_the_round_page_links_the_commune_officer_to_the_deadlines(
+    world, commune_round, client_for
+):
+    url = reverse("rounds:deadlines", args=[commune_round.pk])
     with on((2026, 10, 20)):
         page = client_for(world.users["bao_yen"]).get(
-            reverse("rounds:detail", args=[round_2026.pk])
+            reverse("rounds:detail", args=[commune_round.pk])
         )
     assert url in page.content.decode()
