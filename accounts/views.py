@@ -31,6 +31,7 @@ from accounts.forms import (
 )
 from accounts.home import home_summary
 from accounts.http import AuthedRequest
+from accounts.office_card import office_card
 from accounts.throttling import client_ip, hit_password_reset
 from kernel.setup_checks import run_checks
 from kernel.sorting import Sorting
@@ -222,6 +223,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     if user.can("can_manage_users"):
         items = run_checks()
         context["setup"] = {"done": sum(i.done for i in items), "total": len(items)}
+    context["office_card"] = office_card(user)
     return render(request, template, {**context, "stats": home_summary(user)})
 
 

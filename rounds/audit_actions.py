@@ -28,7 +28,7 @@ register_actions(
         "proposal.reject": _("Từ chối danh sách đề xuất"),
         "proposal.return": _("Trả lại để chỉnh sửa"),
         "proposal.confirm": _("Sở xác nhận danh sách"),
-        "proposal.send_back": _("Sở trả lại Phòng GD&ĐT"),
+        "proposal.send_back": _("Sở trả lại đơn vị xét duyệt"),
         "proposal.approve_items": _("Duyệt từng học sinh"),
         "proposal.reject_items": _("Từ chối từng học sinh"),
         "student.lock_eligibility": _("Khóa thông tin xét duyệt"),

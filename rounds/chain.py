@@ -25,9 +25,9 @@ from schools.models import REFORM_DATE, Office
 from schools.offices import PROVINCE_RUN_LEVELS, OfficeChart
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from accounts.models import AuditEvent, User
     from rounds.models import Proposal
-    from schools.models import School
+    from schools.models import Commune, School
 
 DISTRICT = "district"
 COMMUNE = "commune"
@@ -181,15 +181,44 @@ def holder_for(round_: SupportRound, school: School, decider: Decider | None) ->
     return Holder("school", school.pk)
 
 
-def status_label(proposal: Proposal) -> str:
+def status_label(proposal: Proposal, body: str = "") -> str:
     """The proposal's status naming its deciding body where the status does
-    ("Đã gửi UBND xã Tân Tiến"); rounds of the district chain keep their words."""
+    ("Đã gửi UBND xã Tân Tiến"); rounds of the district chain keep their words. A page
+    listing many lists of one body passes its name (no office is read per list)."""
+    if proposal.round.by_communes:
+        body = body or body_name(proposal_decider(proposal))
+    return status_name(proposal.round, proposal.status, body)
+
+
+def status_name(round_: SupportRound, status: str, body: str) -> str:
+    """A list status in the round's words: naming ``body`` on the commune chain."""
     from rounds.models import Proposal
 
-    if proposal.round.by_communes:
-        body = body_name(proposal_decider(proposal))
-        if proposal.status == Proposal.Status.SUBMITTED:
+    if round_.by_communes:
+        if status == Proposal.Status.SUBMITTED:
             return _("Đã gửi %(body)s") % {"body": body}
-        if proposal.status == Proposal.Status.APPROVED:
+        if status == Proposal.Status.APPROVED:
             return _("%(body)s đã duyệt") % {"body": body}
-    return str(proposal.get_status_display())
+    return str(Proposal.Status(status).label)
+
+
+def committee_name(commune: Commune) -> str:
+    """The commune committee as its office is named ("UBND xã Bảo Yên"), one query."""
+    office = Office.objects.filter(kind=Office.Kind.COMMUNE_COMMITTEE, commune=commune)
+    name = office.values_list("name", flat=True).first()
+    return name or _("UBND %(name)s") % {"name": commune.name}
+
+
+def worded_history(proposal: Proposal, events: Iterable[AuditEvent], body: str) -> list[AuditEvent]:
+    """A list's audit trail for its page, its status changes in the round's words: on the
+    commune chain "Đã gửi UBND xã Tân Tiến" rather than the status's recorded label. Only
+    the objects in hand are worded; the audit rows stay as written."""
+    events = list(events)
+    if not proposal.round.by_communes:
+        return events
+    worded = {s: status_name(proposal.round, s, body) for s in ("submitted", "approved")}
+    for event in events:
+        status = (event.changes or {}).get("status")
+        if isinstance(status, list) and len(status) == 2:
+            event.changes = {**event.changes, "status": [worded.get(v, v) for v in status]}
+    return events

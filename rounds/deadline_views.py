@@ -1,4 +1,5 @@
-"""The proposal deadline page: each school's deadline, and extensions by district or province."""
+"""The proposal deadline page: each school's deadline, and extensions by the deciding office
+(district office or commune committee) or the province."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from django.utils.translation import gettext as _
 from accounts import access
 from accounts.access import capability_required
 from accounts.http import AuthedRequest
+from accounts.models import User
 from kernel.sorting import Sorting
 from rounds import rules, selectors, services
 from rounds.forms import ExtensionForm
 from rounds.models import SupportRound
-from rounds.services.deadlines import scoped_district, scoped_school
+from rounds.services.deadlines import (
+    extension_communes,
+    scoped_commune,
+    scoped_district,
+    scoped_school,
+)
 from rounds.workflow import RoundsError
 from schools.models import District
 
@@ -28,17 +35,26 @@ DEADLINE_SORTS = {
 }
 
 
-def _targets(
-    round_: SupportRound, rows: list[selectors.DeadlineRow], districts: list[District], *,
-    whole_round: bool,
-) -> list[Any]:  # fmt: skip
-    """The form's choices: the round (province), whole districts, then single schools."""
+def _targets(round_: SupportRound, user: User, rows: list[selectors.DeadlineRow]) -> list[Any]:
+    """The form's choices: the round (province), whole districts or communes, then single
+    schools."""
     units: list[tuple[str, str]] = []
-    if whole_round:
+    if rules.may_manage_rounds(user):
         units.append(("round", _("Cả đợt (mọi trường)")))
-    units += [(f"d:{d.pk}", _("Mọi trường của %(d)s") % {"d": d.name}) for d in districts]
+    label = _("Mọi trường của %(d)s")
+    if round_.by_communes:
+        units += [(f"c:{c.pk}", label % {"d": c.name}) for c in extension_communes(round_, user)]
+    else:
+        units += [(f"d:{d.pk}", label % {"d": d.name}) for d in _districts(user, rows)]
     schools = [(f"s:{r.school.pk}", f"{r.school.name} ({r.school.code})") for r in rows]
     return [(_("Đơn vị"), units), (_("Một trường"), schools)] if schools else units
+
+
+def _districts(user: User, rows: list[selectors.DeadlineRow]) -> list[District]:
+    if access.is_district_user(user):
+        return [scoped_district(user, access.own_district_id(user))]
+    districts = sorted({r.school.district for r in rows}, key=lambda d: d.code)
+    return [d for d in districts if rules.may_extend_deadline(user, d)]
 
 
 @capability_required("can_approve", "can_manage_rounds")
@@ -48,15 +64,8 @@ def round_deadlines(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     round_ = selectors.get_round(user, pk)
     rows = selectors.deadline_rows(round_, user)
-    if access.is_district_user(user):
-        districts = [scoped_district(user, access.own_district_id(user))]
-    else:
-        districts = sorted({r.school.district for r in rows}, key=lambda d: d.code)
-    may_extend = round_.status != SupportRound.Status.CLOSED and (
-        rules.may_manage_rounds(user) or any(rules.may_extend_deadline(user, d) for d in districts)
-    )
-    targets = _targets(round_, rows, districts, whole_round=rules.may_manage_rounds(user))
-    form = ExtensionForm(request.POST or None, targets=targets)
+    may_extend = rules.may_extend_in_round(user, round_)
+    form = ExtensionForm(request.POST or None, targets=_targets(round_, user, rows))
     if request.method == "POST":
         if not may_extend:
             raise Http404
@@ -79,7 +88,7 @@ def round_deadlines(request: AuthedRequest, pk: int) -> HttpResponse:
             "round": round_,
             "rows": sorting.sort_list(rows),
             "sorting": sorting,
-            "extensions": selectors.district_extensions(round_, user),
+            "extensions": selectors.unit_extensions(round_, user),
             "form": form,
             "may_extend": may_extend,
         },
@@ -96,4 +105,6 @@ def _extend(request: AuthedRequest, round_: SupportRound, data: dict[str, Any]):
         raise Http404
     if kind == "d":
         return services.extend_deadline(**common, district=scoped_district(user, int(raw)))
+    if kind == "c":
+        return services.extend_deadline(**common, commune=scoped_commune(user, int(raw)))
     return services.extend_deadline(**common, school=scoped_school(user, int(raw)))

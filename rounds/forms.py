@@ -37,6 +37,18 @@ class RoundForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.by_communes:
+            # A round of the commune chain: its committees (or the Sở) decide, no district.
+            self.fields["closes_on"].help_text = _(
+                "UBND xã (hoặc Sở với trường THPT, GDTX) và Sở duyệt, xác nhận đến hết ngày "
+                "này; sau đó đợt tự động đóng. Để trống: 30 ngày sau hạn đề xuất."
+            )
+            self.fields["requires_province_confirmation"].label = _(
+                "Sở phải xác nhận sau khi UBND xã (hoặc Sở với trường THPT, GDTX) duyệt"
+            )
+
     def clean_school_year(self) -> str:
         value = self.cleaned_data["school_year"].strip().replace("–", "-").replace(" ", "")
         parts = value.split("-")

@@ -204,13 +204,21 @@ class Quota(models.Model):
 
 
 class DeadlineExtensionQuerySet(ScopedQuerySet["DeadlineExtension"]):
-    province_lookups = ("district__province_id",)
+    # A commune's extension for all its schools has no district: its province is the
+    # commune's (a province of 2025). A commune officer reads it by its own commune
+    # (rounds.selectors.unit_extensions); the schools' own extensions by school.
+    province_lookups = ("district__province_id", "commune__province_id")
     district_lookups = ("district_id",)
     school_lookups = ("school_id",)
 
 
 class DeadlineExtension(models.Model):
-    """Gia hạn đề xuất: a later proposal deadline for one district's schools or one school."""
+    """Gia hạn đề xuất: a later proposal deadline for one district's schools (district
+    chain), one commune's schools (commune chain) or one school.
+
+    A school's extension keeps its district (as recorded) and, when a commune committee
+    granted it, that commune; an extension for a whole unit names the district or the
+    commune of 2025, never both."""
 
     round = models.ForeignKey(
         SupportRound,
@@ -219,7 +227,21 @@ class DeadlineExtension(models.Model):
         verbose_name=_("đợt"),
     )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="+", verbose_name=_("huyện")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("huyện"),
+    )
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("xã/phường"),
+        help_text=_("Với đợt theo cấp xã: UBND xã/phường gia hạn cho trường của xã."),
     )
     school = models.ForeignKey(
         School,
@@ -228,7 +250,7 @@ class DeadlineExtension(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("trường"),
-        help_text=_("Để trống: gia hạn cho mọi trường của huyện."),
+        help_text=_("Để trống: gia hạn cho mọi trường của huyện hoặc xã/phường."),
     )
     until = models.DateField(_("hạn đề xuất mới"))
     reason = models.TextField(_("lý do"))
@@ -257,10 +279,22 @@ class DeadlineExtension(models.Model):
                 condition=models.Q(school__isnull=False),
                 name="extension_once_per_school",
             ),
+            models.UniqueConstraint(
+                fields=["round", "commune"],
+                condition=models.Q(school__isnull=True, commune__isnull=False),
+                name="extension_once_per_commune",
+            ),
+            # A school's extension keeps its district; a unit's names a district or a commune.
+            models.CheckConstraint(
+                condition=models.Q(school__isnull=False, district__isnull=False)
+                | models.Q(school__isnull=True, district__isnull=False, commune__isnull=True)
+                | models.Q(school__isnull=True, district__isnull=True, commune__isnull=False),
+                name="extension_unit",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.school or self.district} – {self.until:%d/%m/%Y}"
+        return f"{self.school or self.commune or self.district} – {self.until:%d/%m/%Y}"
 
 
 class ProposalQuerySet(ScopedQuerySet["Proposal"]):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts import access
 from accounts.access import capability_required
 from accounts.http import AuthedRequest
-from rounds import communes, rules, selectors, services
+from rounds import chain, communes, rules, selectors, services
 from rounds.chain import COMMUNE, DISTRICT, Holder
 from rounds.forms import parse_amount_grid
 from rounds.models import SupportRound
@@ -118,6 +118,7 @@ def round_inbox(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "round": round_,
             "district": unit,
+            "body": chain.committee_name(unit) if isinstance(unit, Commune) else "",
             **selectors.sorted_inbox(round_, schools, holder, categories, request.GET),
             "kinds": selectors.offered_kinds(round_),
             "categories": categories,

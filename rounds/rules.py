@@ -20,8 +20,8 @@ from rounds import workflow
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from rounds.models import Proposal
-    from schools.models import Commune, District
+    from rounds.models import Proposal, SupportRound
+    from schools.models import Commune, District, School
     from students.models import Student
 
 
@@ -92,12 +92,43 @@ def may_unlock_now(user: User, student: Student) -> bool:
 @predicate
 def may_extend_deadline(user: User, district: District) -> bool:
     """A district office extends the proposal deadline of its own schools; the province
-    (its round managers and approvers) of any of its districts."""
+    (its round managers and approvers) of any of its districts, its predecessors' too."""
     scope = user.scope
     if scope.is_district:
         return user.can("can_approve") and scope.district_id == district.pk
-    return (
-        scope.is_provincial
-        and (user.can("can_manage_rounds") or user.can("can_approve"))
-        and scope.covers_province(district.province_id)
-    )
+    return _extends_for_province(user) and district.province_id in scope.province_ids
+
+
+@predicate
+def may_extend_commune_deadline(user: User, commune: Commune) -> bool:
+    """In a round of the commune chain, a commune committee extends the deadline of the
+    schools it decides; the province of any of its communes."""
+    scope = user.scope
+    if scope.is_commune:
+        return user.can("can_approve") and scope.commune_id == commune.pk
+    return _extends_for_province(user) and commune.province_id in scope.province_ids
+
+
+@predicate
+def may_extend_for_province_run(user: User, school: School) -> bool:
+    """A school the Sở decides itself (THPT, GDTX) is given more time by the province."""
+    scope = user.scope
+    return _extends_for_province(user) and school.district.province_id in scope.province_ids
+
+
+@predicate
+def may_extend_in_round(user: User, round_: SupportRound) -> bool:
+    """The deadline page offers extensions: the province, a district office in a round of
+    the district chain, a commune committee in a round of the commune chain."""
+    if round_.status == round_.Status.CLOSED:
+        return False
+    scope = user.scope
+    if scope.is_district:
+        return user.can("can_approve") and not round_.by_communes
+    if scope.is_commune:
+        return user.can("can_approve") and round_.by_communes
+    return _extends_for_province(user)
+
+
+def _extends_for_province(user: User) -> bool:
+    return user.scope.is_provincial and (user.can("can_manage_rounds") or user.can("can_approve"))

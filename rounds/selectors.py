@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from accounts.access import own_commune_id
 from kernel.normalize import fold
 from kernel.sorting import Sorting
+from rounds import chain
 from rounds.chain import DISTRICT, Holder
 from rounds.models import DeadlineExtension, Proposal, ProposalItem, Quota, SupportRound
 from schools.choices import SupportKind
@@ -257,6 +259,8 @@ def unit_inbox(
             "submitted_by"
         )
     }
+    for listed in proposals.values():
+        listed.round = round_  # the status label asks the round's chain: no query per row
     kinds: dict[int, dict[str, int]] = defaultdict(dict)
     categories: dict[int, dict[int, int]] = defaultdict(dict)
     totals_by_proposal: dict[int, int] = defaultdict(int)
@@ -393,9 +397,9 @@ def candidates(proposal: Proposal) -> list[tuple[Student, str]]:
 
 
 def student_round_items(student: Student) -> QuerySet[ProposalItem]:
-    return student.proposal_items.select_related("round", "proposal", "decided_by").order_by(
-        "-round__starts_on", "kind"
-    )
+    return student.proposal_items.select_related(
+        "round", "proposal__round", "proposal__school", "decided_by"
+    ).order_by("-round__starts_on", "kind")
 
 
 def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:
@@ -406,28 +410,36 @@ def proposal_export_rows(proposal: Proposal) -> QuerySet[ProposalItem]:
 class DeadlineRow:
     school: School
     deadline: dt.date
-    extension: DeadlineExtension | None  # the school's own or its district's, the later one
+    extension: DeadlineExtension | None  # the school's own or its unit's, the later one
 
 
 def deadline_rows(round_: SupportRound, user: User) -> list[DeadlineRow]:
     """The schools of the user's unit that have a quota in the round, with their deadline
-    and the extension that set it (three queries)."""
+    and the extension that set it (a fixed number of queries). A commune officer's are
+    the schools its commune shared its quota with (those it decides)."""
     scope = user.scope
-    schools = School.objects.visible_to(user).select_related("district")
-    if not scope.is_district:
-        schools = schools.filter(quotas__round=round_, quotas__amount__gt=0).distinct()
-    schools = schools.order_by("district__code", "name")
-    extensions = list(
-        DeadlineExtension.objects.visible_to(user)
-        .filter(round=round_)
+    schools_qs = School.objects.visible_to(user).select_related("district")
+    if scope.is_commune:
+        schools_qs = schools_qs.filter(
+            quotas__round=round_, quotas__commune_id=own_commune_id(user), quotas__amount__gt=0
+        ).distinct()
+    elif not scope.is_district:
+        schools_qs = schools_qs.filter(quotas__round=round_, quotas__amount__gt=0).distinct()
+    schools = list(schools_qs.order_by("district__code", "name"))
+    by_school = {
+        e.school_id: e
+        for e in DeadlineExtension.objects.visible_to(user)
+        .filter(round=round_, school__isnull=False)
         .select_related("granted_by")
-        .order_by("until")
-    )
-    by_school = {e.school_id: e for e in extensions if e.school_id}
-    by_district = {e.district_id: e for e in extensions if not e.school_id}
+    }
+    by_unit = {_unit_key(e): e for e in unit_extensions(round_, user)}
+    unit_of: dict[int, tuple[str, int | None]] = {}
+    if by_unit:
+        unit_of.update(_deadline_units(round_, schools))
     rows = []
     for school in schools:
-        found = [e for e in (by_district.get(school.district_id), by_school.get(school.pk)) if e]
+        unit = by_unit.get(unit_of[school.pk]) if school.pk in unit_of else None
+        found = [e for e in (unit, by_school.get(school.pk)) if e]
         latest = max(found, key=lambda e: e.until, default=None)
         if latest is not None and latest.until <= round_.ends_on:
             latest = None
@@ -435,13 +447,35 @@ def deadline_rows(round_: SupportRound, user: User) -> list[DeadlineRow]:
     return rows
 
 
-def district_extensions(round_: SupportRound, user: User) -> list[DeadlineExtension]:
-    """Extensions for whole districts, as the user may see them."""
+def _unit_key(ext: DeadlineExtension) -> tuple[str, int | None]:
+    return ("c", ext.commune_id) if ext.commune_id else ("d", ext.district_id)
+
+
+def _deadline_units(round_: SupportRound, schools: list[School]) -> dict[int, tuple[str, int]]:
+    """Each school's unit whose extension counts: its district, or its deciding commune."""
+    if not round_.by_communes:
+        return {s.pk: ("d", s.district_id) for s in schools}
+    return {
+        pk: ("c", d.unit_id)
+        for pk, d in chain.deciders(round_, schools).items()
+        if d is not None and d.kind == chain.COMMUNE
+    }
+
+
+def unit_extensions(round_: SupportRound, user: User) -> list[DeadlineExtension]:
+    """Extensions for all the schools of a district or of a commune, as the user may see
+    them: a commune officer its own commune's (read by its own commune, which the
+    schools' scope does not reach)."""
+    extensions = DeadlineExtension.objects.filter(round=round_, school__isnull=True)
+    scope = user.scope
+    if scope.is_commune:
+        extensions = extensions.filter(commune_id=own_commune_id(user))
+    else:
+        extensions = extensions & DeadlineExtension.objects.visible_to(user)
     return list(
-        DeadlineExtension.objects.visible_to(user)
-        .filter(round=round_, school__isnull=True)
-        .select_related("district", "granted_by")
-        .order_by("district__code")
+        extensions.select_related("district", "commune", "granted_by").order_by(
+            "district__code", "commune__code"
+        )
     )
 
 

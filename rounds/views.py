@@ -80,11 +80,12 @@ def round_create(request: AuthedRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if round_.by_communes:
-                messages.success(
-                    request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các xã, phường và trường.")
+                text = _(
+                    "Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các xã, phường và trường THPT, GDTX."
                 )
             else:
-                messages.success(request, _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các huyện."))
+                text = _("Đã mở đợt hỗ trợ. Hãy giao chỉ tiêu cho các huyện.")
+            messages.success(request, text)
             return redirect("rounds:quotas", round_.pk)
     return render(request, "rounds/round_form.html", {"form": form, "round": None})
 
@@ -148,7 +149,7 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             district=unit,
             progress=selectors.unit_progress(round_, holder),
             can_approve=user.can("can_approve"),
-            may_extend=access.is_district_user(user),
+            may_extend=rules.may_extend_in_round(user, round_),
             export=_export_button(request, round_, len(context["kinds"])),
         )
         return render(request, "rounds/round_district.html", context)
@@ -232,6 +233,7 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     ]
     transitions = available_transitions(proposal, user)
     deadline = services.school_deadline(round_, proposal.school)
+    body = chain.body_name(chain.proposal_decider(proposal))
     path = [Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.APPROVED]
     if round_.requires_province_confirmation:
         path.append(Proposal.Status.CONFIRMED)
@@ -250,12 +252,12 @@ def proposal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_decide": can_decide,
             "transitions": transitions,
             **_candidates(request, proposal, can_edit),
-            "history": history_for(proposal)[:100],
+            "history": chain.worded_history(proposal, history_for(proposal)[:100], body),
             "is_school": access.is_school_user(user),
             "deadline": deadline,
             "past_deadline": clock.today() > deadline,
-            "steps": [(s.value, s.label) for s in path],
-            "body": chain.body_name(chain.proposal_decider(proposal)),
+            "steps": [(s.value, chain.status_name(round_, s, body)) for s in path],
+            "body": body,
             "status_label": chain.status_label(proposal),
             "export": export_button(
                 request,

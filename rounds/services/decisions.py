@@ -379,7 +379,11 @@ def _decidable(actor: User, proposal: Proposal | int, version: int | None) -> Pr
     require(rules.may_decide(actor, locked))
     require_open(locked.round)
     if locked.status not in DECIDABLE_STATES:
-        raise RoundsError(_("Chỉ quyết định từng học sinh khi danh sách đang chờ Phòng duyệt."))
+        body = chain.body_name(chain.proposal_decider(locked))
+        raise RoundsError(
+            _("Chỉ quyết định từng học sinh khi danh sách đang chờ %(body)s duyệt.")
+            % {"body": body}
+        )
     return locked
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import record_audit
+from rounds import chain
 from rounds.models import Proposal, ProposalItem, SupportRound
 from rounds.services.common import (
     EXAM_GRADES,
@@ -31,7 +32,10 @@ def _require_school_editor(actor: User, proposal: Proposal) -> None:
         raise Http404
     require_open(proposal.round)
     if proposal.status not in EDITABLE_STATES:
-        raise RoundsError(_("Danh sách đã gửi; chỉ sửa được khi Phòng GD&ĐT trả lại để chỉnh sửa."))
+        body = chain.body_name(chain.proposal_decider(proposal))
+        raise RoundsError(
+            _("Danh sách đã gửi; chỉ sửa được khi %(body)s trả lại để chỉnh sửa.") % {"body": body}
+        )
 
 
 @transaction.atomic
