@@ -14,8 +14,9 @@ things for that, and is *ready* with all three:
 
 The pupils counted are the supported ones still studying: pupils with at least one
 final support line (``ProposalItem.objects.beneficiaries()``). Every figure is computed
-here: the pupil page, the school's list and its filter, the export and the dashboards
-all annotate with ``with_readiness`` and filter with ``READY`` / ``MISSING``.
+here: the pupil page, the school's list and its filter and the export annotate with
+``with_readiness`` and filter with ``READY`` / ``MISSING``; the figures of many pupils
+(dashboards, the home card, the list's totals) join the same three sets (``counts_by``).
 """
 
 from __future__ import annotations
