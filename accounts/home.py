@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.apps import apps
 
 from accounts.models import User
+from accounts.selectors import data_version
+from kernel.figures_cache import cached_figures
 
 # Order of the cards on the page.
 CONTRIBUTORS = ("students", "rounds", "devices", "coverage")
@@ -28,6 +30,15 @@ class HomeStat:
 
 
 def home_summary(user: User) -> list[HomeStat]:
+    """The cards of the user's home page. Their counts cover the user's whole scope (the
+    province's pupils, allocations, readiness): kept for a short while per user, and
+    recomputed as soon as anything changed (``kernel.figures_cache``)."""
+    return cached_figures(
+        "home", (user.pk, user.role_id), lambda: _summary(user), version=data_version()
+    )
+
+
+def _summary(user: User) -> list[HomeStat]:
     stats: list[HomeStat] = []
     for label in CONTRIBUTORS:
         if not apps.is_installed(label):

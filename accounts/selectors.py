@@ -8,10 +8,16 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Max, Model, Q, QuerySet
 
 from accounts.models import AuditEvent, Notification, PersonalDataAccess, Role, User
 from kernel.normalize import fold
+
+
+def data_version() -> int:
+    """The newest audit event's id: it changes whenever the state of anything changes
+    (every service leaves an audit event), so cached figures keyed by it stay right."""
+    return AuditEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def history_for(obj: Model) -> QuerySet[AuditEvent]:

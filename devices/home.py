@@ -39,7 +39,7 @@ def _ready_stat(user: User) -> HomeStat:
     """Supported pupils ready to learn online (``devices.readiness``), of how many."""
     from devices import readiness
 
-    figures = readiness.counts(readiness.for_user(user))
+    figures = readiness.counts_for_user(user)
     url = reverse("devices:readiness") if user.can("can_view_beneficiaries") else ""
     return HomeStat(
         _("Sẵn sàng học trực tuyến"),

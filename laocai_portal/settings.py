@@ -211,6 +211,9 @@ EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
 # Long lists (kernel.paging): counted exactly up to this many rows, above it "khoảng …" with
 # PostgreSQL's estimate; pages reach this many rows (narrow the search for the others).
 LIST_EXACT_ROWS = env.int("LIST_EXACT_ROWS", default=10_000)
+# Dashboard and home-page figures are kept this many seconds (kernel.figures_cache), and
+# recomputed sooner whenever anything changed; 0 computes them on every view.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=60)
 SCAN_MAX_UPLOAD_MB = env.int("SCAN_MAX_UPLOAD_MB", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -46,9 +46,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.selectors import data_version
 from coverage.models import COVERED_Q, CoveragePoint, PointState
 from devices.models import Allocation, Subscription
 from donations.models import CashReceipt, Pledge
+from kernel.figures_cache import cached_figures
 from kernel.scoping import Ids, in_provinces
 from rounds.models import Proposal, ProposalItem, SupportRound
 from schools.choices import SupportKind
@@ -145,6 +147,8 @@ class Dashboard:
     totals: UnitFigures
     pledged: int | None = None
     received: int | None = None
+    # The data the figures were computed from (``accounts.selectors.data_version``).
+    data_version: int = 0
 
     @property
     def shows_donations(self) -> bool:
@@ -275,14 +279,24 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
     level, district, school = resolve_scope(
         user, district_id=params.get("district"), school_id=params.get("school")
     )
-    return build_dashboard(
-        level=level,
-        district=district,
-        school=school,
-        filters=parse_filters(params),
-        # The province's own districts (and its predecessors'), not every province's.
-        province_id=(user.scope.province_ids or None) if level == Level.PROVINCE else None,
+    filters = parse_filters(params)
+    # The province's own districts (and its predecessors'), not every province's.
+    province_id = (user.scope.province_ids or None) if level == Level.PROVINCE else None
+    version = data_version()
+    board = cached_figures(
+        "dashboard",
+        (level, _pk(district), _pk(school), filters, sorted(province_id or ())),
+        lambda: build_dashboard(
+            level=level, district=district, school=school, filters=filters, province_id=province_id
+        ),
+        version=version,
     )
+    board.data_version = version
+    return board
+
+
+def _pk(unit: Model | None) -> int | None:
+    return unit.pk if unit is not None else None
 
 
 # size: a fixed number of aggregate queries merged into one table of figures per unit; split, the

@@ -21,6 +21,7 @@ from devices import readiness
 from kernel.documents import format_vnd
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.exports import clean_params, export_button, export_response, get_export
+from kernel.figures_cache import cached_figures
 from kernel.sorting import Sorting
 from reports import charts, documents, exports, rules, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
@@ -75,8 +76,15 @@ def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoa
     """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
     # The province with the provinces that went into it (a 2025 province's predecessors).
     province_id = own_province_ids(user) if board.level == selectors.Level.PROVINCE else None
-    return readiness.board(
-        level=board.level, district=board.district, school=board.school, province_id=province_id
+    district_pk = board.district.pk if board.district else None
+    school_pk = board.school.pk if board.school else None
+    return cached_figures(
+        "readiness",
+        (board.level, district_pk, school_pk, sorted(province_id or ())),
+        lambda: readiness.board(
+            level=board.level, district=board.district, school=board.school, province_id=province_id
+        ),
+        version=board.data_version,
     )
 
 

@@ -50,7 +50,7 @@ def readiness_list(request: AuthedRequest) -> HttpResponse:
             if is_school
             else School.objects.visible_to(user).filter(is_active=True).order_by("name")
         ),
-        "totals": readiness.counts(readiness.for_user(user)),
+        "totals": readiness.counts_for_user(user),
         **paginate(request, rows, sorts=READINESS_SORTS, default=READINESS_DEFAULT),
     }
     context["export"] = export_button(request, key=EXPORT, count=context["page"].paginator.count)

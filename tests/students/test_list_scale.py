@@ -118,6 +118,19 @@ def test_the_name_search_has_a_trigram_index_on_postgresql():
     assert "gin" in definition and "gin_trgm_ops" in definition and "name_key" in definition
 
 
+def test_the_district_order_has_a_covering_index_per_school_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no INCLUDE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'student_school_order_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    # The scope's school, then the list's order, then what the filters read.
+    assert "(school_id, sort_key, date_of_birth, id)" in definition
+    assert "INCLUDE (need_device, need_data, has_device, status)" in definition
+
+
 @pytest.mark.parametrize(
     "number,shown", [(7, 7), (99, 99), (12_345, 12_000), (469_812, 470_000), (1_050, 1_100)]
 )
