@@ -73,8 +73,12 @@ def province_user():
     from accounts.models import Role, User
     from schools.models import Province
 
-    # the province with the most schools: the generator's schools are the only ones
-    province = Province.objects.annotate(n=Count("districts__schools")).order_by("-n", "pk").first()
+    # The new province of 1 July 2025, whose officer sees both predecessors' pupils (all
+    # 470,000, Scope.province_ids); without one, the province with the most schools.
+    province = (
+        Province.objects.filter(predecessors__isnull=False).order_by("pk").first()
+        or Province.objects.annotate(n=Count("districts__schools")).order_by("-n", "pk").first()
+    )
     user = User.objects.filter(username="bench_export").first() or User(username="bench_export")
     user.full_name = "Benchmark export"
     user.role = Role.objects.get(code="province_officer")

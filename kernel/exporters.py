@@ -107,7 +107,7 @@ class Field:
         giving its cells, converted and neutralised; one function per export, so the
         converted distinct values of a ``labels``/``repeats`` column are kept across
         blocks.  A column needing no conversion is passed through whole when none of its
-        texts needs escaping (``_text_cells``)."""
+        texts needs escaping (``_text_cells``), and so is a converted column (masked IDs)."""
         convert = self.bind()
         if self.labels is not None or self.repeats:
             if len(self.paths) == 1:
@@ -117,7 +117,7 @@ class Field:
             return lambda *values: map(tuples.__getitem__, zip(*values, strict=True))
         if self.to is None and len(self.paths) == 1:
             return _text_cells
-        return lambda *values: map(_cell, map(convert, *values))
+        return lambda *values: _text_cells(list(map(convert, *values)))
 
 
 def _first(value: Any, *_rest: Any) -> Any:
