@@ -4,7 +4,7 @@ Usage (PostgreSQL; the database is created and migrated when missing)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/laocai_exports_bench \\
         .venv/bin/python benchmarks/export_registry.py [--pupils 470000] [--schools 1045] \\
-        [--repeat 3] [--regenerate] [--writer xlsxwriter|openpyxl] [--limit N]
+        [--repeat 3] [--regenerate] [--writer rustpy|xlsxwriter|openpyxl] [--limit N]
 
 The province (1,045 schools, 470,000 pupils, the new Lào Cai's size) is written with
 ``benchmarks/dashboard.py``'s generator (COPY) and kept between runs; ``--regenerate``
@@ -15,10 +15,13 @@ Each run is a child process that calls the Celery task itself (``schools.tasks.r
 eagerly, as the worker does) for a province official: the whole job, from the
 queryset to the stored file and the audit entry. The script prints min/median/max
 seconds (and CPU seconds: on a busy machine the wall time mostly measures the
-queue for a core) of the task, the peak RSS of each child (``ru_maxrss``, Django included), the
-file size and the load average. ``--writer openpyxl`` runs the same rows through
-openpyxl's write-only mode, the writer before issue 17, for the comparison; ``--limit N``
-exports only the first N pupils of the same list (a quicker comparison of the writers).
+queue for a core) of the task, the peak RSS of each child (``VmHWM``, Django included: the
+child's own peak since it started; ``ru_maxrss`` would also count the parent's pages copied by
+the fork, 187 MB after a fresh ``--regenerate``), the file size and the load average.
+``--writer xlsxwriter`` runs the same rows through XlsxWriter's constant-memory mode and
+``--writer openpyxl`` through openpyxl's write-only mode (the two writers before
+rustpy-xlsxwriter), for the comparison; ``--limit N`` exports only the first N pupils of the
+same list (a quicker comparison of the writers).
 """
 
 from __future__ import annotations
@@ -70,8 +73,12 @@ def province_user():
     from accounts.models import Role, User
     from schools.models import Province
 
-    # the province with the most schools: the generator's schools are the only ones
-    province = Province.objects.annotate(n=Count("districts__schools")).order_by("-n", "pk").first()
+    # The new province of 1 July 2025, whose officer sees both predecessors' pupils (all
+    # 470,000, Scope.province_ids); without one, the province with the most schools.
+    province = (
+        Province.objects.filter(predecessors__isnull=False).order_by("pk").first()
+        or Province.objects.annotate(n=Count("districts__schools")).order_by("-n", "pk").first()
+    )
     user = User.objects.filter(username="bench_export").first() or User(username="bench_export")
     user.full_name = "Benchmark export"
     user.role = Role.objects.get(code="province_officer")
@@ -93,6 +100,8 @@ def child(writer: str, limit: int) -> None:
 
     if writer == "openpyxl":
         use_openpyxl()
+    elif writer == "xlsxwriter":
+        use_xlsxwriter()
     if limit:  # the first ``limit`` pupils of the same list, for a quicker comparison
         entry = exports._REGISTRY["students.registry"]
         objects = entry.objects
@@ -108,11 +117,18 @@ def child(writer: str, limit: int) -> None:
     size = job.file.size
     job.file.delete(save=False)
     job.delete()
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "bytes": size}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "bytes": size, "peak": peak()}))
+
+
+def peak() -> float:
+    """This process's peak resident set in MB since its exec (``VmHWM``)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def use_openpyxl() -> None:
-    """The exporter's writer before issue 17 (openpyxl write-only), for the comparison."""
+    """The exporter's first writer (openpyxl write-only), for the comparison."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -147,20 +163,73 @@ def use_openpyxl() -> None:
     XlsxExporter.write = write  # type: ignore[method-assign]
 
 
+def use_xlsxwriter() -> None:
+    """The exporter's writer before rustpy-xlsxwriter (XlsxWriter, constant-memory mode)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import xlsxwriter
+
+    from kernel.exporters import XlsxExporter, _safe_sheet_name, neutralize
+
+    def write(self, objects, path) -> int:
+        workbook = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        sheet = workbook.add_worksheet(_safe_sheet_name(self.sheet_name))
+        sheet.set_column(0, len(self.columns) - 1, self.column_width)
+        formats = {
+            dt.datetime: workbook.add_format({"num_format": "yyyy-mm-dd h:mm:ss"}),
+            dt.date: workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        }
+        block = [line for line in self.title_lines if line] + [self.title]
+        title_format = workbook.add_format({"bold": True, "font_size": 12})
+        for index, line in enumerate(block):
+            sheet.write_string(index, 0, neutralize(str(line)), title_format)
+        row = len(block) + 1
+        bold = workbook.add_format({"bold": True})
+        for col, header in enumerate(self.headers()):
+            sheet.write_string(row, col, neutralize(header), bold)
+        first = row + 1
+        write_string, write_number = sheet.write_string, sheet.write_number
+        for row, values in enumerate(self.rows(objects), start=first):
+            for col, value in enumerate(values):
+                kind = value.__class__
+                if kind is str:
+                    if value:
+                        write_string(row, col, value)
+                elif value is None:
+                    continue
+                elif kind is int or kind is float or kind is Decimal:
+                    write_number(row, col, value)
+                elif kind in formats:
+                    sheet.write_datetime(row, col, value, formats[kind])
+                else:
+                    sheet.write(row, col, value)
+        workbook.close()
+        return row + 1 - first if row >= first else 0
+
+    XlsxExporter.write = write  # type: ignore[method-assign]
+
+
 def run_child(writer: str, limit: int) -> tuple[dict, float]:
-    """(the child's numbers, its peak RSS in MB) through wait4, which reports that child alone."""
-    proc = subprocess.Popen(
+    """(the child's numbers, its peak RSS in MB, as the child measured it)."""
+    proc = subprocess.run(
         [sys.executable, __file__, "--child", "--writer", writer, "--limit", str(limit)],
         stdout=subprocess.PIPE,
         text=True,
+        check=False,
     )
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.exit(f"export child failed ({proc.returncode})")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    numbers = json.loads(proc.stdout.strip().splitlines()[-1])
+    return numbers, numbers["peak"]
 
 
 def main() -> None:
@@ -169,7 +238,7 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=1045)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--regenerate", action="store_true")
-    parser.add_argument("--writer", choices=["xlsxwriter", "openpyxl"], default="xlsxwriter")
+    parser.add_argument("--writer", choices=["rustpy", "xlsxwriter", "openpyxl"], default="rustpy")
     parser.add_argument("--limit", type=int, default=0, help="export only the first N pupils")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -33,7 +33,9 @@ def _day_month_year(day: Any) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-# Read as plain rows (``kernel.exporters.Field``): 470,000 pupils are never model instances.
+# Read as plain rows (``kernel.exporters.Field``): 470,000 pupils are never model instances;
+# ``repeats``: the few distinct values of a column (dates of birth, schools, communes) are
+# converted once each.
 YES_NO = {True: _("Có"), False: _("Không")}
 
 
@@ -45,20 +47,20 @@ class StudentExporter(XlsxExporter):
     sheet_name = "Danh sách"
     columns: Columns = (
         (_("Họ và tên"), Field("full_name")),
-        (_("Ngày sinh"), Field("date_of_birth", to=_day_month_year)),
+        (_("Ngày sinh"), Field("date_of_birth", to=_day_month_year, repeats=True)),
         (_("Giới tính"), Field("gender", labels=Student.Gender)),
-        (_("Dân tộc"), Field("ethnicity__name")),
-        (_("Trường"), Field("school__name")),
-        (_("Lớp"), Field("class_name")),
+        (_("Dân tộc"), Field("ethnicity__name", repeats=True)),
+        (_("Trường"), Field("school__name", repeats=True)),
+        (_("Lớp"), Field("class_name", repeats=True)),
         (_("Mã định danh"), Field("pupil_code")),
         (_("Số định danh cá nhân"), Field("personal_id")),
         (_("Họ tên cha/mẹ/người giám hộ"), Field("household__guardian_name")),
         (_("Số điện thoại"), Field("household__guardian_phone")),
-        (_("Thôn/bản"), Field("village__name")),
-        (_("Xã/phường"), Field("commune__name")),
-        (_("Diện hộ"), Field("household__category__name")),
+        (_("Thôn/bản"), Field("village__name", repeats=True)),
+        (_("Xã/phường"), Field("commune__name", repeats=True)),
+        (_("Diện hộ"), Field("household__category__name", repeats=True)),
         (_("Mã hộ"), Field("household__code")),
-        (_("Nhu cầu hỗ trợ"), _Needs("need_device", "need_data")),
+        (_("Nhu cầu hỗ trợ"), _Needs("need_device", "need_data", repeats=True)),
         (_("Đã có thiết bị"), Field("has_device", labels=YES_NO)),
         (_("Trạng thái"), Field("status", labels=Student.Status)),
         (_("Ghi chú"), Field("notes")),

@@ -180,3 +180,88 @@ def test_as_http_response():
     )
     ws = _load(response.content)
     assert ws["A5"].value == "Lý A Chứ"
+
+
+def _calamine(data: bytes) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    return sheet.to_python(skip_empty_area=False)
+
+
+def test_cells_keep_their_types_in_openpyxl_and_calamine():
+    """Dates as dates, numbers as numbers, text as text: an ID's leading zero survives."""
+    row = {
+        "code": "0308246281",
+        "count": 12,
+        "share": 0.25,
+        "amount": Decimal("1234567"),
+        "day": dt.date(2021, 9, 15),
+        "at": dt.datetime(2021, 9, 15, 1, 30, tzinfo=dt.UTC),
+        "blank": "",
+        "none": None,
+        "flag": True,
+    }
+    exporter = XlsxExporter(columns=[(key, key) for key in row], title="T")
+    data = exporter.to_bytes([row, {**row, "day": None, "count": 0}])
+    ws = _load(data)
+    cells = ws[4]
+    assert [c.value for c in cells] == [
+        "0308246281",
+        12,
+        0.25,
+        1234567,
+        dt.datetime(2021, 9, 15),
+        dt.datetime(2021, 9, 15, 8, 30),  # shown in Asia/Ho_Chi_Minh
+        None,
+        None,
+        "Có",
+    ]
+    assert [c.data_type for c in cells[:6]] == ["s", "n", "n", "n", "d", "d"]
+    assert cells[4].number_format == "yyyy-mm-dd"
+    assert cells[5].number_format == "yyyy-mm-dd h:mm:ss"
+    assert ws["B5"].value == 0 and ws["E5"].value is None
+    calamine = _calamine(data)
+    assert calamine[3][:6] == [
+        "0308246281",
+        12,
+        0.25,
+        1234567,
+        dt.date(2021, 9, 15),
+        dt.datetime(2021, 9, 15, 8, 30),
+    ]
+    assert calamine[3][6:] == ["", "", "Có"]
+
+
+def test_an_empty_list_still_has_its_title_and_header():
+    exporter = XlsxExporter(columns=[("Mã", "code"), ("Tên", "name")], title="DANH SÁCH")
+    buffer = io.BytesIO()
+    assert exporter.write([], buffer) == 0
+    ws = _load(buffer.getvalue())
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["DANH SÁCH", None],
+        [None, None],
+        ["Mã", "Tên"],
+    ]
+    assert all(c.font.bold for c in ws[3])
+
+
+def test_one_column_list_with_a_title_and_a_repeated_header():
+    one = _load(XlsxExporter(columns=[("Mã", "code")], title="T").to_bytes([{"code": "A"}]))
+    assert [row[0] for row in one.iter_rows(values_only=True)] == ["T", None, "Mã", "A"]
+    assert one["A1"].font.bold and one["A1"].font.size == 12
+    twice = XlsxExporter(columns=[("Ghi chú", "a"), ("Ghi chú", "b")])
+    ws = _load(twice.to_bytes([{"a": "x", "b": "y"}]))
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["Ghi chú", "Ghi chú "],
+        ["x", "y"],
+    ]
+
+
+def test_text_past_excel_limit_is_cut_there_and_odd_sheet_names_are_fixed():
+    emoji = "😀" * 20000  # two UTF-16 units each: 16,383 of them fit
+    exporter = XlsxExporter(columns=[("a", "a"), ("b", "b")], sheet_name="'Danh sách'")
+    ws = _load(exporter.to_bytes([{"a": "x" * 40000, "b": emoji}]))
+    assert ws["A2"].value == "x" * 32767
+    assert ws["B2"].value == "😀" * 16383
+    assert ws.title == "Danh sách"
