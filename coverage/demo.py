@@ -8,7 +8,9 @@ already exist are left alone, so seeding twice adds nothing.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from coverage import services, states
@@ -21,108 +23,38 @@ V, N, M = Carrier.VIETTEL, Carrier.VNPT, Carrier.MOBIFONE
 SURVEY = dt.date(2021, 10, 15)
 SOURCE = CarrierSignal.Source.CARRIER_SURVEY
 
-# (district code, commune, village, lat, lon, {carrier: technology}, ministry list,
-#  plan: (carrier, solution, stage, target) or None)
-VILLAGES = [
-    (
-        "82",
-        "Xã Y Tý",
-        "Thôn Lao Chải",
-        22.6410,
-        103.5990,
-        {V: 2, N: 0},
-        True,
-        (V, "new_bts", 3, dt.date(2022, 6, 30)),
-    ),
-    ("82", "Xã A Lù", "Thôn Phìn Hồ", 22.6150, 103.6420, {V: 3, N: 2}, True, None),
-    (
-        "82",
-        "Xã Trịnh Tường",
-        "Thôn Tùng Chỉn",
-        22.6800,
-        103.7250,
-        {V: 0},
-        True,
-        (N, "new_bts", 2, dt.date(2022, 9, 30)),
-    ),
-    (
-        "83",
-        "Xã Pha Long",
-        "Thôn Lồ Suối Tủng",
-        22.7960,
-        104.1690,
-        {V: 0, M: 0},
-        True,
-        (V, "new_bts", 1, dt.date(2022, 12, 31)),
-    ),
-    ("83", "Xã Tả Ngải Chồ", "Thôn Sì Ma Tủng", 22.7750, 104.2050, {V: 4, N: 3}, False, None),
-    ("84", "Xã Nàn Sán", "Thôn Sín Chải", 22.7280, 104.2630, {V: 3}, False, None),
-    (
-        "84",
-        "Xã Sín Chéng",
-        "Thôn Mào Sao Phìn",
-        22.7520,
-        104.2380,
-        {V: 4, N: 2},
-        True,
-        (V, "upgrade", 5, dt.date(2021, 12, 31)),
-    ),
-    ("85", "Xã Lùng Phình", "Thôn Sán Sả Hồ", 22.6230, 104.3310, {V: 2, M: 0}, False, None),
-    (
-        "85",
-        "Xã Bản Liền",
-        "Thôn Pắc Kẹ",
-        22.4520,
-        104.3600,
-        {V: 4},
-        True,
-        (V, "new_bts", 4, dt.date(2021, 12, 31)),
-    ),
-    ("86", "Xã Xuân Quang", "Thôn Cốc Phương", 22.3620, 104.1020, {V: 4, N: 4, M: 4}, False, None),
-    (
-        "87",
-        "Xã Tân Tiến",
-        "Thôn Khuổi Phường",
-        22.7030,
-        103.8810,
-        {V: 0, N: 0},
-        True,
-        (V, "repeater", 2, dt.date(2022, 3, 31)),
-    ),
-    ("87", "Xã Xuân Thượng", "Thôn Khuổi Vèng", 22.4380, 104.0320, {N: 3}, False, None),
-    ("88", "Xã Ngũ Chỉ Sơn", "Thôn Sín Chải", 22.3900, 103.7900, {V: 3, M: 2}, False, None),
-    (
-        "88",
-        "Xã Mường Hoa",
-        "Thôn Hang Đá",
-        22.3010,
-        103.8790,
-        {V: 2},
-        True,
-        (M, "upgrade", 3, dt.date(2022, 4, 30)),
-    ),
-    (
-        "89",
-        "Xã Nậm Chầy",
-        "Thôn Nậm Mu",
-        22.0530,
-        104.0470,
-        {V: 0, N: 0},
-        True,
-        (V, "new_bts", 1, dt.date(2022, 12, 31)),
-    ),
-    (
-        "89",
-        "Xã Dần Thàng",
-        "Thôn Khe Chát",
-        22.0050,
-        104.1540,
-        {V: 4, N: 3},
-        True,
-        (V, "new_bts", 5, dt.date(2021, 11, 30)),
-    ),
-    ("80", "Xã Thống Nhất", "Thôn Làng Mới", 22.4330, 104.0040, {V: 4, N: 4, M: 4}, False, None),
-]
+Plan = tuple[str, str, int, dt.date]
+VillageRow = tuple[str, str, str, float, float, dict[Carrier, int], bool, Plan | None]
+
+
+def _villages() -> list[VillageRow]:
+    """The village centres of ``demo_villages.csv``: (district code, commune, village, lat,
+    lon, {carrier: technology}, on the ministry's list, plan (carrier, solution, stage,
+    target) or None). An empty carrier cell: that carrier was not measured there."""
+    rows: list[VillageRow] = []
+    with (Path(__file__).parent / "demo_villages.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            signals = {c: int(row[c]) for c in (V, N, M) if row[c] != ""}
+            plan: Plan | None = None
+            if row["plan_carrier"]:
+                target = dt.date.fromisoformat(row["plan_target"])
+                plan = (row["plan_carrier"], row["plan_solution"], int(row["plan_stage"]), target)
+            rows.append(
+                (
+                    row["district"],
+                    row["commune"],
+                    row["village"],
+                    float(row["latitude"]),
+                    float(row["longitude"]),
+                    signals,
+                    row["ministry_list"] == "1",
+                    plan,
+                )
+            )
+    return rows
+
+
+VILLAGES = _villages()
 # Signal at the demo schools (by code) and sites (by name).
 SCHOOL_SIGNALS = {
     "08700001": {V: 4, N: 4, M: 4},

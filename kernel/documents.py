@@ -436,9 +436,24 @@ class OfficialDocument:
             pdf.add_page()
         pdf.ln(4)
         width = pdf.epw / len(blocks)
-        top, bottom = pdf.get_y(), pdf.get_y()
+        top = pdf.get_y()
+        bottom = self._draw_signatures(blocks, pdf.l_margin, width, top, bottom=top)
+        pdf.set_xy(pdf.l_margin, bottom + 3)
+
+    def _draw_signatures(
+        self,
+        blocks: list[tuple[str, str, str]],
+        left: float,
+        width: float,
+        top: float,
+        *,
+        bottom: float,
+    ) -> float:
+        """Signature blocks side by side from ``left``, each ``width`` wide: title, note,
+        space to sign, name. Returns the lowest point reached (at least ``bottom``)."""
+        pdf = self._pdf
         for i, (title, note, name) in enumerate(blocks):
-            x = pdf.l_margin + i * width
+            x = left + i * width
             pdf.set_xy(x, top)
             pdf.use_font("B", 11)
             pdf.multi_cell(width, 5.5, _nfc(title).upper(), align="C", new_x=XPos.LEFT)
@@ -449,7 +464,7 @@ class OfficialDocument:
             pdf.use_font("B", 11)
             pdf.multi_cell(width, 5.5, _nfc(name), align="C", new_x=XPos.LEFT)
             bottom = max(bottom, pdf.get_y())
-        pdf.set_xy(pdf.l_margin, bottom + 3)
+        return bottom
 
     _RECIPIENT_LINE = 5.0
     _CLOSING_GAP = 4.0
@@ -491,20 +506,10 @@ class OfficialDocument:
                 pdf.cell(
                     left_w, self._RECIPIENT_LINE, _nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT
                 )
-        bottom = pdf.get_y()
         width = (pdf.epw - left_w) / max(len(blocks), 1)
-        for i, (title, note, name) in enumerate(blocks):
-            x = pdf.l_margin + left_w + i * width
-            pdf.set_xy(x, top)
-            pdf.use_font("B", 11)
-            pdf.multi_cell(width, 5.5, _nfc(title).upper(), align="C", new_x=XPos.LEFT)
-            if note:
-                pdf.use_font("I", 10)
-                pdf.multi_cell(width, 5, _nfc(note), align="C", new_x=XPos.LEFT)
-            pdf.set_xy(x, pdf.get_y() + 25)
-            pdf.use_font("B", 11)
-            pdf.multi_cell(width, 5.5, _nfc(name), align="C", new_x=XPos.LEFT)
-            bottom = max(bottom, pdf.get_y())
+        bottom = self._draw_signatures(
+            blocks, pdf.l_margin + left_w, width, top, bottom=pdf.get_y()
+        )
         pdf.set_xy(pdf.l_margin, bottom + 3)
 
     def output(self) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import access
-from accounts.access import capability_required, pupil_data_required
+from accounts.access import ViewFunc, capability_required, pupil_data_required
 from accounts.http import AuthedRequest
 from accounts.models import PersonalDataAccess, User
 from accounts.selectors import history_for
@@ -294,12 +296,26 @@ def _run(request: HttpRequest, proposal: Proposal, action, success: str) -> Http
     return redirect("rounds:proposal", proposal.pk)
 
 
-@require_POST
-@pupil_data_required
-@capability_required("can_propose")
-def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    proposal = selectors.get_proposal(user, pk)
+BuilderAction = Callable[[AuthedRequest, User, Proposal], HttpResponse]
+
+
+def _builder_post(action: BuilderAction) -> ViewFunc:
+    """A POST of the school's list builder (``can_propose``, pupil data): ``action`` gets
+    the user and the proposal, looked up in the user's scope (404 outside it)."""
+
+    @require_POST
+    @pupil_data_required
+    @capability_required("can_propose")
+    @wraps(action)
+    def view(request: AuthedRequest, pk: int) -> HttpResponse:
+        user = _user(request)
+        return action(request, user, selectors.get_proposal(user, pk))
+
+    return view
+
+
+@_builder_post
+def proposal_add(request: AuthedRequest, user: User, proposal: Proposal) -> HttpResponse:
     entries = selectors.entries_to_add(proposal, request.POST)
     if not entries:
         messages.warning(request, _("Chưa chọn học sinh nào."))
@@ -314,13 +330,9 @@ def proposal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@pupil_data_required
-@capability_required("can_propose")
-def proposal_update(request: AuthedRequest, pk: int) -> HttpResponse:
+@_builder_post
+def proposal_update(request: AuthedRequest, user: User, proposal: Proposal) -> HttpResponse:
     """Save the builder table: priorities, kinds, and removal of ticked pupils."""
-    user = _user(request)
-    proposal = selectors.get_proposal(user, pk)
     version = parse_version(request.POST)
     remove = parse_ids(request.POST.getlist("remove"))
     priorities: dict[int, int] = {}
@@ -353,12 +365,8 @@ def proposal_update(request: AuthedRequest, pk: int) -> HttpResponse:
     return _run(request, proposal, save, _("Đã lưu danh sách."))
 
 
-@require_POST
-@pupil_data_required
-@capability_required("can_propose")
-def proposal_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    proposal = selectors.get_proposal(user, pk)
+@_builder_post
+def proposal_suggest(request: AuthedRequest, user: User, proposal: Proposal) -> HttpResponse:
     return _run(
         request,
         proposal,

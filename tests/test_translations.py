@@ -13,6 +13,8 @@ import functools
 import html
 import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -230,36 +232,61 @@ def demo(db):
         call_command("seed_demo", stdout=io.StringIO())
 
 
-def test_every_page_in_english_shows_no_vietnamese_outside_data(demo):
-    data = stored_texts()
-    found: dict[str, set[str]] = {}
-    unmapped = []
-    visited = 0
+@dataclass
+class Walk:
+    """What ``walk_pages`` saw: the words found, by page and user; the object URLs this
+    file cannot fill in that answer GET; how many HTML pages were read."""
+
+    found: dict[str, set[str]] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    visited: int = 0
+
+
+def walk_pages(
+    client_for: Callable[[str | None], Client],
+    words_on_page: Callable[[str], set[str]],
+    *,
+    probe_unmapped: bool,
+) -> Walk:
+    """Request every page of the URL conf as every demo role and anonymously, through
+    ``client_for(username)``, and collect what ``words_on_page`` finds in each HTML page's
+    visible text. With ``probe_unmapped``, an object URL missing from OBJECTS/OTHER_ARGS
+    must be a POST-only action (405), else its name is listed."""
+    walk = Walk()
     for name, arguments in url_patterns():
         if name == "set_language" or name.endswith(":logout"):
             continue
         if arguments and name not in OBJECTS and name not in OTHER_ARGS:
             # POST-only actions answer 405 before they look anything up.
-            probe = reverse(name, kwargs=dict.fromkeys(arguments, 999999))
-            if english_client("demo_admin").get(probe).status_code != 405:
-                unmapped.append(name)
+            if probe_unmapped:
+                probe = reverse(name, kwargs=dict.fromkeys(arguments, 999999))
+                if english_client("demo_admin").get(probe).status_code != 405:
+                    walk.unmapped.append(name)
             continue
         for username in (None, *ROLES):
-            client = english_client(username)
+            client = client_for(username)
             for url in urls_to_visit(name, arguments):
                 response = client.get(url)
                 if not response.get("Content-Type", "").startswith(HTML_PAGE):
                     continue
                 if getattr(response, "streaming", False):
                     continue
-                visited += 1
-                words = vietnamese_words(visible_text(response.content.decode()), data)
+                walk.visited += 1
+                words = words_on_page(visible_text(response.content.decode()))
                 if words:
-                    found.setdefault(f"{url} ({username or 'anonymous'})", set()).update(words)
-    assert unmapped == [], "add these URLs to OBJECTS or OTHER_ARGS"
-    assert visited > 150
-    report = "\n".join(f"{page}: {' '.join(sorted(words))}" for page, words in found.items())
-    assert found == {}, "Vietnamese on English pages:\n" + report
+                    walk.found.setdefault(f"{url} ({username or 'anonymous'})", set()).update(words)
+    return walk
+
+
+def test_every_page_in_english_shows_no_vietnamese_outside_data(demo):
+    data = stored_texts()
+    walk = walk_pages(
+        english_client, lambda text: vietnamese_words(text, data), probe_unmapped=True
+    )
+    assert walk.unmapped == [], "add these URLs to OBJECTS or OTHER_ARGS"
+    assert walk.visited > 150
+    report = "\n".join(f"{page}: {' '.join(sorted(words))}" for page, words in walk.found.items())
+    assert walk.found == {}, "Vietnamese on English pages:\n" + report
 
 
 def test_not_found_page_in_english(demo):

@@ -22,16 +22,11 @@ from django.utils import translation
 from django.views import defaults
 
 from tests.test_translations import (
-    HTML_PAGE,
-    OBJECTS,
-    OTHER_ARGS,
-    ROLES,
     catalogue_entries,
     demo,  # noqa: F401 - the fixture that seeds the demo data
     stored_texts,
-    url_patterns,
-    urls_to_visit,
     visible_text,
+    walk_pages,
 )
 
 pytestmark = pytest.mark.django_db
@@ -80,28 +75,13 @@ def test_the_word_list_knows_english_and_spares_shared_words():
 
 def test_every_page_in_vietnamese_shows_no_english_outside_data(demo):  # noqa: F811
     data = stored_texts(vietnamese_only=False)
-    found: dict[str, set[str]] = {}
-    visited = 0
-    for name, arguments in url_patterns():
-        if name == "set_language" or name.endswith(":logout"):
-            continue
-        if arguments and name not in OBJECTS and name not in OTHER_ARGS:
-            continue  # POST-only actions (the English test checks they are)
-        for username in (None, *ROLES):
-            client = vietnamese_client(username)
-            for url in urls_to_visit(name, arguments):
-                response = client.get(url)
-                if not response.get("Content-Type", "").startswith(HTML_PAGE):
-                    continue
-                if getattr(response, "streaming", False):
-                    continue
-                visited += 1
-                words = english_on_page(visible_text(response.content.decode()), data)
-                if words:
-                    found.setdefault(f"{url} ({username or 'anonymous'})", set()).update(words)
-    assert visited > 150
-    report = "\n".join(f"{page}: {' '.join(sorted(words))}" for page, words in found.items())
-    assert found == {}, "English on Vietnamese pages:\n" + report
+    # POST-only actions are skipped (the English test checks they are).
+    walk = walk_pages(
+        vietnamese_client, lambda text: english_on_page(text, data), probe_unmapped=False
+    )
+    assert walk.visited > 150
+    report = "\n".join(f"{page}: {' '.join(sorted(words))}" for page, words in walk.found.items())
+    assert walk.found == {}, "English on Vietnamese pages:\n" + report
 
 
 def test_not_found_page_in_vietnamese(demo):  # noqa: F811

@@ -24,7 +24,7 @@ from devices.models import (
 from devices.selectors import (
     approved_item_for_device,
 )
-from devices.services.base import require, today
+from devices.services.base import require, set_status, today
 from kernel import public_page
 from students.models import Student
 
@@ -133,13 +133,11 @@ def allocate_device(
             )
             % {"name": student.full_name, "type": locked.get_device_type_display().lower()}
         ) from None
-    locked.status = Device.Status.RESERVED
-    locked.save(update_fields=["status", "updated_at"])
-    record_audit(
+    set_status(
+        locked,
+        Device.Status.RESERVED,
         actor=actor,
         action="device.allocate",
-        obj=locked,
-        changes={"status": [Device.Status.IN_STOCK, Device.Status.RESERVED]},
         reason=_("Phân bổ cho %(name)s") % {"name": student.full_name},
         school_id=school_id,
     )
@@ -331,14 +329,11 @@ def cancel_allocation(*, actor: User, allocation: Allocation, reason: str = "") 
         )
     allocation.status = Allocation.Status.CANCELLED
     allocation.save(update_fields=["status"])
-    device = allocation.device
-    device.status = Device.Status.IN_STOCK
-    device.save(update_fields=["status", "updated_at"])
-    record_audit(
+    set_status(
+        allocation.device,
+        Device.Status.IN_STOCK,
         actor=actor,
         action="device.allocation_cancel",
-        obj=device,
-        changes={"status": [Device.Status.RESERVED, Device.Status.IN_STOCK]},
         reason=reason,
         school_id=allocation.school_id,
     )
@@ -372,14 +367,11 @@ def write_off_device(*, actor: User, device: Device, reason: str) -> Device:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Ghi rõ lý do thanh lý.")})
-    before = device.status
-    device.status = Device.Status.WRITTEN_OFF
-    device.save(update_fields=["status", "updated_at"])
-    record_audit(
+    set_status(
+        device,
+        Device.Status.WRITTEN_OFF,
         actor=actor,
         action="device.write_off",
-        obj=device,
-        changes={"status": [before, device.status]},
         reason=reason,
         school_id=device.school_id,
         district_id=device.district_id,

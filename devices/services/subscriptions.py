@@ -26,7 +26,7 @@ from devices.selectors import (
     approved_item_for_data,
     unit_users,
 )
-from devices.services.base import require
+from devices.services.base import require, set_status
 from devices.services.base import today as local_today
 from devices.validators import normalize_iccid
 from kernel import public_page
@@ -164,16 +164,14 @@ def report_problem(
     problem = SubscriptionProblem.objects.create(
         subscription=subscription, kind=kind, description=description.strip(), reported_by=actor
     )
-    before = subscription.status
-    subscription.status = Subscription.Status.PROBLEM
-    subscription.save(update_fields=["status", "updated_at"])
-    record_audit(
+    set_status(
+        subscription,
+        Subscription.Status.PROBLEM,
         actor=actor,
         action="subscription.problem",
-        obj=subscription,
-        changes={"status": [before, subscription.status], "problem": [None, kind]},
         reason=description,
         school_id=subscription.student.school_id,
+        more={"problem": [None, kind]},
     )
     public_page.refresh_on_commit()  # the public page shows devices and packages
     return problem
@@ -227,14 +225,11 @@ def expire_subscriptions(*, today: dt.date | None = None) -> dict[str, int]:
     )
     for subscription in expired:
         assert subscription.ends_on is not None  # selected by ends_on < today
-        before = subscription.status
-        subscription.status = Subscription.Status.EXPIRED
-        subscription.save(update_fields=["status", "updated_at"])
-        record_audit(
+        set_status(
+            subscription,
+            Subscription.Status.EXPIRED,
             actor=None,
             action="subscription.expire",
-            obj=subscription,
-            changes={"status": [before, Subscription.Status.EXPIRED]},
             reason=_("Hết hạn ngày %(d)s") % {"d": subscription.ends_on.strftime("%d/%m/%Y")},
         )
     expiring = list(
