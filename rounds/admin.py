@@ -17,7 +17,7 @@ class DeadlineExtensionInline(admin.TabularInline):
     model = DeadlineExtension
     extra = 0
     can_delete = False
-    fields = ("district", "school", "until", "reason", "granted_by", "granted_at")
+    fields = ("district", "commune", "school", "until", "reason", "granted_by", "granted_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
