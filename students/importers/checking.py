@@ -355,7 +355,7 @@ class HouseholdKeys:
 
     def __init__(self) -> None:
         self.first: dict[tuple[Any, ...], tuple[int, int]] = {}  # key -> (row, category id)
-        self.heads: dict[tuple[Any, ...], tuple[int, str, str]] = {}  # key -> row, name, fold
+        self.heads: dict[tuple[Any, ...], tuple[int, str]] = {}  # key -> row, name
 
     @staticmethod
     def key(cells: Cells, commune_id: int, row: int) -> tuple[Any, ...]:
@@ -373,7 +373,7 @@ class HouseholdKeys:
         if first is None:
             self.first[hkey] = (row, category_id)
             if guardian and hkey[0] == "code":
-                self.heads[hkey] = (row, guardian, quick_fold(guardian))
+                self.heads[hkey] = (row, guardian)
             return True
         if first[1] != category_id:
             v.error(
@@ -389,9 +389,10 @@ class HouseholdKeys:
         # code is another family (a typing mistake in the code), not a sibling.
         head = self.heads.get(hkey)
         if head is None:
-            self.heads[hkey] = (row, guardian, quick_fold(guardian))
+            self.heads[hkey] = (row, guardian)
             return True
-        if guardian == head[1] or quick_fold(guardian) == head[2]:
+        # Folded only when the names differ as written (most siblings' are the same).
+        if guardian == head[1] or quick_fold(guardian) == quick_fold(head[1]):
             return True
         message = (
             _("mã hộ %(code)s đã dùng ở %(row)s cho chủ hộ khác: %(name)s")

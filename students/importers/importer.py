@@ -23,6 +23,7 @@ from students.importers.locating import locate_table
 from students.importers.merge import ConflictChoices
 from students.importers.pipeline import checked_in_background
 from students.importers.planning import RunState, plan_ids
+from students.importers.registered import DIGEST_COLUMNS, registered_digest
 from students.importers.rows import _PlannedRow
 from students.importers.writing import ChunkWriter
 from students.models import Household, Student
@@ -281,6 +282,7 @@ class StudentImporter:
             ahead=_AHEAD,
             known_codes=known_codes,
             known_households=known_households,
+            pupil_digests=known_codes,
         )
 
     def _load_duplicates(self) -> None:
@@ -294,17 +296,33 @@ class StudentImporter:
     def _actor_id(self) -> int | None:
         return self.actor.pk if self.actor is not None else None
 
-    def _known_keys(self) -> tuple[set[str], set[tuple[int, str]]]:
+    def _known_keys(self) -> tuple[dict[str, int], set[tuple[int, str]]]:
         """Pupil codes and household codes already registered: most rows of a new list
-        match none, and need no query at all."""
+        match none, and need no query at all.  The pupils a row may change carry their
+        ``registered_digest``, the others 0 (one dict for both: the codes once)."""
         commune_ids = [commune.pk for commune in self.lookups.communes.values()]
         households = (
             Household.objects.filter(commune_id__in=commune_ids).exclude(code="").order_by()
         )
-        return (
-            set(Student.objects.order_by().values_list("pupil_code", flat=True).iterator()),
-            set(households.values_list("commune_id", "code").iterator()),
-        )
+        known = self._pupil_digests(commune_ids)
+        add = known.setdefault
+        for code in Student.objects.order_by().values_list("pupil_code", flat=True).iterator():
+            add(code, 0)
+        return known, set(households.values_list("commune_id", "code").iterator())
+
+    def _pupil_digests(self, commune_ids: list[int]) -> dict[str, int]:
+        """``registered_digest`` of each pupil of the list's communes that the actor may
+        change (``ChunkWriter._may_touch``), by pupil code, read in one pass."""
+        pupils = Student.objects.filter(commune_id__in=commune_ids).order_by()
+        own = self.only_school_id
+        if isinstance(own, frozenset):
+            pupils = pupils.filter(school_id__in=sorted(own))
+        elif own is not None:
+            pupils = pupils.filter(school_id=own)
+        elif self.district is not None:
+            pupils = pupils.filter(school__district_id=self.district.pk)
+        rows = pupils.values_list(*DIGEST_COLUMNS).iterator(chunk_size=5000)
+        return {row[0]: registered_digest(row) for row in rows}
 
     def _load_for_worker(self) -> None:
         """Load what the checks read, so the worker thread never needs the database."""

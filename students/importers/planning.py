@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +96,7 @@ class RunState:
     now: dt.datetime
     batch_id: int | None
     created_by_id: int | None
-    known_codes: set[str]  # pupil codes registered before the run
+    known_codes: Collection[str]  # pupil codes registered before the run
     known_households: set[tuple[int, str]]  # (commune id, household code) registered before
     batch: ImportBatch | None = None
     household_plan: dict[tuple[Any, ...], int | None] = field(default_factory=dict)  # worker's
@@ -105,6 +105,12 @@ class RunState:
         default_factory=dict
     )  # new households not copied yet
     changed_households: set[int] = field(default_factory=set)
+    # ... and their (commune id, code) as registered before the run.
+    changed_household_keys: set[tuple[int, str]] = field(default_factory=set)
+    # ``registered.registered_digest`` of the pupils the run may change, by pupil code
+    # (0: not to compare): rows that repeat one exactly are counted unchanged without
+    # reading the pupil back.  The importer passes one dict as this and ``known_codes``.
+    pupil_digests: Mapping[str, int] = field(default_factory=dict)
     village_ids: dict[tuple[int, str], int] = field(default_factory=dict)  # created by the run
     household_pool: deque[int] = field(default_factory=deque)
     student_pool: deque[int] = field(default_factory=deque)

@@ -56,6 +56,7 @@ from students.importers.registered import (
     _Updates,
     household_plan,
     pupil_plan,
+    unchanged_by,
 )
 from students.importers.rows import _PlannedRow
 from students.models import Household, Student
@@ -198,11 +199,10 @@ class ChunkWriter:
         returns the number of unchanged pupils.  Rows that may not be written become
         errors in ``report``.
         """
-        registered = self._registered(rows, state)
+        state.writer_block = len(rows)  # ids the pools ran short of: one block per chunk
+        rows, registered, unchanged = self._skip_unchanged(rows, state)
         now = state.stamp
         tail = (state.batch_id, state.created_by_id, "studying", False, now, now)
-        unchanged = 0
-        state.writer_block = len(rows)  # ids the pools ran short of: one block per chunk
         for planned in rows:
             pupil = registered.pupils.get(planned.student[0])
             house, household_id = self._household_of(planned, pupil, registered, state)
@@ -234,6 +234,49 @@ class ChunkWriter:
                 else:
                     unchanged += outcome
         return unchanged
+
+    def _skip_unchanged(
+        self, rows: list[_PlannedRow], state: RunState
+    ) -> tuple[list[_PlannedRow], _Registered, int]:
+        """The rows that repeat a registered pupil exactly (``registered.unchanged_by``) are
+        counted and left out: the other rows, what they meet in the registry, and the count.
+
+        Such a row changes nothing, as the full comparison would find, when its household
+        is the pupil's own (named by code) and no row changes that household: neither one
+        of an earlier chunk (``changed_household_keys``) nor, possibly, one of this chunk
+        (any household the other rows meet).  A list imported again reads no pupil back.
+        """
+        digests = state.pupil_digests
+        skipped: list[_PlannedRow] = []
+        others: list[_PlannedRow] = []
+        for planned in rows:
+            digest = digests.get(planned.student[0]) if digests else None
+            if (
+                digest
+                and planned.household_id is None
+                and planned.household_key[0] == "code"
+                and planned.household_key[1:] not in state.changed_household_keys
+                and unchanged_by(planned, digest)
+            ):
+                skipped.append(planned)
+            else:
+                others.append(planned)
+        registered = self._registered(others, state)
+        if not skipped:
+            return others, registered, 0
+        met = set(registered.households)
+        met.update(
+            (p.household.values[_HH_COMMUNE], p.household.values[_HH_CODE])
+            for p in registered.pupils.values()
+        )
+        if any(p.household_key[1:] in met for p in skipped):
+            # A household of this chunk may change before its siblings are reached: those
+            # rows take the full comparison (rare: read the chunk's pupils again).
+            kept = {id(p) for p in skipped if p.household_key[1:] not in met}
+            others = [p for p in rows if id(p) not in kept]
+            registered = self._registered(others, state)
+            return others, registered, len(kept)
+        return others, registered, len(skipped)
 
     def _registered(self, rows: list[_PlannedRow], state: RunState) -> _Registered:
         """Stage "match registry": the registered pupils and households a chunk names.
@@ -368,6 +411,7 @@ class ChunkWriter:
         if not plan.changed:
             return False
         state.changed_households.add(house.pk)
+        state.changed_household_keys.add((house.values[_HH_COMMUNE], house.values[_HH_CODE]))
         updates.households.append((house.pk, *plan.values, plan.marks, state.stamp))
         updates.household_changes.append(
             (house.pk, household_name(plan.values), planned.student[_SCHOOL_AT], plan.changed)
