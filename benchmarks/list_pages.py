@@ -10,8 +10,8 @@ For each size a child process renders, through Django's test client as a distric
 a province user, the registry's page 1, page 100, an accent-free name search and a
 filter (``need=device``), a warm-up first and then ``--repeat`` times each; it prints
 min/median/max in milliseconds and the query count, then the ratio of the medians
-470,000 : 25,000 (goal ≤ 1.3) and the load average. At 25,000 pupils a district holds
-~2,800 pupils, so its "page 100" is its last page (56).
+470,000 : 25,000 (goal ≤ 1.3) and the load average. At 25,000 pupils the district (the
+first by code, 42 of 1,045 schools) holds ~1,000 pupils, so its "page 100" is its last page.
 """
 
 from __future__ import annotations
