@@ -34,6 +34,8 @@ on that day (``starts_on``/``ends_on``), coverage from its state history
 Without ``as_of`` the figures are today's.
 """
 
+# size: one dashboard's scope, filters, cache key and fixed set of aggregate queries, read
+#   together (over the limit by the figure cache of issue 17; to split with the grouping work)
 from __future__ import annotations
 
 import datetime as dt
@@ -283,9 +285,16 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
     # The province's own districts (and its predecessors'), not every province's.
     province_id = (user.scope.province_ids or None) if level == Level.PROVINCE else None
     version = data_version()
+    key = (
+        level,
+        district and district.pk,
+        school and school.pk,
+        filters,
+        sorted(province_id or ()),
+    )
     board = cached_figures(
         "dashboard",
-        (level, _pk(district), _pk(school), filters, sorted(province_id or ())),
+        key,
         lambda: build_dashboard(
             level=level, district=district, school=school, filters=filters, province_id=province_id
         ),
@@ -293,10 +302,6 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
     )
     board.data_version = version
     return board
-
-
-def _pk(unit: Model | None) -> int | None:
-    return unit.pk if unit is not None else None
 
 
 # size: a fixed number of aggregate queries merged into one table of figures per unit; split, the
