@@ -46,7 +46,7 @@ from coverage.models import (
 )
 from kernel.normalize import fold
 from schools.choices import Carrier
-from schools.models import District
+from schools.models import Commune, District, School
 
 # ------------------------------------------------------------------ filtering
 
@@ -186,6 +186,9 @@ class PointRow:
     beneficiaries: int = 0
     priority: int = 0
     rank: int = 0
+    # Today's commune (``schools.grouping``); None before the reform's units are loaded
+    # or when the point's old commune was split: the recorded commune and district stay.
+    commune_today: Commune | None = None
 
     @property
     def status_label(self) -> str:
@@ -244,6 +247,7 @@ class PointRow:
             "district_id": p.district_id,
             "district": p.district.name,
             "commune": p.commune.name,
+            "commune_today": self.commune_today.name if self.commune_today else "",
             "village": p.village.name if p.village else "",
             "lat": p.latitude,
             "lon": p.longitude,
@@ -281,7 +285,25 @@ def _rows(points: Iterable[CoveragePoint]) -> list[PointRow]:
                 priority=c["priority"],
             )
         )
+    today = communes_today(points)
+    for row in rows:
+        row.commune_today = today.get(row.point.pk)
     return rows
+
+
+def communes_today(points: list[CoveragePoint]) -> dict[int, Commune]:
+    """Today's commune of each point (its school's, else its recorded commune's through
+    the crosswalk), in a fixed number of queries (``schools.grouping.CurrentUnits``)."""
+    from schools.grouping import CurrentUnits
+
+    school_of = {p.pk: p.school_id or (p.site.school_id if p.site else None) for p in points}
+    ids = sorted({s for s in school_of.values() if s})
+    units = CurrentUnits.load(schools=School.objects.filter(pk__in=ids))
+    if not units.available:
+        return {}
+    by_pk = {c.pk: c for c in units.communes}
+    found = {p.pk: units.of_point(school_of[p.pk], p.commune_id) for p in points}
+    return {pk: by_pk[c] for pk, c in found.items() if c in by_pk}
 
 
 def point_row(point: CoveragePoint) -> PointRow:

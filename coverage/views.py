@@ -106,6 +106,7 @@ def point_map(request: AuthedRequest) -> HttpResponse:
         "statusLabels": dict(PointStatus.choices),
         "labels": {
             "commune": _("Xã"),
+            "communeToday": _("Xã/phường hiện nay"),
             "school": _("Trường"),
             "plan": _("Kế hoạch"),
             "noPlan": _("Chưa có kế hoạch"),

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 
 from devices.models import Allocation
+from kernel.scoping import Ids
 from rounds.models import Proposal, ProposalItem
 from schools.models import District, School
 from students.models import Student
@@ -62,7 +63,7 @@ def schools_updated_between(start: Any, end: Any) -> set[int]:
     return {i for i in ids if i is not None}
 
 
-def completeness(start: Any, end: Any, *, province_id: int | None = None) -> dict[str, Any]:
+def completeness(start: Any, end: Any, *, province_id: Ids | None = None) -> dict[str, Any]:
     """Districts and active schools with no data update in [start, end).
 
     A school is up to date when ``schools_updated_between`` finds it; a district
@@ -109,10 +110,10 @@ def completeness(start: Any, end: Any, *, province_id: int | None = None) -> dic
 
 
 def outreach_counts(
-    period_start: Any, period_end: Any, *, province_id: int | None = None
+    period_start: Any, period_end: Any, *, province_id: Ids | None = None
 ) -> dict[str, Any]:
-    """Outreach activities held in the period and since the start, per district and channel
-    (of one province with ``province_id``)."""
+    """Outreach activities held in the period and since the start, per district, school
+    and channel (of one province with ``province_id``)."""
     from reports.models import OutreachActivity
 
     activities = (
@@ -124,12 +125,14 @@ def outreach_counts(
     in_period = Q(held_on__gte=period_start, held_on__lte=period_end)
     rows = (
         activities.filter(held_on__lte=period_end)
-        .values(unit=district, ch=F("channel"))
+        .values("school_id", unit=district, ch=F("channel"))
         .annotate(total=Count("pk"), period=Count("pk", filter=in_period))
         .order_by()
     )
     per_district: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "period": 0})
     per_channel: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "period": 0})
+    # A school's activities, for a report tabled by today's communes (reports.services).
+    per_school: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "period": 0})
     total = period = 0
     for r in rows:
         key = str(r["unit"]) if r["unit"] is not None else "province"
@@ -137,6 +140,9 @@ def outreach_counts(
         per_district[key]["period"] += r["period"]
         per_channel[r["ch"]]["total"] += r["total"]
         per_channel[r["ch"]]["period"] += r["period"]
+        if r["school_id"] is not None:
+            per_school[str(r["school_id"])]["total"] += r["total"]
+            per_school[str(r["school_id"])]["period"] += r["period"]
         total += r["total"]
         period += r["period"]
     return {
@@ -144,4 +150,5 @@ def outreach_counts(
         "period": period,
         "by_district": dict(per_district),
         "by_channel": dict(per_channel),
+        "by_school": dict(per_school),
     }

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kernel.documents import OfficialDocument, OfficialHeader, format_date_vi, format_vnd
 from kernel.exporters import neutralize
+from schools.grouping import CURRENT
 
 ISSUER_PARENT = "UBND TỈNH {province}"
 ISSUER = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
@@ -60,15 +61,32 @@ def _signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
+def by_communes(figures: dict[str, Any]) -> bool:
+    """Tabled by the communes of 1 July 2025 (a period since the reform), not districts."""
+    return figures.get("grouping") == CURRENT
+
+
+def unit_name(row: dict[str, Any]) -> str:
+    """The row's body as it was in the period (Phòng GD&ĐT huyện …), else its unit."""
+    return str(row.get("body") or row["name"])
+
+
 def district_rows(figures: dict[str, Any]) -> list[list[Any]]:
     return [
-        [i, d["name"], *[d[key] for key, _label in COLUMNS], outreach_for(figures, d)]
+        [i, unit_name(d), *[d[key] for key, _label in COLUMNS], outreach_for(figures, d)]
         for i, d in enumerate(figures["districts"], start=1)
     ]
 
 
 def outreach_for(figures: dict[str, Any], district: dict[str, Any]) -> int:
-    return figures["outreach"]["by_district"].get(str(district["id"]), {}).get("period", 0)
+    counts = figures["outreach"]["by_commune" if by_communes(figures) else "by_district"]
+    return counts.get(str(district["id"]), {}).get("period", 0)
+
+
+def units_heading(figures: dict[str, Any]) -> str:
+    if by_communes(figures):
+        return "II. SỐ LIỆU THEO XÃ, PHƯỜNG (ĐƠN VỊ HÀNH CHÍNH TỪ 01/7/2025)"
+    return "II. SỐ LIỆU THEO ĐƠN VỊ CẤP HUYỆN"
 
 
 def totals_row(figures: dict[str, Any]) -> list[Any]:
@@ -81,7 +99,7 @@ def change_rows(figures: dict[str, Any], *, signed: bool = True) -> list[list[An
     changes = figures.get("changes") or {}
     fmt = _signed if signed else int
     return [
-        [d["name"], *[fmt(changes.get(d["code"], {}).get(k, 0)) for k in CHANGE_KEYS]]
+        [unit_name(d), *[fmt(changes.get(d["code"], {}).get(k, 0)) for k in CHANGE_KEYS]]
         for d in figures["districts"]
     ]
 
@@ -201,6 +219,8 @@ def build_xlsx(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> b
     )
     merged(5, 1, ncols, TITLE, Font(bold=True, size=13))
     merged(6, 1, ncols, period_line(figures), Font(italic=True))
+    if by_communes(figures):
+        merged(7, 1, ncols, units_heading(figures)[4:].capitalize(), Font(italic=True))
     row = 8
     for line in summary_lines(figures):
         merged(row, 1, ncols, line)
@@ -337,7 +357,7 @@ def build_pdf(figures: dict[str, Any], *, number: str, issued_on: dt.date) -> by
     doc.heading("I. KẾT QUẢ THỰC HIỆN")
     for line in summary_lines(figures):
         doc.paragraph(line)
-    doc.heading("II. SỐ LIỆU THEO ĐƠN VỊ CẤP HUYỆN")
+    doc.heading(units_heading(figures))
     doc.table(
         headers(),
         district_rows(figures),

@@ -32,139 +32,66 @@ approved/confirmed (``decided_at``/``confirmed_at``), devices handed over
 on that day (``starts_on``/``ends_on``), coverage from its state history
 (``coverage.PointState``), pledges (``pledged_on``) and cash (``received_on``).
 Without ``as_of`` the figures are today's.
+
+Grouping (``schools.grouping``): a page groups the province by today's communes by
+default and by the districts of the time with ``?don_vi=cu``; both come from the same
+aggregates (``reports.units``), so their totals agree. The figures are computed in
+``reports.figures``; the board's data classes live in ``reports.board``.
 """
 
-# size: one dashboard's scope, filters, cache key and fixed set of aggregate queries, read
-#   together (over the limit by the figure cache of issue 17; to split with the grouping work)
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Model, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.selectors import data_version
-from coverage.models import COVERED_Q, CoveragePoint, PointState
-from devices.models import Allocation, Subscription
-from donations.models import CashReceipt, Pledge
 from kernel.figures_cache import cached_figures
 from kernel.scoping import Ids, in_provinces
-from rounds.models import Proposal, ProposalItem, SupportRound
-from schools.choices import SupportKind
-from schools.models import District, School
-from students.models import HouseholdCategory, Student
+from reports.board import (
+    BENEFICIARY,
+    COUNT_FIELDS,
+    NEEDS_SUPPORT,
+    VN_TZ,
+    Dashboard,
+    Filters,
+    Level,
+    UnitFigures,
+)
+from reports.figures import AsOf, build_dashboard, coverage_counts, donation_totals
+from rounds.models import SupportRound
+from schools import grouping
+from schools.models import GENERATION_2025, Commune, District, School
+from students.models import Student
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from devices.readiness import ReadinessBoard
     from kernel.scoping import VisibleTo
     from reports.models import OutreachActivity
 
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-class Level:
-    PROVINCE = "province"
-    DISTRICT = "district"
-    SCHOOL = "school"
-
-
-# Figures summed per row and in the totals row, in table order.
-COUNT_FIELDS = (
-    "needy",
-    "approved_pupils",
-    "proposed",
-    "approved",
-    "approved_devices",
-    "approved_data",
-    "handed_over",
-    "data_active",
-    "coverage_covered",
-    "coverage_total",
-)
-
-NEEDS_SUPPORT = ~Q(need_device="") | Q(need_data=True)
-# The same rule as ProposalItem.objects.beneficiaries(), usable inside an aggregate;
-# tests/reports pin that both give the same count.
-BENEFICIARY = Q(status=ProposalItem.Status.APPROVED) & (
-    Q(proposal__status=Proposal.Status.CONFIRMED)
-    | Q(proposal__status=Proposal.Status.APPROVED, round__requires_province_confirmation=False)
-)
-
-
-@dataclass(frozen=True)
-class Filters:
-    round_id: int | None = None
-    school_year: str = ""
-
-    def as_query(self) -> dict[str, str]:
-        query = {}
-        if self.round_id:
-            query["round"] = str(self.round_id)
-        if self.school_year:
-            query["year"] = self.school_year
-        return query
-
-
-@dataclass
-class UnitFigures:
-    """One row of the dashboard: a district, a school, or village centres of a district."""
-
-    pk: int | None
-    code: str
-    name: str
-    needy: int = 0
-    approved_pupils: int = 0
-    by_category: dict[int, int] = field(default_factory=dict)
-    proposed: int = 0
-    approved: int = 0
-    approved_devices: int = 0
-    approved_data: int = 0
-    handed_over: int = 0
-    data_active: int = 0
-    coverage_covered: int = 0
-    coverage_total: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.pk, "code": self.code, "name": self.name}
-        data.update({name: getattr(self, name) for name in COUNT_FIELDS})
-        data["by_category"] = {str(k): v for k, v in self.by_category.items()}
-        return data
-
-
-@dataclass
-class Dashboard:
-    level: str
-    title: str
-    district: District | None
-    school: School | None
-    filters: Filters
-    categories: list[HouseholdCategory]
-    rows: list[UnitFigures]
-    totals: UnitFigures
-    pledged: int | None = None
-    received: int | None = None
-    # The data the figures were computed from (``accounts.selectors.data_version``).
-    data_version: int = 0
-
-    @property
-    def shows_donations(self) -> bool:
-        return self.level == Level.PROVINCE
-
-    def category_rows(self) -> list[tuple[UnitFigures, list[int]]]:
-        return [
-            (row, [row.by_category.get(c.pk, 0) for c in self.categories])
-            for row in self.rows
-            if row.pk is not None  # village centres have no pupils
-        ]
-
-    def category_totals(self) -> list[int]:
-        return [self.totals.by_category.get(c.pk, 0) for c in self.categories]
+__all__ = [
+    "BENEFICIARY",
+    "COUNT_FIELDS",
+    "NEEDS_SUPPORT",
+    "VN_TZ",
+    "AsOf",
+    "Dashboard",
+    "Filters",
+    "Level",
+    "UnitFigures",
+    "build_dashboard",
+    "coverage_counts",
+    "dashboard_for_user",
+    "donation_totals",
+    "filter_choices",
+    "outreach_list",
+    "parse_filters",
+    "progress_items",
+    "resolve_scope",
+]
 
 
 def _pct(part: int, whole: int) -> int:
@@ -277,26 +204,44 @@ def parse_filters(params: Any) -> Filters:
 
 
 def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
-    """The dashboard a user asked for (``district``/``school``/``round``/``year`` params)."""
+    """The dashboard a user asked for (``district``/``school``/``xa``/``round``/``year``/
+    ``don_vi`` params): a commune's schools for a commune officer (or a provincial user
+    asking for ``xa``, a commune of today), else ``resolve_scope``'s unit. The figures are
+    kept a while per unit, filters and data version (``kernel.figures_cache``)."""
+    filters = parse_filters(params)
+    choice = grouping.parse(params)
+    version = data_version()
+    if params.get("school") in (None, ""):
+        commune = _commune_asked(user, params.get("xa"), params.get("district"))
+        if commune is not None:
+            school_ids = _commune_school_ids(user, commune)
+            board = cached_figures(
+                "dashboard",
+                (Level.COMMUNE, commune.pk, sorted(school_ids), filters),
+                lambda: build_dashboard(
+                    level=Level.COMMUNE, commune=commune, school_ids=school_ids, filters=filters
+                ),
+                version=version,
+            )
+            board.data_version = version
+            return board
     level, district, school = resolve_scope(
         user, district_id=params.get("district"), school_id=params.get("school")
     )
-    filters = parse_filters(params)
     # The province's own districts (and its predecessors'), not every province's.
     province_id = (user.scope.province_ids or None) if level == Level.PROVINCE else None
-    version = data_version()
-    key = (
-        level,
-        district and district.pk,
-        school and school.pk,
-        filters,
-        sorted(province_id or ()),
-    )
+    grouped = choice if level == Level.PROVINCE else None
+    key = (level, district and district.pk, school and school.pk, filters)
     board = cached_figures(
         "dashboard",
-        key,
+        (*key, sorted(province_id or ()), grouped),
         lambda: build_dashboard(
-            level=level, district=district, school=school, filters=filters, province_id=province_id
+            level=level,
+            district=district,
+            school=school,
+            filters=filters,
+            province_id=province_id,
+            grouping=grouped,
         ),
         version=version,
     )
@@ -304,303 +249,70 @@ def dashboard_for_user(user: User, *, params: Any) -> Dashboard:
     return board
 
 
-# size: a fixed number of aggregate queries merged into one table of figures per unit; split, the
-#   queries would be repeated
-def build_dashboard(
-    *,
-    level: str,
-    district: District | None = None,
-    school: School | None = None,
-    filters: Filters | None = None,
-    province_id: Ids | None = None,
-    as_of: dt.date | None = None,
-) -> Dashboard:
-    """Figures per district (province), per school (district) or for one school.
+def _commune_asked(user: User, commune_id: Any, district_id: Any) -> Commune | None:
+    """The commune of today whose schools' figures are asked for: a commune officer's own
+    (no other, and no district: 404), or for a provincial user a commune of their
+    province (``xa``)."""
+    scope = user.scope
+    if scope.is_commune:
+        if district_id not in (None, ""):
+            raise Http404
+        if commune_id not in (None, "") and str(commune_id) != str(scope.commune_id):
+            raise Http404
+        return user.commune
+    if commune_id in (None, ""):
+        return None
+    if not scope.is_provincial or not str(commune_id).isdigit():
+        raise Http404
+    found = Commune.objects.filter(
+        pk=int(str(commune_id)),
+        generation_id=GENERATION_2025,
+        province_id__in=sorted(scope.province_ids or {scope.province_id or 0}),
+    ).first()
+    if found is None:
+        raise Http404
+    return found
 
-    ``as_of`` gives the figures at the end of that day (see the module docstring).
-    A fixed number of queries: units, categories, pupils, proposal items,
-    allocations, subscriptions, coverage points, and for the province pledges
-    and receipts.
-    """
-    filters = filters or Filters()
-    units: Any
-    if level == Level.PROVINCE:
-        units = District.objects.filter(is_active=True)
+
+def _commune_school_ids(user: User, commune: Commune) -> frozenset[int]:
+    """The schools standing in ``commune`` today: the officer's scope, read once with the
+    user; for a provincial user, worked out now (``schools.offices``)."""
+    from schools.offices import school_ids_in_commune
+
+    if user.scope.is_commune:
+        return user.scope.school_ids
+    return school_ids_in_commune(commune.pk)
+
+
+def readiness_by_school(board: Dashboard, *, province_id: Ids | None) -> ReadinessBoard:
+    """The readiness card of a board whose rows gather schools (today's communes, or one
+    commune's schools): counted per school in one query, folded like the board's figures."""
+    from devices import readiness
+
+    pupils = Student.objects.all()
+    if board.level == Level.PROVINCE:
         if province_id:
-            units = units.filter(in_provinces("province_id", province_id))
-        title = _("Toàn tỉnh")
-    elif level == Level.DISTRICT:
-        assert district is not None
-        units = School.objects.filter(district=district, is_active=True)
-        title = district.name
+            pupils = pupils.filter(in_provinces("school__district__province_id", province_id))
     else:
-        assert school is not None
-        units = School.objects.filter(pk=school.pk)
-        title = school.name
-    rows = {u.pk: UnitFigures(pk=u.pk, code=u.code, name=u.name) for u in units.order_by("code")}
-    villages = UnitFigures(pk=None, code="", name=_("Trung tâm thôn/bản"))
-    categories = list(HouseholdCategory.objects.order_by("priority", "name"))
-
-    def row(key: int | None) -> UnitFigures | None:
-        if key is None and level == Level.DISTRICT:
-            return villages
-        return rows.get(key) if key is not None else None
-
-    paths = _PATHS[level]
-    unit_filter = _unit_filter(level, district, school, province_id)
-    at = AsOf(as_of)
-    beneficiary = BENEFICIARY & at.beneficiary()
-
-    # 1. needy pupils per unit and household category, and the distinct pupils approved
-    is_beneficiary = Q(
-        pk__in=ProposalItem.objects.filter(beneficiary, _round_filter(filters, "round")).values(
-            "student_id"
-        )
-    )
-    needy = Q(NEEDS_SUPPORT, status="studying")
-    for item in (
-        Student.objects.filter(unit_filter("student"), at.registered(), needy | is_beneficiary)
-        .values(unit=paths["student"], category=F("household__category_id"))
-        .annotate(n=Count("pk", filter=needy), approved=Count("pk", filter=is_beneficiary))
-        .order_by()
-    ):
-        if (target := row(item["unit"])) is not None:
-            target.needy += item["n"]
-            target.approved_pupils += item["approved"]
-            if item["n"]:
-                target.by_category[item["category"]] = item["n"]
-
-    # 2. proposals and beneficiaries (support lines)
-    items = ProposalItem.objects.filter(
-        unit_filter("item"), _round_filter(filters, "round"), at.proposed()
-    )
-    for item in (
-        items.values(unit=paths["item"])
-        .annotate(
-            proposed=Count("pk"),
-            approved=Count("pk", filter=beneficiary),
-            approved_devices=Count("pk", filter=beneficiary & ~Q(kind=SupportKind.DATA)),
-            approved_data=Count("pk", filter=beneficiary & Q(kind=SupportKind.DATA)),
-        )
-        .order_by()
-    ):
-        if (target := row(item["unit"])) is not None:
-            for name in ("proposed", "approved", "approved_devices", "approved_data"):
-                setattr(target, name, item[name])
-
-    # 3. devices handed over
-    for item in (
-        Allocation.objects.filter(
-            unit_filter("allocation"),
-            _round_filter(filters, "proposal_item__round"),
-            at.handed_over(),
-        )
-        .values(unit=paths["allocation"])
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        if (target := row(item["unit"])) is not None:
-            target.handed_over = item["n"]
-
-    # 4. data packages active
-    for item in (
-        Subscription.objects.filter(
-            unit_filter("subscription"),
-            _round_filter(filters, "proposal_item__round"),
-            at.data_active(),
-        )
-        .values(unit=paths["subscription"])
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        if (target := row(item["unit"])) is not None:
-            target.data_active = item["n"]
-
-    # 5. coverage points (no round: the network is there or not)
-    for item in coverage_counts(
-        CoveragePoint.objects.filter(unit_filter("coverage")), paths["coverage"], as_of
-    ):
-        if (target := row(item["unit"])) is not None:
-            target.coverage_total = item["total"]
-            target.coverage_covered = item["covered"]
-
-    result_rows = list(rows.values())
-    if level == Level.DISTRICT and villages.coverage_total:
-        result_rows.append(villages)
-    totals = UnitFigures(pk=None, code="", name=_("Tổng cộng"))
-    for r in result_rows:
-        for name in COUNT_FIELDS:
-            setattr(totals, name, getattr(totals, name) + getattr(r, name))
-        for key, n in r.by_category.items():
-            totals.by_category[key] = totals.by_category.get(key, 0) + n
-    board = Dashboard(
-        level=level,
-        title=title,
-        district=district,
-        school=school,
-        filters=filters,
-        categories=categories,
-        rows=result_rows,
-        totals=totals,
-    )
-    if level == Level.PROVINCE:
-        cash = donation_totals(filters, as_of=as_of, province_id=province_id)
-        board.pledged, board.received = cash
-    return board
-
-
-def coverage_counts(
-    points: QuerySet[CoveragePoint], unit: Any, as_of: dt.date | None
-) -> list[dict[str, Any]]:
-    """``[{"unit", "total", "covered"}]``: points and covered points per ``unit``, one query.
-
-    Today from the points themselves; ``as_of`` a day from their state history: the
-    points that existed at the end of that day, each with the state it had then.
-    """
-    if as_of is None:
-        return list(
-            points.values(unit=unit)
-            .annotate(total=Count("pk"), covered=Count("pk", filter=COVERED_Q))
-            .order_by()
-        )
-    return list(
-        PointState.objects.as_of(_end_of(as_of))
-        .filter(point__in=points)
-        .values(unit=_point_path(unit))
-        .annotate(total=Count("pk"), covered=Count("pk", filter=PointState.COVERED))
-        .order_by()
-    )
-
-
-def _point_path(unit: Any) -> Any:
-    """The same grouping expression, seen from a ``PointState`` row."""
-    if isinstance(unit, F):
-        return F(f"point__{unit.name}")
-    return Coalesce(*(F(f"point__{e.name}") for e in unit.get_source_expressions()))
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    """The first instant after ``day`` in Vietnam time."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=VN_TZ)
-
-
-@dataclass(frozen=True)
-class AsOf:
-    """The conditions that keep each source's rows to those true at the end of ``day``."""
-
-    day: dt.date | None
-
-    def _until(self) -> dt.datetime:
-        assert self.day is not None
-        return _end_of(self.day)
-
-    def registered(self) -> Q:
-        return Q(created_at__lt=self._until()) if self.day else Q()
-
-    def proposed(self) -> Q:
-        return Q(proposal__created_at__lt=self._until()) if self.day else Q()
-
-    def beneficiary(self) -> Q:
-        """Decided, and the list approved (and confirmed where required), by then."""
-        if not self.day:
-            return Q()
-        until = self._until()
-        return Q(decided_at__lt=until, proposal__decided_at__lt=until) & (
-            Q(round__requires_province_confirmation=False) | Q(proposal__confirmed_at__lt=until)
-        )
-
-    def handed_over(self) -> Q:
-        if not self.day:
-            return Q(status=Allocation.Status.HANDED_OVER)
-        return Q(
-            status__in=(Allocation.Status.HANDED_OVER, Allocation.Status.RETURNED),
-            handover_date__lte=self.day,
-        ) & (Q(returned_at__isnull=True) | Q(returned_at__gt=self.day))
-
-    def data_active(self) -> Q:
-        if not self.day:
-            return Q(status=Subscription.Status.ACTIVE)
-        # Packages that ran (active now, or expired since) and were running on that day.
-        return Q(
-            status__in=(Subscription.Status.ACTIVE, Subscription.Status.EXPIRED),
-            starts_on__lte=self.day,
-        ) & (Q(ends_on__isnull=True) | Q(ends_on__gte=self.day))
-
-
-def donation_totals(
-    filters: Filters, *, as_of: dt.date | None = None, province_id: Ids | None = None
-) -> tuple[int, int]:
-    """Cash pledged and received in VND by the end of ``as_of``: the province's (all without)."""
-    pledges, receipts = Pledge.objects.all(), CashReceipt.objects.all()
-    if province_id is not None:
-        pledges, receipts = pledges.in_province(province_id), receipts.in_province(province_id)
-    pledges = pledges.filter(_round_filter(filters, "round"))
-    receipts = receipts.filter(_round_filter(filters, "pledge__round"))
-    if as_of is not None:
-        pledges = pledges.filter(pledged_on__lte=as_of)
-        receipts = receipts.filter(received_on__lte=as_of)
-    pledged = pledges.aggregate(s=Coalesce(Sum("cash_amount"), 0))["s"]
-    received = receipts.aggregate(s=Coalesce(Sum("amount"), 0))["s"]
-    return int(pledged), int(received)
-
-
-# Grouping expression per level and source: district for the province, school below.
-_PATHS: dict[str, dict[str, Any]] = {
-    Level.PROVINCE: {
-        "student": F("school__district_id"),
-        "item": F("proposal__school__district_id"),
-        "allocation": F("school__district_id"),
-        "subscription": F("student__school__district_id"),
-        "coverage": F("district_id"),
-    },
-}
-_PATHS[Level.DISTRICT] = {
-    "student": F("school_id"),
-    "item": F("proposal__school_id"),
-    "allocation": F("school_id"),
-    "subscription": F("student__school_id"),
-    "coverage": Coalesce("school_id", "site__school_id"),
-}
-_PATHS[Level.SCHOOL] = _PATHS[Level.DISTRICT]
-
-_SCHOOL_PATH = {
-    "student": "school",
-    "item": "proposal__school",
-    "allocation": "school",
-    "subscription": "student__school",
-}
-
-
-def _unit_filter(
-    level: str, district: District | None, school: School | None, province_id: Ids | None
-) -> Any:
-    def build(source: str) -> Q:
-        if level == Level.PROVINCE:
-            if not province_id:
-                return Q()
-            if source == "coverage":
-                return in_provinces("district__province_id", province_id)
-            return in_provinces(f"{_SCHOOL_PATH[source]}__district__province_id", province_id)
-        if level == Level.DISTRICT:
-            assert district is not None
-            if source == "coverage":
-                return Q(district_id=district.pk)
-            return Q(**{f"{_SCHOOL_PATH[source]}__district_id": district.pk})
-        assert school is not None
-        if source == "coverage":
-            return Q(school_id=school.pk) | Q(site__school_id=school.pk)
-        return Q(**{f"{_SCHOOL_PATH[source]}_id": school.pk})
-
-    return build
-
-
-def _round_filter(filters: Filters, path: str) -> Q:
-    q = Q()
-    if filters.round_id:
-        q &= Q(**{f"{path}_id": filters.round_id})
-    if filters.school_year:
-        q &= Q(**{f"{path}__school_year": filters.school_year})
-    return q
+        pupils = pupils.filter(school_id__in=sorted(board.school_rows))
+    per_school = readiness.counts_by(readiness.supported_pupils(pupils), "school_id")
+    rows = {
+        r.pk: readiness.UnitReadiness(name=r.name, pk=r.pk, figures=readiness.Readiness())
+        for r in board.rows
+        if r.has_pupils
+    }
+    totals = readiness.Readiness()
+    for school_id, figures in per_school.items():
+        key = board.school_rows.get(school_id)
+        if key not in rows:
+            rows[key] = readiness.UnitReadiness(
+                name=_("Chưa xác định được xã/phường hiện nay"),
+                pk=None,
+                figures=readiness.Readiness(),
+            )
+        rows[key].figures.add(figures)
+        totals.add(figures)
+    return readiness.ReadinessBoard(totals=totals, rows=list(rows.values()))
 
 
 # --- outreach ------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from accounts.services import diff, record_audit, snapshot
 from kernel.exporters import XLSX_CONTENT_TYPE
 from reports import completeness, documents, rules, selectors
 from reports.models import OutreachActivity, ProgressReport
-from schools.models import Province, first_province_id
+from schools import grouping
+from schools.models import Office, Province, first_province_id
 from schools.provinces import province_with_predecessors
 
 logger = logging.getLogger(__name__)
@@ -138,10 +139,14 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
     """
     province_id = report.province_id
     # A 2025 province's figures take in the records of the provinces that went into it.
+    ids = province_with_predecessors(province_id) if province_id else None
+    # Tabled by the units in force on the period's last day: the districts (and their
+    # Phòng GD&ĐT) before 1 July 2025, the communes (and their People's Committees) since.
     board = selectors.build_dashboard(
         level=selectors.Level.PROVINCE,
         as_of=report.period_end,
-        province_id=province_with_predecessors(province_id) if province_id else None,
+        province_id=ids,
+        grouping=grouping.CURRENT,
     )
     previous = (
         ProgressReport.objects.in_province(province_id)
@@ -156,19 +161,17 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
     until = _local_start(report.period_end + dt.timedelta(days=1))
     since = min(_local_start(since_day), _local_start(report.period_start))
     districts = [row.as_dict() for row in board.rows]
+    _name_bodies(districts, board.grouping, report.period_end)
     changes: dict[str, dict[str, int]] = {}
-    if previous:
+    # Rows of another grouping (the last report before the reform) are other units.
+    if previous and previous.figures.get("grouping", grouping.OLD) == board.grouping:
         before = {d["code"]: d for d in previous.figures.get("districts", [])}
         for d in districts:
             old = before.get(d["code"], {})
             changes[d["code"]] = {key: d[key] - old.get(key, 0) for key in selectors.COUNT_FIELDS}
-    outreach = completeness.outreach_counts(
-        report.period_start, report.period_end, province_id=province_id
-    )
-    outreach["channel_labels"] = {
-        value: str(label) for value, label in OutreachActivity.Channel.choices
-    }
+    outreach = _outreach(report, ids, board)
     return {
+        "grouping": board.grouping,
         "period_start": report.period_start.isoformat(),
         "period_end": report.period_end.isoformat(),
         "categories": [{"id": c.pk, "code": c.code, "name": c.name} for c in board.categories],
@@ -183,9 +186,52 @@ def compute_figures(report: ProgressReport) -> dict[str, Any]:
         if previous
         else None,
         "changes": changes,
-        "completeness": completeness.completeness(since, until, province_id=province_id),
+        "completeness": completeness.completeness(since, until, province_id=ids),
         "outreach": outreach,
     }
+
+
+def _outreach(report: ProgressReport, ids: Any, board: selectors.Dashboard) -> dict[str, Any]:
+    """The period's outreach per row: per district, or per commune of today gathered from
+    the schools' activities."""
+    outreach = completeness.outreach_counts(report.period_start, report.period_end, province_id=ids)
+    outreach["channel_labels"] = {
+        value: str(label) for value, label in OutreachActivity.Channel.choices
+    }
+    if board.grouping == grouping.CURRENT:
+        outreach["by_commune"] = _fold_outreach(outreach.pop("by_school"), board.school_rows)
+    else:
+        outreach.pop("by_school")
+    return outreach
+
+
+def _name_bodies(rows: list[dict[str, Any]], choice: str, day: dt.date) -> None:
+    """Each row's body as it was on ``day`` (``schools.Office``, one query): the Phòng
+    GD&ĐT of a district, the People's Committee of a commune; none recorded, none named."""
+    ids = [r["id"] for r in rows if r["id"] is not None]
+    if choice == grouping.CURRENT:
+        offices = Office.objects.filter(kind=Office.Kind.COMMUNE_COMMITTEE, commune_id__in=ids)
+        unit = "commune_id"
+    else:
+        offices = Office.objects.filter(kind=Office.Kind.DISTRICT_OFFICE, district_id__in=ids)
+        unit = "district_id"
+    names = {getattr(o, unit): o.name for o in offices if o.in_force_on(day)}
+    for row in rows:
+        if row["id"] in names:
+            row["body"] = names[row["id"]]
+
+
+def _fold_outreach(
+    by_school: dict[str, dict[str, int]], school_rows: dict[int, int | None]
+) -> dict[str, dict[str, int]]:
+    """Outreach counts per school gathered into the rows of today's communes."""
+    folded: dict[str, dict[str, int]] = {}
+    for school_id, counts in by_school.items():
+        key = str(school_rows.get(int(school_id)))
+        into = folded.setdefault(key, {"total": 0, "period": 0})
+        into["total"] += counts["total"]
+        into["period"] += counts["period"]
+    return folded
 
 
 def _set_progress(report: ProgressReport, percent: int) -> None:

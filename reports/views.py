@@ -26,6 +26,8 @@ from kernel.sorting import Sorting
 from reports import charts, documents, exports, rules, selectors, services
 from reports.forms import OutreachForm, ReportPeriodForm
 from reports.models import OutreachActivity, ProgressReport
+from schools import grouping
+from schools.grouping import PARAM
 
 
 def _user(request: AuthedRequest) -> User:
@@ -56,8 +58,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "years": years,
         "progress": selectors.progress_items(board),
         "category_rows": board.category_rows(),
-        "query": urlencode(_keep(request, "district", "school", "round", "year")),
-        "filter_query": urlencode(_keep(request, "district", "school")),
+        "query": urlencode(_keep(request, "district", "school", "xa", "round", "year", PARAM)),
+        "filter_query": urlencode(_keep(request, "district", "school", "xa", PARAM)),
+        "row_query": urlencode(_keep(request, "round", "year", PARAM)),
+        "switch": _grouping_switch(request, board),
         "export_figures": export_button(
             request, key=exports.FIGURES, count=len(rows), name="figures"
         ),
@@ -72,18 +76,36 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
+def _grouping_switch(request: HttpRequest, board: selectors.Dashboard) -> dict[str, str] | None:
+    """The link to the other grouping (today's units ↔ those of the time), when offered."""
+    if not board.can_regroup:
+        return None
+    params = _keep(request, "round", "year")
+    if board.grouping == grouping.CURRENT:
+        params[PARAM] = grouping.OLD
+        return {"url": "?" + urlencode(params), "label": _("Theo đơn vị hành chính cũ")}
+    return {"url": "?" + urlencode(params), "label": _("Theo đơn vị hành chính hiện nay")}
+
+
 def _readiness(user: User, board: selectors.Dashboard) -> readiness.ReadinessBoard:
     """Ready to learn online, for the dashboard's unit (``devices.readiness``)."""
     # The province with the provinces that went into it (a 2025 province's predecessors).
     province_id = own_province_ids(user) if board.level == selectors.Level.PROVINCE else None
-    district_pk = board.district.pk if board.district else None
-    school_pk = board.school.pk if board.school else None
+    by_school = bool(board.school_rows) or board.level == selectors.Level.COMMUNE
+
+    def compute() -> readiness.ReadinessBoard:
+        if by_school:
+            return selectors.readiness_by_school(board, province_id=province_id)
+        return readiness.board(
+            level=board.level, district=board.district, school=board.school, province_id=province_id
+        )
+
+    unit = (board.district, board.school, board.commune)
     return cached_figures(
         "readiness",
-        (board.level, district_pk, school_pk, sorted(province_id or ())),
-        lambda: readiness.board(
-            level=board.level, district=board.district, school=board.school, province_id=province_id
-        ),
+        (board.level, *(u.pk if u else None for u in unit), board.grouping, by_school)
+        + (tuple(sorted(province_id or ())),),
+        compute,
         version=board.data_version,
     )
 
@@ -92,7 +114,7 @@ def _charts(board: selectors.Dashboard) -> dict[str, str]:
     """The dashboard's three charts, drawn from the figures already on the board."""
     labels = [r.name for r in board.rows]
     # Village centres only have coverage points: they stay out of the support chart.
-    pupils_rows = [r for r in board.rows if r.pk is not None]
+    pupils_rows = [r for r in board.rows if r.has_pupils]
     return {
         "support_chart": charts.bar_chart(
             [r.name for r in pupils_rows],

@@ -56,5 +56,24 @@ def school_overview(*, user: ScopedUser, pk: int) -> School:
     )
 
 
+def current_communes_of(schools: list[School]) -> dict[int, Commune] | None:
+    """Today's commune of each of ``schools`` (a page of a list), five queries whatever
+    their number (``schools.grouping``); None when today's units are not loaded (or
+    it is before 1 July 2025): the recorded communes are today's."""
+    from schools.grouping import CurrentUnits
+
+    units = CurrentUnits.load(schools=School.objects.filter(pk__in=[s.pk for s in schools]))
+    if not units.available:
+        return None
+    by_pk = {c.pk: c for c in units.communes}
+    # Those the province has; a school placed in another province's commune is shown
+    # without one rather than with a guess.
+    return {
+        school_id: by_pk[commune_id]
+        for school_id, commune_id in units.school_commune.items()
+        if commune_id in by_pk
+    }
+
+
 def communes_of(district: District) -> QuerySet[Commune]:
     return district.communes.order_by("name")

@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.exporters import XLSX_CONTENT_TYPE, content_disposition
 from kernel.http import SignedInRequest, no_store
 from kernel.normalize import fold
 from kernel.sorting import Sorting
-from schools import background_exports, selectors
+from schools import background_exports, grouping, selectors
 from schools.models import ExportJob
 
 
@@ -51,18 +52,40 @@ def school_list(request: SignedInRequest) -> HttpResponse:
     sorting = Sorting.from_params(request.GET, SCHOOL_SORTS, default=("district__code", "name"))
     page = Paginator(sorting.apply(schools), 50).get_page(request.GET.get("page"))
     districts = selectors.visible_districts(request.user)
+    # Today's commune of each school on the page (the default), or the units of the time.
+    choice = grouping.parse(request.GET)
+    today = selectors.current_communes_of(list(page)) if choice == grouping.CURRENT else None
+    rows = [(school, today.get(school.pk) if today else None) for school in page]
     return render(
         request,
         "schools/school_list.html",
         {
             "page": page,
+            "rows": rows,
             "query": query,
             "districts": districts,
             "district_id": district_id,
             "sorting": sorting,
             "querystring": _without_page(request),
+            "by_today": today is not None,
+            "switch": _grouping_switch(request, choice, today is not None),
         },
     )
+
+
+def _grouping_switch(
+    request: SignedInRequest, choice: str, by_today: bool
+) -> dict[str, str] | None:
+    """The link to the other grouping: to the units of the time from today's, and back."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    if by_today:
+        params[grouping.PARAM] = grouping.OLD
+        return {"url": "?" + params.urlencode(), "label": _("Theo đơn vị hành chính cũ")}
+    if choice == grouping.OLD:
+        params.pop(grouping.PARAM, None)
+        return {"url": "?" + params.urlencode(), "label": _("Theo đơn vị hành chính hiện nay")}
+    return None
 
 
 def _without_page(request: SignedInRequest) -> str:

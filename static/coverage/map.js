@@ -83,6 +83,7 @@
     var plan = p.stage ? escapeHtml(p.stage_label) + " · " + escapeHtml(p.plan_carrier) : escapeHtml(labels.noPlan);
     return "<div class='cov-popup'><h3>" + escapeHtml(p.name) + "</h3>" +
       "<p>" + escapeHtml(p.kind_label) + (p.school && p.kind === "site" ? " · " + escapeHtml(p.school) : "") + "</p>" +
+      (p.commune_today ? "<p>" + escapeHtml(labels.communeToday) + ": <strong>" + escapeHtml(p.commune_today) + "</strong></p>" : "") +
       "<p>" + escapeHtml(labels.commune) + ": " + escapeHtml(p.commune) + " · " + escapeHtml(p.district) + "</p>" +
       "<p><strong>" + escapeHtml(p.status_label) + "</strong>" + (p.ministry ? " · " + escapeHtml(labels.ministry) : "") + "</p>" +
       "<table>" + rows + "</table>" +
