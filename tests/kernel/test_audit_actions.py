@@ -20,6 +20,7 @@ AUDIT_CALLS = {
     "AuditRow": ("action", 2),
     "audit_transition": ("action", 2),
     "_audit_changes": ("action", 1),
+    "set_status": ("action", None),  # devices.services.base
     "Transition": ("verb", None),
 }
 # Any call's keyword ``audit_action=`` (the import-batch workflow's parameter).
